@@ -1,0 +1,34 @@
+// The mmcheck command line: one registration function per command family.
+//
+// Each Add*Command registers its subcommand(s) on `app`. When a subcommand
+// runs, it stores its exit status in *status. Bad input is reported by
+// throwing mmcheck::cli::UsageError (main prints it and exits 2).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace mmcheck::cli {
+
+// Exit statuses, DESIGN.md §2.5.
+enum ExitStatus : int {
+  kExitOk = 0,            // every result is as expected
+  kExitUnexpected = 1,    // an unexpected violation (or an expected one missing)
+  kExitUsage = 2,         // bad usage or bad input
+  kExitInconclusive = 3,  // budget or solver limit reached
+};
+
+// Bad input: main prints "mmcheck: error: <what>" and exits with kExitUsage.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+void AddListCommands(CLI::App& app, int* status);       // ops, knobs, profiles, properties
+void AddScenariosCommand(CLI::App& app, int* status);   // scenarios
+void AddExploreCommand(CLI::App& app, int* status);     // explore (solver/explicit)
+void AddProveCommand(CLI::App& app, int* status);       // prove (solver/smt)
+
+}  // namespace mmcheck::cli

@@ -1,0 +1,185 @@
+// The knob table. Each row names the kernel change it stands for.
+#include "model/knobs.h"
+
+#include <fmt/format.h>
+
+namespace mmcheck::model {
+namespace {
+
+// A row bound to one typed field of Knobs.
+template <typename Enum>
+KnobInfo Row(Enum Knobs::*field, std::string_view name, std::vector<std::string_view> values,
+             std::string_view kernel_ref, std::string_view doc) {
+  return KnobInfo{
+      name,
+      std::move(values),
+      kernel_ref,
+      doc,
+      [field](const Knobs& k) { return static_cast<int>(k.*field); },
+      [field](Knobs& k, int v) { k.*field = static_cast<Enum>(v); },
+  };
+}
+
+std::vector<KnobInfo> BuildTable() {
+  std::vector<KnobInfo> t;
+  // Hildenbrand, "mm: fixes for device-exclusive entries (hmm)", v2 (merged for 6.15).
+  t.push_back(Row(&Knobs::gup_split_pmd_hugetlb, "gup_split_pmd_hugetlb", {"split", "reject"},
+                  "hildenbrand-v2 01/17 mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs "
+                  "(mm/gup.c check_vma_flags; Fixes 9cb28da54643, CVE-2025-22034)",
+                  "GUP(FOLL_SPLIT_PMD) on a hugetlb VMA: split_huge_pmd on the hugetlb PMD "
+                  "(BUG in page_table_check) or -EOPNOTSUPP"));
+  t.push_back(Row(&Knobs::make_exclusive_rejects_hugetlb, "make_exclusive_rejects_hugetlb",
+                  {"no", "yes"},
+                  "hildenbrand-v2 02/17 mm/rmap: reject hugetlb folios in "
+                  "folio_make_device_exclusive()",
+                  "make_device_exclusive refuses hugetlb folios as a safety net"));
+  t.push_back(Row(&Knobs::make_exclusive_impl, "make_exclusive_impl",
+                  {"range-rmap-walk", "single-rmap-walk", "single-folio-walk"},
+                  "hildenbrand-v2 03/17 convert make_device_exclusive_range() to "
+                  "make_device_exclusive(); 04/17 implement it using folio_walk (mm/rmap.c)",
+                  "range GUP dropping tail pages + rmap walk of every mapping; one address + "
+                  "rmap walk; one address + folio_walk of one PTE"));
+  t.push_back(Row(&Knobs::make_exclusive_lock, "make_exclusive_lock",
+                  {"trylock-ebusy", "lock-retry"},
+                  "hildenbrand-v2 17/17 mm/rmap: avoid -EBUSY from make_device_exclusive()",
+                  "folio_trylock and -EBUSY on contention or a changed PTE, or "
+                  "folio_lock_killable and retry from GUP"));
+  t.push_back(Row(&Knobs::restore_exclusive_writable, "restore_exclusive_writable",
+                  {"maybe-mkwrite-dirty", "can-change-pte-writable"},
+                  "hildenbrand-v2 05/17 mm/memory: detect writability in restore_exclusive_pte() "
+                  "through can_change_pte_writable()",
+                  "restore from EXCL_WRITE maps writable iff VM_WRITE and always dirty, or "
+                  "writable iff can_change_pte_writable and dirty iff the folio is dirty"));
+  t.push_back(Row(&Knobs::device_exclusive_entry, "device_exclusive_entry",
+                  {"read-write-pair", "single"},
+                  "hildenbrand-v2 06/17 mm: use single SWP_DEVICE_EXCLUSIVE entry type "
+                  "(include/linux/swap.h, swapops.h, mm/mprotect.c)",
+                  "SWP_DEVICE_EXCLUSIVE_{READ,WRITE} (mprotect rewrites WRITE to READ) or one "
+                  "SWP_DEVICE_EXCLUSIVE that mprotect leaves alone"));
+  t.push_back(Row(&Knobs::pvmw_migration_accepts_exclusive, "pvmw_migration_accepts_exclusive",
+                  {"yes", "no"},
+                  "hildenbrand-v2 07/17 mm/page_vma_mapped: device-exclusive entries are not "
+                  "migration entries (mm/page_vma_mapped.c check_pte)",
+                  "check_pte in PVMW_MIGRATION mode accepts device-exclusive entries"));
+  t.push_back(Row(&Knobs::try_to_unmap_nonpresent, "try_to_unmap_nonpresent",
+                  {"pte-pfn", "swp-offset"},
+                  "hildenbrand-v2 10/17 mm/rmap: handle device-exclusive entries correctly in "
+                  "try_to_unmap_one()",
+                  "subpage of a non-present PTE from pte_pfn (garbage) or from the swap offset; "
+                  "non-present entries are pte_clear()ed"));
+  t.push_back(Row(&Knobs::try_to_migrate_nonpresent, "try_to_migrate_nonpresent",
+                  {"pte-pfn", "swp-offset"},
+                  "hildenbrand-v2 11/17 mm/rmap: handle device-exclusive entries correctly in "
+                  "try_to_migrate_one()",
+                  "subpage of a non-present PTE from pte_pfn (garbage) or from the swap offset; "
+                  "device-exclusive counts as not writable"));
+  t.push_back(Row(&Knobs::mkclean_nonpresent, "mkclean_nonpresent", {"rewrite", "skip"},
+                  "hildenbrand-v2 12/17 mm/rmap: handle device-exclusive entries correctly in "
+                  "page_vma_mkclean_one()",
+                  "page_vma_mkclean_one applies pte_dirty/pte_write to a non-present PTE and "
+                  "rewrites it as a garbage present PTE, or skips it"));
+  t.push_back(Row(&Knobs::referenced_nonpresent, "referenced_nonpresent",
+                  {"young-helper", "treat-old"},
+                  "hildenbrand-v1 10/12 mm/rmap: handle device-exclusive entries correctly in "
+                  "folio_referenced_one() (not in v2 nor mainline)",
+                  "folio_referenced_one applies the young-bit helper to a non-present PTE, or "
+                  "treats it as old"));
+  t.push_back(Row(&Knobs::device_exclusive_mapcount, "device_exclusive_mapcount",
+                  {"dropped", "kept"},
+                  "hildenbrand-v2 16/17 mm/rmap: keep mapcount untouched for device-exclusive "
+                  "entries",
+                  "a device-exclusive entry drops the folio mapcount (re-added on restore) or "
+                  "keeps it like any mapping"));
+  t.push_back(Row(&Knobs::restore_notifier_event, "restore_notifier_event",
+                  {"exclusive", "clear"},
+                  "hildenbrand cleanups v2 5/5 (6.15): remove_device_exclusive_entry() uses "
+                  "MMU_NOTIFY_CLEAR",
+                  "MMU notifier event sent when the CPU revokes a device-exclusive entry"));
+  t.push_back(Row(&Knobs::transparent_hugepage, "transparent_hugepage",
+                  {"never", "madvise", "always"},
+                  "sysfs /sys/kernel/mm/transparent_hugepage/enabled (mm/huge_memory.c)",
+                  "when an anonymous fault in a PMD-aligned VMA range allocates a THP"));
+  // Encodings (Niethe series and older forms); read by solver/smt lemmas.
+  t.push_back(Row(&Knobs::device_private_migration_entries, "device_private_migration_entries",
+                  {"none", "niethe"},
+                  "niethe v3+ 'Begin creating device private migration entries' "
+                  "(include/linux/swap.h SWP_MIGRATION_DEVICE_*)",
+                  "three extra migration swap types for device-private offsets "
+                  "(MAX_SWAPFILES 24 -> 21)"));
+  t.push_back(Row(&Knobs::pvmw_device_private, "pvmw_device_private",
+                  {"none", "pfn-shift", "flags"},
+                  "niethe v2 05/11 (PVMW_PFN_SHIFT, PVMW_PFN_DEVICE_PRIVATE); niethe v3-v6 "
+                  "(PVMW_DEVICE_PRIVATE in pvmw->flags)",
+                  "page_vma_mapped_walk: plain PFN; pfn << 1 | device bit; or a flag in "
+                  "pvmw->flags with the raw PFN/offset"));
+  t.push_back(Row(&Knobs::ttu_sync_flags, "ttu_sync_flags", {"overwrite", "preserve"},
+                  "mm/rmap.c try_to_unmap_one/try_to_migrate_one (pvmw.flags = PVMW_SYNC); "
+                  "Jordan Niethe's follow-up page_vma_walk_flags(folio, PVMW_SYNC)",
+                  "TTU_SYNC overwrites pvmw.flags (dropping PVMW_DEVICE_PRIVATE) or ORs it in"));
+  t.push_back(Row(&Knobs::check_pte_overlap, "check_pte_overlap", {"one-sided", "two-sided"},
+                  "mm/page_vma_mapped.c check_pte: stable fix adding pte_nr (hugetlb overlap)",
+                  "(pfn - pvmw->pfn) < nr_pages, or the overflow-safe two-sided interval test"));
+  t.push_back(Row(&Knobs::hmm_pfn_order_shift, "hmm_pfn_order_shift",
+                  {"bits-minus-11", "bits-minus-12"},
+                  "include/linux/hmm.h HMM_PFN_ORDER_SHIFT; niethe v2 moved it to make room",
+                  "position of the 5-bit order field in an hmm pfn"));
+  t.push_back(Row(&Knobs::hmm_pfn_device_private, "hmm_pfn_device_private",
+                  {"none", "bits-minus-7"},
+                  "niethe v1 HMM_PFN_DEVICE_PRIVATE (include/linux/hmm.h)",
+                  "hmm pfn flag saying the number is a device-private offset"));
+  t.push_back(Row(&Knobs::migrate_pfn_device_private, "migrate_pfn_device_private",
+                  {"none", "bit5"},
+                  "niethe MIGRATE_PFN_DEVICE_PRIVATE (include/linux/migrate.h)",
+                  "migrate pfn flag saying the number is a device-private offset"));
+  t.push_back(Row(&Knobs::arch_pfn_bits, "arch_pfn_bits", {"40", "64"},
+                  "MAX_PHYSMEM_BITS - PAGE_SHIFT (x86-64 5-level: 52 - 12); 64 for an "
+                  "architecture whose PFNs may use bit 63 (Zi Yan, niethe v2 review)",
+                  "how many bits a PFN or device offset may use"));
+  return t;
+}
+
+}  // namespace
+
+const std::vector<KnobInfo>& KnobTable() {
+  static const std::vector<KnobInfo> table = BuildTable();
+  return table;
+}
+
+const KnobInfo* FindKnob(std::string_view name) {
+  for (const KnobInfo& k : KnobTable())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+int KnobValueIndex(const KnobInfo& info, std::string_view value) {
+  for (size_t i = 0; i < info.values.size(); ++i)
+    if (info.values[i] == value) return static_cast<int>(i);
+  return -1;
+}
+
+std::string_view KnobValueName(const KnobInfo& info, const Knobs& knobs) {
+  return info.values[static_cast<size_t>(info.get(knobs))];
+}
+
+std::string KnobContradiction(const Knobs& k) {
+  if (k.make_exclusive_lock == MakeExclusiveLock::kLockRetry &&
+      k.make_exclusive_impl != MakeExclusiveImpl::kSingleFolioWalk)
+    return "make_exclusive_lock=lock-retry requires make_exclusive_impl=single-folio-walk "
+           "(hildenbrand-v2 17/17 retries the folio_walk of make_device_exclusive())";
+  if (k.device_exclusive_mapcount == DeviceExclusiveMapcount::kKept &&
+      k.make_exclusive_impl != MakeExclusiveImpl::kSingleFolioWalk)
+    return "device_exclusive_mapcount=kept requires make_exclusive_impl=single-folio-walk (the "
+           "rmap-walk implementations succeed only when the folio ends with mapcount 0)";
+  if (k.pvmw_device_private != PvmwDevicePrivate::kNone &&
+      k.device_private_migration_entries == DevicePrivateMigrationEntries::kNone &&
+      k.pvmw_device_private == PvmwDevicePrivate::kFlags)
+    return "pvmw_device_private=flags requires device_private_migration_entries=niethe "
+           "(both come from niethe v3+)";
+  if (k.hmm_pfn_device_private == HmmPfnDevicePrivate::kNone &&
+      k.hmm_pfn_order_shift == HmmPfnOrderShift::kBitsMinus12)
+    return "hmm_pfn_order_shift=bits-minus-12 only exists with hmm_pfn_device_private="
+           "bits-minus-7 (niethe v2 moved the order field for the new flag)";
+  return {};
+}
+
+}  // namespace mmcheck::model

@@ -1,0 +1,128 @@
+// Semantic knobs: every place where kernel versions or patches behave
+// differently, as one table (name, values, default, kernel reference, doc).
+//
+// The model reads the typed fields of `Knobs`; listings, profile parsing and
+// --knob overrides iterate `KnobTable()`. A profile is a set of knob values
+// (profiles/*.toml). Adding a knob means: one enum, one field, one row.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mmcheck::model {
+
+// --- Hildenbrand "mm: fixes for device-exclusive entries (hmm)" (v1, v2) ---
+
+// GUP with FOLL_SPLIT_PMD on a hugetlb VMA (mm/gup.c check_vma_flags).
+enum class GupSplitPmdHugetlb : uint8_t { kSplit, kReject };
+// folio_make_device_exclusive()/make_device_exclusive() on hugetlb folios.
+enum class MakeExclusiveRejectsHugetlb : uint8_t { kNo, kYes };
+// How make_device_exclusive converts PTEs (mm/rmap.c).
+enum class MakeExclusiveImpl : uint8_t {
+  kRangeRmapWalk,    // make_device_exclusive_range(): GUP range, drop tail pages, rmap walk
+  kSingleRmapWalk,   // v1/v2 03: one address, rmap walk of the whole folio
+  kSingleFolioWalk,  // v1/v2 04: one address, folio_walk of one PTE
+};
+// How make_device_exclusive takes the folio lock / handles a changed PTE.
+enum class MakeExclusiveLock : uint8_t { kTrylockEbusy, kLockRetry };
+// Writability of a restored device-exclusive PTE (mm/memory.c restore_exclusive_pte).
+enum class RestoreExclusiveWritable : uint8_t { kMaybeMkwriteDirty, kCanChangePteWritable };
+// Device-exclusive swap types: EXCL_READ/EXCL_WRITE pair, or one SWP_DEVICE_EXCLUSIVE.
+enum class DeviceExclusiveEntry : uint8_t { kReadWritePair, kSingle };
+// check_pte() in PVMW_MIGRATION mode also accepting device-exclusive entries.
+enum class PvmwMigrationAcceptsExclusive : uint8_t { kYes, kNo };
+// How an rmap walker derives the PFN of a non-present (device-exclusive) PTE.
+enum class NonPresentPfn : uint8_t { kPtePfn, kSwpOffset };
+// page_vma_mkclean_one() on a non-present PTE.
+enum class MkcleanNonPresent : uint8_t { kRewrite, kSkip };
+// folio_referenced_one() on a non-present PTE.
+enum class ReferencedNonPresent : uint8_t { kYoungHelper, kTreatOld };
+// Whether a device-exclusive entry keeps the folio mapcount.
+enum class DeviceExclusiveMapcount : uint8_t { kDropped, kKept };
+// MMU notifier event used by remove_device_exclusive_entry().
+enum class RestoreNotifierEvent : uint8_t { kExclusive, kClear };
+
+// --- configuration ---
+// /sys/kernel/mm/transparent_hugepage/enabled.
+enum class TransparentHugepage : uint8_t { kNever, kMadvise, kAlways };
+
+// --- encodings (bit layouts; used by the Z3 lemmas, solver/smt/) ---
+// Niethe: SWP_MIGRATION_DEVICE_{READ,READ_EXCLUSIVE,WRITE} swap types.
+enum class DevicePrivateMigrationEntries : uint8_t { kNone, kNiethe };
+// How page_vma_mapped_walk tells a device-private offset from a PFN.
+enum class PvmwDevicePrivate : uint8_t { kNone, kPfnShift, kFlags };
+// try_to_unmap_one/try_to_migrate_one with TTU_SYNC: pvmw.flags = PVMW_SYNC.
+enum class TtuSyncFlags : uint8_t { kOverwrite, kPreserve };
+// check_pte/check_pmd PFN range test.
+enum class CheckPteOverlap : uint8_t { kOneSided, kTwoSided };
+// HMM_PFN_ORDER_SHIFT = BITS_PER_LONG - 11 (old) or - 12 (Niethe v2+).
+enum class HmmPfnOrderShift : uint8_t { kBitsMinus11, kBitsMinus12 };
+// HMM_PFN_DEVICE_PRIVATE flag (Niethe): absent, or at BITS_PER_LONG - 7.
+enum class HmmPfnDevicePrivate : uint8_t { kNone, kBitsMinus7 };
+// MIGRATE_PFN_DEVICE_PRIVATE (Niethe): absent, or bit 5.
+enum class MigratePfnDevicePrivate : uint8_t { kNone, kBit5 };
+// How many bits an architecture's PFNs (and device offsets) may use.
+enum class ArchPfnBits : uint8_t { k40, k64 };
+
+// The knob values of one run. Defaults are Linux 6.14 (before the series).
+struct Knobs {
+  GupSplitPmdHugetlb gup_split_pmd_hugetlb = GupSplitPmdHugetlb::kSplit;
+  MakeExclusiveRejectsHugetlb make_exclusive_rejects_hugetlb = MakeExclusiveRejectsHugetlb::kNo;
+  MakeExclusiveImpl make_exclusive_impl = MakeExclusiveImpl::kRangeRmapWalk;
+  MakeExclusiveLock make_exclusive_lock = MakeExclusiveLock::kTrylockEbusy;
+  RestoreExclusiveWritable restore_exclusive_writable =
+      RestoreExclusiveWritable::kMaybeMkwriteDirty;
+  DeviceExclusiveEntry device_exclusive_entry = DeviceExclusiveEntry::kReadWritePair;
+  PvmwMigrationAcceptsExclusive pvmw_migration_accepts_exclusive =
+      PvmwMigrationAcceptsExclusive::kYes;
+  NonPresentPfn try_to_unmap_nonpresent = NonPresentPfn::kPtePfn;
+  NonPresentPfn try_to_migrate_nonpresent = NonPresentPfn::kPtePfn;
+  MkcleanNonPresent mkclean_nonpresent = MkcleanNonPresent::kRewrite;
+  ReferencedNonPresent referenced_nonpresent = ReferencedNonPresent::kYoungHelper;
+  DeviceExclusiveMapcount device_exclusive_mapcount = DeviceExclusiveMapcount::kDropped;
+  RestoreNotifierEvent restore_notifier_event = RestoreNotifierEvent::kExclusive;
+  TransparentHugepage transparent_hugepage = TransparentHugepage::kAlways;
+  DevicePrivateMigrationEntries device_private_migration_entries =
+      DevicePrivateMigrationEntries::kNone;
+  PvmwDevicePrivate pvmw_device_private = PvmwDevicePrivate::kNone;
+  TtuSyncFlags ttu_sync_flags = TtuSyncFlags::kOverwrite;
+  CheckPteOverlap check_pte_overlap = CheckPteOverlap::kTwoSided;
+  HmmPfnOrderShift hmm_pfn_order_shift = HmmPfnOrderShift::kBitsMinus11;
+  HmmPfnDevicePrivate hmm_pfn_device_private = HmmPfnDevicePrivate::kNone;
+  MigratePfnDevicePrivate migrate_pfn_device_private = MigratePfnDevicePrivate::kNone;
+  ArchPfnBits arch_pfn_bits = ArchPfnBits::k40;
+
+  bool operator==(const Knobs&) const = default;
+};
+
+// One row of the knob table.
+struct KnobInfo {
+  std::string_view name;                 // kebab-free snake_case, stable
+  std::vector<std::string_view> values;  // value names, in enum order
+  std::string_view kernel_ref;           // the commit/patch/file the knob stands for
+  std::string_view doc;                  // one line
+  std::function<int(const Knobs&)> get;  // current value index
+  std::function<void(Knobs&, int)> set;  // set by value index
+};
+
+// The one knob table, in a stable order.
+const std::vector<KnobInfo>& KnobTable();
+
+// Looks up a knob row by name; nullptr if unknown.
+const KnobInfo* FindKnob(std::string_view name);
+
+// Index of `value` in `info.values`, or -1.
+int KnobValueIndex(const KnobInfo& info, std::string_view value);
+
+// The value name of knob `info` in `knobs`.
+std::string_view KnobValueName(const KnobInfo& info, const Knobs& knobs);
+
+// A knob combination the model cannot express, with the reason; empty if
+// `knobs` is consistent. Example: lock-retry exists only in the
+// single-folio-walk implementation of make_device_exclusive().
+std::string KnobContradiction(const Knobs& knobs);
+
+}  // namespace mmcheck::model

@@ -1,0 +1,470 @@
+// The operation table and the entry points: user syscalls, dmirror ioctls
+// (lib/test_hmm.c as exercised by tools/testing/selftests/mm/hmm-tests.c)
+// and background kernel work (reclaim, migration, memory offline, THP split).
+#include "model/operations.h"
+
+#include <fmt/format.h>
+
+#include "model/ops/kernel.h"
+
+namespace mmcheck::model {
+
+using namespace kernel;
+
+namespace {
+
+// ---- helpers ----
+
+bool MmExists(const World& w, int mm) {
+  return mm >= 0 && mm < static_cast<int>(w.mms.size()) && w.mms[static_cast<size_t>(mm)].exists;
+}
+
+// The folio an entry at (mm, va) maps or references ("@mm0:p3"), or -1.
+int FolioAt(const World& w, int mm, int va) {
+  int frame = w.MappedFrame(mm, va);
+  return frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+}
+
+void SetFault(Outcome& o, VmFault f) {
+  switch (f) {
+    case VmFault::kOk: break;
+    case VmFault::kSigsegv: o.signal = Signal::kSigsegv; break;
+    case VmFault::kSigbus: o.signal = Signal::kSigbus; break;
+    case VmFault::kOom: o.ret = -kENOMEM; break;
+    case VmFault::kBlocked: o.blocked = true; break;
+  }
+}
+
+// The hardware sets the accessed bit (and, on a store, the dirty bit) of the
+// entry an access goes through.
+void MarkAccessed(World& w, int mm, int va, bool write) {
+  Pmd& pmd = w.mms[static_cast<size_t>(mm)].pmds[static_cast<size_t>(w.PmdIndex(va))];
+  if (pmd.kind == PmdKind::kHuge) {
+    pmd.young = true;
+    if (write) pmd.dirty = true;
+    return;
+  }
+  Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+  pte.young = true;
+  if (write) pte.dirty = pte.soft_dirty = true;
+}
+
+// The data a CPU or device access reaches through `pfn`.
+int DataAt(const World& w, uint32_t pfn) {
+  if (pfn == kZeroPfn) return 0;
+  int frame = w.FrameOf(pfn);
+  if (frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0) return -1;
+  return w.pages[static_cast<size_t>(frame)].data;
+}
+
+// dmirror_do_read/dmirror_do_write with dmirror_fault() on a missing (or,
+// for writes, non-WRITE) entry; `faults` counts the dmirror_fault calls.
+void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, bool write,
+                  int value) {
+  Outcome& o = r.outcome;
+  Device& d = w.devices[static_cast<size_t>(dev)];
+  const int end = va + npages;
+  for (int pos = va; pos < end;) {
+    MirrorEntry& e = d.mirror[static_cast<size_t>(mm * w.universe.pages + pos)];
+    bool usable = e.perm != kMirrorNone && (!write || e.perm == kMirrorWrite);
+    if (usable) {
+      if (write) {
+        int frame = w.FrameOf(e.pfn);
+        if (frame >= 0 && w.pages[static_cast<size_t>(frame)].head >= 0) {
+          w.pages[static_cast<size_t>(frame)].data = static_cast<uint8_t>(value);
+          w.Folio(w.pages[static_cast<size_t>(frame)].head).dirty = true;
+        } else {
+          r.Event(EventKind::kCorruption,
+                  fmt::format("dev{} wrote through a mirror entry for mm{}:{} to pfn 0x{:x}, "
+                              "which is no allocated folio",
+                              dev, mm, pos, e.pfn));
+        }
+        w.SetLogical(mm, pos, static_cast<uint8_t>(value));
+      } else {
+        int got = DataAt(w, e.pfn);
+        int expected = w.Logical(mm, pos);
+        if (got != expected) r.mismatches.push_back({mm, pos, got, expected, fmt::format("dev{}", dev)});
+        if (pos == va) o.value = got;
+      }
+      ++pos;
+      continue;
+    }
+    if (o.faults > 2 * npages + 2) {
+      r.Event(EventKind::kWarn, "dmirror: the fault loop does not converge");
+      o.ret = -kEBUSY;
+      return;
+    }
+    // dmirror_fault() -> hmm_range_fault() from `pos` to the end.
+    std::vector<HmmPfn> pfns;
+    bool blocked = false;
+    int err = hmm_range_fault(w, r, mm, pos, end - pos, write, pfns, blocked);
+    if (blocked) {
+      o.blocked = true;
+      return;
+    }
+    if (err) {
+      o.ret = -err;
+      return;
+    }
+    for (size_t i = 0; i < pfns.size(); ++i)
+      d.mirror[static_cast<size_t>(mm * w.universe.pages + pos + static_cast<int>(i))] =
+          MirrorEntry{pfns[i].write ? kMirrorWrite : kMirrorRead, pfns[i].pfn};
+    o.faults++;
+  }
+  o.cpages = npages;
+}
+
+// ---- preconditions ----
+
+bool EnabledRange(const World& w, const Op& op) {
+  return MmExists(w, op.Arg(0)) && op.Arg(1) + op.Arg(2) <= w.universe.pages;
+}
+bool EnabledMm(const World& w, const Op& op) { return MmExists(w, op.Arg(0)); }
+bool EnabledDeviceRange(const World& w, const Op& op) {
+  return op.Arg(0) < w.universe.devices && MmExists(w, op.Arg(1)) &&
+         op.Arg(2) + op.Arg(3) <= w.universe.pages;
+}
+bool EnabledFolio(const World& w, const Op& op) {
+  return MmExists(w, op.Arg(0)) && FolioAt(w, op.Arg(0), op.Arg(1)) >= 0;
+}
+bool EnabledLock(const World& w, const Op& op) {
+  return w.lock_thread_folio < 0 && EnabledFolio(w, op);
+}
+bool EnabledUnlock(const World& w, const Op&) { return w.lock_thread_folio >= 0; }
+
+// ---- operations ----
+
+void ApplyMmap(World& w, const Op& op, StepResult& r) {
+  r.outcome.ret = -do_mmap(w, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3), op.Arg(4));
+}
+void ApplyMunmap(World& w, const Op& op, StepResult& r) {
+  r.outcome.ret = -do_munmap(w, r, op.Arg(0), op.Arg(1), op.Arg(2));
+}
+void ApplyMprotect(World& w, const Op& op, StepResult& r) {
+  r.outcome.ret = -do_mprotect(w, r, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3));
+}
+void ApplyMadvise(World& w, const Op& op, StepResult& r) {
+  r.outcome.ret = -do_madvise(w, r, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3));
+}
+void ApplyFork(World& w, const Op& op, StepResult& r) {
+  int child = dup_mmap(w, r, op.Arg(0));
+  if (child < 0) r.outcome.ret = child;
+  else r.outcome.value = child;
+}
+
+void ApplyCpuRead(World& w, const Op& op, StepResult& r) {
+  int mm = op.Arg(0), va = op.Arg(1);
+  SetFault(r.outcome, FaultIn(w, r, mm, va, false));
+  if (r.outcome.signal != Signal::kNone || r.outcome.blocked || r.outcome.ret) return;
+  MarkAccessed(w, mm, va, false);
+  const Pmd& pmd = w.PmdOf(mm, va);
+  uint32_t pfn = pmd.kind == PmdKind::kHuge
+                     ? pmd.pfn + static_cast<uint32_t>(va & (w.universe.PmdPages() - 1))
+                     : w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)].pfn;
+  r.outcome.value = DataAt(w, pfn);
+  if (r.outcome.value != w.Logical(mm, va))
+    r.mismatches.push_back({mm, va, r.outcome.value, w.Logical(mm, va), "cpu"});
+}
+
+void ApplyCpuWrite(World& w, const Op& op, StepResult& r) {
+  int mm = op.Arg(0), va = op.Arg(1);
+  SetFault(r.outcome, FaultIn(w, r, mm, va, true));
+  if (r.outcome.signal != Signal::kNone || r.outcome.blocked || r.outcome.ret) return;
+  MarkAccessed(w, mm, va, true);
+  int frame = w.MappedFrame(mm, va);
+  w.pages[static_cast<size_t>(frame)].data = static_cast<uint8_t>(op.Arg(2));
+  w.Folio(w.pages[static_cast<size_t>(frame)].head).dirty = true;
+  w.SetLogical(mm, va, static_cast<uint8_t>(op.Arg(2)));
+}
+
+void ApplyDeviceRead(World& w, const Op& op, StepResult& r) {
+  DeviceAccess(w, r, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3), false, 0);
+}
+void ApplyDeviceWrite(World& w, const Op& op, StepResult& r) {
+  DeviceAccess(w, r, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3), true, op.Arg(4));
+}
+
+// HMM_DMIRROR_EXCLUSIVE: dmirror_exclusive() then dmirror_do_read().
+void ApplyDeviceExclusive(World& w, const Op& op, StepResult& r) {
+  int dev = op.Arg(0), mm = op.Arg(1), va = op.Arg(2), n = op.Arg(3);
+  Device& d = w.devices[static_cast<size_t>(dev)];
+  auto map_atomic = [&](int pos, int frame) {
+    d.mirror[static_cast<size_t>(mm * w.universe.pages + pos)] =
+        MirrorEntry{kMirrorAtomic, w.PfnOf(frame)};
+  };
+  if (w.knobs.make_exclusive_impl == MakeExclusiveImpl::kRangeRmapWalk) {
+    // v6.14: one make_device_exclusive_range() batch (up to 64 pages), the
+    // device maps only if every page was converted, else -EBUSY.
+    int err = 0;
+    std::vector<int> pages = make_device_exclusive_range(w, r, mm, va, n, err);
+    int converted = 0;
+    for (int p : pages) converted += p >= 0;
+    if (static_cast<int>(pages.size()) == n && converted == n)
+      for (int i = 0; i < n; ++i) map_atomic(va + i, pages[static_cast<size_t>(i)]);
+    for (int p : pages)
+      if (p >= 0) folio_put(w, r, w.pages[static_cast<size_t>(p)].head);  // unlock_page + put_page
+    if (converted < n) {
+      r.outcome.ret = -kEBUSY;
+      return;
+    }
+  } else {
+    for (int pos = va; pos < va + n; ++pos) {
+      ExclusiveResult res = make_device_exclusive(w, r, mm, pos);
+      if (res.blocked) {
+        r.outcome.blocked = true;
+        return;
+      }
+      if (res.err) {
+        r.outcome.ret = -res.err;
+        return;
+      }
+      map_atomic(pos, w.FrameOf(w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pos)].pfn));
+      folio_put(w, r, res.head);  // folio_unlock + folio_put
+    }
+  }
+  // "Return the migrated data for verification": a read through the mirror.
+  DeviceAccess(w, r, dev, mm, va, n, false, 0);
+  r.outcome.faults = 0;
+}
+
+void ApplyDeviceCheckExclusive(World& w, const Op& op, StepResult& r) {
+  int dev = op.Arg(0), mm = op.Arg(1), va = op.Arg(2), n = op.Arg(3);
+  const Device& d = w.devices[static_cast<size_t>(dev)];
+  for (int pos = va; pos < va + n; ++pos)
+    if (d.mirror[static_cast<size_t>(mm * w.universe.pages + pos)].perm == kMirrorAtomic) {
+      r.outcome.ret = -kEPERM;
+      return;
+    }
+}
+
+void ApplyReclaim(World& w, const Op& op, StepResult& r) {
+  shrink_folio(w, r, FolioAt(w, op.Arg(0), op.Arg(1)), false);
+}
+
+// What a correct kernel needs to migrate the folio: an LRU folio nobody else
+// holds locked or referenced beyond its mappings and page cache, and room
+// for the destination.
+bool MigrationEligible(const World& w, int head, std::string& why) {
+  const Page& f = w.Folio(head);
+  if (f.hugetlb || !f.lru) return why = "not an LRU folio", false;
+  if (w.lock_thread_folio == head) return why = "locked by another thread", false;
+  if (!CanAllocFolio(w, f.order)) return why = "no free destination folio", false;
+  int explained = f.shmem >= 0 ? w.NrPages(head) : 0;
+  for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
+    if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+    for (int va = 0; va < w.universe.pages; ++va) {
+      int fr = w.MappedFrame(mm, va);
+      if (fr < 0 || w.pages[static_cast<size_t>(fr)].head != head) continue;
+      const Pmd& pmd = w.PmdOf(mm, va);
+      if (pmd.kind == PmdKind::kHuge && (va & (w.universe.PmdPages() - 1)) != 0) continue;
+      const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+      if (pmd.kind == PmdKind::kHuge || !IsMigration(pte.kind)) ++explained;
+    }
+  }
+  if (f.refcount != explained) return why = "extra references (pinned)", false;
+  return true;
+}
+
+void MigrateWithProgress(World& w, StepResult& r, int head, int tries) {
+  uint32_t pfn = w.PfnOf(head);
+  std::string why;
+  bool eligible = MigrationEligible(w, head, why);
+  int err = 0;
+  for (int i = 0; i < tries; ++i) {
+    err = migrate_folio(w, r, head, tries > 1);
+    if (!err) break;
+  }
+  r.outcome.ret = -err;
+  if (err && tries > 1)
+    r.Event(EventKind::kInfo, fmt::format("offline_pages: gave up after {} attempts; the kernel "
+                                          "retries forever",
+                                          tries));
+  if (eligible)
+    r.progress.push_back({ProgressCheck::kMigration, pfn, err == 0,
+                          err ? fmt::format("migrate_pages returned -{}", err) : ""});
+}
+
+void ApplyMigrate(World& w, const Op& op, StepResult& r) {
+  MigrateWithProgress(w, r, FolioAt(w, op.Arg(0), op.Arg(1)), 1);
+}
+
+// offline_pages(): do_migrate_range() until the range is empty. The kernel
+// loops forever on a folio that never migrates; the model stops after 3.
+void ApplyOffline(World& w, const Op& op, StepResult& r) {
+  MigrateWithProgress(w, r, FolioAt(w, op.Arg(0), op.Arg(1)), 3);
+}
+
+void ApplySplit(World& w, const Op& op, StepResult& r) {
+  int mm = op.Arg(0), va = op.Arg(1);
+  if (w.PmdOf(mm, va).kind == PmdKind::kHuge) {
+    split_huge_pmd(w, r, mm, va);
+    return;
+  }
+  r.outcome.ret = -split_folio(w, r, FolioAt(w, mm, va));
+}
+
+void ApplyMkclean(World& w, const Op& op, StepResult& r) {
+  r.outcome.value = folio_mkclean(w, r, FolioAt(w, op.Arg(0), op.Arg(1)));
+}
+
+void ApplyLockFolio(World& w, const Op& op, StepResult& r) {
+  int head = FolioAt(w, op.Arg(0), op.Arg(1));
+  folio_get(w, head);
+  w.Folio(head).locked = true;
+  w.lock_thread_folio = static_cast<int16_t>(head);
+}
+
+void ApplyUnlockFolio(World& w, const Op&, StepResult& r) {
+  int head = w.lock_thread_folio;
+  w.Folio(head).locked = false;
+  w.lock_thread_folio = -1;
+  folio_put(w, r, head);
+}
+
+std::vector<OpInfo> BuildTable() {
+  const ArgInfo mm{"mm", ArgKind::kMm}, va{"va", ArgKind::kVa}, n{"npages", ArgKind::kNpages},
+      dev{"dev", ArgKind::kDevice}, value{"value", ArgKind::kValue}, prot{"prot", ArgKind::kProt},
+      kind{"kind", ArgKind::kMapKind}, advice{"advice", ArgKind::kAdvice};
+  return {
+      {OpCode::kMmap, "mmap", "do_mmap (mm/mmap.c)", "mmap(MAP_FIXED_NOREPLACE)",
+       "map [va, va+npages) private anon, shared anon (shmem) or hugetlb",
+       {mm, va, n, prot, kind}, EnabledRange, ApplyMmap},
+      {OpCode::kMunmap, "munmap", "do_vmi_munmap, zap_pte_range (mm/vma.c, mm/memory.c)",
+       "munmap()", "zap and remove the range", {mm, va, n}, EnabledRange, ApplyMunmap},
+      {OpCode::kMprotect, "mprotect", "change_protection (mm/mprotect.c)", "mprotect()",
+       "change protection of a mapped range", {mm, va, n, prot}, EnabledRange, ApplyMprotect},
+      {OpCode::kMadvise, "madvise", "madvise_vma_behavior (mm/madvise.c)", "madvise()",
+       "MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_PAGEOUT (reclaim, skips non-present PTEs), "
+       "MADV_DONTNEED (zap)",
+       {mm, va, n, advice}, EnabledRange, ApplyMadvise},
+      {OpCode::kFork, "fork", "dup_mmap, copy_page_range (kernel/fork.c, mm/memory.c)", "fork()",
+       "copy the mm into the lowest free mm; device-exclusive entries are restored first",
+       {mm}, EnabledMm, ApplyFork},
+      {OpCode::kCpuRead, "cpu_read", "handle_mm_fault (mm/memory.c)", "a load",
+       "read a byte; faults as needed", {mm, va}, EnabledMm, ApplyCpuRead},
+      {OpCode::kCpuWrite, "cpu_write", "handle_mm_fault (mm/memory.c)", "a store",
+       "write a byte; faults (COW, restore of device-exclusive) as needed", {mm, va, value},
+       EnabledMm, ApplyCpuWrite},
+      {OpCode::kDeviceRead, "dev_read", "dmirror_read, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)",
+       "ioctl(HMM_DMIRROR_READ)", "device read through the mirror, faulting missing entries",
+       {dev, mm, va, n}, EnabledDeviceRange, ApplyDeviceRead},
+      {OpCode::kDeviceWrite, "dev_write",
+       "dmirror_write, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)", "ioctl(HMM_DMIRROR_WRITE)",
+       "device write; needs WRITE mirror entries", {dev, mm, va, n, value}, EnabledDeviceRange,
+       ApplyDeviceWrite},
+      {OpCode::kDeviceExclusive, "dev_exclusive",
+       "dmirror_exclusive, make_device_exclusive[_range] (lib/test_hmm.c, mm/rmap.c)",
+       "ioctl(HMM_DMIRROR_EXCLUSIVE)",
+       "make each page device-exclusive, map it ATOMIC in the mirror, unlock and put",
+       {dev, mm, va, n}, EnabledDeviceRange, ApplyDeviceExclusive},
+      {OpCode::kDeviceCheckExclusive, "dev_check_exclusive", "dmirror_check_atomic (lib/test_hmm.c)",
+       "ioctl(HMM_DMIRROR_CHECK_EXCLUSIVE)", "-EPERM if any mirror entry is still ATOMIC",
+       {dev, mm, va, n}, EnabledDeviceRange, ApplyDeviceCheckExclusive},
+      {OpCode::kReclaim, "reclaim", "shrink_folio_list (mm/vmscan.c)",
+       "memory pressure (no direct trigger)",
+       "reclaim the folio mapped at (mm, va) to swap, honouring references", {mm, va},
+       EnabledFolio, ApplyReclaim},
+      {OpCode::kMigrate, "migrate", "migrate_pages (mm/migrate.c)",
+       "compaction (no direct trigger)", "migrate the folio mapped at (mm, va)", {mm, va},
+       EnabledFolio, ApplyMigrate},
+      {OpCode::kOffline, "offline", "offline_pages, do_migrate_range (mm/memory_hotplug.c)",
+       "echo offline > /sys/devices/system/memory/memoryN/state",
+       "offline the memory holding the folio: migrate it, retrying (3 times here)", {mm, va},
+       EnabledFolio, ApplyOffline},
+      {OpCode::kSplit, "split", "split_huge_pmd, split_folio (mm/huge_memory.c)",
+       "debugfs split_huge_pages", "split the PMD mapping, or else the large folio", {mm, va},
+       EnabledFolio, ApplySplit},
+      {OpCode::kMkclean, "mkclean", "folio_mkclean, page_vma_mkclean_one (mm/rmap.c)",
+       "writeback (no direct trigger)",
+       "write-protect and clean every mapping of the folio (the walker; folio_mapping() is not "
+       "checked)",
+       {mm, va}, EnabledFolio, ApplyMkclean},
+      {OpCode::kLockFolio, "lock_folio", "folio_lock (another thread)", "none",
+       "another kernel thread takes the folio lock and a reference and holds them", {mm, va},
+       EnabledLock, ApplyLockFolio},
+      {OpCode::kUnlockFolio, "unlock_folio", "folio_unlock, folio_put (another thread)", "none",
+       "that thread releases the lock and its reference", {}, EnabledUnlock, ApplyUnlockFolio},
+  };
+}
+
+}  // namespace
+
+const std::vector<OpInfo>& OpTable() {
+  static const std::vector<OpInfo> table = BuildTable();
+  return table;
+}
+
+const OpInfo& InfoOf(OpCode code) { return OpTable()[static_cast<size_t>(code)]; }
+
+const OpInfo* FindOp(std::string_view name) {
+  for (const OpInfo& o : OpTable())
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+std::pair<int, int> ArgRange(ArgKind kind, const Universe& u) {
+  switch (kind) {
+    case ArgKind::kMm: return {0, u.mms - 1};
+    case ArgKind::kVa: return {0, u.pages - 1};
+    case ArgKind::kNpages: return {1, u.pages};
+    case ArgKind::kDevice: return {0, u.devices - 1};
+    case ArgKind::kValue: return {1, 255};
+    case ArgKind::kProt: return {0, 2};
+    case ArgKind::kMapKind: return {0, 2};
+    case ArgKind::kAdvice: return {0, 3};
+  }
+  return {0, 0};
+}
+
+const std::vector<std::string_view>& ArgSymbols(ArgKind kind) {
+  static const std::vector<std::string_view> none, prot{"none", "r", "rw"},
+      map{"private", "shared", "hugetlb"}, advice{"hugepage", "nohugepage", "pageout", "dontneed"};
+  switch (kind) {
+    case ArgKind::kProt: return prot;
+    case ArgKind::kMapKind: return map;
+    case ArgKind::kAdvice: return advice;
+    default: return none;
+  }
+}
+
+std::string FormatArg(ArgKind kind, int value) {
+  const auto& sym = ArgSymbols(kind);
+  if (!sym.empty() && value >= 0 && value < static_cast<int>(sym.size()))
+    return std::string(sym[static_cast<size_t>(value)]);
+  if (kind == ArgKind::kMm) return fmt::format("mm{}", value);
+  if (kind == ArgKind::kDevice) return fmt::format("dev{}", value);
+  return fmt::format("{}", value);
+}
+
+std::string FormatOp(const Op& op) {
+  const OpInfo& info = InfoOf(op.code);
+  std::string s(info.name);
+  for (size_t i = 0; i < info.args.size(); ++i)
+    s += fmt::format(" {}={}", info.args[i].name, FormatArg(info.args[i].kind, op.args[i]));
+  return s;
+}
+
+bool Enabled(const World& w, const Op& op) {
+  const OpInfo& info = InfoOf(op.code);
+  for (size_t i = 0; i < info.args.size(); ++i) {
+    auto [lo, hi] = ArgRange(info.args[i].kind, w.universe);
+    if (op.args[i] < lo || op.args[i] > hi) return false;
+  }
+  return info.enabled(w, op);
+}
+
+StepResult Apply(World& w, const Op& op) {
+  StepResult r;
+  InfoOf(op.code).apply(w, op, r);
+  return r;
+}
+
+Op MakeOp(OpCode code, std::initializer_list<int> args) {
+  Op op;
+  op.code = code;
+  size_t i = 0;
+  for (int a : args) op.args[i++] = static_cast<int16_t>(a);
+  return op;
+}
+
+}  // namespace mmcheck::model

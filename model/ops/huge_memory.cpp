@@ -1,0 +1,96 @@
+// split_huge_pmd() and split_folio().
+//
+// Models mm/huge_memory.c (v6.15, __split_huge_pmd_locked and
+// __folio_split): a PMD mapping becomes PTEs mapping the same folio, each
+// PTE holding a reference; a large folio becomes order-0 folios after it has
+// been unmapped to migration entries and is remapped from them.
+// Diverges: PMD migration entries and the huge zero page are not modelled.
+#include <fmt/format.h>
+
+#include "model/ops/kernel.h"
+
+namespace mmcheck::model::kernel {
+
+void split_huge_pmd(World& w, StepResult& r, int mm, int va) {
+  Mm& m = w.mms[static_cast<size_t>(mm)];
+  const int pmd_pages = w.universe.PmdPages();
+  const int block = va & ~(pmd_pages - 1);
+  Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+  if (pmd.kind != PmdKind::kHuge) return;
+  const Vma* v = w.FindVma(mm, va);
+  if (v && v->hugetlb) {
+    // pmd_trans_huge() is also true for hugetlb PMDs; splitting one clears it
+    // through pmdp_huge_clear_flush and page_table_check BUGs (bug 2, seen
+    // with GUP(FOLL_SPLIT_PMD) before hildenbrand-v2 01/17).
+    r.Event(EventKind::kBug, "kernel BUG at mm/page_table_check.c:87! split_huge_pmd() on a "
+                             "hugetlb PMD (page_table_check_clear via pmdp_huge_clear_flush)");
+    return;
+  }
+  mmu_notifier_invalidate(w, mm, block, block + pmd_pages, NotifyEvent::kClear, -1);
+  int head = w.FolioOf(pmd.pfn);
+  bool anon_exclusive = w.Folio(head).anon_exclusive;
+  for (int i = 0; i < pmd_pages; ++i) {
+    Pte& pte = m.ptes[static_cast<size_t>(block + i)];
+    pte = Pte{};
+    pte.kind = PteKind::kPresent;
+    pte.pfn = pmd.pfn + static_cast<uint32_t>(i);
+    pte.write = pmd.write;
+    pte.dirty = pmd.dirty;
+    pte.soft_dirty = pmd.dirty;
+    pte.young = pmd.young;
+    Page& p = w.pages[static_cast<size_t>(head + i)];
+    p.mapcount++;
+    if (anon_exclusive) p.anon_exclusive = true;  // RMAP_EXCLUSIVE for every PTE
+  }
+  Page& f = w.Folio(head);
+  f.entire_mapcount--;
+  f.large_mapcount += static_cast<int16_t>(pmd_pages - 1);
+  f.refcount += static_cast<int16_t>(pmd_pages - 1);  // folio_ref_add(folio, HPAGE_PMD_NR - 1)
+  pmd = Pmd{};
+}
+
+int split_folio(World& w, StepResult& r, int head) {
+  Page& f = w.Folio(head);
+  if (f.order == 0 || f.hugetlb) return kEINVAL;
+  if (w.lock_thread_folio == head) return kEAGAIN;  // the caller's folio_trylock()
+  folio_get(w, head);                               // the caller's reference
+  // unmap_folio(): try_to_migrate(TTU_SPLIT_HUGE_PMD | TTU_SYNC | TTU_RMAP_LOCKED).
+  bool was_mapped = w.FolioMapcount(head) > 0;
+  if (was_mapped) try_to_migrate(w, r, head);
+  const int nr = w.NrPages(head);
+  // can_split_folio(): every remaining reference must be the caller's.
+  int extra = f.shmem >= 0 ? nr : 0;
+  if (w.FolioMapcount(head) != 0 || w.Folio(head).refcount != 1 + extra) {
+    if (was_mapped) remove_migration_ptes(w, r, head, head);
+    folio_put(w, r, head);
+    return kEAGAIN;
+  }
+  Page proto = w.Folio(head);
+  for (int i = 0; i < nr; ++i) {
+    Page& p = w.pages[static_cast<size_t>(head + i)];
+    p.head = static_cast<int16_t>(head + i);
+    p.order = 0;
+    p.refcount = i == 0 ? 1 : 0;  // tails start unreferenced; remap adds their mappings
+    p.large_mapcount = -1;
+    p.entire_mapcount = -1;
+    p.anon = proto.anon;
+    p.dirty = proto.dirty;
+    p.swapbacked = proto.swapbacked;
+    p.lru = proto.lru;
+    p.hugetlb = false;
+    p.shmem = proto.shmem;
+    p.index = static_cast<uint8_t>(proto.index + i);
+  }
+  for (int i = 0; i < nr; ++i) remove_migration_ptes(w, r, head + i, head + i);
+  // Tails nobody maps are freed; the head keeps the caller's reference,
+  // dropped now.
+  for (int i = 1; i < nr; ++i)
+    if (w.pages[static_cast<size_t>(head + i)].refcount == 0) {
+      w.pages[static_cast<size_t>(head + i)].refcount = 1;
+      folio_put(w, r, head + i);
+    }
+  folio_put(w, r, head);
+  return 0;
+}
+
+}  // namespace mmcheck::model::kernel

@@ -1,0 +1,203 @@
+// Internal API of the model's kernel functions, one section per kernel
+// source file (model/ops/<file>.cpp mirrors mm/<file>.c). Functions carry
+// the names of the kernel functions they model; each definition says which
+// kernel file and version it follows and where it knowingly diverges.
+//
+// Conventions: `w` is the world, `r` collects the step's events. Frames are
+// indices into World::pages; a folio is named by its head frame.
+#pragma once
+
+#include <vector>
+
+#include "model/operations.h"
+#include "model/world.h"
+
+namespace mmcheck::model::kernel {
+
+// errno values as the kernel returns them (negated by callers).
+enum Errno : int {
+  kEPERM = 1,
+  kENOENT = 2,
+  kEIO = 5,
+  kEAGAIN = 11,
+  kENOMEM = 12,
+  kEFAULT = 14,
+  kEBUSY = 16,
+  kEEXIST = 17,
+  kEINVAL = 22,
+  kEOPNOTSUPP = 95,
+};
+
+// MMU notifier events (include/linux/mmu_notifier.h).
+enum class NotifyEvent : uint8_t {
+  kUnmap,
+  kClear,
+  kProtectionVma,
+  kProtectionPage,
+  kMigrate,
+  kExclusive,
+};
+
+// Result of a fault (the vm_fault_t bits the model distinguishes).
+enum class VmFault : uint8_t {
+  kOk,      // handled; the access can retry and hit
+  kSigsegv,
+  kSigbus,
+  kOom,     // VM_FAULT_OOM: no free folio
+  kBlocked, // would sleep on a folio lock held by another thread
+};
+
+// x86-64: pte_pfn() of a non-present (swap-format) PTE whose generic swap
+// offset is `offset`. The arch stores the offset inverted from bit 9
+// (SWP_OFFSET_FIRST_BIT, arch/x86/include/asm/pgtable_64.h __swp_entry) and
+// pte_pfn() re-inverts non-present values (protnone_mask) and reads bits
+// 12..51 (arch/x86/include/asm/pgtable.h), giving offset >> 3.
+inline uint32_t PtePfnOfNonPresent(uint32_t offset) { return offset >> 3; }
+
+// ---- folio lifetime (mm/page_alloc.c, mm/swap.c) ----
+// Allocates a folio of `order` at the lowest free naturally aligned frames:
+// refcount 1, mapcounts -1, content 0 (__GFP_ZERO). Returns -1 if none.
+int folio_alloc(World& w, int order);
+// Whether folio_alloc(w, order) would succeed.
+bool CanAllocFolio(const World& w, int order);
+void folio_get(World& w, int head, int n = 1);
+// Drops `n` references; frees the folio at 0 (clears AnonExclusive).
+void folio_put(World& w, StepResult& r, int head, int n = 1);
+
+// ---- mm/rmap.c ----
+void folio_add_new_anon_rmap_pte(World& w, int head);  // order 0 or PTE-mapped
+void folio_add_new_anon_rmap_pmd(World& w, int head);
+void folio_add_anon_rmap_pte(World& w, int head, int frame, bool exclusive);
+void folio_add_file_rmap_pte(World& w, int head, int frame);
+void folio_add_rmap_pmd(World& w, int head);
+void folio_remove_rmap_pte(World& w, StepResult& r, int head, int frame);
+void folio_remove_rmap_pmd(World& w, int head);
+// fork: mapcount +1, clears AnonExclusive (pins are not modelled, so never -EBUSY).
+void folio_try_dup_anon_rmap_pte(World& w, int head, int frame);
+void folio_try_dup_anon_rmap_pmd(World& w, int head);
+
+struct ExclusiveResult {
+  int err = 0;      // 0 or a positive errno
+  int head = -1;    // the folio, locked and referenced on success
+  bool blocked = false;
+};
+// make_device_exclusive() (hildenbrand-v2 03/17+), per the make_exclusive_* knobs.
+ExclusiveResult make_device_exclusive(World& w, StepResult& r, int mm, int va);
+// make_device_exclusive_range() (v6.14): returns the page frame made
+// exclusive per address (-1 where the page was dropped); each returned page
+// holds the GUP reference for the caller. `err` is set when GUP failed on the
+// first page.
+std::vector<int> make_device_exclusive_range(World& w, StepResult& r, int mm, int start,
+                                             int npages, int& err);
+// folio_make_device_exclusive() (v6.14, v1/v2 03): rmap walk converting
+// every PTE of the folio; true iff (mm, va) was writable and the folio ended
+// unmapped. The caller holds the folio lock and a reference.
+bool folio_make_device_exclusive(World& w, StepResult& r, int head, int mm, int va);
+// try_to_unmap(folio, TTU_...) for reclaim. Returns whether the walk ran.
+void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swap_slots);
+// try_to_migrate(folio, flags). Returns nothing; callers test folio_mapped().
+void try_to_migrate(World& w, StepResult& r, int head);
+// folio_referenced(): number of young references found (and cleared).
+int folio_referenced(World& w, StepResult& r, int head);
+// folio_mkclean(): page_vma_mkclean_one over every mapping of the folio.
+int folio_mkclean(World& w, StepResult& r, int head);
+
+// ---- mm/page_vma_mapped.c ----
+inline constexpr unsigned kPvmwSync = 1u << 0;
+inline constexpr unsigned kPvmwMigration = 1u << 1;
+struct PageVmaMappedWalk {
+  uint32_t pfn = 0;        // first PFN of the range looked for
+  int nr_pages = 1;
+  unsigned flags = 0;
+  int mm = 0;
+  int address = -1;        // current page; -1 before the first call
+  int end = 0;             // vma_address_end (exclusive)
+  bool pmd = false;        // hit is a huge PMD (address = PMD start)
+};
+// Starts a walk of folio `head` (or of a PFN range) in VMA `v` of `mm`.
+PageVmaMappedWalk StartWalk(const World& w, uint32_t pfn, int nr_pages, unsigned flags, int mm,
+                            const Vma& v);
+// page_vma_mapped_walk(): advances to the next entry mapping the range.
+bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw);
+// check_pte() on entry `pte` covering `pte_nr` pages.
+bool check_pte(const World& w, const PageVmaMappedWalk& pvmw, const Pte& pte, int pte_nr);
+// Visits every (mm, VMA) pair: the model's rmap_walk over anon_vma chains
+// and i_mmap is "every VMA of every mm" (see LIMITATIONS).
+template <typename Fn>
+void ForEachVma(const World& w, Fn&& fn) {
+  for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
+    if (!w.mms[mm].exists) continue;
+    for (size_t i = 0; i < w.mms[mm].vmas.size(); ++i) fn(mm, w.mms[mm].vmas[i]);
+  }
+}
+
+// ---- mm/memory.c ----
+void mmu_notifier_invalidate(World& w, int mm, int start, int end, NotifyEvent ev,
+                             int owner_device);
+VmFault handle_mm_fault(World& w, StepResult& r, int mm, int va, bool write);
+// Faults until the access hits (like a user access or GUP retry loop).
+VmFault FaultIn(World& w, StepResult& r, int mm, int va, bool write);
+// Whether a CPU access to (mm, va) hits without a fault.
+bool AccessHits(const World& w, int mm, int va, bool write);
+void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyEvent ev);
+// copy_page_range() for one VMA at fork. Returns 0 or a positive errno.
+int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& v);
+void restore_exclusive_pte(World& w, StepResult& r, int mm, int va);
+VmFault remove_device_exclusive_entry(World& w, StepResult& r, int mm, int va);
+bool can_change_pte_writable(const World& w, int mm, int va, const Pte& pte);
+int RssCounterOf(const World& w, int head);  // mm_counter(folio)
+
+// ---- mm/mprotect.c ----
+void change_protection(World& w, StepResult& r, int mm, int start, int end, bool write);
+
+// ---- mm/huge_memory.c ----
+void split_huge_pmd(World& w, StepResult& r, int mm, int va);
+int split_folio(World& w, StepResult& r, int head);  // 0 or positive errno
+
+// ---- mm/migrate.c ----
+// migrate_pages() of one folio. Returns 0 or a positive errno; logs
+// dump_page() on failure when `report_failure` (memory offline does).
+int migrate_folio(World& w, StepResult& r, int head, bool report_failure);
+void remove_migration_ptes(World& w, StepResult& r, int src_head, int dst_head);
+// dump_page() text: "page: refcount:2 mapcount:0 mapping:... pfn:0x102".
+std::string dump_page(const World& w, int head, int extra_refs, const char* reason);
+
+// ---- mm/vmscan.c ----
+// shrink_folio_list() on one folio. Records a reclaim progress obligation.
+void shrink_folio(World& w, StepResult& r, int head, bool ignore_references);
+
+// ---- mm/gup.c ----
+inline constexpr unsigned kFollWrite = 1u << 0;
+inline constexpr unsigned kFollSplitPmd = 1u << 1;
+struct GupResult {
+  int err = 0;     // positive errno
+  int head = -1;   // referenced folio
+  int frame = -1;  // the page
+  bool blocked = false;
+};
+GupResult get_user_page_remote(World& w, StepResult& r, int mm, int va, unsigned gup_flags);
+
+// ---- mm/hmm.c ----
+struct HmmPfn {
+  uint32_t pfn = 0;
+  bool write = false;
+};
+// hmm_range_fault() with HMM_PFN_REQ_FAULT (and REQ_WRITE when `write`).
+// Returns 0 or a positive errno; `out` gets one entry per page.
+int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool write,
+                    std::vector<HmmPfn>& out, bool& blocked);
+
+// ---- mm/mmap.c, mm/vma.c, mm/madvise.c, kernel/fork.c ----
+// mmap(MAP_FIXED_NOREPLACE) of [va, va+npages). Returns 0 or positive errno.
+int do_mmap(World& w, int mm, int va, int npages, int prot, int map_kind);
+int do_munmap(World& w, StepResult& r, int mm, int va, int npages);
+int do_mprotect(World& w, StepResult& r, int mm, int va, int npages, int prot);
+int do_madvise(World& w, StepResult& r, int mm, int va, int npages, int advice);
+// fork(): dup_mmap into the lowest free mm. Returns the child or -errno.
+int dup_mmap(World& w, StepResult& r, int mm);
+
+// ---- lib/test_hmm.c ----
+void dmirror_interval_invalidate(World& w, int device, int mm, int start, int end,
+                                 NotifyEvent ev, int owner_device);
+
+}  // namespace mmcheck::model::kernel

@@ -1,0 +1,56 @@
+// change_protection() over a range: present PTEs and PMDs lose write when
+// VM_WRITE goes away; non-present entries are downgraded per entry type.
+//
+// Models mm/mprotect.c (v6.14 change_pte_range; 7.x change_softleaf_pte).
+// OLD (device_exclusive_entry=read-write-pair) rewrites EXCL_WRITE to
+// EXCL_READ on every mprotect; NEW leaves SWP_DEVICE_EXCLUSIVE alone
+// (hildenbrand-v2 05/17 and 06/17). Diverges: MM_CP_TRY_CHANGE_WRITABLE
+// (eagerly making exclusive anon PTEs writable) is not modelled; the next
+// write fault reuses the page instead.
+#include "model/ops/kernel.h"
+
+namespace mmcheck::model::kernel {
+
+void change_protection(World& w, StepResult& r, int mm, int start, int end, bool write) {
+  mmu_notifier_invalidate(w, mm, start, end, NotifyEvent::kProtectionVma, -1);
+  Mm& m = w.mms[static_cast<size_t>(mm)];
+  const int pmd_pages = w.universe.PmdPages();
+  for (int va = start; va < end; ++va) {
+    Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+    if (pmd.kind == PmdKind::kHuge) {
+      int block = va & ~(pmd_pages - 1);
+      if (block >= start && block + pmd_pages <= end) {
+        if (!write) pmd.write = false;  // change_huge_pmd
+        va = block + pmd_pages - 1;
+        continue;
+      }
+      split_huge_pmd(w, r, mm, va);
+      if (pmd.kind == PmdKind::kHuge) continue;
+    }
+    Pte& pte = m.ptes[static_cast<size_t>(va)];
+    switch (pte.kind) {
+      case PteKind::kPresent:
+        if (!write) pte.write = false;
+        break;
+      case PteKind::kMigrationWrite: {
+        int head = w.FolioOf(pte.pfn);
+        bool anon = head >= 0 && w.Folio(head).anon;
+        pte.kind = anon ? PteKind::kMigrationReadExclusive : PteKind::kMigrationRead;
+        break;
+      }
+      case PteKind::kDevicePrivateWrite:
+        pte.kind = PteKind::kDevicePrivateRead;
+        pte.soft_dirty = false;
+        break;
+      case PteKind::kDeviceExclusiveWrite:
+        // OLD: "A protection check is difficult so just be safe and disable
+        // write" -- keeps soft-dirty and uffd-wp.
+        pte.kind = PteKind::kDeviceExclusiveRead;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace mmcheck::model::kernel

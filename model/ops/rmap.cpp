@@ -1,0 +1,410 @@
+// Reverse mapping: rmap accounting, make_device_exclusive(), and the rmap
+// walkers try_to_unmap_one(), try_to_migrate_one(), folio_referenced_one()
+// and page_vma_mkclean_one().
+//
+// Models mm/rmap.c and include/linux/rmap.h: OLD = v6.14 (before
+// hildenbrand-v2), NEW = v6.15 and linux-mm 7.x @ 0014dde7e945; the
+// differences are knobs (model/knobs.h). CONFIG_PAGE_MAPCOUNT is assumed
+// (per-page _mapcount kept); _nr_pages_mapped, MM-id tracking, deferred split
+// and mlock are not modelled. Pins (GUP_PIN_COUNTING_BIAS) are not modelled,
+// so folio_try_dup/share_anon_rmap never fail.
+#include <fmt/format.h>
+
+#include "model/ops/kernel.h"
+
+namespace mmcheck::model::kernel {
+
+// ---- accounting (include/linux/rmap.h, mm/rmap.c __folio_add_rmap) ----
+
+void folio_add_new_anon_rmap_pte(World& w, int head) {
+  Page& f = w.Folio(head);
+  f.anon = true;
+  f.swapbacked = true;
+  int nr = w.NrPages(head);
+  for (int i = 0; i < nr; ++i) {
+    Page& p = w.pages[static_cast<size_t>(head + i)];
+    p.mapcount = 0;
+    p.anon_exclusive = true;  // RMAP_EXCLUSIVE: every page for PTE level
+  }
+  if (f.order > 0) f.large_mapcount = nr - 1;
+}
+
+void folio_add_new_anon_rmap_pmd(World& w, int head) {
+  Page& f = w.Folio(head);
+  f.anon = true;
+  f.swapbacked = true;
+  f.entire_mapcount = 0;
+  f.large_mapcount = 0;
+  f.anon_exclusive = true;  // RMAP_EXCLUSIVE: the head page for PMD level
+}
+
+void folio_add_anon_rmap_pte(World& w, int head, int frame, bool exclusive) {
+  Page& p = w.pages[static_cast<size_t>(frame)];
+  p.mapcount++;
+  if (w.Folio(head).order > 0) w.Folio(head).large_mapcount++;
+  if (exclusive) p.anon_exclusive = true;
+}
+
+void folio_add_file_rmap_pte(World& w, int head, int frame) {
+  w.pages[static_cast<size_t>(frame)].mapcount++;
+  if (w.Folio(head).order > 0) w.Folio(head).large_mapcount++;
+}
+
+void folio_add_rmap_pmd(World& w, int head) {
+  w.Folio(head).entire_mapcount++;
+  w.Folio(head).large_mapcount++;
+}
+
+void folio_remove_rmap_pte(World& w, StepResult& r, int head, int frame) {
+  // A frame outside the folio is the garbage subpage of OLD walkers: the
+  // kernel decrements some other struct page; only the folio counter is ours.
+  // For a small folio that is all that changes: the kernel decremented the
+  // garbage page's _mapcount, not the folio's.
+  if (frame >= head && frame < head + w.NrPages(head)) w.pages[static_cast<size_t>(frame)].mapcount--;
+  if (w.Folio(head).order > 0) w.Folio(head).large_mapcount--;
+  // (deferred_split_folio is not modelled.)
+}
+
+void folio_remove_rmap_pmd(World& w, int head) {
+  w.Folio(head).entire_mapcount--;
+  w.Folio(head).large_mapcount--;
+}
+
+void folio_try_dup_anon_rmap_pte(World& w, int head, int frame) {
+  Page& p = w.pages[static_cast<size_t>(frame)];
+  p.anon_exclusive = false;
+  p.mapcount++;
+  if (w.Folio(head).order > 0) w.Folio(head).large_mapcount++;
+}
+
+void folio_try_dup_anon_rmap_pmd(World& w, int head) {
+  w.Folio(head).anon_exclusive = false;  // the head page carries it at PMD level
+  folio_add_rmap_pmd(w, head);
+}
+
+namespace {
+
+bool FolioMapped(const World& w, int head) { return w.FolioMapcount(head) > 0; }
+
+uint32_t FolioPfn(const World& w, int head) { return w.PfnOf(head); }
+
+// Kind of a new device-exclusive entry for a (writable or not) PTE.
+PteKind ExclusiveKind(const World& w, bool writable) {
+  if (w.knobs.device_exclusive_entry == DeviceExclusiveEntry::kSingle)
+    return PteKind::kDeviceExclusive;
+  return writable ? PteKind::kDeviceExclusiveWrite : PteKind::kDeviceExclusiveRead;
+}
+
+// page_make_device_exclusive_one() (v6.14 rmap walk callback) for one VMA.
+// Returns false when the walk must stop (a non-present entry).
+bool page_make_device_exclusive_one(World& w, StepResult& r, int head, int mm, const Vma& v,
+                                    int req_mm, int req_va, bool& valid) {
+  mmu_notifier_invalidate(w, mm, v.start, v.end, NotifyEvent::kExclusive, -1);
+  PageVmaMappedWalk pvmw = StartWalk(w, FolioPfn(w, head), w.NrPages(head), 0, mm, v);
+  while (page_vma_mapped_walk(w, pvmw)) {
+    if (pvmw.pmd) {
+      r.Event(EventKind::kBug, "VM_BUG_ON_FOLIO(!pvmw.pte): page_make_device_exclusive_one met "
+                               "a PMD-mapped folio (mm/rmap.c, v6.14)");
+      return false;
+    }
+    Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)];
+    if (pte.kind != PteKind::kPresent) return false;
+    int frame = w.FrameOf(pte.pfn);
+    Pte old = pte;
+    if (old.dirty) w.Folio(head).dirty = true;
+    if (mm == req_mm && pvmw.address == req_va && old.write) valid = true;
+    pte = Pte{};
+    pte.kind = ExclusiveKind(w, old.write);
+    pte.pfn = old.pfn;
+    pte.soft_dirty = old.soft_dirty;
+    pte.uffd_wp = old.uffd_wp;
+    // "There is a reference on the page for the swap entry which has been
+    // removed, so shouldn't take another": mapcount -1, ref kept.
+    if (w.knobs.device_exclusive_mapcount == DeviceExclusiveMapcount::kDropped)
+      folio_remove_rmap_pte(w, r, head, frame);
+  }
+  return true;
+}
+
+}  // namespace
+
+// make_device_exclusive() (hildenbrand-v2 03/17 and later): one address.
+// The folio is returned referenced (+1); the caller unlocks and puts it in
+// the same step.
+ExclusiveResult make_device_exclusive(World& w, StepResult& r, int mm, int va) {
+  const Knobs& k = w.knobs;
+  GupResult g = get_user_page_remote(w, r, mm, va, kFollWrite | kFollSplitPmd);
+  if (g.blocked) return {0, -1, true};
+  if (g.err) return {g.err, -1, false};
+  int head = g.head;
+  Page& f = w.Folio(head);
+  // "Reject any non-anonymous or hugetlb folios early, directly after GUP."
+  if (!f.anon || f.hugetlb) {
+    folio_put(w, r, head);
+    return {kEOPNOTSUPP, -1, false};
+  }
+  if (w.lock_thread_folio == head) {
+    folio_put(w, r, head);
+    // v2 17/17: folio_lock_killable() sleeps (and GUP is retried after).
+    if (k.make_exclusive_lock == MakeExclusiveLock::kLockRetry) return {0, -1, true};
+    return {kEBUSY, -1, false};  // folio_trylock() failed
+  }
+  if (k.make_exclusive_impl == MakeExclusiveImpl::kSingleFolioWalk) {
+    // folio_walk_start() finds the PTE GUP just made present and writable
+    // (operations are atomic, so the re-check always matches here).
+    mmu_notifier_invalidate(w, mm, va, va + 1, NotifyEvent::kExclusive, -1);
+    Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+    Pte old = pte;
+    if (old.dirty) f.dirty = true;
+    pte = Pte{};
+    pte.kind = ExclusiveKind(w, true);
+    pte.pfn = old.pfn;
+    pte.soft_dirty = old.soft_dirty;  // uffd-wp cannot be set: the PTE was writable
+    if (k.device_exclusive_mapcount == DeviceExclusiveMapcount::kDropped)
+      folio_remove_rmap_pte(w, r, head, g.frame);  // the TODO removed by v2 16/17
+    return {0, head, false};
+  }
+  // v1/v2 03/17: still the rmap walk of the whole folio.
+  if (!folio_make_device_exclusive(w, r, head, mm, va)) {
+    folio_put(w, r, head);
+    return {kEBUSY, -1, false};
+  }
+  return {0, head, false};
+}
+
+std::vector<int> make_device_exclusive_range(World& w, StepResult& r, int mm, int start,
+                                             int npages, int& err) {
+  // GUP the whole range first (FOLL_GET | FOLL_WRITE | FOLL_SPLIT_PMD).
+  err = 0;
+  std::vector<GupResult> gup;
+  for (int va = start; va < start + npages; ++va) {
+    GupResult g = get_user_page_remote(w, r, mm, va, kFollWrite | kFollSplitPmd);
+    if (g.err || g.blocked) {
+      if (gup.empty()) err = g.blocked ? kEAGAIN : g.err;
+      break;
+    }
+    gup.push_back(g);
+  }
+  std::vector<int> pages(gup.size(), -1);
+  for (size_t i = 0; i < gup.size(); ++i) {
+    int head = gup[i].head;
+    if (gup[i].frame != head) {  // PageTail(): THP is not supported
+      r.Event(EventKind::kInfo, fmt::format("make_device_exclusive_range: PageTail(pfn 0x{:x}) "
+                                            "dropped",
+                                            w.PfnOf(gup[i].frame)));
+      folio_put(w, r, head);
+      continue;
+    }
+    if (w.lock_thread_folio == head ||  // !folio_trylock()
+        !folio_make_device_exclusive(w, r, head, mm, start + static_cast<int>(i))) {
+      folio_put(w, r, head);
+      continue;
+    }
+    pages[i] = gup[i].frame;
+  }
+  return pages;
+}
+
+bool folio_make_device_exclusive(World& w, StepResult& r, int head, int mm, int va) {
+  const Page& f = w.Folio(head);
+  // "Restrict to anonymous folios for now"; v1/v2 02 also rejects hugetlb.
+  if (!f.anon ||
+      (f.hugetlb &&
+       w.knobs.make_exclusive_rejects_hugetlb == MakeExclusiveRejectsHugetlb::kYes))
+    return false;
+  bool valid = false;
+  bool ok = true;
+  ForEachVma(w, [&](int m, const Vma& v) {
+    if (ok && FolioMapped(w, head))  // rwc.done = folio_not_mapped
+      ok = page_make_device_exclusive_one(w, r, head, m, v, mm, va, valid);
+  });
+  return ok && valid && w.FolioMapcount(head) == 0;
+}
+
+void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swap_slots) {
+  const uint32_t folio_pfn = FolioPfn(w, head);
+  const int nr = w.NrPages(head);
+  ForEachVma(w, [&](int mm, const Vma& v) {
+    if (!FolioMapped(w, head)) return;  // rwc.done = folio_not_mapped
+    mmu_notifier_invalidate(w, mm, v.start, v.end, NotifyEvent::kClear, -1);
+    PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, nr, 0, mm, v);
+    while (page_vma_mapped_walk(w, pvmw)) {
+      if (pvmw.pmd) {
+        // TTU_SPLIT_HUGE_PMD (shrink_folio_list sets it for PMD-mappable folios).
+        split_huge_pmd(w, r, mm, pvmw.address);
+        pvmw.address = -1 - v.start;
+        continue;
+      }
+      Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)];
+      Pte old = pte;
+      uint32_t pfn = old.pfn;
+      if (old.kind != PteKind::kPresent && w.knobs.try_to_unmap_nonpresent == NonPresentPfn::kPtePfn)
+        pfn = PtePfnOfNonPresent(old.pfn);
+      int frame = static_cast<int>(pfn - folio_pfn) + head;
+      bool garbage = pfn < folio_pfn || pfn >= folio_pfn + static_cast<uint32_t>(nr);
+      if (garbage)
+        r.Event(EventKind::kCorruption,
+                fmt::format("try_to_unmap_one: pte_pfn() of a non-present {} entry at mm{}:{} "
+                            "gives pfn 0x{:x}, outside folio 0x{:x}-0x{:x}: garbage subpage",
+                            PteKindName(old.kind), mm, pvmw.address, pfn, folio_pfn,
+                            folio_pfn + nr - 1));
+      // The swap slot and data still follow the real page; the garbage page's
+      // own fields are not ours to change.
+      int real_idx = static_cast<int>(old.pfn - folio_pfn);
+      if (real_idx < 0 || real_idx >= nr) real_idx = 0;
+      bool anon_exclusive =
+          !garbage && w.Folio(head).anon && w.pages[static_cast<size_t>(frame)].anon_exclusive;
+      if (old.kind == PteKind::kPresent && old.dirty) w.Folio(head).dirty = true;
+      Mm& m = w.mms[static_cast<size_t>(mm)];
+      int slot = swap_slots[static_cast<size_t>(real_idx)];
+      if (!garbage) w.pages[static_cast<size_t>(frame)].anon_exclusive = false;
+      // folio_try_share_anon_rmap_pte
+      m.rss[kMmAnonPages]--;
+      m.rss[kMmSwapEnts]++;
+      pte = Pte{};
+      pte.kind = PteKind::kSwap;
+      pte.pfn = static_cast<uint32_t>(slot);
+      pte.swp_exclusive = anon_exclusive;
+      pte.soft_dirty = old.soft_dirty;
+      pte.uffd_wp = old.uffd_wp;
+      w.swap[static_cast<size_t>(slot)].count++;
+      w.swap[static_cast<size_t>(slot)].data = w.pages[static_cast<size_t>(head + real_idx)].data;
+      // OLD never took a mapcount for device-exclusive entries, but the walker
+      // removes one anyway.
+      folio_remove_rmap_pte(w, r, head, garbage ? head + nr : frame);
+      folio_put(w, r, head);
+    }
+  });
+}
+
+void try_to_migrate(World& w, StepResult& r, int head) {
+  const uint32_t folio_pfn = FolioPfn(w, head);
+  const int nr = w.NrPages(head);
+  ForEachVma(w, [&](int mm, const Vma& v) {
+    if (!FolioMapped(w, head)) return;
+    mmu_notifier_invalidate(w, mm, v.start, v.end, NotifyEvent::kClear, -1);
+    PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, nr, 0, mm, v);
+    while (page_vma_mapped_walk(w, pvmw)) {
+      if (pvmw.pmd) {
+        // set_pmd_migration_entry() is not modelled: split and migrate PTEs.
+        split_huge_pmd(w, r, mm, pvmw.address);
+        pvmw.address = -1 - v.start;
+        continue;
+      }
+      Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)];
+      Pte old = pte;
+      bool present = old.kind == PteKind::kPresent;
+      bool old_pfn = !present && w.knobs.try_to_migrate_nonpresent == NonPresentPfn::kPtePfn;
+      uint32_t pfn = old_pfn ? PtePfnOfNonPresent(old.pfn) : old.pfn;
+      // NEW: writable only from a present PTE or a device-private WRITE
+      // entry. OLD read pte_write() of a swap-format PTE, which on x86-64 is
+      // _PAGE_RW = _PAGE_SWP_SOFT_DIRTY.
+      bool writable = present ? old.write
+                              : (old_pfn ? old.soft_dirty : old.kind == PteKind::kDevicePrivateWrite);
+      int frame = static_cast<int>(pfn - folio_pfn) + head;
+      bool garbage = pfn < folio_pfn || pfn >= folio_pfn + static_cast<uint32_t>(nr);
+      if (garbage)
+        r.Event(EventKind::kCorruption,
+                fmt::format("try_to_migrate_one: pte_pfn() of a non-present {} entry at mm{}:{} "
+                            "gives pfn 0x{:x}, outside folio 0x{:x}-0x{:x}: garbage subpage",
+                            PteKindName(old.kind), mm, pvmw.address, pfn, folio_pfn,
+                            folio_pfn + nr - 1));
+      bool anon_exclusive =
+          !garbage && w.Folio(head).anon && w.pages[static_cast<size_t>(frame)].anon_exclusive;
+      if (present && old.dirty) w.Folio(head).dirty = true;
+      if (!garbage) w.pages[static_cast<size_t>(frame)].anon_exclusive = false;
+      pte = Pte{};
+      pte.kind = writable         ? PteKind::kMigrationWrite
+                 : anon_exclusive ? PteKind::kMigrationReadExclusive
+                                  : PteKind::kMigrationRead;
+      pte.pfn = pfn;  // page_to_pfn(subpage): garbage stays garbage
+      pte.young = present && old.young;
+      pte.dirty = present && old.dirty;
+      pte.soft_dirty = old.soft_dirty;
+      pte.uffd_wp = old.uffd_wp;
+      folio_remove_rmap_pte(w, r, head, garbage ? head + nr : frame);
+      folio_put(w, r, head);
+    }
+  });
+}
+
+int folio_referenced(World& w, StepResult& r, int head) {
+  int mapcount = w.FolioMapcount(head);
+  if (mapcount == 0) return 0;  // "folio_referenced() returns 0 if !folio_mapped"
+  int referenced = 0;
+  const uint32_t folio_pfn = FolioPfn(w, head);
+  ForEachVma(w, [&](int mm, const Vma& v) {
+    if (mapcount <= 0) return;  // pra.mapcount reached 0: the walk stops
+    PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, w.NrPages(head), 0, mm, v);
+    while (mapcount > 0 && page_vma_mapped_walk(w, pvmw)) {
+      Mm& m = w.mms[static_cast<size_t>(mm)];
+      if (pvmw.pmd) {
+        Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(pvmw.address))];
+        if (pmd.young) ++referenced;
+        pmd.young = false;
+      } else {
+        Pte& pte = m.ptes[static_cast<size_t>(pvmw.address)];
+        if (pte.kind == PteKind::kPresent) {
+          if (pte.young) ++referenced;
+          pte.young = false;  // ptep_clear_flush_young_notify
+        } else if (w.knobs.referenced_nonpresent == ReferencedNonPresent::kYoungHelper) {
+          // v6.15+ applies the young helper to a non-present PTE; on x86-64
+          // _PAGE_ACCESSED (bit 5) is clear in swap-format PTEs, so it reads
+          // old. Other architectures were not established (see LIMITATIONS).
+          r.Event(EventKind::kWarn, fmt::format("folio_referenced_one: young-bit helper applied "
+                                                "to a non-present {} entry at mm{}:{}",
+                                                PteKindName(pte.kind), mm, pvmw.address));
+        }
+      }
+      --mapcount;
+    }
+  });
+  return referenced;
+}
+
+int folio_mkclean(World& w, StepResult& r, int head) {
+  if (w.FolioMapcount(head) == 0) return 0;
+  int cleaned = 0;
+  const uint32_t folio_pfn = FolioPfn(w, head);
+  ForEachVma(w, [&](int mm, const Vma& v) {
+    mmu_notifier_invalidate(w, mm, v.start, v.end, NotifyEvent::kProtectionPage, -1);
+    PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, w.NrPages(head), kPvmwSync, mm, v);
+    while (page_vma_mapped_walk(w, pvmw)) {
+      Mm& m = w.mms[static_cast<size_t>(mm)];
+      if (pvmw.pmd) {
+        Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(pvmw.address))];
+        if (!pmd.dirty && !pmd.write) continue;
+        pmd.dirty = pmd.write = false;
+        ++cleaned;
+        continue;
+      }
+      Pte& pte = m.ptes[static_cast<size_t>(pvmw.address)];
+      if (pte.kind != PteKind::kPresent) {
+        if (w.knobs.mkclean_nonpresent == MkcleanNonPresent::kSkip) continue;
+        // OLD: pte_dirty()/pte_write() of a swap-format PTE. On x86-64
+        // pte_write() reads _PAGE_RW, which is _PAGE_SWP_SOFT_DIRTY, so a
+        // soft-dirty entry is "written back" as a present PTE built from the
+        // swap bits (ptep_clear_flush + pte_wrprotect + pte_mkclean).
+        if (!pte.soft_dirty) continue;
+        r.Event(EventKind::kCorruption,
+                fmt::format("page_vma_mkclean_one: rewrote non-present {} entry at mm{}:{} as a "
+                            "present PTE for pfn 0x{:x}",
+                            PteKindName(pte.kind), mm, pvmw.address,
+                            PtePfnOfNonPresent(pte.pfn)));
+        Pte garbage{};
+        garbage.kind = PteKind::kPresent;
+        garbage.pfn = PtePfnOfNonPresent(pte.pfn);
+        pte = garbage;
+        ++cleaned;
+        continue;
+      }
+      if (!pte.dirty && !pte.write) continue;
+      pte.dirty = false;
+      pte.write = false;
+      ++cleaned;
+    }
+  });
+  return cleaned;
+}
+
+}  // namespace mmcheck::model::kernel

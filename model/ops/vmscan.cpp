@@ -1,0 +1,112 @@
+// shrink_folio_list() on one folio: reclaim of an anonymous folio to swap.
+//
+// Models mm/vmscan.c (v6.15): isolate, trylock, folio_check_references
+// (unless ignore_references, as MADV_PAGEOUT does), add_to_swap,
+// try_to_unmap only if folio_mapped(), pageout, __remove_mapping's
+// refcount freeze (1 isolation + nr swapcache references), free.
+//
+// Diverges: a large folio takes nr single swap slots rather than a cluster;
+// a folio that is not freed does not stay in the swapcache (its slots are
+// released unless a swap PTE now uses them); shmem and file folios are not
+// reclaimed (shmem swap-out is not modelled).
+#include <fmt/format.h>
+
+#include "model/ops/kernel.h"
+
+namespace mmcheck::model::kernel {
+namespace {
+
+// Whether any entry anywhere still references a frame of folio `head`.
+bool StillReferenced(const World& w, int head) {
+  for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
+    if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+    for (int va = 0; va < w.universe.pages; ++va) {
+      int f = w.MappedFrame(mm, va);
+      if (f >= 0 && w.pages[static_cast<size_t>(f)].head == head) return true;
+    }
+  }
+  return false;
+}
+
+// What a correct kernel needs to reclaim this folio: it is an anonymous LRU
+// folio, nobody else holds its lock or a reference beyond its mappings, no
+// young PTE protects it, and swap space exists.
+bool ReclaimEligible(const World& w, int head, bool ignore_references, std::string& why) {
+  const Page& f = w.Folio(head);
+  if (!f.anon || f.hugetlb || !f.lru) return why = "not an anonymous LRU folio", false;
+  if (w.lock_thread_folio == head) return why = "locked by another thread", false;
+  int free_slots = 0;
+  for (const SwapSlot& s : w.swap) free_slots += s.count == 0;
+  if (free_slots < w.NrPages(head)) return why = "no free swap slots", false;
+  if (!ignore_references) {
+    for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
+      if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+      for (int va = 0; va < w.universe.pages; ++va) {
+        int fr = w.MappedFrame(mm, va);
+        if (fr < 0 || w.pages[static_cast<size_t>(fr)].head != head) continue;
+        const Pmd& pmd = w.PmdOf(mm, va);
+        const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+        if ((pmd.kind == PmdKind::kHuge && pmd.young) ||
+            (pmd.kind != PmdKind::kHuge && pte.kind == PteKind::kPresent && pte.young))
+          return why = "recently referenced", false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void shrink_folio(World& w, StepResult& r, int head, bool ignore_references) {
+  const uint32_t pfn = w.PfnOf(head);
+  std::string why;
+  bool eligible = ReclaimEligible(w, head, ignore_references, why);
+  auto record = [&](bool progressed, std::string reason) {
+    if (eligible) r.progress.push_back({ProgressCheck::kReclaim, pfn, progressed, std::move(reason)});
+  };
+  Page& f = w.Folio(head);
+  if (!f.lru || f.hugetlb) return record(false, "not on an LRU list");
+  if (w.lock_thread_folio == head) return record(false, "folio_trylock failed");
+  if (!f.anon) return record(false, "shmem/file reclaim is not modelled");
+  f.lru = false;
+  folio_get(w, head);  // isolation
+  auto keep = [&](std::string reason) {
+    w.Folio(head).lru = true;
+    folio_put(w, r, head);
+    record(false, std::move(reason));
+  };
+  if (!ignore_references && folio_referenced(w, r, head) > 0)
+    return keep("folio_check_references: referenced, activated");
+  // add_to_swap(): one slot per page, lowest free first.
+  const int nr = w.NrPages(head);
+  std::vector<int> slots;
+  for (int s = 0; s < static_cast<int>(w.swap.size()) && static_cast<int>(slots.size()) < nr; ++s)
+    if (w.swap[static_cast<size_t>(s)].count == 0) slots.push_back(s);
+  if (static_cast<int>(slots.size()) < nr) return keep("add_to_swap failed: no swap space");
+  folio_get(w, head, nr);  // swapcache references
+  if (w.FolioMapcount(head) > 0) try_to_unmap(w, r, head, slots);
+  auto drop_swapcache = [&] { folio_put(w, r, head, nr); };
+  if (w.FolioMapcount(head) > 0) {
+    drop_swapcache();
+    return keep("try_to_unmap left the folio mapped");
+  }
+  // pageout(): write every page to its slot (the data a later swap-in reads).
+  for (int i = 0; i < nr; ++i)
+    w.swap[static_cast<size_t>(slots[static_cast<size_t>(i)])].data =
+        w.pages[static_cast<size_t>(head + i)].data;
+  w.Folio(head).dirty = false;
+  // __remove_mapping(): freeze the refcount at isolation + swapcache.
+  if (w.Folio(head).refcount != 1 + nr) {
+    std::string reason = fmt::format(
+        "__remove_mapping: refcount {} != expected {} (mapcount {}): an unaccounted reference "
+        "remains",
+        w.Folio(head).refcount, 1 + nr, w.FolioMapcount(head));
+    drop_swapcache();
+    return keep(reason);
+  }
+  w.Folio(head).refcount = 1;  // delete_from_swap_cache, then the final put
+  folio_put(w, r, head);
+  record(!StillReferenced(w, head), "an entry still references the freed folio");
+}
+
+}  // namespace mmcheck::model::kernel

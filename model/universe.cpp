@@ -1,0 +1,78 @@
+#include "model/universe.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "model/profile.h"
+
+namespace mmcheck::model {
+namespace {
+
+struct Field {
+  std::string_view key;
+  int Universe::*member;
+  int min, max;
+  std::string_view doc;
+};
+
+constexpr Field kFields[] = {
+    {"mms", &Universe::mms, 1, 4, "address spaces"},
+    {"pages", &Universe::pages, 1, 32, "virtual pages per mm"},
+    {"folios", &Universe::folios, 1, 32, "folio slots"},
+    {"swap", &Universe::swap_slots, 0, 64, "swap slots"},
+    {"devices", &Universe::devices, 0, 4, "dmirror devices"},
+    {"pmd_order", &Universe::pmd_order, 1, kMaxPmdOrder, "log2 of pages per PMD"},
+};
+
+}  // namespace
+
+std::string Universe::ToString() const {
+  return fmt::format("mms={},pages={},folios={},swap={},devices={},pmd_order={}", mms, pages,
+                     folios, swap_slots, devices, pmd_order);
+}
+
+void ValidateUniverse(const Universe& u) {
+  for (const Field& f : kFields) {
+    int v = u.*f.member;
+    if (v < f.min || v > f.max)
+      throw ModelInputError(fmt::format("universe: {}={} is out of range ({}: {}..{})", f.key, v,
+                                        f.doc, f.min, f.max));
+  }
+  if (u.pages % u.PmdPages() != 0)
+    throw ModelInputError(fmt::format(
+        "universe: pages={} must be a multiple of the PMD size {} (pmd_order={})", u.pages,
+        u.PmdPages(), u.pmd_order));
+}
+
+Universe ParseUniverse(std::string_view text) {
+  Universe u;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view item = text.substr(pos, end - pos);
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos)
+      throw ModelInputError(fmt::format(
+          "universe: '{}' is not key=value (keys: mms, pages, folios, swap, devices, pmd_order)",
+          item));
+    std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
+    const Field* field = nullptr;
+    for (const Field& f : kFields)
+      if (f.key == key) field = &f;
+    if (!field)
+      throw ModelInputError(fmt::format(
+          "universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, pmd_order)", key));
+    int v = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size())
+      throw ModelInputError(fmt::format("universe: {}='{}' is not a number", key, value));
+    u.*field->member = v;
+    pos = end + 1;
+  }
+  ValidateUniverse(u);
+  return u;
+}
+
+}  // namespace mmcheck::model

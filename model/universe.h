@@ -1,0 +1,37 @@
+// The bounds of a run: how many mms, pages, folios, swap slots and devices
+// the model may use. Nothing in the model hard-codes a size.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mmcheck::model {
+
+// Hard ceilings that keep per-folio arrays fixed-size and states small.
+inline constexpr int kMaxPmdOrder = 3;               // a "PMD" maps at most 8 pages
+inline constexpr int kMaxPagesPerFolio = 1 << kMaxPmdOrder;
+
+struct Universe {
+  int mms = 2;         // address spaces (fork allocates the lowest free one)
+  int pages = 4;       // virtual pages per mm; a multiple of the PMD size
+  int folios = 6;      // folio slots; each holds a folio of order 0..pmd_order
+  int swap_slots = 4;  // swap slots, one page each
+  int devices = 1;     // dmirror devices
+  int pmd_order = 2;   // pages per PMD = 1 << pmd_order (the kernel's HPAGE_PMD_ORDER, scaled)
+
+  int PmdPages() const { return 1 << pmd_order; }
+  int PmdsPerMm() const { return pages / PmdPages(); }
+
+  // "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2"
+  std::string ToString() const;
+  bool operator==(const Universe&) const = default;
+};
+
+// Parses "key=value,..." starting from the defaults. Throws ModelInputError
+// naming the culprit and the accepted range on bad input.
+Universe ParseUniverse(std::string_view text);
+
+// Throws ModelInputError if `u` is out of range (e.g. zero or absurd sizes).
+void ValidateUniverse(const Universe& u);
+
+}  // namespace mmcheck::model

@@ -1,0 +1,93 @@
+#include "model/world.h"
+
+namespace mmcheck::model {
+
+const char* PteKindName(PteKind k) {
+  switch (k) {
+    case PteKind::kNone: return "none";
+    case PteKind::kPresent: return "present";
+    case PteKind::kSwap: return "swap";
+    case PteKind::kMigrationRead: return "migration-read";
+    case PteKind::kMigrationReadExclusive: return "migration-read-exclusive";
+    case PteKind::kMigrationWrite: return "migration-write";
+    case PteKind::kDevicePrivateRead: return "device-private-read";
+    case PteKind::kDevicePrivateWrite: return "device-private-write";
+    case PteKind::kDeviceExclusive: return "device-exclusive";
+    case PteKind::kDeviceExclusiveRead: return "device-exclusive-read";
+    case PteKind::kDeviceExclusiveWrite: return "device-exclusive-write";
+    case PteKind::kHwpoison: return "hwpoison";
+    case PteKind::kMarker: return "marker";
+  }
+  return "?";
+}
+
+World World::Initial(const Universe& u, const Knobs& k) {
+  World w;
+  w.universe = u;
+  w.knobs = k;
+  w.mms.resize(static_cast<size_t>(u.mms));
+  for (Mm& mm : w.mms) {
+    mm.pmds.resize(static_cast<size_t>(u.PmdsPerMm()));
+    mm.ptes.resize(static_cast<size_t>(u.pages));
+    mm.logical.assign(static_cast<size_t>(u.pages), 0);
+  }
+  w.mms[0].exists = true;
+  w.pages.resize(static_cast<size_t>(u.folios * u.PmdPages()));
+  w.swap.resize(static_cast<size_t>(u.swap_slots));
+  w.devices.resize(static_cast<size_t>(u.devices));
+  for (Device& d : w.devices) d.mirror.resize(static_cast<size_t>(u.mms * u.pages));
+  return w;
+}
+
+int World::FrameOf(uint32_t pfn) const {
+  if (pfn < kFirstPfn || pfn >= kFirstPfn + pages.size()) return -1;
+  return static_cast<int>(pfn - kFirstPfn);
+}
+
+int World::FolioOf(uint32_t pfn) const {
+  int f = FrameOf(pfn);
+  return f < 0 ? -1 : pages[static_cast<size_t>(f)].head;
+}
+
+int World::FolioMapcount(int head) const {
+  const Page& p = Folio(head);
+  return p.order == 0 ? p.mapcount + 1 : p.large_mapcount + 1;
+}
+
+const Vma* World::FindVma(int mm, int va) const {
+  for (const Vma& v : mms[static_cast<size_t>(mm)].vmas)
+    if (va >= v.start && va < v.end) return &v;
+  return nullptr;
+}
+
+Vma* World::FindVma(int mm, int va) {
+  for (Vma& v : mms[static_cast<size_t>(mm)].vmas)
+    if (va >= v.start && va < v.end) return &v;
+  return nullptr;
+}
+
+int World::MappedFrame(int mm, int va) const {
+  const Mm& m = mms[static_cast<size_t>(mm)];
+  const Pmd& pmd = m.pmds[static_cast<size_t>(PmdIndex(va))];
+  if (pmd.kind == PmdKind::kHuge)
+    return FrameOf(pmd.pfn + static_cast<uint32_t>(va & (universe.PmdPages() - 1)));
+  const Pte& pte = m.ptes[static_cast<size_t>(va)];
+  if (pte.kind == PteKind::kSwap || !HasPfn(pte.kind) || pte.special) return -1;
+  return FrameOf(pte.pfn);
+}
+
+uint8_t World::Logical(int mm, int va) const {
+  const Vma* v = FindVma(mm, va);
+  if (v && v->shared) return shmem[static_cast<size_t>(v->shmem)].logical[v->pgoff + (va - v->start)];
+  return mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(va)];
+}
+
+void World::SetLogical(int mm, int va, uint8_t value) {
+  Vma* v = FindVma(mm, va);
+  if (v && v->shared)
+    shmem[static_cast<size_t>(v->shmem)].logical[v->pgoff + (va - v->start)] = value;
+  else
+    mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(va)] = value;
+}
+
+}  // namespace mmcheck::model

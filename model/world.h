@@ -1,0 +1,203 @@
+// The model's state ("the world"): physical pages and folios, page tables per
+// mm at PMD and PTE level, VMAs, swap slots, shmem page caches, dmirror
+// device page tables, and the logical memory a correct kernel would return.
+//
+// Physical memory is an array of page frames, like the kernel's struct page
+// array: a folio of order k occupies 1 << k consecutive frames and keeps its
+// folio-wide fields on the head frame. PFN = kFirstPfn + frame index. The
+// mapcount fields are kept the way the kernel keeps them (-1 based), with
+// CONFIG_PAGE_MAPCOUNT: small `_mapcount`, and for large folios
+// `_large_mapcount`, `_entire_mapcount` and per-page `_mapcount`
+// (include/linux/mm_types.h, include/linux/mm.h folio_mapcount, v6.15).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/knobs.h"
+#include "model/universe.h"
+
+namespace mmcheck::model {
+
+// The first PFN of the modelled RAM; PFNs below it belong to nothing.
+inline constexpr uint32_t kFirstPfn = 0x100;
+// The shared zero page (mm/memory.c my_zero_pfn); never a folio of ours.
+inline constexpr uint32_t kZeroPfn = 0x10;
+
+// Page-table entry kinds: none, present, and every non-present "softleaf"
+// kind (include/linux/swapops.h, include/linux/leafops.h 6.19).
+enum class PteKind : uint8_t {
+  kNone,
+  kPresent,
+  kSwap,                    // type < MAX_SWAPFILES; pfn holds the slot
+  kMigrationRead,           // SWP_MIGRATION_READ
+  kMigrationReadExclusive,  // SWP_MIGRATION_READ_EXCLUSIVE
+  kMigrationWrite,          // SWP_MIGRATION_WRITE
+  kDevicePrivateRead,       // SWP_DEVICE_READ (issue 4)
+  kDevicePrivateWrite,      // SWP_DEVICE_WRITE (issue 4)
+  kDeviceExclusive,         // NEW: SWP_DEVICE_EXCLUSIVE (hildenbrand-v2 06/17)
+  kDeviceExclusiveRead,     // OLD: SWP_DEVICE_EXCLUSIVE_READ
+  kDeviceExclusiveWrite,    // OLD: SWP_DEVICE_EXCLUSIVE_WRITE
+  kHwpoison,                // SWP_HWPOISON
+  kMarker,                  // SWP_PTE_MARKER; pfn holds the marker bits
+};
+const char* PteKindName(PteKind k);
+
+inline bool IsMigration(PteKind k) {
+  return k == PteKind::kMigrationRead || k == PteKind::kMigrationReadExclusive ||
+         k == PteKind::kMigrationWrite;
+}
+inline bool IsDeviceExclusive(PteKind k) {
+  return k == PteKind::kDeviceExclusive || k == PteKind::kDeviceExclusiveRead ||
+         k == PteKind::kDeviceExclusiveWrite;
+}
+inline bool IsDevicePrivate(PteKind k) {
+  return k == PteKind::kDevicePrivateRead || k == PteKind::kDevicePrivateWrite;
+}
+// softleaf_has_pfn(): migration, device-private, device-exclusive, hwpoison.
+inline bool HasPfn(PteKind k) {
+  return k == PteKind::kPresent || IsMigration(k) || IsDeviceExclusive(k) ||
+         IsDevicePrivate(k) || k == PteKind::kHwpoison;
+}
+
+struct Pte {
+  PteKind kind = PteKind::kNone;
+  uint32_t pfn = 0;  // present/migration/device/hwpoison: PFN; swap: slot; marker: bits
+  bool write = false;       // pte_write (present only)
+  bool dirty = false;       // pte_dirty, or the migration entry's dirty bit
+  bool young = false;       // pte_young, or the migration entry's young bit
+  bool soft_dirty = false;  // pte_soft_dirty / pte_swp_soft_dirty
+  bool uffd_wp = false;     // pte_uffd_wp / pte_swp_uffd_wp
+  bool special = false;     // pte_special: the zero page
+  bool swp_exclusive = false;  // pte_swp_exclusive (swap entries only)
+  bool operator==(const Pte&) const = default;
+};
+
+// A PMD: a pointer to a PTE table (the PTEs of the block are used), or a
+// present huge PMD mapping a PMD-sized folio (THP or hugetlb).
+enum class PmdKind : uint8_t { kTable, kHuge };
+struct Pmd {
+  PmdKind kind = PmdKind::kTable;
+  uint32_t pfn = 0;  // kHuge: head PFN
+  bool write = false, dirty = false, young = false;
+  bool operator==(const Pmd&) const = default;
+};
+
+enum : uint8_t { kProtNone = 0, kProtRead = 1, kProtReadWrite = 2 };
+enum : uint8_t { kMapPrivate = 0, kMapShared = 1, kMapHugetlb = 2 };
+
+struct Vma {
+  uint8_t start = 0, end = 0;  // [start, end) in pages
+  bool read = false, write = false;
+  bool shared = false;       // MAP_SHARED|MAP_ANONYMOUS: shmem-backed, folios not anon
+  bool hugetlb = false;      // MAP_HUGETLB, private: anon hugetlb folios mapped by PMDs
+  bool hugepage = false;     // MADV_HUGEPAGE (VM_HUGEPAGE)
+  bool nohugepage = false;   // MADV_NOHUGEPAGE (VM_NOHUGEPAGE)
+  int8_t shmem = -1;         // shared: the shmem object; index = pgoff + (va - start)
+  uint8_t pgoff = 0;
+  bool operator==(const Vma&) const = default;
+};
+
+// mm counters (include/linux/mm_types_task.h NR_MM_COUNTERS order).
+enum RssCounter : uint8_t { kMmFilePages, kMmAnonPages, kMmSwapEnts, kMmShmemPages, kNrRss };
+
+struct Mm {
+  bool exists = false;
+  std::vector<Vma> vmas;                 // sorted, non-overlapping
+  std::vector<Pmd> pmds;                 // universe.PmdsPerMm()
+  std::vector<Pte> ptes;                 // universe.pages
+  std::array<int16_t, kNrRss> rss{};     // percpu counters, summed
+  std::vector<uint8_t> logical;          // what a correct kernel returns per private page
+  bool operator==(const Mm&) const = default;
+};
+
+// One page frame (struct page). Folio-wide fields are meaningful on the head.
+struct Page {
+  int16_t head = -1;  // frame index of the folio head; -1 = free frame
+  // --- folio fields (head frame) ---
+  uint8_t order = 0;
+  int16_t refcount = 0;          // _refcount
+  int16_t large_mapcount = -1;   // _large_mapcount (large folios)
+  int16_t entire_mapcount = -1;  // _entire_mapcount (large folios)
+  bool anon = false;             // FOLIO_MAPPING_ANON
+  bool hugetlb = false;
+  bool dirty = false;            // PG_dirty
+  bool swapbacked = false;       // PG_swapbacked
+  bool lru = false;              // on an LRU list
+  bool locked = false;           // PG_locked (held across steps only by the lock thread)
+  int8_t shmem = -1;             // page cache owner (shmem object), -1 if none
+  uint8_t index = 0;             // page cache index of the head
+  // --- per-page fields ---
+  int16_t mapcount = -1;         // page->_mapcount (PTE mappings of this page)
+  bool anon_exclusive = false;   // PG_anon_exclusive
+  uint8_t data = 0;              // the abstract content of the page
+  bool operator==(const Page&) const = default;
+};
+
+struct SwapSlot {
+  int16_t count = 0;  // swap_map count; in use iff > 0
+  uint8_t data = 0;   // content written by pageout
+  bool operator==(const SwapSlot&) const = default;
+};
+
+// A shmem object backing a MAP_SHARED|MAP_ANONYMOUS mapping.
+struct Shmem {
+  std::vector<int16_t> folio;    // page cache: index -> head frame, -1 if none
+  std::vector<uint8_t> logical;  // the content a correct kernel returns per index
+  int16_t users = 0;             // VMAs referring to it
+  bool operator==(const Shmem&) const = default;
+};
+
+// dmirror device page table entry (lib/test_hmm.c xarray, tags).
+enum : uint8_t { kMirrorNone = 0, kMirrorRead = 1, kMirrorWrite = 2, kMirrorAtomic = 3 };
+struct MirrorEntry {
+  uint8_t perm = kMirrorNone;
+  uint32_t pfn = 0;  // the page the device accesses
+  bool operator==(const MirrorEntry&) const = default;
+};
+struct Device {
+  std::vector<MirrorEntry> mirror;  // [mm * pages + va]
+  bool operator==(const Device&) const = default;
+};
+
+struct World {
+  Universe universe;
+  Knobs knobs;
+  std::vector<Mm> mms;
+  std::vector<Page> pages;  // universe.folios * PmdPages() frames
+  std::vector<SwapSlot> swap;
+  std::vector<Shmem> shmem;
+  std::vector<Device> devices;
+  int16_t lock_thread_folio = -1;  // head frame held (locked + 1 ref) by another thread
+
+  // The initial state: mm0 exists with no VMAs; everything else empty.
+  static World Initial(const Universe& u, const Knobs& k);
+
+  // --- lookups ---
+  uint32_t PfnOf(int frame) const { return kFirstPfn + static_cast<uint32_t>(frame); }
+  // Frame index of `pfn`, or -1 when the PFN is not modelled RAM.
+  int FrameOf(uint32_t pfn) const;
+  // Head frame of the folio containing `pfn`, or -1 (free frame or not RAM).
+  int FolioOf(uint32_t pfn) const;
+  int NrPages(int head) const { return 1 << pages[static_cast<size_t>(head)].order; }
+  Page& Folio(int head) { return pages[static_cast<size_t>(head)]; }
+  const Page& Folio(int head) const { return pages[static_cast<size_t>(head)]; }
+  // folio_mapcount(): small _mapcount + 1, large _large_mapcount + 1.
+  int FolioMapcount(int head) const;
+  const Vma* FindVma(int mm, int va) const;
+  Vma* FindVma(int mm, int va);
+  int PmdIndex(int va) const { return va >> universe.pmd_order; }
+  const Pmd& PmdOf(int mm, int va) const { return mms[mm].pmds[PmdIndex(va)]; }
+  // The frame an entry at (mm, va) maps or references (present PTE or huge
+  // PMD, device-exclusive, device-private, migration), or -1.
+  int MappedFrame(int mm, int va) const;
+  // The logical content of (mm, va): private pages per mm, shared per shmem.
+  uint8_t Logical(int mm, int va) const;
+  void SetLogical(int mm, int va, uint8_t v);
+
+  bool operator==(const World&) const = default;
+};
+
+}  // namespace mmcheck::model

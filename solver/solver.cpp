@@ -1,0 +1,2 @@
+// Anchor so the solver library is never empty.
+namespace mmcheck::solver { int SolverLibraryAnchor() { return 0; } }

@@ -1,0 +1,245 @@
+#include "traces/scenarios.h"
+
+#include <fmt/format.h>
+
+namespace mmcheck::traces {
+
+using namespace model;
+
+namespace {
+
+// Shorthands for scenario steps.
+Op Mmap(int mm, int va, int n, int prot = kProtReadWrite, int kind = kMapPrivate) {
+  return MakeOp(OpCode::kMmap, {mm, va, n, prot, kind});
+}
+Op Madvise(int mm, int va, int n, int advice) {
+  return MakeOp(OpCode::kMadvise, {mm, va, n, advice});
+}
+Op Write(int mm, int va, int value) { return MakeOp(OpCode::kCpuWrite, {mm, va, value}); }
+Op Read(int mm, int va) { return MakeOp(OpCode::kCpuRead, {mm, va}); }
+Op Exclusive(int mm, int va, int n) { return MakeOp(OpCode::kDeviceExclusive, {0, mm, va, n}); }
+Op Reclaim(int mm, int va) { return MakeOp(OpCode::kReclaim, {mm, va}); }
+
+Universe Small() { return Universe{}; }  // mms=2 pages=4 folios=6 swap=4 devices=1 pmd_order=2
+
+// The outcome of the last step.
+const Outcome& Last(const ScenarioRun& r) { return r.steps.back().result.outcome; }
+
+std::vector<Scenario> Build() {
+  std::vector<Scenario> v;
+  v.push_back({"bug-01-thp-exclusive",
+               "Can a device get exclusive access to a page of an anonymous THP?",
+               "kernel-semantics.md (d)1; hildenbrand-v2 03/17, 04/17",
+               Small(),
+               {Mmap(0, 0, 4), Write(0, 1, 7), Exclusive(0, 1, 1)},
+               "",
+               [](const ScenarioRun& r) { return Last(r).ret == -16; },
+               "HMM_DMIRROR_EXCLUSIVE on a THP tail page returns -EBUSY",
+               [](const Knobs& k) { return k.make_exclusive_impl == MakeExclusiveImpl::kRangeRmapWalk; },
+               "make_exclusive_impl=range-rmap-walk (PageTail pages are dropped)"});
+  v.push_back({"bug-02-hugetlb-split-pmd",
+               "Does EXCLUSIVE on a hugetlb page split a hugetlb PMD?",
+               "kernel-semantics.md (d)2; hildenbrand-v2 01/17 (CVE-2025-22034)",
+               Small(),
+               {Mmap(0, 0, 4, kProtReadWrite, kMapHugetlb), Write(0, 0, 7), Exclusive(0, 0, 1)},
+               "no-kernel-bug",
+               nullptr,
+               "kernel BUG at mm/page_table_check.c:87",
+               [](const Knobs& k) { return k.gup_split_pmd_hugetlb == GupSplitPmdHugetlb::kSplit; },
+               "gup_split_pmd_hugetlb=split"});
+  v.push_back({"bug-03-unswappable-exclusive",
+               "After EXCLUSIVE, can reclaim swap the page out?",
+               "kernel-semantics.md (d)3; hildenbrand-v2 16/17",
+               Small(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                Exclusive(0, 0, 1), Reclaim(0, 0)},
+               "reclaim-makes-progress",
+               nullptr,
+               "the folio stays mapped and resident (1 GiB RSS in the seed)",
+               [](const Knobs& k) {
+                 return k.device_exclusive_mapcount == DeviceExclusiveMapcount::kDropped;
+               },
+               "device_exclusive_mapcount=dropped"});
+  v.push_back({"bug-03-mapcount-dropped",
+               "Does a device-exclusive entry keep its folio's mapcount?",
+               "kernel-semantics.md (c)1, (d)3; hildenbrand-v2 16/17",
+               Small(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                Exclusive(0, 0, 1)},
+               "mapcount-matches-mappings",
+               nullptr,
+               "mapcount 0 while the device-exclusive entry maps the folio",
+               [](const Knobs& k) {
+                 return k.device_exclusive_mapcount == DeviceExclusiveMapcount::kDropped;
+               },
+               "device_exclusive_mapcount=dropped"});
+  v.push_back({"bug-04-offline-loops",
+               "After EXCLUSIVE, can memory offline migrate the page away?",
+               "kernel-semantics.md (d)4; hildenbrand-v2 16/17",
+               Small(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                Exclusive(0, 0, 1), MakeOp(OpCode::kOffline, {0, 0})},
+               "migration-makes-progress",
+               nullptr,
+               "page: refcount:2 mapcount:0 ... page dumped because: migration failure, forever",
+               [](const Knobs& k) {
+                 return k.device_exclusive_mapcount == DeviceExclusiveMapcount::kDropped;
+               },
+               "device_exclusive_mapcount=dropped"});
+  // A PTE-mapped THP with device-exclusive PTEs while the folio stays
+  // mapped: reclaim clears the PMD's young bit, EXCLUSIVE on p0 splits the
+  // PMD, EXCLUSIVE on p1 makes GUP restore p1 first. OLD and v1/v2 03 convert
+  // all four PTEs at p0; at p1 GUP restores p1 (mapcount 1) and the call
+  // fails (OLD: PageTail; 03: the rmap walk meets the non-present p0), so p1
+  // stays present. NEW converts p0 and p1 only (mapcount 4).
+  std::vector<Op> thp_mixed = {Mmap(0, 0, 4), Write(0, 0, 7), Reclaim(0, 0), Exclusive(0, 0, 1),
+                               Exclusive(0, 1, 1)};
+  auto with = [&](Op extra) {
+    std::vector<Op> s = thp_mixed;
+    s.push_back(extra);
+    return s;
+  };
+  v.push_back({"bug-05-try-to-unmap-subpage",
+               "Does reclaim of a THP with a device-exclusive PTE find the right subpage?",
+               "kernel-semantics.md (d)5; hildenbrand-v2 10/17",
+               Small(),
+               with(Reclaim(0, 0)),
+               "no-memory-corruption",
+               nullptr,
+               "try_to_unmap_one computes a garbage subpage from pte_pfn() of a non-present PTE",
+               [](const Knobs& k) {
+                 return k.try_to_unmap_nonpresent == NonPresentPfn::kPtePfn;
+               },
+               "try_to_unmap_nonpresent=pte-pfn"});
+  v.push_back({"bug-06-try-to-migrate-subpage",
+               "Does migration of a THP with a device-exclusive PTE find the right subpage?",
+               "kernel-semantics.md (d)6; hildenbrand-v2 11/17",
+               Small(),
+               with(MakeOp(OpCode::kMigrate, {0, 0})),
+               "no-memory-corruption",
+               nullptr,
+               "try_to_migrate_one computes a garbage subpage from pte_pfn() of a non-present PTE",
+               [](const Knobs& k) {
+                 return k.try_to_migrate_nonpresent == NonPresentPfn::kPtePfn;
+               },
+               "try_to_migrate_nonpresent=pte-pfn"});
+  v.push_back({"bug-07-referenced-nonpresent",
+               "Does folio_referenced_one apply PTE young helpers to a device-exclusive entry?",
+               "kernel-semantics.md (d)7; hildenbrand-v1 10/12 (not merged)",
+               Small(),
+               with(Reclaim(0, 0)),
+               "no-kernel-warning",
+               nullptr,
+               "the young-bit helper runs on a non-present PTE (advisory)",
+               [](const Knobs& k) {
+                 return k.referenced_nonpresent == ReferencedNonPresent::kYoungHelper;
+               },
+               "referenced_nonpresent=young-helper"});
+  v.push_back({"bug-08-mkclean-nonpresent",
+               "Does page_vma_mkclean_one rewrite a device-exclusive entry?",
+               "kernel-semantics.md (d)8; hildenbrand-v2 12/17",
+               Small(),
+               with(MakeOp(OpCode::kMkclean, {0, 0})),
+               "no-memory-corruption",
+               nullptr,
+               "a soft-dirty device-exclusive entry becomes a garbage present PTE",
+               [](const Knobs& k) {
+                 return k.mkclean_nonpresent == MkcleanNonPresent::kRewrite;
+               },
+               "mkclean_nonpresent=rewrite"});
+  v.push_back({"bug-10-mprotect-exclusive",
+               "After EXCLUSIVE, mprotect(PROT_READ) and back to RW, is the restored PTE writable?",
+               "kernel-semantics.md (d)10; hildenbrand-v2 05/17, 06/17",
+               Small(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                Exclusive(0, 0, 1), MakeOp(OpCode::kMprotect, {0, 0, 4, kProtRead}),
+                MakeOp(OpCode::kMprotect, {0, 0, 4, kProtReadWrite}), Read(0, 0)},
+               "",
+               [](const ScenarioRun& r) { return !r.final_world.mms[0].ptes[0].write; },
+               "the restored PTE is read-only in a writable VMA with an exclusive page",
+               [](const Knobs& k) {
+                 return k.device_exclusive_entry == DeviceExclusiveEntry::kReadWritePair &&
+                        k.restore_exclusive_writable == RestoreExclusiveWritable::kMaybeMkwriteDirty;
+               },
+               "device_exclusive_entry=read-write-pair and "
+               "restore_exclusive_writable=maybe-mkwrite-dirty"});
+  v.push_back({"bug-11-exclusive-ebusy",
+               "Does EXCLUSIVE fail with -EBUSY while another thread holds the folio lock?",
+               "kernel-semantics.md (d)11; hildenbrand-v2 17/17",
+               Small(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                MakeOp(OpCode::kLockFolio, {0, 0}), Exclusive(0, 0, 1)},
+               "",
+               [](const ScenarioRun& r) { return Last(r).ret == -16; },
+               "HMM_DMIRROR_EXCLUSIVE returns -EBUSY (v2 17/17 sleeps instead)",
+               [](const Knobs& k) { return k.make_exclusive_lock == MakeExclusiveLock::kTrylockEbusy; },
+               "make_exclusive_lock=trylock-ebusy"});
+  v.push_back({"bug-12-fork-enomem",
+               "Does fork fail while a device-exclusive folio is locked by another thread?",
+               "kernel-semantics.md (d)12 (read from mm/memory.c copy_nonpresent_pte; no fix)",
+               Small(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                Exclusive(0, 0, 1), MakeOp(OpCode::kLockFolio, {0, 0}),
+                MakeOp(OpCode::kFork, {0})},
+               "",
+               [](const ScenarioRun& r) { return Last(r).ret == -12; },
+               "fork() returns -ENOMEM",
+               [](const Knobs&) { return true; },
+               "always (no kernel has a fix)"});
+  return v;
+}
+
+}  // namespace
+
+const std::vector<Scenario>& BuiltinScenarios() {
+  static const std::vector<Scenario> v = Build();
+  return v;
+}
+
+const Scenario* FindScenario(std::string_view name) {
+  for (const Scenario& s : BuiltinScenarios())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+ScenarioRun RunSteps(const Universe& u, const Knobs& knobs, const std::vector<Op>& steps) {
+  ScenarioRun run;
+  run.final_world = World::Initial(u, knobs);
+  run.first_violation.assign(properties::PropertyTable().size(), 0);
+  int i = 0;
+  for (const Op& op : steps) {
+    ++i;
+    if (!Enabled(run.final_world, op))
+      throw ModelInputError(fmt::format("step {}: '{}' is not enabled in this state", i,
+                                        FormatOp(op)));
+    StepRecord rec;
+    rec.op = op;
+    rec.result = Apply(run.final_world, op);
+    properties::CheckStep(run.final_world, rec.result, properties::AllProperties(), rec.violations);
+    for (const properties::Violation& v : rec.violations)
+      if (!run.first_violation[static_cast<size_t>(v.property)])
+        run.first_violation[static_cast<size_t>(v.property)] = i;
+    run.steps.push_back(std::move(rec));
+  }
+  return run;
+}
+
+ScenarioRun RunScenario(const Scenario& s, const Profile& profile) {
+  ScenarioRun run = RunSteps(s.universe, profile.knobs, s.steps);
+  if (s.symptom) {
+    run.showed_symptom = s.symptom(run);
+    run.symptom_step = run.showed_symptom ? static_cast<int>(run.steps.size()) : 0;
+    if (run.showed_symptom) run.symptom_detail = std::string(s.symptom_doc);
+  } else {
+    int idx = properties::PropertyIndex(s.property);
+    run.symptom_step = run.first_violation[static_cast<size_t>(idx)];
+    run.showed_symptom = run.symptom_step > 0;
+    if (run.showed_symptom)
+      for (const properties::Violation& v :
+           run.steps[static_cast<size_t>(run.symptom_step - 1)].violations)
+        if (v.property == idx) run.symptom_detail = v.detail;
+  }
+  return run;
+}
+
+}  // namespace mmcheck::traces
