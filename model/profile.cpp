@@ -15,8 +15,12 @@ std::string Where(std::string_view file, const toml::source_region& r) {
   return fmt::format("{}:{}:{}", file, r.begin.line, r.begin.column);
 }
 
+[[noreturn]] void Fail(std::string_view file, const toml::source_region& r, std::string_view what) {
+  throw ModelInputError(fmt::format("{}: {}", Where(file, r), what));
+}
+
 [[noreturn]] void Fail(std::string_view file, const toml::node& n, std::string_view what) {
-  throw ModelInputError(fmt::format("{}: {}", Where(file, n.source()), what));
+  Fail(file, n.source(), what);
 }
 
 std::string RequireString(std::string_view file, const toml::table& t, std::string_view key,
@@ -38,7 +42,7 @@ void RejectUnknownKeys(std::string_view file, const toml::table& t,
     if (!ok) {
       std::string list;
       for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      Fail(file, v, fmt::format("unknown key '{}' (accepted: {})", k.str(), list));
+      Fail(file, k.source(), fmt::format("unknown key '{}' (accepted: {})", k.str(), list));
     }
   }
 }
@@ -47,7 +51,8 @@ void RejectUnknownKeys(std::string_view file, const toml::table& t,
 void ApplyKnobTable(std::string_view file, const toml::table& t, Knobs& knobs) {
   for (auto&& [k, v] : t) {
     const KnobInfo* info = FindKnob(k.str());
-    if (!info) Fail(file, v, fmt::format("unknown knob '{}' (see `mmcheck knobs`)", k.str()));
+    if (!info)
+      Fail(file, k.source(), fmt::format("unknown knob '{}' (see `mmcheck knobs`)", k.str()));
     if (!v.is_string()) Fail(file, v, fmt::format("knob '{}' takes a string value", k.str()));
     std::string value = *v.value<std::string>();
     int idx = KnobValueIndex(*info, value);

@@ -469,7 +469,6 @@ void CheckProgress(const StepResult& r, PropertyMask en, std::vector<Violation>&
     if (!(en & (1u << id))) continue;
     Fail(out, id, "folio pfn {:#x} was eligible but {}: {}", p.pfn,
          p.kind == ProgressCheck::kReclaim ? "not reclaimed" : "not migrated", p.why);
-    return;
   }
 }
 

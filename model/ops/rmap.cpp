@@ -86,6 +86,14 @@ namespace {
 
 bool FolioMapped(const World& w, int head) { return w.FolioMapcount(head) > 0; }
 
+// The rmap walkers' MMU notifier range covers the folio's pages in the VMA
+// (mmu_notifier_range_init over [address, address + folio_size)); the model
+// invalidates exactly the entry each hit is about to change.
+void InvalidateHit(World& w, const PageVmaMappedWalk& pvmw, NotifyEvent ev) {
+  int n = pvmw.pmd ? w.universe.PmdPages() : 1;
+  mmu_notifier_invalidate(w, pvmw.mm, pvmw.address, pvmw.address + n, ev, -1);
+}
+
 uint32_t FolioPfn(const World& w, int head) { return w.PfnOf(head); }
 
 // Kind of a new device-exclusive entry for a (writable or not) PTE.
@@ -99,9 +107,9 @@ PteKind ExclusiveKind(const World& w, bool writable) {
 // Returns false when the walk must stop (a non-present entry).
 bool page_make_device_exclusive_one(World& w, StepResult& r, int head, int mm, const Vma& v,
                                     int req_mm, int req_va, bool& valid) {
-  mmu_notifier_invalidate(w, mm, v.start, v.end, NotifyEvent::kExclusive, -1);
   PageVmaMappedWalk pvmw = StartWalk(w, FolioPfn(w, head), w.NrPages(head), 0, mm, v);
   while (page_vma_mapped_walk(w, pvmw)) {
+    InvalidateHit(w, pvmw, NotifyEvent::kExclusive);
     if (pvmw.pmd) {
       r.Event(EventKind::kBug, "VM_BUG_ON_FOLIO(!pvmw.pte): page_make_device_exclusive_one met "
                                "a PMD-mapped folio (mm/rmap.c, v6.14)");
@@ -226,9 +234,9 @@ void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swa
   const int nr = w.NrPages(head);
   ForEachVma(w, [&](int mm, const Vma& v) {
     if (!FolioMapped(w, head)) return;  // rwc.done = folio_not_mapped
-    mmu_notifier_invalidate(w, mm, v.start, v.end, NotifyEvent::kClear, -1);
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, nr, 0, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
+      InvalidateHit(w, pvmw, NotifyEvent::kClear);
       if (pvmw.pmd) {
         // TTU_SPLIT_HUGE_PMD (shrink_folio_list sets it for PMD-mappable folios).
         split_huge_pmd(w, r, mm, pvmw.address);
@@ -282,9 +290,9 @@ void try_to_migrate(World& w, StepResult& r, int head) {
   const int nr = w.NrPages(head);
   ForEachVma(w, [&](int mm, const Vma& v) {
     if (!FolioMapped(w, head)) return;
-    mmu_notifier_invalidate(w, mm, v.start, v.end, NotifyEvent::kClear, -1);
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, nr, 0, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
+      InvalidateHit(w, pvmw, NotifyEvent::kClear);
       if (pvmw.pmd) {
         // set_pmd_migration_entry() is not modelled: split and migrate PTEs.
         split_huge_pmd(w, r, mm, pvmw.address);
@@ -367,9 +375,9 @@ int folio_mkclean(World& w, StepResult& r, int head) {
   int cleaned = 0;
   const uint32_t folio_pfn = FolioPfn(w, head);
   ForEachVma(w, [&](int mm, const Vma& v) {
-    mmu_notifier_invalidate(w, mm, v.start, v.end, NotifyEvent::kProtectionPage, -1);
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, w.NrPages(head), kPvmwSync, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
+      InvalidateHit(w, pvmw, NotifyEvent::kProtectionPage);
       Mm& m = w.mms[static_cast<size_t>(mm)];
       if (pvmw.pmd) {
         Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(pvmw.address))];
