@@ -172,6 +172,14 @@ void ApplyCpuWrite(World& w, const Op& op, StepResult& r) {
   if (r.outcome.signal != Signal::kNone || r.outcome.blocked || r.outcome.ret) return;
   MarkAccessed(w, mm, va, true);
   int frame = w.MappedFrame(mm, va);
+  if (frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0) {
+    // A present, writable PTE to no page of ours: a corrupted entry.
+    r.Event(EventKind::kCorruption, fmt::format("cpu_write at mm{}:{} went through a PTE to "
+                                                "pfn that is no allocated page",
+                                                mm, va));
+    r.outcome.signal = Signal::kSigbus;
+    return;
+  }
   w.pages[static_cast<size_t>(frame)].data = static_cast<uint8_t>(op.Arg(2));
   w.Folio(w.pages[static_cast<size_t>(frame)].head).dirty = true;
   w.SetLogical(mm, va, static_cast<uint8_t>(op.Arg(2)));
@@ -296,6 +304,12 @@ void ApplyOffline(World& w, const Op& op, StepResult& r) {
 
 void ApplySplit(World& w, const Op& op, StepResult& r) {
   int mm = op.Arg(0), va = op.Arg(1);
+  // split_huge_pages_pid() skips VMAs unsuitable for THP split (hugetlb).
+  const Vma* v = w.FindVma(mm, va);
+  if (v && v->hugetlb) {
+    r.outcome.ret = -kEINVAL;
+    return;
+  }
   if (w.PmdOf(mm, va).kind == PmdKind::kHuge) {
     split_huge_pmd(w, r, mm, va);
     return;

@@ -39,8 +39,21 @@ inline rc::Gen<model::Op> GenOp(const model::Universe& u) {
       });
 }
 
+// A sequence that starts by mapping all of mm0 read-write and private (so
+// most random ops find memory to act on), then random ops. The prologue is
+// fixed: shrinking removes only the random part.
+inline std::vector<model::Op> Prologue(const model::Universe& u) {
+  return {model::MakeOp(model::OpCode::kMmap, {0, 0, u.pages, model::kProtReadWrite,
+                                               model::kMapPrivate})};
+}
+
 inline rc::Gen<std::vector<model::Op>> GenOps(const model::Universe& u) {
-  return rc::gen::container<std::vector<model::Op>>(GenOp(u));
+  return rc::gen::map(rc::gen::container<std::vector<model::Op>>(GenOp(u)),
+                      [u](std::vector<model::Op> ops) {
+                        std::vector<model::Op> all = Prologue(u);
+                        all.insert(all.end(), ops.begin(), ops.end());
+                        return all;
+                      });
 }
 
 }  // namespace mmcheck::properties

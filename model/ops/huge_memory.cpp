@@ -26,8 +26,9 @@ void split_huge_pmd(World& w, StepResult& r, int mm, int va) {
                              "hugetlb PMD (page_table_check_clear via pmdp_huge_clear_flush)");
     return;
   }
-  mmu_notifier_invalidate(w, mm, block, block + pmd_pages, NotifyEvent::kClear, -1);
   int head = w.FolioOf(pmd.pfn);
+  if (head < 0) return;  // a dangling PMD (reported by no-dangling-entry)
+  mmu_notifier_invalidate(w, mm, block, block + pmd_pages, NotifyEvent::kClear, -1);
   bool anon_exclusive = w.Folio(head).anon_exclusive;
   for (int i = 0; i < pmd_pages; ++i) {
     Pte& pte = m.ptes[static_cast<size_t>(block + i)];

@@ -93,6 +93,16 @@ Pmd& PmdAt(World& w, int mm, int va) {
   return w.mms[static_cast<size_t>(mm)].pmds[static_cast<size_t>(w.PmdIndex(va))];
 }
 
+// A present PTE whose PFN is no folio of ours (left by an OLD kernel's
+// corruption): vm_normal_page() finds no struct page and print_bad_pte()
+// complains; the access gets SIGBUS.
+VmFault BadPte(StepResult& r, int mm, int va, const Pte& pte) {
+  r.Event(EventKind::kCorruption,
+          fmt::format("print_bad_pte: mm{}:{} maps pfn {:#x}, which is no allocated page", mm, va,
+                      pte.pfn));
+  return VmFault::kSigbus;
+}
+
 // A written PTE: pte_mkdirty() (x86-64 also sets _PAGE_SOFT_DIRTY).
 void MakeDirty(Pte& pte) {
   pte.dirty = true;
@@ -215,7 +225,13 @@ VmFault wp_page_copy(World& w, StepResult& r, int mm, int va, const Vma& v) {
   if (new_head < 0) return VmFault::kOom;
   mmu_notifier_invalidate(w, mm, va, va + 1, NotifyEvent::kClear, -1);
   Pte old = pte;
-  if (!old.special) w.Folio(new_head).data = w.pages[static_cast<size_t>(w.FrameOf(old.pfn))].data;
+  int old_frame = old.special ? -1 : w.FrameOf(old.pfn);
+  int old_head = old_frame < 0 ? -1 : w.pages[static_cast<size_t>(old_frame)].head;
+  if (!old.special && old_head < 0) {
+    folio_put(w, r, new_head);
+    return BadPte(r, mm, va, old);
+  }
+  if (!old.special) w.Folio(new_head).data = w.pages[static_cast<size_t>(old_frame)].data;
   folio_add_new_anon_rmap_pte(w, new_head);
   pte = Pte{};
   pte.kind = PteKind::kPresent;
@@ -227,12 +243,10 @@ VmFault wp_page_copy(World& w, StepResult& r, int mm, int va, const Vma& v) {
   if (old.special) {
     m.rss[kMmAnonPages]++;
   } else {
-    int frame = w.FrameOf(old.pfn);
-    int head = w.pages[static_cast<size_t>(frame)].head;
-    m.rss[RssCounterOf(w, head)]--;
+    m.rss[RssCounterOf(w, old_head)]--;
     m.rss[kMmAnonPages]++;
-    folio_remove_rmap_pte(w, r, head, frame);
-    folio_put(w, r, head);
+    folio_remove_rmap_pte(w, r, old_head, old_frame);
+    folio_put(w, r, old_head);
   }
   return VmFault::kOk;
 }
@@ -242,7 +256,8 @@ VmFault do_wp_page(World& w, StepResult& r, int mm, int va, const Vma& v) {
   Pte& pte = PteAt(w, mm, va);
   if (pte.special) return wp_page_copy(w, r, mm, va, v);
   int frame = w.FrameOf(pte.pfn);
-  int head = w.pages[static_cast<size_t>(frame)].head;
+  int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+  if (head < 0) return BadPte(r, mm, va, pte);
   if (v.shared) {
     // wp_page_shared(): make it writable and dirty the folio.
     pte.write = true;
@@ -268,6 +283,7 @@ VmFault do_wp_page(World& w, StepResult& r, int mm, int va, const Vma& v) {
 VmFault do_huge_pmd_wp_page(World& w, StepResult& r, int mm, int va) {
   Pmd& pmd = PmdAt(w, mm, va);
   int head = w.FolioOf(pmd.pfn);
+  if (head < 0) return VmFault::kSigbus;  // a dangling PMD (reported by no-dangling-entry)
   Page& f = w.Folio(head);
   if (f.anon_exclusive || (f.refcount == 1 && w.lock_thread_folio != head)) {
     f.anon_exclusive = true;
@@ -334,6 +350,7 @@ VmFault hugetlb_fault(World& w, StepResult& r, int mm, int va, const Vma& v, boo
   }
   // hugetlb_wp(): reuse if exclusive (or the only mapping), else copy.
   int head = w.FolioOf(pmd.pfn);
+  if (head < 0) return VmFault::kSigbus;
   Page& f = w.Folio(head);
   if (f.anon_exclusive || (w.FolioMapcount(head) == 1 && f.refcount == 1)) {
     f.anon_exclusive = true;
@@ -507,6 +524,11 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
       int block = va & ~(pmd_pages - 1);
       if (block >= start && block + pmd_pages <= end) {
         int head = w.FolioOf(pmd.pfn);
+        if (head < 0) {
+          pmd = Pmd{};
+          va = block + pmd_pages - 1;
+          continue;
+        }
         folio_remove_rmap_pmd(w, head);
         if (!w.Folio(head).hugetlb)
           m.rss[RssCounterOf(w, head)] -= static_cast<int16_t>(w.NrPages(head));
@@ -591,6 +613,7 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
     if (spmd.kind == PmdKind::kHuge) {
       if ((va & (pmd_pages - 1)) != 0) continue;
       int head = w.FolioOf(spmd.pfn);
+      if (head < 0) continue;
       // copy_huge_pmd / copy_hugetlb_page_range: COW-share, both read-only.
       folio_try_dup_anon_rmap_pmd(w, head);
       folio_get(w, head);

@@ -170,13 +170,14 @@ int do_madvise(World& w, StepResult& r, int mm, int va, int npages, int advice) 
         const Pmd& pmd = w.PmdOf(mm, p);
         const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(p)];
         if (pmd.kind != PmdKind::kHuge && (pte.kind != PteKind::kPresent || pte.special)) continue;
-        int head = w.pages[static_cast<size_t>(w.MappedFrame(mm, p))].head;
+        int frame = w.MappedFrame(mm, p);
+        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+        if (head < 0) continue;  // vm_normal_page() == NULL
         if (std::find(heads.begin(), heads.end(), head) == heads.end()) heads.push_back(head);
       }
       for (int head : heads) {
         if (w.pages[static_cast<size_t>(head)].head != head) continue;  // freed meanwhile
-        int first = w.PfnOf(head) - kFirstPfn, nr = w.NrPages(head);
-        (void)first;
+        int nr = w.NrPages(head);
         // Mapped by this mm only, and entirely inside the range.
         bool ok = true;
         for (int m = 0; m < static_cast<int>(w.mms.size()) && ok; ++m) {
