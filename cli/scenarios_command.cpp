@@ -35,7 +35,12 @@ void Show(const traces::Scenario& s, const model::Profile& p) {
     fmt::print("    {}. {}  => ret {}{}{}\n", i, model::FormatOp(op), r.outcome.ret,
                r.outcome.blocked ? " blocked" : "",
                r.outcome.value >= 0 ? fmt::format(" value {}", r.outcome.value) : "");
-    for (const model::KernelEvent& e : r.events) fmt::print("       event: {}\n", e.text);
+    for (const model::KernelEvent& e : r.events) {
+      std::string text = e.text;
+      for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1))
+        text.replace(at, 1, "\n              ");
+      fmt::print("       event: {}\n", text);
+    }
     for (const properties::Violation& v : properties::CheckAll(w, r))
       fmt::print("       VIOLATES {}: {}\n", properties::PropertyTable()[v.property].name,
                  v.detail);
