@@ -16,6 +16,7 @@ struct Options {
   std::vector<std::string> profiles;
   std::vector<std::string> knobs;
   std::vector<std::string> scenarios;
+  std::string universe;
   bool verbose = false;
   bool show = false;
 };
@@ -24,6 +25,7 @@ struct Options {
 // violations, and the state picture after it.
 void Show(const traces::Scenario& s, const model::Profile& p) {
   model::World w = model::World::Initial(s.universe, p.knobs);
+  fmt::print("    universe {}\n", s.universe.ToString());
   int i = 0;
   for (const model::Op& op : s.steps) {
     ++i;
@@ -78,6 +80,17 @@ void Run(const Options& opt, int* status) {
       scenarios.push_back(s);
     }
   }
+  // --universe reruns the scenarios in another universe.
+  std::vector<traces::Scenario> resized;
+  if (!opt.universe.empty()) {
+    model::Universe u = model::ParseUniverse(opt.universe);
+    for (const traces::Scenario* s : scenarios) {
+      resized.push_back(*s);
+      resized.back().universe = u;
+    }
+    scenarios.clear();
+    for (const traces::Scenario& s : resized) scenarios.push_back(&s);
+  }
   int mismatches = 0, runs = 0;
   for (const traces::Scenario* s : scenarios) {
     fmt::print("{}: {}\n  symptom: {}{}\n  expected when: {}\n", s->name, s->question,
@@ -86,7 +99,13 @@ void Run(const Options& opt, int* status) {
     fmt::print("  {:<24} {:<10} {:<10} {}\n", "profile", "expected", "observed", "");
     for (const model::Profile& p : profiles) {
       if (opt.show) Show(*s, p);
-      traces::ScenarioRun run = traces::RunScenario(*s, p);
+      traces::ScenarioRun run;
+      try {
+        run = traces::RunScenario(*s, p);
+      } catch (const model::ModelInputError& e) {
+        throw UsageError(fmt::format("scenario {} in universe {}: {}", s->name,
+                                     s->universe.ToString(), e.what()));
+      }
       bool expected = s->expected(p.knobs);
       bool ok = expected == run.showed_symptom;
       ++runs;
@@ -113,6 +132,8 @@ void AddScenariosCommand(CLI::App& app, int* status) {
   cmd->add_option("--profile", opt.profiles, "profile name or .toml file (repeatable)");
   cmd->add_option("--knob", opt.knobs, "override a knob: name=value (repeatable)");
   cmd->add_option("--scenario", opt.scenarios, "run only this scenario (repeatable)");
+  cmd->add_option("--universe", opt.universe,
+                  "run in this universe: mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2");
   cmd->add_flag("-v,--verbose", opt.verbose, "print violation details");
   cmd->add_flag("--show", opt.show, "print every step and the state after it");
   cmd->callback([status] { Run(opt, status); });

@@ -37,6 +37,13 @@ expect_match("${ERR}" "contradictory knobs")
 run(2 scenarios --scenario no-such-scenario)
 expect_match("${ERR}" "unknown scenario")
 run(2 no-such-command)
+run(2 scenarios --universe mms=0)
+expect_match("${ERR}" "universe: mms=0 is out of range")
+run(2 scenarios --universe pages=100000)
+expect_match("${ERR}" "pages=100000 is out of range")
+run(2 scenarios --universe pages=2,pmd_order=1 --scenario bug-03-unswappable-exclusive)
+expect_match("${ERR}" "is not enabled in this state")
+run(0 scenarios --universe mms=2,pages=8,folios=8,swap=8,devices=2 --scenario bug-12-fork-enomem)
 
 # A profile file with an error is reported as file:line:col.
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad-profile.toml
