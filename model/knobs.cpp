@@ -102,7 +102,7 @@ std::vector<KnobInfo> BuildTable() {
   // Encodings (Niethe series and older forms); read by solver/smt lemmas.
   t.push_back(Row(&Knobs::device_private_migration_entries, "device_private_migration_entries",
                   {"none", "niethe"},
-                  "niethe v3+ 'Begin creating device private migration entries' "
+                  "niethe v2 07/11 and later 'device private migration entries' "
                   "(include/linux/swap.h SWP_MIGRATION_DEVICE_*)",
                   "three extra migration swap types for device-private offsets "
                   "(MAX_SWAPFILES 24 -> 21)"));
@@ -120,8 +120,9 @@ std::vector<KnobInfo> BuildTable() {
                   "mm/page_vma_mapped.c check_pte: stable fix adding pte_nr (hugetlb overlap)",
                   "(pfn - pvmw->pfn) < nr_pages, or the overflow-safe two-sided interval test"));
   t.push_back(Row(&Knobs::hmm_pfn_order_shift, "hmm_pfn_order_shift",
-                  {"bits-minus-11", "bits-minus-12"},
-                  "include/linux/hmm.h HMM_PFN_ORDER_SHIFT; niethe v2 moved it to make room",
+                  {"bits-minus-8", "bits-minus-11", "bits-minus-12"},
+                  "include/linux/hmm.h HMM_PFN_ORDER_SHIFT: BITS_PER_LONG - 8 in v6.14/v6.15; "
+                  "- 11 after the HMM DMA flags; niethe v2 moved it to - 12",
                   "position of the 5-bit order field in an hmm pfn"));
   t.push_back(Row(&Knobs::hmm_pfn_device_private, "hmm_pfn_device_private",
                   {"none", "bits-minus-7"},

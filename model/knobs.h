@@ -58,8 +58,10 @@ enum class PvmwDevicePrivate : uint8_t { kNone, kPfnShift, kFlags };
 enum class TtuSyncFlags : uint8_t { kOverwrite, kPreserve };
 // check_pte/check_pmd PFN range test.
 enum class CheckPteOverlap : uint8_t { kOneSided, kTwoSided };
-// HMM_PFN_ORDER_SHIFT = BITS_PER_LONG - 11 (old) or - 12 (Niethe v2+).
-enum class HmmPfnOrderShift : uint8_t { kBitsMinus11, kBitsMinus12 };
+// HMM_PFN_ORDER_SHIFT = BITS_PER_LONG - 8 (v6.14, v6.15: VALID, WRITE, ERROR
+// only), - 11 (after the HMM DMA flags, the tree Niethe's series is based
+// on), or - 12 (Niethe v2+, making room for HMM_PFN_DEVICE_PRIVATE).
+enum class HmmPfnOrderShift : uint8_t { kBitsMinus8, kBitsMinus11, kBitsMinus12 };
 // HMM_PFN_DEVICE_PRIVATE flag (Niethe): absent, or at BITS_PER_LONG - 7.
 enum class HmmPfnDevicePrivate : uint8_t { kNone, kBitsMinus7 };
 // MIGRATE_PFN_DEVICE_PRIVATE (Niethe): absent, or bit 5.
@@ -90,7 +92,7 @@ struct Knobs {
   PvmwDevicePrivate pvmw_device_private = PvmwDevicePrivate::kNone;
   TtuSyncFlags ttu_sync_flags = TtuSyncFlags::kOverwrite;
   CheckPteOverlap check_pte_overlap = CheckPteOverlap::kTwoSided;
-  HmmPfnOrderShift hmm_pfn_order_shift = HmmPfnOrderShift::kBitsMinus11;
+  HmmPfnOrderShift hmm_pfn_order_shift = HmmPfnOrderShift::kBitsMinus8;
   HmmPfnDevicePrivate hmm_pfn_device_private = HmmPfnDevicePrivate::kNone;
   MigratePfnDevicePrivate migrate_pfn_device_private = MigratePfnDevicePrivate::kNone;
   ArchPfnBits arch_pfn_bits = ArchPfnBits::k40;

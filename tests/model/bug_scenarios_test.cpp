@@ -43,9 +43,10 @@ TEST(BugScenarios, ProfileExpectationsAgreeWithScenarios) {
       if (properties::PropertyTable()[static_cast<size_t>(idx)].severity !=
           properties::Severity::kHard)
         continue;
-      if (s.expected(p.knobs))
+      if (s.expected(p.knobs)) {
         EXPECT_TRUE(p.ExpectsViolation(s.property))
             << p.name << " should list " << s.property << " (scenario " << s.name << ")";
+      }
     }
     for (const model::ExpectedViolation& e : p.expect) {
       if (properties::PropertyIndex(e.property) < 0) continue;  // a lemma, checked by prove

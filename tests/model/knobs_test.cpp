@@ -31,10 +31,10 @@ TEST(KnobTable, RowsAreBoundToDistinctFields) {
       model::Knobs knobs;
       k.set(knobs, v);
       EXPECT_EQ(k.get(knobs), v) << k.name;
-      for (const model::KnobInfo& other : KnobTable())
-        if (other.name != k.name)
-          EXPECT_EQ(other.get(knobs), other.get(model::Knobs{})) << k.name << " moved "
-                                                                 << other.name;
+      for (const model::KnobInfo& other : KnobTable()) {
+        if (other.name == k.name) continue;
+        EXPECT_EQ(other.get(knobs), other.get(model::Knobs{})) << k.name << " moved " << other.name;
+      }
     }
 }
 

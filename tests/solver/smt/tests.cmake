@@ -1,0 +1,15 @@
+# Owned by solver/smt tests. Append to MMCHECK_TEST_SOURCES (paths relative to tests/).
+# ctest names: Smt* (GoogleTest suites) and smt_prove_cli (the command line):
+#   ctest -R 'Smt|smt_'
+list(APPEND MMCHECK_TEST_SOURCES
+  solver/smt/swap_entry_test.cpp
+  solver/smt/pvmw_encoding_test.cpp
+  solver/smt/pfn_flags_test.cpp
+  solver/smt/encoding_config_test.cpp
+  solver/smt/symbolic_conformance_test.cpp
+  solver/smt/lemmas_test.cpp)
+
+if(TARGET mmcheck)
+  add_test(NAME smt_prove_cli COMMAND ${CMAKE_COMMAND} -DMMCHECK=$<TARGET_FILE:mmcheck>
+    -P ${CMAKE_CURRENT_LIST_DIR}/prove_cli.cmake)
+endif()
