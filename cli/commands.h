@@ -30,5 +30,7 @@ void AddListCommands(CLI::App& app, int* status);       // ops, knobs, profiles,
 void AddScenariosCommand(CLI::App& app, int* status);   // scenarios
 void AddExploreCommand(CLI::App& app, int* status);     // explore (solver/explicit)
 void AddProveCommand(CLI::App& app, int* status);       // prove (solver/smt)
+void AddCampaignCommands(CLI::App& app, int* status);   // campaign, merge, shrink
+void AddTraceCommands(CLI::App& app, int* status);      // replay, render, export
 
 }  // namespace mmcheck::cli

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   mmcheck::cli::AddScenariosCommand(app, &status);
   mmcheck::cli::AddExploreCommand(app, &status);
   mmcheck::cli::AddProveCommand(app, &status);
+  mmcheck::cli::AddCampaignCommands(app, &status);
+  mmcheck::cli::AddTraceCommands(app, &status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

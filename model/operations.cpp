@@ -377,25 +377,25 @@ std::vector<OpInfo> BuildTable() {
       {OpCode::kReclaim, "reclaim", "shrink_folio_list (mm/vmscan.c)",
        "memory pressure (no direct trigger)",
        "reclaim the folio mapped at (mm, va) to swap, honouring references", {mm, va},
-       EnabledFolio, ApplyReclaim},
+       EnabledFolio, ApplyReclaim, true},
       {OpCode::kMigrate, "migrate", "migrate_pages (mm/migrate.c)",
        "compaction (no direct trigger)", "migrate the folio mapped at (mm, va)", {mm, va},
-       EnabledFolio, ApplyMigrate},
+       EnabledFolio, ApplyMigrate, true},
       {OpCode::kOffline, "offline", "offline_pages, do_migrate_range (mm/memory_hotplug.c)",
        "echo offline > /sys/devices/system/memory/memoryN/state",
        "offline the memory holding the folio: migrate it, retrying (3 times here)", {mm, va},
-       EnabledFolio, ApplyOffline},
+       EnabledFolio, ApplyOffline, true},
       {OpCode::kSplit, "split", "split_huge_pmd, split_folio (mm/huge_memory.c)",
        "debugfs split_huge_pages", "split the PMD mapping, or else the large folio", {mm, va},
-       EnabledFolio, ApplySplit},
+       EnabledFolio, ApplySplit, true},
       {OpCode::kMkclean, "mkclean", "folio_mkclean, page_vma_mkclean_one (mm/rmap.c)",
        "writeback (no direct trigger)",
        "write-protect and clean every mapping of the folio (the walker; folio_mapping() is not "
        "checked)",
-       {mm, va}, EnabledFolio, ApplyMkclean},
+       {mm, va}, EnabledFolio, ApplyMkclean, true},
       {OpCode::kLockFolio, "lock_folio", "folio_lock (another thread)", "none",
        "another kernel thread takes the folio lock and a reference and holds them", {mm, va},
-       EnabledLock, ApplyLockFolio},
+       EnabledLock, ApplyLockFolio, true},
       {OpCode::kUnlockFolio, "unlock_folio", "folio_unlock, folio_put (another thread)", "none",
        "that thread releases the lock and its reference", {}, EnabledUnlock, ApplyUnlockFolio},
   };
@@ -453,7 +453,12 @@ std::string FormatArg(ArgKind kind, int value) {
 std::string FormatOp(const Op& op) {
   const OpInfo& info = InfoOf(op.code);
   std::string s(info.name);
-  for (size_t i = 0; i < info.args.size(); ++i)
+  size_t first = 0;
+  if (info.names_folio) {
+    s += fmt::format(" folio=@mm{}:p{}", op.args[0], op.args[1]);
+    first = 2;
+  }
+  for (size_t i = first; i < info.args.size(); ++i)
     s += fmt::format(" {}={}", info.args[i].name, FormatArg(info.args[i].kind, op.args[i]));
   return s;
 }

@@ -124,6 +124,9 @@ struct OpInfo {
   std::vector<ArgInfo> args;
   EnabledFn enabled;              // precondition (all arguments in range, etc.)
   ApplyFn apply;
+  // Arguments 0 and 1 (mm, va) name a folio by a mapping of it; traces
+  // write them as "folio=@mm0:p3" so they survive shrinking.
+  bool names_folio = false;
 };
 
 const std::vector<OpInfo>& OpTable();
@@ -136,7 +139,7 @@ std::pair<int, int> ArgRange(ArgKind kind, const Universe& u);
 const std::vector<std::string_view>& ArgSymbols(ArgKind kind);
 std::string FormatArg(ArgKind kind, int value);
 
-// "cpu_write mm=mm0 va=1 value=7"
+// "cpu_write mm=mm0 va=1 value=7", "reclaim folio=@mm0:p3"
 std::string FormatOp(const Op& op);
 
 // Whether `op` may run in `w` (its arguments are in range and its

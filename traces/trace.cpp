@@ -1,0 +1,393 @@
+#include "traces/trace.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "properties/properties.h"
+
+namespace mmcheck::traces {
+
+using model::ArgKind;
+using model::Op;
+using model::OpInfo;
+
+namespace {
+
+// One line being parsed: its number, its text, and a cursor.
+struct Line {
+  std::string_view file;
+  int number;
+  std::string_view text;
+
+  [[noreturn]] void Fail(size_t col0, const std::string& what) const {
+    throw TraceError(fmt::format("{}:{}:{}: {}", file, number, col0 + 1, what));
+  }
+};
+
+struct Token {
+  std::string_view text;
+  size_t col;  // 0-based
+};
+
+// Splits on runs of spaces/tabs; stops at a '#' that starts a token and
+// returns the rest (after "# " or "#") in `comment`.
+std::vector<Token> Tokenize(std::string_view s, std::string* comment, bool* has_comment) {
+  *has_comment = false;
+  std::vector<Token> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    if (i >= s.size()) break;
+    if (s[i] == '#') {
+      std::string_view c = s.substr(i + 1);
+      if (!c.empty() && c[0] == ' ') c.remove_prefix(1);
+      *comment = std::string(c);
+      *has_comment = true;
+      break;
+    }
+    size_t j = i;
+    while (j < s.size() && s[j] != ' ' && s[j] != '\t') ++j;
+    out.push_back({s.substr(i, j - i), i});
+    i = j;
+  }
+  return out;
+}
+
+bool ParseInt(std::string_view s, int& v) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::string Join(const std::vector<std::string_view>& v) {
+  std::string s;
+  for (std::string_view x : v) s += (s.empty() ? "" : ", ") + std::string(x);
+  return s;
+}
+
+// Parses the value of one argument of kind `kind` ("mm1", "3", "rw", ...).
+int ParseValue(const Line& line, const Token& tok, size_t value_col, std::string_view name,
+               ArgKind kind, std::string_view value, const model::Universe& u) {
+  int v = -1;
+  const auto& symbols = model::ArgSymbols(kind);
+  if (!symbols.empty()) {
+    for (size_t i = 0; i < symbols.size(); ++i)
+      if (symbols[i] == value) v = static_cast<int>(i);
+    if (v < 0)
+      line.Fail(value_col, fmt::format("{}='{}' is not one of: {}", name, value, Join(symbols)));
+    return v;
+  }
+  std::string_view digits = value;
+  const char* prefix = kind == ArgKind::kMm ? "mm" : kind == ArgKind::kDevice ? "dev" : "";
+  if (*prefix) {
+    if (!digits.starts_with(prefix))
+      line.Fail(value_col, fmt::format("{}='{}' must look like {}0", name, value, prefix));
+    digits.remove_prefix(std::strlen(prefix));
+  }
+  if (!ParseInt(digits, v)) line.Fail(value_col, fmt::format("{}='{}' is not a number", name, value));
+  auto [lo, hi] = model::ArgRange(kind, u);
+  if (v < lo || v > hi)
+    line.Fail(value_col, fmt::format("{}={} is out of range {}..{} for universe {}", name, value,
+                                     lo, hi, u.ToString()));
+  (void)tok;
+  return v;
+}
+
+// Parses "N op key=value ..." (the comment already removed).
+Op ParseStep(const Line& line, const std::vector<Token>& toks, int expected_number,
+             const model::Universe& u) {
+  int n = 0;
+  if (!ParseInt(toks[0].text, n))
+    line.Fail(toks[0].col, fmt::format("expected a step number, got '{}'", toks[0].text));
+  if (n != expected_number)
+    line.Fail(toks[0].col, fmt::format("step number {} out of order (expected {})", n,
+                                       expected_number));
+  if (toks.size() < 2) line.Fail(toks[0].col + toks[0].text.size(), "missing operation");
+  const OpInfo* info = model::FindOp(toks[1].text);
+  if (!info) {
+    std::vector<std::string_view> names;
+    for (const OpInfo& o : model::OpTable()) names.push_back(o.name);
+    line.Fail(toks[1].col, fmt::format("unknown operation '{}' (known: {})", toks[1].text,
+                                       Join(names)));
+  }
+  Op op;
+  op.code = info->code;
+  std::vector<bool> seen(info->args.size(), false);
+  bool folio_seen = false;
+  for (size_t t = 2; t < toks.size(); ++t) {
+    const Token& tok = toks[t];
+    size_t eq = tok.text.find('=');
+    if (eq == std::string_view::npos)
+      line.Fail(tok.col, fmt::format("expected name=value, got '{}'", tok.text));
+    std::string_view name = tok.text.substr(0, eq), value = tok.text.substr(eq + 1);
+    size_t value_col = tok.col + eq + 1;
+    if (info->names_folio && name == "folio") {
+      if (folio_seen) line.Fail(tok.col, "argument 'folio' given twice");
+      folio_seen = true;
+      // "@mm0:p3"
+      size_t colon = value.find(':');
+      if (!value.starts_with("@mm") || colon == std::string_view::npos ||
+          value.substr(colon + 1, 1) != "p")
+        line.Fail(value_col, fmt::format("folio='{}' must look like @mm0:p3", value));
+      int mm = 0, va = 0;
+      if (!ParseInt(value.substr(3, colon - 3), mm) || !ParseInt(value.substr(colon + 2), va))
+        line.Fail(value_col, fmt::format("folio='{}' must look like @mm0:p3", value));
+      auto [mlo, mhi] = model::ArgRange(ArgKind::kMm, u);
+      auto [vlo, vhi] = model::ArgRange(ArgKind::kVa, u);
+      if (mm < mlo || mm > mhi || va < vlo || va > vhi)
+        line.Fail(value_col, fmt::format("folio={} is outside universe {}", value, u.ToString()));
+      op.args[0] = static_cast<int16_t>(mm);
+      op.args[1] = static_cast<int16_t>(va);
+      seen[0] = seen[1] = true;
+      continue;
+    }
+    size_t idx = info->args.size();
+    for (size_t a = info->names_folio ? 2 : 0; a < info->args.size(); ++a)
+      if (info->args[a].name == name) idx = a;
+    if (idx == info->args.size()) {
+      std::vector<std::string_view> names;
+      if (info->names_folio) names.push_back("folio");
+      for (size_t a = info->names_folio ? 2 : 0; a < info->args.size(); ++a)
+        names.push_back(info->args[a].name);
+      line.Fail(tok.col, fmt::format("{} has no argument '{}' (arguments: {})", info->name, name,
+                                     Join(names)));
+    }
+    if (seen[idx]) line.Fail(tok.col, fmt::format("argument '{}' given twice", name));
+    seen[idx] = true;
+    op.args[idx] = static_cast<int16_t>(
+        ParseValue(line, tok, value_col, name, info->args[idx].kind, value, u));
+  }
+  for (size_t a = 0; a < info->args.size(); ++a)
+    if (!seen[a])
+      line.Fail(line.text.size(),
+                fmt::format("{} is missing argument '{}'", info->name,
+                            info->names_folio && a < 2 ? std::string_view("folio")
+                                                       : info->args[a].name));
+  return op;
+}
+
+}  // namespace
+
+std::string PrintOp(const Op& op) { return model::FormatOp(op); }
+
+Trace ParseTrace(std::string_view file, std::string_view text) {
+  Trace t;
+  enum Phase { kPreamble, kProfile, kUniverse, kKnobsOrExpect, kQuestion, kSteps } phase = kPreamble;
+  std::vector<std::string> pending_comments;
+  int number = 0;
+  size_t pos = 0;
+  int line_no = 0;
+  int last_line = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view raw = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    if (nl == text.size() && raw.empty()) break;
+    last_line = line_no;
+    Line line{file, line_no, raw};
+    std::string comment;
+    bool has_comment = false;
+    std::vector<Token> toks = Tokenize(raw, &comment, &has_comment);
+    if (toks.empty() && !has_comment) continue;  // blank line
+    if (toks.empty()) {                          // a full-line comment
+      if (phase == kPreamble) t.header_comments.push_back(comment);
+      else if (phase == kSteps) pending_comments.push_back(comment);
+      else line.Fail(raw.find('#'), "comments inside the header are not allowed; put them "
+                                    "before 'mmtrace' or before a step");
+      continue;
+    }
+    std::string_view key = toks[0].text;
+    auto rest_of = [&](size_t tok_index) {
+      std::string_view r = raw.substr(toks[tok_index].col,
+                                      toks.back().col + toks.back().text.size() - toks[tok_index].col);
+      while (!r.empty() && (r.back() == ' ' || r.back() == '\t')) r.remove_suffix(1);
+      return r;
+    };
+    auto expect_key = [&](std::string_view want) {
+      if (key != want)
+        line.Fail(toks[0].col, fmt::format("expected '{}', got '{}'", want, key));
+      if (toks.size() < 2) line.Fail(raw.size(), fmt::format("'{}' needs a value", want));
+      if (has_comment && phase != kSteps)
+        line.Fail(raw.find('#'), "comments inside the header are not allowed");
+    };
+    switch (phase) {
+      case kPreamble: {
+        expect_key("mmtrace");
+        int v = 0;
+        if (!ParseInt(toks[1].text, v) || toks.size() != 2)
+          line.Fail(toks[1].col, fmt::format("'mmtrace' takes a format version, got '{}'",
+                                             rest_of(1)));
+        if (v != kTraceFormatVersion)
+          line.Fail(toks[1].col, fmt::format("unsupported trace format version {} (this mmcheck "
+                                             "reads version {})",
+                                             v, kTraceFormatVersion));
+        t.version = v;
+        phase = kProfile;
+        break;
+      }
+      case kProfile:
+        expect_key("profile");
+        if (toks.size() != 2) line.Fail(toks[2].col, "'profile' takes one name or path");
+        t.profile = std::string(toks[1].text);
+        t.profile_line = line_no;
+        phase = kUniverse;
+        break;
+      case kUniverse:
+        expect_key("universe");
+        if (toks.size() != 2) line.Fail(toks[2].col, "'universe' takes one key=value,... list");
+        try {
+          t.universe = model::ParseUniverse(toks[1].text);
+        } catch (const model::ModelInputError& e) {
+          line.Fail(toks[1].col, e.what());
+        }
+        phase = kKnobsOrExpect;
+        break;
+      case kKnobsOrExpect:
+        if (key == "knob") {
+          expect_key("knob");
+          if (toks.size() != 2) line.Fail(toks[2].col, "'knob' takes one name=value");
+          const model::KnobInfo* k = nullptr;
+          std::string_view kv = toks[1].text;
+          size_t eq = kv.find('=');
+          if (eq != std::string_view::npos) k = model::FindKnob(kv.substr(0, eq));
+          if (!k) line.Fail(toks[1].col, fmt::format("'{}' is not name=value of a known knob "
+                                                     "(see `mmcheck knobs`)",
+                                                     kv));
+          if (model::KnobValueIndex(*k, kv.substr(eq + 1)) < 0)
+            line.Fail(toks[1].col + eq + 1,
+                      fmt::format("knob '{}' has no value '{}' (accepted: {})", k->name,
+                                  kv.substr(eq + 1), Join(k->values)));
+          t.knobs.emplace_back(kv);
+          break;
+        }
+        expect_key("expect");
+        if (toks[1].text == "holds" && toks.size() == 2) {
+          t.expect = Expectation{};
+        } else if (toks[1].text == "violates" && toks.size() == 3) {
+          if (properties::PropertyIndex(toks[2].text) < 0)
+            line.Fail(toks[2].col, fmt::format("unknown property '{}' (see `mmcheck properties`)",
+                                               toks[2].text));
+          t.expect = Expectation{false, std::string(toks[2].text)};
+        } else {
+          line.Fail(toks[1].col, "expected 'expect holds' or 'expect violates <property>'");
+        }
+        phase = kQuestion;
+        break;
+      case kQuestion:
+        expect_key("question");
+        t.question = std::string(rest_of(1));
+        phase = kSteps;
+        break;
+      case kSteps: {
+        TraceStep step;
+        step.op = ParseStep(line, toks, ++number, t.universe);
+        step.comments = std::move(pending_comments);
+        pending_comments.clear();
+        if (has_comment) step.trailing = comment;
+        step.line = line_no;
+        t.steps.push_back(std::move(step));
+        break;
+      }
+    }
+  }
+  static const char* kMissing[] = {"'mmtrace 1'", "'profile'", "'universe'", "'expect'",
+                                   "'question'"};
+  if (phase != kSteps)
+    throw TraceError(fmt::format("{}:{}:1: the header ends before {}", file, last_line + 1,
+                                 kMissing[phase]));
+  if (!pending_comments.empty())
+    throw TraceError(fmt::format("{}:{}:1: comments after the last step belong to no step", file,
+                                 last_line));
+  return t;
+}
+
+Trace ReadTraceFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw TraceError(fmt::format("{}: cannot open trace file: {}", path, std::strerror(errno)));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseTrace(path, ss.str());
+}
+
+std::string PrintTrace(const Trace& t) {
+  std::string s;
+  auto comment = [](const std::string& c) { return c.empty() ? std::string("#\n") : "# " + c + "\n"; };
+  for (const std::string& c : t.header_comments) s += comment(c);
+  s += fmt::format("mmtrace {}\nprofile {}\nuniverse {}\n", t.version, t.profile,
+                   t.universe.ToString());
+  for (const std::string& k : t.knobs) s += "knob " + k + "\n";
+  s += t.expect.holds ? std::string("expect holds\n") : "expect violates " + t.expect.property + "\n";
+  s += "question " + t.question + "\n\n";
+  int n = 0;
+  for (const TraceStep& step : t.steps) {
+    for (const std::string& c : step.comments) s += comment(c);
+    s += fmt::format("{} {}", ++n, PrintOp(step.op));
+    if (!step.trailing.empty()) s += "  # " + step.trailing;
+    s += "\n";
+  }
+  return s;
+}
+
+model::Profile TraceProfile(const Trace& t, std::string_view file) {
+  model::Profile p;
+  try {
+    std::string name = t.profile;
+    if (!model::ProfileSet::Builtin().Find(name) && name.ends_with(".toml") &&
+        !std::filesystem::path(name).is_absolute())
+      name = (std::filesystem::path(file).parent_path() / name).string();
+    p = model::ResolveProfile(name);
+  } catch (const model::ModelInputError& e) {
+    throw TraceError(fmt::format("{}:{}:9: {}", file, t.profile_line, e.what()));
+  }
+  for (const std::string& k : t.knobs) {
+    try {
+      model::ApplyKnobOverride(p, k);
+    } catch (const model::ModelInputError& e) {
+      throw TraceError(fmt::format("{}: {}", file, e.what()));
+    }
+  }
+  return p;
+}
+
+void CheckPreconditions(const Trace& t, std::string_view file, const model::Profile& p) {
+  model::World w = model::World::Initial(t.universe, p.knobs);
+  int n = 0;
+  for (const TraceStep& step : t.steps) {
+    ++n;
+    if (!model::Enabled(w, step.op))
+      throw TraceError(fmt::format("{}:{}:1: step {}: '{}' cannot run in this state (its "
+                                   "precondition does not hold: no such mm or no folio there)",
+                                   file, step.line, n, PrintOp(step.op)));
+    model::Apply(w, step.op);
+  }
+}
+
+void WriteFileAtomically(const std::string& path, std::string_view text) {
+  std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw TraceError(fmt::format("{}: cannot write: {}", tmp, std::strerror(errno)));
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    if (!out) throw TraceError(fmt::format("{}: write failed: {}", tmp, std::strerror(errno)));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string err = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw TraceError(fmt::format("{}: cannot rename {} into place: {}", path, tmp, err));
+  }
+}
+
+}  // namespace mmcheck::traces

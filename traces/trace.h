@@ -1,0 +1,98 @@
+// The .mmtrace format: a human-writable, line-oriented, versioned trace.
+//
+//   # Bug 3: device-exclusive pages cannot be swapped out (6.14).
+//   mmtrace 1
+//   profile linux-6.14
+//   universe mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2
+//   knob device_exclusive_mapcount=dropped        (optional, repeatable)
+//   expect violates reclaim-makes-progress        (or: expect holds)
+//   question After EXCLUSIVE, can reclaim swap the page out?
+//
+//   1 mmap mm=mm0 va=0 npages=4 prot=rw kind=private
+//   # a comment belongs to the step after it
+//   2 cpu_write mm=mm0 va=0 value=7
+//   3 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1   # trailing comments too
+//   4 reclaim folio=@mm0:p0
+//
+// Header lines come in that order. Steps are numbered from 1 without gaps;
+// every argument of the op is named exactly once. Folios are named by a
+// mapping of them (@mm0:p3). The parser is strict: any mistake is a
+// TraceError "file:line:col: what is wrong". PrintTrace(ParseTrace(t)) == t
+// for every trace in canonical form (single spaces, canonical values).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/operations.h"
+#include "model/profile.h"
+
+namespace mmcheck::traces {
+
+inline constexpr int kTraceFormatVersion = 1;
+
+// A malformed trace; the message is "file:line:col: what is wrong".
+class TraceError : public model::ModelInputError {
+ public:
+  using model::ModelInputError::ModelInputError;
+};
+
+struct Expectation {
+  bool holds = true;     // "expect holds"
+  std::string property;  // "expect violates <property>" when !holds
+  bool operator==(const Expectation&) const = default;
+};
+
+struct TraceStep {
+  model::Op op;
+  std::vector<std::string> comments;  // full-line comments before the step, without "# "
+  std::string trailing;               // trailing comment, without "# "
+  int line = 0;                       // source line (0 for generated steps); not printed
+  bool operator==(const TraceStep& o) const {
+    return op == o.op && comments == o.comments && trailing == o.trailing;
+  }
+};
+
+struct Trace {
+  std::vector<std::string> header_comments;  // comment lines before "mmtrace"
+  int version = kTraceFormatVersion;
+  std::string profile;                       // a built-in name or a .toml path
+  model::Universe universe;
+  std::vector<std::string> knobs;            // "name=value" overrides, in order
+  Expectation expect;
+  std::string question;
+  std::vector<TraceStep> steps;
+  int profile_line = 0;                      // for error messages; not printed
+  bool operator==(const Trace& o) const {
+    return header_comments == o.header_comments && version == o.version &&
+           profile == o.profile && universe == o.universe && knobs == o.knobs &&
+           expect == o.expect && question == o.question && steps == o.steps;
+  }
+};
+
+// Parses `text` (named `file` in errors). Checks syntax, op names, argument
+// names, values and ranges against the universe, and property names; it does
+// not run the model (see CheckPreconditions). Throws TraceError.
+Trace ParseTrace(std::string_view file, std::string_view text);
+// Reads and parses a file. Throws TraceError (also when unreadable).
+Trace ReadTraceFile(const std::string& path);
+// The canonical text of `t`.
+std::string PrintTrace(const Trace& t);
+// One step line without its number: "reclaim folio=@mm0:p0".
+std::string PrintOp(const model::Op& op);
+
+// Resolves the trace's profile (built-in name or a .toml path relative to
+// the trace file's directory) and applies its knob overrides. Throws
+// TraceError at the profile or knob line.
+model::Profile TraceProfile(const Trace& t, std::string_view file);
+
+// Runs the steps on the model and throws TraceError at the first step
+// whose precondition does not hold ("file:line:1: step 3: ... not enabled").
+void CheckPreconditions(const Trace& t, std::string_view file, const model::Profile& p);
+
+// Writes `text` to `path` atomically: a temporary file in the same
+// directory, then rename(2). A crash leaves the old file or the new one.
+void WriteFileAtomically(const std::string& path, std::string_view text);
+
+}  // namespace mmcheck::traces
