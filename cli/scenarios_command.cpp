@@ -8,6 +8,7 @@
 #include "model/dump.h"
 #include "properties/properties.h"
 #include "traces/scenarios.h"
+#include "traces/trace.h"
 
 namespace mmcheck::cli {
 namespace {
@@ -17,6 +18,7 @@ struct Options {
   std::vector<std::string> knobs;
   std::vector<std::string> scenarios;
   std::string universe;
+  std::string emit;
   bool verbose = false;
   bool show = false;
 };
@@ -91,6 +93,16 @@ void Run(const Options& opt, int* status) {
     scenarios.clear();
     for (const traces::Scenario& s : resized) scenarios.push_back(&s);
   }
+  if (!opt.emit.empty()) {
+    // Write each scenario as a trace on each profile: <scenario>--<profile>.mmtrace.
+    for (const traces::Scenario* s : scenarios)
+      for (const model::Profile& p : profiles) {
+        std::string path = fmt::format("{}/{}--{}.mmtrace", opt.emit, s->name, p.name);
+        traces::WriteFileAtomically(path, traces::PrintTrace(traces::ScenarioToTrace(*s, p)));
+        fmt::print("wrote {}\n", path);
+      }
+    return;
+  }
   int mismatches = 0, runs = 0;
   for (const traces::Scenario* s : scenarios) {
     fmt::print("{}: {}\n  symptom: {}{}\n  expected when: {}\n", s->name, s->question,
@@ -134,6 +146,7 @@ void AddScenariosCommand(CLI::App& app, int* status) {
   cmd->add_option("--scenario", opt.scenarios, "run only this scenario (repeatable)");
   cmd->add_option("--universe", opt.universe,
                   "run in this universe: mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2");
+  cmd->add_option("--emit", opt.emit, "write each scenario on each profile as DIR/<scenario>--<profile>.mmtrace instead of running");
   cmd->add_flag("-v,--verbose", opt.verbose, "print violation details");
   cmd->add_flag("--show", opt.show, "print every step and the state after it");
   cmd->callback([status] { Run(opt, status); });

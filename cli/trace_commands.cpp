@@ -1,5 +1,113 @@
-// mmcheck replay | render | export: placeholder until the trace commands land.
+// mmcheck replay | render | export: run a .mmtrace on the model and show it.
+#include <cstdio>
+
+#include <fmt/format.h>
+
 #include "cli/commands.h"
+#include "traces/replay.h"
+
 namespace mmcheck::cli {
-void AddTraceCommands(CLI::App& app, int* status) {}
+namespace {
+
+struct ReplayOptions {
+  std::vector<std::string> files;
+  std::vector<std::string> profiles;
+  bool quiet = false;
+};
+
+void RunReplay(const ReplayOptions& opt, int* status) {
+  if (opt.profiles.size() > 2) throw UsageError("replay compares at most two profiles");
+  int mismatched = 0;
+  for (const std::string& file : opt.files) {
+    traces::Trace t = traces::ReadTraceFile(file);
+    if (opt.profiles.size() == 2) {
+      model::Profile a = model::ResolveProfile(opt.profiles[0]);
+      model::Profile b = model::ResolveProfile(opt.profiles[1]);
+      for (const std::string& k : t.knobs) {
+        model::ApplyKnobOverride(a, k);
+        model::ApplyKnobOverride(b, k);
+      }
+      traces::ReplayResult ra = traces::Replay(t, file, a), rb = traces::Replay(t, file, b);
+      int first = 0;
+      fmt::print("{}: {}\n{}", file, t.question, traces::RenderSideBySide(t, ra, rb, first));
+      continue;
+    }
+    model::Profile p = opt.profiles.empty() ? traces::TraceProfile(t, file)
+                                            : model::ResolveProfile(opt.profiles[0]);
+    if (!opt.profiles.empty())
+      for (const std::string& k : t.knobs) model::ApplyKnobOverride(p, k);
+    traces::ReplayResult r = traces::Replay(t, file, p);
+    if (opt.quiet)
+      fmt::print("{:<48} {:<44} {}\n", file, r.verdict, r.matches ? "ok" : "NOT AS EXPECTED");
+    else
+      fmt::print("{}: {}\n{}", file, t.question, traces::RenderStepTable(t, r));
+    mismatched += !r.matches;
+  }
+  if (opt.files.size() > 1 && opt.profiles.size() < 2)
+    fmt::print("{} traces: {} as expected, {} not\n", opt.files.size(),
+               opt.files.size() - static_cast<size_t>(mismatched), mismatched);
+  *status = mismatched ? kExitUnexpected : kExitOk;
+}
+
+struct OutputOptions {
+  std::string file;
+  std::string profile;
+  std::string out;
+};
+
+// Writes `text` to opt.out (atomically) or stdout.
+void Emit(const OutputOptions& opt, const std::string& text) {
+  if (opt.out.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return;
+  }
+  traces::WriteFileAtomically(opt.out, text);
+}
+
+traces::ReplayResult ReplayFor(const OutputOptions& opt, traces::Trace& t) {
+  t = traces::ReadTraceFile(opt.file);
+  model::Profile p =
+      opt.profile.empty() ? traces::TraceProfile(t, opt.file) : model::ResolveProfile(opt.profile);
+  return traces::Replay(t, opt.file, p);
+}
+
+}  // namespace
+
+void AddTraceCommands(CLI::App& app, int* status) {
+  static ReplayOptions replay;
+  auto* r = app.add_subcommand(
+      "replay", "Run .mmtrace files, check every property after every step, compare with the "
+                "expected verdict (exit 1 if not as expected); two --profile: side by side");
+  r->add_option("files", replay.files, "trace files")->required();
+  r->add_option("--profile", replay.profiles, "run on this profile instead (twice: compare)");
+  r->add_flag("-q,--quiet", replay.quiet, "one line per trace");
+  r->callback([status] { RunReplay(replay, status); });
+
+  static OutputOptions render;
+  static bool dot = false;
+  auto* d = app.add_subcommand("render", "Render a trace (page tables and folios per step)");
+  d->add_option("file", render.file, "trace file")->required();
+  d->add_flag("--dot", dot, "Graphviz DOT (the only format so far)")->required();
+  d->add_option("--profile", render.profile, "run on this profile instead");
+  d->add_option("--out", render.out, "write here (atomically) instead of stdout");
+  d->callback([] {
+    traces::Trace t;
+    traces::ReplayResult res = ReplayFor(render, t);
+    Emit(render, traces::RenderDot(t, res));
+  });
+
+  static OutputOptions exp;
+  static bool itf = false;
+  auto* e = app.add_subcommand("export", "Export a trace: --itf (Informal Trace Format JSON)");
+  e->add_option("file", exp.file, "trace file")->required();
+  e->add_flag("--itf", itf, "ITF JSON, one state per step (the only format so far)")->required();
+  e->add_option("--profile", exp.profile, "run on this profile instead");
+  e->add_option("--out", exp.out, "write here (atomically) instead of stdout");
+  e->callback([] {
+    traces::Trace t;
+    traces::ReplayResult res = ReplayFor(exp, t);
+    Emit(exp, traces::ExportItf(t, res).dump(2) + "\n");
+  });
+}
+
 }  // namespace mmcheck::cli

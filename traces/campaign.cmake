@@ -1,3 +1,6 @@
-# Owned by the campaign/shrink work. Append sources:
-#   list(APPEND MMCHECK_CAMPAIGN_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/campaign.cpp)
-list(APPEND MMCHECK_CAMPAIGN_SOURCES)
+# Owned by the campaign/shrink work: RapidCheck campaigns, the trace
+# shrinker and campaign reports.
+list(APPEND MMCHECK_CAMPAIGN_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/campaign.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/shrink.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/report.cpp)

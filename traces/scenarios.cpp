@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "traces/trace.h"
+
 namespace mmcheck::traces {
 
 using namespace model;
@@ -222,6 +224,19 @@ ScenarioRun RunSteps(const Universe& u, const Knobs& knobs, const std::vector<Op
     run.steps.push_back(std::move(rec));
   }
   return run;
+}
+
+Trace ScenarioToTrace(const Scenario& s, const Profile& profile) {
+  Trace t;
+  t.header_comments.push_back(fmt::format("{}: {}", s.name, s.kernel_ref));
+  if (!s.symptom_doc.empty()) t.header_comments.push_back(fmt::format("Symptom: {}.", s.symptom_doc));
+  t.header_comments.push_back(fmt::format("Expected when {}.", s.expected_doc));
+  t.profile = profile.name;
+  t.universe = s.universe;
+  if (!s.property.empty() && s.expected(profile.knobs)) t.expect = {false, std::string(s.property)};
+  t.question = std::string(s.question);
+  for (const Op& op : s.steps) t.steps.push_back(TraceStep{op, {}, {}, 0});
+  return t;
 }
 
 ScenarioRun RunScenario(const Scenario& s, const Profile& profile) {

@@ -59,6 +59,11 @@ const Scenario* FindScenario(std::string_view name);
 // Throws model::ModelInputError if a step's precondition does not hold.
 ScenarioRun RunScenario(const Scenario& s, const model::Profile& profile);
 
+// The scenario as a trace on `profile`: "expect violates <property>" when
+// the profile is expected to show a property symptom, else "expect holds".
+struct Trace;
+Trace ScenarioToTrace(const Scenario& s, const model::Profile& profile);
+
 // Runs ops from the initial state of `u` and `knobs`, checking every
 // property after every step (shared by scenarios and tests).
 ScenarioRun RunSteps(const model::Universe& u, const model::Knobs& knobs,

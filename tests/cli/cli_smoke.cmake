@@ -56,3 +56,29 @@ expect_match("${ERR}" "bad-profile.toml:6:1: unknown knob 'bogus'")
 run(0 scenarios --profile linux-6.15 --knob device_exclusive_mapcount=dropped
     --knob make_exclusive_impl=single-folio-walk --scenario bug-03-mapcount-dropped)
 expect_match("${OUT}" "dropped\\+make_exclusive_impl=single-folio-walk +symptom +symptom +ok")
+
+# Traces: the corpus replays as expected; a wrong expectation is exit 1; a
+# malformed trace is exit 2 with file:line:col.
+run(0 replay -q ${SOURCE_DIR}/tests/corpus/bug-03-mapcount-dropped.mmtrace
+    ${SOURCE_DIR}/tests/corpus/hmm-exclusive.mmtrace)
+expect_match("${OUT}" "2 traces: 2 as expected, 0 not")
+file(READ ${SOURCE_DIR}/tests/corpus/bug-03-mapcount-dropped.mmtrace text)
+string(REPLACE "expect violates mapcount-matches-mappings" "expect holds" text "${text}")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/wrong.mmtrace "${text}")
+run(1 replay ${CMAKE_CURRENT_BINARY_DIR}/wrong.mmtrace)
+expect_match("${OUT}" "NOT as expected")
+string(REPLACE "value=7" "value=seven" text "${text}")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad.mmtrace "${text}")
+run(2 replay ${CMAKE_CURRENT_BINARY_DIR}/bad.mmtrace)
+expect_match("${ERR}" "bad.mmtrace:[0-9]+:[0-9]+: value='seven' is not a number")
+run(2 replay ${CMAKE_CURRENT_BINARY_DIR}/does-not-exist.mmtrace)
+expect_match("${ERR}" "cannot open trace file")
+run(0 replay ${SOURCE_DIR}/tests/corpus/bug-03-mapcount-dropped.mmtrace
+    --profile hildenbrand-v2-15 --profile hildenbrand-v2-16)
+expect_match("${OUT}" "first difference: property verdict")
+run(0 render ${SOURCE_DIR}/tests/corpus/hmm-exclusive.mmtrace --dot)
+expect_match("${OUT}" "^digraph mmtrace")
+run(0 export ${SOURCE_DIR}/tests/corpus/hmm-exclusive.mmtrace --itf
+    --out ${CMAKE_CURRENT_BINARY_DIR}/hmm-exclusive.itf.json)
+file(READ ${CMAKE_CURRENT_BINARY_DIR}/hmm-exclusive.itf.json itf)
+expect_match("${itf}" "\"format\": \"ITF\"")

@@ -1,0 +1,223 @@
+// traces/: the .mmtrace format (strict parser, canonical printer), replay
+// against expected verdicts, the corpus, and the exports.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include "properties/generators.h"
+#include "traces/replay.h"
+#include "traces/trace.h"
+
+namespace mmcheck {
+namespace {
+
+using traces::ParseTrace;
+using traces::PrintTrace;
+using traces::Trace;
+
+const char* kGood =
+    "# a comment before the header\n"
+    "mmtrace 1\n"
+    "profile linux-6.14\n"
+    "universe mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+    "knob transparent_hugepage=never\n"
+    "expect violates mapcount-matches-mappings\n"
+    "question Does the mapcount survive?\n"
+    "\n"
+    "1 mmap mm=mm0 va=0 npages=4 prot=rw kind=private\n"
+    "# about step 2\n"
+    "2 cpu_write mm=mm0 va=0 value=7\n"
+    "3 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1  # the bug\n"
+    "4 reclaim folio=@mm0:p0\n";
+
+TEST(TraceFormat, ParsesAndPrintsCanonically) {
+  Trace t = ParseTrace("t.mmtrace", kGood);
+  EXPECT_EQ(t.profile, "linux-6.14");
+  EXPECT_EQ(t.knobs, std::vector<std::string>{"transparent_hugepage=never"});
+  EXPECT_FALSE(t.expect.holds);
+  ASSERT_EQ(t.steps.size(), 4u);
+  EXPECT_EQ(t.steps[1].comments, std::vector<std::string>{"about step 2"});
+  EXPECT_EQ(t.steps[2].trailing, "the bug");
+  EXPECT_EQ(t.steps[3].op, model::MakeOp(model::OpCode::kReclaim, {0, 0}));
+  EXPECT_EQ(PrintTrace(t), kGood);
+}
+
+TEST(TraceFormat, AcceptsExtraSpacesButPrintsSingle) {
+  std::string loose = kGood;
+  loose.replace(loose.find("1 mmap mm=mm0"), 13, "1   mmap  mm=mm0");
+  Trace t = ParseTrace("t.mmtrace", loose);
+  EXPECT_EQ(PrintTrace(t), kGood);
+}
+
+// Replaces the first occurrence of `from` in kGood by `to` and returns the
+// parse error ("" if it parsed).
+std::string ErrorWith(const std::string& from, const std::string& to) {
+  std::string text = kGood;
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  try {
+    ParseTrace("t.mmtrace", text);
+  } catch (const traces::TraceError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TraceFormat, StrictErrorsWithLineAndColumn) {
+  struct Case {
+    std::string from, to, error;
+  } cases[] = {
+      {"mmtrace 1", "mmtrace 2", "t.mmtrace:2:9: unsupported trace format version 2"},
+      {"profile linux-6.14", "profil linux-6.14", "t.mmtrace:3:1: expected 'profile'"},
+      {"mms=2,", "mms=0,", "t.mmtrace:4:10: universe: mms=0 is out of range"},
+      {"knob transparent_hugepage=never", "knob transparent_hugepage=sometimes",
+       "t.mmtrace:5:27: knob 'transparent_hugepage' has no value 'sometimes'"},
+      {"expect violates mapcount-matches-mappings", "expect violates no-such-property",
+       "t.mmtrace:6:17: unknown property 'no-such-property'"},
+      {"2 cpu_write", "3 cpu_write", "t.mmtrace:11:1: step number 3 out of order (expected 2)"},
+      {"2 cpu_write", "2 cpu_wrote", "t.mmtrace:11:3: unknown operation 'cpu_wrote'"},
+      {"value=7", "value=seven", "t.mmtrace:11:31: value='seven' is not a number"},
+      {"va=0 value=7", "va=9 value=7", "t.mmtrace:11:23: va=9 is out of range 0..3"},
+      {"value=7", "value=7 value=8", "t.mmtrace:11:33: argument 'value' given twice"},
+      {"value=7", "colour=7", "t.mmtrace:11:25: cpu_write has no argument 'colour'"},
+      {" value=7", "", "t.mmtrace:11:24: cpu_write is missing argument 'value'"},
+      {"prot=rw", "prot=rwx", "t.mmtrace:9:34: prot='rwx' is not one of: none, r, rw"},
+      {"folio=@mm0:p0", "folio=mm0:p0", "t.mmtrace:13:17: folio='mm0:p0' must look like @mm0:p3"},
+      {"mm=mm0 va=0 npages=4", "mm=mX va=0 npages=4", "t.mmtrace:9:11: mm='mX' must look like mm0"},
+      {"question Does", "# sneaky\nquestion Does", "t.mmtrace:7:1: comments inside the header"},
+      {"question Does the mapcount survive?\n", "",
+       "t.mmtrace:8:1: expected 'question', got '1'"},
+      {"2 cpu_write mm=mm0 va=0 value=7\n3 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1  # the bug\n"
+       "4 reclaim folio=@mm0:p0\n",
+       "", "t.mmtrace:10:1: comments after the last step belong to no step"},
+  };
+  for (const Case& c : cases) {
+    std::string e = ErrorWith(c.from, c.to);
+    EXPECT_NE(e.find(c.error), std::string::npos) << "replacing '" << c.from << "' got: " << e;
+  }
+}
+
+TEST(TraceFormat, PreconditionsCheckedOnTheModel) {
+  std::string text = kGood;
+  text.replace(text.find("4 reclaim folio=@mm0:p0"), 23, "4 reclaim folio=@mm1:p0");
+  Trace t = ParseTrace("t.mmtrace", text);
+  model::Profile p = traces::TraceProfile(t, "t.mmtrace");
+  try {
+    traces::CheckPreconditions(t, "t.mmtrace", p);
+    ADD_FAILURE() << "expected a precondition error";
+  } catch (const traces::TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.mmtrace:13:1: step 4: 'reclaim folio=@mm1:p0' cannot "
+                                         "run"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(TraceFormat, UnknownProfileIsReportedAtItsLine) {
+  std::string text = kGood;
+  text.replace(text.find("linux-6.14"), 10, "linux-0.01");
+  Trace t = ParseTrace("t.mmtrace", text);
+  try {
+    traces::TraceProfile(t, "t.mmtrace");
+    ADD_FAILURE();
+  } catch (const traces::TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.mmtrace:3:9: unknown profile 'linux-0.01'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// print(parse(t)) == t for every canonical trace, on random traces.
+RC_GTEST_PROP(TraceFormat, PrintParseRoundTrip, ()) {
+  model::Universe u;
+  Trace t;
+  t.profile = *rc::gen::element<std::string>("linux-6.14", "linux-6.15", "hildenbrand-v2-07");
+  t.universe = u;
+  t.question = "random question " + std::to_string(*rc::gen::inRange(0, 1000));
+  if (*rc::gen::arbitrary<bool>()) t.expect = {false, "data-integrity"};
+  auto words = rc::gen::container<std::string>(rc::gen::elementOf(std::string("abc xyz-09.,:")));
+  for (model::Op op : *rc::gen::container<std::vector<model::Op>>(properties::GenOp(u))) {
+    traces::TraceStep s{op, {}, {}, 0};
+    if (*rc::gen::inRange(0, 4) == 0) s.comments.push_back(*words);
+    if (*rc::gen::inRange(0, 4) == 0) s.trailing = "note " + *words;
+    t.steps.push_back(s);
+  }
+  // Comments are kept verbatim except surrounding spaces, which print drops.
+  for (auto& s : t.steps) {
+    for (std::string& c : s.comments)
+      while (!c.empty() && c[0] == ' ') c.erase(0, 1);
+    while (!s.trailing.empty() && s.trailing.back() == ' ') s.trailing.pop_back();
+  }
+  std::string text = PrintTrace(t);
+  Trace back = ParseTrace("gen.mmtrace", text);
+  RC_ASSERT(back == t);
+  RC_ASSERT(PrintTrace(back) == text);
+}
+
+std::string CorpusDir() { return std::string(MMCHECK_SOURCE_DIR) + "/tests/corpus"; }
+
+// Every corpus trace: canonical, its preconditions hold, and its verdict is
+// the one its `expect` line states (litmus-style).
+TEST(Corpus, EveryTraceMeetsItsExpectedVerdict) {
+  int n = 0;
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(CorpusDir()))
+    if (e.path().extension() == ".mmtrace") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  for (const std::string& f : files) {
+    Trace t = traces::ReadTraceFile(f);
+    std::string text = PrintTrace(t);
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(text, ss.str()) << f << " is not in canonical form";
+    traces::ReplayResult r = traces::Replay(t, f, traces::TraceProfile(t, f));
+    EXPECT_TRUE(r.matches) << f << ": " << r.verdict << "\n" << traces::RenderStepTable(t, r);
+    ++n;
+  }
+  EXPECT_GE(n, 15);
+}
+
+TEST(Replay, SideBySideMarksTheFirstDifference) {
+  Trace t = traces::ReadTraceFile(CorpusDir() + "/bug-03-mapcount-dropped.mmtrace");
+  traces::ReplayResult old = traces::Replay(t, "f", model::ResolveProfile("hildenbrand-v2-15"));
+  traces::ReplayResult fixed = traces::Replay(t, "f", model::ResolveProfile("hildenbrand-v2-16"));
+  int first = -1;
+  std::string s = traces::RenderSideBySide(t, old, fixed, first);
+  EXPECT_EQ(first, 4) << s;  // dev_exclusive: the mapcount verdict differs
+  EXPECT_NE(s.find("first difference: property verdict"), std::string::npos) << s;
+  traces::RenderSideBySide(t, fixed, fixed, first);
+  EXPECT_EQ(first, 0);
+}
+
+TEST(Replay, ExportsItfAndDot) {
+  Trace t = traces::ReadTraceFile(CorpusDir() + "/bug-03-mapcount-dropped.mmtrace");
+  traces::ReplayResult r = traces::Replay(t, "f", traces::TraceProfile(t, "f"));
+  nlohmann::json itf = traces::ExportItf(t, r);
+  EXPECT_EQ(itf["#meta"]["format"], "ITF");
+  ASSERT_EQ(itf["states"].size(), t.steps.size() + 1);
+  EXPECT_EQ(itf["states"][4]["action"], "dev_exclusive dev=dev0 mm=mm0 va=0 npages=1");
+  EXPECT_EQ(itf["states"][4]["violations"][0], "mapcount-matches-mappings");
+  EXPECT_EQ(itf["states"][4]["ptes"]["mm0"][0]["kind"], "device-exclusive-write");
+  std::string dot = traces::RenderDot(t, r);
+  EXPECT_EQ(dot.rfind("digraph mmtrace {", 0), 0u);
+  EXPECT_NE(dot.find("s4_mm0_p0 -> s4_f0"), std::string::npos) << dot;
+}
+
+TEST(WriteFileAtomically, ReplacesWholeFile) {
+  std::string path = ::testing::TempDir() + "/atomic.txt";
+  traces::WriteFileAtomically(path, "first\n");
+  traces::WriteFileAtomically(path, "second\n");
+  std::ifstream in(path);
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(s, "second\n");
+  EXPECT_THROW(traces::WriteFileAtomically("/nonexistent-dir/x", "y"), traces::TraceError);
+}
+
+}  // namespace
+}  // namespace mmcheck

@@ -1,0 +1,265 @@
+#include "traces/replay.h"
+
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "model/dump.h"
+
+namespace mmcheck::traces {
+
+using model::World;
+
+namespace {
+
+std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::string OutcomeText(const model::StepResult& r) {
+  const model::Outcome& o = r.outcome;
+  std::string s = fmt::format("ret {}", o.ret);
+  if (o.signal == model::Signal::kSigsegv) s += " SIGSEGV";
+  if (o.signal == model::Signal::kSigbus) s += " SIGBUS";
+  if (o.blocked) s += " blocked";
+  if (o.value >= 0) s += fmt::format(" value {}", o.value);
+  if (o.cpages || o.faults) s += fmt::format(" cpages {} faults {}", o.cpages, o.faults);
+  return s;
+}
+
+std::string PropertyName(int idx) {
+  return std::string(properties::PropertyTable()[static_cast<size_t>(idx)].name);
+}
+
+std::string Verdicts(const StepRecord& rec) {
+  std::string s;
+  for (const properties::Violation& v : rec.violations) s += (s.empty() ? "" : ",") + PropertyName(v.property);
+  return s.empty() ? "ok" : s;
+}
+
+// Folios whose picture line differs between two states.
+std::vector<std::string> ChangedFolios(const World& before, const World& after) {
+  std::vector<std::string> out;
+  for (size_t f = 0; f < after.pages.size(); ++f) {
+    bool head_after = after.pages[f].head == static_cast<int>(f);
+    bool head_before = before.pages[f].head == static_cast<int>(f);
+    std::string a = head_after ? model::DrawFolio(after, static_cast<int>(f)) : "";
+    std::string b = head_before ? model::DrawFolio(before, static_cast<int>(f)) : "";
+    if (a != b) out.push_back(head_after ? a : fmt::format("folio {:#x} freed", before.PfnOf(static_cast<int>(f))));
+  }
+  return out;
+}
+
+}  // namespace
+
+ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile& profile) {
+  CheckPreconditions(t, file, profile);
+  ReplayResult r;
+  r.profile = profile;
+  World w = World::Initial(t.universe, profile.knobs);
+  r.states.push_back(w);
+  r.run.first_violation.assign(properties::PropertyTable().size(), 0);
+  int i = 0;
+  for (const TraceStep& step : t.steps) {
+    ++i;
+    StepRecord rec;
+    rec.op = step.op;
+    rec.result = model::Apply(w, step.op);
+    properties::CheckStep(w, rec.result, properties::AllProperties(), rec.violations);
+    for (const properties::Violation& v : rec.violations) {
+      if (!r.run.first_violation[static_cast<size_t>(v.property)])
+        r.run.first_violation[static_cast<size_t>(v.property)] = i;
+      bool hard = properties::PropertyTable()[static_cast<size_t>(v.property)].severity ==
+                  properties::Severity::kHard;
+      if (hard && r.violated.empty()) {
+        r.violated = PropertyName(v.property);
+        r.violated_step = i;
+      }
+    }
+    r.run.steps.push_back(std::move(rec));
+    r.states.push_back(w);
+  }
+  r.run.final_world = w;
+  if (t.expect.holds) {
+    r.matches = r.violated.empty();
+  } else {
+    int idx = properties::PropertyIndex(t.expect.property);
+    r.matches = r.run.first_violation[static_cast<size_t>(idx)] > 0;
+  }
+  if (!t.expect.holds && r.run.first_violation[static_cast<size_t>(properties::PropertyIndex(t.expect.property))])
+    r.verdict = fmt::format("violates {} at step {}", t.expect.property,
+                            r.run.first_violation[static_cast<size_t>(properties::PropertyIndex(t.expect.property))]);
+  else if (!r.violated.empty())
+    r.verdict = fmt::format("violates {} at step {}", r.violated, r.violated_step);
+  else
+    r.verdict = "holds";
+  return r;
+}
+
+std::string RenderStepTable(const Trace& t, const ReplayResult& r) {
+  std::string s = fmt::format("profile {}  universe {}\n", r.profile.name, t.universe.ToString());
+  for (size_t i = 0; i < r.run.steps.size(); ++i) {
+    const StepRecord& rec = r.run.steps[i];
+    s += fmt::format("{:>3} {:<52} {:<24} {}\n", i + 1, PrintOp(rec.op), OutcomeText(rec.result),
+                     Verdicts(rec));
+    for (const model::KernelEvent& e : rec.result.events) {
+      std::string text = e.text;
+      for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1))
+        text.replace(at, 1, "\n             ");
+      s += "      event: " + text + "\n";
+    }
+    for (const properties::Violation& v : rec.violations)
+      s += fmt::format("      {}: {}\n", PropertyName(v.property), v.detail);
+    // The state change: picture lines of mms and mirrors that differ.
+    std::vector<std::string> before = Lines(model::DrawWorld(r.states[i]));
+    std::vector<std::string> after = Lines(model::DrawWorld(r.states[i + 1]));
+    std::set<std::string> before_set(before.begin(), before.end());
+    for (const std::string& l : after)
+      if (!before_set.count(l) && l.rfind("  folio", 0) != 0) s += "      | " + l + "\n";
+    for (const std::string& f : ChangedFolios(r.states[i], r.states[i + 1])) s += "      " + f + "\n";
+  }
+  s += fmt::format("verdict: {}; expected: {} -> {}\n", r.verdict,
+                   t.expect.holds ? "holds" : "violates " + t.expect.property,
+                   r.matches ? "as expected" : "NOT as expected");
+  return s;
+}
+
+std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const ReplayResult& b,
+                             int& first_difference) {
+  first_difference = 0;
+  std::string s = fmt::format("{:>3} {:<44} | {:<34} | {}\n", "", "step", a.profile.name, b.profile.name);
+  for (size_t i = 0; i < t.steps.size(); ++i) {
+    const StepRecord& x = a.run.steps[i];
+    const StepRecord& y = b.run.steps[i];
+    std::string why;
+    if (x.result.outcome.ret != y.result.outcome.ret || x.result.outcome.signal != y.result.outcome.signal ||
+        x.result.outcome.blocked != y.result.outcome.blocked)
+      why = "return value";
+    else if (x.result.outcome.value != y.result.outcome.value)
+      why = "value read";
+    else if (Verdicts(x) != Verdicts(y))
+      why = "property verdict";
+    else if (model::DrawWorld(a.states[i + 1]) != model::DrawWorld(b.states[i + 1]))
+      why = "state";
+    bool first = !why.empty() && first_difference == 0;
+    if (first) first_difference = static_cast<int>(i + 1);
+    s += fmt::format("{:>3} {:<44} | {:<34} | {}{}\n", i + 1, PrintOp(x.op),
+                     OutcomeText(x.result) + " " + Verdicts(x), OutcomeText(y.result) + " " + Verdicts(y),
+                     first ? "   <== first difference: " + why : "");
+    if (first) {
+      for (const std::string& l : Lines(model::DrawWorld(a.states[i + 1]))) s += "      " + a.profile.name + " | " + l + "\n";
+      for (const std::string& l : Lines(model::DrawWorld(b.states[i + 1]))) s += "      " + b.profile.name + " | " + l + "\n";
+    }
+  }
+  s += fmt::format("{}: {}; {}: {}\n", a.profile.name, a.verdict, b.profile.name, b.verdict);
+  if (!first_difference) s += "the two runs do not differ\n";
+  return s;
+}
+
+std::string RenderDot(const Trace& t, const ReplayResult& r) {
+  std::string s = "digraph mmtrace {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
+  for (size_t i = 0; i < r.states.size(); ++i) {
+    const World& w = r.states[i];
+    std::string label = i == 0 ? "initial" : fmt::format("{}: {}", i, PrintOp(t.steps[i - 1].op));
+    s += fmt::format("  subgraph cluster_{} {{\n    label=\"{}\";\n", i, label);
+    for (size_t mm = 0; mm < w.mms.size(); ++mm) {
+      if (!w.mms[mm].exists) continue;
+      for (int va = 0; va < w.universe.pages; ++va) {
+        const model::Pte& pte = w.mms[mm].ptes[static_cast<size_t>(va)];
+        bool huge = w.PmdOf(static_cast<int>(mm), va).kind == model::PmdKind::kHuge;
+        if (!huge && pte.kind == model::PteKind::kNone) continue;
+        std::string kind = huge ? "huge PMD" : model::PteKindName(pte.kind);
+        s += fmt::format("    s{}_mm{}_p{} [label=\"mm{}:p{}\\n{}\"];\n", i, mm, va, mm, va, kind);
+        int frame = w.MappedFrame(static_cast<int>(mm), va);
+        if (frame >= 0 && w.pages[static_cast<size_t>(frame)].head >= 0)
+          s += fmt::format("    s{}_mm{}_p{} -> s{}_f{};\n", i, mm, va, i,
+                           w.pages[static_cast<size_t>(frame)].head);
+      }
+    }
+    for (size_t f = 0; f < w.pages.size(); ++f)
+      if (w.pages[f].head == static_cast<int>(f)) {
+        const model::Page& p = w.pages[f];
+        s += fmt::format("    s{}_f{} [shape=ellipse, label=\"folio {:#x} o{}\\nref:{} map:{}\"];\n", i, f,
+                         w.PfnOf(static_cast<int>(f)), p.order, p.refcount,
+                         w.FolioMapcount(static_cast<int>(f)));
+      }
+    s += "  }\n";
+  }
+  s += "}\n";
+  return s;
+}
+
+nlohmann::json ExportItf(const Trace& t, const ReplayResult& r) {
+  using nlohmann::json;
+  json itf;
+  itf["#meta"] = {{"format", "ITF"},
+                  {"format-description", "https://apalache-mc.org/docs/adr/015adr-trace.html"},
+                  {"source", "mmcheck"},
+                  {"description", t.question},
+                  {"profile", r.profile.name},
+                  {"universe", t.universe.ToString()}};
+  itf["vars"] = json::array({"action", "ptes", "folios", "swap", "mirror", "violations"});
+  json states = json::array();
+  for (size_t i = 0; i < r.states.size(); ++i) {
+    const World& w = r.states[i];
+    json st;
+    st["#meta"] = {{"index", i}};
+    st["action"] = i == 0 ? "init" : PrintOp(t.steps[i - 1].op);
+    json ptes = json::object();
+    for (size_t mm = 0; mm < w.mms.size(); ++mm) {
+      if (!w.mms[mm].exists) continue;
+      json row = json::array();
+      for (int va = 0; va < w.universe.pages; ++va) {
+        const model::Pte& pte = w.mms[mm].ptes[static_cast<size_t>(va)];
+        bool huge = w.PmdOf(static_cast<int>(mm), va).kind == model::PmdKind::kHuge;
+        json e = {{"kind", huge ? "huge-pmd" : model::PteKindName(pte.kind)}};
+        int frame = w.MappedFrame(static_cast<int>(mm), va);
+        if (frame >= 0) e["pfn"] = w.PfnOf(frame);
+        if (pte.kind == model::PteKind::kSwap) e["slot"] = pte.pfn;
+        if (!huge && pte.kind == model::PteKind::kPresent) e["write"] = pte.write;
+        row.push_back(e);
+      }
+      ptes[fmt::format("mm{}", mm)] = row;
+    }
+    st["ptes"] = ptes;
+    json folios = json::array();
+    for (size_t f = 0; f < w.pages.size(); ++f)
+      if (w.pages[f].head == static_cast<int>(f)) {
+        const model::Page& p = w.pages[f];
+        folios.push_back({{"pfn", w.PfnOf(static_cast<int>(f))},
+                          {"order", p.order},
+                          {"refcount", p.refcount},
+                          {"mapcount", w.FolioMapcount(static_cast<int>(f))},
+                          {"anon", p.anon},
+                          {"dirty", p.dirty}});
+      }
+    st["folios"] = folios;
+    json swap = json::array();
+    for (const model::SwapSlot& slot : w.swap) swap.push_back(slot.count);
+    st["swap"] = swap;
+    json mirror = json::array();
+    for (size_t d = 0; d < w.devices.size(); ++d)
+      for (size_t e = 0; e < w.devices[d].mirror.size(); ++e)
+        if (w.devices[d].mirror[e].perm != model::kMirrorNone)
+          mirror.push_back({{"dev", d},
+                            {"mm", e / static_cast<size_t>(w.universe.pages)},
+                            {"va", e % static_cast<size_t>(w.universe.pages)},
+                            {"perm", w.devices[d].mirror[e].perm},
+                            {"pfn", w.devices[d].mirror[e].pfn}});
+    st["mirror"] = mirror;
+    json violations = json::array();
+    if (i > 0)
+      for (const properties::Violation& v : r.run.steps[i - 1].violations)
+        violations.push_back(PropertyName(v.property));
+    st["violations"] = violations;
+    states.push_back(st);
+  }
+  itf["states"] = states;
+  return itf;
+}
+
+}  // namespace mmcheck::traces

@@ -1,0 +1,48 @@
+// Replaying a trace on the model: the verdict against the trace's
+// expectation, a step table with the state change after each step, a
+// side-by-side comparison of two profiles, and exports (ITF JSON, DOT).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "traces/scenarios.h"
+#include "traces/trace.h"
+
+namespace mmcheck::traces {
+
+struct ReplayResult {
+  model::Profile profile;
+  ScenarioRun run;              // every step with its result and violations
+  std::vector<model::World> states;  // the state after each step (states[0] = initial)
+  std::string violated;         // the first hard property violated (by step), "" if none
+  int violated_step = 0;        // 1-based, 0 if none
+  bool matches = false;         // the outcome agrees with the trace's `expect` line
+  std::string verdict;          // "holds" or "violates <property> at step N"
+};
+
+// Replays `t` (read from `file`) on `profile`. Checks preconditions first
+// (TraceError at the offending step's line).
+ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile& profile);
+
+// The step table: each step, its outcome, kernel events, violations, the
+// lines of the state picture that changed, and dump_folio-style lines for
+// the folios the step touched.
+std::string RenderStepTable(const Trace& t, const ReplayResult& r);
+
+// Two runs side by side; marks the first step where they differ (return
+// value, value read, state, or property verdict). Returns that step (0 if
+// none) in `first_difference`.
+std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const ReplayResult& b,
+                             int& first_difference);
+
+// Graphviz: one cluster per state (page tables and folios), edges from
+// entries to the folios they map.
+std::string RenderDot(const Trace& t, const ReplayResult& r);
+
+// The Informal Trace Format (ITF, Apalache/Quint): one state per step.
+nlohmann::json ExportItf(const Trace& t, const ReplayResult& r);
+
+}  // namespace mmcheck::traces
