@@ -1,21 +1,7 @@
 # `mmcheck prove` from the command line: verdicts against [[expect]], the exit
 # statuses of DESIGN.md §2.5, and one-line usage errors. Run by CTest as
 # smt_prove_cli (see tests.cmake) with -DMMCHECK=<path to mmcheck>.
-function(run expect_rc)
-  execute_process(COMMAND ${MMCHECK} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT rc EQUAL expect_rc)
-    message(FATAL_ERROR "mmcheck ${ARGN}: exit ${rc}, expected ${expect_rc}\n${out}\n${err}")
-  endif()
-  set(OUT "${out}" PARENT_SCOPE)
-  set(ERR "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect_match text regex)
-  if(NOT "${text}" MATCHES "${regex}")
-    message(FATAL_ERROR "expected output matching '${regex}', got:\n${text}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../../cli/cli_helpers.cmake)
 
 # Every built-in profile and lemma: all as expected.
 run(0 prove)

@@ -1,0 +1,19 @@
+# Helpers for command-line tests run as `cmake -DMMCHECK=... -P script`.
+#   run(EXIT args...)          runs mmcheck, fails unless it exits with EXIT;
+#                              sets OUT and ERR in the caller
+#   expect_match(TEXT REGEX)   fails unless TEXT matches REGEX
+function(run expect_rc)
+  execute_process(COMMAND ${MMCHECK} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(NOT rc EQUAL expect_rc)
+    message(FATAL_ERROR "mmcheck ${ARGN}: exit ${rc}, expected ${expect_rc}\n${out}\n${err}")
+  endif()
+  set(OUT "${out}" PARENT_SCOPE)
+  set(ERR "${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect_match text regex)
+  if(NOT "${text}" MATCHES "${regex}")
+    message(FATAL_ERROR "expected output matching '${regex}', got:\n${text}")
+  endif()
+endfunction()
