@@ -1,0 +1,1336 @@
+// Exhaustive breadth-first explorer of a bounded state machine (DESIGN.md §2.3).
+//
+// The explorer is a template over a model (the ExplorableModel concept below): the model gives
+// an initial state, a fixed alphabet of operation instances, a deterministic successor for each
+// enabled instance, a canonical compact byte encoding of a state, and named safety properties.
+// The explorer enumerates every reachable state exactly once and reports:
+//
+//   * states, edges (one per enabled operation instance per state, self-loops included),
+//     self-loops, the BFS diameter (the deepest BFS level);
+//   * for every violated safety property, the shortest counterexample: the first violation in
+//     BFS order, as the list of operations from the initial state;
+//   * AG EF liveness verdicts ("from every reachable state a goal state is reachable") with a
+//     lasso (stem + cycle) when they fail, computed with Boost.Graph's strong_components;
+//   * DOT output of the state graph and of paths, and a sorted dump of every state.
+//
+// Exactness: states are kept in a flat open-addressing table keyed on the FULL encoding: each
+// slot holds a state's whole encoding and its index. The 64-bit xxHash (XXH3) fingerprint only
+// picks the home slot; a probe compares full encodings, so counts are exact, never
+// probabilistic. Keeping the encoding in the slot makes a hit cost one memory access. The
+// encodings are also kept in an arena, in state-index order, with the parent links.
+//
+// Parallelism: BFS is level-synchronous. With --jobs N the frontier is cut into blocks that N
+// threads expand at once against the (read-only) table of states seen so far. Then the blocks'
+// new states are merged: N threads each deduplicate and place the ones whose home slot lies in
+// their own region of the table, and one thread numbers the new states in frontier order, as a
+// one-thread BFS would. The numbering of states, the counts and the counterexamples are
+// therefore IDENTICAL for every N.
+//
+// Limits: max states, max memory (estimated from the explorer's own arrays and table) and a
+// time budget stop the search cleanly with partial figures and ExplorationStatus::kLimitReached.
+#pragma once
+
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL  // XXH3 on 8-16 bytes is a few instructions; let them inline
+#endif
+#include <xxhash.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/strong_components.hpp>
+
+namespace mmcheck::solver::explicit_state {
+
+// ---------------------------------------------------------------------------------------------
+// What a model declares.
+
+enum class PropertyKind {
+  kState,       // checked on every reachable state
+  kTransition,  // checked on every (pre, op, post) edge
+};
+
+// One named safety property of a model. Properties are numbered by their position in the
+// model's Properties() list; bit i of a property mask stands for property i (at most 64).
+struct PropertyInfo {
+  std::string label;  // short label used by the spec and in reports, e.g. "P1"
+  std::string name;   // stable kebab-case name, e.g. "mapcount-consistency"
+  PropertyKind kind = PropertyKind::kState;
+  bool sanity = false;  // a violation means the model implementation is wrong, not the kernel
+  std::string description;
+};
+
+// A liveness property of the form AG EF goal: from every reachable state, some state satisfying
+// `goal` is reachable using only the operations in `allowed_ops` (all operations when empty).
+// The restriction models "only these actors keep running", e.g. the memory-offline thread.
+template <typename State>
+struct LivenessProperty {
+  std::string name;
+  std::string description;
+  std::function<bool(const State&)> goal;
+  std::vector<bool> allowed_ops;  // indexed by op instance; empty = every op is allowed
+};
+
+// The model interface. All functions are const and deterministic; the explorer calls them from
+// several threads at once.
+//
+//   InitialState()              the initial state.
+//   OpCount(), OpName(op)       the alphabet of operation instances 0..OpCount()-1 (at most
+//                               65535), in the fixed order the explorer tries them.
+//   Step(s, op, &post)          false if op is disabled in s; otherwise writes the unique
+//                               successor to post and returns true.
+//   EncodingSize(), Encode, Decode
+//                               a canonical fixed-size byte encoding: two states are equal iff
+//                               their encodings are equal, and Decode(Encode(s)) == s. The
+//                               encoding must also be ORDER-PRESERVING: memcmp order of two
+//                               encodings equals the integer-tuple order of their StateTuple()s
+//                               (the dump is sorted by it).
+//   Properties()                the safety properties; ViolatedStateProperties(s, mask) and
+//                               ViolatedTransitionProperties(pre, op, post, mask) return the
+//                               mask bits of the properties that fail (only bits in mask need be
+//                               computed).
+//   LivenessProperties()        AG EF properties (may be empty).
+//   StateTuple(s, &tuple)       the state as integers, for the dump; DescribeState(s) a short
+//                               one-line picture, for DOT.
+template <typename M>
+concept ExplorableModel = requires(const M& m, const typename M::State& s, typename M::State* post,
+                                   int op, std::uint8_t* out_bytes, const std::uint8_t* in_bytes,
+                                   std::uint64_t mask, std::vector<int>* tuple) {
+  { m.InitialState() } -> std::same_as<typename M::State>;
+  { m.OpCount() } -> std::same_as<int>;
+  { m.OpName(op) } -> std::convertible_to<std::string>;
+  { m.Step(s, op, post) } -> std::same_as<bool>;
+  { m.EncodingSize() } -> std::same_as<std::size_t>;
+  { m.Encode(s, out_bytes) } -> std::same_as<void>;
+  { m.Decode(in_bytes) } -> std::same_as<typename M::State>;
+  { m.Properties() } -> std::same_as<const std::vector<PropertyInfo>&>;
+  { m.ViolatedStateProperties(s, mask) } -> std::same_as<std::uint64_t>;
+  { m.ViolatedTransitionProperties(s, op, s, mask) } -> std::same_as<std::uint64_t>;
+  { m.LivenessProperties() } -> std::same_as<std::vector<LivenessProperty<typename M::State>>>;
+  { m.StateTuple(s, tuple) } -> std::same_as<void>;
+  { m.DescribeState(s) } -> std::same_as<std::string>;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Options and results.
+
+struct ExplorerOptions {
+  int jobs = 1;  // threads expanding the frontier; results do not depend on it
+  // Properties that are checked (bit i = Properties()[i]). Unasserted properties are not
+  // checked at all, like an assertion left out of a SPIN model.
+  std::uint64_t asserted_properties = ~std::uint64_t{0};
+  // Stop at the end of the BFS level in which the first asserted property failed. When false
+  // the search continues over the whole reachable set (like SPIN's pan -A) and still records
+  // the shortest counterexample of every property.
+  bool stop_at_violation = true;
+  std::uint64_t max_states = 0;        // 0 = no limit
+  std::uint64_t max_memory_bytes = 0;  // 0 = no limit; estimate of the explorer's own memory
+  double time_budget_seconds = 0;      // 0 = no limit
+};
+
+enum class ExplorationStatus {
+  kComplete,            // every reachable state was expanded
+  kStoppedAtViolation,  // stop_at_violation and an asserted property failed
+  kLimitReached,        // max states, max memory or the time budget; figures are partial
+};
+
+const char* ExplorationStatusName(ExplorationStatus status);
+
+// The shortest counterexample of one property: the operations from the initial state. For a
+// state property the last state of the path violates it; for a transition property the last
+// operation is the violating edge.
+struct Counterexample {
+  int property = -1;  // index into Properties()
+  std::string label;
+  std::string name;
+  bool sanity = false;
+  std::uint32_t last_state = 0;  // the violating state, or the pre-state of the violating edge
+  std::vector<int> ops;
+  std::vector<std::string> op_names;
+};
+
+struct ExplorationResult {
+  ExplorationStatus status = ExplorationStatus::kComplete;
+  std::string limit;  // which limit stopped the search, when kLimitReached
+  std::uint64_t states = 0;
+  std::uint64_t edges = 0;  // enabled op instances summed over the EXPANDED states
+  std::uint64_t self_loops = 0;
+  std::uint32_t diameter = 0;              // deepest BFS level reached (the initial state is 0)
+  std::vector<std::uint64_t> level_sizes;  // states per BFS level
+  int jobs = 1;
+  double seconds = 0;
+  double expand_seconds = 0;  // of which: expanding frontiers (parallel)
+  double merge_seconds = 0;   // and merging their new states
+  double states_per_second = 0;
+  std::uint64_t structure_bytes = 0;       // the explorer's arrays and table at the end
+  double bytes_per_state = 0;              // structure_bytes / states
+  std::uint64_t peak_rss_bytes = 0;        // the process's VmHWM (whole process, all phases)
+  std::vector<Counterexample> violations;  // one per violated property, in property order
+
+  // Returns the counterexample of the property labelled or named `property`, or nullptr.
+  const Counterexample* Violation(const std::string& property) const;
+};
+
+enum class LivenessVerdict { kHolds, kViolated, kNotChecked };
+
+const char* LivenessVerdictName(LivenessVerdict verdict);
+
+struct LivenessOptions {
+  std::uint64_t max_memory_bytes = 0;  // 0 = no limit; the graph is not built if it would exceed
+};
+
+// The verdict of one AG EF property. When it fails, the lasso is: `stem` from the initial state
+// to a state in a terminal strongly connected component (of the graph restricted to the allowed
+// ops) none of whose states can reach the goal, then `cycle`, a shortest cycle through that
+// state inside the component. An empty cycle with `deadlock` set means no allowed op is
+// enabled there at all.
+struct LivenessResult {
+  std::string property;
+  LivenessVerdict verdict = LivenessVerdict::kNotChecked;
+  std::string reason;                // why it was not checked
+  std::uint64_t failing_states = 0;  // reachable states from which the goal is unreachable
+  std::uint64_t graph_vertices = 0;  // vertices of the reduced graph given to strong_components
+  std::uint64_t graph_edges = 0;
+  std::uint64_t components = 0;
+  std::uint32_t lasso_state = 0;
+  std::vector<std::string> stem;
+  std::vector<std::string> cycle;
+  bool deadlock = false;
+  double seconds = 0;
+};
+
+// Errors that mean the explorer or the model broke its own contract.
+class ExplorationError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+// Returns the process's peak resident set size (VmHWM) in bytes, 0 if unknown.
+std::uint64_t PeakRssBytes();
+
+// Writes `contents` to `path` atomically: to path + ".tmp", then rename. Throws
+// std::runtime_error naming the path on failure.
+void WriteFileAtomically(const std::string& path, const std::string& contents);
+
+// Streams the file through `write` into path + ".tmp", then renames it to `path`, so readers
+// never see a partial file. Throws std::runtime_error naming the path on failure.
+void WriteFileAtomically(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+// Returns `text` escaped for a double-quoted DOT or JSON string.
+std::string EscapeQuoted(const std::string& text);
+
+// ---------------------------------------------------------------------------------------------
+// Implementation details.
+
+namespace internal {
+
+// A growable array of fixed-size byte records kept in chunks, so growing never copies and never
+// needs twice the memory. Records are addressed by index and stay put.
+class RecordArena {
+ public:
+  explicit RecordArena(std::size_t record_bytes, int chunk_shift = 16)
+      : record_bytes_(record_bytes),
+        chunk_shift_(chunk_shift),
+        chunk_mask_((std::uint64_t{1} << chunk_shift) - 1) {}
+
+  std::uint8_t* Append() {
+    if ((size_ & chunk_mask_) == 0) {
+      chunks_.emplace_back(new std::uint8_t[record_bytes_ << chunk_shift_]);
+    }
+    std::uint8_t* record = chunks_.back().get() + (size_ & chunk_mask_) * record_bytes_;
+    ++size_;
+    return record;
+  }
+  // Drops the last record. REQUIRES: size() > 0.
+  void PopBack() { --size_; }
+  const std::uint8_t* At(std::uint64_t i) const {
+    return chunks_[i >> chunk_shift_].get() + (i & chunk_mask_) * record_bytes_;
+  }
+  std::uint64_t size() const { return size_; }
+  std::uint64_t AllocatedBytes() const { return chunks_.size() * (record_bytes_ << chunk_shift_); }
+  // Bytes one more chunk would take.
+  std::uint64_t ChunkBytes() const { return record_bytes_ << chunk_shift_; }
+
+ private:
+  std::size_t record_bytes_;
+  int chunk_shift_;
+  std::uint64_t chunk_mask_;
+  std::uint64_t size_ = 0;
+  std::vector<std::unique_ptr<std::uint8_t[]>> chunks_;
+};
+
+// A zero-filled buffer from mmap, backed by transparent huge pages where the kernel allows it:
+// the visited table is probed at random, and 4 KiB pages would miss the TLB on nearly every
+// probe. Throws std::bad_alloc when the mapping fails.
+class ZeroedBuffer {
+ public:
+  ZeroedBuffer() = default;
+  explicit ZeroedBuffer(std::size_t bytes);
+  ZeroedBuffer(ZeroedBuffer&& other) noexcept { *this = std::move(other); }
+  ZeroedBuffer& operator=(ZeroedBuffer&& other) noexcept;
+  ~ZeroedBuffer();
+  std::uint8_t* data() const { return data_; }
+  std::size_t size() const { return bytes_; }
+
+ private:
+  std::uint8_t* data_ = nullptr;
+  std::size_t bytes_ = 0;
+  std::size_t mapped_ = 0;
+};
+
+// Returns freed heap memory to the kernel. The worker threads' candidate buffers are freed
+// into their own malloc arenas, which would otherwise keep them resident after the search.
+void ReleaseFreeMemory();
+
+// Where a state came from: its BFS parent and the op instance that produced it.
+struct ParentLink {
+  std::uint32_t parent;
+  std::uint16_t op;
+};
+
+}  // namespace internal
+
+// ---------------------------------------------------------------------------------------------
+// The explorer.
+
+template <ExplorableModel Model>
+class Explorer {
+ public:
+  using State = typename Model::State;
+  static constexpr std::uint32_t kNoParent = 0xffffffffu;
+
+  // REQUIRES: `model` outlives the explorer; OpCount() <= 65535; at most 64 properties.
+  Explorer(const Model& model, ExplorerOptions options)
+      : model_(model),
+        options_(options),
+        encoding_bytes_(model.EncodingSize()),
+        stride_((model.EncodingSize() + 7) / 8 * 8),
+        op_count_(model.OpCount()),
+        encodings_(stride_),
+        parents_(sizeof(internal::ParentLink)) {
+    if (encoding_bytes_ == 0) throw ExplorationError("explorer: EncodingSize() must be > 0");
+    if (op_count_ <= 0 || op_count_ > 65535) {
+      throw ExplorationError("explorer: OpCount() must be in 1..65535");
+    }
+    if (model.Properties().size() > 64) throw ExplorationError("explorer: at most 64 properties");
+    if (options_.jobs < 1) options_.jobs = 1;
+    for (std::size_t i = 0; i < model.Properties().size(); ++i) {
+      std::uint64_t bit = std::uint64_t{1} << i;
+      if (model.Properties()[i].kind == PropertyKind::kState) {
+        state_properties_ |= bit;
+      } else {
+        transition_properties_ |= bit;
+      }
+    }
+  }
+
+  // Explores every state reachable from the initial state (or until a stop condition) and
+  // returns the figures. REQUIRES: called once.
+  ExplorationResult Run();
+
+  // --- Queries on the explored graph (after Run()). ---
+
+  std::uint64_t StateCount() const { return encodings_.size(); }
+  const std::uint8_t* EncodingOf(std::uint32_t index) const { return encodings_.At(index); }
+  State StateAt(std::uint32_t index) const { return model_.Decode(encodings_.At(index)); }
+  // The BFS level of a state.
+  std::uint32_t LevelOf(std::uint32_t index) const;
+  // Returns the index of `state`, or nullopt if it was not reached.
+  std::optional<std::uint32_t> Find(const State& state) const;
+  // Returns the ops on the BFS-tree path from the initial state to `index` (a shortest path).
+  std::vector<int> PathTo(std::uint32_t index) const;
+  // Returns (op, successor index) for every enabled op of a state, in op order. Successors the
+  // search has not reached (after a stop) are left out.
+  std::vector<std::pair<int, std::uint32_t>> Successors(std::uint32_t index) const;
+  std::vector<std::string> OpNames(const std::vector<int>& ops) const;
+
+  // Checks the AG EF property `property` on the explored graph.
+  // REQUIRES: Run() returned kComplete (otherwise the verdict is kNotChecked).
+  LivenessResult CheckLiveness(const LivenessProperty<State>& property,
+                               const LivenessOptions& options = {}) const;
+
+  // Writes every reached state, one per line, as comma-separated decimals of StateTuple(),
+  // sorted as integer tuples.
+  void WriteStateDump(std::ostream& out) const;
+  // Writes the state graph as DOT: every state (labelled with its index, BFS level and
+  // DescribeState) and every edge labelled with its op. REQUIRES: StateCount() <= max_states,
+  // else throws std::runtime_error.
+  void WriteDot(std::ostream& out, std::uint64_t max_states) const;
+  // Writes DOT of paths from the initial state: each path is a (title, ops) pair; states shared
+  // by several paths are drawn once.
+  void WritePathsDot(std::ostream& out,
+                     const std::vector<std::pair<std::string, std::vector<int>>>& paths) const;
+
+ private:
+  struct Hit {
+    int property;
+    std::uint32_t state;
+    int op;  // -1 for a state property
+  };
+  // A successor not in the table when its block was expanded: its encoding (stride_ bytes),
+  // then the parent index (4 bytes) and the op (2 bytes).
+  std::size_t CandidateBytes() const { return stride_ + 6; }
+  // What one worker produced for one block of the frontier.
+  struct BlockOutput {
+    explicit BlockOutput(std::size_t candidate_bytes) : candidates(candidate_bytes, 12) {}
+    std::uint64_t edges = 0;
+    std::uint64_t self_loops = 0;
+    std::uint64_t hit_mask = 0;
+    std::vector<Hit> hits;
+    internal::RecordArena candidates;  // distinct within the block, in discovery order
+  };
+  // Per-thread buffers reused across blocks.
+  struct Scratch {
+    std::vector<State> successors;
+    std::vector<std::uint8_t> encodings;  // zero padding beyond encoding_bytes_ stays zero
+    std::vector<std::uint64_t> hashes;
+    std::vector<int> ops;
+    std::vector<std::uint32_t> block_table;  // candidate number + 1, 0 = empty
+    std::vector<std::uint32_t> block_table_used;
+  };
+
+  std::uint64_t Hash(const std::uint8_t* encoding) const { return XXH3_64bits(encoding, stride_); }
+  bool SameEncoding(const std::uint8_t* a, const std::uint8_t* b) const {
+    if (stride_ == 8) {
+      std::uint64_t x, y;
+      std::memcpy(&x, a, 8);
+      std::memcpy(&y, b, 8);
+      return x == y;
+    }
+    return std::memcmp(a, b, stride_) == 0;
+  }
+  // Returns the table position holding this encoding, or kAbsent.
+  std::uint64_t Probe(std::uint64_t hash, const std::uint8_t* encoding) const;
+  bool Contains(std::uint64_t hash, const std::uint8_t* encoding) const {
+    return Probe(hash, encoding) != kAbsent;
+  }
+  // Returns the index of the state with this encoding, or kNoParent if absent.
+  std::uint32_t Lookup(std::uint64_t hash, const std::uint8_t* encoding) const;
+  // Adds a new state. REQUIRES: the encoding is absent; the table has room.
+  std::uint32_t Insert(std::uint64_t hash, const std::uint8_t* encoding, std::uint32_t parent,
+                       std::uint16_t op);
+  void PlaceInTable(std::uint64_t hash, const std::uint8_t* encoding);
+  void AllocateTable(std::uint64_t slots);
+  void GrowTable();
+  // Refills the table from the arena: exactly the numbered states.
+  void RebuildTable();
+  std::uint64_t* occupied_words() const {
+    return reinterpret_cast<std::uint64_t*>(occupied_.data());
+  }
+  bool Occupied(std::uint64_t pos) const {
+    return (occupied_words()[pos >> 6] >> (pos & 63) & 1) != 0;
+  }
+  std::uint8_t* SlotAt(std::uint64_t pos) const { return table_.data() + pos * stride_; }
+  // Table bytes per slot during the search: the encoding and one occupancy bit.
+  double SlotBytes() const { return static_cast<double>(stride_) + 1.0 / 8; }
+  std::uint64_t StructureBytes() const {
+    return encodings_.AllocatedBytes() + parents_.AllocatedBytes() + table_.size() +
+           slot_index_.size() + occupied_.size() + level_start_.capacity() * 4;
+  }
+  void ExpandBlock(std::uint32_t begin, std::uint32_t end, std::uint64_t check_mask,
+                   Scratch* scratch, BlockOutput* out);
+  // Phase 2 on one thread: inserts the blocks' candidates in frontier order. Returns a Limit.
+  int MergeInOrder(std::vector<BlockOutput>* blocks);
+  // Phase 2 on several threads, with the same numbering as MergeInOrder. Returns a Limit.
+  int MergeInParallel(std::vector<BlockOutput>* blocks, std::uint64_t candidate_count);
+  // Whether the memory limit allows doubling the table / adding one more state.
+  bool RoomToGrowTable() const {
+    return options_.max_memory_bytes == 0 ||
+           StructureBytes() + static_cast<std::uint64_t>(slot_count_ * 2 * SlotBytes()) <=
+               options_.max_memory_bytes;
+  }
+  bool RoomForNewState() const {
+    return options_.max_memory_bytes == 0 || (encodings_.size() & 0xffff) != 0 ||
+           StructureBytes() + encodings_.ChunkBytes() + parents_.ChunkBytes() <=
+               options_.max_memory_bytes;
+  }
+  // Encodes `state` into a zero-padded stride_-byte buffer.
+  std::vector<std::uint8_t> EncodePadded(const State& state) const {
+    std::vector<std::uint8_t> encoding(stride_, 0);
+    model_.Encode(state, encoding.data());
+    return encoding;
+  }
+  bool OverTime() const;
+  enum Limit { kNoLimit, kStateLimit, kMemoryLimit, kTimeLimit };
+  static const char* LimitName(int limit) {
+    switch (limit) {
+      case kStateLimit:
+        return "max states";
+      case kMemoryLimit:
+        return "max memory";
+      case kTimeLimit:
+        return "time budget";
+      default:
+        return "";
+    }
+  }
+
+  const Model& model_;
+  ExplorerOptions options_;
+  std::size_t encoding_bytes_;
+  std::size_t stride_;  // encoding_bytes_ rounded up to whole 8-byte words; records are padded
+  int op_count_;
+  std::uint64_t state_properties_ = 0;
+  std::uint64_t transition_properties_ = 0;
+
+  internal::RecordArena encodings_;
+  internal::RecordArena parents_;
+  // The visited set: open addressing with linear probing over slot_count_ slots. A slot holds a
+  // state's full encoding (table_) and an occupancy bit (occupied_, small enough to stay in
+  // cache, so probing an empty slot costs no memory access). The state index of each slot
+  // (slot_index_) is only needed by queries after the search and is built on the first one.
+  static constexpr std::uint64_t kAbsent = ~std::uint64_t{0};
+  internal::ZeroedBuffer table_;
+  internal::ZeroedBuffer occupied_;
+  mutable internal::ZeroedBuffer slot_index_;
+  mutable std::once_flag slot_index_built_;
+  std::uint64_t slot_count_ = 0;  // a power of two
+  std::uint64_t slot_mask_ = 0;
+  std::uint64_t table_used_ = 0;
+  std::vector<std::uint32_t> level_start_;  // first state index of each BFS level
+
+  std::chrono::steady_clock::time_point start_;
+  std::atomic<bool> stop_{false};
+  bool complete_ = false;      // Run() explored every reachable state
+  double phase1_seconds_ = 0;  // expanding frontiers
+  double phase2_seconds_ = 0;  // merging new states
+};
+
+// ---------------------------------------------------------------------------------------------
+// Explorer implementation.
+
+template <ExplorableModel Model>
+std::uint64_t Explorer<Model>::Probe(std::uint64_t hash, const std::uint8_t* encoding) const {
+  std::uint64_t pos = hash & slot_mask_;
+  while (Occupied(pos)) {
+    if (SameEncoding(SlotAt(pos), encoding)) return pos;
+    pos = (pos + 1) & slot_mask_;
+  }
+  return kAbsent;
+}
+
+template <ExplorableModel Model>
+std::uint32_t Explorer<Model>::Lookup(std::uint64_t hash, const std::uint8_t* encoding) const {
+  const std::uint64_t pos = Probe(hash, encoding);
+  if (pos == kAbsent) return kNoParent;
+  std::call_once(slot_index_built_, [this] {
+    // The search never needs it: built on the first index query, after Run().
+    slot_index_ = internal::ZeroedBuffer(slot_count_ * 4);
+    for (std::uint64_t i = 0; i < encodings_.size(); ++i) {
+      const std::uint8_t* state = encodings_.At(i);
+      const std::uint32_t index = static_cast<std::uint32_t>(i);
+      std::memcpy(slot_index_.data() + Probe(Hash(state), state) * 4, &index, 4);
+    }
+  });
+  std::uint32_t index;
+  std::memcpy(&index, slot_index_.data() + pos * 4, 4);
+  return index;
+}
+
+template <ExplorableModel Model>
+std::uint32_t Explorer<Model>::Insert(std::uint64_t hash, const std::uint8_t* encoding,
+                                      std::uint32_t parent, std::uint16_t op) {
+  const std::uint32_t index = static_cast<std::uint32_t>(encodings_.size());
+  std::memcpy(encodings_.Append(), encoding, stride_);
+  const internal::ParentLink link{parent, op};
+  std::memcpy(parents_.Append(), &link, sizeof(link));
+  PlaceInTable(hash, encoding);
+  ++table_used_;
+  return index;
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::PlaceInTable(std::uint64_t hash, const std::uint8_t* encoding) {
+  std::uint64_t pos = hash & slot_mask_;
+  while (Occupied(pos)) pos = (pos + 1) & slot_mask_;
+  std::memcpy(SlotAt(pos), encoding, stride_);
+  occupied_words()[pos >> 6] |= std::uint64_t{1} << (pos & 63);
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::AllocateTable(std::uint64_t slots) {
+  table_ = internal::ZeroedBuffer(slots * stride_);
+  occupied_ = internal::ZeroedBuffer((slots + 63) / 64 * 8);
+  slot_count_ = slots;
+  slot_mask_ = slots - 1;
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::RebuildTable() {
+  AllocateTable(slot_count_);
+  table_used_ = encodings_.size();
+  for (std::uint64_t i = 0; i < encodings_.size(); ++i) {
+    const std::uint8_t* encoding = encodings_.At(i);
+    PlaceInTable(Hash(encoding), encoding);
+  }
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::GrowTable() {
+  internal::ZeroedBuffer old_table = std::move(table_);
+  internal::ZeroedBuffer old_occupied = std::move(occupied_);
+  const std::uint64_t old_count = slot_count_;
+  AllocateTable(old_count * 2);
+  const auto* old_words = reinterpret_cast<const std::uint64_t*>(old_occupied.data());
+  for (std::uint64_t pos = 0; pos < old_count; ++pos) {
+    if ((old_words[pos >> 6] >> (pos & 63) & 1) == 0) continue;
+    const std::uint8_t* slot = old_table.data() + pos * stride_;
+    PlaceInTable(Hash(slot), slot);
+  }
+}
+
+template <ExplorableModel Model>
+bool Explorer<Model>::OverTime() const {
+  if (options_.time_budget_seconds <= 0) return false;
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+  return elapsed.count() > options_.time_budget_seconds;
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::ExpandBlock(std::uint32_t begin, std::uint32_t end, std::uint64_t check_mask,
+                                  Scratch* scratch, BlockOutput* out) {
+  const std::uint64_t state_mask = check_mask & state_properties_;
+  const std::uint64_t transition_mask = check_mask & transition_properties_;
+  const std::size_t e = stride_;
+  if (scratch->successors.empty()) {
+    scratch->successors.resize(op_count_);
+    scratch->encodings.assign(e * op_count_, 0);
+    scratch->hashes.resize(op_count_);
+    scratch->ops.resize(op_count_);
+  }
+  // The block's own table of candidates, so a state reached twice in one block is kept once.
+  // Kept at most half full; it grows when needed and is cleared through its used positions.
+  std::vector<std::uint32_t>& block_table = scratch->block_table;
+  if (block_table.empty()) block_table.assign(4096, 0);
+  std::uint64_t block_mask = block_table.size() - 1;
+
+  for (std::uint32_t i = begin; i < end; ++i) {
+    if (((i - begin) & 255) == 255 && (stop_.load(std::memory_order_relaxed) || OverTime())) {
+      stop_.store(true);
+      break;
+    }
+    const std::uint8_t* own = encodings_.At(i);
+    const State state = model_.Decode(own);
+    if (state_mask != 0) {
+      std::uint64_t failed = model_.ViolatedStateProperties(state, state_mask) & ~out->hit_mask;
+      out->hit_mask |= failed;
+      for (; failed != 0; failed &= failed - 1) {
+        out->hits.push_back(Hit{__builtin_ctzll(failed), i, -1});
+      }
+    }
+    // Pass 1: every enabled op's successor. Pass 2 reads them back only after all were written:
+    // packing reads whole words, and a word read right after byte writes to it would stall.
+    int enabled = 0;
+    for (int op = 0; op < op_count_; ++op) {
+      if (model_.Step(state, op, &scratch->successors[enabled])) scratch->ops[enabled++] = op;
+    }
+    out->edges += enabled;
+    int n = 0;
+    for (int k = 0; k < enabled; ++k) {
+      const State& post = scratch->successors[k];
+      const int op = scratch->ops[k];
+      if (transition_mask != 0) {
+        std::uint64_t failed =
+            model_.ViolatedTransitionProperties(state, op, post, transition_mask) & ~out->hit_mask;
+        out->hit_mask |= failed;
+        for (; failed != 0; failed &= failed - 1) {
+          out->hits.push_back(Hit{__builtin_ctzll(failed), i, op});
+        }
+      }
+      std::uint8_t* encoding = scratch->encodings.data() + e * n;
+      model_.Encode(post, encoding);
+      if (SameEncoding(encoding, own)) {
+        ++out->self_loops;
+        continue;
+      }
+      const std::uint64_t hash = Hash(encoding);
+      __builtin_prefetch(SlotAt(hash & slot_mask_));
+      scratch->hashes[n] = hash;
+      scratch->ops[n] = op;  // n <= k: entry k was read above
+      ++n;
+    }
+    for (int k = 0; k < n; ++k) {
+      const std::uint8_t* encoding = scratch->encodings.data() + e * k;
+      const std::uint64_t hash = scratch->hashes[k];
+      if (Contains(hash, encoding)) continue;
+      std::uint64_t pos = (hash >> 20) & block_mask;
+      bool seen = false;
+      for (; block_table[pos] != 0; pos = (pos + 1) & block_mask) {
+        if (SameEncoding(out->candidates.At(block_table[pos] - 1), encoding)) {
+          seen = true;
+          break;
+        }
+      }
+      if (seen) continue;
+      std::uint8_t* record = out->candidates.Append();
+      std::memcpy(record, encoding, e);
+      std::memcpy(record + e, &i, 4);
+      const std::uint16_t op = static_cast<std::uint16_t>(scratch->ops[k]);
+      std::memcpy(record + e + 4, &op, 2);
+      block_table[pos] = static_cast<std::uint32_t>(out->candidates.size());
+      scratch->block_table_used.push_back(static_cast<std::uint32_t>(pos));
+      if (scratch->block_table_used.size() * 2 > block_table.size()) {
+        // Half full: double it and index every candidate of the block again.
+        block_table.assign(block_table.size() * 2, 0);
+        block_mask = block_table.size() - 1;
+        scratch->block_table_used.clear();
+        for (std::uint64_t c = 0; c < out->candidates.size(); ++c) {
+          std::uint64_t home = (Hash(out->candidates.At(c)) >> 20) & block_mask;
+          while (block_table[home] != 0) home = (home + 1) & block_mask;
+          block_table[home] = static_cast<std::uint32_t>(c) + 1;
+          scratch->block_table_used.push_back(static_cast<std::uint32_t>(home));
+        }
+      }
+    }
+  }
+  for (std::uint32_t pos : scratch->block_table_used) block_table[pos] = 0;
+  scratch->block_table_used.clear();
+}
+
+template <ExplorableModel Model>
+int Explorer<Model>::MergeInOrder(std::vector<BlockOutput>* blocks) {
+  constexpr std::uint64_t kLookahead = 16;  // candidates whose slots are fetched ahead
+  for (BlockOutput& block : *blocks) {
+    const std::uint64_t count = block.candidates.size();
+    for (std::uint64_t k = 0; k < std::min(count, kLookahead); ++k) {
+      __builtin_prefetch(SlotAt(Hash(block.candidates.At(k)) & slot_mask_));
+    }
+    for (std::uint64_t k = 0; k < count; ++k) {
+      if (k + kLookahead < count) {
+        __builtin_prefetch(SlotAt(Hash(block.candidates.At(k + kLookahead)) & slot_mask_));
+      }
+      const std::uint8_t* record = block.candidates.At(k);
+      const std::uint64_t hash = Hash(record);
+      if (Contains(hash, record)) continue;
+      if (options_.max_states != 0 && encodings_.size() >= options_.max_states) {
+        return kStateLimit;
+      }
+      if ((table_used_ + 1) * 10 > slot_count_ * 7) {
+        if (!RoomToGrowTable()) return kMemoryLimit;
+        GrowTable();
+      }
+      if (!RoomForNewState()) return kMemoryLimit;
+      std::uint32_t parent;
+      std::uint16_t op;
+      std::memcpy(&parent, record + stride_, 4);
+      std::memcpy(&op, record + stride_ + 4, 2);
+      Insert(hash, record, parent, op);
+    }
+    block.candidates = internal::RecordArena(CandidateBytes(), 12);  // free as we go
+  }
+  return kNoLimit;
+}
+
+template <ExplorableModel Model>
+int Explorer<Model>::MergeInParallel(std::vector<BlockOutput>* blocks,
+                                     std::uint64_t candidate_count) {
+  // Room for every candidate, as if none were a duplicate.
+  while ((table_used_ + candidate_count) * 10 > slot_count_ * 7) {
+    if (!RoomToGrowTable()) return MergeInOrder(blocks);  // grows only as far as needed
+    GrowTable();
+  }
+  // Step A, one thread per region of the table: each thread takes the candidates whose home
+  // slot is in its region, in frontier order, and either finds them (a duplicate) or claims a
+  // free slot for them, without ever probing past its region's end: a probe that would is
+  // deferred to step B. All copies of one state have the same home, so the first copy in
+  // frontier order is the one that claims the slot.
+  constexpr std::uint32_t kDuplicate = 0xffffffffu;
+  constexpr std::uint32_t kDeferred = 0xfffffffeu;
+  const int threads = std::min(options_.jobs, 64);
+  if (slot_count_ > kDeferred || slot_count_ < std::uint64_t{64} * threads) {
+    return MergeInOrder(blocks);
+  }
+  std::vector<std::uint32_t> placed(candidate_count);  // the claimed slot, or a marker
+  std::vector<std::uint64_t> region_end(threads);
+  for (int t = 0; t < threads; ++t) {
+    region_end[t] = (slot_count_ / 64 * (t + 1) / threads) * 64;
+  }
+  region_end[threads - 1] = slot_count_;
+  auto region_of = [&](std::uint64_t pos) {
+    int t = 0;
+    while (pos >= region_end[t]) ++t;
+    return t;
+  };
+  std::vector<std::uint64_t> claimed(threads, 0);
+  auto claim = [&](int region) {
+    std::uint64_t c = 0;
+    std::uint64_t claimed_here = 0;
+    for (const BlockOutput& block : *blocks) {
+      for (std::uint64_t k = 0; k < block.candidates.size(); ++k, ++c) {
+        const std::uint8_t* record = block.candidates.At(k);
+        std::uint64_t pos = Hash(record) & slot_mask_;
+        if (region_of(pos) != region) continue;
+        placed[c] = kDeferred;
+        for (; pos < region_end[region]; ++pos) {
+          if (!Occupied(pos)) {
+            std::memcpy(SlotAt(pos), record, stride_);
+            occupied_words()[pos >> 6] |= std::uint64_t{1} << (pos & 63);
+            placed[c] = static_cast<std::uint32_t>(pos);
+            ++claimed_here;
+            break;
+          }
+          if (SameEncoding(SlotAt(pos), record)) {
+            placed[c] = kDuplicate;
+            break;
+          }
+        }
+      }
+    }
+    claimed[region] = claimed_here;
+  };
+  {
+    std::vector<std::thread> pool;
+    pool.reserve(threads - 1);
+    for (int t = 1; t < threads; ++t) pool.emplace_back(claim, t);
+    claim(0);
+    for (std::thread& t : pool) t.join();
+  }
+  for (std::uint64_t n : claimed) table_used_ += n;
+  // Step B, on one thread: number the new states in frontier order; the deferred ones probe the
+  // whole table now.
+  std::uint64_t c = 0;
+  for (BlockOutput& block : *blocks) {
+    for (std::uint64_t k = 0; k < block.candidates.size(); ++k, ++c) {
+      std::uint32_t pos = placed[c];
+      if (pos == kDuplicate) continue;
+      const std::uint8_t* record = block.candidates.At(k);
+      if (!RoomForNewState()) {
+        RebuildTable();  // drop the slots claimed for states that will get no index
+        return kMemoryLimit;
+      }
+      if (pos == kDeferred) {
+        const std::uint64_t hash = Hash(record);
+        if (Contains(hash, record)) continue;
+        std::uint32_t parent;
+        std::uint16_t op;
+        std::memcpy(&parent, record + stride_, 4);
+        std::memcpy(&op, record + stride_ + 4, 2);
+        Insert(hash, record, parent, op);
+        continue;
+      }
+      std::memcpy(encodings_.Append(), record, stride_);
+      internal::ParentLink link;
+      std::memcpy(&link.parent, record + stride_, 4);
+      std::memcpy(&link.op, record + stride_ + 4, 2);
+      std::memcpy(parents_.Append(), &link, sizeof(link));
+    }
+    block.candidates = internal::RecordArena(CandidateBytes(), 12);
+  }
+  return kNoLimit;
+}
+
+template <ExplorableModel Model>
+ExplorationResult Explorer<Model>::Run() {
+  start_ = std::chrono::steady_clock::now();
+  ExplorationResult result;
+  result.jobs = options_.jobs;
+  const std::vector<PropertyInfo>& properties = model_.Properties();
+  std::vector<std::optional<Hit>> first_hit(properties.size());
+
+  AllocateTable(std::uint64_t{1} << 16);
+  {
+    const std::vector<std::uint8_t> initial = EncodePadded(model_.InitialState());
+    Insert(Hash(initial.data()), initial.data(), kNoParent, 0);
+  }
+  level_start_.push_back(0);
+
+  std::uint64_t asserted = options_.asserted_properties;
+  if (properties.size() < 64) asserted &= (std::uint64_t{1} << properties.size()) - 1;
+  std::uint64_t found_mask = 0;
+  bool stopped_at_violation = false;
+  std::uint32_t level_begin = 0;
+  std::atomic<int> limit_hit{kNoLimit};
+
+  for (;;) {
+    const std::uint32_t level_end = static_cast<std::uint32_t>(encodings_.size());
+    if (level_begin == level_end) break;
+    const std::uint64_t check_mask = asserted & ~found_mask;
+
+    const auto phase1_start = std::chrono::steady_clock::now();
+    // Phase 1: expand the frontier in blocks, several threads at once; the table, the arena and
+    // the parent links are only read.
+    const std::uint32_t frontier = level_end - level_begin;
+    const std::uint32_t block_size = std::max<std::uint32_t>(
+        64, frontier / (static_cast<std::uint32_t>(options_.jobs) * 32) + 1);
+    const std::uint32_t block_count = (frontier + block_size - 1) / block_size;
+    std::vector<BlockOutput> blocks;
+    blocks.reserve(block_count);
+    for (std::uint32_t b = 0; b < block_count; ++b) blocks.emplace_back(CandidateBytes());
+    std::atomic<std::uint32_t> next_block{0};
+    std::atomic<std::uint64_t> candidate_bytes{0};
+    const std::uint64_t structure_bytes = StructureBytes();
+    auto worker = [&] {
+      Scratch scratch;
+      for (;;) {
+        const std::uint32_t b = next_block.fetch_add(1);
+        if (b >= block_count || stop_.load(std::memory_order_relaxed)) return;
+        if (OverTime()) {
+          int expected = kNoLimit;
+          limit_hit.compare_exchange_strong(expected, kTimeLimit);
+          stop_.store(true);
+          return;
+        }
+        const std::uint32_t begin = level_begin + b * block_size;
+        const std::uint32_t end = std::min(level_end, begin + block_size);
+        ExpandBlock(begin, end, check_mask, &scratch, &blocks[b]);
+        if (stop_.load(std::memory_order_relaxed)) {
+          int expected = kNoLimit;
+          limit_hit.compare_exchange_strong(expected, kTimeLimit);
+          return;
+        }
+        const std::uint64_t block_bytes = blocks[b].candidates.AllocatedBytes();
+        const std::uint64_t bytes = candidate_bytes.fetch_add(block_bytes) + block_bytes;
+        if (options_.max_memory_bytes != 0 && structure_bytes + bytes > options_.max_memory_bytes) {
+          int expected = kNoLimit;
+          limit_hit.compare_exchange_strong(expected, kMemoryLimit);
+          stop_.store(true);
+          return;
+        }
+      }
+    };
+    const int threads = static_cast<int>(
+        std::min<std::uint32_t>(static_cast<std::uint32_t>(options_.jobs), block_count));
+    if (threads <= 1) {
+      worker();
+    } else {
+      std::vector<std::thread> pool;
+      pool.reserve(threads);
+      for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+      for (std::thread& t : pool) t.join();
+    }
+    for (const BlockOutput& block : blocks) {
+      result.edges += block.edges;
+      result.self_loops += block.self_loops;
+      for (const Hit& hit : block.hits) {
+        if (!first_hit[hit.property]) first_hit[hit.property] = hit;
+      }
+    }
+    for (std::size_t p = 0; p < properties.size(); ++p) {
+      if (first_hit[p]) found_mask |= std::uint64_t{1} << p;
+    }
+    if (stop_) break;
+
+    const auto phase2_start = std::chrono::steady_clock::now();
+    phase1_seconds_ += std::chrono::duration<double>(phase2_start - phase1_start).count();
+    // Phase 2: merge the new states. The first occurrence of a state, in frontier order, gets
+    // the next index, exactly as a one-thread BFS would number it.
+    std::uint64_t candidate_count = 0;
+    for (const BlockOutput& block : blocks) candidate_count += block.candidates.size();
+    const bool parallel_merge =
+        options_.jobs > 1 && candidate_count >= 4096 &&
+        (options_.max_states == 0 || encodings_.size() + candidate_count <= options_.max_states);
+    limit_hit = parallel_merge ? MergeInParallel(&blocks, candidate_count) : MergeInOrder(&blocks);
+    if (encodings_.size() > level_end) level_start_.push_back(level_end);
+    if (limit_hit != kNoLimit) {
+      stop_ = true;
+      break;
+    }
+    phase2_seconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - phase2_start).count();
+    level_begin = level_end;
+    if (found_mask != 0 && options_.stop_at_violation && encodings_.size() > level_end) {
+      stopped_at_violation = true;
+      break;
+    }
+  }
+
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+  result.seconds = elapsed.count();
+  result.expand_seconds = phase1_seconds_;
+  result.merge_seconds = phase2_seconds_;
+  if (stop_) {
+    result.status = ExplorationStatus::kLimitReached;
+    result.limit = LimitName(limit_hit);
+  } else if (stopped_at_violation) {
+    result.status = ExplorationStatus::kStoppedAtViolation;
+  } else {
+    result.status = ExplorationStatus::kComplete;
+  }
+  complete_ = result.status == ExplorationStatus::kComplete;
+  internal::ReleaseFreeMemory();
+  result.states = encodings_.size();
+  result.diameter = static_cast<std::uint32_t>(level_start_.size() - 1);
+  for (std::size_t l = 0; l < level_start_.size(); ++l) {
+    const std::uint64_t end = l + 1 < level_start_.size() ? level_start_[l + 1] : result.states;
+    result.level_sizes.push_back(end - level_start_[l]);
+  }
+  result.states_per_second = result.seconds > 0 ? result.states / result.seconds : 0;
+  result.structure_bytes = StructureBytes();
+  result.bytes_per_state =
+      result.states > 0 ? static_cast<double>(result.structure_bytes) / result.states : 0;
+  result.peak_rss_bytes = PeakRssBytes();
+  for (std::size_t p = 0; p < properties.size(); ++p) {
+    if (!first_hit[p]) continue;
+    Counterexample counterexample;
+    counterexample.property = static_cast<int>(p);
+    counterexample.label = properties[p].label;
+    counterexample.name = properties[p].name;
+    counterexample.sanity = properties[p].sanity;
+    counterexample.last_state = first_hit[p]->state;
+    counterexample.ops = PathTo(first_hit[p]->state);
+    if (first_hit[p]->op >= 0) counterexample.ops.push_back(first_hit[p]->op);
+    counterexample.op_names = OpNames(counterexample.ops);
+    result.violations.push_back(std::move(counterexample));
+  }
+  return result;
+}
+
+template <ExplorableModel Model>
+std::uint32_t Explorer<Model>::LevelOf(std::uint32_t index) const {
+  auto it = std::upper_bound(level_start_.begin(), level_start_.end(), index);
+  return static_cast<std::uint32_t>(it - level_start_.begin()) - 1;
+}
+
+template <ExplorableModel Model>
+std::optional<std::uint32_t> Explorer<Model>::Find(const State& state) const {
+  const std::vector<std::uint8_t> encoding = EncodePadded(state);
+  const std::uint32_t index = Lookup(Hash(encoding.data()), encoding.data());
+  if (index == kNoParent) return std::nullopt;
+  return index;
+}
+
+template <ExplorableModel Model>
+std::vector<int> Explorer<Model>::PathTo(std::uint32_t index) const {
+  std::vector<int> ops;
+  for (;;) {
+    internal::ParentLink link;
+    std::memcpy(&link, parents_.At(index), sizeof(link));
+    if (link.parent == kNoParent) break;
+    ops.push_back(link.op);
+    index = link.parent;
+  }
+  std::reverse(ops.begin(), ops.end());
+  return ops;
+}
+
+template <ExplorableModel Model>
+std::vector<std::pair<int, std::uint32_t>> Explorer<Model>::Successors(std::uint32_t index) const {
+  std::vector<std::pair<int, std::uint32_t>> out;
+  const State state = StateAt(index);
+  State post;
+  for (int op = 0; op < op_count_; ++op) {
+    if (!model_.Step(state, op, &post)) continue;
+    if (std::optional<std::uint32_t> target = Find(post)) out.emplace_back(op, *target);
+  }
+  return out;
+}
+
+template <ExplorableModel Model>
+std::vector<std::string> Explorer<Model>::OpNames(const std::vector<int>& ops) const {
+  std::vector<std::string> names;
+  names.reserve(ops.size());
+  for (int op : ops) names.emplace_back(model_.OpName(op));
+  return names;
+}
+
+template <ExplorableModel Model>
+LivenessResult Explorer<Model>::CheckLiveness(const LivenessProperty<State>& property,
+                                              const LivenessOptions& options) const {
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  const auto start = std::chrono::steady_clock::now();
+  LivenessResult result;
+  result.property = property.name;
+  auto finish = [&] {
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    result.seconds = elapsed.count();
+    return result;
+  };
+  if (!complete_) {
+    // After a stop some successors are missing: the graph is not the reachable graph.
+    result.reason = "the exploration did not complete";
+    return finish();
+  }
+  const std::uint64_t n = encodings_.size();
+  auto allowed = [&](int op) {
+    return property.allowed_ops.empty() ||
+           (static_cast<std::size_t>(op) < property.allowed_ops.size() && property.allowed_ops[op]);
+  };
+
+  // Pass 1: goal states, and "exit" states with an allowed edge straight into a goal state.
+  // Both can reach the goal; only the remaining "undecided" states go into the graph.
+  std::vector<bool> good(n, false);
+  State post;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const State state = StateAt(i);
+    if (property.goal(state)) {
+      good[i] = true;
+      continue;
+    }
+    for (int op = 0; op < op_count_ && !good[i]; ++op) {
+      if (allowed(op) && model_.Step(state, op, &post) && property.goal(post)) good[i] = true;
+    }
+  }
+  // Vertices are the undecided states, in index order.
+  std::vector<std::uint32_t> state_of;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!good[i]) state_of.push_back(i);
+  }
+  const std::uint64_t vertices = state_of.size();
+  result.graph_vertices = vertices;
+  // Bound the graph before building it: adjacency_list<vecS, vecS> keeps a std::vector of
+  // out-edges per vertex (24 bytes, plus ~8 per edge, at most one edge per allowed op), and the
+  // component, exit and search arrays take ~16 bytes per vertex. The table's state index
+  // (4 bytes per slot) is built for the edges' targets; the search's arrays stay allocated.
+  std::uint64_t allowed_count = 0;
+  for (int op = 0; op < op_count_; ++op) allowed_count += allowed(op) ? 1 : 0;
+  const std::uint64_t estimate =
+      StructureBytes() + vertices * (4 + 8 + 24 + 16 + 8 * allowed_count);
+  if (options.max_memory_bytes != 0 && estimate > options.max_memory_bytes) {
+    result.reason = "the liveness graph would exceed the memory limit";
+    return finish();
+  }
+
+  // A small table from encoding to vertex. The search was complete, so every successor of a
+  // reached state was reached: a successor that is not a vertex is a good state.
+  std::uint64_t vertex_slots = 16;
+  while (vertex_slots < vertices * 2) vertex_slots *= 2;
+  std::vector<std::uint32_t> vertex_table(vertex_slots, kNoParent);
+  for (std::uint32_t v = 0; v < vertices; ++v) {
+    std::uint64_t pos = Hash(encodings_.At(state_of[v])) & (vertex_slots - 1);
+    while (vertex_table[pos] != kNoParent) pos = (pos + 1) & (vertex_slots - 1);
+    vertex_table[pos] = v;
+  }
+  auto vertex_of = [&](const std::uint8_t* encoding) {
+    std::uint64_t pos = Hash(encoding) & (vertex_slots - 1);
+    for (; vertex_table[pos] != kNoParent; pos = (pos + 1) & (vertex_slots - 1)) {
+      if (SameEncoding(encodings_.At(state_of[vertex_table[pos]]), encoding)) {
+        return vertex_table[pos];
+      }
+    }
+    return kNoParent;
+  };
+
+  // Pass 2: the graph of undecided states under the allowed ops. An edge to a good state makes
+  // its source good-by-exit (recorded per vertex, not as an edge).
+  Graph graph(vertices);
+  std::vector<bool> exits(vertices, false);
+  std::vector<std::uint8_t> encoding(stride_, 0);
+  for (std::uint32_t v = 0; v < vertices; ++v) {
+    const State state = StateAt(state_of[v]);
+    for (int op = 0; op < op_count_; ++op) {
+      if (!allowed(op) || !model_.Step(state, op, &post)) continue;
+      model_.Encode(post, encoding.data());
+      const std::uint32_t target = vertex_of(encoding.data());
+      if (target == kNoParent) {
+        exits[v] = true;
+      } else {
+        boost::add_edge(v, target, graph);
+        ++result.graph_edges;
+      }
+    }
+  }
+
+  std::vector<std::uint32_t> component(vertices);
+  const std::uint32_t components =
+      vertices == 0 ? 0
+                    : static_cast<std::uint32_t>(boost::strong_components(
+                          graph, boost::make_iterator_property_map(
+                                     component.begin(), boost::get(boost::vertex_index, graph))));
+  result.components = components;
+
+  // A component reaches the goal if one of its vertices exits, or it has an edge into a
+  // component that does. Propagate backwards over the condensation.
+  std::vector<bool> component_good(components, false);
+  std::vector<bool> component_has_out(components, false);
+  std::vector<std::vector<std::uint32_t>> reverse_condensation(components);
+  for (std::uint32_t v = 0; v < vertices; ++v) {
+    if (exits[v]) component_good[component[v]] = true;
+    for (auto [it, end] = boost::out_edges(v, graph); it != end; ++it) {
+      const std::uint32_t w = static_cast<std::uint32_t>(boost::target(*it, graph));
+      if (component[w] != component[v]) {
+        component_has_out[component[v]] = true;
+        reverse_condensation[component[w]].push_back(component[v]);
+      }
+    }
+  }
+  std::vector<std::uint32_t> work;
+  for (std::uint32_t c = 0; c < components; ++c) {
+    if (component_good[c]) work.push_back(c);
+  }
+  while (!work.empty()) {
+    const std::uint32_t c = work.back();
+    work.pop_back();
+    for (std::uint32_t pred : reverse_condensation[c]) {
+      if (!component_good[pred]) {
+        component_good[pred] = true;
+        work.push_back(pred);
+      }
+    }
+  }
+  reverse_condensation.clear();
+  reverse_condensation.shrink_to_fit();
+
+  std::uint32_t lasso_vertex = kNoParent;
+  for (std::uint32_t v = 0; v < vertices; ++v) {
+    if (component_good[component[v]]) continue;
+    ++result.failing_states;
+    // Vertices are in state (BFS) order, so the first bottom one has the shortest stem.
+    if (lasso_vertex == kNoParent && !component_has_out[component[v]]) lasso_vertex = v;
+  }
+  if (result.failing_states == 0) {
+    result.verdict = LivenessVerdict::kHolds;
+    return finish();
+  }
+  if (lasso_vertex == kNoParent) {
+    throw ExplorationError("liveness: failing states but no terminal failing component");
+  }
+  result.verdict = LivenessVerdict::kViolated;
+  result.lasso_state = state_of[lasso_vertex];
+  result.stem = OpNames(PathTo(result.lasso_state));
+
+  // Shortest cycle through the lasso vertex inside its component: BFS from it until an edge
+  // returns to it.
+  const std::uint32_t home = lasso_vertex;
+  std::vector<std::uint32_t> previous(vertices, kNoParent);
+  std::deque<std::uint32_t> queue{home};
+  std::uint32_t closing = kNoParent;  // the vertex whose edge returns home
+  std::vector<bool> seen(vertices, false);
+  seen[home] = true;
+  while (!queue.empty() && closing == kNoParent) {
+    const std::uint32_t v = queue.front();
+    queue.pop_front();
+    for (auto [it, end] = boost::out_edges(v, graph); it != end; ++it) {
+      const std::uint32_t w = static_cast<std::uint32_t>(boost::target(*it, graph));
+      if (w == home) {
+        closing = v;
+        break;
+      }
+      if (!seen[w] && component[w] == component[home]) {
+        seen[w] = true;
+        previous[w] = v;
+        queue.push_back(w);
+      }
+    }
+  }
+  if (closing == kNoParent) {
+    result.deadlock = true;  // a single vertex with no allowed op enabled
+    return finish();
+  }
+  std::vector<std::uint32_t> cycle{home};
+  for (std::uint32_t v = closing; v != home; v = previous[v]) cycle.push_back(v);
+  std::reverse(cycle.begin() + 1, cycle.end());
+  cycle.push_back(home);
+  // Name each hop by the first allowed op that makes it.
+  for (std::size_t k = 0; k + 1 < cycle.size(); ++k) {
+    const State state = StateAt(state_of[cycle[k]]);
+    const std::uint8_t* to = encodings_.At(state_of[cycle[k + 1]]);
+    for (int op = 0; op < op_count_; ++op) {
+      if (!allowed(op) || !model_.Step(state, op, &post)) continue;
+      model_.Encode(post, encoding.data());
+      if (SameEncoding(encoding.data(), to)) {
+        result.cycle.emplace_back(model_.OpName(op));
+        break;
+      }
+    }
+  }
+  return finish();
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::WriteStateDump(std::ostream& out) const {
+  std::vector<std::uint32_t> order(encodings_.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return std::memcmp(encodings_.At(a), encodings_.At(b), stride_) < 0;
+  });
+  std::vector<int> tuple;
+  std::string line;
+  for (std::uint32_t index : order) {
+    tuple.clear();
+    model_.StateTuple(StateAt(index), &tuple);
+    line.clear();
+    for (std::size_t k = 0; k < tuple.size(); ++k) {
+      if (k != 0) line += ',';
+      line += std::to_string(tuple[k]);
+    }
+    line += '\n';
+    out << line;
+  }
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::WriteDot(std::ostream& out, std::uint64_t max_states) const {
+  if (encodings_.size() > max_states) {
+    throw std::runtime_error("the state graph has " + std::to_string(encodings_.size()) +
+                             " states, more than the " + std::to_string(max_states) +
+                             " a DOT drawing is useful for");
+  }
+  out << "digraph states {\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n";
+  for (std::uint32_t i = 0; i < encodings_.size(); ++i) {
+    out << "  s" << i << " [label=\"#" << i << " (level " << LevelOf(i) << ")\\n"
+        << EscapeQuoted(model_.DescribeState(StateAt(i))) << "\"" << (i == 0 ? ", penwidth=2" : "")
+        << "];\n";
+  }
+  for (std::uint32_t i = 0; i < encodings_.size(); ++i) {
+    for (const auto& [op, target] : Successors(i)) {
+      out << "  s" << i << " -> s" << target << " [label=\"" << EscapeQuoted(model_.OpName(op))
+          << "\"];\n";
+    }
+  }
+  out << "}\n";
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::WritePathsDot(
+    std::ostream& out, const std::vector<std::pair<std::string, std::vector<int>>>& paths) const {
+  out << "digraph paths {\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n";
+  std::vector<std::vector<std::uint8_t>> drawn;  // encodings already drawn, in drawing order
+  auto node_of = [&](const State& state, bool* fresh) {
+    std::vector<std::uint8_t> encoding = EncodePadded(state);
+    for (std::size_t k = 0; k < drawn.size(); ++k) {
+      if (drawn[k] == encoding) {
+        *fresh = false;
+        return k;
+      }
+    }
+    drawn.push_back(std::move(encoding));
+    *fresh = true;
+    return drawn.size() - 1;
+  };
+  for (const auto& [title, ops] : paths) {
+    State state = model_.InitialState();
+    bool fresh = false;
+    std::size_t node = node_of(state, &fresh);
+    if (fresh) {
+      out << "  n" << node << " [label=\"" << EscapeQuoted(model_.DescribeState(state))
+          << "\", penwidth=2];\n";
+    }
+    for (std::size_t k = 0; k < ops.size(); ++k) {
+      State post;
+      if (!model_.Step(state, ops[k], &post)) {
+        throw ExplorationError("paths DOT: op " + std::string(model_.OpName(ops[k])) +
+                               " is not enabled on the path");
+      }
+      const std::size_t next = node_of(post, &fresh);
+      if (fresh) {
+        out << "  n" << next << " [label=\"" << EscapeQuoted(model_.DescribeState(post))
+            << "\"];\n";
+      }
+      out << "  n" << node << " -> n" << next << " [label=\"" << EscapeQuoted(title) << ": "
+          << (k + 1) << ". " << EscapeQuoted(model_.OpName(ops[k])) << "\"];\n";
+      node = next;
+      state = post;
+    }
+  }
+  out << "}\n";
+}
+
+}  // namespace mmcheck::solver::explicit_state

@@ -1,0 +1,329 @@
+// Tests of the generic explorer (solver/explicit/explorer.h) on a toy model whose figures can be
+// worked out by hand: a grid of (x, y) points with "inc_x", "inc_y" and "reset" moves.
+#include "solver/explicit/explorer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace mmcheck::solver::explicit_state {
+namespace {
+
+// The N x N grid. From (x, y): inc_x to (x+1, y) if x < N-1, inc_y to (x, y+1) if y < N-1,
+// reset to (0, 0) always (a self-loop at the origin). Properties:
+//   "sum-below-k"   (state)       x + y < k
+//   "no-far-reset"  (transition)  no reset from a state with x >= 3
+class GridModel {
+ public:
+  struct State {
+    int x = 0;
+    int y = 0;
+  };
+  enum Op { kIncX, kIncY, kReset };
+
+  GridModel(int n, int k) : n_(n), k_(k) {
+    properties_ = {
+        {"G1", "sum-below-k", PropertyKind::kState, false, "x + y < k"},
+        {"G2", "no-far-reset", PropertyKind::kTransition, false, "no reset from x >= 3"},
+    };
+  }
+
+  State InitialState() const { return State{}; }
+  int OpCount() const { return 3; }
+  std::string OpName(int op) const {
+    return op == kIncX ? "inc_x" : op == kIncY ? "inc_y" : "reset";
+  }
+  bool Step(const State& s, int op, State* post) const {
+    *post = s;
+    switch (op) {
+      case kIncX:
+        if (s.x >= n_ - 1) return false;
+        ++post->x;
+        return true;
+      case kIncY:
+        if (s.y >= n_ - 1) return false;
+        ++post->y;
+        return true;
+      default:
+        *post = State{};
+        return true;
+    }
+  }
+  std::size_t EncodingSize() const { return 2; }
+  void Encode(const State& s, std::uint8_t* out) const {
+    out[0] = static_cast<std::uint8_t>(s.x);
+    out[1] = static_cast<std::uint8_t>(s.y);
+  }
+  State Decode(const std::uint8_t* in) const { return State{in[0], in[1]}; }
+  const std::vector<PropertyInfo>& Properties() const { return properties_; }
+  std::uint64_t ViolatedStateProperties(const State& s, std::uint64_t mask) const {
+    return (s.x + s.y >= k_ ? 1u : 0u) & mask;
+  }
+  std::uint64_t ViolatedTransitionProperties(const State& pre, int op, const State& post,
+                                             std::uint64_t mask) const {
+    return (op == kReset && pre.x >= 3 ? 2u : 0u) & mask;
+  }
+  std::vector<LivenessProperty<State>> LivenessProperties() const { return {}; }
+  void StateTuple(const State& s, std::vector<int>* tuple) const {
+    tuple->push_back(s.x);
+    tuple->push_back(s.y);
+  }
+  std::string DescribeState(const State& s) const {
+    return "(" + std::to_string(s.x) + "," + std::to_string(s.y) + ")";
+  }
+
+  // AG EF (x = N-1) using only the given ops.
+  LivenessProperty<State> ReachRightEdge(std::vector<bool> allowed) const {
+    const int n = n_;
+    return {"reach-right-edge", "x reaches N-1", [n](const State& s) { return s.x == n - 1; },
+            std::move(allowed)};
+  }
+
+ private:
+  int n_;
+  int k_;
+  std::vector<PropertyInfo> properties_;
+};
+
+static_assert(ExplorableModel<GridModel>);
+
+ExplorerOptions NoStop() {
+  ExplorerOptions options;
+  options.stop_at_violation = false;
+  return options;
+}
+
+TEST(ExplorerTest, CountsMatchTheGridByHand) {
+  const int n = 20;
+  GridModel model(n, 1000);
+  ExplorerOptions options = NoStop();
+  options.asserted_properties = 1;  // G1 only; it holds since x + y < 1000
+  Explorer<GridModel> explorer(model, options);
+  const ExplorationResult result = explorer.Run();
+  EXPECT_EQ(result.status, ExplorationStatus::kComplete);
+  EXPECT_EQ(result.states, std::uint64_t{n * n});
+  // inc_x and inc_y are each enabled in n(n-1) states, reset in all n^2.
+  EXPECT_EQ(result.edges, std::uint64_t{2 * n * (n - 1) + n * n});
+  EXPECT_EQ(result.self_loops, 1u);  // reset at the origin
+  EXPECT_EQ(result.diameter, std::uint32_t{2 * (n - 1)});
+  ASSERT_EQ(result.level_sizes.size(), std::size_t{2 * n - 1});
+  EXPECT_EQ(result.level_sizes[0], 1u);
+  EXPECT_EQ(result.level_sizes[n - 1], std::uint64_t{n});  // the anti-diagonal
+  EXPECT_TRUE(result.violations.empty());
+}
+
+TEST(ExplorerTest, StatesAreNumberedInBfsDiscoveryOrderWithShortestPaths) {
+  GridModel model(5, 1000);
+  Explorer<GridModel> explorer(model, NoStop());
+  explorer.Run();
+  // Level 1: inc_x first, then inc_y.
+  EXPECT_EQ(model.DescribeState(explorer.StateAt(1)), "(1,0)");
+  EXPECT_EQ(model.DescribeState(explorer.StateAt(2)), "(0,1)");
+  const std::optional<std::uint32_t> index = explorer.Find(GridModel::State{2, 3});
+  ASSERT_TRUE(index.has_value());
+  EXPECT_EQ(explorer.LevelOf(*index), 5u);
+  const std::vector<int> path = explorer.PathTo(*index);
+  EXPECT_EQ(path.size(), 5u);
+  GridModel::State state = model.InitialState();
+  for (int op : path) ASSERT_TRUE(model.Step(state, op, &state));
+  EXPECT_EQ(state.x, 2);
+  EXPECT_EQ(state.y, 3);
+  EXPECT_FALSE(explorer.Find(GridModel::State{7, 7}).has_value());
+}
+
+TEST(ExplorerTest, ShortestCounterexamplesAreTheFirstBfsHits) {
+  GridModel model(10, 5);
+  Explorer<GridModel> explorer(model, NoStop());
+  const ExplorationResult result = explorer.Run();
+  EXPECT_EQ(result.status, ExplorationStatus::kComplete);
+  const Counterexample* sum = result.Violation("sum-below-k");
+  ASSERT_NE(sum, nullptr);
+  // The first state of level 5 is (5,0), reached by inc_x five times.
+  EXPECT_EQ(sum->op_names, std::vector<std::string>(5, "inc_x"));
+  const Counterexample* reset = result.Violation("G2");
+  ASSERT_NE(reset, nullptr);
+  EXPECT_EQ(reset->op_names, (std::vector<std::string>{"inc_x", "inc_x", "inc_x", "reset"}));
+  EXPECT_EQ(model.DescribeState(explorer.StateAt(reset->last_state)), "(3,0)");
+}
+
+TEST(ExplorerTest, StopAtViolationEndsTheSearchEarlyAndUnassertedPropertiesAreIgnored) {
+  GridModel model(10, 5);
+  ExplorerOptions options;  // stop_at_violation by default
+  Explorer<GridModel> stopping(model, options);
+  const ExplorationResult stopped = stopping.Run();
+  EXPECT_EQ(stopped.status, ExplorationStatus::kStoppedAtViolation);
+  EXPECT_LT(stopped.states, 100u);
+  // G2 fails at depth 4, before G1 at depth 5: only G2 is reported.
+  EXPECT_NE(stopped.Violation("G2"), nullptr);
+  EXPECT_EQ(stopped.Violation("G1"), nullptr);
+
+  options.asserted_properties = 1;  // G1 only
+  Explorer<GridModel> only_g1(model, options);
+  const ExplorationResult result = only_g1.Run();
+  EXPECT_EQ(result.status, ExplorationStatus::kStoppedAtViolation);
+  EXPECT_EQ(result.Violation("G2"), nullptr);
+  ASSERT_NE(result.Violation("G1"), nullptr);
+  EXPECT_EQ(result.Violation("G1")->ops.size(), 5u);
+}
+
+TEST(ExplorerTest, ResultsDoNotDependOnTheNumberOfJobs) {
+  GridModel model(200, 150);  // levels of up to 200 states: several blocks per level
+  std::vector<std::string> dumps;
+  std::vector<ExplorationResult> results;
+  for (int jobs : {1, 2, 3}) {
+    ExplorerOptions options = NoStop();
+    options.jobs = jobs;
+    Explorer<GridModel> explorer(model, options);
+    results.push_back(explorer.Run());
+    std::string order;
+    for (std::uint32_t i = 0; i < explorer.StateCount(); ++i) {
+      order += model.DescribeState(explorer.StateAt(i));
+    }
+    dumps.push_back(order);
+  }
+  for (std::size_t k = 1; k < results.size(); ++k) {
+    EXPECT_EQ(results[k].states, results[0].states);
+    EXPECT_EQ(results[k].edges, results[0].edges);
+    EXPECT_EQ(results[k].self_loops, results[0].self_loops);
+    EXPECT_EQ(results[k].level_sizes, results[0].level_sizes);
+    EXPECT_EQ(dumps[k], dumps[0]) << "state numbering differs with " << results[k].jobs << " jobs";
+    ASSERT_EQ(results[k].violations.size(), results[0].violations.size());
+    for (std::size_t v = 0; v < results[0].violations.size(); ++v) {
+      EXPECT_EQ(results[k].violations[v].ops, results[0].violations[v].ops);
+    }
+  }
+}
+
+TEST(ExplorerTest, MaxStatesStopsCleanlyWithPartialFigures) {
+  GridModel model(50, 1000);
+  ExplorerOptions options = NoStop();
+  options.max_states = 100;
+  Explorer<GridModel> explorer(model, options);
+  const ExplorationResult result = explorer.Run();
+  EXPECT_EQ(result.status, ExplorationStatus::kLimitReached);
+  EXPECT_EQ(result.limit, "max states");
+  EXPECT_EQ(result.states, 100u);
+  // A partial graph is not the reachable graph: liveness refuses to answer.
+  const LivenessResult liveness = explorer.CheckLiveness(model.ReachRightEdge({}));
+  EXPECT_EQ(liveness.verdict, LivenessVerdict::kNotChecked);
+}
+
+TEST(ExplorerTest, MemoryLimitStopsCleanly) {
+  GridModel model(50, 1000);
+  ExplorerOptions options = NoStop();
+  options.max_memory_bytes = 1;
+  Explorer<GridModel> explorer(model, options);
+  const ExplorationResult result = explorer.Run();
+  EXPECT_EQ(result.status, ExplorationStatus::kLimitReached);
+  EXPECT_EQ(result.limit, "max memory");
+  EXPECT_LT(result.states, 2500u);
+}
+
+TEST(ExplorerTest, TimeBudgetStopsCleanly) {
+  GridModel model(50, 1000);
+  ExplorerOptions options = NoStop();
+  options.time_budget_seconds = 1e-9;
+  Explorer<GridModel> explorer(model, options);
+  const ExplorationResult result = explorer.Run();
+  EXPECT_EQ(result.status, ExplorationStatus::kLimitReached);
+  EXPECT_EQ(result.limit, "time budget");
+  EXPECT_LT(result.states, 2500u);
+}
+
+TEST(ExplorerTest, LivenessHoldsWhenTheGoalIsAlwaysReachable) {
+  GridModel model(6, 1000);
+  Explorer<GridModel> explorer(model, NoStop());
+  explorer.Run();
+  // Only inc_x: every state walks right to x = N-1.
+  const LivenessResult result = explorer.CheckLiveness(model.ReachRightEdge({true, false, false}));
+  EXPECT_EQ(result.verdict, LivenessVerdict::kHolds);
+  EXPECT_EQ(result.failing_states, 0u);
+}
+
+TEST(ExplorerTest, LivenessFailureWithADeadlockedTerminalState) {
+  const int n = 6;
+  GridModel model(n, 1000);
+  Explorer<GridModel> explorer(model, NoStop());
+  explorer.Run();
+  // Only inc_y: x never changes. Every state with x < N-1 fails, and (x, N-1) is stuck. The
+  // stuck state nearest the origin is (0, N-1).
+  const LivenessResult result = explorer.CheckLiveness(model.ReachRightEdge({false, true, false}));
+  EXPECT_EQ(result.verdict, LivenessVerdict::kViolated);
+  EXPECT_EQ(result.failing_states, std::uint64_t{n * (n - 1)});
+  EXPECT_TRUE(result.deadlock);
+  EXPECT_TRUE(result.cycle.empty());
+  EXPECT_EQ(result.stem, std::vector<std::string>(n - 1, "inc_y"));
+  EXPECT_EQ(model.DescribeState(explorer.StateAt(result.lasso_state)), "(0,5)");
+}
+
+TEST(ExplorerTest, LivenessFailureWithACycle) {
+  GridModel model(6, 1000);
+  Explorer<GridModel> explorer(model, NoStop());
+  explorer.Run();
+  // inc_y and reset: the column x = 0 is a terminal component that never reaches x = N-1. Its
+  // first state is the origin, whose shortest cycle is the reset self-loop.
+  const LivenessResult result = explorer.CheckLiveness(model.ReachRightEdge({false, true, true}));
+  EXPECT_EQ(result.verdict, LivenessVerdict::kViolated);
+  EXPECT_FALSE(result.deadlock);
+  EXPECT_TRUE(result.stem.empty());
+  EXPECT_EQ(result.cycle, std::vector<std::string>{"reset"});
+  EXPECT_EQ(result.lasso_state, 0u);
+}
+
+TEST(ExplorerTest, DotShowsEveryStateAndEdgeOfASmallGraph) {
+  GridModel model(2, 1000);
+  Explorer<GridModel> explorer(model, NoStop());
+  explorer.Run();
+  std::ostringstream dot;
+  explorer.WriteDot(dot, 10);
+  const std::string text = dot.str();
+  EXPECT_NE(text.find("digraph states {"), std::string::npos);
+  EXPECT_NE(text.find("s0 [label=\"#0 (level 0)\\n(0,0)\", penwidth=2];"), std::string::npos);
+  EXPECT_NE(text.find("s0 -> s1 [label=\"inc_x\"];"), std::string::npos);
+  EXPECT_NE(text.find("s0 -> s0 [label=\"reset\"];"), std::string::npos);
+  EXPECT_NE(text.find("s3 -> s0 [label=\"reset\"];"), std::string::npos);
+  std::ostringstream too_small;
+  EXPECT_THROW(explorer.WriteDot(too_small, 3), std::runtime_error);
+
+  std::ostringstream paths;
+  explorer.WritePathsDot(paths, {{"cex", {GridModel::kIncX, GridModel::kReset}}});
+  EXPECT_NE(paths.str().find("n0 -> n1 [label=\"cex: 1. inc_x\"];"), std::string::npos);
+  EXPECT_NE(paths.str().find("n1 -> n0 [label=\"cex: 2. reset\"];"), std::string::npos);
+}
+
+TEST(ExplorerTest, DumpIsSortedAsIntegerTuplesAndWrittenAtomically) {
+  GridModel model(3, 1000);
+  Explorer<GridModel> explorer(model, NoStop());
+  explorer.Run();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "mmcheck_explorer_dump_test.txt").string();
+  WriteFileAtomically(path, [&](std::ostream& out) { explorer.WriteStateDump(out); });
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::ifstream in(path);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  EXPECT_EQ(contents.str(), "0,0\n0,1\n0,2\n1,0\n1,1\n1,2\n2,0\n2,1\n2,2\n");
+  std::filesystem::remove(path);
+}
+
+TEST(ExplorerTest, AtomicWriteToAMissingDirectoryFailsWithTheName) {
+  try {
+    WriteFileAtomically("/nonexistent-mmcheck-dir/out.dot", "x");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-mmcheck-dir/out.dot.tmp"),
+              std::string::npos);
+  }
+}
+
+TEST(ExplorerTest, EscapeQuotedEscapesQuotesBackslashesAndNewlines) {
+  EXPECT_EQ(EscapeQuoted("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+}
+
+}  // namespace
+}  // namespace mmcheck::solver::explicit_state
