@@ -1,5 +1,270 @@
-// mmcheck campaign | merge | shrink: placeholder until the campaign work lands.
+// mmcheck campaign | merge | shrink: RapidCheck campaigns over profiles and
+// properties, joining shard reports, and minimising a failing trace.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
 #include "cli/commands.h"
+#include "properties/properties.h"
+#include "traces/campaign.h"
+#include "traces/report.h"
+#include "traces/shrink.h"
+#include "traces/trace.h"
+
 namespace mmcheck::cli {
-void AddCampaignCommands(CLI::App& app, int* status) {}
+namespace {
+
+namespace fs = std::filesystem;
+
+int ExitOf(traces::Verdict v) {
+  switch (v) {
+    case traces::Verdict::kAsExpected: return kExitOk;
+    case traces::Verdict::kUnexpected: return kExitUnexpected;
+    case traces::Verdict::kInconclusive: return kExitInconclusive;
+  }
+  return kExitInconclusive;
+}
+
+void CheckFormat(const std::string& format) {
+  if (format != "text" && format != "json" && format != "junit")
+    throw UsageError(fmt::format("unknown format '{}' (accepted: text, json, junit)", format));
+}
+
+// The report on stdout, in the chosen format.
+void PrintReport(const traces::Report& r, const std::string& format, const std::string& dir,
+                 bool all_rows) {
+  if (format == "json") fmt::print("{}\n", traces::ReportToJson(r).dump(2));
+  else if (format == "junit") fmt::print("{}", traces::RenderJunit(r));
+  else fmt::print("{}", traces::RenderText(r, dir, all_rows));
+  std::fflush(stdout);
+}
+
+std::string FormatSeconds(double s) {
+  if (s >= 3600) return fmt::format("{:.1f}h", s / 3600);
+  if (s >= 60) return fmt::format("{:.1f}m", s / 60);
+  return fmt::format("{:.1f}s", s);
+}
+
+// ---------------------------------------------------------------- campaign
+
+struct CampaignArgs {
+  std::vector<std::string> profiles, properties, knobs, corpus;
+  std::string universe, budget = "20s", shard, out = "mmcheck-campaign", format = "text";
+  uint64_t seed = 0;
+  bool seed_given = false;
+  int jobs = 0;
+  int64_t cases = 0;
+  bool verbose = false;
+};
+
+void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
+  CheckFormat(a.format);
+  traces::CampaignOptions o;
+  o.budget_text = a.budget;
+  o.budget_seconds = traces::ParseBudget(a.budget);
+  if (!a.shard.empty()) o.shard = traces::ParseShard(a.shard);
+  else if (auto env = traces::ShardFromEnvironment()) o.shard = *env;
+  if (const char* f = std::getenv("GTEST_SHARD_STATUS_FILE")) std::ofstream{f};  // we shard
+  if (!a.universe.empty()) o.universe = model::ParseUniverse(a.universe);
+  o.knobs = a.knobs;
+  std::vector<std::string> specs = a.profiles;
+  if (specs.empty())
+    for (const model::Profile& p : model::ProfileSet::Builtin().All()) specs.push_back(p.name);
+  for (const std::string& spec : specs) {
+    traces::CampaignProfile cp;
+    cp.profile = model::ResolveProfile(spec);
+    for (const std::string& k : a.knobs) model::ApplyKnobOverride(cp.profile, k);
+    cp.trace_profile = model::ProfileSet::Builtin().Find(spec) ? spec : fs::absolute(spec).string();
+    bool duplicate = false;
+    for (const traces::CampaignProfile& q : o.profiles) duplicate |= q.profile.name == cp.profile.name;
+    if (!duplicate) o.profiles.push_back(std::move(cp));
+  }
+  for (const std::string& name : a.properties) {
+    properties::PropertyMask m = properties::MaskOf(name);
+    if (!m) throw UsageError(fmt::format("unknown property '{}' (see `mmcheck properties`)", name));
+    o.properties |= m;
+  }
+  if (cmd->count("--jobs") && a.jobs < 1) throw UsageError("--jobs must be at least 1");
+  o.jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  if (a.cases < 0) throw UsageError("--cases must not be negative");
+  o.cases_per_profile = a.cases;
+  o.seed = a.seed_given ? a.seed : std::random_device{}();
+  o.out_dir = a.out;
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (ec || !fs::is_directory(o.out_dir))
+    throw UsageError(fmt::format("--out {}: cannot create the directory: {}", o.out_dir, ec.message()));
+  o.corpus = traces::LoadCorpus(o.out_dir, a.corpus);  // TraceError: file:line:col
+
+  const bool text = a.format == "text";
+  const size_t n = o.profiles.size();
+  const int nprops = std::popcount(o.properties ? o.properties : properties::AllProperties());
+  if (text) {
+    fmt::print("campaign: {} profiles x {} properties, universe {}{}\n", n, nprops,
+               o.universe.ToString(), o.knobs.empty() ? "" : ", knobs " + fmt::format("{}", fmt::join(o.knobs, " ")));
+    fmt::print("  seed {}, budget {} ({} per profile), {} jobs, shard {}/{}, out {}\n", o.seed,
+               a.budget,
+               FormatSeconds(n ? o.budget_seconds / static_cast<double>((n + o.jobs - 1) / o.jobs) : 0), o.jobs,
+               o.shard.index, o.shard.count, o.out_dir);
+    fmt::print("  corpus: {} traces replayed first\n\n", o.corpus.size());
+    std::fflush(stdout);
+  }
+  const bool tty = isatty(STDERR_FILENO);
+  if (tty)
+    o.progress = [](const traces::Progress& p) {
+      double rate = p.elapsed_seconds > 0 ? static_cast<double>(p.steps) / p.elapsed_seconds : 0;
+      std::fprintf(stderr, "\r\033[K  %d/%d profiles  %lld steps  %.0f steps/s  %s/%s  found %d  unexpected %d",
+                   p.profiles_done, p.profiles_total, static_cast<long long>(p.steps), rate,
+                   FormatSeconds(p.elapsed_seconds).c_str(), FormatSeconds(p.budget_seconds).c_str(),
+                   p.found, p.unexpected);
+      std::fflush(stderr);
+    };
+  traces::InstallStopHandlers();
+  traces::Report r = traces::RunCampaign(o);
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  PrintReport(r, a.format, o.out_dir, a.verbose);
+  if (text) {
+    traces::Counts c = traces::CountResults(r);
+    fmt::print("{:.1f} s, {:.0f} steps/s; reports: {}/report.json, {}/report.xml\n", r.elapsed_seconds,
+               r.elapsed_seconds > 0 ? static_cast<double>(c.steps) / r.elapsed_seconds : 0.0,
+               o.out_dir, o.out_dir);
+  }
+  *status = ExitOf(traces::VerdictOf(r));
+  if (r.interrupted)
+    std::fprintf(stderr, "interrupted: report as of %s in %s\n", r.finished_at.c_str(), o.out_dir.c_str());
+}
+
+// ---------------------------------------------------------------- merge
+
+struct MergeArgs {
+  std::vector<std::string> inputs;
+  std::string out, format = "text";
+  bool verbose = false;
+};
+
+void RunMerge(const MergeArgs& a, int* status) {
+  CheckFormat(a.format);
+  std::vector<traces::Report> reports;
+  std::vector<std::string> files, dirs;
+  for (const std::string& in : a.inputs) {
+    std::string file = fs::is_directory(in) ? (fs::path(in) / "report.json").string() : in;
+    reports.push_back(traces::ReadReportFile(file));
+    files.push_back(file);
+    dirs.push_back(fs::path(file).parent_path().string());
+  }
+  traces::Report m = traces::MergeReports(reports, files);
+  if (!a.out.empty()) {
+    std::error_code ec;
+    fs::create_directories(a.out, ec);
+    if (ec || !fs::is_directory(a.out))
+      throw UsageError(fmt::format("--out {}: cannot create the directory: {}", a.out, ec.message()));
+    // Bring every trace the merged report names into the output directory,
+    // so that it is a corpus of its own.
+    for (traces::ProfileReport& p : m.profiles)
+      for (traces::PropertyResult& x : p.results) {
+        if (x.trace.empty() || x.trace.find('/') != std::string::npos) continue;
+        size_t from = 0;
+        for (size_t i = 0; i < reports.size(); ++i)
+          for (int s : reports[i].shards)
+            if (s == x.shard) from = i;
+        fs::path src = fs::path(dirs[from].empty() ? "." : dirs[from]) / x.trace;
+        fs::path dst = fs::path(a.out) / x.trace;
+        if (fs::equivalent(src, dst, ec)) continue;
+        std::ifstream in(src, std::ios::binary);
+        if (!in) throw UsageError(fmt::format("{}: cannot read the trace the report names", src.string()));
+        std::stringstream ss;
+        ss << in.rdbuf();
+        traces::WriteFileAtomically(dst.string(), ss.str());
+      }
+    traces::WriteFileAtomically((fs::path(a.out) / "report.json").string(),
+                                traces::ReportToJson(m).dump(2) + "\n");
+    traces::WriteFileAtomically((fs::path(a.out) / "report.xml").string(), traces::RenderJunit(m));
+  }
+  if (a.format == "text")
+    fmt::print("merged {} reports: shards {} of {}{}\n\n", reports.size(), fmt::join(m.shards, ","),
+               m.shard_count, m.complete ? "" : " (incomplete)");
+  PrintReport(m, a.format, a.out, a.verbose);
+  *status = ExitOf(traces::VerdictOf(m));
+}
+
+// ---------------------------------------------------------------- shrink
+
+struct ShrinkArgs {
+  std::string file, output, property, budget = "30s";
+  bool verbose = false;
+};
+
+void RunShrink(const ShrinkArgs& a, int* status) {
+  traces::ShrinkOptions so;
+  so.budget_seconds = traces::ParseBudget(a.budget);
+  traces::Trace t = traces::ReadTraceFile(a.file);
+  model::Profile p = traces::TraceProfile(t, a.file);
+  if (!a.property.empty() && properties::PropertyIndex(a.property) < 0)
+    throw UsageError(fmt::format("unknown property '{}' (see `mmcheck properties`)", a.property));
+  if (a.verbose) so.log = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
+  traces::InstallStopHandlers();
+  so.stop = traces::StopRequested;
+  traces::TraceShrinkResult r = traces::ShrinkTrace(t, a.file, p, a.property, so);
+  std::string text = traces::PrintTrace(r.trace);
+  if (a.output.empty()) fmt::print("{}", text);
+  else traces::WriteFileAtomically(a.output, text);
+  std::fprintf(stderr, "%s: %d -> %d steps (%d candidates tried, %d kept); step %d violates %s%s\n",
+               a.file.c_str(), r.stats.original_steps, r.stats.final_steps, r.stats.candidates,
+               r.stats.accepted, r.step, r.property.c_str(),
+               r.stats.limit_hit ? " (limit reached: may not be minimal)" : "");
+  *status = traces::StopRequested() ? kExitInconclusive : kExitOk;
+}
+
+}  // namespace
+
+void AddCampaignCommands(CLI::App& app, int* status) {
+  static CampaignArgs c;
+  auto* campaign = app.add_subcommand(
+      "campaign",
+      "RapidCheck campaign: random operation sequences on every profile, every property checked "
+      "after every step; counterexamples shrunk and written as .mmtrace files");
+  campaign->add_option("--profile", c.profiles, "profile name or .toml file (repeatable; default: every built-in profile)");
+  campaign->add_option("--property", c.properties, "check and report only this property (repeatable; default: all)");
+  campaign->add_option("--knob", c.knobs, "override a knob on every profile: name=value (repeatable)");
+  campaign->add_option("--universe", c.universe, "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2");
+  campaign->add_option("--budget", c.budget, "total time, split across profiles: 30s, 10m, 2h")->capture_default_str();
+  auto* seed = campaign->add_option("--seed", c.seed, "base seed (default: a fresh one, printed)");
+  campaign->add_option("--jobs", c.jobs, "worker processes (default: one per core)");
+  campaign->add_option("--shard", c.shard, "I/N: this shard's disjoint seeds (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1)");
+  campaign->add_option("--out", c.out, "directory for traces and report.json/report.xml; its traces are the corpus")->capture_default_str();
+  campaign->add_option("--corpus", c.corpus, "more corpus traces: a .mmtrace file or a directory (repeatable)");
+  campaign->add_option("--cases", c.cases, "at most this many random cases per profile (0: no limit)");
+  campaign->add_option("--format", c.format, "stdout: text, json or junit")->capture_default_str();
+  campaign->add_flag("-v,--verbose", c.verbose, "list clean properties too");
+  campaign->callback([campaign, seed, status] {
+    c.seed_given = seed->count() > 0;
+    RunCampaignCommand(c, campaign, status);
+  });
+
+  static MergeArgs m;
+  auto* merge = app.add_subcommand("merge", "Join the reports of campaign shards into one");
+  merge->add_option("reports", m.inputs, "shard output directories or report.json files")->required();
+  merge->add_option("--out", m.out, "write the merged report.json/report.xml and the traces here");
+  merge->add_option("--format", m.format, "stdout: text, json or junit")->capture_default_str();
+  merge->add_flag("-v,--verbose", m.verbose, "list clean properties too");
+  merge->callback([status] { RunMerge(m, status); });
+
+  static ShrinkArgs s;
+  auto* shrink = app.add_subcommand(
+      "shrink", "Minimise a failing trace: delete steps, simplify arguments, keep the violation");
+  shrink->add_option("file", s.file, "the .mmtrace file")->required();
+  shrink->add_option("-o,--output", s.output, "write the shrunk trace here (default: stdout)");
+  shrink->add_option("--property", s.property, "the property to keep violated (default: the trace's expect line, else the first violated)");
+  shrink->add_option("--budget", s.budget, "time limit")->capture_default_str();
+  shrink->add_flag("-v,--verbose", s.verbose, "log every candidate tried");
+  shrink->callback([status] { RunShrink(s, status); });
+}
+
 }  // namespace mmcheck::cli

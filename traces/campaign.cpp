@@ -340,7 +340,8 @@ std::vector<CorpusTrace> LoadCorpus(const std::string& out_dir,
     std::vector<std::string> found;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-      if (it->path().extension() == ".mmtrace") found.push_back(it->path().string());
+      if (it->path().extension() == ".mmtrace" && !it->is_directory(ec))
+        found.push_back(it->path().string());
     if (ec) throw model::ModelInputError(fmt::format("{}: cannot list the corpus: {}", dir.string(), ec.message()));
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());
@@ -373,9 +374,16 @@ ProfileReport SearchProfile(const CampaignOptions& o, size_t profile_index, doub
 
   const model::Universe& u = o.universe;
   const model::World initial = model::World::Initial(u, s.p.knobs);
-  const model::World after_prologue = properties::PrologueState(u, s.p.knobs);
+  const model::World after_prologue[] = {
+      properties::PrologueState(u, s.p.knobs, model::kMapPrivate),
+      properties::PrologueState(u, s.p.knobs, model::kMapShared),
+      properties::PrologueState(u, s.p.knobs, model::kMapHugetlb)};
   const std::string rc_id = fmt::format("mmcheck campaign {}", s.p.name);
-  const auto& rc_reproduce = rc::detail::configuration().reproduce;
+  // RC_PARAMS="reproduce=..." replays one RapidCheck case (configuration()
+  // is only read then: it prints the configuration it uses).
+  static const std::unordered_map<std::string, rc::detail::Reproduce> no_reproduce;
+  const auto& rc_reproduce =
+      std::getenv("RC_PARAMS") ? rc::detail::configuration().reproduce : no_reproduce;
   const bool reproducing = rc_reproduce.count(rc_id) > 0;
 
   double first_found = -1;
@@ -396,6 +404,7 @@ ProfileReport SearchProfile(const CampaignOptions& o, size_t profile_index, doub
     // The case under test. `locked` is the target the first failing case
     // violated; RapidCheck's shrinking then keeps that one violated.
     int locked = -1;
+    size_t original_length = 0;  // of the first failing case
     std::vector<Op> failing_ops;
     auto testable = [&] {
       if (StopRequested()) return;
@@ -404,8 +413,9 @@ ProfileReport SearchProfile(const CampaignOptions& o, size_t profile_index, doub
           (Since(start) >= budget_seconds ||
            (o.cases_per_profile && s.out.cases >= o.cases_per_profile)))
         return;
-      const auto cmds = *properties::GenCommands(after_prologue);
-      std::vector<Op> ops = properties::OpsOf(u, cmds);
+      const int kind = *properties::GenPrologueKind();
+      const auto cmds = *properties::GenCommands(after_prologue[kind]);
+      std::vector<Op> ops = properties::OpsOf(u, kind, cmds);
       PropertyMask targets = shrinking ? Bit(locked) : s.targets;
       RunVerdict v = RunAndClassify(initial, ops, s.check, s.expected, targets, s.report);
       if (!shrinking) {
@@ -420,6 +430,7 @@ ProfileReport SearchProfile(const CampaignOptions& o, size_t profile_index, doub
       if (v.failing < 0) return;
       if (!shrinking) {
         locked = v.failing;
+        original_length = ops.size();
         if (first_found < 0) first_found = Since(start);
       }
       failing_ops = std::move(ops);
@@ -437,7 +448,6 @@ ProfileReport SearchProfile(const CampaignOptions& o, size_t profile_index, doub
     meta.id = rc_id;
     meta.description = rc_id;
     rc::detail::TestListenerAdapter quiet;  // no output, no "reproduce" message at exit
-    const std::unordered_map<std::string, rc::detail::Reproduce> no_reproduce;
     rc::detail::TestResult result = rc::detail::checkTestable(
         testable, meta, params, quiet, reproducing ? rc_reproduce : no_reproduce);
 
@@ -481,13 +491,14 @@ ProfileReport SearchProfile(const CampaignOptions& o, size_t profile_index, doub
       }
       rc::detail::Configuration config;
       config.reproduce[rc_id] = failure.reproduce;
-      const std::string reproduce = rc::detail::configToMinimalString(config);
+      std::string reproduce = rc::detail::configToMinimalString(config);
+      if (reproduce.ends_with(" seed=0")) reproduce.resize(reproduce.size() - 7);
       std::vector<std::string> header = {
           fmt::format("Found by mmcheck campaign: seed {}, shard {}/{}, RapidCheck case seed {} "
                       "(chunk {}).",
                       o.seed, o.shard.index, o.shard.count, Hex(seed), chunk),
           fmt::format("Shrunk from {} steps by RapidCheck to {}, then by mmcheck to {}.",
-                      rc_ops.size() + 0, stats.original_steps, ops.size()),
+                      original_length, rc_ops.size(), ops.size()),
           fmt::format("Step {}: {}", step, OneLine(detail)),
           fmt::format("Reproduce: RC_PARAMS=\"{}\" mmcheck campaign --profile {} --property {} "
                       "--universe {}{}",
@@ -578,8 +589,9 @@ Report RunCampaign(const CampaignOptions& o) {
   const Clock::time_point start = Clock::now();
   const size_t n = o.profiles.size();
   const int jobs = std::max(1, o.jobs);
-  const double share =
-      n == 0 ? 0 : o.budget_seconds * static_cast<double>(std::min<size_t>(jobs, n)) / static_cast<double>(n);
+  // Each profile's share: the budget over the rounds of `jobs` profiles.
+  const size_t rounds = (n + static_cast<size_t>(jobs) - 1) / static_cast<size_t>(jobs);
+  const double share = rounds ? o.budget_seconds / static_cast<double>(rounds) : 0;
 
   Report report;
   report.seed = o.seed;

@@ -61,8 +61,6 @@ std::string XmlEscape(std::string_view s) {
   return out;
 }
 
-bool NeedsAttention(const PropertyResult& p) { return p.status != ResultStatus::kClean; }
-
 // The order in which merged results win.
 int Strength(ResultStatus s) {
   switch (s) {
@@ -92,6 +90,16 @@ std::string ResultText(const PropertyResult& p) {
     case ResultStatus::kIncomplete: return "expected, interrupted";
   }
   return "";
+}
+
+// A result with no finding yet, for merging into.
+PropertyResult Blank(const PropertyResult& x) {
+  PropertyResult b;
+  b.property = x.property;
+  b.expected = x.expected;
+  b.advisory = x.advisory;
+  b.status = x.expected ? ResultStatus::kMissing : ResultStatus::kClean;
+  return b;
 }
 
 }  // namespace
@@ -373,18 +381,24 @@ std::string RenderText(const Report& r, const std::string& dir, bool all_rows) {
                        x.source == "corpus" ? ", corpus" : "");
   };
   for (const ProfileReport& p : r.profiles) {
-    int clean = 0;
+    int clean = 0, consequences = 0;
     for (const PropertyResult& x : p.results) {
-      if (!all_rows && !NeedsAttention(x)) {
+      if (!all_rows && x.status == ResultStatus::kClean) {
         ++clean;
+        continue;
+      }
+      if (!all_rows && x.status == ResultStatus::kConsequence) {
+        ++consequences;
         continue;
       }
       s += fmt::format("{:<{}}  {:<{}}  {:<24}  {:>9}  {}\n", p.name, pw, x.property, qw,
                        ResultText(x), p.steps, trace_of(x));
     }
-    if (clean)
+    if (clean || consequences)
       s += fmt::format("{:<{}}  {:<{}}  {:<24}  {:>9}\n", p.name, pw,
-                       fmt::format("({} properties)", clean), qw, "clean", p.steps);
+                       fmt::format("({} more properties)", clean + consequences), qw,
+                       consequences ? fmt::format("clean, {} consequences", consequences) : "clean",
+                       p.steps);
     if (!p.error.empty()) s += fmt::format("{:<{}}  error: {}\n", p.name, pw, p.error);
     if (p.interrupted) s += fmt::format("{:<{}}  (interrupted after {} steps)\n", p.name, pw, p.steps);
   }
@@ -451,10 +465,7 @@ Report MergeReports(const std::vector<Report>& shards, const std::vector<std::st
         q.cases = q.steps = 0;
         q.complete = true;
         q.interrupted = false;
-        for (PropertyResult& x : q.results) {
-          x = PropertyResult{x.property, x.expected, x.advisory};
-          x.status = x.expected ? ResultStatus::kMissing : ResultStatus::kClean;
-        }
+        for (PropertyResult& x : q.results) x = Blank(x);
         m.profiles.push_back(std::move(q));
         it = m.profiles.end() - 1;
       }
@@ -468,18 +479,19 @@ Report MergeReports(const std::vector<Report>& shards, const std::vector<std::st
         auto jt = std::find_if(q.results.begin(), q.results.end(),
                                [&](const PropertyResult& y) { return y.property == x.property; });
         if (jt == q.results.end()) {
-          q.results.push_back(PropertyResult{x.property, x.expected, x.advisory});
-          q.results.back().status = x.expected ? ResultStatus::kMissing : ResultStatus::kClean;
+          q.results.push_back(Blank(x));
           jt = q.results.end() - 1;
         }
         PropertyResult& y = *jt;
         int consequences = y.consequences + x.consequences;
+        const int x_shard = x.shard >= 0 ? x.shard : shard_id;
         bool better = Strength(x.status) > Strength(y.status);
-        if (!better && x.status == y.status && HasEvidence(x.status))
-          better = x.trace_steps < y.trace_steps;  // ties keep the earlier (lower) shard
+        if (x.status == y.status && HasEvidence(x.status))  // the shortest, then the lowest shard
+          better = x.trace_steps < y.trace_steps ||
+                   (x.trace_steps == y.trace_steps && x_shard < y.shard);
         if (better) {
           y = x;
-          if (y.shard < 0) y.shard = shard_id;
+          y.shard = HasEvidence(y.status) ? x_shard : -1;
         }
         y.consequences = consequences;
       }

@@ -1,5 +1,6 @@
 #include "traces/shrink.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -86,6 +87,45 @@ class Shrinker {
     return changed;
   }
 
+  // Lowers one value of an mm, address or device argument in every step at
+  // once (va=2 -> va=0 everywhere), so that steps naming the same page, mm
+  // or device stay consistent where changing one step alone would not.
+  bool RenameArguments(std::vector<Op>& ops) {
+    bool changed = false;
+    for (model::ArgKind kind : {model::ArgKind::kMm, model::ArgKind::kVa, model::ArgKind::kDevice}) {
+      auto values = [&] {
+        std::vector<int> v;
+        for (const Op& op : ops) {
+          const model::OpInfo& info = model::InfoOf(op.code);
+          for (size_t i = 0; i < info.args.size(); ++i)
+            if (info.args[i].kind == kind) v.push_back(op.Arg(static_cast<int>(i)));
+        }
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+        return v;
+      };
+      const int lo = model::ArgRange(kind, model::Universe{}).first;
+      for (bool again = true; again && !Exhausted();) {
+        again = false;
+        std::vector<int> used = values();
+        for (auto from = used.rbegin(); from != used.rend() && !again && !Exhausted(); ++from)
+          for (int to = lo; to < *from && !again && !Exhausted(); ++to) {
+            std::vector<Op> c = ops;
+            for (Op& op : c) {
+              const model::OpInfo& info = model::InfoOf(op.code);
+              for (size_t i = 0; i < info.args.size(); ++i)
+                if (info.args[i].kind == kind && op.args[i] == *from) op.args[i] = static_cast<int16_t>(to);
+            }
+            std::string what = fmt::format("renaming every {}{} to {}{}",
+                                           kind == model::ArgKind::kVa ? "va=" : "", model::FormatArg(kind, *from),
+                                           kind == model::ArgKind::kVa ? "va=" : "", model::FormatArg(kind, to));
+            if (Try(ops, std::move(c), what)) again = changed = true;
+          }
+      }
+    }
+    return changed;
+  }
+
   // Simplifies each step's arguments, first candidate that still fails.
   bool SimplifyArguments(std::vector<Op>& ops) {
     bool changed = false;
@@ -157,6 +197,7 @@ std::vector<Op> ShrinkOps(std::vector<Op> ops, const FailureTest& fails,
   Shrinker shrinker(fails, options, s);
   for (bool changed = true; changed && !shrinker.Exhausted();) {
     changed = shrinker.RemoveSteps(ops);
+    changed |= shrinker.RenameArguments(ops);
     changed |= shrinker.SimplifyArguments(ops);
   }
   s.final_steps = static_cast<int>(ops.size());

@@ -1,13 +1,15 @@
 // Minimising a failing operation sequence: delta debugging over the steps
-// (Zeller's ddmin: remove chunks, halving their size), then simplifying each
-// step's arguments (properties::SimplerOps: fewer pages, lower indices,
-// smaller values), repeated until neither changes anything. Every candidate
+// (Zeller's ddmin: remove chunks, halving their size), then lowering an mm,
+// address or device in every step at once, then simplifying each step's
+// arguments (properties::SimplerOps: fewer pages, lower indices, smaller
+// values), repeated until nothing changes. Every candidate
 // runs on the model from the initial state: one with a step whose
 // precondition does not hold (model::Enabled) is rejected, and one is kept
 // only if it still violates the same property.
 //
 // The result is 1-minimal: removing any single step, or simplifying any
-// single argument, loses the violation or breaks a precondition.
+// single argument, loses the violation or breaks a precondition (unless a
+// limit stopped the shrinker first).
 #pragma once
 
 #include <functional>
