@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Build mmcheck and run its main job: every built-in bug scenario on every
-# profile, expected and observed verdicts side by side. Extra arguments go
-# to `mmcheck scenarios`.
+# Build mmcheck and run its main job: a short property campaign over every
+# built-in profile (every property checked after every step of random
+# operation sequences), printing the report. Counterexamples are shrunk and
+# written as .mmtrace files into build/campaign/.
+# With arguments, they replace the defaults and go to `mmcheck campaign`:
+#   scripts/run.sh --profile linux-6.14 --budget 5s --seed 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(scripts/build.sh --no-tests)
-exec "$dir/cli/mmcheck" scenarios "$@"
+if [ $# -eq 0 ]; then
+  set -- --budget 30s --out "$dir/campaign"
+fi
+exec "$dir/cli/mmcheck" campaign "$@"
