@@ -6,3 +6,6 @@ list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/pvmw_lemmas.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/pfn_flag_lemmas.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/lemmas.cpp)
+list(APPEND MMCHECK_SOLVER_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/smt/symbolic_model.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/smt/bmc.cpp)

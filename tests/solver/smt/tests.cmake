@@ -13,3 +13,5 @@ if(TARGET mmcheck)
   add_test(NAME smt_prove_cli COMMAND ${CMAKE_COMMAND} -DMMCHECK=$<TARGET_FILE:mmcheck>
     -P ${CMAKE_CURRENT_LIST_DIR}/prove_cli.cmake)
 endif()
+list(APPEND MMCHECK_TEST_SOURCES
+  solver/smt/bmc_conformance_test.cpp)

@@ -1,0 +1,336 @@
+// Bounded model checking and k-induction (see bmc.h).
+#include "solver/smt/bmc.h"
+
+#include <z3++.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "model/knobs.h"
+#include "properties/properties.h"
+#include "solver/smt/symbolic_model.h"
+#include "traces/replay.h"
+
+namespace mmcheck::solver::smt {
+
+using model::Op;
+using model::OpCode;
+
+std::string_view BmcVerdictName(BmcVerdict v) {
+  switch (v) {
+    case BmcVerdict::kBounded: return "proved-bounded";
+    case BmcVerdict::kInductive: return "proved";
+    case BmcVerdict::kRefuted: return "refuted";
+    case BmcVerdict::kMismatch: return "mismatch";
+    case BmcVerdict::kUnknown: return "unknown";
+  }
+  return "?";
+}
+
+BmcOptions::BmcOptions() : universe(BmcUniverse()) {}
+
+const std::vector<std::string>& BmcProperties() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const std::string& n : SymbolicModel::StateProperties())
+      if (n != "subset-well-formed") out.push_back(n);
+    out.push_back("reclaim-makes-progress");
+    out.push_back("migration-makes-progress");
+    return out;
+  }();
+  return names;
+}
+
+bool IsBmcProperty(std::string_view name) {
+  const auto& p = BmcProperties();
+  return std::find(p.begin(), p.end(), name) != p.end();
+}
+
+namespace {
+
+// The unrolled transition relation on one solver.
+class Unrolling {
+ public:
+  Unrolling(z3::context& ctx, const SymbolicModel& sm, z3::solver& solver, std::string tag)
+      : ctx_(ctx), sm_(sm), solver_(solver), tag_(std::move(tag)),
+        transition_(ctx.bool_const(("transition" + tag_).c_str())) {}
+
+  void Start(SymState s0) { states_.push_back(std::move(s0)); }
+  const SymState& State(int i) const { return states_[static_cast<size_t>(i)]; }
+  int Steps() const { return static_cast<int>(states_.size()) - 1; }
+  const z3::expr& TransitionLiteral() const { return transition_; }
+  const z3::expr& ReclaimStuck(int i) const { return reclaim_[static_cast<size_t>(i - 1)]; }
+  const z3::expr& MigrateStuck(int i) const { return migrate_[static_cast<size_t>(i - 1)]; }
+
+  // Adds step Steps()+1, asserted under the "transition" literal.
+  void AddStep() {
+    const int i = Steps() + 1;
+    const SymState& s = states_.back();
+    const auto& alphabet = sm_.Alphabet();
+    z3::expr sel = ctx_.bv_const(fmt::format("op{}@{}", tag_, i).c_str(), 8);
+    z3::expr value = ctx_.bv_const(fmt::format("value{}@{}", tag_, i).c_str(), 8);
+    SymState next = sm_.Fresh(fmt::format("s{}@{}.", tag_, i));
+    std::vector<SymStep> steps;
+    for (const Op& op : alphabet) steps.push_back(sm_.Step(s, op, value, false));
+    auto is = [&](size_t j) { return sel == ctx_.bv_val(static_cast<unsigned>(j), 8); };
+    z3::expr_vector facts(ctx_);
+    facts.push_back(z3::ult(sel, ctx_.bv_val(static_cast<unsigned>(alphabet.size()), 8)));
+    facts.push_back(value != ctx_.bv_val(0, 8));
+    for (size_t j = 0; j < steps.size(); ++j) facts.push_back(z3::implies(is(j), steps[j].enabled));
+    for (size_t f = 0; f < next.size(); ++f) {
+      z3::expr chain = steps.back().next[f];
+      for (size_t j = steps.size() - 1; j-- > 0;) chain = z3::ite(is(j), steps[j].next[f], chain);
+      facts.push_back(next[f] == chain);
+    }
+    z3::expr rs = steps.back().reclaim_stuck, ms = steps.back().migrate_stuck;
+    for (size_t j = steps.size() - 1; j-- > 0;) {
+      rs = z3::ite(is(j), steps[j].reclaim_stuck, rs);
+      ms = z3::ite(is(j), steps[j].migrate_stuck, ms);
+    }
+    solver_.add(z3::implies(transition_, z3::mk_and(facts)));
+    sel_.push_back(sel);
+    value_.push_back(value);
+    reclaim_.push_back(rs);
+    migrate_.push_back(ms);
+    states_.push_back(std::move(next));
+  }
+
+  // The op chosen at step i in `m`.
+  Op Decode(const z3::model& m, int i) const {
+    uint64_t j = 0, v = 1;
+    m.eval(sel_[static_cast<size_t>(i - 1)], true).is_numeral_u64(j);
+    m.eval(value_[static_cast<size_t>(i - 1)], true).is_numeral_u64(v);
+    Op op = sm_.Alphabet()[std::min<size_t>(j, sm_.Alphabet().size() - 1)];
+    if (op.code == OpCode::kCpuWrite) op.args[2] = static_cast<int16_t>(v == 0 ? 1 : v);
+    return op;
+  }
+
+ private:
+  z3::context& ctx_;
+  const SymbolicModel& sm_;
+  z3::solver& solver_;
+  std::string tag_;
+  z3::expr transition_;
+  std::vector<SymState> states_;
+  std::vector<z3::expr> sel_, value_, reclaim_, migrate_;
+};
+
+// The violation of `property` after step i (a state or a step property).
+z3::expr Bad(const SymbolicModel& sm, const Unrolling& un, const std::string& property, int i) {
+  if (property == "reclaim-makes-progress") return un.ReclaimStuck(i);
+  if (property == "migration-makes-progress") return un.MigrateStuck(i);
+  return !sm.Holds(property, un.State(i));
+}
+
+std::vector<std::string> CoreNames(const z3::expr_vector& core) {
+  std::vector<std::string> out;
+  for (unsigned i = 0; i < core.size(); ++i) {
+    std::string n = core[i].to_string();
+    if (n.size() >= 2 && n.front() == '|' && n.back() == '|') n = n.substr(1, n.size() - 2);
+    out.push_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// Knob lines for `profile` relative to the built-in profile of its name.
+std::vector<std::string> KnobLines(const model::Profile& profile) {
+  std::vector<std::string> out;
+  const model::Profile* base = model::ProfileSet::Builtin().Find(profile.name);
+  if (!base) return out;
+  for (const model::KnobInfo& k : model::KnobTable())
+    if (k.get(base->knobs) != k.get(profile.knobs))
+      out.push_back(fmt::format("{}={}", k.name, model::KnobValueName(k, profile.knobs)));
+  return out;
+}
+
+// Builds the trace of a BMC counterexample and replays it on the concrete model.
+void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o, BmcResult& r) {
+  traces::Trace& t = r.trace;
+  t.header_comments = {
+      fmt::format("Found by bounded model checking (mmcheck prove --depth {}): Z3 on the symbolic",
+                  o.depth),
+      "transition relation (solver/smt/symbolic_model.cpp), replayed on the concrete model."};
+  t.profile = profile.name;
+  t.universe = o.universe;
+  t.knobs = KnobLines(profile);
+  t.expect = {false, r.property};
+  t.question = fmt::format("Can {} be violated within {} steps of the device-exclusive operations?",
+                           r.property, o.depth);
+  for (const Op& op : r.ops) t.steps.push_back({op, {}, "", 0});
+  const int want_step = static_cast<int>(BmcPrologue(o.universe).size()) + r.depth;
+  try {
+    traces::ReplayResult rr = traces::Replay(t, "<bmc>", profile);
+    const int idx = properties::PropertyIndex(r.property);
+    const int got = rr.run.first_violation[static_cast<size_t>(idx)];
+    if (got == want_step) {
+      r.replay_confirmed = true;
+      for (const properties::Violation& v : rr.run.steps[static_cast<size_t>(got - 1)].violations)
+        if (v.property == idx) r.replay_detail = v.detail;
+      r.verdict = BmcVerdict::kRefuted;
+    } else {
+      r.verdict = BmcVerdict::kMismatch;
+      r.replay_detail =
+          got ? fmt::format("the concrete model violates {} at step {}, not at step {}", r.property,
+                            got, want_step)
+              : fmt::format("the concrete model does not violate {} (it {})", r.property, rr.verdict);
+    }
+  } catch (const std::exception& e) {
+    r.verdict = BmcVerdict::kMismatch;
+    r.replay_detail = fmt::format("the concrete model rejects the trace: {}", e.what());
+  }
+}
+
+}  // namespace
+
+BmcResult CheckProperty(const model::Profile& profile, const std::string& property,
+                        const BmcOptions& o) {
+  if (!IsBmcProperty(property)) {
+    std::string names;
+    for (const std::string& n : BmcProperties()) names += (names.empty() ? "" : ", ") + n;
+    throw std::invalid_argument(
+        fmt::format("no symbolic form of property '{}' (accepted: {})", property, names));
+  }
+  BmcResult r;
+  r.profile = profile.name;
+  r.property = property;
+
+  z3::context ctx;
+  SymbolicModel sm(ctx, o.universe, profile.knobs);
+  z3::params params(ctx);
+  params.set("timeout", o.timeout_ms);
+
+  model::World w0 = model::World::Initial(o.universe, profile.knobs);
+  const std::vector<Op> prologue = BmcPrologue(o.universe);
+  for (const Op& op : prologue) model::Apply(w0, op);
+
+  // ---- bounded model checking from the prologue's state ----
+  z3::solver solver(ctx);
+  solver.set(params);
+  Unrolling un(ctx, sm, solver, "");
+  un.Start(sm.Constant(sm.layout().Project(w0)));
+  for (int i = 1; i <= o.depth; ++i) {
+    un.AddStep();
+    z3::expr goal = ctx.bool_const(fmt::format("negated-goal:{}@{}", property, i).c_str());
+    solver.add(z3::implies(goal, Bad(sm, un, property, i)));
+    z3::expr_vector assumptions(ctx);
+    assumptions.push_back(un.TransitionLiteral());
+    assumptions.push_back(goal);
+    z3::check_result res = solver.check(assumptions);
+    if (res == z3::sat) {
+      z3::model m = solver.get_model();
+      r.depth = i;
+      r.ops = prologue;
+      for (int j = 1; j <= i; ++j) r.ops.push_back(un.Decode(m, j));
+      ReplayCounterexample(profile, o, r);
+      return r;
+    }
+    if (res == z3::unknown) {
+      r.verdict = BmcVerdict::kUnknown;
+      r.depth = i - 1;
+      r.reason = fmt::format("solver unknown at depth {}: {}", i, solver.reason_unknown());
+      return r;
+    }
+    r.unsat_core = CoreNames(solver.unsat_core());
+    solver.add(!goal);  // keep later depths' queries small
+  }
+  r.verdict = BmcVerdict::kBounded;
+  r.depth = o.depth;
+  if (!o.induction) return r;
+
+  // ---- k-induction, k = depth ----
+  const int k = std::max(1, o.depth);
+  std::vector<std::string> conj;  // the strengthened invariant
+  for (const std::string& n : SymbolicModel::StateProperties()) conj.push_back(n);
+  const bool step_property = SymbolicModel::IsStepProperty(property);
+
+  // Base case for the strengthening conjuncts (the property itself was
+  // checked above): every conjunct holds on the BMC paths up to depth k.
+  for (const std::string& n : conj) {
+    if (n == property) continue;
+    for (int i = 0; i <= o.depth; ++i) {
+      z3::expr bad = !sm.Holds(n, un.State(i));
+      if (i == 0) {
+        if (bad.simplify().is_true()) {
+          r.verdict = BmcVerdict::kUnknown;
+          r.induction_note = fmt::format("strengthening invariant {} fails after the prologue", n);
+          return r;
+        }
+        continue;
+      }
+      z3::expr lit = ctx.bool_const(fmt::format("base:{}@{}", n, i).c_str());
+      solver.add(z3::implies(lit, bad));
+      z3::expr_vector a(ctx);
+      a.push_back(un.TransitionLiteral());
+      a.push_back(lit);
+      z3::check_result res = solver.check(a);
+      if (res == z3::sat) {
+        r.verdict = BmcVerdict::kUnknown;
+        r.induction_note = fmt::format(
+            "not k-inductive with these assumptions: strengthening invariant {} is violated at "
+            "depth {} (base case)",
+            n, i);
+        return r;
+      }
+      if (res == z3::unknown) {
+        r.verdict = BmcVerdict::kUnknown;
+        r.reason = fmt::format("solver unknown in the base case of {}: {}", n,
+                               solver.reason_unknown());
+        return r;
+      }
+      solver.add(!lit);
+    }
+  }
+
+  // Step case: any k consecutive states satisfying every conjunct (and, for
+  // a progress property, k-1 steps that progressed) lead to a state
+  // satisfying every conjunct after a step that progressed.
+  z3::solver step(ctx);
+  step.set(params);
+  Unrolling su(ctx, sm, step, "'");
+  su.Start(sm.Fresh("t@0."));
+  for (int i = 1; i <= k; ++i) su.AddStep();
+  z3::expr_vector assumptions(ctx);
+  assumptions.push_back(su.TransitionLiteral());
+  for (const std::string& n : conj) {
+    z3::expr lit = ctx.bool_const(("assume:" + n).c_str());
+    for (int i = 0; i < k; ++i) step.add(z3::implies(lit, sm.Holds(n, su.State(i))));
+    assumptions.push_back(lit);
+  }
+  if (step_property) {
+    z3::expr lit = ctx.bool_const(("assume:" + property).c_str());
+    for (int i = 1; i < k; ++i) step.add(z3::implies(lit, !Bad(sm, su, property, i)));
+    assumptions.push_back(lit);
+  }
+  z3::expr any_bad = step_property ? Bad(sm, su, property, k) : ctx.bool_val(false);
+  for (const std::string& n : conj) any_bad = any_bad || !sm.Holds(n, su.State(k));
+  z3::expr goal = ctx.bool_const(("negated-goal:" + property).c_str());
+  step.add(z3::implies(goal, any_bad));
+  assumptions.push_back(goal);
+  z3::check_result res = step.check(assumptions);
+  if (res == z3::unsat) {
+    r.verdict = BmcVerdict::kInductive;
+    r.unsat_core = CoreNames(step.unsat_core());
+    return r;
+  }
+  r.verdict = BmcVerdict::kUnknown;
+  if (res == z3::unknown) {
+    r.reason = fmt::format("solver unknown in the step case: {}", step.reason_unknown());
+    return r;
+  }
+  z3::model m = step.get_model();
+  std::string broken;
+  if (step_property && m.eval(Bad(sm, su, property, k), true).is_true()) broken = property;
+  for (const std::string& n : conj)
+    if (broken.empty() && m.eval(!sm.Holds(n, su.State(k)), true).is_true()) broken = n;
+  r.induction_note =
+      fmt::format("not {}-inductive: the step case fails at step {} ({}) which breaks {} from a "
+                  "state satisfying every invariant",
+                  k, k, model::FormatOp(su.Decode(m, k)), broken);
+  return r;
+}
+
+}  // namespace mmcheck::solver::smt

@@ -1,0 +1,73 @@
+// Bounded model checking and k-induction of the model's properties on the
+// symbolic transition relation (symbolic_model.h), one profile at a time.
+//
+// BMC unrolls the transition relation from the state after the fixed
+// prologue (BmcPrologue) and asks, depth by depth, whether a property can be
+// violated after exactly d steps (asserting the negated property, tracked by
+// a named literal, and expecting unsat). A sat answer is decoded into ops,
+// written as a .mmtrace (prologue + ops) and replayed on the concrete model
+// (traces/replay.h), which must show the same property violated at the same
+// step; if it does not, the result is a model/encoding mismatch, never a
+// refutation. k-induction strengthens the property with the model's other
+// invariants (SymbolicModel::StateProperties), each an assumption tracked by
+// its name so the unsat core lists the ones the proof used. A solver
+// unknown or timeout is reported as unknown, never as proved.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/profile.h"
+#include "traces/trace.h"
+
+namespace mmcheck::solver::smt {
+
+enum class BmcVerdict : uint8_t {
+  kBounded,    // no violation up to `depth` steps after the prologue, in `universe`
+  kInductive,  // holds at every depth: k-inductive with the listed assumptions
+  kRefuted,    // a violation after `depth` steps; `trace` replays it
+  kMismatch,   // Z3 found a path the concrete model does not confirm
+  kUnknown,    // the solver gave up (timeout, incomplete), or induction failed
+};
+std::string_view BmcVerdictName(BmcVerdict v);
+
+struct BmcOptions {
+  int depth = 4;               // steps after the prologue
+  bool induction = false;      // also try k-induction with k = depth
+  unsigned timeout_ms = 60'000;  // per solver query
+  model::Universe universe;    // default: BmcUniverse()
+  BmcOptions();
+};
+
+struct BmcResult {
+  std::string profile;
+  std::string property;
+  BmcVerdict verdict = BmcVerdict::kUnknown;
+  int depth = 0;  // refuted/mismatch: the violating step (after the prologue); else depth checked
+  // Refuted or mismatch: the decoded ops (prologue first) as a trace, and
+  // what the concrete replay showed.
+  traces::Trace trace;
+  std::vector<model::Op> ops;
+  bool replay_confirmed = false;
+  std::string replay_detail;
+  // kInductive: the tracked names the step case's unsat core used.
+  // kBounded: the names the last BMC query's core used.
+  std::vector<std::string> unsat_core;
+  // Induction requested but not concluded: which conjunct fails and how
+  // (the failing step's op), or why the base case failed.
+  std::string induction_note;
+  std::string reason;  // kUnknown: the solver's reason
+};
+
+// The properties BMC can check: the symbolic state properties (without
+// subset-well-formed) and the progress properties.
+const std::vector<std::string>& BmcProperties();
+bool IsBmcProperty(std::string_view name);
+
+// Checks `property` on `profile`. REQUIRES: IsBmcProperty(property) (else
+// throws std::invalid_argument listing the accepted names).
+BmcResult CheckProperty(const model::Profile& profile, const std::string& property,
+                        const BmcOptions& options);
+
+}  // namespace mmcheck::solver::smt

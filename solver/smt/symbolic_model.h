@@ -1,0 +1,149 @@
+// The model's transition relation in Z3, over a bounded universe, for the
+// device-exclusive operations: cpu_read, cpu_write (anonymous fault, COW,
+// swap-in, restore of a device-exclusive entry), dev_exclusive, munmap, fork,
+// reclaim and migrate.
+//
+// The symbolic state is a projection of model::World onto the fields these
+// operations touch (SymbolicLayout): per mm and page the VMA bit, the PTE
+// (kind, pfn, write, dirty, young, soft-dirty, special, swp-exclusive) and
+// the logical content; per mm the anon and swap RSS counters; per frame the
+// order-0 folio (allocated, refcount, _mapcount, anon, dirty, swapbacked,
+// lru, AnonExclusive, data); per swap slot its count and data; per device,
+// mm and page the dmirror entry. Every other World field must hold its
+// default (OutsideSubset says which does not). The knobs of the profile are
+// parameters of the encoding: one SymbolicModel per knob set, built from the
+// same code.
+//
+// Every operation is encoded per ground instance (op code and arguments
+// fixed, only cpu_write's value symbolic), mirroring the concrete kernel
+// functions of model/ops/ line by line; each encoded function names the one
+// it mirrors. The conformance test (tests/solver/smt/bmc_conformance_test.cpp)
+// checks that the symbolic step on a projected state equals the projection
+// of model::Apply.
+//
+// Subset restrictions (see README LIMITATIONS): private anonymous
+// read-write VMAs with MADV_NOHUGEPAGE (no THP, no hugetlb, no shmem), order-0
+// folios, no lock_folio thread, no device-private pages, no uffd-wp, one VMA
+// per mm; the data read back by dev_exclusive's verification read is not
+// modelled (it changes no state).
+#pragma once
+
+#include <z3++.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/operations.h"
+#include "model/world.h"
+
+namespace mmcheck::solver::smt {
+
+// The op codes the symbolic model encodes.
+const std::vector<model::OpCode>& SymbolicOpCodes();
+bool IsSymbolicOp(model::OpCode code);
+
+// The universe BMC runs in by default: 1 mm plus fork (mms=2), 2 pages (one
+// PMD), 3 folio slots, 2 swap slots, 1 device.
+model::Universe BmcUniverse();
+
+// The fixed prologue creating the subset's address space: mmap(mm0, 0,
+// pages, rw, private) and MADV_NOHUGEPAGE on it.
+std::vector<model::Op> BmcPrologue(const model::Universe& u);
+
+// The state vector layout: one entry per projected World field.
+class SymbolicLayout {
+ public:
+  explicit SymbolicLayout(const model::Universe& u);
+
+  const model::Universe& universe() const { return u_; }
+  int size() const { return static_cast<int>(names_.size()); }
+  // Page frames: universe.folios PMD-sized slots of order-0 frames.
+  int frames() const { return u_.folios * u_.PmdPages(); }
+  const std::string& name(int i) const { return names_[static_cast<size_t>(i)]; }
+  unsigned width(int i) const { return widths_[static_cast<size_t>(i)]; }  // 0 = bool
+
+  // Field indices.
+  enum PteField { kKind, kPfn, kWrite, kDirty, kYoung, kSoftDirty, kSpecial, kSwpExclusive, kPteFields };
+  enum FrameField { kAlloc, kRef, kMap, kAnon, kFDirty, kSwapbacked, kLru, kAnonExcl, kData, kFrameFields };
+  int MmExists(int mm) const { return mm_base(mm); }
+  int RssAnon(int mm) const { return mm_base(mm) + 1; }
+  int RssSwap(int mm) const { return mm_base(mm) + 2; }
+  int VmaAt(int mm, int va) const { return page_base(mm, va); }
+  int Logical(int mm, int va) const { return page_base(mm, va) + 1; }
+  int Pte(int mm, int va, PteField f) const { return page_base(mm, va) + 2 + f; }
+  int Frame(int frame, FrameField f) const { return frame_base_ + frame * kFrameFields + f; }
+  int SlotCount(int s) const { return slot_base_ + 2 * s; }
+  int SlotData(int s) const { return slot_base_ + 2 * s + 1; }
+  int MirrorPerm(int dev, int mm, int va) const { return mirror_base(dev, mm, va); }
+  int MirrorPfn(int dev, int mm, int va) const { return mirror_base(dev, mm, va) + 1; }
+
+  // Why `w` is not representable (a field outside the projection is not at
+  // its default), or "" when it is.
+  std::string OutsideSubset(const model::World& w) const;
+  // The projection of `w`. REQUIRES: OutsideSubset(w) is "".
+  std::vector<uint64_t> Project(const model::World& w) const;
+
+ private:
+  int mm_base(int mm) const { return mm * mm_stride_; }
+  int page_base(int mm, int va) const { return mm_base(mm) + 3 + va * (2 + kPteFields); }
+  int mirror_base(int dev, int mm, int va) const {
+    return mirror_base_ + 2 * ((dev * u_.mms + mm) * u_.pages + va);
+  }
+  void Add(std::string name, unsigned width);
+
+  model::Universe u_;
+  int mm_stride_ = 0, frame_base_ = 0, slot_base_ = 0, mirror_base_ = 0;
+  std::vector<std::string> names_;
+  std::vector<unsigned> widths_;
+};
+
+using SymState = std::vector<z3::expr>;
+
+// What one encoded step produces.
+struct SymStep {
+  SymState next;
+  z3::expr enabled;         // model::Enabled
+  z3::expr reclaim_stuck;   // a reclaim-makes-progress obligation failed
+  z3::expr migrate_stuck;   // a migration-makes-progress obligation failed
+};
+
+class SymbolicModel {
+ public:
+  SymbolicModel(z3::context& ctx, const model::Universe& u, const model::Knobs& knobs);
+
+  z3::context& ctx() const { return ctx_; }
+  const SymbolicLayout& layout() const { return layout_; }
+  const model::Knobs& knobs() const { return knobs_; }
+
+  // The ground op instances of the subset in this universe, in OpTable order
+  // then argument order; cpu_write's value argument is 1 (it is symbolic).
+  const std::vector<model::Op>& Alphabet() const { return alphabet_; }
+
+  // A state of fresh constants named "<prefix><field>".
+  SymState Fresh(const std::string& prefix) const;
+  // A state of numerals.
+  SymState Constant(const std::vector<uint64_t>& values) const;
+
+  // The step `op` from `s`; `value` is cpu_write's value (8 bits, ignored by
+  // other ops). `eager` simplifies every branch condition as it is built (for
+  // numeral states: the conformance test), pruning dead branches.
+  SymStep Step(const SymState& s, const model::Op& op, const z3::expr& value, bool eager) const;
+
+  // The state properties the symbolic model expresses, by kebab-case name,
+  // plus "subset-well-formed" (entry kinds of the subset, swap entries name
+  // a slot, allocated folios are anonymous). Reclaim/migration progress are
+  // step properties (SymStep::*_stuck).
+  static const std::vector<std::string>& StateProperties();
+  static bool IsStepProperty(std::string_view name);
+  z3::expr Holds(std::string_view property, const SymState& s) const;
+
+ private:
+  z3::context& ctx_;
+  SymbolicLayout layout_;
+  model::Knobs knobs_;
+  std::vector<model::Op> alphabet_;
+};
+
+}  // namespace mmcheck::solver::smt
