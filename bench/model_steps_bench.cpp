@@ -6,6 +6,11 @@
 // so the stream keeps exercising faults, exclusive entries, reclaim and
 // migration instead of drifting into an empty address space.
 //
+// BM_Steps_DevicePrivate*: the same universe plus device_pages=4 (1 device
+// with 4 device-private pages) on mainline (PFN-backed) and niethe-v6
+// (offset-based), so dev_migrate_to_dev/_to_sys/dev_release, device-private
+// faults, fork and zap of device-private entries join the stream.
+//
 // Run: build/bench/model_steps_bench (see bench/README.md).
 #include <random>
 
@@ -42,8 +47,10 @@ model::World Warm(const model::Universe& u, const model::Knobs& k) {
   return w;
 }
 
-void Run(benchmark::State& state, const char* profile, properties::PropertyMask mask) {
+void Run(benchmark::State& state, const char* profile, properties::PropertyMask mask,
+         int device_pages = 0) {
   model::Universe u;  // mms=2 pages=4 folios=6 swap=4 devices=1 pmd_order=2
+  u.device_pages = device_pages;
   const model::Knobs knobs = model::ProfileSet::Builtin().Find(profile)->knobs;
   const std::vector<model::Op> ops = OpStream(u, 1 << 16);
   const model::World warm = Warm(u, knobs);
@@ -76,9 +83,20 @@ void BM_Steps_AllProperties_614(benchmark::State& s) {
   Run(s, "linux-6.14", properties::AllProperties());
 }
 
+void BM_Steps_DevicePrivate_NoChecks(benchmark::State& s) { Run(s, "mainline", 0, 4); }
+void BM_Steps_DevicePrivate_AllProperties(benchmark::State& s) {
+  Run(s, "mainline", properties::AllProperties(), 4);
+}
+void BM_Steps_DevicePrivate_AllProperties_NietheV6(benchmark::State& s) {
+  Run(s, "niethe-v6", properties::AllProperties(), 4);
+}
+
 BENCHMARK(BM_Steps_NoChecks);
 BENCHMARK(BM_Steps_AllProperties);
 BENCHMARK(BM_Steps_AllProperties_614);
+BENCHMARK(BM_Steps_DevicePrivate_NoChecks);
+BENCHMARK(BM_Steps_DevicePrivate_AllProperties);
+BENCHMARK(BM_Steps_DevicePrivate_AllProperties_NietheV6);
 
 }  // namespace
 

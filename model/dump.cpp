@@ -30,7 +30,13 @@ std::string DrawPte(const Pte& p) {
 
 std::string DrawFolio(const World& w, int head) {
   const Page& f = w.Folio(head);
-  std::string s = fmt::format("folio {:#x} o{} {} ref:{} map:{}", w.PfnOf(head), f.order,
+  // A device-private folio is named by what its entries carry: its PFN, or
+  // (offset-based) "dev0+0x100" for its offset.
+  std::string name = !w.IsDeviceFrame(head) ? fmt::format("{:#x}", w.PfnOf(head))
+                     : w.DeviceOffsets()
+                         ? fmt::format("dev{}+{:#x}", w.PgmapOf(head), w.DevicePrivateNumber(head))
+                         : fmt::format("dev{}:{:#x}", w.PgmapOf(head), w.DevicePrivateNumber(head));
+  std::string s = fmt::format("folio {} o{} {} ref:{} map:{}", name, f.order,
                               f.hugetlb ? "hugetlb" : f.anon ? "anon" : f.shmem >= 0 ? "shmem" : "-",
                               f.refcount, w.FolioMapcount(head));
   if (f.order > 0) s += fmt::format(" entire:{}", f.entire_mapcount + 1);
@@ -83,11 +89,16 @@ std::string DrawWorld(const World& w) {
       const MirrorEntry& e = w.devices[d].mirror[i];
       if (e.perm == kMirrorNone) continue;
       const char* p = e.perm == kMirrorRead ? "R" : e.perm == kMirrorWrite ? "W" : "A";
-      mir += fmt::format(" mm{}:p{}={}:{:#x}", i / static_cast<size_t>(w.universe.pages),
-                         i % static_cast<size_t>(w.universe.pages), p, e.pfn);
+      mir += fmt::format(" mm{}:p{}={}:{}{:#x}", i / static_cast<size_t>(w.universe.pages),
+                         i % static_cast<size_t>(w.universe.pages), p,
+                         e.device_private ? "D" : "", e.pfn);
     }
     if (!mir.empty()) s += fmt::format("  dev{}{}\n", d, mir);
   }
+  for (size_t d = 0; d < w.pgmaps.size(); ++d)
+    s += fmt::format("  pgmap dev{} private ref:{} range {:#x}+{} ({})\n", d, w.pgmaps[d].ref,
+                     w.pgmaps[d].range_start, w.pgmaps[d].nr_pages,
+                     w.DeviceOffsets() ? "offsets" : "pfns");
   if (w.lock_thread_folio >= 0)
     s += fmt::format("  lock thread holds folio {:#x}\n", w.PfnOf(w.lock_thread_folio));
   return s;

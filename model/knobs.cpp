@@ -136,10 +136,26 @@ std::vector<KnobInfo> BuildTable() {
                   "MAX_PHYSMEM_BITS - PAGE_SHIFT (x86-64 5-level: 52 - 12); 64 for an "
                   "architecture whose PFNs may use bit 63 (Zi Yan, niethe v2 review)",
                   "how many bits a PFN or device offset may use"));
+  // Device-private memory (issue 4).
+  t.push_back(Row(&Knobs::device_private_address_space, "device_private_address_space",
+                  {"pfn", "offset"},
+                  "mm/memremap.c memremap_pages + kernel/resource.c request_free_mem_region "
+                  "(v6.15, linux-mm 7.x @ 163177a569ab); niethe v2 11/11 and v3-v6 13/13 "
+                  "memremap_device_private_pagemap (device_private_pgmap_tree)",
+                  "device-private pages have real PFNs next to RAM, or offsets in a separate "
+                  "space overlapping RAM PFNs (implied by any niethe encoding knob)"));
   return t;
 }
 
 }  // namespace
+
+bool DevicePrivateOffsets(const Knobs& k) {
+  return k.device_private_address_space == DevicePrivateAddressSpace::kOffset ||
+         k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe ||
+         k.pvmw_device_private != PvmwDevicePrivate::kNone ||
+         k.migrate_pfn_device_private != MigratePfnDevicePrivate::kNone ||
+         k.hmm_pfn_device_private != HmmPfnDevicePrivate::kNone;
+}
 
 const std::vector<KnobInfo>& KnobTable() {
   static const std::vector<KnobInfo> table = BuildTable();

@@ -69,6 +69,13 @@ enum class MigratePfnDevicePrivate : uint8_t { kNone, kBit5 };
 // How many bits an architecture's PFNs (and device offsets) may use.
 enum class ArchPfnBits : uint8_t { k40, k64 };
 
+// --- device-private memory (issue 4) ---
+// Where device-private struct pages live: in the physical address space
+// (request_free_mem_region + memremap_pages: real PFNs next to RAM), or in
+// Niethe's separate offset space (memremap_device_private_pagemap: offsets
+// numerically overlapping RAM PFNs; only the entry type says which it is).
+enum class DevicePrivateAddressSpace : uint8_t { kPfn, kOffset };
+
 // The knob values of one run. Defaults are Linux 6.14 (before the series).
 struct Knobs {
   GupSplitPmdHugetlb gup_split_pmd_hugetlb = GupSplitPmdHugetlb::kSplit;
@@ -96,9 +103,17 @@ struct Knobs {
   HmmPfnDevicePrivate hmm_pfn_device_private = HmmPfnDevicePrivate::kNone;
   MigratePfnDevicePrivate migrate_pfn_device_private = MigratePfnDevicePrivate::kNone;
   ArchPfnBits arch_pfn_bits = ArchPfnBits::k40;
+  DevicePrivateAddressSpace device_private_address_space = DevicePrivateAddressSpace::kPfn;
 
   bool operator==(const Knobs&) const = default;
 };
+
+// Whether device-private pages are named by offsets rather than PFNs: the
+// knob device_private_address_space=offset, or any piece of the Niethe
+// series (its encodings only exist once device-private pages left the PFN
+// space). One answer for the Z3 encodings (kernel/encoding_config.h) and the
+// concrete model (World::DeviceOffsets).
+bool DevicePrivateOffsets(const Knobs& k);
 
 // One row of the knob table.
 struct KnobInfo {

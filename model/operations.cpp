@@ -57,6 +57,14 @@ int DataAt(const World& w, uint32_t pfn) {
   return w.pages[static_cast<size_t>(frame)].data;
 }
 
+// The data a device access reaches through mirror entry `e`.
+int MirrorData(const World& w, const MirrorEntry& e) {
+  if (!e.device_private) return DataAt(w, e.pfn);
+  int frame = w.MirrorFrame(e);
+  if (frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0) return -1;
+  return w.pages[static_cast<size_t>(frame)].data;
+}
+
 // dmirror_do_read/dmirror_do_write with dmirror_fault() on a missing (or,
 // for writes, non-WRITE) entry; `faults` counts the dmirror_fault calls.
 void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, bool write,
@@ -69,7 +77,7 @@ void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, 
     bool usable = e.perm != kMirrorNone && (!write || e.perm == kMirrorWrite);
     if (usable) {
       if (write) {
-        int frame = w.FrameOf(e.pfn);
+        int frame = w.MirrorFrame(e);
         if (frame >= 0 && w.pages[static_cast<size_t>(frame)].head >= 0) {
           w.pages[static_cast<size_t>(frame)].data = static_cast<uint8_t>(value);
           w.Folio(w.pages[static_cast<size_t>(frame)].head).dirty = true;
@@ -81,7 +89,7 @@ void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, 
         }
         w.SetLogical(mm, pos, static_cast<uint8_t>(value));
       } else {
-        int got = DataAt(w, e.pfn);
+        int got = MirrorData(w, e);
         int expected = w.Logical(mm, pos);
         if (got != expected) r.mismatches.push_back({mm, pos, got, expected, fmt::format("dev{}", dev)});
         if (pos == va) o.value = got;
@@ -97,7 +105,9 @@ void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, 
     // dmirror_fault() -> hmm_range_fault() from `pos` to the end.
     std::vector<HmmPfn> pfns;
     bool blocked = false;
-    int err = hmm_range_fault(w, r, mm, pos, end - pos, write, pfns, blocked);
+    // range->dev_private_owner = dmirror->mdevice (only meaningful with device memory).
+    int owner = w.universe.device_pages > 0 ? dev : -1;
+    int err = hmm_range_fault(w, r, mm, pos, end - pos, write, pfns, blocked, owner);
     if (blocked) {
       o.blocked = true;
       return;
@@ -108,7 +118,8 @@ void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, 
     }
     for (size_t i = 0; i < pfns.size(); ++i)
       d.mirror[static_cast<size_t>(mm * w.universe.pages + pos + static_cast<int>(i))] =
-          MirrorEntry{pfns[i].write ? kMirrorWrite : kMirrorRead, pfns[i].pfn};
+          MirrorEntry{pfns[i].write ? kMirrorWrite : kMirrorRead, pfns[i].pfn,
+                      pfns[i].device_private};
     o.faults++;
   }
   o.cpages = npages;
@@ -131,6 +142,12 @@ bool EnabledLock(const World& w, const Op& op) {
   return w.lock_thread_folio < 0 && EnabledFolio(w, op);
 }
 bool EnabledUnlock(const World& w, const Op&) { return w.lock_thread_folio >= 0; }
+bool EnabledDeviceMemoryRange(const World& w, const Op& op) {
+  return w.universe.device_pages > 0 && EnabledDeviceRange(w, op);
+}
+bool EnabledDeviceMemory(const World& w, const Op& op) {
+  return w.universe.device_pages > 0 && op.Arg(0) < w.universe.devices;
+}
 
 // ---- operations ----
 
@@ -335,6 +352,29 @@ void ApplyUnlockFolio(World& w, const Op&, StepResult& r) {
   folio_put(w, r, head);
 }
 
+// HMM_DMIRROR_MIGRATE_TO_DEV (lib/test_hmm.c dmirror_migrate_to_device).
+void ApplyDeviceMigrateToDev(World& w, const Op& op, StepResult& r) {
+  r.outcome.ret = -dmirror_migrate_to_device(w, r, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3),
+                                             r.outcome.cpages);
+}
+
+// HMM_DMIRROR_MIGRATE_TO_SYS (lib/test_hmm.c dmirror_migrate_to_system).
+void ApplyDeviceMigrateToSys(World& w, const Op& op, StepResult& r) {
+  r.outcome.ret = -dmirror_migrate_to_system(w, r, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3),
+                                             r.outcome.cpages);
+}
+
+// HMM_DMIRROR_RELEASE (lib/test_hmm.c dmirror_device_remove_chunks): evict
+// every device page, then memunmap_pages() waits for the pgmap references.
+void ApplyDeviceRelease(World& w, const Op& op, StepResult& r) {
+  if (!dmirror_device_remove_chunks(w, r, op.Arg(0))) {
+    r.outcome.blocked = true;
+    r.Event(EventKind::kInfo, fmt::format("memunmap_pages: dev{}'s pgmap still has {} references; "
+                                          "wait_for_completion(&pgmap->done) never returns",
+                                          op.Arg(0), w.pgmaps[static_cast<size_t>(op.Arg(0))].ref));
+  }
+}
+
 std::vector<OpInfo> BuildTable() {
   const ArgInfo mm{"mm", ArgKind::kMm}, va{"va", ArgKind::kVa}, n{"npages", ArgKind::kNpages},
       dev{"dev", ArgKind::kDevice}, value{"value", ArgKind::kValue}, prot{"prot", ArgKind::kProt},
@@ -398,6 +438,25 @@ std::vector<OpInfo> BuildTable() {
        EnabledLock, ApplyLockFolio, true},
       {OpCode::kUnlockFolio, "unlock_folio", "folio_unlock, folio_put (another thread)", "none",
        "that thread releases the lock and its reference", {}, EnabledUnlock, ApplyUnlockFolio},
+      {OpCode::kDeviceMigrateToDev, "dev_migrate_to_dev",
+       "dmirror_migrate_to_device, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
+       "mm/migrate_device.c)",
+       "ioctl(HMM_DMIRROR_MIGRATE_TO_DEV)",
+       "migrate anonymous pages, holes and the zero page to device-private memory and map them "
+       "in the mirror; -ENOENT if a page is not in the mirror afterwards",
+       {dev, mm, va, n}, EnabledDeviceMemoryRange, ApplyDeviceMigrateToDev},
+      {OpCode::kDeviceMigrateToSys, "dev_migrate_to_sys",
+       "dmirror_migrate_to_system, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
+       "mm/migrate_device.c)",
+       "ioctl(HMM_DMIRROR_MIGRATE_TO_SYS)",
+       "migrate this device's device-private pages in the range back to RAM", {dev, mm, va, n},
+       EnabledDeviceMemoryRange, ApplyDeviceMigrateToSys},
+      {OpCode::kDeviceRelease, "dev_release",
+       "dmirror_device_remove_chunks, migrate_device_range, memunmap_pages (lib/test_hmm.c, "
+       "mm/migrate_device.c, mm/memremap.c)",
+       "ioctl(HMM_DMIRROR_RELEASE)",
+       "evict every device-private page of the device to RAM, then unmap its pgmap", {dev},
+       EnabledDeviceMemory, ApplyDeviceRelease},
   };
 }
 

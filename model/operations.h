@@ -32,6 +32,10 @@ enum class OpCode : uint8_t {
   kMkclean,
   kLockFolio,
   kUnlockFolio,
+  // Device-private memory (issue 4); enabled only when universe.device_pages > 0.
+  kDeviceMigrateToDev,
+  kDeviceMigrateToSys,
+  kDeviceRelease,
 };
 
 // How an argument is drawn and printed.

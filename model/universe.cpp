@@ -23,13 +23,16 @@ constexpr Field kFields[] = {
     {"swap", &Universe::swap_slots, 0, 64, "swap slots"},
     {"devices", &Universe::devices, 0, 4, "dmirror devices"},
     {"pmd_order", &Universe::pmd_order, 1, kMaxPmdOrder, "log2 of pages per PMD"},
+    {"device_pages", &Universe::device_pages, 0, 8, "device-private pages per device"},
 };
 
 }  // namespace
 
 std::string Universe::ToString() const {
-  return fmt::format("mms={},pages={},folios={},swap={},devices={},pmd_order={}", mms, pages,
-                     folios, swap_slots, devices, pmd_order);
+  std::string s = fmt::format("mms={},pages={},folios={},swap={},devices={},pmd_order={}", mms,
+                              pages, folios, swap_slots, devices, pmd_order);
+  if (device_pages > 0) s += fmt::format(",device_pages={}", device_pages);
+  return s;
 }
 
 void ValidateUniverse(const Universe& u) {
@@ -55,7 +58,7 @@ Universe ParseUniverse(std::string_view text) {
     size_t eq = item.find('=');
     if (eq == std::string_view::npos)
       throw ModelInputError(fmt::format(
-          "universe: '{}' is not key=value (keys: mms, pages, folios, swap, devices, pmd_order)",
+          "universe: '{}' is not key=value (keys: mms, pages, folios, swap, devices, pmd_order, device_pages)",
           item));
     std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
     const Field* field = nullptr;
@@ -63,7 +66,7 @@ Universe ParseUniverse(std::string_view text) {
       if (f.key == key) field = &f;
     if (!field)
       throw ModelInputError(fmt::format(
-          "universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, pmd_order)", key));
+          "universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, pmd_order, device_pages)", key));
     int v = 0;
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec != std::errc() || p != value.data() + value.size())

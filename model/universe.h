@@ -18,11 +18,19 @@ struct Universe {
   int swap_slots = 4;  // swap slots, one page each
   int devices = 1;     // dmirror devices
   int pmd_order = 2;   // pages per PMD = 1 << pmd_order (the kernel's HPAGE_PMD_ORDER, scaled)
+  // Device-private pages per device (one MEMORY_DEVICE_PRIVATE dev_pagemap
+  // each, like one lib/test_hmm.c chunk). 0 = no device memory: every
+  // device-private operation is disabled and the world is exactly the one
+  // before device-private memory was modelled.
+  int device_pages = 0;
 
   int PmdPages() const { return 1 << pmd_order; }
   int PmdsPerMm() const { return pages / PmdPages(); }
 
-  // "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2"
+  int DeviceFrames() const { return devices * device_pages; }
+
+  // "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2" (",device_pages=N"
+  // is appended only when N > 0, so older traces stay canonical).
   std::string ToString() const;
   bool operator==(const Universe&) const = default;
 };

@@ -32,7 +32,23 @@ World World::Initial(const Universe& u, const Knobs& k) {
     mm.logical.assign(static_cast<size_t>(u.pages), 0);
   }
   w.mms[0].exists = true;
-  w.pages.resize(static_cast<size_t>(u.folios * u.PmdPages()));
+  w.pages.resize(static_cast<size_t>(u.folios * u.PmdPages() + u.DeviceFrames()));
+  if (u.device_pages > 0) {
+    // dmirror_allocate_chunk(): one MEMORY_DEVICE_PRIVATE pgmap per device,
+    // memremap_pages() (PFN-backed: the range right after RAM) or
+    // memremap_device_private_pagemap() (niethe: the maple tree hands out
+    // offsets from the bottom of the space, which RAM PFNs also use).
+    for (int d = 0; d < u.devices; ++d) {
+      DevPagemap pg;
+      pg.owner = static_cast<int8_t>(d);
+      pg.first_frame = static_cast<int16_t>(w.RamFrames() + d * u.device_pages);
+      pg.nr_pages = static_cast<int16_t>(u.device_pages);
+      pg.range_start = w.DeviceOffsets()
+                           ? kFirstPfn + static_cast<uint32_t>(d * u.device_pages)
+                           : kFirstPfn + static_cast<uint32_t>(pg.first_frame);
+      w.pgmaps.push_back(pg);
+    }
+  }
   w.swap.resize(static_cast<size_t>(u.swap_slots));
   w.devices.resize(static_cast<size_t>(u.devices));
   for (Device& d : w.devices) d.mirror.resize(static_cast<size_t>(u.mms * u.pages));
@@ -40,8 +56,39 @@ World World::Initial(const Universe& u, const Knobs& k) {
 }
 
 int World::FrameOf(uint32_t pfn) const {
-  if (pfn < kFirstPfn || pfn >= kFirstPfn + pages.size()) return -1;
+  // Offset-based device-private pages have no PFN: pfn_to_page() reaches RAM only.
+  const size_t frames = universe.device_pages > 0 && DeviceOffsets()
+                            ? static_cast<size_t>(RamFrames())
+                            : pages.size();
+  if (pfn < kFirstPfn || pfn >= kFirstPfn + frames) return -1;
   return static_cast<int>(pfn - kFirstPfn);
+}
+
+uint32_t World::DevicePrivateNumber(int frame) const {
+  if (!DeviceOffsets()) return PfnOf(frame);
+  const DevPagemap& pg = pgmaps[static_cast<size_t>(PgmapOf(frame))];
+  return pg.range_start + static_cast<uint32_t>(frame - pg.first_frame);
+}
+
+int World::DevicePrivateFrame(uint32_t number) const {
+  for (const DevPagemap& pg : pgmaps)
+    if (number >= pg.range_start && number < pg.range_start + static_cast<uint32_t>(pg.nr_pages))
+      return pg.first_frame + static_cast<int>(number - pg.range_start);
+  return -1;
+}
+
+int World::EntryFrame(const Pte& pte) const {
+  if (IsDevicePrivate(pte.kind) && DeviceOffsets()) return DevicePrivateFrame(pte.pfn);
+  return FrameOf(pte.pfn);
+}
+
+int World::MirrorFrame(const MirrorEntry& e) const {
+  if (e.device_private && DeviceOffsets()) return DevicePrivateFrame(e.pfn);
+  return FrameOf(e.pfn);
+}
+
+uint32_t World::EntryNumber(int frame, PteKind kind) const {
+  return IsDevicePrivate(kind) ? DevicePrivateNumber(frame) : PfnOf(frame);
 }
 
 int World::FolioOf(uint32_t pfn) const {
@@ -73,7 +120,7 @@ int World::MappedFrame(int mm, int va) const {
     return FrameOf(pmd.pfn + static_cast<uint32_t>(va & (universe.PmdPages() - 1)));
   const Pte& pte = m.ptes[static_cast<size_t>(va)];
   if (pte.kind == PteKind::kSwap || !HasPfn(pte.kind) || pte.special) return -1;
-  return FrameOf(pte.pfn);
+  return EntryFrame(pte);
 }
 
 uint8_t World::Logical(int mm, int va) const {

@@ -9,6 +9,15 @@
 // CONFIG_PAGE_MAPCOUNT: small `_mapcount`, and for large folios
 // `_large_mapcount`, `_entire_mapcount` and per-page `_mapcount`
 // (include/linux/mm_types.h, include/linux/mm.h folio_mapcount, v6.15).
+//
+// Device-private memory (issue 4): the frames after the RAM frames are the
+// device-private struct pages, universe.device_pages per device, each
+// device's run owned by one MEMORY_DEVICE_PRIVATE dev_pagemap. How an entry
+// names such a page depends on the address space (World::DeviceOffsets):
+// PFN-backed (mainline: PFN = kFirstPfn + frame, right after RAM) or
+// offset-based (Niethe: offset = kFirstPfn + index in the device-private
+// space, numerically equal to RAM PFNs, so only the entry kind tells them
+// apart). With device_pages = 0 there are no such frames and no pgmaps.
 #pragma once
 
 #include <array>
@@ -155,11 +164,26 @@ enum : uint8_t { kMirrorNone = 0, kMirrorRead = 1, kMirrorWrite = 2, kMirrorAtom
 struct MirrorEntry {
   uint8_t perm = kMirrorNone;
   uint32_t pfn = 0;  // the page the device accesses
+  // pfn is a device-private page's number (its PFN or, offset-based, its
+  // offset): HMM_PFN_DEVICE_PRIVATE / is_device_private_page() said so.
+  bool device_private = false;
   bool operator==(const MirrorEntry&) const = default;
 };
 struct Device {
   std::vector<MirrorEntry> mirror;  // [mm * pages + va]
   bool operator==(const Device&) const = default;
+};
+
+// struct dev_pagemap (include/linux/memremap.h, linux-mm 7.x @ 5885d9aa9013).
+enum class PgmapType : uint8_t { kPrivate = 1, kCoherent = 2 };  // MEMORY_DEVICE_*
+struct DevPagemap {
+  PgmapType type = PgmapType::kPrivate;
+  int8_t owner = 0;        // pgmap->owner: the dmirror device
+  int16_t ref = 0;         // percpu_ref pgmap->ref, as a count of outstanding gets
+  int16_t first_frame = 0; // its struct pages: frames [first_frame, first_frame + nr_pages)
+  int16_t nr_pages = 0;
+  uint32_t range_start = 0;  // first PFN (PFN-backed) or first offset (offset-based)
+  bool operator==(const DevPagemap&) const = default;
 };
 
 struct World {
@@ -170,6 +194,7 @@ struct World {
   std::vector<SwapSlot> swap;
   std::vector<Shmem> shmem;
   std::vector<Device> devices;
+  std::vector<DevPagemap> pgmaps;  // one per device when universe.device_pages > 0
   int16_t lock_thread_folio = -1;  // head frame held (locked + 1 ref) by another thread
 
   // The initial state: mm0 exists with no VMAs; everything else empty.
@@ -177,8 +202,32 @@ struct World {
 
   // --- lookups ---
   uint32_t PfnOf(int frame) const { return kFirstPfn + static_cast<uint32_t>(frame); }
-  // Frame index of `pfn`, or -1 when the PFN is not modelled RAM.
+  // Frame index of `pfn` (pfn_to_page), or -1 when no struct page has that
+  // PFN: RAM, and device-private pages when they are PFN-backed.
   int FrameOf(uint32_t pfn) const;
+  // --- device-private memory ---
+  int RamFrames() const { return universe.folios * universe.PmdPages(); }
+  bool IsDeviceFrame(int frame) const { return frame >= RamFrames(); }
+  // The pgmap (= device) owning a device frame.
+  int PgmapOf(int frame) const {
+    return (frame - RamFrames()) / (universe.device_pages > 0 ? universe.device_pages : 1);
+  }
+  // Device-private pages are named by offsets (knobs: DevicePrivateOffsets).
+  bool DeviceOffsets() const { return universe.device_pages > 0 && DevicePrivateOffsets(knobs); }
+  // The number a device-private entry carries for device frame `frame`:
+  // page_to_pfn(), or device_private_page_to_offset() (niethe).
+  uint32_t DevicePrivateNumber(int frame) const;
+  // The device frame a device-private entry number names (pfn_to_page, or
+  // device_private_offset_to_page()), or -1.
+  int DevicePrivateFrame(uint32_t number) const;
+  // The frame an entry resolves to, dispatching on its kind like
+  // softleaf_to_page(): device-private kinds through DevicePrivateFrame,
+  // everything else (present, migration, exclusive, hwpoison) through FrameOf.
+  int EntryFrame(const Pte& pte) const;
+  // The frame a device mirror entry names, or -1.
+  int MirrorFrame(const MirrorEntry& e) const;
+  // The number an entry of kind `kind` carries for frame `frame`.
+  uint32_t EntryNumber(int frame, PteKind kind) const;
   // Head frame of the folio containing `pfn`, or -1 (free frame or not RAM).
   int FolioOf(uint32_t pfn) const;
   int NrPages(int head) const { return 1 << pages[static_cast<size_t>(head)].order; }

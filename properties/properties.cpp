@@ -1,8 +1,12 @@
 #include "properties/properties.h"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
+
+#include "model/dump.h"
+#include "model/ops/kernel.h"
 
 namespace mmcheck::properties {
 
@@ -26,6 +30,10 @@ enum PropertyId : int {
   kNoKernelBug,
   kNoMemoryCorruption,
   kNoKernelWarning,
+  kPfnOffsetNoConfusion,
+  kPvmwSoundAndComplete,
+  kPgmapRefsBalance,
+  kDevicePrivateEntryKindPreserved,
   kNumProperties,
 };
 
@@ -101,6 +109,34 @@ const std::vector<PropertyInfo>& Table() {
        "hildenbrand-v2 07/17, 10-12/17", Severity::kHard},
       {"no-kernel-warning", "no WARN_ON fires (advisory)", "mm/rmap.c, mm/memory.c WARNs",
        Severity::kAdvisory},
+      {"pfn-offset-no-confusion",
+       "a device-private offset is never looked up as a PFN nor a PFN as an offset: no walker "
+       "or lookup hits a page other than the one it was given, and every device mirror entry "
+       "says (HMM_PFN_DEVICE_PRIVATE) whether it names a device-private page",
+       "kernel-semantics.md (c)6; niethe v2 00/11 cover letter (offsets share the numeric "
+       "range of PFNs; only the entry type or flag tells them apart)",
+       Severity::kHard},
+      {"pvmw-sound-and-complete",
+       "page_vma_mapped_walk for a folio, as DEFINE_FOLIO_VMA_WALK and as try_to_unmap_one/"
+       "try_to_migrate_one with TTU_SYNC start it, hits exactly the present, device-private, "
+       "device-exclusive and huge entries that map the folio (checked in universes with "
+       "device memory)",
+       "mm/page_vma_mapped.c check_pte (linux-mm 7.x @ 02bd6a2b49e5); kernel-semantics.md "
+       "(c)4; niethe v3-v6 05/13 PVMW_DEVICE_PRIVATE and the TTU_SYNC overwrite (d)15",
+       Severity::kHard},
+      {"pgmap-refs-balance",
+       "each dev_pagemap's percpu ref count equals the pages of its allocated device folios "
+       "(1 << order each), so memunmap_pages() can complete once they are freed",
+       "mm/memremap.c zone_device_page_init/free_zone_device_folio (v6.15); balbir-v6 01/15; "
+       "kernel-semantics.md (c)11",
+       Severity::kHard},
+      {"device-private-entry-kind-preserved",
+       "every entry naming a device-private page is a device-private entry (SWP_DEVICE_READ/"
+       "WRITE), every device-private entry names an allocated device-private page, and a "
+       "writable one maps a PageAnonExclusive page",
+       "mm/memory.c copy_nonpresent_pte, mm/mprotect.c change_pte_range (type-preserving "
+       "downgrades); kernel-semantics.md (c)6, (c)7, (d)17",
+       Severity::kHard},
   };
   return t;
 }
@@ -147,7 +183,7 @@ void Take(const World& w, Census& c) {
         continue;
       }
       if (!HasPfn(pte.kind) || pte.special || pte.kind == PteKind::kHwpoison) continue;
-      int frame = w.FrameOf(pte.pfn);
+      int frame = w.EntryFrame(pte);  // softleaf_to_page(): by the entry's kind
       int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
       if (head >= 0) {
         const Page& f = w.pages[static_cast<size_t>(head)];
@@ -300,7 +336,7 @@ void CheckEntries(const World& w, PropertyMask en, std::vector<Violation>& out) 
         m_done = true;
       }
       if (!HasPfn(pte.kind) || pte.special) continue;
-      int frame = w.FrameOf(pte.pfn);
+      int frame = w.EntryFrame(pte);
       int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
       if (head < 0) {
         if (dangling && !d_done) {
@@ -323,7 +359,8 @@ void CheckEntries(const World& w, PropertyMask en, std::vector<Violation>& out) 
         k_done = true;
       }
       if (ax && !ax_done && f.anon &&
-          ((pte.kind == PteKind::kPresent && pte.write) || IsDeviceExclusive(pte.kind)) &&
+          ((pte.kind == PteKind::kPresent && pte.write) || IsDeviceExclusive(pte.kind) ||
+           pte.kind == PteKind::kDevicePrivateWrite) &&
           !p.anon_exclusive) {
         Fail(out, kAnonExclusiveConsistent, "mm{}:{} {} {} entry maps non-AnonExclusive pfn {:#x}",
              mm, va, pte.write ? "writable" : "", PteKindName(pte.kind), pte.pfn);
@@ -336,7 +373,8 @@ void CheckEntries(const World& w, PropertyMask en, std::vector<Violation>& out) 
       for (size_t i = 0; i < w.devices[d].mirror.size() && !d_done; ++i) {
         const MirrorEntry& e = w.devices[d].mirror[i];
         if (e.perm == kMirrorNone || e.pfn == kZeroPfn) continue;
-        if (w.FolioOf(e.pfn) < 0) {
+        int mf = w.MirrorFrame(e);
+        if (mf < 0 || w.pages[static_cast<size_t>(mf)].head < 0) {
           Fail(out, kNoDanglingEntry, "dev{} mirror entry mm{}:p{} points at freed pfn {:#x}", d,
                i / static_cast<size_t>(w.universe.pages), i % static_cast<size_t>(w.universe.pages),
                e.pfn);
@@ -472,6 +510,122 @@ void CheckProgress(const StepResult& r, PropertyMask en, std::vector<Violation>&
   }
 }
 
+// pfn-offset-no-confusion: the step's lookups, and the mirror's flags.
+void CheckConfusion(const World& w, const StepResult& r, std::vector<Violation>& out) {
+  for (const KernelEvent& e : r.events)
+    if (e.text.rfind("pfn/offset confusion", 0) == 0) {
+      Fail(out, kPfnOffsetNoConfusion, "{}", e.text);
+      return;
+    }
+  for (size_t d = 0; d < w.devices.size(); ++d)
+    for (size_t i = 0; i < w.devices[d].mirror.size(); ++i) {
+      const MirrorEntry& e = w.devices[d].mirror[i];
+      if (e.perm == kMirrorNone || (e.pfn == kZeroPfn && !e.device_private)) continue;
+      int frame = w.MirrorFrame(e);
+      if (frame >= 0 && w.IsDeviceFrame(frame) != e.device_private) {
+        Fail(out, kPfnOffsetNoConfusion,
+             "dev{} mirror entry mm{}:p{} names {:#x} as a {} but it is a {} page", d,
+             i / static_cast<size_t>(w.universe.pages), i % static_cast<size_t>(w.universe.pages),
+             e.pfn, e.device_private ? "device-private offset" : "PFN",
+             w.IsDeviceFrame(frame) ? "device-private" : "RAM");
+        return;
+      }
+    }
+}
+
+// device-private-entry-kind-preserved.
+void CheckDeviceEntryKinds(const World& w, std::vector<Violation>& out) {
+  for (size_t mm = 0; mm < w.mms.size(); ++mm) {
+    const Mm& m = w.mms[mm];
+    if (!m.exists) continue;
+    for (int va = 0; va < w.universe.pages; ++va) {
+      if (m.pmds[static_cast<size_t>(w.PmdIndex(va))].kind == PmdKind::kHuge) continue;
+      const Pte& pte = m.ptes[static_cast<size_t>(va)];
+      if (!HasPfn(pte.kind) || pte.special || pte.kind == PteKind::kHwpoison) continue;
+      int frame = w.EntryFrame(pte);
+      bool device = frame >= 0 && w.IsDeviceFrame(frame);
+      if (IsDevicePrivate(pte.kind) &&
+          (!device || w.pages[static_cast<size_t>(frame)].head < 0)) {
+        Fail(out, kDevicePrivateEntryKindPreserved,
+             "mm{}:{} {} entry names {:#x}, which is no allocated device-private page", mm, va,
+             PteKindName(pte.kind), pte.pfn);
+        return;
+      }
+      if (!IsDevicePrivate(pte.kind) && device) {
+        Fail(out, kDevicePrivateEntryKindPreserved,
+             "mm{}:{} {} entry names device-private page {:#x}: the device type was lost", mm,
+             va, PteKindName(pte.kind), pte.pfn);
+        return;
+      }
+    }
+  }
+}
+
+// pgmap-refs-balance.
+void CheckPgmapRefs(const World& w, std::vector<Violation>& out) {
+  for (size_t d = 0; d < w.pgmaps.size(); ++d) {
+    const DevPagemap& pg = w.pgmaps[d];
+    int held = 0;
+    for (int f = pg.first_frame; f < pg.first_frame + pg.nr_pages; ++f)
+      if (w.pages[static_cast<size_t>(f)].head == f) held += w.NrPages(f);
+    if (pg.ref != held) {
+      Fail(out, kPgmapRefsBalance, "dev{}'s pgmap ref is {} but its allocated folios hold {} pages",
+           d, pg.ref, held);
+      return;
+    }
+  }
+}
+
+// pvmw-sound-and-complete: every folio's walks against the entries mapping it.
+void CheckPvmw(const World& w, std::vector<Violation>& out) {
+  const int pmd_pages = w.universe.PmdPages();
+  for (size_t h = 0; h < w.pages.size(); ++h) {
+    if (w.pages[h].head != static_cast<int>(h)) continue;
+    const int head = static_cast<int>(h);
+    // The entries a walk must hit: (mm, va) of PTE-level mappings, (mm, block
+    // start) of huge PMDs; migration entries are not mappings here.
+    std::vector<std::pair<int, int>> expected;
+    for (size_t mm = 0; mm < w.mms.size(); ++mm) {
+      const Mm& m = w.mms[mm];
+      if (!m.exists) continue;
+      for (int va = 0; va < w.universe.pages; ++va) {
+        if (!w.FindVma(static_cast<int>(mm), va)) continue;
+        const bool huge = m.pmds[static_cast<size_t>(w.PmdIndex(va))].kind == PmdKind::kHuge;
+        if (huge && (va & (pmd_pages - 1)) != 0) continue;
+        const Pte& pte = m.ptes[static_cast<size_t>(va)];
+        if (!huge && IsMigration(pte.kind)) continue;
+        int frame = w.MappedFrame(static_cast<int>(mm), va);
+        if (frame < 0 || w.pages[static_cast<size_t>(frame)].head != head) continue;
+        expected.push_back({static_cast<int>(mm), va});
+      }
+    }
+    const unsigned flag_sets[2] = {0, kernel::TtuSyncFlags(w, head)};
+    const char* walk_names[2] = {"DEFINE_FOLIO_VMA_WALK", "try_to_migrate_one(TTU_SYNC)"};
+    for (int k = 0; k < 2; ++k) {
+      std::vector<std::pair<int, int>> hits;
+      kernel::ForEachVma(w, [&](int mm, const Vma& v) {
+        kernel::PageVmaMappedWalk pvmw = kernel::StartFolioWalk(w, head, 0, mm, v);
+        if (k == 1) pvmw.flags = flag_sets[1];
+        while (kernel::page_vma_mapped_walk(w, pvmw)) hits.push_back({mm, pvmw.address});
+      });
+      for (const auto& hit : hits)
+        if (std::find(expected.begin(), expected.end(), hit) == expected.end()) {
+          Fail(out, kPvmwSoundAndComplete, "{} for folio {} hit mm{}:{}, which does not map it",
+               walk_names[k], DrawFolio(w, head).substr(6, DrawFolio(w, head).find(' ', 6) - 6),
+               hit.first, hit.second);
+          return;
+        }
+      for (const auto& e : expected)
+        if (std::find(hits.begin(), hits.end(), e) == hits.end()) {
+          Fail(out, kPvmwSoundAndComplete, "{} for folio {} missed its mapping at mm{}:{}",
+               walk_names[k], DrawFolio(w, head).substr(6, DrawFolio(w, head).find(' ', 6) - 6),
+               e.first, e.second);
+          return;
+        }
+    }
+  }
+}
+
 }  // namespace
 
 const std::vector<PropertyInfo>& PropertyTable() { return Table(); }
@@ -520,6 +674,13 @@ void CheckStep(const World& w, const StepResult& r, PropertyMask en, std::vector
   if (en & (1u << kDataIntegrity)) CheckData(w, r, out);
   if (en & ((1u << kNoKernelBug) | (1u << kNoMemoryCorruption) | (1u << kNoKernelWarning)))
     CheckEvents(r, en, out);
+  // Device-private memory: vacuous (and skipped) without device pages.
+  if (w.universe.device_pages > 0) {
+    if (en & (1u << kPfnOffsetNoConfusion)) CheckConfusion(w, r, out);
+    if (en & (1u << kDevicePrivateEntryKindPreserved)) CheckDeviceEntryKinds(w, out);
+    if (en & (1u << kPgmapRefsBalance)) CheckPgmapRefs(w, out);
+    if (en & (1u << kPvmwSoundAndComplete)) CheckPvmw(w, out);
+  }
   // One violation per property: keep the first detail.
   PropertyMask seen = 0;
   size_t kept = 0;

@@ -23,6 +23,15 @@ Op Exclusive(int mm, int va, int n) { return MakeOp(OpCode::kDeviceExclusive, {0
 Op Reclaim(int mm, int va) { return MakeOp(OpCode::kReclaim, {mm, va}); }
 
 Universe Small() { return Universe{}; }  // mms=2 pages=4 folios=6 swap=4 devices=1 pmd_order=2
+// The small universe with device memory: 1 device with 4 device-private pages.
+Universe SmallDevice() {
+  Universe u;
+  u.device_pages = 4;
+  return u;
+}
+Op MigrateToDev(int mm, int va, int n) {
+  return MakeOp(OpCode::kDeviceMigrateToDev, {0, mm, va, n});
+}
 
 // The outcome of the last step.
 const Outcome& Last(const ScenarioRun& r) { return r.steps.back().result.outcome; }
@@ -188,6 +197,59 @@ std::vector<Scenario> Build() {
                "fork() returns -ENOMEM",
                [](const Knobs&) { return true; },
                "always (no kernel has a fix)"});
+  // ---- device-private memory (issue 4; kernel-semantics.md (d)13-23) ----
+  v.push_back({"bug-15-ttu-sync-drops-kind",
+               "Does try_to_migrate_one's TTU_SYNC walk still find a device-private folio's "
+               "entries?",
+               "kernel-semantics.md (d)15; niethe v3 05/13 with mainline `pvmw.flags = PVMW_SYNC` "
+               "(fixed by page_vma_walk_flags(folio, PVMW_SYNC))",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                MigrateToDev(0, 0, 1)},
+               "pvmw-sound-and-complete",
+               nullptr,
+               "the TTU_SYNC walk misses the device-private entry (unmap/migrate silently does "
+               "nothing)",
+               [](const Knobs& k) {
+                 return k.pvmw_device_private == PvmwDevicePrivate::kFlags &&
+                        k.ttu_sync_flags == TtuSyncFlags::kOverwrite;
+               },
+               "pvmw_device_private=flags and ttu_sync_flags=overwrite"});
+  v.push_back({"dp-offset-walk-unsound",
+               "With device-private offsets overlapping RAM PFNs and no kind in "
+               "page_vma_mapped_walk, does the walk for a RAM folio hit a device-private entry?",
+               "kernel-semantics.md (c)4, (c)6; niethe v2 05/11",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                Write(0, 1, 8), MigrateToDev(0, 1, 1)},
+               "pvmw-sound-and-complete",
+               nullptr,
+               "a walk for RAM pfn 0x100 also hits device-private offset 0x100, or (TTU_SYNC "
+               "dropping the kind) the walk for the offset hits the RAM PTE",
+               [](const Knobs& k) {
+                 return DevicePrivateOffsets(k) &&
+                        (k.pvmw_device_private == PvmwDevicePrivate::kNone ||
+                         (k.pvmw_device_private == PvmwDevicePrivate::kFlags &&
+                          k.ttu_sync_flags == TtuSyncFlags::kOverwrite));
+               },
+               "device-private offsets with pvmw_device_private=none, or flags with "
+               "ttu_sync_flags=overwrite (bug 15: the coincidental PFN match)"});
+  v.push_back({"dp-offset-confusion",
+               "With device-private offsets overlapping RAM PFNs and no kind in "
+               "page_vma_mapped_walk, does a CPU fault on a device page hit a RAM mapping?",
+               "kernel-semantics.md (c)6; niethe v2 05/11 (PVMW_PFN_DEVICE_PRIVATE) is what "
+               "prevents it",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                Write(0, 1, 8), MigrateToDev(0, 1, 1), Read(0, 1)},
+               "pfn-offset-no-confusion",
+               nullptr,
+               "the walk for device offset 0x100 hits the present PTE of RAM pfn 0x100",
+               [](const Knobs& k) {
+                 return DevicePrivateOffsets(k) && k.pvmw_device_private == PvmwDevicePrivate::kNone;
+               },
+               "device-private offsets (device_private_address_space=offset or a niethe "
+               "encoding) with pvmw_device_private=none"});
   return v;
 }
 

@@ -38,11 +38,9 @@ EncodingConfig EncodingConfigFor(const Knobs& k) {
                                                                   : CheckPteForm::kTwoSided;
 
   // Any piece of the Niethe series means device-private pages left the PFN space.
-  c.device_private_offsets =
-      k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe ||
-      k.pvmw_device_private != PvmwDevicePrivate::kNone ||
-      k.migrate_pfn_device_private != MigratePfnDevicePrivate::kNone ||
-      k.hmm_pfn_device_private != HmmPfnDevicePrivate::kNone;
+  // (Or device_private_address_space=offset on its own.) The concrete model
+  // reads the same function (World::DeviceOffsets).
+  c.device_private_offsets = DevicePrivateOffsets(k);
 
   c.migrate_pfn.device_private = k.migrate_pfn_device_private == MigratePfnDevicePrivate::kBit5;
   c.migrate_pfn.compound = c.device_private_offsets;  // inferred: see the header

@@ -4,20 +4,35 @@
 // hmm_vma_fault) for HMM_PFN_REQ_FAULT (+REQ_WRITE): no VMA or no VM_READ is
 // -EFAULT, a write to a VMA without VM_WRITE is -EPERM; a PTE that is not
 // present (or not writable for a write) is faulted through handle_mm_fault,
-// which restores device-exclusive entries. Device-private pages owned by the
-// caller (issue 4) are not modelled yet.
+// which restores device-exclusive entries and migrates device-private pages
+// of other owners back to RAM.
 #include "model/ops/kernel.h"
 
 namespace mmcheck::model::kernel {
 
 int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool write,
-                    std::vector<HmmPfn>& out, bool& blocked) {
+                    std::vector<HmmPfn>& out, bool& blocked, int owner_device) {
   out.clear();
   blocked = false;
   for (int va = start; va < start + npages; ++va) {
     const Vma* v = w.FindVma(mm, va);
     if (!v || !v->read) return kEFAULT;  // hmm_vma_walk_test / hmm_vma_walk_hole
     if (write && !v->write) return kEPERM;
+    // hmm_vma_handle_pte(): "Don't fault in device private pages owned by the
+    // caller, just report the PFN" (write bit from the entry, even when a
+    // write was requested); others' device-private pages are faulted, which
+    // runs their ->migrate_to_ram() (mm/hmm.c v6.15, linux-mm 7.x).
+    if (owner_device >= 0 && w.PmdOf(mm, va).kind != PmdKind::kHuge) {
+      const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+      if (IsDevicePrivate(pte.kind)) {
+        int frame = w.EntryFrame(pte);
+        if (frame >= 0 && w.IsDeviceFrame(frame) &&
+            w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))].owner == owner_device) {
+          out.push_back({pte.pfn, pte.kind == PteKind::kDevicePrivateWrite, true});
+          continue;
+        }
+      }
+    }
     for (int attempt = 0; attempt < 4 && !AccessHits(w, mm, va, write); ++attempt) {
       VmFault f = handle_mm_fault(w, r, mm, va, write);
       if (f == VmFault::kBlocked) {

@@ -106,9 +106,13 @@ int folio_mkclean(World& w, StepResult& r, int head);
 inline constexpr unsigned kPvmwSync = 1u << 0;
 inline constexpr unsigned kPvmwMigration = 1u << 1;
 struct PageVmaMappedWalk {
-  uint32_t pfn = 0;        // first PFN of the range looked for
+  uint32_t pfn = 0;        // first PFN (or device-private offset) of the range looked for
   int nr_pages = 1;
-  unsigned flags = 0;
+  unsigned flags = 0;      // PVMW_SYNC, PVMW_MIGRATION, niethe v3+: PVMW_DEVICE_PRIVATE
+  // pvmw->pfn as the profile's kernel encodes it (pvmw_device_private knob,
+  // model/kernel/pvmw_encoding.h): the raw number, or niethe v2's
+  // number << PVMW_PFN_SHIFT | PVMW_PFN_DEVICE_PRIVATE.
+  uint64_t walk_pfn = 0;
   int mm = 0;
   int address = -1;        // current page; -1 before the first call
   int end = 0;             // vma_address_end (exclusive)
@@ -117,6 +121,17 @@ struct PageVmaMappedWalk {
 // Starts a walk of folio `head` (or of a PFN range) in VMA `v` of `mm`.
 PageVmaMappedWalk StartWalk(const World& w, uint32_t pfn, int nr_pages, unsigned flags, int mm,
                             const Vma& v);
+// DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, 0, flags): the walk for folio
+// `head`, RAM or device-private, encoded per the pvmw_device_private knob
+// (folio_page_vma_walk_pfn() and page_vma_walk_flags(), niethe v3-v6 05/13).
+PageVmaMappedWalk StartFolioWalk(const World& w, int head, unsigned flags, int mm, const Vma& v);
+// pvmw.flags after try_to_unmap_one()/try_to_migrate_one() handle TTU_SYNC
+// for folio `head` (knob ttu_sync_flags: `= PVMW_SYNC` overwrites
+// PVMW_DEVICE_PRIVATE, `= page_vma_walk_flags(folio, PVMW_SYNC)` keeps it).
+unsigned TtuSyncFlags(const World& w, int head);
+// Whether the profile's walk looks for device-private entries only
+// (the kind test of check_pte, niethe), i.e. pvmw_device_private != none.
+bool PvmwHasKind(const World& w);
 // page_vma_mapped_walk(): advances to the next entry mapping the range.
 bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw);
 // check_pte() on entry `pte` covering `pte_nr` pages.
@@ -130,6 +145,32 @@ void ForEachVma(const World& w, Fn&& fn) {
     for (size_t i = 0; i < w.mms[mm].vmas.size(); ++i) fn(mm, w.mms[mm].vmas[i]);
   }
 }
+
+// ---- mm/memremap.c ----
+// zone_device_page_init() (v6.15; zone_device_folio_init(folio, 0) in
+// balbir-v6): takes a pgmap reference, refcount 1. Returns the frame.
+void zone_device_page_init(World& w, int frame);
+// free_zone_device_folio(): the last reference of a device folio went away.
+void free_zone_device_folio(World& w, StepResult& r, int head);
+
+// ---- mm/migrate_device.c (with lib/test_hmm.c's dmirror callers) ----
+// Whether `head` is a device-private folio (folio_is_device_private).
+bool folio_is_device_private(const World& w, int head);
+// HMM_DMIRROR_MIGRATE_TO_DEV: dmirror_migrate_to_device(). Returns 0 or a
+// positive errno; `cpages` = pages readable through the mirror afterwards.
+int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int start, int npages,
+                              int& cpages);
+// HMM_DMIRROR_MIGRATE_TO_SYS: dmirror_migrate_to_system(). `cpages` =
+// pages migrated.
+int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int start, int npages,
+                              int& cpages);
+// do_swap_page() on a device-private entry: pgmap->ops->migrate_to_ram()
+// (dmirror_devmem_fault).
+VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va);
+// HMM_DMIRROR_RELEASE: dmirror_device_remove_chunks(): evict every device
+// page (migrate_device_range), then memunmap_pages() waits for the pgmap refs.
+// Returns false when memunmap_pages() would wait forever.
+bool dmirror_device_remove_chunks(World& w, StepResult& r, int dev);
 
 // ---- mm/memory.c ----
 void mmu_notifier_invalidate(World& w, int mm, int start, int end, NotifyEvent ev,
@@ -181,11 +222,14 @@ GupResult get_user_page_remote(World& w, StepResult& r, int mm, int va, unsigned
 struct HmmPfn {
   uint32_t pfn = 0;
   bool write = false;
+  bool device_private = false;  // HMM_PFN_DEVICE_PRIVATE (niethe) / is_device_private_page()
 };
 // hmm_range_fault() with HMM_PFN_REQ_FAULT (and REQ_WRITE when `write`).
 // Returns 0 or a positive errno; `out` gets one entry per page.
+// `owner_device` is range->dev_private_owner: that device's own
+// device-private pages are returned as they are (-1: none).
 int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool write,
-                    std::vector<HmmPfn>& out, bool& blocked);
+                    std::vector<HmmPfn>& out, bool& blocked, int owner_device = -1);
 
 // ---- mm/mmap.c, mm/vma.c, mm/madvise.c, kernel/fork.c ----
 // mmap(MAP_FIXED_NOREPLACE) of [va, va+npages). Returns 0 or positive errno.

@@ -22,7 +22,9 @@ namespace mmcheck::model::kernel {
 
 bool CanAllocFolio(const World& w, int order) {
   int n = 1 << order;
-  for (size_t f = 0; f + static_cast<size_t>(n) <= w.pages.size(); f += static_cast<size_t>(n)) {
+  // RAM only: the device frames after it belong to their dev_pagemap.
+  const size_t ram = static_cast<size_t>(w.RamFrames());
+  for (size_t f = 0; f + static_cast<size_t>(n) <= ram; f += static_cast<size_t>(n)) {
     bool free = true;
     for (int i = 0; i < n && free; ++i) free = w.pages[f + static_cast<size_t>(i)].head < 0;
     if (free) return true;
@@ -32,7 +34,8 @@ bool CanAllocFolio(const World& w, int order) {
 
 int folio_alloc(World& w, int order) {
   int n = 1 << order;
-  for (size_t f = 0; f + static_cast<size_t>(n) <= w.pages.size(); f += static_cast<size_t>(n)) {
+  const size_t ram = static_cast<size_t>(w.RamFrames());
+  for (size_t f = 0; f + static_cast<size_t>(n) <= ram; f += static_cast<size_t>(n)) {
     bool free = true;
     for (int i = 0; i < n && free; ++i) free = w.pages[f + static_cast<size_t>(i)].head < 0;
     if (!free) continue;
@@ -60,6 +63,8 @@ void folio_put(World& w, StepResult& r, int head, int n) {
                                          "(VM_BUG_ON_FOLIO in folio_put_testzero)",
                                          w.PfnOf(head)));
   if (f.refcount > 0) return;
+  // __folio_put: a ZONE_DEVICE folio goes to free_zone_device_folio().
+  if (w.IsDeviceFrame(head)) return free_zone_device_folio(w, r, head);
   // __folio_put -> free_unref_folios: the frames return to the allocator.
   int nr = w.NrPages(head);
   if (w.lock_thread_folio == head) w.lock_thread_folio = -1;
@@ -427,8 +432,8 @@ VmFault handle_mm_fault(World& w, StepResult& r, int mm, int va, bool write) {
       return remove_device_exclusive_entry(w, r, mm, va);
     case PteKind::kDevicePrivateRead:
     case PteKind::kDevicePrivateWrite:
-      r.Event(EventKind::kInfo, "device-private fault (migrate_to_ram) is not modelled yet");
-      return VmFault::kSigbus;
+      // do_swap_page(): pgmap->ops->migrate_to_ram() (mm/memory.c v6.15).
+      return do_swap_page_device_private(w, r, mm, va);
     case PteKind::kHwpoison:
       return VmFault::kSigbus;  // VM_FAULT_HWPOISON
     case PteKind::kMarker:
@@ -568,7 +573,8 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
       case PteKind::kDeviceExclusive:
       case PteKind::kDeviceExclusiveRead:
       case PteKind::kDeviceExclusiveWrite: {
-        int frame = w.FrameOf(old.pfn);
+        // softleaf_to_folio(): device-private entries resolve by their kind.
+        int frame = w.EntryFrame(old);
         int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
         if (head < 0) break;
         if (!w.Folio(head).anon) r.Event(EventKind::kWarn, "zap_nonpresent_ptes: non-anon folio");
@@ -673,6 +679,32 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
         int head = w.FolioOf(spte.pfn);
         dst.rss[head >= 0 ? RssCounterOf(w, head) : kMmAnonPages]++;
         if (spte.kind != PteKind::kMigrationRead && is_cow) spte.kind = PteKind::kMigrationRead;
+        dpte = spte;
+        break;
+      }
+      case PteKind::kDevicePrivateRead:
+      case PteKind::kDevicePrivateWrite: {
+        // copy_nonpresent_pte() (mm/memory.c v6.15, linux-mm 7.x @ 009857a22860):
+        // folio_get, rss +1, folio_try_dup_anon_rmap_pte (cannot fail for
+        // device-private: mc +1, clears AnonExclusive); a WRITE entry in a
+        // COW mapping becomes READ in the parent (uffd-wp kept, soft-dirty
+        // dropped) and the child gets the same READ entry.
+        int frame = w.EntryFrame(spte);
+        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+        if (head < 0) {
+          r.Event(EventKind::kCorruption,
+                  fmt::format("copy_nonpresent_pte: {} entry at mm{}:{} names {:#x}, no device "
+                              "page",
+                              PteKindName(spte.kind), src_mm, va, spte.pfn));
+          break;
+        }
+        folio_get(w, head);
+        dst.rss[RssCounterOf(w, head)]++;
+        folio_try_dup_anon_rmap_pte(w, head, frame);
+        if (spte.kind == PteKind::kDevicePrivateWrite && is_cow) {
+          spte.kind = PteKind::kDevicePrivateRead;
+          spte.soft_dirty = false;
+        }
         dpte = spte;
         break;
       }

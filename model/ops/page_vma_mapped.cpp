@@ -8,6 +8,14 @@
 // address range (the model has no anon_vma index), which finds the same
 // entries for the anonymous mappings the model creates. Locking, PTL
 // re-checks and PVMW_PGTABLE_CROSSED are not modelled (operations are atomic).
+//
+// Device-private kind (issue 4): with pvmw_device_private=pfn-shift (niethe
+// v2 05/11) or flags (niethe v3-v6 05/13) check_pte first compares the
+// entry's kind (SWP_DEVICE_* or not) with the walk's, through the same
+// encoding functions the Z3 lemmas use (model/kernel/pvmw_encoding.h), then
+// the range; mainline (none) has no kind test, which is sound only while
+// device-private pages have PFNs of their own.
+#include "model/kernel/encoding_config.h"
 #include "model/ops/kernel.h"
 
 namespace mmcheck::model::kernel {
@@ -28,7 +36,46 @@ bool check_pmd(const World& w, const PageVmaMappedWalk& pvmw, uint32_t pfn) {
   return PfnOverlaps(w, pvmw, pfn, w.universe.PmdPages());
 }
 
+PvmwScheme SchemeOf(const World& w) {
+  switch (w.knobs.pvmw_device_private) {
+    case PvmwDevicePrivate::kNone: return PvmwScheme::kRawPfn;
+    case PvmwDevicePrivate::kPfnShift: return PvmwScheme::kPfnShift;
+    case PvmwDevicePrivate::kFlags: return PvmwScheme::kFlags;
+  }
+  return PvmwScheme::kRawPfn;
+}
+
+// The niethe check_pte()/check_pmd() kind test and range, decoded from the
+// walk as the kernel decodes pvmw->pfn and pvmw->flags.
+bool KindAndRangeMatch(const World& w, const PageVmaMappedWalk& pvmw, uint32_t pfn, int n,
+                       bool entry_device_private) {
+  const PvmwScheme s = SchemeOf(w);
+  const PvmwWalk walk{pvmw.walk_pfn, static_cast<uint64_t>(pvmw.nr_pages), pvmw.flags};
+  if (entry_device_private != PvmwWalkDevicePrivate(s, walk)) return false;
+  const CheckPteForm form = w.knobs.check_pte_overlap == CheckPteOverlap::kOneSided
+                                ? CheckPteForm::kOneSided
+                                : CheckPteForm::kTwoSided;
+  return CheckPteRange(form, pfn, static_cast<uint64_t>(n), PvmwWalkPfn(s, walk),
+                       walk.nr_pages);
+}
+
 }  // namespace
+
+bool PvmwHasKind(const World& w) { return SchemeOf(w) != PvmwScheme::kRawPfn; }
+
+PageVmaMappedWalk StartFolioWalk(const World& w, int head, unsigned flags, int mm, const Vma& v) {
+  const bool dp = folio_is_device_private(w, head);
+  const uint32_t number = dp ? w.DevicePrivateNumber(head) : w.PfnOf(head);
+  PageVmaMappedWalk pvmw = StartWalk(w, number, w.NrPages(head), flags, mm, v);
+  pvmw.walk_pfn = folio_page_vma_walk_pfn(SchemeOf(w), number, dp);
+  pvmw.flags = page_vma_walk_flags(SchemeOf(w), dp, flags);
+  return pvmw;
+}
+
+unsigned TtuSyncFlags(const World& w, int head) {
+  return TtuSyncWalkFlags(SchemeOf(w), w.knobs.ttu_sync_flags == TtuSyncFlags::kOverwrite,
+                          folio_is_device_private(w, head));
+}
 
 bool check_pte(const World& w, const PageVmaMappedWalk& pvmw, const Pte& pte, int pte_nr) {
   uint32_t pfn;
@@ -48,6 +95,10 @@ bool check_pte(const World& w, const PageVmaMappedWalk& pvmw, const Pte& pte, in
   } else {
     return false;
   }
+  // niethe: `device_private != (bool)(pvmw->flags & PVMW_DEVICE_PRIVATE)`
+  // (v3+) or the pvmw->pfn bit (v2); only SWP_DEVICE_* entries are device
+  // private (the SWP_MIGRATION_DEVICE_* kinds are not modelled).
+  if (PvmwHasKind(w)) return KindAndRangeMatch(w, pvmw, pfn, pte_nr, IsDevicePrivate(pte.kind));
   return PfnOverlaps(w, pvmw, pfn, pte_nr);
 }
 
@@ -61,6 +112,7 @@ PageVmaMappedWalk StartWalk(const World& w, uint32_t pfn, int nr_pages, unsigned
   pvmw.address = -1;
   pvmw.end = v.end;
   pvmw.pmd = false;
+  pvmw.walk_pfn = folio_page_vma_walk_pfn(SchemeOf(w), pfn, false);
   // Remember the VMA start in `address` semantics: the first call begins there.
   pvmw.address = -1 - v.start;
   return pvmw;
@@ -94,7 +146,10 @@ bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw) {
     if (pmd.kind == PmdKind::kHuge) {
       // A present huge PMD: not_found in PVMW_MIGRATION mode, else check_pmd.
       if ((addr & (pmd_pages - 1)) != 0) continue;
-      if (!(pvmw.flags & kPvmwMigration) && check_pmd(w, pvmw, pmd.pfn)) {
+      const bool pmd_match = PvmwHasKind(w)
+                                 ? KindAndRangeMatch(w, pvmw, pmd.pfn, pmd_pages, false)
+                                 : check_pmd(w, pvmw, pmd.pfn);
+      if (!(pvmw.flags & kPvmwMigration) && pmd_match) {
         pvmw.address = addr;
         pvmw.pmd = true;
         return true;

@@ -96,6 +96,23 @@ void InvalidateHit(World& w, const PageVmaMappedWalk& pvmw, NotifyEvent ev) {
 
 uint32_t FolioPfn(const World& w, int head) { return w.PfnOf(head); }
 
+// A walk of RAM folio `head` hit a device-private entry: only possible when
+// device-private offsets overlap RAM PFNs and check_pte has no kind test
+// (kernel-semantics.md (c)6). The kernel would treat the device entry as a
+// mapping of `head`; the model reports the confusion and leaves it alone.
+bool DevicePrivateConfusion(const World& w, StepResult& r, int head,
+                            const PageVmaMappedWalk& pvmw, const char* walker) {
+  if (pvmw.pmd) return false;
+  const Pte& pte = w.mms[static_cast<size_t>(pvmw.mm)].ptes[static_cast<size_t>(pvmw.address)];
+  if (!IsDevicePrivate(pte.kind) || folio_is_device_private(w, head)) return false;
+  r.Event(EventKind::kCorruption,
+          fmt::format("pfn/offset confusion: {} for RAM folio {:#x} hit the {} entry at mm{}:{} "
+                      "(device-private offset {:#x})",
+                      walker, w.PfnOf(head), PteKindName(pte.kind), pvmw.mm, pvmw.address,
+                      pte.pfn));
+  return true;
+}
+
 // Kind of a new device-exclusive entry for a (writable or not) PTE.
 PteKind ExclusiveKind(const World& w, bool writable) {
   if (w.knobs.device_exclusive_entry == DeviceExclusiveEntry::kSingle)
@@ -236,6 +253,7 @@ void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swa
     if (!FolioMapped(w, head)) return;  // rwc.done = folio_not_mapped
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, nr, 0, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
+      if (DevicePrivateConfusion(w, r, head, pvmw, "try_to_unmap_one")) continue;
       InvalidateHit(w, pvmw, NotifyEvent::kClear);
       if (pvmw.pmd) {
         // TTU_SPLIT_HUGE_PMD (shrink_folio_list sets it for PMD-mappable folios).
@@ -292,6 +310,7 @@ void try_to_migrate(World& w, StepResult& r, int head) {
     if (!FolioMapped(w, head)) return;
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, nr, 0, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
+      if (DevicePrivateConfusion(w, r, head, pvmw, "try_to_migrate_one")) continue;
       InvalidateHit(w, pvmw, NotifyEvent::kClear);
       if (pvmw.pmd) {
         // set_pmd_migration_entry() is not modelled: split and migrate PTEs.
@@ -345,6 +364,7 @@ int folio_referenced(World& w, StepResult& r, int head) {
     if (mapcount <= 0) return;  // pra.mapcount reached 0: the walk stops
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, w.NrPages(head), 0, mm, v);
     while (mapcount > 0 && page_vma_mapped_walk(w, pvmw)) {
+      if (DevicePrivateConfusion(w, r, head, pvmw, "folio_referenced_one")) continue;
       Mm& m = w.mms[static_cast<size_t>(mm)];
       if (pvmw.pmd) {
         Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(pvmw.address))];
@@ -377,6 +397,7 @@ int folio_mkclean(World& w, StepResult& r, int head) {
   ForEachVma(w, [&](int mm, const Vma& v) {
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, w.NrPages(head), kPvmwSync, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
+      if (DevicePrivateConfusion(w, r, head, pvmw, "page_vma_mkclean_one")) continue;
       InvalidateHit(w, pvmw, NotifyEvent::kProtectionPage);
       Mm& m = w.mms[static_cast<size_t>(mm)];
       if (pvmw.pmd) {

@@ -1,0 +1,457 @@
+// Device-private memory (model/ops/migrate_device.cpp, model/ops/memremap.cpp)
+// and the HMM selftests that exercise it (tools/testing/selftests/mm/hmm-tests.c,
+// /work/shared/reference/hmm-tests-catalog.md), replayed through the op table
+// on the PFN-backed (mainline) and offset-based (niethe) address spaces. Each
+// case asserts what the selftest asserts; after every step no HARD property
+// may be violated unless the profile expects it.
+//
+// Scaling as in hmm_tests_test.cpp: one selftest page is one model page, the
+// selftests' data i is i + 1 here, the device's -i is kDevData + i.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "model/dump.h"
+#include "model/operations.h"
+#include "model/ops/kernel.h"
+#include "model/profile.h"
+#include "properties/properties.h"
+
+namespace mmcheck::model {
+namespace {
+
+using kernel::kEINVAL;
+using kernel::kENOENT;
+
+constexpr int kDevData = 200;
+
+Universe DeviceUniverse(int pages, int devices = 1, int device_pages = 8, int folios = 16) {
+  Universe u;
+  u.mms = 2;
+  u.pages = pages;
+  u.folios = folios;
+  u.devices = devices;
+  u.device_pages = device_pages;
+  ValidateUniverse(u);
+  return u;
+}
+
+const Profile& Builtin(std::string_view name) {
+  const Profile* p = ProfileSet::Builtin().Find(name);
+  if (!p) throw ModelInputError(fmt::format("no built-in profile {}", name));
+  return *p;
+}
+
+std::vector<int> Iota(int n, int first) {
+  std::vector<int> v(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) v[static_cast<size_t>(i)] = first + i;
+  return v;
+}
+
+// One process tree driven through the op table, like a selftest body.
+class Session {
+ public:
+  Session(const Profile& profile, const Universe& u)
+      : profile_(profile), w_(World::Initial(u, profile.knobs)) {}
+
+  StepResult Do(OpCode code, std::initializer_list<int> args) {
+    Op op = MakeOp(code, args);
+    ++step_;
+    if (!Enabled(w_, op)) {
+      ADD_FAILURE() << "step " << step_ << ": '" << FormatOp(op) << "' is not enabled" << Where();
+      StepResult r;
+      r.outcome.ret = -9999;
+      return r;
+    }
+    StepResult r = Apply(w_, op);
+    trace_ += fmt::format("  {:2}. {} -> ret={} value={} cpages={} faults={}{}{}\n", step_,
+                          FormatOp(op), r.outcome.ret, r.outcome.value, r.outcome.cpages,
+                          r.outcome.faults, r.outcome.signal != Signal::kNone ? " SIGNAL" : "",
+                          r.outcome.blocked ? " BLOCKED" : "");
+    for (const properties::Violation& v : properties::CheckAll(w_, r)) {
+      const properties::PropertyInfo& info =
+          properties::PropertyTable()[static_cast<size_t>(v.property)];
+      if (info.severity == properties::Severity::kHard && !profile_.ExpectsViolation(info.name))
+        ADD_FAILURE() << "step " << step_ << " '" << FormatOp(op) << "' violates " << info.name
+                      << " on " << profile_.name << ": " << v.detail << Where();
+    }
+    return r;
+  }
+
+  std::string Where() const {
+    return fmt::format("\n--- {} steps:\n{}--- world:\n{}", profile_.name, trace_, DrawWorld(w_));
+  }
+  const World& world() const { return w_; }
+
+  void Mmap(int mm, int va, int n, int prot, int kind = kMapPrivate) {
+    EXPECT_EQ(Do(OpCode::kMmap, {mm, va, n, prot, kind}).outcome.ret, 0) << Where();
+  }
+  void Madvise(int mm, int va, int n, int advice) {
+    EXPECT_EQ(Do(OpCode::kMadvise, {mm, va, n, advice}).outcome.ret, 0) << Where();
+  }
+  void Mprotect(int mm, int va, int n, int prot) {
+    EXPECT_EQ(Do(OpCode::kMprotect, {mm, va, n, prot}).outcome.ret, 0) << Where();
+  }
+  int Fork(int mm) {
+    StepResult r = Do(OpCode::kFork, {mm});
+    EXPECT_EQ(r.outcome.ret, 0) << Where();
+    return r.outcome.value;
+  }
+  void CpuWrite(int mm, int va, const std::vector<int>& values) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      StepResult r = Do(OpCode::kCpuWrite, {mm, va + static_cast<int>(i), values[i]});
+      EXPECT_TRUE(r.outcome.ret == 0 && r.outcome.signal == Signal::kNone && !r.outcome.blocked)
+          << Where();
+    }
+  }
+  void ExpectCpu(int mm, int va, const std::vector<int>& expected) {
+    for (size_t i = 0; i < expected.size(); ++i) {
+      StepResult r = Do(OpCode::kCpuRead, {mm, va + static_cast<int>(i)});
+      EXPECT_TRUE(r.outcome.ret == 0 && r.outcome.signal == Signal::kNone && !r.outcome.blocked)
+          << "cpu read of mm" << mm << ":" << va + static_cast<int>(i) << Where();
+      EXPECT_EQ(r.outcome.value, expected[i]) << Where();
+    }
+  }
+  StepResult MigrateToDev(int dev, int mm, int va, int n) {
+    return Do(OpCode::kDeviceMigrateToDev, {dev, mm, va, n});
+  }
+  StepResult MigrateToSys(int dev, int mm, int va, int n) {
+    return Do(OpCode::kDeviceMigrateToSys, {dev, mm, va, n});
+  }
+  StepResult DevRead(int dev, int mm, int va, int n) {
+    return Do(OpCode::kDeviceRead, {dev, mm, va, n});
+  }
+  StepResult DevWrite(int dev, int mm, int va, int n, int value) {
+    return Do(OpCode::kDeviceWrite, {dev, mm, va, n, value});
+  }
+  // The device's view, one page at a time: ret 0 and the expected value.
+  void ExpectDev(int dev, int mm, int va, const std::vector<int>& expected) {
+    for (size_t i = 0; i < expected.size(); ++i) {
+      StepResult r = DevRead(dev, mm, va + static_cast<int>(i), 1);
+      EXPECT_EQ(r.outcome.ret, 0) << Where();
+      EXPECT_EQ(r.outcome.value, expected[i]) << Where();
+    }
+  }
+  // Every page of [va, va+n) of mm is a device-private entry.
+  void ExpectDevicePrivate(int mm, int va, int n, bool yes = true) {
+    for (int p = va; p < va + n; ++p)
+      EXPECT_EQ(IsDevicePrivate(w_.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(p)].kind),
+                yes)
+          << "mm" << mm << ":" << p << Where();
+  }
+
+ private:
+  Profile profile_;
+  World w_;
+  int step_ = 0;
+  std::string trace_;
+};
+
+// The hmm-tests run on both device-private address spaces.
+class DevicePrivate : public ::testing::TestWithParam<const char*> {
+ protected:
+  const Profile& profile() const { return Builtin(GetParam()); }
+  // A private anonymous buffer of n small pages filled with i + 1.
+  void Fill(Session& s, int mm, int n) {
+    s.Mmap(mm, 0, n, kProtReadWrite);
+    s.Madvise(mm, 0, n, kAdviceNohugepage);
+    s.CpuWrite(mm, 0, Iota(n, 1));
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(AddressSpaces, DevicePrivate,
+                         ::testing::Values("mainline", "niethe-v2", "niethe-v6"));
+
+// hmm-tests migrate: fill; MIGRATE_TO_DEV gives ret 0, cpages == npages,
+// and the mirror reads back i.
+TEST_P(DevicePrivate, Migrate) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n));
+  Fill(s, 0, n);
+  StepResult r = s.MigrateToDev(0, 0, 0, n);
+  EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+  EXPECT_EQ(r.outcome.cpages, n) << s.Where();
+  EXPECT_TRUE(r.mismatches.empty()) << s.Where();
+  s.ExpectDevicePrivate(0, 0, n);
+  EXPECT_EQ(s.world().pgmaps[0].ref, n) << s.Where();
+  s.ExpectDev(0, 0, 0, Iota(n, 1));
+}
+
+// hmm-tests migrate_fault: migrate; the CPU reads the first half (each
+// read faults through migrate_to_ram); migrating the mixed range again gives
+// cpages == npages; the data is intact.
+TEST_P(DevicePrivate, MigrateFault) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n));
+  Fill(s, 0, n);
+  EXPECT_EQ(s.MigrateToDev(0, 0, 0, n).outcome.cpages, n) << s.Where();
+  s.ExpectCpu(0, 0, Iota(n / 2, 1));
+  s.ExpectDevicePrivate(0, 0, n / 2, false);
+  s.ExpectDevicePrivate(0, n / 2, n / 2);
+  StepResult r = s.MigrateToDev(0, 0, 0, n);
+  EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+  EXPECT_EQ(r.outcome.cpages, n) << s.Where();
+  s.ExpectDevicePrivate(0, 0, n);
+  s.ExpectDev(0, 0, 0, Iota(n, 1));
+  s.ExpectCpu(0, 0, Iota(n, 1));
+}
+
+// hmm-tests migrate_release: migrate; HMM_DMIRROR_RELEASE evicts every device
+// page and unmaps the pgmap; the CPU reads the first half: the data survived.
+TEST_P(DevicePrivate, MigrateRelease) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n));
+  Fill(s, 0, n);
+  EXPECT_EQ(s.MigrateToDev(0, 0, 0, n).outcome.cpages, n) << s.Where();
+  StepResult r = s.Do(OpCode::kDeviceRelease, {0});
+  EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+  EXPECT_FALSE(r.outcome.blocked) << s.Where();
+  EXPECT_EQ(s.world().pgmaps[0].ref, 0) << s.Where();
+  s.ExpectDevicePrivate(0, 0, n, false);
+  s.ExpectCpu(0, 0, Iota(n / 2, 1));
+}
+
+// hmm-tests migrate_shared: a MAP_SHARED|MAP_ANONYMOUS (shmem) buffer is not
+// migrated to device-private memory: -ENOENT.
+TEST_P(DevicePrivate, MigrateShared) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n));
+  s.Mmap(0, 0, n, kProtReadWrite, kMapShared);
+  s.CpuWrite(0, 0, Iota(n, 1));
+  StepResult r = s.MigrateToDev(0, 0, 0, n);
+  EXPECT_EQ(r.outcome.ret, -kENOENT) << s.Where();
+  s.ExpectDevicePrivate(0, 0, n, false);
+  s.ExpectCpu(0, 0, Iota(n, 1));
+}
+
+// hmm-tests migrate_multiple: ten rounds of fresh buffer, migrate
+// (cpages == npages), CPU read back through faults; the model runs 3 rounds
+// (every round starts from the same state shape).
+TEST_P(DevicePrivate, MigrateMultiple) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n));
+  for (int c = 0; c < 3; ++c) {
+    s.Mmap(0, 0, n, kProtReadWrite);
+    s.Madvise(0, 0, n, kAdviceNohugepage);
+    s.CpuWrite(0, 0, Iota(n, 1 + c));
+    StepResult r = s.MigrateToDev(0, 0, 0, n);
+    EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+    EXPECT_EQ(r.outcome.cpages, n) << s.Where();
+    s.ExpectCpu(0, 0, Iota(n, 1 + c));
+    EXPECT_EQ(s.Do(OpCode::kMunmap, {0, 0, n}).outcome.ret, 0) << s.Where();
+    EXPECT_EQ(s.world().pgmaps[0].ref, 0) << s.Where();
+  }
+}
+
+// hmm-tests anon_write_child with migrate=1: the parent migrates its buffer
+// to the device, forks; the child reads i (faulting the device-private pages
+// back), device-writes -i through its own mirror; the parent still sees i.
+TEST_P(DevicePrivate, AnonWriteChildMigrated) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n));
+  Fill(s, 0, n);
+  EXPECT_EQ(s.MigrateToDev(0, 0, 0, n).outcome.cpages, n) << s.Where();
+  int child = s.Fork(0);
+  // copy_nonpresent_pte: both sides hold READ device-private entries.
+  EXPECT_EQ(s.world().mms[0].ptes[0].kind, PteKind::kDevicePrivateRead) << s.Where();
+  EXPECT_EQ(s.world().mms[static_cast<size_t>(child)].ptes[0].kind, PteKind::kDevicePrivateRead)
+      << s.Where();
+  s.ExpectCpu(child, 0, Iota(n, 1));
+  StepResult r = s.DevWrite(0, child, 0, n, kDevData);
+  EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+  EXPECT_EQ(r.outcome.cpages, n) << s.Where();
+  EXPECT_EQ(r.outcome.faults, 1) << s.Where();
+  s.ExpectCpu(child, 0, std::vector<int>(n, kDevData));
+  s.ExpectCpu(0, 0, Iota(n, 1));
+}
+
+// hmm-tests hmm_cow_in_device: migrate 4 pages, fork; the parent writes every
+// page (migrate_to_ram, then the COW break); SNAPSHOT would report WRITE: the
+// parent's PTEs are writable present PTEs to its own pages.
+TEST_P(DevicePrivate, HmmCowInDevice) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n));
+  Fill(s, 0, n);
+  EXPECT_EQ(s.MigrateToDev(0, 0, 0, n).outcome.cpages, n) << s.Where();
+  int child = s.Fork(0);
+  s.CpuWrite(0, 0, Iota(n, 50));
+  for (int p = 0; p < n; ++p) {
+    const Pte& pte = s.world().mms[0].ptes[static_cast<size_t>(p)];
+    EXPECT_EQ(pte.kind, PteKind::kPresent) << s.Where();
+    EXPECT_TRUE(pte.write) << s.Where();
+  }
+  s.ExpectCpu(child, 0, Iota(n, 1));
+}
+
+// hmm-tests double_map (hmm2): read-only buffer read by both devices, then
+// migrated to device 1; device 0 reads it again (faulting device 1's pages
+// back through migrate_to_ram) and sees the data.
+TEST_P(DevicePrivate, DoubleMap) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n, 2));
+  Fill(s, 0, n);
+  s.Mprotect(0, 0, n, kProtRead);
+  for (int dev = 0; dev < 2; ++dev) {
+    StepResult r = s.DevRead(dev, 0, 0, n);
+    EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+    EXPECT_EQ(r.outcome.cpages, n) << s.Where();
+    EXPECT_EQ(r.outcome.faults, 1) << s.Where();
+  }
+  StepResult m = s.MigrateToDev(1, 0, 0, n);
+  EXPECT_EQ(m.outcome.ret, 0) << s.Where();
+  EXPECT_EQ(m.outcome.cpages, n) << s.Where();
+  StepResult r = s.DevRead(0, 0, 0, n);
+  EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+  EXPECT_EQ(r.outcome.cpages, n) << s.Where();
+  EXPECT_EQ(r.outcome.faults, 1) << s.Where();
+  EXPECT_TRUE(r.mismatches.empty()) << s.Where();
+  s.ExpectDevicePrivate(0, 0, n, false);
+  s.ExpectDev(0, 0, 0, Iota(n, 1));
+}
+
+// hmm-tests migrate_mixed (hmm2), the parts the model expresses: no VM_READ
+// gives -EINVAL; a VMA hole gives -EINVAL; after migrating to device 1,
+// migrating the page to device 0 gives -ENOENT (not selected: another
+// owner's device-private page).
+TEST_P(DevicePrivate, MigrateMixed) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n, 2));
+  s.Mmap(0, 0, n, kProtNone);
+  EXPECT_EQ(s.MigrateToDev(1, 0, 0, n).outcome.ret, -kEINVAL) << s.Where();
+  EXPECT_EQ(s.Do(OpCode::kMunmap, {0, 1, 1}).outcome.ret, 0) << s.Where();
+  EXPECT_EQ(s.MigrateToDev(1, 0, 0, 3).outcome.ret, -kEINVAL) << s.Where();
+  s.Mprotect(0, 2, 2, kProtReadWrite);
+  s.CpuWrite(0, 2, {3, 4});
+  StepResult r = s.MigrateToDev(1, 0, 2, 2);
+  EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+  EXPECT_EQ(r.outcome.cpages, 2) << s.Where();
+  EXPECT_EQ(s.MigrateToDev(0, 0, 3, 1).outcome.ret, -kENOENT) << s.Where();
+}
+
+// HMM_DMIRROR_MIGRATE_TO_SYS: device pages come back to RAM, cpages counts
+// them; pages of another device are not selected.
+TEST_P(DevicePrivate, MigrateToSys) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n, 2));
+  Fill(s, 0, n);
+  EXPECT_EQ(s.MigrateToDev(0, 0, 0, 2).outcome.cpages, 2) << s.Where();
+  EXPECT_EQ(s.MigrateToDev(1, 0, 2, 2).outcome.cpages, 2) << s.Where();
+  StepResult r = s.MigrateToSys(0, 0, 0, n);
+  EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+  EXPECT_EQ(r.outcome.cpages, 2) << s.Where();
+  s.ExpectDevicePrivate(0, 0, 2, false);
+  s.ExpectDevicePrivate(0, 2, 2);
+  EXPECT_EQ(s.world().pgmaps[0].ref, 0) << s.Where();
+  EXPECT_EQ(s.world().pgmaps[1].ref, 2) << s.Where();
+  s.ExpectCpu(0, 0, Iota(n, 1));
+}
+
+// Holes and the zero page become zero-filled device pages (hmm-tests
+// migrate_anon_huge_empty/zero, small-page form).
+TEST_P(DevicePrivate, MigrateHolesAndZeroPage) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n));
+  s.Mmap(0, 0, n, kProtReadWrite);
+  s.Madvise(0, 0, n, kAdviceNohugepage);
+  s.ExpectCpu(0, 1, {0});  // the zero page at page 1; the rest pte_none
+  StepResult r = s.MigrateToDev(0, 0, 0, n);
+  EXPECT_EQ(r.outcome.ret, 0) << s.Where();
+  EXPECT_EQ(r.outcome.cpages, n) << s.Where();
+  s.ExpectDevicePrivate(0, 0, n);
+  EXPECT_EQ(s.world().mms[0].rss[kMmAnonPages], n) << s.Where();
+  s.ExpectCpu(0, 0, std::vector<int>(n, 0));
+}
+
+// munmap puts the device-private pages: mapcount, refcount and pgmap ref
+// all go back to zero (zap_nonpresent_ptes, free_zone_device_folio).
+TEST_P(DevicePrivate, MunmapFreesDevicePages) {
+  constexpr int n = 4;
+  Session s(profile(), DeviceUniverse(n));
+  Fill(s, 0, n);
+  EXPECT_EQ(s.MigrateToDev(0, 0, 0, n).outcome.cpages, n) << s.Where();
+  EXPECT_EQ(s.Do(OpCode::kMunmap, {0, 0, n}).outcome.ret, 0) << s.Where();
+  EXPECT_EQ(s.world().pgmaps[0].ref, 0) << s.Where();
+  for (const DevPagemap& pg : s.world().pgmaps)
+    for (int f = pg.first_frame; f < pg.first_frame + pg.nr_pages; ++f)
+      EXPECT_LT(s.world().pages[static_cast<size_t>(f)].head, 0) << s.Where();
+}
+
+// mprotect downgrades a device-private WRITE entry to READ and keeps the
+// device type (change_pte_range); a later CPU write migrates it back and maps
+// it writable (the page is AnonExclusive).
+TEST_P(DevicePrivate, MprotectDowngradeKeepsType) {
+  constexpr int n = 2;
+  Session s(profile(), DeviceUniverse(4));
+  Fill(s, 0, n);
+  EXPECT_EQ(s.MigrateToDev(0, 0, 0, n).outcome.cpages, n) << s.Where();
+  s.Mprotect(0, 0, n, kProtRead);
+  EXPECT_EQ(s.world().mms[0].ptes[0].kind, PteKind::kDevicePrivateRead) << s.Where();
+  s.Mprotect(0, 0, n, kProtReadWrite);
+  s.CpuWrite(0, 0, {9});
+  EXPECT_EQ(s.world().mms[0].ptes[0].kind, PteKind::kPresent) << s.Where();
+  s.ExpectCpu(0, 0, {9, 2});
+}
+
+// A device page held locked by another thread: the CPU fault waits
+// (softleaf_entry_wait_on_locked), and RELEASE cannot evict it, so
+// memunmap_pages() would wait forever.
+TEST_P(DevicePrivate, LockedDevicePage) {
+  constexpr int n = 2;
+  Session s(profile(), DeviceUniverse(4));
+  Fill(s, 0, n);
+  EXPECT_EQ(s.MigrateToDev(0, 0, 0, n).outcome.cpages, n) << s.Where();
+  s.Do(OpCode::kLockFolio, {0, 0});
+  EXPECT_TRUE(s.Do(OpCode::kCpuRead, {0, 0}).outcome.blocked) << s.Where();
+  EXPECT_TRUE(s.Do(OpCode::kDeviceRelease, {0}).outcome.blocked) << s.Where();
+  s.Do(OpCode::kUnlockFolio, {});
+  s.ExpectCpu(0, 0, {1});
+}
+
+// Without device pages the device-private operations are disabled.
+TEST(DevicePrivateOps, DisabledWithoutDevicePages) {
+  World w = World::Initial(Universe{}, Builtin("mainline").knobs);
+  EXPECT_TRUE(w.pgmaps.empty());
+  EXPECT_EQ(w.pages.size(), static_cast<size_t>(w.RamFrames()));
+  EXPECT_FALSE(Enabled(w, MakeOp(OpCode::kDeviceMigrateToDev, {0, 0, 0, 1})));
+  EXPECT_FALSE(Enabled(w, MakeOp(OpCode::kDeviceMigrateToSys, {0, 0, 0, 1})));
+  EXPECT_FALSE(Enabled(w, MakeOp(OpCode::kDeviceRelease, {0})));
+}
+
+// The two address spaces: PFN-backed device pages sit right after RAM;
+// offset-based ones are numbered from the bottom, so a device offset equals a
+// RAM PFN and only the entry kind tells them apart.
+TEST(DevicePrivateOps, AddressSpaces) {
+  const Universe u = DeviceUniverse(4, 1, 4, 4);
+  World pfn = World::Initial(u, Builtin("mainline").knobs);
+  World off = World::Initial(u, Builtin("niethe-v6").knobs);
+  const int first = pfn.RamFrames();
+  EXPECT_EQ(pfn.DevicePrivateNumber(first), kFirstPfn + static_cast<uint32_t>(first));
+  EXPECT_EQ(pfn.FrameOf(pfn.DevicePrivateNumber(first)), first);
+  EXPECT_EQ(off.DevicePrivateNumber(first), kFirstPfn);  // == the first RAM PFN
+  EXPECT_EQ(off.FrameOf(off.DevicePrivateNumber(first)), 0);  // pfn_to_page(offset): RAM!
+  EXPECT_EQ(off.DevicePrivateFrame(kFirstPfn), first);
+  Pte dp{};
+  dp.kind = PteKind::kDevicePrivateWrite;
+  dp.pfn = kFirstPfn;
+  EXPECT_EQ(off.EntryFrame(dp), first);
+  Pte ram = dp;
+  ram.kind = PteKind::kPresent;
+  EXPECT_EQ(off.EntryFrame(ram), 0);
+}
+
+// Universe::ToString omits device_pages when 0 (older traces stay
+// canonical) and round-trips it otherwise.
+TEST(DevicePrivateOps, UniverseText) {
+  EXPECT_EQ(Universe{}.ToString(), "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2");
+  Universe u = ParseUniverse("device_pages=4");
+  EXPECT_EQ(u.device_pages, 4);
+  EXPECT_EQ(u.ToString(), "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2,device_pages=4");
+  EXPECT_EQ(ParseUniverse(u.ToString()), u);
+  EXPECT_THROW(ParseUniverse("device_pages=9"), ModelInputError);
+}
+
+}  // namespace
+}  // namespace mmcheck::model
