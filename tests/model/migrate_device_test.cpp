@@ -455,3 +455,63 @@ TEST(DevicePrivateOps, UniverseText) {
 
 }  // namespace
 }  // namespace mmcheck::model
+
+namespace mmcheck::model {
+namespace {
+
+// Random op streams in a universe with device memory (fixed seeds, drawn from
+// the op table like bench/model_steps_bench.cpp): on a profile, no HARD
+// property the profile does not expect is ever violated. This is what keeps
+// the device-private model honest beyond the scripted cases.
+class DevicePrivateRandom : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
+  const Profile& p = Builtin(GetParam());
+  Universe u;
+  u.device_pages = 4;
+  u.devices = 2;
+  u.folios = 8;
+  const auto& table = OpTable();
+  int device_steps = 0;  // steps after which some device page was allocated
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    uint64_t x = seed * 0x9E3779B97F4A7C15ull;
+    auto next = [&x] {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return x;
+    };
+    World w = World::Initial(u, p.knobs);
+    Apply(w, MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate}));
+    std::string trace;
+    for (int step = 0; step < 60; ++step) {
+      const OpInfo& info = table[next() % table.size()];
+      Op op;
+      op.code = info.code;
+      for (size_t a = 0; a < info.args.size(); ++a) {
+        auto [lo, hi] = ArgRange(info.args[a].kind, u);
+        op.args[a] = static_cast<int16_t>(lo + static_cast<int>(next() % static_cast<uint64_t>(hi - lo + 1)));
+      }
+      if (!Enabled(w, op)) continue;
+      StepResult r = Apply(w, op);
+      trace += "  " + FormatOp(op) + "\n";
+      for (const DevPagemap& pg : w.pgmaps) device_steps += pg.ref > 0;
+      for (const properties::Violation& v : properties::CheckAll(w, r)) {
+        const properties::PropertyInfo& info2 =
+            properties::PropertyTable()[static_cast<size_t>(v.property)];
+        if (info2.severity != properties::Severity::kHard || p.ExpectsViolation(info2.name)) continue;
+        ADD_FAILURE() << p.name << " seed " << seed << ": " << info2.name << ": " << v.detail
+                      << "\n"
+                      << trace << DrawWorld(w);
+        return;
+      }
+    }
+  }
+  EXPECT_GT(device_steps, 1000) << "the streams must exercise device-private memory";
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, DevicePrivateRandom,
+                         ::testing::Values("mainline", "niethe-v2", "niethe-v6", "balbir-v6-posted"));
+
+}  // namespace
+}  // namespace mmcheck::model
