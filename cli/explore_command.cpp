@@ -1,19 +1,28 @@
 // mmcheck explore: exhaustive breadth-first exploration (solver/explicit, DESIGN.md §2.3).
 //
-// Today it explores the devexcl-core benchmark machine (/work/shared/bench/devexcl-core.md):
+// Two machines:
+//
+//   mmcheck explore --profile linux-6.14 --universe mms=2,pages=2,folios=3,swap=2 --out cx/
+//
+// explores the main model (model::World and the operation table, solver/explicit/main_model.h)
+// on a profile: states, edges, BFS depth, rate, bytes/state, peak memory, every property's
+// verdict with its shortest counterexample written as a .mmtrace into --out, and the AG EF
+// liveness verdicts (memory offline / reclaim can empty every frame) with their lassos. Verdicts
+// are compared with the profile's expected violations.
 //
 //   mmcheck explore --bench devexcl-core-L --sem new --jobs 2
 //
-// prints the state, edge, self-loop and diameter figures, the shortest counterexamples of the
-// safety properties, the offline-progress liveness verdicts, time, states/s, bytes/state and peak
-// memory, and compares every verdict with the spec's §6. Exit status: 0 all as expected, 1 a
-// verdict differs (or a sanity invariant failed: a model bug), 2 bad usage, 3 a limit stopped the
-// search (figures are partial).
+// explores the devexcl-core benchmark machine (/work/shared/bench/devexcl-core.md) and compares
+// every verdict with the spec's §6.
+//
+// Exit status: 0 all as expected, 1 a verdict differs (or a sanity invariant failed: a model
+// bug), 2 bad usage, 3 a limit stopped the search (figures are partial).
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -24,6 +33,9 @@
 #include "cli/commands.h"
 #include "solver/explicit/devexcl_core.h"
 #include "solver/explicit/explorer.h"
+#include "solver/explicit/main_model.h"
+#include "traces/replay.h"
+#include "traces/trace.h"
 
 namespace mmcheck::cli {
 namespace {
@@ -58,6 +70,20 @@ struct ExploreFlags {
   std::uint64_t dot_max_states = 2000;
   bool no_stop = false;
   std::string format = "text";
+  // The main model.
+  std::string profile;
+  std::vector<std::string> knobs;
+  std::string universe;
+  std::vector<std::string> properties;
+  bool symmetry = false;
+  bool symmetry_approximate = false;
+  int values = 2;
+  std::string out_dir;
+  std::vector<std::string> only_ops;
+  std::vector<std::string> without_ops;
+  std::vector<std::string> restrictions;
+  std::string liveness = "offline,reclaim";
+  bool stop = false;
 };
 
 // The verdict of one safety property as this run saw it.
@@ -407,6 +433,395 @@ int RunBenchExploration(const ExploreFlags& flags) {
   return report.exit_status;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The main model.
+
+using solver::explicit_state::MainModel;
+using solver::explicit_state::MainModelOptions;
+
+// The universe the main model explores unless --universe says otherwise: 1 mm plus its fork
+// child (fork takes the lowest free mm, so mms counts the child), 2 pages (one PMD of order 1),
+// 3 folio slots, 2 swap slots, 1 device.
+constexpr const char* kDefaultMainUniverse = "mms=2,pages=2,folios=3,swap=2,devices=1,pmd_order=1";
+
+struct MainSafety {
+  std::string name;
+  bool asserted = false;
+  bool advisory = false;
+  const Counterexample* counterexample = nullptr;
+  std::vector<std::string> concrete_ops;  // the trace's steps (differs from the path under symmetry)
+  std::string trace_path;
+  bool expected = false;  // the profile expects a violation
+  // When not expected: the step at which the path first violated an expected property at or
+  // before its last step (the violation is a consequence of a known bug), 0 if none.
+  int after_expected_step = 0;
+};
+
+struct MainReport {
+  std::string profile;
+  std::string universe;
+  std::string symmetry = "off";
+  int values = 2;
+  int op_instances = 0;
+  std::size_t encoding_bytes = 0;
+  ExplorationResult result;
+  std::vector<MainSafety> safety;
+  std::vector<LivenessResult> liveness;
+  std::vector<std::string> lasso_paths;  // per liveness result, "" if none written
+  std::string liveness_note;
+  double liveness_seconds = 0;
+  std::vector<std::string> mismatches;
+  std::vector<std::string> notes;
+  int exit_status = kExitOk;
+};
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    if (end > pos) out.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// Writes `t` into `dir` as `file` and returns the path.
+std::string WriteTrace(const std::string& dir, const std::string& file, const traces::Trace& t) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) throw std::runtime_error("cannot create --out directory " + dir + ": " + error.message());
+  const std::string path = (std::filesystem::path(dir) / file).string();
+  traces::WriteFileAtomically(path, traces::PrintTrace(t));
+  return path;
+}
+
+void PrintMainText(const MainReport& report) {
+  const ExplorationResult& r = report.result;
+  std::printf("mmcheck explore: profile %s, universe %s, values 1..%d, symmetry %s, %d job%s\n",
+              report.profile.c_str(), report.universe.c_str(), report.values,
+              report.symmetry.c_str(), r.jobs, r.jobs == 1 ? "" : "s");
+  std::printf("  alphabet     %d op instances, %zu bytes/state encoded\n", report.op_instances,
+              report.encoding_bytes);
+  std::printf("  search       %s%s\n", ExplorationStatusName(r.status),
+              r.status == ExplorationStatus::kLimitReached ? (": " + r.limit).c_str() : "");
+  const char* partial = r.status == ExplorationStatus::kComplete ? "" : " (partial)";
+  std::printf("  states       %s%s\n", WithCommas(r.states).c_str(), partial);
+  std::printf("  edges        %s, self-loops %s%s\n", WithCommas(r.edges).c_str(),
+              WithCommas(r.self_loops).c_str(), partial);
+  std::printf("  BFS depth    %u%s\n", r.diameter, partial);
+  std::printf("  time         %s s, %s states/s, %s bytes/state (explorer tables)\n",
+              Fixed(r.seconds, 3).c_str(),
+              WithCommas(static_cast<std::uint64_t>(r.states_per_second)).c_str(),
+              Fixed(r.bytes_per_state, 1).c_str());
+  std::printf("safety (shortest counterexamples, BFS)\n");
+  for (const MainSafety& s : report.safety) {
+    std::string line = s.name;
+    line.resize(std::max<std::size_t>(line.size(), 30), ' ');
+    if (!s.asserted) {
+      std::printf("  %s not checked%s\n", line.c_str(),
+                  s.advisory ? " (advisory; name it with --property)" : "");
+    } else if (s.counterexample != nullptr) {
+      const std::string standing =
+          s.expected ? "expected"
+          : s.after_expected_step > 0
+              ? "a consequence: an expected property broke at step " +
+                    std::to_string(s.after_expected_step)
+              : "UNEXPECTED";
+      std::printf("  %s VIOLATED (%s), %zu ops: %s%s%s\n", line.c_str(), standing.c_str(),
+                  s.concrete_ops.size(),
+                  JoinOps(s.concrete_ops).c_str(), s.trace_path.empty() ? "" : " -> ",
+                  s.trace_path.c_str());
+    } else {
+      std::printf("  %s %s%s\n", line.c_str(),
+                  r.status == ExplorationStatus::kComplete ? "holds" : "not violated before the stop",
+                  s.expected ? " (expected violated; not reachable in this universe)" : "");
+    }
+  }
+  std::printf("liveness (AG EF: only the mover runs; goal: the frame holds no folio it must move)\n");
+  if (!report.liveness_note.empty()) std::printf("  not checked: %s\n", report.liveness_note.c_str());
+  for (std::size_t i = 0; i < report.liveness.size(); ++i) {
+    const LivenessResult& l = report.liveness[i];
+    std::string line = l.property;
+    line.resize(std::max<std::size_t>(line.size(), 30), ' ');
+    if (l.verdict == LivenessVerdict::kNotChecked) {
+      std::printf("  %s not checked: %s\n", line.c_str(), l.reason.c_str());
+    } else if (l.verdict == LivenessVerdict::kHolds) {
+      std::printf("  %s holds\n", line.c_str());
+    } else {
+      std::printf("  %s VIOLATED in %s states; stem (%zu): %s | cycle (%zu): %s%s%s\n", line.c_str(),
+                  WithCommas(l.failing_states).c_str(), l.stem.size(), JoinOps(l.stem).c_str(),
+                  l.cycle.size(), l.deadlock ? "(no allowed op enabled)" : JoinOps(l.cycle).c_str(),
+                  report.lasso_paths[i].empty() ? "" : " -> ", report.lasso_paths[i].c_str());
+    }
+  }
+  std::printf("  time         %s s\n", Fixed(report.liveness_seconds, 3).c_str());
+  std::printf("memory         peak %s MB (VmHWM, whole run)\n",
+              Fixed(static_cast<double>(solver::explicit_state::PeakRssBytes()) / 1e6, 1).c_str());
+  for (const std::string& note : report.notes) std::printf("note           %s\n", note.c_str());
+  if (report.exit_status == kExitInconclusive) {
+    std::printf("verdict        INCONCLUSIVE: the %s limit stopped the search\n", r.limit.c_str());
+  } else if (report.mismatches.empty()) {
+    std::printf("verdict        as expected (profile %s)\n", report.profile.c_str());
+  } else {
+    std::printf("verdict        UNEXPECTED\n");
+    for (const std::string& m : report.mismatches) std::printf("  %s\n", m.c_str());
+  }
+}
+
+void PrintMainJson(const MainReport& report) {
+  const ExplorationResult& r = report.result;
+  std::ostringstream out;
+  out << "{\n  \"profile\": \"" << EscapeQuoted(report.profile) << "\",\n  \"universe\": \""
+      << report.universe << "\",\n  \"values\": " << report.values << ",\n  \"symmetry\": \""
+      << report.symmetry << "\",\n  \"op_instances\": " << report.op_instances
+      << ",\n  \"encoding_bytes\": " << report.encoding_bytes << ",\n  \"jobs\": " << r.jobs
+      << ",\n  \"status\": \"" << ExplorationStatusName(r.status) << "\",\n  \"limit\": \""
+      << EscapeQuoted(r.limit) << "\",\n  \"states\": " << r.states << ",\n  \"edges\": " << r.edges
+      << ",\n  \"self_loops\": " << r.self_loops << ",\n  \"depth\": " << r.diameter
+      << ",\n  \"seconds\": " << Fixed(r.seconds, 6)
+      << ",\n  \"states_per_second\": " << Fixed(r.states_per_second, 0)
+      << ",\n  \"bytes_per_state\": " << Fixed(r.bytes_per_state, 2)
+      << ",\n  \"peak_rss_bytes\": " << solver::explicit_state::PeakRssBytes()
+      << ",\n  \"safety\": [";
+  for (std::size_t i = 0; i < report.safety.size(); ++i) {
+    const MainSafety& s = report.safety[i];
+    const char* verdict = !s.asserted                    ? "not-checked"
+                          : s.counterexample != nullptr  ? "violated"
+                          : r.status == ExplorationStatus::kComplete ? "holds"
+                                                                     : "unknown";
+    out << (i == 0 ? "\n" : ",\n") << "    {\"name\": \"" << s.name << "\", \"verdict\": \""
+        << verdict << "\", \"expected_violated\": " << (s.expected ? "true" : "false")
+        << ", \"after_expected_step\": " << s.after_expected_step
+        << ", \"length\": " << s.concrete_ops.size() << ", \"counterexample\": "
+        << JsonStrings(s.concrete_ops) << ", \"trace\": \"" << EscapeQuoted(s.trace_path) << "\"}";
+  }
+  out << "\n  ],\n  \"liveness\": [";
+  for (std::size_t i = 0; i < report.liveness.size(); ++i) {
+    const LivenessResult& l = report.liveness[i];
+    out << (i == 0 ? "\n" : ",\n") << "    {\"name\": \"" << l.property << "\", \"verdict\": \""
+        << LivenessVerdictName(l.verdict) << "\", \"reason\": \"" << EscapeQuoted(l.reason)
+        << "\", \"failing_states\": " << l.failing_states << ", \"stem\": " << JsonStrings(l.stem)
+        << ", \"cycle\": " << JsonStrings(l.cycle)
+        << ", \"deadlock\": " << (l.deadlock ? "true" : "false") << ", \"trace\": \""
+        << EscapeQuoted(report.lasso_paths[i]) << "\"}";
+  }
+  out << "\n  ],\n  \"liveness_note\": \"" << EscapeQuoted(report.liveness_note)
+      << "\",\n  \"liveness_seconds\": " << Fixed(report.liveness_seconds, 6)
+      << ",\n  \"as_expected\": "
+      << (report.mismatches.empty() && report.exit_status != kExitInconclusive ? "true" : "false")
+      << ",\n  \"mismatches\": " << JsonStrings(report.mismatches)
+      << ",\n  \"notes\": " << JsonStrings(report.notes)
+      << ",\n  \"exit_status\": " << report.exit_status << "\n}\n";
+  std::fputs(out.str().c_str(), stdout);
+}
+
+// Runs the main-model exploration described by `flags` and returns the exit status.
+int RunMainExploration(const ExploreFlags& flags) {
+  if (flags.format != "text" && flags.format != "json") {
+    throw UsageError("unknown --format '" + flags.format + "'; accepted: text, json");
+  }
+  if (flags.jobs < 1 || flags.jobs > 256) throw UsageError("--jobs must be in 1..256");
+  if (flags.budget_seconds < 0) throw UsageError("--budget must not be negative");
+  if (!flags.semantics.empty()) throw UsageError("--sem applies only to --bench");
+  const std::vector<std::string> movers = SplitList(flags.liveness);
+  for (const std::string& m : movers) {
+    if (m != "offline" && m != "reclaim" && m != "none") {
+      throw UsageError("unknown --liveness '" + m + "'; accepted: offline, reclaim, none");
+    }
+  }
+
+  MainReport report;
+  MainModelOptions options;
+  try {
+    options.profile = model::ResolveProfile(flags.profile);
+    for (const std::string& knob : flags.knobs) model::ApplyKnobOverride(options.profile, knob);
+    options.universe = model::ParseUniverse(std::string(kDefaultMainUniverse) + "," + flags.universe);
+  } catch (const model::ModelInputError& e) {
+    throw UsageError(e.what());
+  }
+  options.trace_profile = flags.profile;
+  options.knob_overrides = flags.knobs;
+  options.values = flags.values;
+  options.only_ops = flags.only_ops;
+  options.without_ops = flags.without_ops;
+  options.restrictions = flags.restrictions;
+  options.symmetry.swap_slots = flags.symmetry || flags.symmetry_approximate;
+  options.symmetry.folio_slots = options.symmetry.mms = flags.symmetry_approximate;
+  std::uint64_t asserted = 0;
+  std::optional<MainModel> model_storage;
+  try {
+    // The mask of the explorer and of properties::CheckStep are the same bits.
+    options.checked = properties::HardProperties();
+    model_storage.emplace(options);
+    asserted = flags.properties.empty() ? model_storage->DefaultAssertedMask()
+                                        : model_storage->MaskOf(flags.properties);
+    options.checked = static_cast<properties::PropertyMask>(asserted);
+    model_storage.emplace(options);
+  } catch (const model::ModelInputError& e) {
+    throw UsageError(e.what());
+  }
+  const MainModel& model = *model_storage;
+  report.profile = options.profile.name;
+  report.universe = options.universe.ToString();
+  report.values = options.values;
+  report.symmetry = flags.symmetry_approximate ? "swap slots + folio slots + mms (APPROXIMATE)"
+                    : flags.symmetry           ? "swap slots"
+                                               : "off";
+  report.op_instances = model.OpCount();
+  report.encoding_bytes = model.EncodingSize();
+
+  ExplorerOptions explorer_options;
+  explorer_options.jobs = flags.jobs;
+  explorer_options.asserted_properties = asserted;
+  explorer_options.stop_at_violation = flags.stop;
+  explorer_options.max_states = flags.max_states;
+  explorer_options.max_memory_bytes = flags.max_memory_mb < 0
+                                          ? HalfOfPhysicalMemory()
+                                          : static_cast<std::uint64_t>(flags.max_memory_mb * 1e6);
+  explorer_options.time_budget_seconds = flags.budget_seconds;
+  Explorer<MainModel> explorer(model, explorer_options);
+  report.result = explorer.Run();
+  const ExplorationResult& r = report.result;
+
+  for (const PropertyInfo& info : model.Properties()) {
+    MainSafety s;
+    s.name = info.name;
+    const int index = properties::PropertyIndex(info.name);
+    s.asserted = (asserted >> index & 1) != 0;
+    s.advisory = properties::PropertyTable()[static_cast<std::size_t>(index)].severity ==
+                 properties::Severity::kAdvisory;
+    s.expected = options.profile.ExpectsViolation(info.name);
+    s.counterexample = r.Violation(info.name);
+    if (s.counterexample != nullptr) {
+      const std::vector<int> ops = model.Concretize(s.counterexample->ops, s.counterexample->property);
+      s.concrete_ops = explorer.OpNames(ops);
+      if (!flags.out_dir.empty()) {
+        const traces::Trace t = model.MakeTrace(
+            ops, s.name,
+            "Can " + s.name + " be violated on " + options.profile.name + "? (shortest, by BFS)",
+            {"Shortest counterexample found by mmcheck explore (breadth-first, exhaustive).",
+             "Profile " + options.profile.name + ", universe " + report.universe + ", values 1.." +
+                 std::to_string(options.values) + ", symmetry " + report.symmetry + "."});
+        s.trace_path = WriteTrace(flags.out_dir, s.name + ".mmtrace", t);
+      }
+      if (!s.expected) {
+        // Like a campaign: a violation on a path that already broke an expected property (at
+        // the same step or before) is a consequence of the known bug, not news.
+        std::uint64_t expected_mask = 0;
+        for (const model::ExpectedViolation& e : options.profile.expect) {
+          const int bit = properties::PropertyIndex(e.property);
+          if (bit >= 0) expected_mask |= std::uint64_t{1} << bit;
+        }
+        MainModel::State state = model.InitialState(), post;
+        for (std::size_t k = 0; k < ops.size() && s.after_expected_step == 0; ++k) {
+          if (!model.Step(state, ops[k], &post)) break;
+          if ((post.step_violations & expected_mask) != 0) s.after_expected_step = static_cast<int>(k) + 1;
+          state = post;
+        }
+      }
+      if (!s.expected && s.after_expected_step == 0) {
+        report.mismatches.push_back(s.name + " is violated (" +
+                                    std::to_string(s.concrete_ops.size()) + " ops); profile " +
+                                    options.profile.name + " does not expect it");
+      }
+    }
+    report.safety.push_back(std::move(s));
+  }
+
+  // Liveness: per frame, memory offline or reclaim alone. A frame's identity is what the goal
+  // names, so it is not checked on a symmetry-reduced graph.
+  const bool want_liveness =
+      std::find(movers.begin(), movers.end(), "none") == movers.end() && !movers.empty();
+  if (!want_liveness) {
+    report.liveness_note = "--liveness none";
+  } else if (options.symmetry.Any()) {
+    report.liveness_note = "with --symmetry (the goal names a frame; run without --symmetry)";
+  } else if (r.status != ExplorationStatus::kComplete) {
+    report.liveness_note = "the search did not complete";
+  } else {
+    solver::explicit_state::LivenessOptions liveness_options;
+    liveness_options.max_memory_bytes = explorer_options.max_memory_bytes;
+    for (const auto& property : model.LivenessProperties()) {
+      const std::string mover = property.name.substr(0, property.name.find('-'));
+      if (std::find(movers.begin(), movers.end(), mover) == movers.end()) continue;
+      report.liveness.push_back(explorer.CheckLiveness(property, liveness_options));
+      report.lasso_paths.emplace_back();
+      const LivenessResult& l = report.liveness.back();
+      report.liveness_seconds += l.seconds;
+      const std::string progress =
+          mover == "offline" ? "migration-makes-progress" : "reclaim-makes-progress";
+      const bool expected = options.profile.ExpectsViolation(progress);
+      if (l.verdict == LivenessVerdict::kViolated && !expected) {
+        report.mismatches.push_back(l.property + " is violated (a lasso); profile " +
+                                    options.profile.name + " does not expect " + progress);
+      }
+      if (l.verdict == LivenessVerdict::kViolated && !flags.out_dir.empty()) {
+        // The stem, then one turn of the cycle. The trace format has no loop construct: a
+        // comment marks where the cycle starts, and the expectation is what the replay shows.
+        std::vector<int> ops;
+        for (const std::string& name : l.stem) ops.push_back(model.OpIndex(name));
+        for (const std::string& name : l.cycle) ops.push_back(model.OpIndex(name));
+        traces::Trace t = model.MakeTrace(
+            ops, "", "Can " + std::string(mover) + " alone empty the frame? (a lasso: stem, then a cycle that repeats forever)",
+            {"Liveness lasso found by mmcheck explore: " + l.property + " (AG EF).",
+             "Steps 1-" + std::to_string(l.stem.size()) + " are the stem; steps " +
+                 std::to_string(l.stem.size() + 1) + "-" + std::to_string(ops.size()) +
+                 " are the cycle, which repeats forever."});
+        if (!l.cycle.empty()) {
+          t.steps[l.stem.size()].comments.push_back("cycle: from here the steps repeat forever");
+        }
+        const std::string file = "lasso-" + l.property + ".mmtrace";
+        const traces::ReplayResult replay = traces::Replay(t, file, options.profile);
+        if (!replay.violated.empty()) t.expect = traces::Expectation{false, replay.violated};
+        report.lasso_paths.back() = WriteTrace(flags.out_dir, file, t);
+      }
+    }
+  }
+
+  const char* partial = r.status == ExplorationStatus::kComplete ? "" : " (partial)";
+  if (!flags.dump_states.empty()) {
+    WriteFileAtomically(flags.dump_states, [&](std::ostream& out) { explorer.WriteStateDump(out); });
+    report.notes.push_back("wrote " + WithCommas(explorer.StateCount()) + " states" + partial +
+                           " to " + flags.dump_states);
+  }
+  if (!flags.dot.empty()) {
+    std::ostringstream dot;
+    if (explorer.StateCount() <= flags.dot_max_states) {
+      explorer.WriteDot(dot, flags.dot_max_states);
+      report.notes.push_back("wrote the state graph" + std::string(partial) + " to " + flags.dot);
+    } else {
+      std::vector<std::pair<std::string, std::vector<int>>> paths;
+      for (const MainSafety& s : report.safety) {
+        if (s.counterexample != nullptr) paths.emplace_back(s.name, s.counterexample->ops);
+      }
+      explorer.WritePathsDot(dot, paths);
+      report.notes.push_back(WithCommas(explorer.StateCount()) + " states are more than " +
+                             "--dot-max-states " + WithCommas(flags.dot_max_states) +
+                             "; wrote only the counterexample paths to " + flags.dot);
+    }
+    WriteFileAtomically(flags.dot, dot.str());
+  }
+  if (flags.symmetry_approximate) {
+    report.notes.push_back(
+        "--symmetry-approximate renames folio slots and mms, which first-fit allocation and rmap "
+        "walk order make inexact: counts are for measurement, verdicts may be missed");
+  }
+
+  if (r.status == ExplorationStatus::kLimitReached) {
+    report.exit_status = kExitInconclusive;
+  } else if (!report.mismatches.empty()) {
+    report.exit_status = kExitUnexpected;
+  }
+  if (flags.format == "json") {
+    PrintMainJson(report);
+  } else {
+    PrintMainText(report);
+  }
+  return report.exit_status;
+}
+
 }  // namespace
 
 void AddExploreCommand(CLI::App& app, int* status) {
@@ -414,8 +829,47 @@ void AddExploreCommand(CLI::App& app, int* status) {
   CLI::App* explore = app.add_subcommand(
       "explore",
       "Exhaustive breadth-first exploration of a bounded universe: state counts, shortest "
-      "counterexamples, liveness (AG EF) by strongly connected components, DOT. Today: the "
-      "devexcl-core benchmark machine (--bench).");
+      "counterexamples, liveness (AG EF) by strongly connected components, DOT. Explores the "
+      "main model on --profile, or the devexcl-core benchmark machine with --bench.");
+  explore->add_option("--profile", flags->profile,
+                      "Main model: a built-in profile name or a .toml file (see `mmcheck profiles`)");
+  explore->add_option("--knob", flags->knobs, "Main model: override a knob, name=value (repeatable)");
+  explore->add_option("--universe", flags->universe,
+                      std::string("Main model: key=value,... over the default ") +
+                          kDefaultMainUniverse +
+                          ". mms counts fork's child (fork takes the lowest free mm): 1 mm plus "
+                          "fork is mms=2");
+  explore->add_option("--property", flags->properties,
+                      "Main model: check only these properties (repeatable; default: every hard "
+                      "property; advisory ones such as no-kernel-warning only when named)");
+  explore->add_flag("--symmetry", flags->symmetry,
+                    "Main model: canonical renaming of swap slots (exact: free slots are "
+                    "interchangeable). Liveness is not checked with it");
+  explore->add_flag("--symmetry-approximate", flags->symmetry_approximate,
+                    "Main model: also rename folio slots and mms. NOT exact here (first-fit "
+                    "allocation, rmap walk order): for measuring only");
+  explore->add_option("--values", flags->values,
+                      "Main model: data values written by cpu_write/dev_write are 1..V. Every "
+                      "value multiplies the state space; no property depends on which byte is "
+                      "written, only on whether it survives, so 2 suffices for data integrity")
+      ->default_val(2);
+  explore->add_option("--op", flags->only_ops,
+                      "Main model: explore only these ops of `mmcheck ops` (repeatable)");
+  explore->add_option("--no-op", flags->without_ops,
+                      "Main model: leave these ops out (repeatable), e.g. one that explodes the "
+                      "state space");
+  explore->add_option("--restrict", flags->restrictions,
+                      "Main model: ARG=v1,v2 restricts argument ARG of every op to these values "
+                      "(repeatable), e.g. kind=private, prot=rw, npages=1");
+  explore->add_option("--liveness", flags->liveness,
+                      "Main model: AG EF checks, comma-separated: offline, reclaim, none")
+      ->default_val("offline,reclaim");
+  explore->add_option("--out", flags->out_dir,
+                      "Main model: write every shortest counterexample (and each lasso) as a "
+                      ".mmtrace into this directory");
+  explore->add_flag("--stop-at-violation", flags->stop,
+                    "Main model: stop at the end of the BFS level of the first violation "
+                    "(default: explore everything and find every property's counterexample)");
   explore->add_option("--bench", flags->bench,
                       "Benchmark machine: devexcl-core or devexcl-core-L "
                       "(/work/shared/bench/devexcl-core.md)");
@@ -454,14 +908,19 @@ void AddExploreCommand(CLI::App& app, int* status) {
   explore->add_option("--format", flags->format, "Output format: text or json")
       ->default_val("text");
   explore->callback([flags, status] {
-    if (flags->bench.empty()) {
+    if (flags->bench.empty() && flags->profile.empty()) {
       throw UsageError(
-          "explore of the main model is not built yet; see README LIMITATIONS (use --bench "
-          "devexcl-core or --bench devexcl-core-L)");
+          "explore needs --profile NAME|FILE (the main model) or --bench devexcl-core|"
+          "devexcl-core-L");
     }
-    if (flags->semantics.empty()) throw UsageError("--sem is required: old or new");
+    if (!flags->bench.empty() && !flags->profile.empty()) {
+      throw UsageError("--profile and --bench exclude each other");
+    }
+    if (!flags->bench.empty() && flags->semantics.empty()) {
+      throw UsageError("--sem is required: old or new");
+    }
     try {
-      *status = RunBenchExploration(*flags);
+      *status = flags->bench.empty() ? RunMainExploration(*flags) : RunBenchExploration(*flags);
     } catch (const UsageError&) {
       throw;
     } catch (const std::bad_alloc&) {

@@ -1,4 +1,5 @@
 # Owned by solver/explicit/ (explorer). Append sources as solver/explicit/foo.cpp.
 list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/explorer.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/devexcl_core.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/devexcl_core.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model.cpp)

@@ -1,0 +1,668 @@
+#include "solver/explicit/main_model.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "model/dump.h"
+
+namespace mmcheck::solver::explicit_state {
+
+using model::Mm;
+using model::Page;
+using model::Pmd;
+using model::Pte;
+using model::Vma;
+using model::World;
+
+namespace {
+
+// ---- A fixed-size, field-by-field serialisation of World, shared by Encode and Decode. ----
+//
+// Every field is written big-endian so that memcmp order is the order of the byte tuple
+// StateTuple() prints. Variable-length vectors (VMAs, shmem objects and their page caches)
+// take their maximum size: a count byte, the elements, then zero padding.
+
+class Writer {
+ public:
+  explicit Writer(std::uint8_t* out) : out_(out) {}
+  void U8(std::uint8_t v) { out_[pos_++] = v; }
+  void I8(std::int8_t v) { U8(static_cast<std::uint8_t>(v)); }
+  void I16(std::int16_t v) {
+    const auto u = static_cast<std::uint16_t>(v);
+    U8(static_cast<std::uint8_t>(u >> 8));
+    U8(static_cast<std::uint8_t>(u));
+  }
+  void U32(std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) U8(static_cast<std::uint8_t>(v >> shift));
+  }
+  void Bits(std::initializer_list<bool> bits) {
+    std::uint8_t b = 0;
+    for (bool bit : bits) b = static_cast<std::uint8_t>(b << 1 | (bit ? 1 : 0));
+    U8(b);
+  }
+  void Pad(std::size_t n) {
+    std::memset(out_ + pos_, 0, n);
+    pos_ += n;
+  }
+  std::size_t pos() const { return pos_; }
+
+ private:
+  std::uint8_t* out_;
+  std::size_t pos_ = 0;
+};
+
+class Reader {
+ public:
+  explicit Reader(const std::uint8_t* in) : in_(in) {}
+  std::uint8_t U8() { return in_[pos_++]; }
+  std::int8_t I8() { return static_cast<std::int8_t>(U8()); }
+  std::int16_t I16() {
+    const std::uint16_t hi = U8();
+    return static_cast<std::int16_t>(static_cast<std::uint16_t>(hi << 8 | U8()));
+  }
+  std::uint32_t U32() {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = v << 8 | U8();
+    return v;
+  }
+  // Unpacks a Bits() byte into `bits` (most significant first).
+  void Bits(std::initializer_list<bool*> bits) {
+    const std::uint8_t b = U8();
+    int shift = static_cast<int>(bits.size()) - 1;
+    for (bool* bit : bits) *bit = (b >> shift-- & 1) != 0;
+  }
+  void Skip(std::size_t n) { pos_ += n; }
+
+ private:
+  const std::uint8_t* in_;
+  std::size_t pos_ = 0;
+};
+
+constexpr std::size_t kVmaBytes = 5;   // start, end, flags, shmem, pgoff
+constexpr std::size_t kPmdBytes = 6;   // kind, pfn, flags
+constexpr std::size_t kPteBytes = 6;   // kind, pfn, flags
+constexpr std::size_t kPageBytes = 15;
+constexpr std::size_t kMirrorBytes = 5;
+
+void WriteVma(Writer& w, const Vma& v) {
+  w.U8(v.start);
+  w.U8(v.end);
+  w.Bits({v.read, v.write, v.shared, v.hugetlb, v.hugepage, v.nohugepage});
+  w.I8(v.shmem);
+  w.U8(v.pgoff);
+}
+Vma ReadVma(Reader& r) {
+  Vma v;
+  v.start = r.U8();
+  v.end = r.U8();
+  r.Bits({&v.read, &v.write, &v.shared, &v.hugetlb, &v.hugepage, &v.nohugepage});
+  v.shmem = r.I8();
+  v.pgoff = r.U8();
+  return v;
+}
+
+void WritePage(Writer& w, const Page& p) {
+  w.I16(p.head);
+  w.U8(p.order);
+  w.I16(p.refcount);
+  w.I16(p.large_mapcount);
+  w.I16(p.entire_mapcount);
+  w.Bits({p.anon, p.hugetlb, p.dirty, p.swapbacked, p.lru, p.locked, p.anon_exclusive});
+  w.I8(p.shmem);
+  w.U8(p.index);
+  w.I16(p.mapcount);
+  w.U8(p.data);
+}
+Page ReadPage(Reader& r) {
+  Page p;
+  p.head = r.I16();
+  p.order = r.U8();
+  p.refcount = r.I16();
+  p.large_mapcount = r.I16();
+  p.entire_mapcount = r.I16();
+  r.Bits({&p.anon, &p.hugetlb, &p.dirty, &p.swapbacked, &p.lru, &p.locked, &p.anon_exclusive});
+  p.shmem = r.I8();
+  p.index = r.U8();
+  p.mapcount = r.I16();
+  p.data = r.U8();
+  return p;
+}
+
+// The serialisation proper. `max_shmem` bounds World::shmem (see the constructor).
+// Returns the number of bytes written.
+std::size_t WriteWorld(const World& world, std::size_t max_shmem, std::uint8_t* out) {
+  Writer w(out);
+  const int pages = world.universe.pages;
+  for (const Mm& mm : world.mms) {
+    w.U8(mm.exists ? 1 : 0);
+    w.U8(static_cast<std::uint8_t>(mm.vmas.size()));
+    for (const Vma& v : mm.vmas) WriteVma(w, v);
+    w.Pad(kVmaBytes * (static_cast<std::size_t>(pages) - mm.vmas.size()));
+    for (const Pmd& pmd : mm.pmds) {
+      w.U8(static_cast<std::uint8_t>(pmd.kind));
+      w.U32(pmd.pfn);
+      w.Bits({pmd.write, pmd.dirty, pmd.young});
+    }
+    for (const Pte& pte : mm.ptes) {
+      w.U8(static_cast<std::uint8_t>(pte.kind));
+      w.U32(pte.pfn);
+      w.Bits({pte.write, pte.dirty, pte.young, pte.soft_dirty, pte.uffd_wp, pte.special,
+              pte.swp_exclusive});
+    }
+    for (std::int16_t c : mm.rss) w.I16(c);
+    for (std::uint8_t v : mm.logical) w.U8(v);
+  }
+  for (const Page& p : world.pages) WritePage(w, p);
+  for (const model::SwapSlot& s : world.swap) {
+    w.I16(s.count);
+    w.U8(s.count == 0 ? 0 : s.data);  // a free slot's stale data is never read
+  }
+  w.U8(static_cast<std::uint8_t>(world.shmem.size()));
+  for (const model::Shmem& obj : world.shmem) {
+    w.U8(static_cast<std::uint8_t>(obj.folio.size()));
+    for (std::int16_t h : obj.folio) w.I16(h);
+    w.Pad(2 * (static_cast<std::size_t>(pages) - obj.folio.size()));
+    for (std::uint8_t v : obj.logical) w.U8(v);
+    w.Pad(static_cast<std::size_t>(pages) - obj.logical.size());
+    w.I16(obj.users);
+  }
+  w.Pad((max_shmem - world.shmem.size()) * (1 + 3 * static_cast<std::size_t>(pages) + 2));
+  for (const model::Device& d : world.devices) {
+    for (const model::MirrorEntry& e : d.mirror) {
+      w.U8(e.perm);
+      w.U32(e.pfn);
+    }
+  }
+  w.I16(world.lock_thread_folio);
+  return w.pos();
+}
+
+std::size_t EncodedBytes(const model::Universe& u, std::size_t max_shmem) {
+  const auto pages = static_cast<std::size_t>(u.pages);
+  const std::size_t mm = 2 + kVmaBytes * pages + kPmdBytes * static_cast<std::size_t>(u.PmdsPerMm()) +
+                         kPteBytes * pages + 2 * model::kNrRss + pages;
+  return mm * static_cast<std::size_t>(u.mms) +
+         kPageBytes * static_cast<std::size_t>(u.folios * u.PmdPages()) +
+         3 * static_cast<std::size_t>(u.swap_slots) + 1 + max_shmem * (1 + 3 * pages + 2) +
+         kMirrorBytes * static_cast<std::size_t>(u.devices * u.mms * u.pages) + 2;
+}
+
+// All permutations of 0..n-1 in lexicographic order (the identity first).
+std::vector<std::vector<int>> Permutations(int n) {
+  std::vector<int> p(static_cast<std::size_t>(n));
+  std::iota(p.begin(), p.end(), 0);
+  std::vector<std::vector<int>> out;
+  do out.push_back(p);
+  while (std::next_permutation(p.begin(), p.end()));
+  return out;
+}
+
+// Renames swap slots, frame blocks and mms of `w`: slot s becomes swap[s], block b becomes
+// block[b], mm m becomes mm[m]. Every reference (PTE and PMD PFNs, swap PTEs, page-cache
+// heads, mirror entries, the lock thread's folio) follows.
+World Rename(const World& w, const std::vector<int>& swap, const std::vector<int>& block,
+             const std::vector<int>& mm) {
+  const int block_pages = w.universe.PmdPages();
+  auto frame = [&](int f) {
+    return f < 0 ? f : block[static_cast<std::size_t>(f / block_pages)] * block_pages + f % block_pages;
+  };
+  auto pfn = [&](std::uint32_t p) {
+    const int f = w.FrameOf(p);
+    return f < 0 ? p : w.PfnOf(frame(f));
+  };
+  World out = w;
+  for (std::size_t f = 0; f < w.pages.size(); ++f) {
+    Page p = w.pages[f];
+    if (p.head >= 0) p.head = static_cast<std::int16_t>(frame(p.head));
+    out.pages[static_cast<std::size_t>(frame(static_cast<int>(f)))] = p;
+  }
+  for (std::size_t s = 0; s < w.swap.size(); ++s) out.swap[static_cast<std::size_t>(swap[s])] = w.swap[s];
+  for (std::size_t m = 0; m < w.mms.size(); ++m) {
+    Mm copy = w.mms[m];
+    for (Pmd& pmd : copy.pmds)
+      if (pmd.kind == model::PmdKind::kHuge) pmd.pfn = pfn(pmd.pfn);
+    for (Pte& pte : copy.ptes) {
+      if (pte.kind == model::PteKind::kSwap) {
+        if (pte.pfn < swap.size()) pte.pfn = static_cast<std::uint32_t>(swap[pte.pfn]);
+      } else if (model::HasPfn(pte.kind)) {
+        pte.pfn = pfn(pte.pfn);
+      }
+    }
+    out.mms[static_cast<std::size_t>(mm[m])] = std::move(copy);
+  }
+  for (model::Shmem& obj : out.shmem)
+    for (std::int16_t& h : obj.folio)
+      if (h >= 0) h = static_cast<std::int16_t>(frame(h));
+  const auto pages = static_cast<std::size_t>(w.universe.pages);
+  for (std::size_t d = 0; d < w.devices.size(); ++d) {
+    for (std::size_t m = 0; m < w.mms.size(); ++m) {
+      for (std::size_t va = 0; va < pages; ++va) {
+        model::MirrorEntry e = w.devices[d].mirror[m * pages + va];
+        if (e.perm != model::kMirrorNone) e.pfn = pfn(e.pfn);
+        out.devices[d].mirror[static_cast<std::size_t>(mm[m]) * pages + va] = e;
+      }
+    }
+  }
+  out.lock_thread_folio = static_cast<std::int16_t>(frame(w.lock_thread_folio));
+  return out;
+}
+
+// The folio-naming args (mm, va) of an op that names a folio mapped at frame `frame`, or
+// false when nothing maps it.
+bool FindMapping(const World& w, int frame, int* mm, int* va) {
+  const int head = w.pages[static_cast<std::size_t>(frame)].head;
+  for (int m = 0; m < static_cast<int>(w.mms.size()); ++m) {
+    if (!w.mms[static_cast<std::size_t>(m)].exists) continue;
+    for (int v = 0; v < w.universe.pages; ++v) {
+      const int f = w.MappedFrame(m, v);
+      if (f >= 0 && w.pages[static_cast<std::size_t>(f)].head == head) {
+        *mm = m;
+        *va = v;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
+  const model::Universe& u = options_.universe;
+  model::ValidateUniverse(u);
+  if (options_.values < 1 || options_.values > 255) {
+    throw model::ModelInputError(
+        fmt::format("--values {} is out of range (data values 1..V; V in 1..255)", options_.values));
+  }
+  auto known = [](const std::string& name) {
+    if (model::FindOp(name) != nullptr) return;
+    std::string accepted;
+    for (const model::OpInfo& info : model::OpTable())
+      accepted += (accepted.empty() ? "" : ", ") + std::string(info.name);
+    throw model::ModelInputError(
+        fmt::format("unknown op '{}' in --op/--no-op; accepted: {}", name, accepted));
+  };
+  for (const std::string& name : options_.only_ops) known(name);
+  for (const std::string& name : options_.without_ops) known(name);
+  initial_ = World::Initial(u, options_.profile.knobs);
+
+  // --restrict: argument name -> allowed values.
+  std::map<std::string, std::vector<int>> allowed_values;
+  for (const std::string& text : options_.restrictions) {
+    const std::size_t eq = text.find('=');
+    const std::string name = text.substr(0, eq == std::string::npos ? 0 : eq);
+    const model::ArgInfo* arg = nullptr;
+    std::string names;
+    for (const model::OpInfo& info : model::OpTable()) {
+      for (const model::ArgInfo& a : info.args) {
+        if (a.name == name) arg = &a;
+        if (names.find(std::string(a.name) + ",") == std::string::npos) names += std::string(a.name) + ",";
+      }
+    }
+    if (eq == std::string::npos || arg == nullptr) {
+      names.pop_back();
+      throw model::ModelInputError(fmt::format(
+          "--restrict '{}' must be ARG=v1,v2 with ARG one of: {}", text, names));
+    }
+    std::vector<int>& values = allowed_values[name];
+    std::size_t pos = eq + 1;
+    while (pos <= text.size()) {
+      std::size_t end = text.find(',', pos);
+      if (end == std::string::npos) end = text.size();
+      const std::string item = text.substr(pos, end - pos);
+      int value = -1;
+      const auto& symbols = model::ArgSymbols(arg->kind);
+      for (std::size_t i = 0; i < symbols.size(); ++i)
+        if (symbols[i] == item) value = static_cast<int>(i);
+      if (value < 0 && !item.empty() && item.find_first_not_of("0123456789") == std::string::npos)
+        value = std::stoi(item);
+      if (value < 0 && item.size() > 2 && (item.rfind("mm", 0) == 0 || item.rfind("dev", 0) == 0))
+        value = std::stoi(item.substr(item.rfind("mm", 0) == 0 ? 2 : 3));
+      if (value < 0) {
+        std::string accepted;
+        for (std::string_view sym : symbols) accepted += (accepted.empty() ? "" : ", ") + std::string(sym);
+        throw model::ModelInputError(fmt::format(
+            "--restrict {}: '{}' is not a value of {}{}{}", name, item, name,
+            accepted.empty() ? "" : "; accepted: ", accepted));
+      }
+      values.push_back(value);
+      pos = end + 1;
+    }
+  }
+
+  // The alphabet: every instance of every op of the table, arguments over their ranges.
+  for (const model::OpInfo& info : model::OpTable()) {
+    const std::string name(info.name);
+    if (!options_.only_ops.empty() &&
+        std::find(options_.only_ops.begin(), options_.only_ops.end(), name) ==
+            options_.only_ops.end())
+      continue;
+    if (std::find(options_.without_ops.begin(), options_.without_ops.end(), name) !=
+        options_.without_ops.end())
+      continue;
+    model::Op op;
+    op.code = info.code;
+    // The values each argument takes: its range, data values 1..values, --restrict.
+    std::vector<std::vector<int>> domains;
+    for (const model::ArgInfo& arg : info.args) {
+      auto [lo, hi] = model::ArgRange(arg.kind, u);
+      if (arg.kind == model::ArgKind::kValue) hi = std::min(hi, lo + options_.values - 1);
+      std::vector<int> domain;
+      for (int v = lo; v <= hi; ++v) domain.push_back(v);
+      auto restricted = allowed_values.find(std::string(arg.name));
+      if (restricted != allowed_values.end()) {
+        std::erase_if(domain, [&](int v) {
+          return std::find(restricted->second.begin(), restricted->second.end(), v) ==
+                 restricted->second.end();
+        });
+      }
+      domains.push_back(std::move(domain));
+    }
+    bool empty = false;
+    for (const auto& domain : domains) empty |= domain.empty();
+    if (empty) continue;  // e.g. no devices in the universe
+    // An odometer over the argument domains, the last argument turning fastest.
+    std::vector<std::size_t> digit(domains.size(), 0);
+    for (bool done = false; !done;) {
+      for (std::size_t i = 0; i < domains.size(); ++i)
+        op.args[i] = static_cast<std::int16_t>(domains[i][digit[i]]);
+      ops_.push_back(op);
+      done = true;
+      for (std::size_t i = domains.size(); i-- > 0;) {
+        if (digit[i] + 1 < domains[i].size()) {
+          ++digit[i];
+          done = false;
+          break;
+        }
+        digit[i] = 0;
+      }
+    }
+  }
+  if (ops_.empty()) throw model::ModelInputError("--op/--no-op left no operation to explore");
+  if (ops_.size() > 65535) throw model::ModelInputError("too many op instances; lower --values");
+  for (std::size_t i = 0; i < ops_.size(); ++i) {
+    names_.push_back(model::FormatOp(ops_[i]));
+    index_of_name_.emplace(names_.back(), static_cast<int>(i));
+  }
+
+  for (const properties::PropertyInfo& p : properties::PropertyTable()) {
+    PropertyInfo info;
+    info.label = std::string(p.name);
+    info.name = std::string(p.name);
+    info.kind = PropertyKind::kTransition;  // judged on the post-state AND the StepResult
+    info.description = std::string(p.rule);
+    properties_.push_back(std::move(info));
+  }
+  if (options_.checked == 0) options_.checked = properties::AllProperties();
+
+  // Live shmem objects are at most one per mapped page of every mm; dead slots are reused,
+  // so World::shmem never grows beyond that.
+  max_shmem_ = static_cast<std::size_t>(u.mms * u.pages);
+  encoding_size_ = EncodedBytes(u, max_shmem_);
+
+  swap_perms_ = Permutations(options_.symmetry.swap_slots ? u.swap_slots : 0);
+  block_perms_ = Permutations(options_.symmetry.folio_slots ? u.folios : 0);
+  mm_perms_ = Permutations(options_.symmetry.mms ? u.mms : 0);
+  auto identity = [](int n) {
+    std::vector<int> p(static_cast<std::size_t>(n));
+    std::iota(p.begin(), p.end(), 0);
+    return p;
+  };
+  if (!options_.symmetry.swap_slots) swap_perms_ = {identity(u.swap_slots)};
+  if (!options_.symmetry.folio_slots) block_perms_ = {identity(u.folios)};
+  if (!options_.symmetry.mms) mm_perms_ = {identity(u.mms)};
+}
+
+MainModel::State MainModel::InitialState() const { return State{initial_, 0}; }
+
+int MainModel::OpIndex(std::string_view name) const {
+  auto it = index_of_name_.find(name);
+  return it == index_of_name_.end() ? -1 : it->second;
+}
+
+bool MainModel::Step(const State& state, int op, State* post) const {
+  const model::Op& o = ops_[static_cast<std::size_t>(op)];
+  if (!model::Enabled(state.world, o)) return false;
+  post->world = state.world;
+  const model::StepResult result = model::Apply(post->world, o);
+  post->step_violations = 0;
+  // A step that changed nothing and reported nothing can only repeat what the state's own
+  // incoming step already showed (its state properties are unchanged), and the explorer keeps
+  // the first, shorter, hit: skip the check. Most enabled ops are such self-loops.
+  if (result.events.empty() && result.progress.empty() && result.mismatches.empty() &&
+      post->world == state.world)
+    return true;
+  std::vector<properties::Violation> violations;
+  properties::CheckStep(post->world, result, options_.checked, violations);
+  for (const properties::Violation& v : violations) post->step_violations |= 1u << v.property;
+  return true;
+}
+
+void MainModel::EncodeExact(const World& world, std::uint8_t* out) const {
+  if (world.shmem.size() > max_shmem_ || world.mms.size() != static_cast<std::size_t>(options_.universe.mms))
+    throw ExplorationError("main model: the world outgrew its encoding (shmem objects)");
+  if (WriteWorld(world, max_shmem_, out) != encoding_size_)
+    throw ExplorationError("main model: the encoding size does not match its layout");
+}
+
+World MainModel::Canonical(const World& world) const {
+  World best = world;
+  std::vector<std::uint8_t> best_bytes(encoding_size_), bytes(encoding_size_);
+  EncodeExact(world, best_bytes.data());
+  for (const auto& mm : mm_perms_) {
+    for (const auto& block : block_perms_) {
+      for (const auto& swap : swap_perms_) {
+        World renamed = Rename(world, swap, block, mm);
+        EncodeExact(renamed, bytes.data());
+        if (bytes < best_bytes) {
+          best_bytes.swap(bytes);
+          best = std::move(renamed);
+        }
+      }
+    }
+  }
+  return best;
+}
+
+void MainModel::Encode(const State& state, std::uint8_t* out) const {
+  if (!options_.symmetry.Any()) return EncodeExact(state.world, out);
+  EncodeExact(Canonical(state.world), out);
+}
+
+MainModel::State MainModel::Decode(const std::uint8_t* in) const {
+  State state{initial_, 0};
+  World& world = state.world;
+  Reader r(in);
+  const int pages = options_.universe.pages;
+  for (Mm& mm : world.mms) {
+    mm.exists = r.U8() != 0;
+    const std::size_t vmas = r.U8();
+    mm.vmas.clear();
+    for (std::size_t i = 0; i < vmas; ++i) mm.vmas.push_back(ReadVma(r));
+    r.Skip(kVmaBytes * (static_cast<std::size_t>(pages) - vmas));
+    for (Pmd& pmd : mm.pmds) {
+      pmd.kind = static_cast<model::PmdKind>(r.U8());
+      pmd.pfn = r.U32();
+      r.Bits({&pmd.write, &pmd.dirty, &pmd.young});
+    }
+    for (Pte& pte : mm.ptes) {
+      pte.kind = static_cast<model::PteKind>(r.U8());
+      pte.pfn = r.U32();
+      r.Bits({&pte.write, &pte.dirty, &pte.young, &pte.soft_dirty, &pte.uffd_wp, &pte.special,
+              &pte.swp_exclusive});
+    }
+    for (std::int16_t& c : mm.rss) c = r.I16();
+    for (std::uint8_t& v : mm.logical) v = r.U8();
+  }
+  for (Page& p : world.pages) p = ReadPage(r);
+  for (model::SwapSlot& s : world.swap) {
+    s.count = r.I16();
+    s.data = r.U8();
+  }
+  const std::size_t objects = r.U8();
+  world.shmem.assign(objects, model::Shmem{});
+  for (model::Shmem& obj : world.shmem) {
+    const std::size_t n = r.U8();
+    for (std::size_t i = 0; i < n; ++i) obj.folio.push_back(r.I16());
+    r.Skip(2 * (static_cast<std::size_t>(pages) - n));
+    for (std::size_t i = 0; i < n; ++i) obj.logical.push_back(r.U8());
+    r.Skip(static_cast<std::size_t>(pages) - n);
+    obj.users = r.I16();
+  }
+  r.Skip((max_shmem_ - objects) * (1 + 3 * static_cast<std::size_t>(pages) + 2));
+  for (model::Device& d : world.devices) {
+    for (model::MirrorEntry& e : d.mirror) {
+      e.perm = r.U8();
+      e.pfn = r.U32();
+    }
+  }
+  world.lock_thread_folio = r.I16();
+  return state;
+}
+
+std::uint64_t MainModel::ViolatedTransitionProperties(const State&, int, const State& post,
+                                                      std::uint64_t mask) const {
+  return post.step_violations & mask;
+}
+
+std::uint64_t MainModel::DefaultAssertedMask() const { return properties::HardProperties(); }
+
+std::uint64_t MainModel::MaskOf(const std::vector<std::string>& names) const {
+  std::uint64_t mask = 0;
+  for (const std::string& name : names) {
+    const int index = properties::PropertyIndex(name);
+    if (index < 0) {
+      std::string accepted;
+      for (const properties::PropertyInfo& p : properties::PropertyTable())
+        accepted += (accepted.empty() ? "" : ", ") + std::string(p.name);
+      throw model::ModelInputError(
+          fmt::format("unknown property '{}'; accepted: {}", name, accepted));
+    }
+    mask |= std::uint64_t{1} << index;
+  }
+  return mask;
+}
+
+// Liveness (AG EF). For each frame F and each background mover (memory offline, which
+// migrates; reclaim), with ONLY that mover running (every instance of its op):
+//
+//   offline-empties-frame-F: from every reachable state a state is reachable in which frame F
+//   holds no folio that a correct kernel must be able to move.
+//
+// "Must be able to move" is the model's own obligation: the folio is mapped (ops name folios
+// by a mapping) and a dry run of the op on it raises a ProgressCheck (the model's eligibility
+// rules: an unpinned LRU folio, not held by the lock thread, with a free destination / free
+// swap). So the goal is: frame F is free, or no mapping names its folio, or the folio is not
+// eligible. On linux-6.14 a device-exclusive folio has mapcount 0 but is eligible, and
+// offline fails on it forever: a lasso whose cycle is the offline op (bug 4,
+// kernel-semantics.md (d)4). Frames, not folio slots: migration allocates first-fit and may
+// move a small folio to another frame of the same PMD-sized block, but never to its own frame.
+std::vector<LivenessProperty<MainModel::State>> MainModel::LivenessProperties() const {
+  std::vector<LivenessProperty<State>> out;
+  struct Mover {
+    const char* op;
+    const char* property;
+    model::ProgressCheck::Kind kind;
+    const char* doc;
+  };
+  const Mover movers[] = {
+      {"offline", "offline-empties-frame", model::ProgressCheck::kMigration,
+       "memory offline alone can empty frame {} of every folio it must migrate"},
+      {"reclaim", "reclaim-empties-frame", model::ProgressCheck::kReclaim,
+       "reclaim alone can empty frame {} of every folio it must reclaim"},
+  };
+  const int frames = static_cast<int>(initial_.pages.size());
+  for (const Mover& mover : movers) {
+    const model::OpInfo* info = model::FindOp(mover.op);
+    if (info == nullptr) continue;
+    std::vector<bool> allowed(ops_.size(), false);
+    bool any = false;
+    for (std::size_t i = 0; i < ops_.size(); ++i)
+      if (ops_[i].code == info->code) any = allowed[i] = true;
+    if (!any) continue;  // left out with --op/--no-op
+    const model::OpCode code = info->code;
+    const model::ProgressCheck::Kind kind = mover.kind;
+    for (int frame = 0; frame < frames; ++frame) {
+      LivenessProperty<State> p;
+      p.name = fmt::format("{}-{}", mover.property, frame);
+      p.description = fmt::format(fmt::runtime(mover.doc), frame);
+      p.allowed_ops = allowed;
+      p.goal = [frame, code, kind](const State& s) {
+        const World& w = s.world;
+        const int head = w.pages[static_cast<std::size_t>(frame)].head;
+        if (head < 0) return true;
+        int mm = 0, va = 0;
+        if (!FindMapping(w, frame, &mm, &va)) return true;
+        World dry = w;
+        const model::Op op = model::MakeOp(code, {mm, va});
+        if (!model::Enabled(dry, op)) return true;
+        const model::StepResult r = model::Apply(dry, op);
+        for (const model::ProgressCheck& c : r.progress)
+          if (c.kind == kind && c.pfn == w.PfnOf(head)) return false;
+        return true;
+      };
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+void MainModel::StateTuple(const State& state, std::vector<int>* tuple) const {
+  std::vector<std::uint8_t> bytes(encoding_size_);
+  Encode(state, bytes.data());
+  for (std::uint8_t b : bytes) tuple->push_back(b);
+}
+
+std::string MainModel::DescribeState(const State& state) const {
+  return model::DrawWorld(state.world);
+}
+
+std::vector<int> MainModel::Concretize(const std::vector<int>& ops, int property) const {
+  if (!options_.symmetry.Any()) return ops;
+  std::vector<int> out;
+  State concrete = InitialState(), post, candidate;
+  std::vector<std::uint8_t> want(encoding_size_), got(encoding_size_);
+  Encode(concrete, want.data());
+  State canonical = Decode(want.data());  // the explorer expands decoded states
+  for (std::size_t k = 0; k < ops.size(); ++k) {
+    if (!Step(canonical, ops[k], &post)) throw ExplorationError("concretize: op not enabled");
+    Encode(post, want.data());
+    const bool last = k + 1 == ops.size();
+    int found = -1;
+    for (int op = 0; op < OpCount() && found < 0; ++op) {
+      if (!Step(concrete, op, &candidate)) continue;
+      Encode(candidate, got.data());
+      if (got != want) continue;
+      if (last && property >= 0 && (candidate.step_violations >> property & 1) == 0) continue;
+      found = op;
+      concrete = candidate;
+    }
+    if (found < 0) throw ExplorationError("concretize: no concrete op reaches the same class");
+    out.push_back(found);
+    canonical = Decode(want.data());
+  }
+  return out;
+}
+
+traces::Trace MainModel::MakeTrace(const std::vector<int>& ops, const std::string& property,
+                                   const std::string& question,
+                                   const std::vector<std::string>& comments) const {
+  traces::Trace t;
+  t.header_comments = comments;
+  t.profile = options_.trace_profile.empty() ? options_.profile.name : options_.trace_profile;
+  t.universe = options_.universe;
+  t.knobs = options_.knob_overrides;
+  t.expect = property.empty() ? traces::Expectation{} : traces::Expectation{false, property};
+  t.question = question;
+  for (int op : ops) {
+    traces::TraceStep step;
+    step.op = ops_[static_cast<std::size_t>(op)];
+    t.steps.push_back(std::move(step));
+  }
+  return t;
+}
+
+}  // namespace mmcheck::solver::explicit_state

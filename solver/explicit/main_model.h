@@ -1,0 +1,133 @@
+// The main model (model::World and the one operation table) as an ExplorableModel, so that
+// Explorer<MainModel> enumerates every reachable world of a bounded universe (DESIGN.md §2.3).
+//
+//   * Alphabet: every Op instance of OpTable() over the universe's argument ranges, in table
+//     order, with data values restricted to 1..values (data values multiply the state space
+//     and no property depends on which byte is written, only on whether it survives).
+//     Ops can be left out by name (--op / --no-op); nothing here lists ops by hand.
+//   * Step: Enabled() then Apply() on a copy; the properties of properties/ are judged on
+//     the post-state and the step's StepResult (CheckStep), so in explorer terms every
+//     property is a TRANSITION property. Advisory properties are present but not asserted
+//     by default (see DefaultAssertedMask).
+//   * Encoding: a fixed-size canonical byte string holding every World field that can
+//     affect future behaviour (the universe and knobs are constant and left out; a free swap
+//     slot's stale data byte is dropped). With symmetry on, the encoding is the minimum over
+//     the permutations of swap slots (and, where enabled, folio slots and mms) — see
+//     SymmetryGroups for which groups are exact.
+//   * Liveness (AG EF, see LivenessProperties): from every reachable state, letting only the
+//     memory-offline thread run (resp. only reclaim), frame F can be emptied of every folio a
+//     correct kernel must be able to move.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/operations.h"
+#include "model/profile.h"
+#include "model/world.h"
+#include "properties/properties.h"
+#include "solver/explicit/explorer.h"
+#include "traces/trace.h"
+
+namespace mmcheck::solver::explicit_state {
+
+// Which renamings --symmetry applies. Swap slots are exact: a free slot carries no state and
+// every slot allocation takes "any free slot". Folio slots (PMD-sized frame blocks) and mms
+// are NOT exact symmetries of this model: folio_alloc() is first-fit on frame order and rmap
+// walks visit mms in index order, so renaming them can merge states with different futures.
+// They are available for measurement only (reported as approximate).
+struct SymmetryGroups {
+  bool swap_slots = false;
+  bool folio_slots = false;  // approximate: first-fit allocation breaks it
+  bool mms = false;          // approximate: rmap walk order breaks it
+  bool Any() const { return swap_slots || folio_slots || mms; }
+  bool Exact() const { return !folio_slots && !mms; }
+};
+
+struct MainModelOptions {
+  model::Universe universe;
+  model::Profile profile;           // knobs (with --knob overrides applied) and expectations
+  std::string trace_profile;        // how traces name the profile (--profile as given)
+  std::vector<std::string> knob_overrides;  // --knob name=value, written into traces
+  int values = 2;                   // data values 1..values for kValue arguments
+  std::vector<std::string> only_ops;     // --op: keep only these (empty = all)
+  std::vector<std::string> without_ops;  // --no-op: drop these
+  // --restrict NAME=v1,v2: argument NAME (of every op that has it, e.g. kind, prot, npages)
+  // takes only these values; symbols (private, rw, ...) or numbers.
+  std::vector<std::string> restrictions;
+  SymmetryGroups symmetry;
+  properties::PropertyMask checked = 0;  // properties judged by Step (0 = every property)
+};
+
+class MainModel {
+ public:
+  struct State {
+    model::World world;
+    // Not part of the encoding: the properties the step INTO this state violated.
+    std::uint32_t step_violations = 0;
+  };
+
+  // Throws model::ModelInputError for an unknown --op/--no-op name or a bad --values.
+  explicit MainModel(MainModelOptions options);
+
+  const MainModelOptions& Options() const { return options_; }
+
+  State InitialState() const;
+  int OpCount() const { return static_cast<int>(ops_.size()); }
+  std::string OpName(int op) const { return names_[static_cast<std::size_t>(op)]; }
+  const model::Op& OpAt(int op) const { return ops_[static_cast<std::size_t>(op)]; }
+  // Index of the op printed as `name` (FormatOp), or -1.
+  int OpIndex(std::string_view name) const;
+  bool Step(const State& state, int op, State* post) const;
+
+  std::size_t EncodingSize() const { return encoding_size_; }
+  void Encode(const State& state, std::uint8_t* out) const;
+  State Decode(const std::uint8_t* in) const;
+  // The encoding without symmetry (the identity of this exact world).
+  void EncodeExact(const model::World& world, std::uint8_t* out) const;
+
+  const std::vector<PropertyInfo>& Properties() const { return properties_; }
+  std::uint64_t ViolatedStateProperties(const State&, std::uint64_t) const { return 0; }
+  std::uint64_t ViolatedTransitionProperties(const State& pre, int op, const State& post,
+                                             std::uint64_t mask) const;
+  std::vector<LivenessProperty<State>> LivenessProperties() const;
+  void StateTuple(const State& state, std::vector<int>* tuple) const;
+  std::string DescribeState(const State& state) const;
+
+  // The explorer mask of the hard properties (advisory ones are off by default).
+  std::uint64_t DefaultAssertedMask() const;
+  // The explorer mask of the named properties; throws ModelInputError naming an unknown one.
+  std::uint64_t MaskOf(const std::vector<std::string>& names) const;
+
+  // Turns a path of the explored graph into ops that replay on the concrete model. Without
+  // symmetry the path is returned as is. With symmetry each op was taken from a canonical
+  // representative; this finds, step by step, the op of the concrete world that leads to the
+  // same class. The last op of a transition counterexample must also violate `property`
+  // (an index into Properties(), or -1). Throws ExplorationError if no such op exists.
+  std::vector<int> Concretize(const std::vector<int>& ops, int property) const;
+
+  // A .mmtrace for `ops` on this model's profile and universe, expecting a violation of
+  // `property` (empty: "expect holds"). `comments` go before the steps as header comments.
+  traces::Trace MakeTrace(const std::vector<int>& ops, const std::string& property,
+                          const std::string& question,
+                          const std::vector<std::string>& comments) const;
+
+ private:
+  model::World Canonical(const model::World& world) const;
+
+  MainModelOptions options_;
+  model::World initial_;
+  std::vector<model::Op> ops_;
+  std::vector<std::string> names_;
+  std::map<std::string, int, std::less<>> index_of_name_;
+  std::vector<PropertyInfo> properties_;
+  std::size_t encoding_size_ = 0;
+  std::size_t max_shmem_ = 0;
+  std::vector<std::vector<int>> swap_perms_, block_perms_, mm_perms_;
+};
+
+}  // namespace mmcheck::solver::explicit_state

@@ -1,0 +1,196 @@
+// The main model under the exhaustive explorer (solver/explicit/main_model.h): encoding,
+// determinism across --jobs, symmetry reduction, shortest counterexamples replayed by the
+// concrete replay, and the memory-offline liveness lasso of bug 4.
+//
+// Universes are tiny (1-2 mms of 2 pages, 1-2 folio slots) so that each test explores
+// exhaustively in well under a second in a RelWithDebInfo build.
+#include "solver/explicit/main_model.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/profile.h"
+#include "traces/replay.h"
+#include "traces/trace.h"
+
+namespace mmcheck::solver::explicit_state {
+namespace {
+
+// The ops of the device-exclusive story (map, touch, make exclusive, the movers), read-write
+// mappings only: a few thousand states in the tiny universe.
+const std::vector<std::string> kStoryOps = {"mmap",    "cpu_write", "cpu_read", "dev_exclusive",
+                                            "offline", "reclaim",   "migrate"};
+
+MainModelOptions Options(const std::string& profile, const std::string& universe,
+                         std::vector<std::string> only_ops = kStoryOps) {
+  MainModelOptions o;
+  o.restrictions = {"prot=rw"};
+  o.profile = model::ResolveProfile(profile);
+  o.trace_profile = profile;
+  o.universe = model::ParseUniverse(universe);
+  o.values = 1;
+  o.only_ops = std::move(only_ops);
+  return o;
+}
+
+const char* kTiny = "mms=1,pages=2,folios=2,swap=1,devices=1,pmd_order=1";
+
+ExplorationResult Explore(const MainModel& model, int jobs, bool stop = false) {
+  ExplorerOptions options;
+  options.jobs = jobs;
+  options.stop_at_violation = stop;
+  options.asserted_properties = model.DefaultAssertedMask();
+  Explorer<MainModel> explorer(model, options);
+  return explorer.Run();
+}
+
+std::set<std::string> ViolatedNames(const ExplorationResult& r) {
+  std::set<std::string> names;
+  for (const Counterexample& c : r.violations) names.insert(c.name);
+  return names;
+}
+
+TEST(MainModel, EncodingRoundTripsEveryReachedState) {
+  const MainModel model(Options("linux-6.14", kTiny));
+  ExplorerOptions options;
+  options.stop_at_violation = false;
+  Explorer<MainModel> explorer(model, options);
+  const ExplorationResult r = explorer.Run();
+  ASSERT_EQ(r.status, ExplorationStatus::kComplete);
+  ASSERT_GT(r.states, 100u);
+  std::vector<std::uint8_t> again(model.EncodingSize());
+  for (std::uint32_t i = 0; i < explorer.StateCount(); ++i) {
+    const MainModel::State s = explorer.StateAt(i);
+    model.Encode(s, again.data());
+    ASSERT_EQ(0, std::memcmp(again.data(), explorer.EncodingOf(i), model.EncodingSize()))
+        << "state " << i;
+  }
+  // A concrete world decodes to itself (up to the stale data of free swap slots).
+  MainModel::State s = model.InitialState();
+  MainModel::State post;
+  for (const char* name : {"mmap mm=mm0 va=0 npages=2 prot=rw kind=private",
+                           "cpu_write mm=mm0 va=1 value=1",
+                           "dev_exclusive dev=dev0 mm=mm0 va=1 npages=1"}) {
+    const int op = model.OpIndex(name);
+    ASSERT_GE(op, 0) << name;
+    ASSERT_TRUE(model.Step(s, op, &post)) << name;
+    s = post;
+  }
+  std::vector<std::uint8_t> bytes(model.EncodingSize());
+  model.Encode(s, bytes.data());
+  EXPECT_EQ(model.Decode(bytes.data()).world, s.world);
+}
+
+TEST(MainModel, JobsDoNotChangeTheResult) {
+  const MainModel model(Options("linux-6.14", kTiny));
+  const ExplorationResult one = Explore(model, 1), two = Explore(model, 2);
+  EXPECT_EQ(one.states, two.states);
+  EXPECT_EQ(one.edges, two.edges);
+  EXPECT_EQ(one.level_sizes, two.level_sizes);
+  ASSERT_EQ(one.violations.size(), two.violations.size());
+  for (std::size_t i = 0; i < one.violations.size(); ++i)
+    EXPECT_EQ(one.violations[i].op_names, two.violations[i].op_names);
+}
+
+// Swap-slot symmetry: fewer states, the same verdicts and counterexample lengths, and exactly
+// one explored state per class of the full graph (nothing merged that has another future).
+TEST(MainModel, SwapSymmetryReducesStatesAndKeepsVerdicts) {
+  const char* universe = "mms=1,pages=2,folios=2,swap=2,devices=1,pmd_order=1";
+  const std::vector<std::string> ops = kStoryOps;
+  const MainModel plain(Options("linux-6.14", universe, ops));
+  MainModelOptions so = Options("linux-6.14", universe, ops);
+  so.symmetry.swap_slots = true;
+  const MainModel symmetric(so);
+  ExplorerOptions options;
+  options.stop_at_violation = false;
+  options.asserted_properties = plain.DefaultAssertedMask();
+  Explorer<MainModel> full(plain, options);
+  const ExplorationResult a = full.Run();
+  const ExplorationResult b = Explore(symmetric, 1);
+  ASSERT_EQ(a.status, ExplorationStatus::kComplete);
+  ASSERT_EQ(b.status, ExplorationStatus::kComplete);
+  EXPECT_LT(b.states, a.states);
+  EXPECT_EQ(ViolatedNames(a), ViolatedNames(b));
+  for (const Counterexample& c : a.violations) {
+    const Counterexample* d = b.Violation(c.name);
+    ASSERT_NE(d, nullptr) << c.name;
+    EXPECT_EQ(c.ops.size(), d->ops.size()) << c.name;
+  }
+  std::set<std::vector<std::uint8_t>> classes;
+  std::vector<std::uint8_t> bytes(symmetric.EncodingSize());
+  for (std::uint32_t i = 0; i < full.StateCount(); ++i) {
+    symmetric.Encode(full.StateAt(i), bytes.data());
+    classes.insert(bytes);
+  }
+  EXPECT_EQ(classes.size(), b.states);
+  // A symmetric counterexample still replays concretely.
+  for (const Counterexample& c : b.violations) {
+    const std::vector<int> concrete = symmetric.Concretize(c.ops, c.property);
+    EXPECT_EQ(concrete.size(), c.ops.size());
+  }
+}
+
+// Bug 3/4's root (kernel-semantics.md (c)1): on 6.14 a device-exclusive entry drops the
+// mapcount. The shortest counterexample is map, make exclusive (GUP faults the page in); as a
+// .mmtrace it
+// replays on the concrete model with the same violation at the last step.
+TEST(MainModel, ShortestMapcountCounterexampleReplaysOn614) {
+  const MainModel model(Options("linux-6.14", kTiny));
+  const ExplorationResult r = Explore(model, 1);
+  const Counterexample* c = r.Violation("mapcount-matches-mappings");
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->ops.size(), 2u);
+  EXPECT_EQ(c->op_names.front().rfind("mmap", 0), 0u) << c->op_names.front();
+  EXPECT_EQ(c->op_names.back().rfind("dev_exclusive", 0), 0u) << c->op_names.back();
+  const traces::Trace t = model.MakeTrace(c->ops, c->name, "shortest", {"explored"});
+  const traces::Trace parsed = traces::ParseTrace("cx.mmtrace", traces::PrintTrace(t));
+  EXPECT_EQ(parsed, t);
+  const traces::ReplayResult replay =
+      traces::Replay(parsed, "cx.mmtrace", traces::TraceProfile(parsed, "cx.mmtrace"));
+  EXPECT_TRUE(replay.matches) << replay.verdict;
+  const int index = properties::PropertyIndex("mapcount-matches-mappings");
+  EXPECT_EQ(replay.run.first_violation[static_cast<std::size_t>(index)],
+            static_cast<int>(c->ops.size()));
+}
+
+TEST(MainModel, NoViolationOn615InATinyUniverse) {
+  const MainModel model(Options("linux-6.15", kTiny));
+  const ExplorationResult r = Explore(model, 1);
+  EXPECT_EQ(r.status, ExplorationStatus::kComplete);
+  EXPECT_GT(r.states, 100u);
+  EXPECT_TRUE(r.violations.empty()) << r.violations.front().name << ": "
+                                    << r.violations.front().op_names.size() << " ops";
+}
+
+// Bug 4 (kernel-semantics.md (d)4): memory offline loops forever on a device-exclusive folio
+// on 6.14; the lasso's cycle is the offline op. 6.15 migrates it.
+TEST(MainModel, OfflineLassoOn614NotOn615) {
+  for (const char* profile : {"linux-6.14", "linux-6.15"}) {
+    const MainModel model(Options(profile, kTiny));
+    ExplorerOptions options;
+    options.stop_at_violation = false;
+    Explorer<MainModel> explorer(model, options);
+    ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
+    bool lasso = false;
+    for (const auto& property : model.LivenessProperties()) {
+      if (property.name.rfind("offline-", 0) != 0) continue;
+      const LivenessResult l = explorer.CheckLiveness(property);
+      ASSERT_NE(l.verdict, LivenessVerdict::kNotChecked) << l.reason;
+      if (l.verdict != LivenessVerdict::kViolated) continue;
+      lasso = true;
+      EXPECT_FALSE(l.deadlock);
+      ASSERT_FALSE(l.cycle.empty());
+      EXPECT_EQ(l.cycle.front().rfind("offline", 0), 0u) << l.cycle.front();
+      bool exclusive_in_stem = false;
+      for (const std::string& op : l.stem) exclusive_in_stem |= op.rfind("dev_exclusive", 0) == 0;
+      EXPECT_TRUE(exclusive_in_stem);
+    }
+    EXPECT_EQ(lasso, std::string(profile) == "linux-6.14") << profile;
+  }
+}
+
+}  // namespace
+}  // namespace mmcheck::solver::explicit_state
