@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "traces/c_reproducer.h"
 #include "traces/replay.h"
 
 namespace mmcheck::cli {
@@ -97,16 +98,28 @@ void AddTraceCommands(CLI::App& app, int* status) {
   });
 
   static OutputOptions exp;
-  static bool itf = false;
-  auto* e = app.add_subcommand("export", "Export a trace: --itf (Informal Trace Format JSON)");
+  static bool itf = false, c = false;
+  auto* e = app.add_subcommand(
+      "export", "Export a trace: --itf (Informal Trace Format JSON) or --c (a C reproducer in "
+                "the style of hmm-tests.c, expecting what the model says on the profile)");
   e->add_option("file", exp.file, "trace file")->required();
-  e->add_flag("--itf", itf, "ITF JSON, one state per step (the only format so far)")->required();
-  e->add_option("--profile", exp.profile, "run on this profile instead");
+  auto* itf_flag = e->add_flag("--itf", itf, "ITF JSON, one state per step");
+  e->add_flag("--c", c, "C reproducer: dmirror ioctls, one process per mm")->excludes(itf_flag);
+  e->add_option("--profile", exp.profile, "run on this profile instead (the C file's expectations)");
   e->add_option("--out", exp.out, "write here (atomically) instead of stdout");
   e->callback([] {
+    if (!itf && !c) throw UsageError("export needs a format: --itf or --c");
     traces::Trace t;
     traces::ReplayResult res = ReplayFor(exp, t);
-    Emit(exp, traces::ExportItf(t, res).dump(2) + "\n");
+    if (itf) {
+      Emit(exp, traces::ExportItf(t, res).dump(2) + "\n");
+      return;
+    }
+    traces::CReproducer repro = traces::ExportCReproducer(t, exp.file, res);
+    Emit(exp, repro.source);
+    if (repro.commented_steps)
+      std::fprintf(stderr, "%s: %d step(s) have no user-space trigger; the C file keeps them as comments\n",
+                   exp.file.c_str(), repro.commented_steps);
   });
 }
 

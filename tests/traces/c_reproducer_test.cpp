@@ -1,0 +1,74 @@
+// The C reproducer (traces/c_reproducer.cpp): what each kind of step
+// becomes, and that the expectations come from the profile's run. The
+// cmake test c_reproducer (c_reproducer.cmake) compiles every corpus
+// trace's reproducer and runs the device-free one on this machine's kernel.
+#include "traces/c_reproducer.h"
+
+#include <gtest/gtest.h>
+
+#include "model/profile.h"
+
+namespace mmcheck::traces {
+namespace {
+
+std::string Corpus(const std::string& name) {
+  return std::string(MMCHECK_SOURCE_DIR) + "/tests/corpus/" + name;
+}
+
+CReproducer Export(const std::string& file, const std::string& profile = "") {
+  Trace t = ReadTraceFile(file);
+  model::Profile p = profile.empty() ? TraceProfile(t, file) : model::ResolveProfile(profile);
+  return ExportCReproducer(t, file, Replay(t, file, p));
+}
+
+// dmirror ioctls carry the model's return value and counts; reclaim has no
+// user-space trigger, so it stays a comment and the file says it is partial.
+TEST(CReproducer, DeviceStepsAreIoctlsAndBackgroundWorkIsAComment) {
+  CReproducer r = Export(Corpus("bug-03-unswappable-exclusive.mmtrace"));
+  EXPECT_EQ(r.commented_steps, 1);
+  EXPECT_NE(r.source.find("PARTIAL: 1 step(s)"), std::string::npos);
+  EXPECT_NE(r.source.find("/* not reproduced: reclaim runs through shrink_folio_list"),
+            std::string::npos);
+  EXPECT_NE(r.source.find("expect(4, \"HMM_DMIRROR_EXCLUSIVE\", dmirror(0, HMM_DMIRROR_EXCLUSIVE, 0, 1, &cmd), 0);"),
+            std::string::npos)
+      << r.source;
+  EXPECT_NE(r.source.find("expect(4, \"cpages\", cmd.cpages, 1);"), std::string::npos);
+  EXPECT_NE(r.source.find("MADV_NOHUGEPAGE"), std::string::npos);
+  EXPECT_NE(r.source.find("#define NR_STEPS 5"), std::string::npos);
+}
+
+// fork makes the child process stand for the new mm; a PROT_NONE access
+// expects SIGSEGV; a read expects the value the model read.
+TEST(CReproducer, ForkSignalsAndValuesFollowTheModel) {
+  CReproducer r = Export(Corpus("cpu-fork-cow-mprotect.mmtrace"));
+  EXPECT_EQ(r.commented_steps, 0);
+  EXPECT_EQ(r.source.find("PARTIAL"), std::string::npos);
+  EXPECT_NE(r.source.find("become(1);"), std::string::npos);
+  EXPECT_NE(r.source.find("expect(9, \"signal\", sig, 11);"), std::string::npos) << r.source;
+  EXPECT_NE(r.source.find("expect(5, \"value read\", value, 9);"), std::string::npos);
+  EXPECT_NE(r.source.find("expect(6, \"value read\", value, 5);"), std::string::npos);
+  // The child's steps wait for their turn like the parent's.
+  EXPECT_NE(r.source.find("if (self == 1) {\n\t\twait_turn(4);"), std::string::npos);
+}
+
+// What a device read expects is what the model read on the chosen profile:
+// the values the CPU wrote, page by page.
+TEST(CReproducer, DeviceReadExpectsTheModelsValues) {
+  const std::string text =
+      "mmtrace 1\nprofile linux-6.15\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+      "expect holds\nquestion q\n\n"
+      "1 mmap mm=mm0 va=0 npages=2 prot=rw kind=private\n"
+      "2 cpu_write mm=mm0 va=0 value=7\n"
+      "3 cpu_write mm=mm0 va=1 value=8\n"
+      "4 dev_read dev=dev0 mm=mm0 va=0 npages=2\n";
+  Trace t = ParseTrace("inline.mmtrace", text);
+  model::Profile p = model::ResolveProfile("linux-6.15");
+  CReproducer r = ExportCReproducer(t, "inline.mmtrace", Replay(t, "inline.mmtrace", p));
+  EXPECT_NE(r.source.find("expect_mirror(4, 2, (const int[]){ 7, 8 });"), std::string::npos)
+      << r.source;
+  EXPECT_NE(r.source.find("expect(4, \"HMM_DMIRROR_READ\", dmirror(0, HMM_DMIRROR_READ, 0, 2, &cmd), 0);"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace mmcheck::traces

@@ -1,0 +1,359 @@
+#include "traces/c_reproducer.h"
+
+#include <fmt/format.h>
+
+namespace mmcheck::traces {
+namespace {
+
+using model::ArgKind;
+using model::Op;
+using model::OpCode;
+
+// The C file's fixed part: the dmirror uAPI (lib/test_hmm_uapi.h, v6.15;
+// ioctl numbers 'H' 0x00-0x06), and the helpers every step uses.
+constexpr std::string_view kPrologue = R"(#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/types.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#define KSFT_SKIP 4
+
+/* lib/test_hmm_uapi.h */
+struct hmm_dmirror_cmd {
+	__u64 addr;
+	__u64 ptr;
+	__u64 npages;
+	__u64 cpages;
+	__u64 faults;
+};
+#define HMM_DMIRROR_READ		_IOWR('H', 0x00, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_WRITE		_IOWR('H', 0x01, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_MIGRATE_TO_DEV	_IOWR('H', 0x02, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_MIGRATE_TO_SYS	_IOWR('H', 0x03, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_EXCLUSIVE		_IOWR('H', 0x05, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_CHECK_EXCLUSIVE	_IOWR('H', 0x06, struct hmm_dmirror_cmd)
+
+static unsigned long page_size;
+static char *base;		/* model page va is at base + va * page_size */
+static char *mirror;		/* the device's copy, NR_PAGES pages */
+static int *turn;		/* shared by every process: the step to run next */
+static int self;		/* the model mm this process stands for */
+static int dev_fd[NR_DEVICES];
+static pid_t children[NR_MMS];
+static int failures;
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_sig;
+
+static char *page(int va)
+{
+	return base + (unsigned long)va * page_size;
+}
+
+static void expect(int step, const char *what, long got, long want)
+{
+	if (got == want)
+		return;
+	printf("step %d (mm%d): %s is %ld, the model says %ld\n", step, self, what, got, want);
+	failures++;
+}
+
+/* Steps run in trace order, whichever process owns them. */
+static void wait_turn(int step)
+{
+	while (__atomic_load_n(turn, __ATOMIC_ACQUIRE) < step)
+		sched_yield();
+}
+
+/* Only from `step`: after fork, parent and child both end the fork's turn. */
+static void end_turn(int step)
+{
+	int expected = step;
+
+	__atomic_compare_exchange_n(turn, &expected, step + 1, 0, __ATOMIC_RELEASE,
+				    __ATOMIC_RELAXED);
+}
+
+/* A child is a new mm: the dmirror binds a file to the mm that opened it. */
+static void become(int mm)
+{
+	int i;
+
+	self = mm;
+	for (i = 0; i < NR_DEVICES; i++)
+		dev_fd[i] = -1;
+	for (i = 0; i < NR_MMS; i++)
+		children[i] = 0;
+}
+
+static void on_fault(int sig)
+{
+	fault_sig = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* A CPU load or store of a whole page; returns 0 or the signal it raised. */
+static int cpu_access(int va, int write, int value, int *read)
+{
+	fault_sig = 0;
+	if (sigsetjmp(fault_jmp, 1))
+		return fault_sig;
+	if (write)
+		memset(page(va), value, page_size);
+	else
+		*read = *(volatile unsigned char *)page(va);
+	return 0;
+}
+
+static __attribute__((unused)) int dmirror(int dev, unsigned long request, int va, int npages,
+						 struct hmm_dmirror_cmd *cmd)
+{
+	char name[32];
+	int ret;
+
+	if (dev_fd[dev] < 0) {
+		snprintf(name, sizeof(name), "/dev/hmm_dmirror%d", dev);
+		dev_fd[dev] = open(name, O_RDWR, 0);
+		if (dev_fd[dev] < 0) {
+			perror(name);
+			exit(KSFT_SKIP);
+		}
+	}
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->addr = (uintptr_t)page(va);
+	cmd->ptr = (uintptr_t)mirror;
+	cmd->npages = npages;
+	do {
+		ret = ioctl(dev_fd[dev], request, cmd);
+	} while (ret && errno == EINTR);
+	return ret ? -errno : 0;
+}
+
+static __attribute__((unused)) void expect_mirror(int step, int npages, const int *want)
+{
+	int i;
+
+	for (i = 0; i < npages; i++)
+		expect(step, "device value read", (unsigned char)mirror[i * page_size], want[i]);
+}
+
+int main(void)
+{
+	struct hmm_dmirror_cmd cmd;
+	struct sigaction sa;
+	pid_t pid;
+	void *p;
+	int i, sig, value, status;
+
+	(void)cmd; (void)pid; (void)p; (void)sig; (void)value;
+	page_size = sysconf(_SC_PAGESIZE);
+	turn = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	mirror = malloc(NR_PAGES * page_size);
+	/* Find room for the model's pages, then leave it free for the steps. */
+	base = mmap(NULL, NR_PAGES * page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (turn == MAP_FAILED || !mirror || base == MAP_FAILED) {
+		perror("setup");
+		return KSFT_SKIP;
+	}
+	munmap(base, NR_PAGES * page_size);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fault;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	become(0);
+	*turn = 1;
+)";
+
+constexpr std::string_view kEpilogue = R"(
+	/* Every process lives until the last step, so its mappings count. */
+	wait_turn(NR_STEPS + 1);
+	for (i = 0; i < NR_MMS; i++) {
+		if (children[i] <= 0)
+			continue;
+		if (waitpid(children[i], &status, 0) != children[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failures++;
+	}
+	if (self != 0)
+		_exit(failures ? 1 : 0);
+	printf("%s\n", failures ? "FAIL" : "PASS");
+	return failures ? 1 : 0;
+}
+)";
+
+int ArgOf(const Op& op, std::string_view name) {
+  const model::OpInfo& info = model::InfoOf(op.code);
+  for (size_t i = 0; i < info.args.size(); ++i)
+    if (info.args[i].name == name) return op.Arg(static_cast<int>(i));
+  return -1;
+}
+
+const char* ProtFlags(int prot) {
+  switch (prot) {
+    case model::kProtRead: return "PROT_READ";
+    case model::kProtReadWrite: return "PROT_READ | PROT_WRITE";
+    default: return "PROT_NONE";
+  }
+}
+
+const char* AdviceName(int advice) {
+  switch (advice) {
+    case model::kAdviceHugepage: return "MADV_HUGEPAGE";
+    case model::kAdviceNohugepage: return "MADV_NOHUGEPAGE";
+    case model::kAdvicePageout: return "MADV_PAGEOUT";
+    default: return "MADV_DONTNEED";
+  }
+}
+
+int SignalNumber(model::Signal s) {
+  // SIGBUS and SIGSEGV as on x86-64 and the generic signal numbers.
+  switch (s) {
+    case model::Signal::kSigsegv: return 11;
+    case model::Signal::kSigbus: return 7;
+    default: return 0;
+  }
+}
+
+// The body of one step, or "" when it has no user-space trigger.
+std::string StepBody(const Op& op, int n, const StepRecord& rec, const model::World& after) {
+  const model::Outcome& o = rec.result.outcome;
+  const int mm = ArgOf(op, "mm"), va = ArgOf(op, "va"), npages = ArgOf(op, "npages");
+  const int dev = ArgOf(op, "dev");
+  switch (op.code) {
+    case OpCode::kMmap: {
+      if (ArgOf(op, "kind") == model::kMapHugetlb) return "";  // model PMDs are scaled down
+      const char* flags = ArgOf(op, "kind") == model::kMapShared ? "MAP_SHARED" : "MAP_PRIVATE";
+      return fmt::format(
+          "\t\tp = mmap(page({}), {} * page_size, {}, {} | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, "
+          "-1, 0);\n\t\texpect({}, \"mmap\", p == MAP_FAILED ? -errno : 0, {});\n",
+          va, npages, ProtFlags(ArgOf(op, "prot")), flags, n, o.ret);
+    }
+    case OpCode::kMunmap:
+      return fmt::format("\t\texpect({}, \"munmap\", munmap(page({}), {} * page_size) ? -errno : 0, {});\n",
+                         n, va, npages, o.ret);
+    case OpCode::kMprotect:
+      return fmt::format("\t\texpect({}, \"mprotect\", mprotect(page({}), {} * page_size, {}) ? -errno : 0, {});\n",
+                         n, va, npages, ProtFlags(ArgOf(op, "prot")), o.ret);
+    case OpCode::kMadvise:
+      return fmt::format("\t\texpect({}, \"madvise\", madvise(page({}), {} * page_size, {}) ? -errno : 0, {});\n",
+                         n, va, npages, AdviceName(ArgOf(op, "advice")), o.ret);
+    case OpCode::kFork:
+      if (o.ret < 0)  // the model's fork failed (-ENOMEM): a real one will not on demand
+        return "";
+      return fmt::format(
+          "\t\tpid = fork();\n\t\tif (pid == 0) {{\n\t\t\tbecome({});\n\t\t}} else {{\n"
+          "\t\t\texpect({}, \"fork\", pid < 0 ? -errno : 0, 0);\n\t\t\tchildren[{}] = pid;\n\t\t}}\n",
+          o.value, n, o.value);
+    case OpCode::kCpuRead: {
+      std::string s = fmt::format("\t\tsig = cpu_access({}, 0, 0, &value);\n\t\texpect({}, \"signal\", sig, {});\n",
+                                  va, n, SignalNumber(o.signal));
+      if (o.signal == model::Signal::kNone && o.value >= 0)
+        s += fmt::format("\t\tif (!sig)\n\t\t\texpect({}, \"value read\", value, {});\n", n, o.value);
+      return s;
+    }
+    case OpCode::kCpuWrite:
+      return fmt::format("\t\tsig = cpu_access({}, 1, {}, NULL);\n\t\texpect({}, \"signal\", sig, {});\n",
+                         va, ArgOf(op, "value"), n, SignalNumber(o.signal));
+    case OpCode::kDeviceRead:
+    case OpCode::kDeviceWrite:
+    case OpCode::kDeviceExclusive:
+    case OpCode::kDeviceCheckExclusive: {
+      const bool write = op.code == OpCode::kDeviceWrite;
+      const char* request = op.code == OpCode::kDeviceRead    ? "HMM_DMIRROR_READ"
+                            : write                            ? "HMM_DMIRROR_WRITE"
+                            : op.code == OpCode::kDeviceExclusive ? "HMM_DMIRROR_EXCLUSIVE"
+                                                                  : "HMM_DMIRROR_CHECK_EXCLUSIVE";
+      std::string s;
+      if (write) s += fmt::format("\t\tmemset(mirror, {}, {} * page_size);\n", ArgOf(op, "value"), npages);
+      s += fmt::format("\t\texpect({}, \"{}\", dmirror({}, {}, {}, {}, &cmd), {});\n", n, request,
+                       dev, request, va, npages, o.ret);
+      if (op.code == OpCode::kDeviceCheckExclusive || o.ret != 0) return s;
+      s += fmt::format("\t\texpect({}, \"cpages\", cmd.cpages, {});\n", n, o.cpages);
+      s += fmt::format("\t\texpect({}, \"faults\", cmd.faults, {});\n", n, o.faults);
+      if (op.code == OpCode::kDeviceRead) {
+        // What the device read: the logical content, unless the model saw
+        // it read something else (a data-integrity violation).
+        std::string want;
+        for (int pos = va; pos < va + npages; ++pos) {
+          int v = after.Logical(mm, pos);
+          for (const model::DataMismatch& m : rec.result.mismatches)
+            if (m.mm == mm && m.va == pos && m.who == fmt::format("dev{}", dev)) v = m.got;
+          want += fmt::format("{}{}", want.empty() ? "" : ", ", v);
+        }
+        s += fmt::format("\t\texpect_mirror({}, {}, (const int[]){{ {} }});\n", n, npages, want);
+      }
+      return s;
+    }
+    default:
+      return "";
+  }
+}
+
+// Whether the step's mapping is hugetlb (its steps are not reproduced).
+bool OnHugetlb(const model::World& before, const Op& op) {
+  const int mm = ArgOf(op, "mm"), va = ArgOf(op, "va");
+  if (mm < 0 || va < 0 || mm >= static_cast<int>(before.mms.size())) return false;
+  const model::Vma* v = before.FindVma(mm, va);
+  return v != nullptr && v->hugetlb;
+}
+
+}  // namespace
+
+CReproducer ExportCReproducer(const Trace& t, std::string_view file, const ReplayResult& r) {
+  CReproducer out;
+  std::string steps;
+  for (size_t i = 0; i < r.run.steps.size(); ++i) {
+    const StepRecord& rec = r.run.steps[i];
+    const int n = static_cast<int>(i) + 1;
+    const int mm = std::max(0, ArgOf(rec.op, "mm"));
+    const model::OpInfo& info = model::InfoOf(rec.op.code);
+    std::string body = OnHugetlb(r.states[i], rec.op) ? "" : StepBody(rec.op, n, rec, r.states[i + 1]);
+    steps += fmt::format("\n\t/* {} {} */\n\tif (self == {}) {{\n\t\twait_turn({});\n", n,
+                         PrintOp(rec.op), mm, n);
+    if (body.empty()) {
+      ++out.commented_steps;
+      steps += fmt::format("\t\t/* not reproduced: {} runs through {}; trigger: {} */\n",
+                           info.name, info.kernel_entry, info.trigger);
+    }
+    steps += body;
+    steps += fmt::format("\t\tend_turn({});\n\t}}\n", n);
+  }
+
+  const model::Universe& u = t.universe;
+  std::string head = "// SPDX-License-Identifier: GPL-2.0\n/*\n";
+  head += fmt::format(" * Generated by `mmcheck export --c` from {}.\n", file);
+  if (!t.question.empty()) head += fmt::format(" * {}\n", t.question);
+  head += fmt::format(" *\n * Expectations: the model on profile {}, which says: {}.\n",
+                      r.profile.name, r.verdict);
+  head += " * Needs lib/test_hmm.ko loaded (tools/testing/selftests/mm/test_hmm.sh), run as root:\n"
+          " *   gcc -O0 -o repro repro.c && ./repro\n"
+          " * PASS means every outcome matched the model; exit 4 (KSFT_SKIP) when no dmirror.\n";
+  if (out.commented_steps)
+    head += fmt::format(" *\n * PARTIAL: {} step(s) have no user-space trigger and are comments;\n"
+                        " * the outcomes after them may differ from the model's.\n",
+                        out.commented_steps);
+  head += " */\n";
+  out.source = head + fmt::format("#define NR_MMS {}\n#define NR_PAGES {}\n#define NR_DEVICES {}\n#define NR_STEPS {}\n",
+                                  u.mms, u.pages, std::max(1, u.devices), r.run.steps.size()) +
+               std::string(kPrologue) + steps + std::string(kEpilogue);
+  return out;
+}
+
+}  // namespace mmcheck::traces
