@@ -1,28 +1,38 @@
-// mmcheck prove: the Z3 lemmas on the kernel encodings (solver/smt/) for
-// every selected profile, each verdict compared with the profile's [[expect]].
+// mmcheck prove: the Z3 lemmas on the kernel encodings (solver/smt/lemmas.h)
+// and bounded model checking / k-induction of the model's properties on the
+// symbolic transition relation (solver/smt/bmc.h), for every selected
+// profile, each verdict compared with the profile's [[expect]].
 //
 //   mmcheck prove [--profile P]... [--lemma NAME|all]... [--knob k=v]...
 //                 [--timeout S] [--format text|json]
+//   mmcheck prove [--profile P]... [--property X]... [--depth K] [--induction]
+//                 [--knob k=v]... [--timeout S] [--out DIR] [--format text|json]
+//                 [--verbose]
 //   mmcheck prove --list
 //
-// One line (or JSON object) per (profile, lemma). Exit status (DESIGN.md §2.5):
-// 0 every verdict as expected; 1 a refutation the profile does not expect, or
-// an expected refutation that was proved; 3 a solver unknown/timeout and
-// nothing unexpected; 2 bad usage. Bounded model checking and k-induction
-// (--depth, --induction, --property) need the symbolic model, which is not
-// built yet: they are rejected with exit 2.
+// One line (or JSON object) per (profile, lemma) or (profile, property).
+// Exit status (DESIGN.md §2.5): 0 every verdict as expected; 1 a refutation
+// the profile does not expect, an expected refutation that was proved, or a
+// BMC counterexample the concrete model does not confirm; 3 a solver
+// unknown/timeout, an expected violation not reached within the bound, or
+// k-induction that did not conclude, and nothing unexpected; 2 bad usage.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
 #include "model/profile.h"
+#include "solver/smt/bmc.h"
 #include "solver/smt/lemmas.h"
+#include "traces/trace.h"
 
 namespace mmcheck::cli {
 namespace {
@@ -35,10 +45,12 @@ struct ProveOptions {
   std::vector<std::string> knobs;
   double timeout_s = 10;
   std::string format = "text";
-  // Not built yet; accepted only to say so.
+  // Bounded model checking / k-induction (any of these selects BMC mode).
   int depth = -1;
   bool induction = false;
   std::vector<std::string> properties;
+  std::string out_dir;
+  bool verbose = false;
   bool list = false;
 };
 
@@ -180,18 +192,226 @@ std::string JsonRow(const Row& row) {
       JsonStrings(r.notes));
 }
 
+// ---- bounded model checking and k-induction ----
+
+// How a BMC verdict compares with the profile's [[expect]].
+enum class BmcOutcome : uint8_t { kAsExpected, kUnexpected, kInconclusive };
+
+struct BmcRow {
+  const model::Profile* profile;
+  smt::BmcResult result;
+  BmcOutcome outcome;
+  std::string trace_file;  // where the counterexample was written ("" if not)
+};
+
+BmcOutcome JudgeBmc(const model::Profile& p, const smt::BmcResult& r) {
+  const bool expected = p.ExpectsViolation(r.property);
+  switch (r.verdict) {
+    case smt::BmcVerdict::kRefuted:
+      return expected ? BmcOutcome::kAsExpected : BmcOutcome::kUnexpected;
+    case smt::BmcVerdict::kMismatch:
+      return BmcOutcome::kUnexpected;  // the engines disagree: always news
+    case smt::BmcVerdict::kInductive:
+      return expected ? BmcOutcome::kUnexpected : BmcOutcome::kAsExpected;
+    case smt::BmcVerdict::kBounded:
+      // An expected violation not reached within the bound is not a result.
+      return expected ? BmcOutcome::kInconclusive : BmcOutcome::kAsExpected;
+    case smt::BmcVerdict::kUnknown:
+      return BmcOutcome::kInconclusive;
+  }
+  return BmcOutcome::kInconclusive;
+}
+
+std::string_view BmcOutcomeName(BmcOutcome o) {
+  switch (o) {
+    case BmcOutcome::kAsExpected: return "as-expected";
+    case BmcOutcome::kUnexpected: return "unexpected";
+    case BmcOutcome::kInconclusive: return "inconclusive";
+  }
+  return "?";
+}
+
+std::string PropertyList() {
+  std::string names;
+  for (const std::string& n : smt::BmcProperties()) names += (names.empty() ? "" : ", ") + n;
+  return names;
+}
+
+std::vector<std::string> SelectProperties(const std::vector<std::string>& requested) {
+  std::vector<std::string> out;
+  for (const std::string& name : requested) {
+    if (name == "all") return smt::BmcProperties();
+    if (!smt::IsBmcProperty(name))
+      throw UsageError(fmt::format("--property: unknown or not symbolic property '{}' (accepted: "
+                                   "{}, all)",
+                                   name, PropertyList()));
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out.empty() ? smt::BmcProperties() : out;
+}
+
+std::string BmcText(const BmcRow& row, size_t pw, size_t qw, bool verbose) {
+  const smt::BmcResult& r = row.result;
+  const model::ExpectedViolation* exp = row.profile->Expectation(r.property);
+  std::string line = fmt::format("{:<{}}  {:<{}}  ", row.profile->name, pw, r.property, qw);
+  std::string verdict;
+  switch (r.verdict) {
+    case smt::BmcVerdict::kBounded:
+      verdict = exp ? fmt::format("NOT REACHED up to depth {} (expected, fixed by {})", r.depth,
+                                  exp->fixed_by)
+                    : fmt::format("proved up to depth {}", r.depth);
+      if (!r.induction_note.empty()) verdict += " -- " + r.induction_note;
+      break;
+    case smt::BmcVerdict::kInductive:
+      verdict = exp ? fmt::format("PROVED AT EVERY DEPTH, BUT A VIOLATION IS EXPECTED (fixed by {})",
+                                  exp->fixed_by)
+                    : fmt::format("proved at every depth ({}-inductive)", r.depth);
+      break;
+    case smt::BmcVerdict::kRefuted:
+      verdict = exp ? fmt::format("refuted at depth {}, expected (fixed by {})", r.depth,
+                                  exp->fixed_by)
+                    : fmt::format("REFUTED at depth {}, UNEXPECTED", r.depth);
+      verdict += fmt::format(" -- replay confirms: {}", r.replay_detail);
+      break;
+    case smt::BmcVerdict::kMismatch:
+      verdict = fmt::format("MODEL/ENCODING MISMATCH at depth {}: {}", r.depth, r.replay_detail);
+      break;
+    case smt::BmcVerdict::kUnknown:
+      verdict = fmt::format("unknown (proved up to depth {} only)", r.depth);
+      if (!r.induction_note.empty()) verdict += " -- " + r.induction_note;
+      if (!r.reason.empty()) verdict += " -- " + r.reason;
+      break;
+  }
+  line += verdict;
+  if (!row.trace_file.empty()) line += "\n    trace: " + row.trace_file;
+  if (row.trace_file.empty() && !r.ops.empty()) {
+    std::string text = traces::PrintTrace(r.trace);
+    std::string indented;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      indented += "\n    | " + text.substr(start, end - start);
+      start = end + 1;
+    }
+    line += indented;
+  }
+  if (verbose && !r.unsat_core.empty()) {
+    std::string core;
+    for (const std::string& c : r.unsat_core) core += (core.empty() ? "" : ", ") + c;
+    line += "\n    unsat core: " + core;
+  }
+  return line;
+}
+
+nlohmann::ordered_json BmcJson(const BmcRow& row) {
+  const smt::BmcResult& r = row.result;
+  const model::ExpectedViolation* exp = row.profile->Expectation(r.property);
+  nlohmann::ordered_json j;
+  j["profile"] = row.profile->name;
+  j["property"] = r.property;
+  j["verdict"] = std::string(smt::BmcVerdictName(r.verdict));
+  j["depth"] = r.depth;
+  j["expected_violation"] = exp != nullptr;
+  j["fixed_by"] = exp ? nlohmann::ordered_json(exp->fixed_by) : nlohmann::ordered_json(nullptr);
+  j["outcome"] = std::string(BmcOutcomeName(row.outcome));
+  j["trace_file"] = row.trace_file;
+  j["trace"] = r.ops.empty() ? std::string() : traces::PrintTrace(r.trace);
+  j["replay_confirmed"] = r.replay_confirmed;
+  j["replay"] = r.replay_detail;
+  j["unsat_core"] = r.unsat_core;
+  j["induction"] = r.induction_note;
+  j["reason"] = r.reason;
+  return j;
+}
+
+int RunBmc(const ProveOptions& o) {
+  if (!o.lemmas.empty())
+    throw UsageError("--lemma cannot be combined with --depth/--induction/--property/--out");
+  if (o.depth > 64) throw UsageError(fmt::format("--depth: expected 1..64, got {}", o.depth));
+  if (o.depth == 0 || o.depth < -1)
+    throw UsageError(fmt::format("--depth: expected 1..64, got {}", o.depth));
+  smt::BmcOptions options;
+  options.depth = o.depth > 0 ? o.depth : 4;
+  options.induction = o.induction;
+  options.timeout_ms = std::max(1u, static_cast<unsigned>(std::lround(o.timeout_s * 1000)));
+  const std::vector<std::string> props = SelectProperties(o.properties);
+  const std::vector<model::Profile> profiles = SelectProfiles(o);
+  if (!o.out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out_dir, ec);
+    if (ec) throw UsageError(fmt::format("--out: cannot create '{}': {}", o.out_dir, ec.message()));
+  }
+
+  std::vector<BmcRow> rows;
+  for (const model::Profile& p : profiles)
+    for (const std::string& prop : props) {
+      BmcRow row{&p, smt::CheckProperty(p, prop, options), BmcOutcome::kInconclusive, ""};
+      row.outcome = JudgeBmc(p, row.result);
+      if (!o.out_dir.empty() && !row.result.ops.empty()) {
+        row.trace_file = (std::filesystem::path(o.out_dir) /
+                          fmt::format("{}-{}.mmtrace", p.name, prop))
+                             .string();
+        traces::WriteFileAtomically(row.trace_file, traces::PrintTrace(row.result.trace));
+      }
+      rows.push_back(std::move(row));
+    }
+  int proved = 0, refuted = 0, unexpected = 0, unknown = 0;
+  for (const BmcRow& row : rows) {
+    if (row.outcome == BmcOutcome::kUnexpected) ++unexpected;
+    else if (row.outcome == BmcOutcome::kInconclusive) ++unknown;
+    else if (row.result.verdict == smt::BmcVerdict::kRefuted) ++refuted;
+    else ++proved;
+  }
+  const int status = unexpected ? kExitUnexpected : unknown ? kExitInconclusive : kExitOk;
+  const std::string universe = options.universe.ToString();
+  if (o.format == "json") {
+    nlohmann::ordered_json out;
+    out["results"] = nlohmann::ordered_json::array();
+    for (const BmcRow& row : rows) out["results"].push_back(BmcJson(row));
+    nlohmann::ordered_json summary;
+    summary["mode"] = o.induction ? "k-induction" : "bmc";
+    summary["depth"] = options.depth;
+    summary["universe"] = universe;
+    summary["profiles"] = profiles.size();
+    summary["results"] = rows.size();
+    summary["proved"] = proved;
+    summary["refuted_as_expected"] = refuted;
+    summary["unexpected"] = unexpected;
+    summary["unknown"] = unknown;
+    summary["timeout_ms"] = options.timeout_ms;
+    summary["exit_status"] = status;
+    out["summary"] = summary;
+    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+    return status;
+  }
+  size_t pw = 0, qw = 0;
+  for (const BmcRow& row : rows) {
+    pw = std::max(pw, row.profile->name.size());
+    qw = std::max(qw, row.result.property.size());
+  }
+  for (const BmcRow& row : rows) std::printf("%s\n", BmcText(row, pw, qw, o.verbose).c_str());
+  std::printf("%s\n",
+              fmt::format("prove --depth {}{}: universe {} after mmap+MADV_NOHUGEPAGE, {} "
+                          "profile(s), {} result(s): {} proved, {} refuted as expected, {} "
+                          "unexpected, {} unknown (per-query timeout {} ms)",
+                          options.depth, o.induction ? " --induction" : "", universe,
+                          profiles.size(), rows.size(), proved, refuted, unexpected, unknown,
+                          options.timeout_ms)
+                  .c_str());
+  return status;
+}
+
 int RunProve(const ProveOptions& o) {
   if (o.list) {
     for (const std::string& name : smt::LemmaNames())
       std::printf("%s\n", fmt::format("{:<32} {}", name, smt::LemmaDoc(name)).c_str());
     return kExitOk;
   }
-  if (o.depth >= 0 || o.induction || !o.properties.empty())
-    throw UsageError(
-        "--depth/--induction/--property: bounded model checking and k-induction are not built "
-        "yet (they need the symbolic model); `mmcheck prove` proves the encoding lemmas only");
   if (!std::isfinite(o.timeout_s) || o.timeout_s <= 0 || o.timeout_s > 86400)
     throw UsageError(fmt::format("--timeout: expected seconds in (0, 86400], got {}", o.timeout_s));
+  if (o.depth >= 0 || o.induction || !o.properties.empty() || !o.out_dir.empty())
+    return RunBmc(o);
 
   smt::LemmaOptions options;
   options.lemmas = SelectLemmas(o.lemmas);
@@ -255,7 +475,9 @@ void AddProveCommand(CLI::App& app, int* status) {
   CLI::App* cmd = app.add_subcommand(
       "prove",
       "Prove the bit-level encoding lemmas (swap entries, pvmw, check_pte/check_pmd, "
-      "migrate and HMM PFNs) with Z3 for each profile");
+      "migrate and HMM PFNs) with Z3 for each profile; with --depth/--property/--induction, "
+      "bounded model checking and k-induction of the properties on the device-exclusive "
+      "operations");
   cmd->add_option("--profile", o->profiles,
                   "Profile name or .toml file (repeatable; default: every built-in profile)");
   cmd->add_option("--lemma", o->lemmas, "Lemma name or 'all' (repeatable; default: all)");
@@ -264,9 +486,16 @@ void AddProveCommand(CLI::App& app, int* status) {
   cmd->add_option("--format", o->format, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--list", o->list, "List the lemmas with the kernel rule each captures, and exit");
-  cmd->add_option("--depth", o->depth, "Bounded model checking depth (not built yet)");
-  cmd->add_flag("--induction", o->induction, "k-induction (not built yet)");
-  cmd->add_option("--property", o->properties, "Property for BMC/k-induction (not built yet)");
+  cmd->add_option("--depth", o->depth,
+                  "Bounded model checking of the device-exclusive operations to this many steps "
+                  "(default 4 when --property/--induction is given)");
+  cmd->add_flag("--induction", o->induction,
+                "Also try k-induction (k = depth) with the model's other invariants as "
+                "assumptions");
+  cmd->add_option("--property", o->properties,
+                  "Property for BMC/k-induction, or 'all' (repeatable; default: all symbolic ones)");
+  cmd->add_option("--out", o->out_dir, "Directory for counterexample .mmtrace files");
+  cmd->add_flag("--verbose", o->verbose, "Show unsat cores");
   cmd->callback([o, status] { *status = RunProve(*o); });
 }
 

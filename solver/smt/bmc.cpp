@@ -4,6 +4,7 @@
 #include <z3++.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -124,6 +125,28 @@ z3::expr Bad(const SymbolicModel& sm, const Unrolling& un, const std::string& pr
   return !sm.Holds(property, un.State(i));
 }
 
+// Checks the assertions of `incremental` under `assumptions` with a fresh
+// non-incremental bit-blasting solver: simplification and equation solving
+// first, which the incremental SAT solver does not do across steps.
+z3::check_result CheckFresh(z3::context& ctx, z3::solver& incremental,
+                            const z3::expr_vector& assumptions, unsigned timeout_ms,
+                            std::optional<z3::model>& model, std::string& reason) {
+  z3::tactic t = z3::tactic(ctx, "simplify") & z3::tactic(ctx, "propagate-values") &
+                 z3::tactic(ctx, "solve-eqs") & z3::tactic(ctx, "simplify") &
+                 z3::tactic(ctx, "bit-blast") & z3::tactic(ctx, "sat");
+  z3::solver fresh = t.mk_solver();
+  z3::params p(ctx);
+  p.set("timeout", timeout_ms);
+  fresh.set(p);
+  z3::expr_vector a = incremental.assertions();
+  for (unsigned i = 0; i < a.size(); ++i) fresh.add(a[i]);
+  for (unsigned i = 0; i < assumptions.size(); ++i) fresh.add(assumptions[i]);
+  z3::check_result res = fresh.check();
+  if (res == z3::sat) model.emplace(fresh.get_model());
+  if (res == z3::unknown) reason = fresh.reason_unknown();
+  return res;
+}
+
 std::vector<std::string> CoreNames(const z3::expr_vector& core) {
   std::vector<std::string> out;
   for (unsigned i = 0; i < core.size(); ++i) {
@@ -199,7 +222,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
   r.property = property;
 
   z3::context ctx;
-  SymbolicModel sm(ctx, o.universe, profile.knobs);
+  SymbolicModel sm(ctx, o.universe, profile.knobs, o.ops);
   z3::params params(ctx);
   params.set("timeout", o.timeout_ms);
 
@@ -208,7 +231,9 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
   for (const Op& op : prologue) model::Apply(w0, op);
 
   // ---- bounded model checking from the prologue's state ----
-  z3::solver solver(ctx);
+  // QF_BV: bit-blasting to the incremental SAT solver, which keeps
+  // assumptions and cores.
+  z3::solver solver(ctx, "QF_BV");
   solver.set(params);
   Unrolling un(ctx, sm, solver, "");
   un.Start(sm.Constant(sm.layout().Project(w0)));
@@ -219,9 +244,11 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
     z3::expr_vector assumptions(ctx);
     assumptions.push_back(un.TransitionLiteral());
     assumptions.push_back(goal);
-    z3::check_result res = solver.check(assumptions);
+    std::optional<z3::model> fm;
+    std::string why;
+    z3::check_result res = CheckFresh(ctx, solver, assumptions, o.timeout_ms, fm, why);
     if (res == z3::sat) {
-      z3::model m = solver.get_model();
+      z3::model m = *fm;
       r.depth = i;
       r.ops = prologue;
       for (int j = 1; j <= i; ++j) r.ops.push_back(un.Decode(m, j));
@@ -231,10 +258,9 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
     if (res == z3::unknown) {
       r.verdict = BmcVerdict::kUnknown;
       r.depth = i - 1;
-      r.reason = fmt::format("solver unknown at depth {}: {}", i, solver.reason_unknown());
+      r.reason = fmt::format("solver unknown at depth {}: {}", i, why);
       return r;
     }
-    r.unsat_core = CoreNames(solver.unsat_core());
     solver.add(!goal);  // keep later depths' queries small
   }
   r.verdict = BmcVerdict::kBounded;
@@ -244,7 +270,9 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
   // ---- k-induction, k = depth ----
   const int k = std::max(1, o.depth);
   std::vector<std::string> conj;  // the strengthened invariant
-  for (const std::string& n : SymbolicModel::StateProperties()) conj.push_back(n);
+  for (const std::string& n : SymbolicModel::StateProperties())
+    if (o.strengthen_with_all_invariants || n == "subset-well-formed" || n == property)
+      conj.push_back(n);
   const bool step_property = SymbolicModel::IsStepProperty(property);
 
   // Base case for the strengthening conjuncts (the property itself was
@@ -288,7 +316,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
   // Step case: any k consecutive states satisfying every conjunct (and, for
   // a progress property, k-1 steps that progressed) lead to a state
   // satisfying every conjunct after a step that progressed.
-  z3::solver step(ctx);
+  z3::solver step(ctx, "QF_BV");
   step.set(params);
   Unrolling su(ctx, sm, step, "'");
   su.Start(sm.Fresh("t@0."));

@@ -37,6 +37,11 @@ struct BmcOptions {
   bool induction = false;      // also try k-induction with k = depth
   unsigned timeout_ms = 60'000;  // per solver query
   model::Universe universe;    // default: BmcUniverse()
+  // k-induction strengthens the property with every state invariant of
+  // SymbolicModel::StateProperties(); false: only with subset-well-formed.
+  bool strengthen_with_all_invariants = true;
+  // The op codes of the alphabet (empty: every op of SymbolicOpCodes()).
+  std::vector<model::OpCode> ops;
   BmcOptions();
 };
 

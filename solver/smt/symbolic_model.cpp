@@ -33,6 +33,10 @@ using model::Universe;
 using model::World;
 using L = SymbolicLayout;
 
+// Counters (refcount, _mapcount, RSS, swap counts) are 8-bit two's
+// complement: exact for |value| < 128, which OutsideSubset() checks.
+constexpr unsigned kCounterBits = 8;
+
 const std::vector<OpCode>& SymbolicOpCodes() {
   static const std::vector<OpCode> codes = {OpCode::kMunmap,          OpCode::kFork,
                                             OpCode::kCpuRead,         OpCode::kCpuWrite,
@@ -71,11 +75,11 @@ SymbolicLayout::SymbolicLayout(const Universe& u) : u_(u) {
   static const unsigned kPteWidths[] = {4, 16, 0, 0, 0, 0, 0, 0};
   static const char* kFrameNames[] = {"alloc", "refcount", "mapcount", "anon", "dirty",
                                       "swapbacked", "lru", "anon_exclusive", "data"};
-  static const unsigned kFrameWidths[] = {0, 16, 16, 0, 0, 0, 0, 0, 8};
+  static const unsigned kFrameWidths[] = {0, kCounterBits, kCounterBits, 0, 0, 0, 0, 0, 8};
   for (int mm = 0; mm < u.mms; ++mm) {
     Add(fmt::format("mm{}.exists", mm), 0);
-    Add(fmt::format("mm{}.rss_anon", mm), 16);
-    Add(fmt::format("mm{}.rss_swap", mm), 16);
+    Add(fmt::format("mm{}.rss_anon", mm), kCounterBits);
+    Add(fmt::format("mm{}.rss_swap", mm), kCounterBits);
     for (int va = 0; va < u.pages; ++va) {
       Add(fmt::format("mm{}.p{}.vma", mm, va), 0);
       Add(fmt::format("mm{}.p{}.logical", mm, va), 8);
@@ -90,7 +94,7 @@ SymbolicLayout::SymbolicLayout(const Universe& u) : u_(u) {
       Add(fmt::format("frame{}.{}", fr, kFrameNames[f]), kFrameWidths[f]);
   slot_base_ = size();
   for (int s = 0; s < u.swap_slots; ++s) {
-    Add(fmt::format("s{}.count", s), 16);
+    Add(fmt::format("s{}.count", s), kCounterBits);
     Add(fmt::format("s{}.data", s), 8);
   }
   mirror_base_ = size();
@@ -142,6 +146,14 @@ std::string SymbolicLayout::OutsideSubset(const World& w) const {
     if (p.head < 0 && !(p == model::Page{})) return fmt::format("free frame {} is not clear", fr);
   }
   if (static_cast<int>(w.pages.size()) != frames()) return "frame count differs";
+  auto small = [](int v) { return v >= -128 && v < 128; };
+  for (const model::Page& p : w.pages)
+    if (!small(p.refcount) || !small(p.mapcount)) return "a counter does not fit 8 bits";
+  for (const model::SwapSlot& sl : w.swap)
+    if (!small(sl.count)) return "a swap count does not fit 8 bits";
+  for (const model::Mm& m : w.mms)
+    for (int16_t x : m.rss)
+      if (!small(x)) return "an RSS counter does not fit 8 bits";
   for (const model::Device& d : w.devices)
     for (const model::MirrorEntry& e : d.mirror)
       if (e.device_private || e.pfn > 0xffff) return "a device-private mirror entry";
@@ -207,6 +219,16 @@ std::vector<uint64_t> SymbolicLayout::Project(const World& w) const {
 
 namespace {
 
+// A frame: concrete, or symbolic as a one-hot vector of conditions (a frame
+// chosen by the state, e.g. the folio a PTE maps or the one folio_alloc
+// picks). Code on a symbolic frame is encoded once, not once per frame.
+struct Ref {
+  Ref(int fr) : concrete(fr) {}  // NOLINT: concrete frames convert implicitly
+  explicit Ref(std::vector<z3::expr> one_hot) : is(std::move(one_hot)) {}
+  int concrete = -1;
+  std::vector<z3::expr> is;
+};
+
 class Exec {
  public:
   Exec(z3::context& c, const L& lay, const Knobs& k, SymState s, bool eager)
@@ -222,7 +244,7 @@ class Exec {
   z3::expr K(uint64_t v, unsigned w) const { return c_.bv_val(v, w); }
   z3::expr Kind(PteKind k) const { return K(static_cast<unsigned>(k), 4); }
   z3::expr PfnK(int frame) const { return K(model::kFirstPfn + static_cast<unsigned>(frame), 16); }
-  z3::expr W16(int v) const { return K(static_cast<uint64_t>(v) & 0xffff, 16); }
+  z3::expr W16(int v) const { return K(static_cast<uint64_t>(v) & 0xff, kCounterBits); }
   z3::expr Simp(const z3::expr& e) const { return eager_ ? e.simplify() : e; }
   static bool IsFalse(const z3::expr& e) { return e.is_false(); }
   z3::expr And(const z3::expr& a, const z3::expr& b) const {
@@ -269,9 +291,30 @@ class Exec {
 
   // ---- state accessors ----
   z3::expr Pte(int mm, int va, L::PteField f) const { return Get(lay_.Pte(mm, va, f)); }
-  z3::expr Fr(int fr, L::FrameField f) const { return Get(lay_.Frame(fr, f)); }
-  void SetFr(int fr, L::FrameField f, const z3::expr& v) { Set(lay_.Frame(fr, f), v); }
-  void AddFr(int fr, L::FrameField f, int d) { SetFr(fr, f, Fr(fr, f) + W16(d)); }
+  z3::expr Fr(const Ref& r, L::FrameField f) const {
+    if (r.concrete >= 0) return Get(lay_.Frame(r.concrete, f));
+    z3::expr acc = Get(lay_.Frame(lay_.frames() - 1, f));
+    for (int fr = lay_.frames() - 1; fr-- > 0;)
+      acc = z3::ite(r.is[static_cast<size_t>(fr)], Get(lay_.Frame(fr, f)), acc);
+    return acc;
+  }
+  void SetFr(const Ref& r, L::FrameField f, const z3::expr& v) {
+    if (r.concrete >= 0) return Set(lay_.Frame(r.concrete, f), v);
+    for (int fr = 0; fr < lay_.frames(); ++fr)
+      If(r.is[static_cast<size_t>(fr)], [&] { Set(lay_.Frame(fr, f), v); });
+  }
+  void AddFr(const Ref& r, L::FrameField f, int d) {
+    if (r.concrete >= 0) return SetFr(r, f, Fr(r, f) + W16(d));
+    for (int fr = 0; fr < lay_.frames(); ++fr)
+      If(r.is[static_cast<size_t>(fr)], [&] { SetFr(fr, f, Fr(fr, f) + W16(d)); });
+  }
+  z3::expr PfnR(const Ref& r) const {
+    if (r.concrete >= 0) return PfnK(r.concrete);
+    z3::expr acc = PfnK(lay_.frames() - 1);
+    for (int fr = lay_.frames() - 1; fr-- > 0;)
+      acc = z3::ite(r.is[static_cast<size_t>(fr)], PfnK(fr), acc);
+    return acc;
+  }
   z3::expr Vma(int mm, int va) const { return Get(lay_.VmaAt(mm, va)); }
   z3::expr Exists(int mm) const { return Get(lay_.MmExists(mm)); }
   void AddRssAnon(int mm, int d) { Set(lay_.RssAnon(mm), Get(lay_.RssAnon(mm)) + W16(d)); }
@@ -297,14 +340,14 @@ class Exec {
            IsDevPriv(kind) || kind == Kind(PteKind::kHwpoison);
   }
   // World::MappedFrame(mm, va) == fr (no huge PMDs in the subset).
-  z3::expr MapsFrame(int mm, int va, int fr) const {
+  z3::expr MapsFrame(int mm, int va, const Ref& fr) const {
     z3::expr kind = Pte(mm, va, L::kKind);
-    return HasPfn(kind) && !Pte(mm, va, L::kSpecial) && Pte(mm, va, L::kPfn) == PfnK(fr);
+    return HasPfn(kind) && !Pte(mm, va, L::kSpecial) && Pte(mm, va, L::kPfn) == PfnR(fr);
   }
   // FolioAt(mm, va) == fr: mapped and allocated.
-  z3::expr FolioAt(int mm, int va, int fr) const { return MapsFrame(mm, va, fr) && Fr(fr, L::kAlloc); }
+  z3::expr FolioAt(int mm, int va, const Ref& fr) const { return MapsFrame(mm, va, fr) && Fr(fr, L::kAlloc); }
   // folio_mapcount() > 0 (order 0: _mapcount + 1), signed.
-  z3::expr Mapped(int fr) const { return (Fr(fr, L::kMap) + W16(1)) > W16(0); }
+  z3::expr Mapped(const Ref& fr) const { return (Fr(fr, L::kMap) + W16(1)) > W16(0); }
   z3::expr CanAlloc() const {
     z3::expr any = F();
     for (int fr = 0; fr < lay_.frames(); ++fr) any = any || !Fr(fr, L::kAlloc);
@@ -332,12 +375,19 @@ class Exec {
   PteVals NonePte() const { return {Kind(PteKind::kNone), K(0, 16), F(), F(), F(), F(), F(), F()}; }
 
   // ---- splits over concrete candidates ----
-  // For each frame `pfn` may name (frame valid): body(frame).
+  // The frame `pfn` names (REQUIRES: it names one): body(frame), encoded once.
   template <typename Fn>
   void ForFrame(const z3::expr& pfn, Fn&& body) {
-    for (int fr = 0; fr < lay_.frames(); ++fr) If(pfn == PfnK(fr), [&] { body(fr); });
+    std::vector<z3::expr> is;
+    z3::expr any = F();
+    for (int fr = 0; fr < lay_.frames(); ++fr) {
+      is.push_back(pfn == PfnK(fr));
+      any = any || is.back();
+    }
+    If(any, [&] { body(Ref(std::move(is))); });
   }
-  // For the allocated folio `pfn` names: body(frame); else none() (head < 0).
+  // The allocated folio `pfn` names: body(frame), encoded once; else none()
+  // (head < 0).
   template <typename Fn, typename None>
   void ForFolio(const z3::expr& pfn, Fn&& body, None&& none) {
     z3::expr any = F();
@@ -346,7 +396,8 @@ class Exec {
       at.push_back(pfn == PfnK(fr) && Fr(fr, L::kAlloc));
       any = any || at.back();
     }
-    for (int fr = 0; fr < lay_.frames(); ++fr) If(at[static_cast<size_t>(fr)], [&] { body(fr); });
+    const Ref r(std::move(at));
+    If(any, [&] { body(r); });
     If(!any, none);
   }
   template <typename Fn>
@@ -355,7 +406,7 @@ class Exec {
   }
 
   // ---- folio lifetime (mm/page_alloc.c, mm/swap.c; model/ops/memory.cpp) ----
-  void ClearFrame(int fr) {
+  void ClearFrame(const Ref& fr) {
     SetFr(fr, L::kAlloc, F());
     SetFr(fr, L::kRef, W16(0));
     SetFr(fr, L::kMap, W16(-1));
@@ -369,30 +420,30 @@ class Exec {
   // folio_alloc(w, 0): the lowest free frame, refcount 1, on the LRU.
   template <typename Fn, typename Oom>
   void folio_alloc(Fn&& body, Oom&& oom) {
-    // Every choice is decided on the state before any branch runs.
+    // The choice is decided on the state before the body runs.
     z3::expr below_all_alloc = T();
     std::vector<z3::expr> chosen;
     for (int fr = 0; fr < lay_.frames(); ++fr) {
       chosen.push_back(And(below_all_alloc, !Fr(fr, L::kAlloc)));
       below_all_alloc = And(below_all_alloc, Fr(fr, L::kAlloc));
     }
-    for (int fr = 0; fr < lay_.frames(); ++fr)
-      If(chosen[static_cast<size_t>(fr)], [&] {
-        ClearFrame(fr);
-        SetFr(fr, L::kAlloc, T());
-        SetFr(fr, L::kRef, W16(1));
-        SetFr(fr, L::kLru, T());
-        body(fr);
-      });
+    const Ref nf(chosen);
+    If(!below_all_alloc, [&] {
+      ClearFrame(nf);
+      SetFr(nf, L::kAlloc, T());
+      SetFr(nf, L::kRef, W16(1));
+      SetFr(nf, L::kLru, T());
+      body(nf);
+    });
     If(below_all_alloc, oom);
   }
-  void folio_get(int fr, int n = 1) { AddFr(fr, L::kRef, n); }
-  void folio_put(int fr, int n = 1) {
+  void folio_get(const Ref& fr, int n = 1) { AddFr(fr, L::kRef, n); }
+  void folio_put(const Ref& fr, int n = 1) {
     AddFr(fr, L::kRef, -n);
     If(!(Fr(fr, L::kRef) > W16(0)), [&] { ClearFrame(fr); });
   }
   // folio_add_new_anon_rmap_pte (mm/rmap.c), order 0.
-  void folio_add_new_anon_rmap_pte(int fr) {
+  void folio_add_new_anon_rmap_pte(const Ref& fr) {
     SetFr(fr, L::kAnon, T());
     SetFr(fr, L::kSwapbacked, T());
     SetFr(fr, L::kMap, W16(0));
@@ -427,28 +478,28 @@ class Exec {
       return;
     }
     folio_alloc(
-        [&](int fr) {
+        [&](const Ref& fr) {
           folio_add_new_anon_rmap_pte(fr);
-          WritePte(mm, va, {Kind(PteKind::kPresent), PfnK(fr), T(), T(), T(), T(), F(), F()});
+          WritePte(mm, va, {Kind(PteKind::kPresent), PfnR(fr), T(), T(), T(), T(), F(), F()});
           AddRssAnon(mm, 1);
         },
         [&] { Assign(ok, F()); });
   }
 
-  // wp_page_copy(): `old_fr` is the old page's frame, -1 for the zero page.
-  void wp_page_copy(int mm, int va, int old_fr, z3::expr& ok) {
+  // wp_page_copy(): `old_fr` is the old page's frame, null for the zero page.
+  void wp_page_copy(int mm, int va, const Ref* old_fr, z3::expr& ok) {
     folio_alloc(
-        [&](int nf) {
+        [&](const Ref& nf) {
           Invalidate(mm, va);
-          if (old_fr >= 0) SetFr(nf, L::kData, Fr(old_fr, L::kData));
+          if (old_fr) SetFr(nf, L::kData, Fr(*old_fr, L::kData));
           folio_add_new_anon_rmap_pte(nf);
-          WritePte(mm, va, {Kind(PteKind::kPresent), PfnK(nf), T(), T(), T(), T(), F(), F()});
-          if (old_fr < 0) {
+          WritePte(mm, va, {Kind(PteKind::kPresent), PfnR(nf), T(), T(), T(), T(), F(), F()});
+          if (!old_fr) {
             AddRssAnon(mm, 1);
           } else {
             // rss[RssCounterOf(old)]-- then rss[anon]++: anon folios only.
-            AddFr(old_fr, L::kMap, -1);  // folio_remove_rmap_pte
-            folio_put(old_fr);
+            AddFr(*old_fr, L::kMap, -1);  // folio_remove_rmap_pte
+            folio_put(*old_fr);
           }
         },
         [&] { Assign(ok, F()); });
@@ -457,11 +508,11 @@ class Exec {
   // do_wp_page(): reuse an exclusive (or solely referenced) anon page, else copy.
   void do_wp_page(int mm, int va, z3::expr& ok) {
     IfElse(
-        Pte(mm, va, L::kSpecial), [&] { wp_page_copy(mm, va, -1, ok); },
+        Pte(mm, va, L::kSpecial), [&] { wp_page_copy(mm, va, nullptr, ok); },
         [&] {
           ForFolio(
               Pte(mm, va, L::kPfn),
-              [&](int fr) {
+              [&](const Ref& fr) {
                 z3::expr reuse = Fr(fr, L::kAnon) && (Fr(fr, L::kAnonExcl) || Fr(fr, L::kRef) == W16(1));
                 IfElse(
                     reuse,
@@ -473,7 +524,7 @@ class Exec {
                       Set(lay_.Pte(mm, va, L::kSoftDirty), T());
                       SetFr(fr, L::kFDirty, T());
                     },
-                    [&] { wp_page_copy(mm, va, fr, ok); });
+                    [&] { wp_page_copy(mm, va, &fr, ok); });
               },
               [&] { Assign(ok, F()); });  // BadPte: SIGBUS
         });
@@ -484,7 +535,7 @@ class Exec {
     const PteVals old = ReadPte(mm, va);
     ForSlot(old.pfn, [&](int s) {
       folio_alloc(
-          [&](int fr) {
+          [&](const Ref& fr) {
             z3::expr excl = old.swp_exclusive || Get(lay_.SlotCount(s)) == W16(1);
             SetFr(fr, L::kData, Get(lay_.SlotData(s)));
             SetFr(fr, L::kAnon, T());
@@ -495,7 +546,7 @@ class Exec {
             AddRssSwap(mm, -1);
             AddRssAnon(mm, 1);
             z3::expr w = write ? excl : F();
-            WritePte(mm, va, {Kind(PteKind::kPresent), PfnK(fr), w, w, T(), old.soft_dirty || w, F(), F()});
+            WritePte(mm, va, {Kind(PteKind::kPresent), PfnR(fr), w, w, T(), old.soft_dirty || w, F(), F()});
             If(w, [&] { SetFr(fr, L::kFDirty, T()); });
           },
           [&] { Assign(ok, F()); });
@@ -540,7 +591,7 @@ class Exec {
   void remove_device_exclusive_entry(int mm, int va) {
     ForFolio(
         Pte(mm, va, L::kPfn),
-        [&](int fr) {
+        [&](const Ref& fr) {
           folio_get(fr);
           Invalidate(mm, va);
           restore_exclusive_pte(mm, va);
@@ -614,7 +665,7 @@ class Exec {
                 Assign(done, T());
                 ForFolio(
                     Pte(mm, va, L::kPfn),
-                    [&](int fr) {
+                    [&](const Ref& fr) {
                       If(!Pte(mm, va, L::kSpecial), [&] {
                         folio_get(fr);
                         Assign(got, T());
@@ -634,18 +685,18 @@ class Exec {
 
   // ---- rmap (mm/rmap.c, mm/page_vma_mapped.c) ----
   // check_pte() outside PVMW_MIGRATION for an order-0 folio at frame `fr`.
-  z3::expr Hit(int mm, int va, int fr) const {
+  z3::expr Hit(int mm, int va, const Ref& fr) const {
     z3::expr kind = Pte(mm, va, L::kKind);
     z3::expr accepted = (kind == Kind(PteKind::kPresent) && !Pte(mm, va, L::kSpecial)) ||
                         IsDevExcl(kind) || IsDevPriv(kind);
-    return Exists(mm) && Vma(mm, va) && accepted && Pte(mm, va, L::kPfn) == PfnK(fr);
+    return Exists(mm) && Vma(mm, va) && accepted && Pte(mm, va, L::kPfn) == PfnR(fr);
   }
   z3::expr ExclusiveKind(const z3::expr& writable) const {
     if (k_.device_exclusive_entry == model::DeviceExclusiveEntry::kSingle)
       return Kind(PteKind::kDeviceExclusive);
     return z3::ite(writable, Kind(PteKind::kDeviceExclusiveWrite), Kind(PteKind::kDeviceExclusiveRead));
   }
-  void MakeExclusiveEntry(int mm, int va, int fr, const z3::expr& writable) {
+  void MakeExclusiveEntry(int mm, int va, const Ref& fr, const z3::expr& writable) {
     const PteVals old = ReadPte(mm, va);
     If(old.dirty, [&] { SetFr(fr, L::kFDirty, T()); });
     PteVals p = NonePte();
@@ -658,7 +709,7 @@ class Exec {
   }
 
   // folio_make_device_exclusive(): rmap walk with page_make_device_exclusive_one.
-  z3::expr folio_make_device_exclusive(int fr, int req_mm, int req_va) {
+  z3::expr folio_make_device_exclusive(const Ref& fr, int req_mm, int req_va) {
     z3::expr result = F();
     If(Fr(fr, L::kAnon), [&] {
       z3::expr valid = F(), walk_ok = T();
@@ -709,7 +760,7 @@ class Exec {
       }
       for (int i = 0; i < n; ++i)
         If(got[static_cast<size_t>(i)], [&] {
-          ForFrame(pfn[static_cast<size_t>(i)], [&](int fr) {
+          ForFrame(pfn[static_cast<size_t>(i)], [&](const Ref& fr) {
             z3::expr ok = folio_make_device_exclusive(fr, mm, va + i);
             IfElse(
                 ok, [&] { Assign(conv[static_cast<size_t>(i)], T()); },
@@ -723,7 +774,7 @@ class Exec {
       });
       for (int i = 0; i < n; ++i)
         If(conv[static_cast<size_t>(i)],
-           [&] { ForFrame(pfn[static_cast<size_t>(i)], [&](int fr) { folio_put(fr); }); });
+           [&] { ForFrame(pfn[static_cast<size_t>(i)], [&](const Ref& fr) { folio_put(fr); }); });
       return;
     }
     // make_device_exclusive() per address (hildenbrand-v2 03/17, 04/17).
@@ -735,7 +786,7 @@ class Exec {
             !g, [&] { Assign(stopped, T()); },
             [&] {
               const z3::expr pfn = Pte(mm, pos, L::kPfn);
-              ForFrame(pfn, [&](int fr) {
+              ForFrame(pfn, [&](const Ref& fr) {
                 IfElse(
                     !Fr(fr, L::kAnon),
                     [&] {
@@ -757,7 +808,7 @@ class Exec {
                             Assign(stopped, T());  // -EBUSY
                           },
                           [&] {
-                            MapAtomic(dev, mm, pos, PfnK(fr));
+                            MapAtomic(dev, mm, pos, PfnR(fr));
                             folio_put(fr);
                           });
                     });
@@ -767,7 +818,7 @@ class Exec {
   }
 
   // try_to_unmap() for reclaim into swap slot `slot` (knob try_to_unmap_nonpresent).
-  void try_to_unmap(int fr, int slot) {
+  void try_to_unmap(const Ref& fr, int slot) {
     for (int mm = 0; mm < u_.mms; ++mm)
       If(Exists(mm) && Mapped(fr), [&] {
         for (int va = 0; va < u_.pages; ++va)
@@ -778,7 +829,7 @@ class Exec {
             z3::expr pfn = old.pfn;
             if (k_.try_to_unmap_nonpresent == model::NonPresentPfn::kPtePfn)
               pfn = z3::ite(present, old.pfn, z3::lshr(old.pfn, 3));  // PtePfnOfNonPresent
-            z3::expr garbage = pfn != PfnK(fr);
+            z3::expr garbage = pfn != PfnR(fr);
             z3::expr ax = !garbage && Fr(fr, L::kAnon) && Fr(fr, L::kAnonExcl);
             If(present && old.dirty, [&] { SetFr(fr, L::kFDirty, T()); });
             If(!garbage, [&] { SetFr(fr, L::kAnonExcl, F()); });
@@ -799,7 +850,7 @@ class Exec {
   }
 
   // folio_referenced(): any young reference found (and cleared).
-  z3::expr folio_referenced(int fr) {
+  z3::expr folio_referenced(const Ref& fr) {
     z3::expr referenced = F();
     z3::expr counter = Fr(fr, L::kMap) + W16(1);
     If(counter != W16(0), [&] {
@@ -817,7 +868,7 @@ class Exec {
   }
 
   // shrink_folio(ignore_references = false): returns "eligible but not reclaimed".
-  z3::expr shrink_folio(int fr) {
+  z3::expr shrink_folio(const Ref& fr) {
     // ReclaimEligible()
     z3::expr free_slot = F();
     for (int s = 0; s < u_.swap_slots; ++s) free_slot = free_slot || Get(lay_.SlotCount(s)) == W16(0);
@@ -879,7 +930,7 @@ class Exec {
   }
 
   // try_to_migrate() (knob try_to_migrate_nonpresent).
-  void try_to_migrate(int fr) {
+  void try_to_migrate(const Ref& fr) {
     const bool pte_pfn = k_.try_to_migrate_nonpresent == model::NonPresentPfn::kPtePfn;
     for (int mm = 0; mm < u_.mms; ++mm)
       If(Exists(mm) && Mapped(fr), [&] {
@@ -892,7 +943,7 @@ class Exec {
             z3::expr writable =
                 z3::ite(present, old.write,
                         pte_pfn ? old.soft_dirty : old.kind == Kind(PteKind::kDevicePrivateWrite));
-            z3::expr garbage = pfn != PfnK(fr);
+            z3::expr garbage = pfn != PfnR(fr);
             z3::expr ax = !garbage && Fr(fr, L::kAnon) && Fr(fr, L::kAnonExcl);
             If(present && old.dirty, [&] { SetFr(fr, L::kFDirty, T()); });
             If(!garbage, [&] { SetFr(fr, L::kAnonExcl, F()); });
@@ -912,19 +963,19 @@ class Exec {
   }
 
   // remove_migration_ptes(src, dst) (knob pvmw_migration_accepts_exclusive).
-  void remove_migration_ptes(int src, int dst) {
+  void remove_migration_ptes(const Ref& src, const Ref& dst) {
     const bool accepts_excl =
         k_.pvmw_migration_accepts_exclusive == model::PvmwMigrationAcceptsExclusive::kYes;
     for (int mm = 0; mm < u_.mms; ++mm)
       for (int va = 0; va < u_.pages; ++va) {
         z3::expr kind = Pte(mm, va, L::kKind);
         z3::expr ok = accepts_excl ? IsMigration(kind) || IsDevExcl(kind) : IsMigration(kind);
-        If(Exists(mm) && Vma(mm, va) && ok && Pte(mm, va, L::kPfn) == PfnK(src), [&] {
+        If(Exists(mm) && Vma(mm, va) && ok && Pte(mm, va, L::kPfn) == PfnR(src), [&] {
           const PteVals old = ReadPte(mm, va);
           folio_get(dst);
           PteVals p = NonePte();
           p.kind = Kind(PteKind::kPresent);
-          p.pfn = PfnK(dst);
+          p.pfn = PfnR(dst);
           p.young = old.young;
           p.dirty = Fr(dst, L::kFDirty) && old.dirty;
           p.soft_dirty = old.soft_dirty;
@@ -938,7 +989,7 @@ class Exec {
   }
 
   // MigrateWithProgress(tries = 1) / migrate_folio(): returns "eligible but not migrated".
-  z3::expr Migrate(int fr) {
+  z3::expr Migrate(const Ref& fr) {
     z3::expr explained = W16(0);
     for (int mm = 0; mm < u_.mms; ++mm)
       for (int va = 0; va < u_.pages; ++va)
@@ -964,7 +1015,7 @@ class Exec {
                 Mapped(fr) || Fr(fr, L::kRef) != W16(1), [&] { fail(true, was_mapped); },
                 [&] {
                   folio_alloc(
-                      [&](int dst) {
+                      [&](const Ref& dst) {
                         SetFr(dst, L::kData, Fr(fr, L::kData));
                         SetFr(dst, L::kAnonExcl, Fr(fr, L::kAnonExcl));
                         SetFr(dst, L::kAnon, Fr(fr, L::kAnon));
@@ -991,7 +1042,7 @@ class Exec {
     If(kind == Kind(PteKind::kPresent) && !old.special, [&] {
       ForFolio(
           old.pfn,
-          [&](int fr) {
+          [&](const Ref& fr) {
             AddRssAnon(mm, -1);
             AddFr(fr, L::kMap, -1);
             folio_put(fr);
@@ -1001,7 +1052,7 @@ class Exec {
     If(IsDevExcl(kind), [&] {
       ForFolio(
           old.pfn,
-          [&](int fr) {
+          [&](const Ref& fr) {
             AddRssAnon(mm, -1);
             if (k_.device_exclusive_mapcount == model::DeviceExclusiveMapcount::kKept)
               AddFr(fr, L::kMap, -1);
@@ -1058,7 +1109,7 @@ class Exec {
           [&] {
             ForFolio(
                 Pte(src, va, L::kPfn),
-                [&](int fr) {
+                [&](const Ref& fr) {
                   If(Fr(fr, L::kAnon), [&] { SetFr(fr, L::kAnonExcl, F()); });
                   AddFr(fr, L::kMap, 1);
                   folio_get(fr);
@@ -1096,7 +1147,7 @@ class Exec {
       Set(lay_.Pte(mm, va, L::kSoftDirty), T());
       ForFolio(
           Pte(mm, va, L::kPfn),
-          [&](int fr) {
+          [&](const Ref& fr) {
             If(!Pte(mm, va, L::kSpecial), [&] {
               SetFr(fr, L::kData, value);
               SetFr(fr, L::kFDirty, T());
@@ -1121,10 +1172,12 @@ class Exec {
 
 // ---------------------------------------------------------------------------
 
-SymbolicModel::SymbolicModel(z3::context& ctx, const Universe& u, const Knobs& knobs)
+SymbolicModel::SymbolicModel(z3::context& ctx, const Universe& u, const Knobs& knobs,
+                             const std::vector<OpCode>& ops)
     : ctx_(ctx), layout_(u), knobs_(knobs) {
   for (const model::OpInfo& info : model::OpTable()) {
     if (!IsSymbolicOp(info.code)) continue;
+    if (!ops.empty() && std::find(ops.begin(), ops.end(), info.code) == ops.end()) continue;
     // Every argument combination in range; value fixed at 1 (symbolic).
     std::vector<std::vector<int>> combos = {{}};
     for (const model::ArgInfo& a : info.args) {
@@ -1204,15 +1257,14 @@ SymStep SymbolicModel::Step(const SymState& s, const Op& op, const z3::expr& val
         at.push_back(mm_exists(mm) && e.FolioAt(mm, va, fr));
         enabled = enabled || at.back();
       }
-      for (int fr = 0; fr < layout_.frames(); ++fr) {
-        e.If(at[static_cast<size_t>(fr)], [&] {
-          z3::expr stuck = op.code == OpCode::kReclaim ? e.shrink_folio(fr) : e.Migrate(fr);
-          if (op.code == OpCode::kReclaim)
-            e.Assign(reclaim_stuck, stuck);
-          else
-            e.Assign(migrate_stuck, stuck);
-        });
-      }
+      const Ref folio(at);  // FolioAt(mm, va), encoded once
+      e.If(enabled, [&] {
+        z3::expr stuck = op.code == OpCode::kReclaim ? e.shrink_folio(folio) : e.Migrate(folio);
+        if (op.code == OpCode::kReclaim)
+          e.Assign(reclaim_stuck, stuck);
+        else
+          e.Assign(migrate_stuck, stuck);
+      });
       break;
     }
     default:
@@ -1243,7 +1295,7 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
   z3::context& c = ctx_;
   auto get = [&](int i) { return s[static_cast<size_t>(i)]; };
   auto kindk = [&](PteKind k) { return c.bv_val(static_cast<unsigned>(k), 4); };
-  auto w16 = [&](int v) { return c.bv_val(static_cast<uint64_t>(v) & 0xffff, 16); };
+  auto w16 = [&](int v) { return c.bv_val(static_cast<uint64_t>(v) & 0xff, kCounterBits); };
   auto pfnk = [&](int fr) { return c.bv_val(model::kFirstPfn + static_cast<unsigned>(fr), 16); };
   auto is_mig = [&](const z3::expr& k) {
     return k == kindk(PteKind::kMigrationRead) || k == kindk(PteKind::kMigrationReadExclusive) ||
@@ -1266,7 +1318,7 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
         z3::expr subset_kind = k == kindk(PteKind::kNone) || k == kindk(PteKind::kPresent) ||
                                k == kindk(PteKind::kSwap) || is_mig(k) || is_excl(k);
         all = all && subset_kind;
-        all = all && z3::implies(k == kindk(PteKind::kSwap), z3::ult(pfn, w16(u.swap_slots)));
+        all = all && z3::implies(k == kindk(PteKind::kSwap), z3::ult(pfn, c.bv_val(static_cast<unsigned>(u.swap_slots), 16)));
         all = all && z3::implies(get(lay.Pte(mm, va, L::kSpecial)),
                                  k == kindk(PteKind::kPresent) &&
                                      pfn == c.bv_val(model::kZeroPfn, 16) &&
@@ -1298,7 +1350,7 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
       for (int s2 = 0; s2 < u.swap_slots; ++s2)
         swap_refs[static_cast<size_t>(s2)] =
             swap_refs[static_cast<size_t>(s2)] +
-            z3::ite(swap && pfn == w16(s2), w16(1), w16(0));
+            z3::ite(swap && pfn == c.bv_val(static_cast<unsigned>(s2), 16), w16(1), w16(0));
       rs = rs + z3::ite(swap, w16(1), w16(0));
       z3::expr has_pfn = k == kindk(PteKind::kPresent) || is_mig(k) || is_excl(k);
       z3::expr counted = ex && has_pfn && !special;
@@ -1336,7 +1388,7 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
         z3::expr pfn = get(lay.Pte(mm, va, L::kPfn));
         z3::expr slot_ok = c.bool_val(false);
         for (int s2 = 0; s2 < u.swap_slots; ++s2)
-          slot_ok = slot_ok || (pfn == w16(s2) && get(lay.SlotCount(s2)) > w16(0));
+          slot_ok = slot_ok || (pfn == c.bv_val(static_cast<unsigned>(s2), 16) && get(lay.SlotCount(s2)) > w16(0));
         all = all && z3::implies(ex && k == kindk(PteKind::kSwap), slot_ok);
         z3::expr folio_ok = c.bool_val(false);
         for (int fr = 0; fr < lay.frames(); ++fr)

@@ -111,7 +111,9 @@ struct SymStep {
 
 class SymbolicModel {
  public:
-  SymbolicModel(z3::context& ctx, const model::Universe& u, const model::Knobs& knobs);
+  // `ops`: the op codes of the alphabet (empty: every symbolic op).
+  SymbolicModel(z3::context& ctx, const model::Universe& u, const model::Knobs& knobs,
+                const std::vector<model::OpCode>& ops = {});
 
   z3::context& ctx() const { return ctx_; }
   const SymbolicLayout& layout() const { return layout_; }

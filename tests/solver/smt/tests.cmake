@@ -14,4 +14,5 @@ if(TARGET mmcheck)
     -P ${CMAKE_CURRENT_LIST_DIR}/prove_cli.cmake)
 endif()
 list(APPEND MMCHECK_TEST_SOURCES
-  solver/smt/bmc_conformance_test.cpp)
+  solver/smt/bmc_conformance_test.cpp
+  solver/smt/bmc_test.cpp)
