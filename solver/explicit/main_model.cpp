@@ -131,6 +131,40 @@ Page ReadPage(Reader& r) {
   return p;
 }
 
+constexpr std::size_t kPgmapBytes = 12;
+
+// Device folios whose eviction is in flight (World::migrating, when the model has it): a
+// count, then at most one head frame per device frame. Written through a template so the
+// encoding follows the model as the device-private work adds the field.
+template <typename W>
+void WriteMigrating(Writer& w, const W& world) {
+  if constexpr (requires { world.migrating; }) {
+    const std::size_t most = static_cast<std::size_t>(world.universe.DeviceFrames());
+    if (world.migrating.size() > most)
+      throw ExplorationError("main model: more evictions in flight than device frames");
+    w.U8(static_cast<std::uint8_t>(world.migrating.size()));
+    for (std::int16_t f : world.migrating) w.I16(f);
+    w.Pad(2 * (most - world.migrating.size()));
+  }
+}
+template <typename W>
+void ReadMigrating(Reader& r, W& world) {
+  if constexpr (requires { world.migrating; }) {
+    const std::size_t most = static_cast<std::size_t>(world.universe.DeviceFrames());
+    const std::size_t n = r.U8();
+    world.migrating.clear();
+    for (std::size_t i = 0; i < n; ++i) world.migrating.push_back(r.I16());
+    r.Skip(2 * (most - n));
+  }
+}
+template <typename W>
+std::size_t MigratingBytes(const W& world) {
+  if constexpr (requires { world.migrating; }) {
+    return 1 + 2 * static_cast<std::size_t>(world.universe.DeviceFrames());
+  }
+  return 0;
+}
+
 // The serialisation proper. `max_shmem` bounds World::shmem (see the constructor).
 // Returns the number of bytes written.
 std::size_t WriteWorld(const World& world, std::size_t max_shmem, std::uint8_t* out) {
@@ -172,20 +206,31 @@ std::size_t WriteWorld(const World& world, std::size_t max_shmem, std::uint8_t* 
   w.Pad((max_shmem - world.shmem.size()) * (1 + 3 * static_cast<std::size_t>(pages) + 2));
   for (const model::Device& d : world.devices) {
     for (const model::MirrorEntry& e : d.mirror) {
-      w.U8(e.perm);
+      w.U8(static_cast<std::uint8_t>(e.perm | (e.device_private ? 0x80 : 0)));
       w.U32(e.pfn);
     }
   }
+  for (const model::DevPagemap& pg : world.pgmaps) {
+    w.U8(static_cast<std::uint8_t>(pg.type));
+    w.I8(pg.owner);
+    w.I16(pg.ref);
+    w.I16(pg.first_frame);
+    w.I16(pg.nr_pages);
+    w.U32(pg.range_start);
+  }
+  WriteMigrating(w, world);
   w.I16(world.lock_thread_folio);
   return w.pos();
 }
 
-std::size_t EncodedBytes(const model::Universe& u, std::size_t max_shmem) {
+std::size_t EncodedBytes(const World& initial, std::size_t max_shmem) {
+  const model::Universe& u = initial.universe;
   const auto pages = static_cast<std::size_t>(u.pages);
   const std::size_t mm = 2 + kVmaBytes * pages + kPmdBytes * static_cast<std::size_t>(u.PmdsPerMm()) +
                          kPteBytes * pages + 2 * model::kNrRss + pages;
   return mm * static_cast<std::size_t>(u.mms) +
-         kPageBytes * static_cast<std::size_t>(u.folios * u.PmdPages()) +
+         kPageBytes * initial.pages.size() + kPgmapBytes * initial.pgmaps.size() +
+         MigratingBytes(initial) +
          3 * static_cast<std::size_t>(u.swap_slots) + 1 + max_shmem * (1 + 3 * pages + 2) +
          kMirrorBytes * static_cast<std::size_t>(u.devices * u.mms * u.pages) + 2;
 }
@@ -401,7 +446,7 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   // Live shmem objects are at most one per mapped page of every mm; dead slots are reused,
   // so World::shmem never grows beyond that.
   max_shmem_ = static_cast<std::size_t>(u.mms * u.pages);
-  encoding_size_ = EncodedBytes(u, max_shmem_);
+  encoding_size_ = EncodedBytes(initial_, max_shmem_);
 
   swap_perms_ = Permutations(options_.symmetry.swap_slots ? u.swap_slots : 0);
   block_perms_ = Permutations(options_.symmetry.folio_slots ? u.folios : 0);
@@ -515,10 +560,21 @@ MainModel::State MainModel::Decode(const std::uint8_t* in) const {
   r.Skip((max_shmem_ - objects) * (1 + 3 * static_cast<std::size_t>(pages) + 2));
   for (model::Device& d : world.devices) {
     for (model::MirrorEntry& e : d.mirror) {
-      e.perm = r.U8();
+      const std::uint8_t perm = r.U8();
+      e.perm = perm & 0x7f;
+      e.device_private = (perm & 0x80) != 0;
       e.pfn = r.U32();
     }
   }
+  for (model::DevPagemap& pg : world.pgmaps) {
+    pg.type = static_cast<model::PgmapType>(r.U8());
+    pg.owner = r.I8();
+    pg.ref = r.I16();
+    pg.first_frame = r.I16();
+    pg.nr_pages = r.I16();
+    pg.range_start = r.U32();
+  }
+  ReadMigrating(r, world);
   world.lock_thread_folio = r.I16();
   return state;
 }
