@@ -56,8 +56,9 @@ struct BmcResult {
   std::vector<model::Op> ops;
   bool replay_confirmed = false;
   std::string replay_detail;
-  // kInductive: the tracked names the step case's unsat core used.
-  // kBounded: the names the last BMC query's core used.
+  // kInductive: the tracked names the step case's unsat core used. (BMC
+  // queries run on a fresh non-incremental bit-blasting solver per depth,
+  // which is much faster here but gives no core.)
   std::vector<std::string> unsat_core;
   // Induction requested but not concluded: which conjunct fails and how
   // (the failing step's op), or why the base case failed.
