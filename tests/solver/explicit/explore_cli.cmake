@@ -1,0 +1,63 @@
+# mmcheck explore on the main model from the command line: exit statuses, one-line errors for
+# bad usage, counterexample traces in --out that `mmcheck replay` reproduces, the offline lasso
+# on linux-6.14 and none on linux-6.15. Tiny universes: each run takes well under a second.
+include(${SOURCE_DIR}/tests/cli/cli_helpers.cmake)
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(expect_one_line_error regex)
+  expect_match("${ERR}" "${regex}")
+  string(STRIP "${ERR}" e)
+  if(e MATCHES "\n")
+    message(FATAL_ERROR "expected a one-line error, got:\n${ERR}")
+  endif()
+endfunction()
+
+set(TINY --universe mms=1,pages=2,folios=2,swap=1 --values 1 --op mmap --op cpu_write
+    --op cpu_read --op dev_exclusive --op offline --op reclaim --op migrate --restrict prot=rw)
+
+# Bad usage: exit 2, one line naming the culprit.
+run(2 explore)
+expect_one_line_error("--profile")
+run(2 explore --profile no-such-kernel)
+expect_one_line_error("no-such-kernel")
+run(2 explore --profile linux-6.15 --op no_such_op)
+expect_one_line_error("no_such_op.*accepted: mmap")
+run(2 explore --profile linux-6.15 --restrict kind=weird)
+expect_one_line_error("weird.*private")
+run(2 explore --profile linux-6.15 --universe mms=9)
+expect_one_line_error("mms=9")
+run(2 explore --profile linux-6.15 --property no-such-property)
+expect_one_line_error("no-such-property")
+run(2 explore --profile linux-6.15 --liveness sometimes)
+expect_one_line_error("sometimes.*offline")
+
+# linux-6.14: the expected violations, shortest first, written as traces that replay.
+run(0 explore --profile linux-6.14 ${TINY} --out ${WORK}/cx)
+expect_match("${OUT}" "mapcount-matches-mappings +VIOLATED \\(expected\\), 2 ops")
+expect_match("${OUT}" "offline-empties-frame-0 +VIOLATED.*cycle \\(1\\): offline folio=@mm0:p0")
+expect_match("${OUT}" "verdict +as expected")
+if(NOT EXISTS ${WORK}/cx/mapcount-matches-mappings.mmtrace)
+  message(FATAL_ERROR "no counterexample trace written")
+endif()
+run(0 replay ${WORK}/cx/mapcount-matches-mappings.mmtrace)
+expect_match("${OUT}" "violates mapcount-matches-mappings at step 2.*as expected")
+run(0 replay ${WORK}/cx/lasso-offline-empties-frame-0.mmtrace)
+
+# linux-6.15: nothing violated, no lasso.
+run(0 explore --profile linux-6.15 ${TINY} --format json)
+expect_match("${OUT}" "\"status\": \"complete\"")
+expect_match("${OUT}" "\"as_expected\": true")
+if(OUT MATCHES "\"verdict\": \"violated\"")
+  message(FATAL_ERROR "linux-6.15 shows a violation:\n${OUT}")
+endif()
+
+# A knob override brings the 6.14 mapcount behaviour back: unexpected on 6.15 (exit 1).
+run(1 explore --profile linux-6.15 ${TINY} --knob device_exclusive_mapcount=dropped)
+expect_match("${OUT}" "UNEXPECTED")
+
+# Symmetry: fewer or equal states, same verdict; limits give exit 3.
+run(0 explore --profile linux-6.14 ${TINY} --symmetry --liveness none)
+expect_match("${OUT}" "symmetry swap slots")
+run(3 explore --profile linux-6.15 ${TINY} --max-states 10)
+expect_match("${OUT}" "INCONCLUSIVE")
