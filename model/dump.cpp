@@ -22,6 +22,9 @@ std::string DrawPte(const Pte& p) {
     case PteKind::kDeviceExclusiveWrite: return fmt::format("Xw:{:#x}", p.pfn);
     case PteKind::kHwpoison: return fmt::format("HW:{:#x}", p.pfn);
     case PteKind::kMarker: return fmt::format("MK:{}", p.pfn);
+    case PteKind::kMigrationDeviceRead: return fmt::format("MDr:{:#x}", p.pfn);
+    case PteKind::kMigrationDeviceReadExclusive: return fmt::format("MDx:{:#x}", p.pfn);
+    case PteKind::kMigrationDeviceWrite: return fmt::format("MDw:{:#x}", p.pfn);
   }
   return "?";
 }

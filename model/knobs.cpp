@@ -144,6 +144,13 @@ std::vector<KnobInfo> BuildTable() {
                   "memremap_device_private_pagemap (device_private_pgmap_tree)",
                   "device-private pages have real PFNs next to RAM, or offsets in a separate "
                   "space overlapping RAM PFNs (implied by any niethe encoding knob)"));
+  t.push_back(Row(&Knobs::device_migration_downgrade, "device_migration_downgrade",
+                  {"type-preserving", "type-losing"},
+                  "niethe v3-v6 (mm/memory.c copy_nonpresent_pte, mm/mprotect.c "
+                  "change_pte_range: make_readable_migration_device_private_entry()); "
+                  "kernel-semantics.md (d)17",
+                  "fork/mprotect downgrade of a SWP_MIGRATION_DEVICE_WRITE entry keeps the "
+                  "device type, or makes a plain migration entry holding a device offset"));
   return t;
 }
 

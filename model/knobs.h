@@ -75,6 +75,12 @@ enum class ArchPfnBits : uint8_t { k40, k64 };
 // Niethe's separate offset space (memremap_device_private_pagemap: offsets
 // numerically overlapping RAM PFNs; only the entry type says which it is).
 enum class DevicePrivateAddressSpace : uint8_t { kPfn, kOffset };
+// How fork (copy_nonpresent_pte) and mprotect (change_pte_range) downgrade a
+// writable SWP_MIGRATION_DEVICE_* entry: with the type-preserving
+// make_readable[_exclusive]_migration_device_private_entry() (the series as
+// posted), or with the plain make_readable[_exclusive]_migration_entry(),
+// which loses the device type (kernel-semantics.md (d)17).
+enum class DeviceMigrationDowngrade : uint8_t { kTypePreserving, kTypeLosing };
 
 // The knob values of one run. Defaults are Linux 6.14 (before the series).
 struct Knobs {
@@ -104,6 +110,7 @@ struct Knobs {
   MigratePfnDevicePrivate migrate_pfn_device_private = MigratePfnDevicePrivate::kNone;
   ArchPfnBits arch_pfn_bits = ArchPfnBits::k40;
   DevicePrivateAddressSpace device_private_address_space = DevicePrivateAddressSpace::kPfn;
+  DeviceMigrationDowngrade device_migration_downgrade = DeviceMigrationDowngrade::kTypePreserving;
 
   bool operator==(const Knobs&) const = default;
 };

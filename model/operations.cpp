@@ -139,15 +139,21 @@ bool EnabledFolio(const World& w, const Op& op) {
   return MmExists(w, op.Arg(0)) && FolioAt(w, op.Arg(0), op.Arg(1)) >= 0;
 }
 bool EnabledLock(const World& w, const Op& op) {
-  return w.lock_thread_folio < 0 && EnabledFolio(w, op);
+  if (!(w.lock_thread_folio < 0 && w.migrating.empty() && EnabledFolio(w, op))) return false;
+  return true;
 }
-bool EnabledUnlock(const World& w, const Op&) { return w.lock_thread_folio >= 0; }
+// The other thread is the lock holder, or (device memory only) the thread
+// evicting device pages between dev_evict_begin and its finish.
+bool EnabledUnlock(const World& w, const Op&) {
+  return w.lock_thread_folio >= 0 || !w.migrating.empty();
+}
 bool EnabledDeviceMemoryRange(const World& w, const Op& op) {
   return w.universe.device_pages > 0 && EnabledDeviceRange(w, op);
 }
 bool EnabledDeviceMemory(const World& w, const Op& op) {
   return w.universe.device_pages > 0 && op.Arg(0) < w.universe.devices;
 }
+
 
 // ---- operations ----
 
@@ -338,6 +344,16 @@ void ApplyMkclean(World& w, const Op& op, StepResult& r) {
   r.outcome.value = folio_mkclean(w, r, FolioAt(w, op.Arg(0), op.Arg(1)));
 }
 
+// memunmap_pages(): percpu_ref_kill, then wait_for_completion(&pgmap->done)
+// until every device page of the pgmap is freed.
+void MemunmapWait(World& w, StepResult& r, int dev) {
+  if (w.pgmaps[static_cast<size_t>(dev)].ref == 0) return;
+  r.outcome.blocked = true;
+  r.Event(EventKind::kInfo, fmt::format("memunmap_pages: dev{}'s pgmap still has {} references; "
+                                        "wait_for_completion(&pgmap->done) never returns",
+                                        dev, w.pgmaps[static_cast<size_t>(dev)].ref));
+}
+
 void ApplyLockFolio(World& w, const Op& op, StepResult& r) {
   int head = FolioAt(w, op.Arg(0), op.Arg(1));
   folio_get(w, head);
@@ -346,6 +362,15 @@ void ApplyLockFolio(World& w, const Op& op, StepResult& r) {
 }
 
 void ApplyUnlockFolio(World& w, const Op&, StepResult& r) {
+  if (!w.migrating.empty()) {
+    // The releasing thread resumes: migrate_device_pages +
+    // migrate_device_finalize unlock and put the device folios, then
+    // memunmap_pages() waits for the pgmap (dev_release's second half).
+    const int dev = w.PgmapOf(w.migrating.front());
+    r.outcome.cpages = kernel::migrate_device_finalize_evict(w, r);
+    MemunmapWait(w, r, dev);
+    return;
+  }
   int head = w.lock_thread_folio;
   w.Folio(head).locked = false;
   w.lock_thread_folio = -1;
@@ -364,15 +389,15 @@ void ApplyDeviceMigrateToSys(World& w, const Op& op, StepResult& r) {
                                              r.outcome.cpages);
 }
 
-// HMM_DMIRROR_RELEASE (lib/test_hmm.c dmirror_device_remove_chunks): evict
-// every device page, then memunmap_pages() waits for the pgmap references.
+// HMM_DMIRROR_RELEASE (lib/test_hmm.c dmirror_device_remove_chunks ->
+// dmirror_device_evict_chunk): migrate_device_range + migrate_device_unmap
+// leave the device pages locked under migration entries while the driver
+// copies them; unlock_folio is that thread resuming (migrate_device_pages,
+// migrate_device_finalize, then memunmap_pages). Other operations may run in
+// between: no mmap lock is held.
 void ApplyDeviceRelease(World& w, const Op& op, StepResult& r) {
-  if (!dmirror_device_remove_chunks(w, r, op.Arg(0))) {
-    r.outcome.blocked = true;
-    r.Event(EventKind::kInfo, fmt::format("memunmap_pages: dev{}'s pgmap still has {} references; "
-                                          "wait_for_completion(&pgmap->done) never returns",
-                                          op.Arg(0), w.pgmaps[static_cast<size_t>(op.Arg(0))].ref));
-  }
+  r.outcome.cpages = migrate_device_range_unmap(w, r, op.Arg(0));
+  if (w.migrating.empty()) MemunmapWait(w, r, op.Arg(0));  // nothing to copy
 }
 
 std::vector<OpInfo> BuildTable() {
@@ -437,7 +462,9 @@ std::vector<OpInfo> BuildTable() {
        "another kernel thread takes the folio lock and a reference and holds them", {mm, va},
        EnabledLock, ApplyLockFolio, true},
       {OpCode::kUnlockFolio, "unlock_folio", "folio_unlock, folio_put (another thread)", "none",
-       "that thread releases the lock and its reference", {}, EnabledUnlock, ApplyUnlockFolio},
+       "that thread releases the lock and its reference (or the dev_release thread finishes "
+       "its eviction: migrate_device_pages, migrate_device_finalize, memunmap_pages)",
+       {}, EnabledUnlock, ApplyUnlockFolio},
       {OpCode::kDeviceMigrateToDev, "dev_migrate_to_dev",
        "dmirror_migrate_to_device, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
        "mm/migrate_device.c)",
@@ -452,10 +479,12 @@ std::vector<OpInfo> BuildTable() {
        "migrate this device's device-private pages in the range back to RAM", {dev, mm, va, n},
        EnabledDeviceMemoryRange, ApplyDeviceMigrateToSys},
       {OpCode::kDeviceRelease, "dev_release",
-       "dmirror_device_remove_chunks, migrate_device_range, memunmap_pages (lib/test_hmm.c, "
-       "mm/migrate_device.c, mm/memremap.c)",
+       "dmirror_device_remove_chunks, migrate_device_range, migrate_device_unmap (lib/test_hmm.c, "
+       "mm/migrate_device.c)",
        "ioctl(HMM_DMIRROR_RELEASE)",
-       "evict every device-private page of the device to RAM, then unmap its pgmap", {dev},
+       "lock the device's pages under migration entries to evict them; unlock_folio lets the "
+       "thread copy them to RAM, finish and unmap the pgmap (memunmap_pages)",
+       {dev},
        EnabledDeviceMemory, ApplyDeviceRelease},
   };
 }

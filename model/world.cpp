@@ -17,6 +17,9 @@ const char* PteKindName(PteKind k) {
     case PteKind::kDeviceExclusiveWrite: return "device-exclusive-write";
     case PteKind::kHwpoison: return "hwpoison";
     case PteKind::kMarker: return "marker";
+    case PteKind::kMigrationDeviceRead: return "migration-device-read";
+    case PteKind::kMigrationDeviceReadExclusive: return "migration-device-read-exclusive";
+    case PteKind::kMigrationDeviceWrite: return "migration-device-write";
   }
   return "?";
 }
@@ -78,7 +81,8 @@ int World::DevicePrivateFrame(uint32_t number) const {
 }
 
 int World::EntryFrame(const Pte& pte) const {
-  if (IsDevicePrivate(pte.kind) && DeviceOffsets()) return DevicePrivateFrame(pte.pfn);
+  if ((IsDevicePrivate(pte.kind) || IsDeviceMigration(pte.kind)) && DeviceOffsets())
+    return DevicePrivateFrame(pte.pfn);
   return FrameOf(pte.pfn);
 }
 

@@ -51,12 +51,29 @@ enum class PteKind : uint8_t {
   kDeviceExclusiveWrite,    // OLD: SWP_DEVICE_EXCLUSIVE_WRITE
   kHwpoison,                // SWP_HWPOISON
   kMarker,                  // SWP_PTE_MARKER; pfn holds the marker bits
+  // niethe v3-v6: SWP_MIGRATION_DEVICE_{READ,READ_EXCLUSIVE,WRITE}, migration
+  // entries whose number is a device-private offset (a specialisation of
+  // migration: softleaf_is_migration() is true for them).
+  kMigrationDeviceRead,
+  kMigrationDeviceReadExclusive,
+  kMigrationDeviceWrite,
 };
 const char* PteKindName(PteKind k);
 
+inline bool IsDeviceMigration(PteKind k) {
+  return k == PteKind::kMigrationDeviceRead || k == PteKind::kMigrationDeviceReadExclusive ||
+         k == PteKind::kMigrationDeviceWrite;
+}
 inline bool IsMigration(PteKind k) {
   return k == PteKind::kMigrationRead || k == PteKind::kMigrationReadExclusive ||
-         k == PteKind::kMigrationWrite;
+         k == PteKind::kMigrationWrite || IsDeviceMigration(k);
+}
+// softleaf_is_migration_read(): a READ migration entry of either type.
+inline bool IsMigrationRead(PteKind k) {
+  return k == PteKind::kMigrationRead || k == PteKind::kMigrationDeviceRead;
+}
+inline bool IsMigrationWrite(PteKind k) {
+  return k == PteKind::kMigrationWrite || k == PteKind::kMigrationDeviceWrite;
 }
 inline bool IsDeviceExclusive(PteKind k) {
   return k == PteKind::kDeviceExclusive || k == PteKind::kDeviceExclusiveRead ||
@@ -195,6 +212,10 @@ struct World {
   std::vector<Shmem> shmem;
   std::vector<Device> devices;
   std::vector<DevPagemap> pgmaps;  // one per device when universe.device_pages > 0
+  // Device folios whose eviction (migrate_device_range) is in flight: locked
+  // by the migrating thread, holding its collect reference, their mappings
+  // replaced by migration entries until dev_evict_end.
+  std::vector<int16_t> migrating;
   int16_t lock_thread_folio = -1;  // head frame held (locked + 1 ref) by another thread
 
   // The initial state: mm0 exists with no VMAs; everything else empty.
@@ -221,7 +242,7 @@ struct World {
   // device_private_offset_to_page()), or -1.
   int DevicePrivateFrame(uint32_t number) const;
   // The frame an entry resolves to, dispatching on its kind like
-  // softleaf_to_page(): device-private kinds through DevicePrivateFrame,
+  // softleaf_to_page(): device-private and device-migration kinds through DevicePrivateFrame,
   // everything else (present, migration, exclusive, hwpoison) through FrameOf.
   int EntryFrame(const Pte& pte) const;
   // The frame a device mirror entry names, or -1.

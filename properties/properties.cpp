@@ -269,6 +269,17 @@ void CheckFolios(const World& w, const Census& c, PropertyMask en, std::vector<V
   }
 }
 
+// A migration entry of a device folio whose eviction is in flight
+// (dev_evict_begin .. dev_evict_end): legitimately still there.
+bool InFlight(const World& w, const Pte& pte) {
+  if (w.migrating.empty()) return false;
+  int frame = w.EntryFrame(pte);
+  if (frame < 0) return false;
+  for (int m : w.migrating)
+    if (m == w.pages[static_cast<size_t>(frame)].head) return true;
+  return false;
+}
+
 void CheckEntries(const World& w, PropertyMask en, std::vector<Violation>& out) {
   bool dangling = en & (1u << kNoDanglingEntry), kind = en & (1u << kEntryKindMatchesFolio);
   bool mig = en & (1u << kMigrationEntriesTemporary), ax = en & (1u << kAnonExclusiveConsistent);
@@ -330,7 +341,7 @@ void CheckEntries(const World& w, PropertyMask en, std::vector<Violation>& out) 
         }
         continue;
       }
-      if (mig && !m_done && IsMigration(pte.kind)) {
+      if (mig && !m_done && IsMigration(pte.kind) && !InFlight(w, pte)) {
         Fail(out, kMigrationEntriesTemporary, "mm{}:{} {} entry for pfn {:#x} outlived its "
                                               "migration",
              mm, va, PteKindName(pte.kind), pte.pfn);
@@ -552,10 +563,32 @@ void CheckDeviceEntryKinds(const World& w, std::vector<Violation>& out) {
              PteKindName(pte.kind), pte.pfn);
         return;
       }
-      if (!IsDevicePrivate(pte.kind) && device) {
+      // Migration entries of device pages: SWP_MIGRATION_DEVICE_* with
+      // offsets; with PFN-backed device pages mainline's plain migration
+      // entries carry the device PFN.
+      const bool migration_ok =
+          IsDeviceMigration(pte.kind) || (IsMigration(pte.kind) && !w.DeviceOffsets());
+      if (!IsDevicePrivate(pte.kind) && device && !migration_ok) {
         Fail(out, kDevicePrivateEntryKindPreserved,
              "mm{}:{} {} entry names device-private page {:#x}: the device type was lost", mm,
              va, PteKindName(pte.kind), pte.pfn);
+        return;
+      }
+      if (IsDeviceMigration(pte.kind) && !device) {
+        Fail(out, kDevicePrivateEntryKindPreserved,
+             "mm{}:{} {} entry names {:#x}, which is no device-private page", mm, va,
+             PteKindName(pte.kind), pte.pfn);
+        return;
+      }
+      // With offsets, a plain migration entry must name a RAM folio being
+      // migrated: one naming anything else is a device offset that lost its
+      // type (softleaf_to_page() then does pfn_to_page(offset)).
+      if (w.DeviceOffsets() && IsMigration(pte.kind) && !IsDeviceMigration(pte.kind) &&
+          !InFlight(w, pte)) {
+        Fail(out, kDevicePrivateEntryKindPreserved,
+             "mm{}:{} plain {} entry holds {:#x}, which no migration in flight owns: a "
+             "device-private offset that lost its type names RAM pfn {:#x}",
+             mm, va, PteKindName(pte.kind), pte.pfn, pte.pfn);
         return;
       }
     }

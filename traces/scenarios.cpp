@@ -215,6 +215,43 @@ std::vector<Scenario> Build() {
                         k.ttu_sync_flags == TtuSyncFlags::kOverwrite;
                },
                "pvmw_device_private=flags and ttu_sync_flags=overwrite"});
+  v.push_back({"bug-17-fork-loses-device-type",
+               "Does fork during a device eviction keep the device type of the migration "
+               "entry it downgrades?",
+               "kernel-semantics.md (d)17; niethe: make_readable_migration_device_private_entry() "
+               "in copy_nonpresent_pte",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                MigrateToDev(0, 0, 1), MakeOp(OpCode::kDeviceRelease, {0}),
+                MakeOp(OpCode::kFork, {0})},
+               "device-private-entry-kind-preserved",
+               nullptr,
+               "a plain migration entry holds the device offset; softleaf_to_page() would "
+               "pfn_to_page() it: the wrong page",
+               [](const Knobs& k) {
+                 return DevicePrivateOffsets(k) &&
+                        k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe &&
+                        k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
+               },
+               "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
+  v.push_back({"bug-17-stale-migration-entry",
+               "After fork during a device eviction, does the eviction restore every migration "
+               "entry?",
+               "kernel-semantics.md (d)17, (c)9; niethe: type-preserving downgrade helpers",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                MigrateToDev(0, 0, 1), MakeOp(OpCode::kDeviceRelease, {0}),
+                MakeOp(OpCode::kFork, {0}), MakeOp(OpCode::kUnlockFolio, {})},
+               "migration-entries-temporary",
+               nullptr,
+               "remove_migration_ptes' kind test skips the type-less entries: they stay, and a "
+               "CPU access waits forever",
+               [](const Knobs& k) {
+                 return DevicePrivateOffsets(k) &&
+                        k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe &&
+                        k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
+               },
+               "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
   v.push_back({"dp-offset-walk-unsound",
                "With device-private offsets overlapping RAM PFNs and no kind in "
                "page_vma_mapped_walk, does the walk for a RAM folio hit a device-private entry?",

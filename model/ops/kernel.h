@@ -167,10 +167,15 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
 // do_swap_page() on a device-private entry: pgmap->ops->migrate_to_ram()
 // (dmirror_devmem_fault).
 VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va);
-// HMM_DMIRROR_RELEASE: dmirror_device_remove_chunks(): evict every device
-// page (migrate_device_range), then memunmap_pages() waits for the pgmap refs.
-// Returns false when memunmap_pages() would wait forever.
-bool dmirror_device_remove_chunks(World& w, StepResult& r, int dev);
+// HMM_DMIRROR_RELEASE: dmirror_device_remove_chunks() -> dmirror_device_evict_chunk(),
+// split where the driver copies (and may sleep):
+// migrate_device_range() + migrate_device_unmap() leave migration entries
+// (SWP_MIGRATION_DEVICE_* with niethe) and the folios locked
+// (World::migrating); migrate_device_pages() + migrate_device_finalize()
+// then map the new RAM pages through remove_migration_ptes().
+// Returns the number of folios put in flight / finished.
+int migrate_device_range_unmap(World& w, StepResult& r, int dev);
+int migrate_device_finalize_evict(World& w, StepResult& r);
 
 // ---- mm/memory.c ----
 void mmu_notifier_invalidate(World& w, int mm, int start, int end, NotifyEvent ev,

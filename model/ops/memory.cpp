@@ -418,10 +418,14 @@ VmFault handle_mm_fault(World& w, StepResult& r, int mm, int va, bool write) {
       return do_swap_page_swap(w, mm, va, v, write);
     case PteKind::kMigrationRead:
     case PteKind::kMigrationReadExclusive:
-    case PteKind::kMigrationWrite: {
+    case PteKind::kMigrationWrite:
+    case PteKind::kMigrationDeviceRead:
+    case PteKind::kMigrationDeviceReadExclusive:
+    case PteKind::kMigrationDeviceWrite: {
       // migration_entry_wait(): sleeps until the migrating thread unlocks the
-      // folio. Between operations no migration is in flight, so a migration
-      // entry here is left over: the task waits forever.
+      // folio. Only a device eviction (dev_evict_begin) stays in flight
+      // between operations; any other migration entry here is left over and
+      // the task waits forever.
       r.Event(EventKind::kInfo, fmt::format("migration_entry_wait on a stale {} entry at mm{}:{}",
                                             PteKindName(pte.kind), mm, va));
       return VmFault::kBlocked;
@@ -592,8 +596,12 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
         break;
       case PteKind::kMigrationRead:
       case PteKind::kMigrationReadExclusive:
-      case PteKind::kMigrationWrite: {
-        int head = w.FolioOf(old.pfn);
+      case PteKind::kMigrationWrite:
+      case PteKind::kMigrationDeviceRead:
+      case PteKind::kMigrationDeviceReadExclusive:
+      case PteKind::kMigrationDeviceWrite: {
+        int frame = w.EntryFrame(old);
+        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
         m.rss[head >= 0 ? RssCounterOf(w, head) : kMmAnonPages]--;
         break;
       }
@@ -675,10 +683,23 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
         break;
       case PteKind::kMigrationRead:
       case PteKind::kMigrationReadExclusive:
-      case PteKind::kMigrationWrite: {
-        int head = w.FolioOf(spte.pfn);
+      case PteKind::kMigrationWrite:
+      case PteKind::kMigrationDeviceRead:
+      case PteKind::kMigrationDeviceReadExclusive:
+      case PteKind::kMigrationDeviceWrite: {
+        int frame = w.EntryFrame(spte);
+        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
         dst.rss[head >= 0 ? RssCounterOf(w, head) : kMmAnonPages]++;
-        if (spte.kind != PteKind::kMigrationRead && is_cow) spte.kind = PteKind::kMigrationRead;
+        if (!IsMigrationRead(spte.kind) && is_cow) {
+          // "COW mappings require pages in both parent and child to be set
+          // to read": make_readable_migration_entry(); niethe keeps the
+          // device type (make_readable_migration_device_private_entry)
+          // unless device_migration_downgrade=type-losing (bug 17).
+          spte.kind = IsDeviceMigration(spte.kind) && w.knobs.device_migration_downgrade ==
+                                                          DeviceMigrationDowngrade::kTypePreserving
+                          ? PteKind::kMigrationDeviceRead
+                          : PteKind::kMigrationRead;
+        }
         dpte = spte;
         break;
       }

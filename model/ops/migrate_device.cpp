@@ -314,34 +314,108 @@ VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va) {
   return VmFault::kOk;
 }
 
-bool dmirror_device_remove_chunks(World& w, StepResult& r, int dev) {
+int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
   const DevPagemap pg = w.pgmaps[static_cast<size_t>(dev)];
+  const bool device_entries =
+      w.knobs.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe;
+  int n = 0;
   for (int f = pg.first_frame; f < pg.first_frame + pg.nr_pages; ++f) {
-    if (w.pages[static_cast<size_t>(f)].head != f) continue;
+    if (w.pages[static_cast<size_t>(f)].head != f || w.lock_thread_folio == f) continue;
     // migrate_device_range(): folio_get_nontail_page + folio_trylock.
-    if (w.lock_thread_folio == f) continue;
-    // dmirror_device_evict_chunk(): alloc_page(__GFP_NOFAIL); the model's RAM
-    // is bounded, so an eviction with no free page is skipped (and
-    // memunmap_pages below then waits).
-    int dst = folio_alloc(w, 0);
-    if (dst < 0) {
-      r.Event(EventKind::kInfo, "dmirror_device_evict_chunk: no free page (the kernel's "
-                                "__GFP_NOFAIL allocation would wait)");
-      continue;
-    }
     folio_get(w, f);
-    if (!MoveMappings(w, r, f, dst, -1, -1, 0, 0, 1)) {
+    w.Folio(f).locked = true;
+    w.migrating.push_back(static_cast<int16_t>(f));
+    ++n;
+    // migrate_device_unmap() -> try_to_migrate(folio, 0) -> try_to_migrate_one():
+    // migration entries carry the device page's number; niethe 09/13 ("Begin
+    // creating device private migration entries") gives them the
+    // SWP_MIGRATION_DEVICE_* types.
+    std::vector<Hit> hits;
+    ForEachVma(w, [&](int mm, const Vma& v) {
+      PageVmaMappedWalk pvmw = StartFolioWalk(w, f, 0, mm, v);
+      while (page_vma_mapped_walk(w, pvmw))
+        if (!pvmw.pmd && w.MappedFrame(mm, pvmw.address) == f) hits.push_back({mm, pvmw.address});
+    });
+    for (const Hit& h : hits) {
+      Pte& pte = PteAt(w, h.mm, h.va);
+      const Pte old = pte;
+      mmu_notifier_invalidate(w, h.mm, h.va, h.va + 1, NotifyEvent::kClear, -1);
+      const bool writable = old.kind == PteKind::kDevicePrivateWrite;
+      Page& p = w.pages[static_cast<size_t>(f)];
+      const bool anon_exclusive = p.anon_exclusive;
+      p.anon_exclusive = false;  // folio_try_share_anon_rmap_pte
+      Pte mig{};
+      mig.kind = writable         ? (device_entries ? PteKind::kMigrationDeviceWrite
+                                                    : PteKind::kMigrationWrite)
+                 : anon_exclusive ? (device_entries ? PteKind::kMigrationDeviceReadExclusive
+                                                    : PteKind::kMigrationReadExclusive)
+                                  : (device_entries ? PteKind::kMigrationDeviceRead
+                                                    : PteKind::kMigrationRead);
+      mig.pfn = w.DevicePrivateNumber(f);
+      mig.soft_dirty = old.soft_dirty;
+      mig.uffd_wp = old.uffd_wp;
+      pte = mig;
+      folio_remove_rmap_pte(w, r, f, f);
       folio_put(w, r, f);
-      folio_put(w, r, dst);
-      continue;
     }
-    folio_put(w, r, f);
-    folio_put(w, r, dst);
   }
-  // memunmap_pages(): percpu_ref_kill, then wait_for_completion(&pgmap->done)
-  // until every device page is freed. The model's pgmap then stays for the
-  // next chunk allocation (test_hmm allocates a new chunk on demand).
-  return w.pgmaps[static_cast<size_t>(dev)].ref == 0;
+  return n;
+}
+
+int migrate_device_finalize_evict(World& w, StepResult& r) {
+  int n = 0;
+  const std::vector<int16_t> in_flight = w.migrating;
+  w.migrating.clear();
+  for (int src : in_flight) {
+    // dmirror_device_evict_chunk(): alloc_page(__GFP_NOFAIL) and copy; the
+    // model's bounded RAM may be full, and then the source is restored.
+    int dst = folio_alloc(w, 0);
+    const bool to_ram = dst >= 0;
+    if (to_ram) {
+      Page& d = w.Folio(dst);
+      d.anon = true;
+      d.swapbacked = true;
+      d.dirty = w.Folio(src).dirty;
+      d.data = w.Folio(src).data;
+    } else {
+      r.Event(EventKind::kInfo, "dmirror_device_evict_chunk: no free page; the source is restored");
+      dst = src;
+    }
+    // migrate_device_finalize() -> remove_migration_ptes(src, dst): the walk
+    // in PVMW_SYNC | PVMW_MIGRATION mode finds the entries by number and,
+    // with niethe, by the device-migration kind.
+    std::vector<Hit> hits;
+    ForEachVma(w, [&](int mm, const Vma& v) {
+      PageVmaMappedWalk pvmw = StartFolioWalk(w, src, kPvmwSync | kPvmwMigration, mm, v);
+      while (page_vma_mapped_walk(w, pvmw))
+        if (!pvmw.pmd) hits.push_back({mm, pvmw.address});
+    });
+    for (const Hit& h : hits) {
+      Pte& pte = PteAt(w, h.mm, h.va);
+      const Pte old = pte;
+      const bool write = IsMigrationWrite(old.kind);
+      folio_get(w, dst);
+      Pte fresh{};
+      fresh.soft_dirty = old.soft_dirty;
+      fresh.uffd_wp = old.uffd_wp;
+      if (to_ram) {
+        fresh.kind = PteKind::kPresent;
+        fresh.pfn = w.PfnOf(dst);
+        fresh.write = write;
+      } else {
+        // remove_migration_pte() for a device-private destination.
+        fresh.kind = write ? PteKind::kDevicePrivateWrite : PteKind::kDevicePrivateRead;
+        fresh.pfn = w.DevicePrivateNumber(dst);
+      }
+      pte = fresh;
+      folio_add_anon_rmap_pte(w, dst, dst, !IsMigrationRead(old.kind));
+    }
+    w.Folio(src).locked = false;
+    folio_put(w, r, src);  // the collect reference: the device page is freed
+    if (to_ram) folio_put(w, r, dst);
+    ++n;
+  }
+  return n;
 }
 
 }  // namespace mmcheck::model::kernel

@@ -38,6 +38,13 @@ void change_protection(World& w, StepResult& r, int mm, int start, int end, bool
         pte.kind = anon ? PteKind::kMigrationReadExclusive : PteKind::kMigrationRead;
         break;
       }
+      case PteKind::kMigrationDeviceWrite: {
+        // niethe: make_readable_exclusive_migration_device_private_entry()
+        // (device folios are anon), or the plain helper losing the type (bug 17).
+        bool keep = w.knobs.device_migration_downgrade == DeviceMigrationDowngrade::kTypePreserving;
+        pte.kind = keep ? PteKind::kMigrationDeviceReadExclusive : PteKind::kMigrationReadExclusive;
+        break;
+      }
       case PteKind::kDevicePrivateWrite:
         pte.kind = PteKind::kDevicePrivateRead;
         pte.soft_dirty = false;

@@ -97,8 +97,11 @@ bool check_pte(const World& w, const PageVmaMappedWalk& pvmw, const Pte& pte, in
   }
   // niethe: `device_private != (bool)(pvmw->flags & PVMW_DEVICE_PRIVATE)`
   // (v3+) or the pvmw->pfn bit (v2); only SWP_DEVICE_* entries are device
-  // private (the SWP_MIGRATION_DEVICE_* kinds are not modelled).
-  if (PvmwHasKind(w)) return KindAndRangeMatch(w, pvmw, pfn, pte_nr, IsDevicePrivate(pte.kind));
+  // private, and in PVMW_MIGRATION mode only SWP_MIGRATION_DEVICE_* ones.
+  // In PVMW_MIGRATION mode the device kind is SWP_MIGRATION_DEVICE_*.
+  const bool entry_dp = (pvmw.flags & kPvmwMigration) ? IsDeviceMigration(pte.kind)
+                                                       : IsDevicePrivate(pte.kind);
+  if (PvmwHasKind(w)) return KindAndRangeMatch(w, pvmw, pfn, pte_nr, entry_dp);
   return PfnOverlaps(w, pvmw, pfn, pte_nr);
 }
 
