@@ -295,24 +295,6 @@ World Rename(const World& w, const std::vector<int>& swap, const std::vector<int
   return out;
 }
 
-// The folio-naming args (mm, va) of an op that names a folio mapped at frame `frame`, or
-// false when nothing maps it.
-bool FindMapping(const World& w, int frame, int* mm, int* va) {
-  const int head = w.pages[static_cast<std::size_t>(frame)].head;
-  for (int m = 0; m < static_cast<int>(w.mms.size()); ++m) {
-    if (!w.mms[static_cast<std::size_t>(m)].exists) continue;
-    for (int v = 0; v < w.universe.pages; ++v) {
-      const int f = w.MappedFrame(m, v);
-      if (f >= 0 && w.pages[static_cast<std::size_t>(f)].head == head) {
-        *mm = m;
-        *va = v;
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
@@ -639,25 +621,30 @@ std::vector<LivenessProperty<MainModel::State>> MainModel::LivenessProperties() 
     for (std::size_t i = 0; i < ops_.size(); ++i)
       if (ops_[i].code == info->code) any = allowed[i] = true;
     if (!any) continue;  // left out with --op/--no-op
-    const model::OpCode code = info->code;
     const model::ProgressCheck::Kind kind = mover.kind;
     for (int frame = 0; frame < frames; ++frame) {
       LivenessProperty<State> p;
       p.name = fmt::format("{}-{}", mover.property, frame);
       p.description = fmt::format(fmt::runtime(mover.doc), frame);
       p.allowed_ops = allowed;
-      p.goal = [frame, code, kind](const State& s) {
+      // Only the mover's instances in the alphabet count: with --restrict a folio no op
+      // instance can name is one the mover cannot be asked to move.
+      std::vector<model::Op> mover_ops;
+      for (std::size_t i = 0; i < ops_.size(); ++i)
+        if (allowed[i]) mover_ops.push_back(ops_[i]);
+      p.goal = [frame, kind, mover_ops](const State& s) {
         const World& w = s.world;
         const int head = w.pages[static_cast<std::size_t>(frame)].head;
         if (head < 0) return true;
-        int mm = 0, va = 0;
-        if (!FindMapping(w, frame, &mm, &va)) return true;
-        World dry = w;
-        const model::Op op = model::MakeOp(code, {mm, va});
-        if (!model::Enabled(dry, op)) return true;
-        const model::StepResult r = model::Apply(dry, op);
-        for (const model::ProgressCheck& c : r.progress)
-          if (c.kind == kind && c.pfn == w.PfnOf(head)) return false;
+        for (const model::Op& op : mover_ops) {
+          if (!model::Enabled(w, op)) continue;
+          const int mapped = w.MappedFrame(op.Arg(0), op.Arg(1));
+          if (mapped < 0 || w.pages[static_cast<std::size_t>(mapped)].head != head) continue;
+          World dry = w;
+          const model::StepResult r = model::Apply(dry, op);
+          for (const model::ProgressCheck& c : r.progress)
+            if (c.kind == kind && c.pfn == w.PfnOf(head)) return false;
+        }
         return true;
       };
       out.push_back(std::move(p));

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Explores the MAIN model (mmcheck explore --profile) and prints states, rate and memory, with
+# and without swap-slot symmetry, then the shortest counterexample lengths of the
+# device-exclusive bugs on linux-6.14 next to what `mmcheck shrink` makes of the corpus traces.
+#
+#   bench/explore_main.sh [path/to/mmcheck]     (default: build/cli/mmcheck)
+#
+# Universe: 1 mm plus its fork child (mms=2), 2 pages (one PMD of order 1), 3 folio slots,
+# 2 swap slots, 1 device; data values 1..1 (--values 1).
+# The whole op table over that universe does not finish in 60 s (see the first run, bounded by
+# --budget 60); the "story" alphabet below (map read-write private memory, fork, touch, make
+# exclusive, the three movers) is exhaustive.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MMCHECK=${1:-build/cli/mmcheck}
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+U="--universe mms=2,pages=2,folios=3,swap=2,devices=1,pmd_order=1 --values 1 --jobs 2"
+STORY=(--op mmap --op fork --op cpu_write --op cpu_read --op dev_exclusive --op offline
+       --op reclaim --op migrate --restrict kind=private --restrict prot=rw --restrict npages=2
+       --restrict va=0)
+
+summary() {  # the figures of one text report
+  grep -E '^  (alphabet|search|states|edges|BFS depth|time) |^memory|^verdict' || true
+}
+
+echo "== linux-6.15, every op of the table, 60 s budget (exit 3 = limit reached)"
+"$MMCHECK" explore --profile linux-6.15 $U --budget 60 --liveness none | summary || true
+for sym in "" "--symmetry"; do
+  echo "== linux-6.15, story alphabet ${sym:-without symmetry}"
+  "$MMCHECK" explore --profile linux-6.15 $U "${STORY[@]}" $sym | summary
+done
+
+echo "== linux-6.14, story alphabet plus fork: shortest counterexamples (BFS)"
+"$MMCHECK" explore --profile linux-6.14 $U "${STORY[@]/npages=2/npages=1,2}" --out "$OUT/cx" \
+  | grep -E 'VIOLATED' | sed -E 's/ -> .*//' | cut -c1-160 || true
+
+echo "== the same bugs in the corpus, shrunk by mmcheck shrink (steps before -> after)"
+for t in bug-03-mapcount-dropped bug-03-unswappable-exclusive bug-04-offline-loops \
+         bug-04-exclusive-migrates; do
+  f=tests/corpus/$t.mmtrace
+  before=$(grep -cE '^[0-9]+ ' "$f")
+  after=$("$MMCHECK" shrink "$f" --budget 20s 2>/dev/null | grep -cE '^[0-9]+ ' || true)
+  echo "  $t: $before -> $after steps ($(grep '^expect' "$f"), $(grep '^profile' "$f"))"
+done
