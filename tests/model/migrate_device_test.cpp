@@ -523,3 +523,46 @@ INSTANTIATE_TEST_SUITE_P(Profiles, DevicePrivateRandom,
 
 }  // namespace
 }  // namespace mmcheck::model
+
+namespace mmcheck::model {
+namespace {
+
+// kernel-semantics.md (d)17 through mprotect: while dev_release has the
+// device page under a SWP_MIGRATION_DEVICE_WRITE entry, mprotect(PROT_READ)
+// downgrades it. niethe-v6 keeps the device type and the release finishes;
+// the type-losing what-if leaves a plain migration entry holding the offset
+// that remove_migration_ptes never finds.
+TEST(DevicePrivateEviction, MprotectDowngradeDuringRelease) {
+  for (const char* name : {"niethe-v6", "niethe-v6-type-losing-downgrade", "mainline"}) {
+    const Profile& p = Builtin(name);
+    World w = World::Initial(DeviceUniverse(4), p.knobs);
+    Apply(w, MakeOp(OpCode::kMmap, {0, 0, 4, kProtReadWrite, kMapPrivate}));
+    Apply(w, MakeOp(OpCode::kMadvise, {0, 0, 4, kAdviceNohugepage}));
+    Apply(w, MakeOp(OpCode::kCpuWrite, {0, 0, 7}));
+    Apply(w, MakeOp(OpCode::kDeviceMigrateToDev, {0, 0, 0, 1}));
+    Apply(w, MakeOp(OpCode::kDeviceRelease, {0}));
+    const bool niethe = p.knobs.device_private_migration_entries ==
+                        DevicePrivateMigrationEntries::kNiethe;
+    EXPECT_EQ(w.mms[0].ptes[0].kind,
+              niethe ? PteKind::kMigrationDeviceWrite : PteKind::kMigrationWrite)
+        << name << "\n" << DrawWorld(w);
+    StepResult r = Apply(w, MakeOp(OpCode::kMprotect, {0, 0, 4, kProtRead}));
+    const bool losing = p.knobs.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
+    EXPECT_EQ(w.mms[0].ptes[0].kind, niethe && !losing ? PteKind::kMigrationDeviceReadExclusive
+                                                       : PteKind::kMigrationReadExclusive)
+        << name << "\n" << DrawWorld(w);
+    std::vector<properties::Violation> v;
+    properties::CheckStep(w, r, properties::MaskOf("device-private-entry-kind-preserved"), v);
+    EXPECT_EQ(v.empty(), !losing) << name << "\n" << DrawWorld(w);
+    Apply(w, MakeOp(OpCode::kUnlockFolio, {}));
+    // Finished: the page is back in RAM and readable, unless the entry lost its type.
+    EXPECT_EQ(w.mms[0].ptes[0].kind, losing ? PteKind::kMigrationReadExclusive : PteKind::kPresent)
+        << name << "\n" << DrawWorld(w);
+    StepResult read = Apply(w, MakeOp(OpCode::kCpuRead, {0, 0}));
+    EXPECT_EQ(read.outcome.blocked, losing) << name << "\n" << DrawWorld(w);
+    if (!losing) EXPECT_EQ(read.outcome.value, 7) << name;
+  }
+}
+
+}  // namespace
+}  // namespace mmcheck::model
