@@ -24,8 +24,8 @@ summary() {  # the figures of one text report
   grep -E '^  (alphabet|search|states|edges|BFS depth|time) |^memory|^verdict' || true
 }
 
-echo "== linux-6.15, every op of the table, 60 s budget (exit 3 = limit reached)"
-"$MMCHECK" explore --profile linux-6.15 $U --budget 60 --liveness none | summary || true
+echo "== linux-6.15, every op of the table, 60 s / 2 GB budget (exit 3 = limit reached)"
+"$MMCHECK" explore --profile linux-6.15 $U --budget 60 --max-memory 2000 --liveness none | summary || true
 for sym in "" "--symmetry"; do
   echo "== linux-6.15, story alphabet ${sym:-without symmetry}"
   "$MMCHECK" explore --profile linux-6.15 $U "${STORY[@]}" $sym | summary
