@@ -24,15 +24,14 @@ echo "== linux-6.15: depth reached within ${budget} s per run =="
 for prop in $props; do
   reached=0
   for d in $(seq 1 64); do
-    rc=0
-    t=$( { time timeout "$budget" "$bin" prove --profile linux-6.15 --property "$prop" \
-             --depth "$d" >"$dir/bmc-615.txt" 2>&1 || rc=$?; } 2>&1 )
+    t=$( { time { timeout "$budget" "$bin" prove --profile linux-6.15 --property "$prop" \
+             --depth "$d" --timeout "$budget" >"$dir/bmc-615.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
+    rc=$(cat "$dir/bmc-rc")
     if [ "$rc" -ne 0 ]; then
       printf '%-28s depth %2d: exit %d after %6.2f s (stop)\n' "$prop" "$d" "$rc" "$t"
       break
     fi
-    printf '%-28s depth %2d: %6.2f s, %s\n' "$prop" "$d" "$t" \
-      "$(grep -o 'proved up to depth [0-9]*' "$dir/bmc-615.txt" | head -1)"
+    printf '%-28s depth %2d: %6.2f s, %s\n' "$prop" "$d" "$t" "$(head -1 "$dir/bmc-615.txt" | cut -c1-90)"
     reached=$d
   done
   echo "$prop: depth $reached reached within ${budget} s"
@@ -40,9 +39,9 @@ done
 
 echo "== linux-6.14: time to the counterexample =="
 for prop in mapcount-matches-mappings reclaim-makes-progress migration-makes-progress; do
-  rc=0
-  t=$( { time "$bin" prove --profile linux-6.14 --property "$prop" --depth 6 \
-           >"$dir/bmc-614.txt" 2>&1 || rc=$?; } 2>&1 )
+  t=$( { time { "$bin" prove --profile linux-6.14 --property "$prop" --depth 6 \
+           --timeout "$budget" >"$dir/bmc-614.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
+  rc=$(cat "$dir/bmc-rc")
   printf '%-28s %6.2f s, exit %d: %s\n' "$prop" "$t" "$rc" \
     "$(head -1 "$dir/bmc-614.txt" | grep -o 'refuted at depth [0-9]*.*expected' || head -1 "$dir/bmc-614.txt")"
 done
