@@ -319,6 +319,32 @@ void PrintJson(const ExploreReport& report) {
 }
 
 // Runs the benchmark exploration described by `flags` and returns the exit status.
+// Writes --dump-states and --dot (the whole state graph when it has at most
+// --dot-max-states states, else only `paths`), and notes each file written.
+template <typename ExplorerType>
+void WriteGraphOutputs(const ExploreFlags& flags, const ExplorerType& explorer, bool complete,
+                       const std::vector<std::pair<std::string, std::vector<int>>>& paths,
+                       std::vector<std::string>* notes) {
+  const char* partial = complete ? "" : " (partial)";
+  if (!flags.dump_states.empty()) {
+    WriteFileAtomically(flags.dump_states, [&](std::ostream& out) { explorer.WriteStateDump(out); });
+    notes->push_back("wrote " + WithCommas(explorer.StateCount()) + " states" + partial + " to " +
+                     flags.dump_states);
+  }
+  if (flags.dot.empty()) return;
+  std::ostringstream dot;
+  if (explorer.StateCount() <= flags.dot_max_states) {
+    explorer.WriteDot(dot, flags.dot_max_states);
+    notes->push_back("wrote the state graph" + std::string(partial) + " to " + flags.dot);
+  } else {
+    explorer.WritePathsDot(dot, paths);
+    notes->push_back(WithCommas(explorer.StateCount()) + " states are more than " +
+                     "--dot-max-states " + WithCommas(flags.dot_max_states) +
+                     "; wrote only the counterexample paths to " + flags.dot);
+  }
+  WriteFileAtomically(flags.dot, dot.str());
+}
+
 int RunBenchExploration(const ExploreFlags& flags) {
   ExploreReport report;
   report.bench = flags.bench;
@@ -384,39 +410,21 @@ int RunBenchExploration(const ExploreFlags& flags) {
     }
   }
 
-  const char* partial = report.main.status == ExplorationStatus::kComplete ? "" : " (partial)";
-  if (!flags.dump_states.empty()) {
-    WriteFileAtomically(flags.dump_states,
-                        [&](std::ostream& out) { explorer.WriteStateDump(out); });
-    report.notes.push_back("wrote " + WithCommas(explorer.StateCount()) + " states" + partial +
-                           " to " + flags.dump_states);
-  }
-  if (!flags.dot.empty()) {
-    std::ostringstream dot;
-    if (explorer.StateCount() <= flags.dot_max_states) {
-      explorer.WriteDot(dot, flags.dot_max_states);
-      report.notes.push_back("wrote the state graph" + std::string(partial) + " to " + flags.dot);
-    } else {
-      std::vector<std::pair<std::string, std::vector<int>>> paths;
-      for (const SafetyVerdict& verdict : report.safety) {
-        if (verdict.counterexample != nullptr) {
-          paths.emplace_back(verdict.info->label, verdict.counterexample->ops);
-        }
-      }
-      for (const LivenessResult& result : report.liveness) {
-        if (result.verdict != LivenessVerdict::kViolated) continue;
-        std::vector<int> lasso;
-        for (const std::string& name : result.stem) lasso.push_back(model.OpIndex(name));
-        for (const std::string& name : result.cycle) lasso.push_back(model.OpIndex(name));
-        paths.emplace_back(result.property, lasso);
-      }
-      explorer.WritePathsDot(dot, paths);
-      report.notes.push_back(WithCommas(explorer.StateCount()) + " states are more than " +
-                             "--dot-max-states " + WithCommas(flags.dot_max_states) +
-                             "; wrote only the counterexample paths to " + flags.dot);
+  std::vector<std::pair<std::string, std::vector<int>>> paths;
+  for (const SafetyVerdict& verdict : report.safety) {
+    if (verdict.counterexample != nullptr) {
+      paths.emplace_back(verdict.info->label, verdict.counterexample->ops);
     }
-    WriteFileAtomically(flags.dot, dot.str());
   }
+  for (const LivenessResult& result : report.liveness) {
+    if (result.verdict != LivenessVerdict::kViolated) continue;
+    std::vector<int> lasso;
+    for (const std::string& name : result.stem) lasso.push_back(model.OpIndex(name));
+    for (const std::string& name : result.cycle) lasso.push_back(model.OpIndex(name));
+    paths.emplace_back(result.property, lasso);
+  }
+  WriteGraphOutputs(flags, explorer, report.main.status == ExplorationStatus::kComplete, paths,
+                    &report.notes);
 
   CompareWithSpec(&report);
   if (report.main.status == ExplorationStatus::kLimitReached ||
@@ -780,29 +788,12 @@ int RunMainExploration(const ExploreFlags& flags) {
     }
   }
 
-  const char* partial = r.status == ExplorationStatus::kComplete ? "" : " (partial)";
-  if (!flags.dump_states.empty()) {
-    WriteFileAtomically(flags.dump_states, [&](std::ostream& out) { explorer.WriteStateDump(out); });
-    report.notes.push_back("wrote " + WithCommas(explorer.StateCount()) + " states" + partial +
-                           " to " + flags.dump_states);
+  std::vector<std::pair<std::string, std::vector<int>>> paths;
+  for (const MainSafety& safety : report.safety) {
+    if (safety.counterexample != nullptr) paths.emplace_back(safety.name, safety.counterexample->ops);
   }
-  if (!flags.dot.empty()) {
-    std::ostringstream dot;
-    if (explorer.StateCount() <= flags.dot_max_states) {
-      explorer.WriteDot(dot, flags.dot_max_states);
-      report.notes.push_back("wrote the state graph" + std::string(partial) + " to " + flags.dot);
-    } else {
-      std::vector<std::pair<std::string, std::vector<int>>> paths;
-      for (const MainSafety& s : report.safety) {
-        if (s.counterexample != nullptr) paths.emplace_back(s.name, s.counterexample->ops);
-      }
-      explorer.WritePathsDot(dot, paths);
-      report.notes.push_back(WithCommas(explorer.StateCount()) + " states are more than " +
-                             "--dot-max-states " + WithCommas(flags.dot_max_states) +
-                             "; wrote only the counterexample paths to " + flags.dot);
-    }
-    WriteFileAtomically(flags.dot, dot.str());
-  }
+  WriteGraphOutputs(flags, explorer, r.status == ExplorationStatus::kComplete, paths,
+                    &report.notes);
   if (flags.symmetry_approximate) {
     report.notes.push_back(
         "--symmetry-approximate renames folio slots and mms, which first-fit allocation and rmap "

@@ -2,6 +2,7 @@
 #   run(EXIT args...)          runs mmcheck, fails unless it exits with EXIT;
 #                              sets OUT and ERR in the caller
 #   expect_match(TEXT REGEX)   fails unless TEXT matches REGEX
+#   expect_one_line_error(RE)  fails unless ERR matches RE and is one line
 function(run expect_rc)
   execute_process(COMMAND ${MMCHECK} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
                   ERROR_VARIABLE err)
@@ -15,5 +16,13 @@ endfunction()
 function(expect_match text regex)
   if(NOT "${text}" MATCHES "${regex}")
     message(FATAL_ERROR "expected output matching '${regex}', got:\n${text}")
+  endif()
+endfunction()
+
+function(expect_one_line_error regex)
+  expect_match("${ERR}" "${regex}")
+  string(STRIP "${ERR}" e)
+  if(e MATCHES "\n")
+    message(FATAL_ERROR "expected a one-line error, got:\n${ERR}")
   endif()
 endfunction()

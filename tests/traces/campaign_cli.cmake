@@ -7,15 +7,6 @@ file(MAKE_DIRECTORY ${WORK})
 
 include(${CMAKE_CURRENT_LIST_DIR}/../cli/cli_helpers.cmake)
 
-# A bad-input error is one line.
-function(expect_one_line_error regex)
-  expect_match("${ERR}" "${regex}")
-  string(STRIP "${ERR}" e)
-  if(e MATCHES "\n")
-    message(FATAL_ERROR "expected a one-line error, got:\n${ERR}")
-  endif()
-endfunction()
-
 # The steps of a trace file (everything after its question line).
 function(trace_steps file var)
   file(READ ${file} text)

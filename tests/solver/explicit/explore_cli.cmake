@@ -5,13 +5,6 @@ include(${SOURCE_DIR}/tests/cli/cli_helpers.cmake)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
-function(expect_one_line_error regex)
-  expect_match("${ERR}" "${regex}")
-  string(STRIP "${ERR}" e)
-  if(e MATCHES "\n")
-    message(FATAL_ERROR "expected a one-line error, got:\n${ERR}")
-  endif()
-endfunction()
 
 set(TINY --universe mms=1,pages=2,folios=2,swap=1 --values 1 --op mmap --op cpu_write
     --op cpu_read --op dev_exclusive --op offline --op reclaim --op migrate --restrict prot=rw)
