@@ -274,18 +274,25 @@ std::string StepBody(const Op& op, int n, const StepRecord& rec, const model::Wo
     case OpCode::kDeviceRead:
     case OpCode::kDeviceWrite:
     case OpCode::kDeviceExclusive:
-    case OpCode::kDeviceCheckExclusive: {
+    case OpCode::kDeviceCheckExclusive:
+    case OpCode::kDeviceMigrateToDev:
+    case OpCode::kDeviceMigrateToSys: {
       const bool write = op.code == OpCode::kDeviceWrite;
-      const char* request = op.code == OpCode::kDeviceRead    ? "HMM_DMIRROR_READ"
-                            : write                            ? "HMM_DMIRROR_WRITE"
-                            : op.code == OpCode::kDeviceExclusive ? "HMM_DMIRROR_EXCLUSIVE"
-                                                                  : "HMM_DMIRROR_CHECK_EXCLUSIVE";
+      const bool migrate =
+          op.code == OpCode::kDeviceMigrateToDev || op.code == OpCode::kDeviceMigrateToSys;
+      const char* request = op.code == OpCode::kDeviceRead           ? "HMM_DMIRROR_READ"
+                            : write                                   ? "HMM_DMIRROR_WRITE"
+                            : op.code == OpCode::kDeviceExclusive     ? "HMM_DMIRROR_EXCLUSIVE"
+                            : op.code == OpCode::kDeviceMigrateToDev ? "HMM_DMIRROR_MIGRATE_TO_DEV"
+                            : op.code == OpCode::kDeviceMigrateToSys ? "HMM_DMIRROR_MIGRATE_TO_SYS"
+                                                                      : "HMM_DMIRROR_CHECK_EXCLUSIVE";
       std::string s;
       if (write) s += fmt::format("\t\tmemset(mirror, {}, {} * page_size);\n", ArgOf(op, "value"), npages);
       s += fmt::format("\t\texpect({}, \"{}\", dmirror({}, {}, {}, {}, &cmd), {});\n", n, request,
                        dev, request, va, npages, o.ret);
       if (op.code == OpCode::kDeviceCheckExclusive || o.ret != 0) return s;
       s += fmt::format("\t\texpect({}, \"cpages\", cmd.cpages, {});\n", n, o.cpages);
+      if (migrate) return s;  // dmirror counts no faults for migrations
       s += fmt::format("\t\texpect({}, \"faults\", cmd.faults, {});\n", n, o.faults);
       if (op.code == OpCode::kDeviceRead) {
         // What the device read: the logical content, unless the model saw

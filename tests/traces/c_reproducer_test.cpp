@@ -70,5 +70,17 @@ TEST(CReproducer, DeviceReadExpectsTheModelsValues) {
             std::string::npos);
 }
 
+// hmm-tests' migrate: HMM_DMIRROR_MIGRATE_TO_DEV with the model's cpages;
+// RELEASE and the releasing thread have no trigger and stay comments.
+TEST(CReproducer, MigrationToTheDeviceIsAnIoctl) {
+  CReproducer r = Export(Corpus("hmm-migrate.mmtrace"));
+  EXPECT_NE(r.source.find("expect(5, \"HMM_DMIRROR_MIGRATE_TO_DEV\", "
+                          "dmirror(0, HMM_DMIRROR_MIGRATE_TO_DEV, 0, 4, &cmd), 0);\n"
+                          "\t\texpect(5, \"cpages\", cmd.cpages, 4);"),
+            std::string::npos)
+      << r.source;
+  EXPECT_EQ(r.commented_steps, 2);  // dev_release, unlock_folio
+}
+
 }  // namespace
 }  // namespace mmcheck::traces
