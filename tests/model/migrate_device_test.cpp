@@ -19,14 +19,16 @@
 #include "model/ops/kernel.h"
 #include "model/profile.h"
 #include "properties/properties.h"
+#include "tests/model/selftest_session.h"
 
 namespace mmcheck::model {
 namespace {
 
+using namespace selftest;  // NOLINT(google-build-using-namespace)
+
 using kernel::kEINVAL;
 using kernel::kENOENT;
 
-constexpr int kDevData = 200;
 
 Universe DeviceUniverse(int pages, int devices = 1, int device_pages = 8, int folios = 16) {
   Universe u;
@@ -39,121 +41,13 @@ Universe DeviceUniverse(int pages, int devices = 1, int device_pages = 8, int fo
   return u;
 }
 
-const Profile& Builtin(std::string_view name) {
-  const Profile* p = ProfileSet::Builtin().Find(name);
-  if (!p) throw ModelInputError(fmt::format("no built-in profile {}", name));
-  return *p;
-}
 
-std::vector<int> Iota(int n, int first) {
-  std::vector<int> v(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) v[static_cast<size_t>(i)] = first + i;
-  return v;
-}
 
-// One process tree driven through the op table, like a selftest body.
-class Session {
- public:
-  Session(const Profile& profile, const Universe& u)
-      : profile_(profile), w_(World::Initial(u, profile.knobs)) {}
-
-  StepResult Do(OpCode code, std::initializer_list<int> args) {
-    Op op = MakeOp(code, args);
-    ++step_;
-    if (!Enabled(w_, op)) {
-      ADD_FAILURE() << "step " << step_ << ": '" << FormatOp(op) << "' is not enabled" << Where();
-      StepResult r;
-      r.outcome.ret = -9999;
-      return r;
-    }
-    StepResult r = Apply(w_, op);
-    trace_ += fmt::format("  {:2}. {} -> ret={} value={} cpages={} faults={}{}{}\n", step_,
-                          FormatOp(op), r.outcome.ret, r.outcome.value, r.outcome.cpages,
-                          r.outcome.faults, r.outcome.signal != Signal::kNone ? " SIGNAL" : "",
-                          r.outcome.blocked ? " BLOCKED" : "");
-    for (const properties::Violation& v : properties::CheckAll(w_, r)) {
-      const properties::PropertyInfo& info =
-          properties::PropertyTable()[static_cast<size_t>(v.property)];
-      if (info.severity == properties::Severity::kHard && !profile_.ExpectsViolation(info.name))
-        ADD_FAILURE() << "step " << step_ << " '" << FormatOp(op) << "' violates " << info.name
-                      << " on " << profile_.name << ": " << v.detail << Where();
-    }
-    return r;
-  }
-
-  std::string Where() const {
-    return fmt::format("\n--- {} steps:\n{}--- world:\n{}", profile_.name, trace_, DrawWorld(w_));
-  }
-  const World& world() const { return w_; }
-
-  void Mmap(int mm, int va, int n, int prot, int kind = kMapPrivate) {
-    EXPECT_EQ(Do(OpCode::kMmap, {mm, va, n, prot, kind}).outcome.ret, 0) << Where();
-  }
-  void Madvise(int mm, int va, int n, int advice) {
-    EXPECT_EQ(Do(OpCode::kMadvise, {mm, va, n, advice}).outcome.ret, 0) << Where();
-  }
-  void Mprotect(int mm, int va, int n, int prot) {
-    EXPECT_EQ(Do(OpCode::kMprotect, {mm, va, n, prot}).outcome.ret, 0) << Where();
-  }
-  int Fork(int mm) {
-    StepResult r = Do(OpCode::kFork, {mm});
-    EXPECT_EQ(r.outcome.ret, 0) << Where();
-    return r.outcome.value;
-  }
-  void CpuWrite(int mm, int va, const std::vector<int>& values) {
-    for (size_t i = 0; i < values.size(); ++i) {
-      StepResult r = Do(OpCode::kCpuWrite, {mm, va + static_cast<int>(i), values[i]});
-      EXPECT_TRUE(r.outcome.ret == 0 && r.outcome.signal == Signal::kNone && !r.outcome.blocked)
-          << Where();
-    }
-  }
-  void ExpectCpu(int mm, int va, const std::vector<int>& expected) {
-    for (size_t i = 0; i < expected.size(); ++i) {
-      StepResult r = Do(OpCode::kCpuRead, {mm, va + static_cast<int>(i)});
-      EXPECT_TRUE(r.outcome.ret == 0 && r.outcome.signal == Signal::kNone && !r.outcome.blocked)
-          << "cpu read of mm" << mm << ":" << va + static_cast<int>(i) << Where();
-      EXPECT_EQ(r.outcome.value, expected[i]) << Where();
-    }
-  }
-  StepResult MigrateToDev(int dev, int mm, int va, int n) {
-    return Do(OpCode::kDeviceMigrateToDev, {dev, mm, va, n});
-  }
-  StepResult MigrateToSys(int dev, int mm, int va, int n) {
-    return Do(OpCode::kDeviceMigrateToSys, {dev, mm, va, n});
-  }
-  StepResult DevRead(int dev, int mm, int va, int n) {
-    return Do(OpCode::kDeviceRead, {dev, mm, va, n});
-  }
-  StepResult DevWrite(int dev, int mm, int va, int n, int value) {
-    return Do(OpCode::kDeviceWrite, {dev, mm, va, n, value});
-  }
-  // The device's view, one page at a time: ret 0 and the expected value.
-  void ExpectDev(int dev, int mm, int va, const std::vector<int>& expected) {
-    for (size_t i = 0; i < expected.size(); ++i) {
-      StepResult r = DevRead(dev, mm, va + static_cast<int>(i), 1);
-      EXPECT_EQ(r.outcome.ret, 0) << Where();
-      EXPECT_EQ(r.outcome.value, expected[i]) << Where();
-    }
-  }
-  // Every page of [va, va+n) of mm is a device-private entry.
-  void ExpectDevicePrivate(int mm, int va, int n, bool yes = true) {
-    for (int p = va; p < va + n; ++p)
-      EXPECT_EQ(IsDevicePrivate(w_.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(p)].kind),
-                yes)
-          << "mm" << mm << ":" << p << Where();
-  }
-
- private:
-  Profile profile_;
-  World w_;
-  int step_ = 0;
-  std::string trace_;
-};
 
 // The hmm-tests run on both device-private address spaces.
 class DevicePrivate : public ::testing::TestWithParam<const char*> {
  protected:
-  const Profile& profile() const { return Builtin(GetParam()); }
+  const Profile& profile() const { return BuiltinProfile(GetParam()); }
   // A private anonymous buffer of n small pages filled with i + 1.
   void Fill(Session& s, int mm, int n) {
     s.Mmap(mm, 0, n, kProtReadWrite);
@@ -420,7 +314,7 @@ TEST_P(DevicePrivate, LockedDevicePage) {
 
 // Without device pages the device-private operations are disabled.
 TEST(DevicePrivateOps, DisabledWithoutDevicePages) {
-  World w = World::Initial(Universe{}, Builtin("mainline").knobs);
+  World w = World::Initial(Universe{}, BuiltinProfile("mainline").knobs);
   EXPECT_TRUE(w.pgmaps.empty());
   EXPECT_EQ(w.pages.size(), static_cast<size_t>(w.RamFrames()));
   EXPECT_FALSE(Enabled(w, MakeOp(OpCode::kDeviceMigrateToDev, {0, 0, 0, 1})));
@@ -433,8 +327,8 @@ TEST(DevicePrivateOps, DisabledWithoutDevicePages) {
 // RAM PFN and only the entry kind tells them apart.
 TEST(DevicePrivateOps, AddressSpaces) {
   const Universe u = DeviceUniverse(4, 1, 4, 4);
-  World pfn = World::Initial(u, Builtin("mainline").knobs);
-  World off = World::Initial(u, Builtin("niethe-v6").knobs);
+  World pfn = World::Initial(u, BuiltinProfile("mainline").knobs);
+  World off = World::Initial(u, BuiltinProfile("niethe-v6").knobs);
   const int first = pfn.RamFrames();
   EXPECT_EQ(pfn.DevicePrivateNumber(first), kFirstPfn + static_cast<uint32_t>(first));
   EXPECT_EQ(pfn.FrameOf(pfn.DevicePrivateNumber(first)), first);
@@ -474,7 +368,7 @@ namespace {
 class DevicePrivateRandom : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
-  const Profile& p = Builtin(GetParam());
+  const Profile& p = BuiltinProfile(GetParam());
   Universe u;
   u.device_pages = 4;
   u.devices = 2;
@@ -534,7 +428,7 @@ namespace {
 // that remove_migration_ptes never finds.
 TEST(DevicePrivateEviction, MprotectDowngradeDuringRelease) {
   for (const char* name : {"niethe-v6", "niethe-v6-type-losing-downgrade", "mainline"}) {
-    const Profile& p = Builtin(name);
+    const Profile& p = BuiltinProfile(name);
     World w = World::Initial(DeviceUniverse(4), p.knobs);
     Apply(w, MakeOp(OpCode::kMmap, {0, 0, 4, kProtReadWrite, kMapPrivate}));
     Apply(w, MakeOp(OpCode::kMadvise, {0, 0, 4, kAdviceNohugepage}));
