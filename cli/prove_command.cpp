@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "solver/explicit/explorer.h"
 #include "model/profile.h"
 #include "solver/smt/bmc.h"
 #include "solver/smt/lemmas.h"
@@ -109,34 +110,8 @@ std::vector<model::Profile> SelectProfiles(const ProveOptions& o) {
   return out;
 }
 
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(ch)));
-        else
-          out += ch;
-    }
-  }
-  return out;
-}
-
 std::string JsonString(std::string_view s) {
-  return "\"" + JsonEscape(s) + "\"";
+  return "\"" + solver::explicit_state::EscapeQuoted(std::string(s)) + "\"";
 }
 
 std::string JsonStrings(const std::vector<std::string>& v) {
