@@ -51,6 +51,7 @@ using solver::explicit_state::ExplorationStatus;
 using solver::explicit_state::ExplorationStatusName;
 using solver::explicit_state::Explorer;
 using solver::explicit_state::ExplorerOptions;
+using solver::explicit_state::JsonStrings;
 using solver::explicit_state::LivenessOptions;
 using solver::explicit_state::LivenessResult;
 using solver::explicit_state::LivenessVerdict;
@@ -138,15 +139,6 @@ std::string JoinOps(const std::vector<std::string>& ops) {
     out += ops[i];
   }
   return out;
-}
-
-std::string JsonStrings(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i != 0) out += ", ";
-    out += "\"" + EscapeQuoted(items[i]) + "\"";
-  }
-  return out + "]";
 }
 
 // Everything one `mmcheck explore --bench` run found, for printing and for the exit status.

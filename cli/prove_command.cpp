@@ -114,11 +114,7 @@ std::string JsonString(std::string_view s) {
   return "\"" + solver::explicit_state::EscapeQuoted(std::string(s)) + "\"";
 }
 
-std::string JsonStrings(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + JsonString(v[i]);
-  return out + "]";
-}
+using solver::explicit_state::JsonStrings;
 
 // The text line of one row.
 std::string TextLine(const Row& row, size_t profile_width, size_t lemma_width) {

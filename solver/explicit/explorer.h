@@ -237,6 +237,9 @@ void WriteFileAtomically(const std::string& path, const std::function<void(std::
 // Returns `text` escaped for a double-quoted DOT or JSON string.
 std::string EscapeQuoted(const std::string& text);
 
+// Returns `items` as a JSON array of strings: ["a", "b"].
+std::string JsonStrings(const std::vector<std::string>& items);
+
 // ---------------------------------------------------------------------------------------------
 // Implementation details.
 
