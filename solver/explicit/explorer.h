@@ -14,17 +14,20 @@
 //   * DOT output of the state graph and of paths, and a sorted dump of every state.
 //
 // Exactness: states are kept in a flat open-addressing table keyed on the FULL encoding: each
-// slot holds a state's whole encoding and its index. The 64-bit xxHash (XXH3) fingerprint only
-// picks the home slot; a probe compares full encodings, so counts are exact, never
-// probabilistic. Keeping the encoding in the slot makes a hit cost one memory access. The
-// encodings are also kept in an arena, in state-index order, with the parent links.
+// slot holds an 8-byte tag (empty, pending, or the state's index) and the state's whole
+// encoding. The 64-bit xxHash (XXH3) fingerprint only picks the home slot; a probe compares full
+// encodings, so counts are exact, never probabilistic. Keeping the encoding in the slot makes a
+// hit cost one memory access. The encodings are also kept in an arena, in state-index order,
+// with the parent links.
 //
 // Parallelism: BFS is level-synchronous. With --jobs N the frontier is cut into blocks that N
-// threads expand at once against the (read-only) table of states seen so far. Then the blocks'
-// new states are merged: N threads each deduplicate and place the ones whose home slot lies in
-// their own region of the table, and one thread numbers the new states in frontier order, as a
-// one-thread BFS would. The numbering of states, the counts and the counterexamples are
-// therefore IDENTICAL for every N.
+// threads expand at once, each inserting successors straight into the shared table (a
+// compare-and-swap claims an empty slot; nothing is locked). A state new in this level is
+// "pending" and its tag keeps the smallest (parent index, op) of the edges that reached it,
+// lowered with compare-and-swap: that is the edge a one-thread BFS meets first. At the end of
+// the level one thread sorts the pending states by that key and numbers them in that order,
+// exactly as a one-thread BFS would. The numbering of states, the parent links, the counts and
+// the counterexamples are therefore IDENTICAL for every N.
 //
 // Limits: max states, max memory (estimated from the explorer's own arrays and table) and a
 // time budget stop the search cleanly with partial figures and ExplorationStatus::kLimitReached.
@@ -326,6 +329,7 @@ class Explorer {
         options_(options),
         encoding_bytes_(model.EncodingSize()),
         stride_((model.EncodingSize() + 7) / 8 * 8),
+        slot_bytes_(8 + stride_),
         op_count_(model.OpCount()),
         encodings_(stride_),
         parents_(sizeof(internal::ParentLink)) {
@@ -388,27 +392,40 @@ class Explorer {
     std::uint32_t state;
     int op;  // -1 for a state property
   };
-  // A successor not in the table when its block was expanded: its encoding (stride_ bytes),
-  // then the parent index (4 bytes) and the op (2 bytes).
-  std::size_t CandidateBytes() const { return stride_ + 6; }
-  // What one worker produced for one block of the frontier.
-  struct BlockOutput {
-    explicit BlockOutput(std::size_t candidate_bytes) : candidates(candidate_bytes, 12) {}
+  // One block of the frontier and what expanding it produced. A block is expanded by one thread
+  // at a time; when the table must grow mid-level, the thread stops between two states and the
+  // block is resumed from `next` after the growth.
+  struct Block {
+    std::uint32_t next = 0;  // the first state not expanded yet
+    std::uint32_t end = 0;
     std::uint64_t edges = 0;
     std::uint64_t self_loops = 0;
     std::uint64_t hit_mask = 0;
     std::vector<Hit> hits;
-    internal::RecordArena candidates;  // distinct within the block, in discovery order
   };
-  // Per-thread buffers reused across blocks.
+  // Per-thread buffers, reused across blocks and rounds.
   struct Scratch {
     std::vector<State> successors;
     std::vector<std::uint8_t> encodings;  // zero padding beyond encoding_bytes_ stays zero
     std::vector<std::uint64_t> hashes;
     std::vector<int> ops;
-    std::vector<std::uint32_t> block_table;  // candidate number + 1, 0 = empty
-    std::vector<std::uint32_t> block_table_used;
+    std::vector<std::uint64_t> fresh;  // table positions this thread inserted in this level
+    std::uint64_t unflushed = 0;       // insertions not yet added to inserted_
   };
+
+  // Slot tags (the first 8 bytes of a slot). Numbered states hold index + kIndexBase; states
+  // found in the current level hold kPendingBit | key, key = parent << 16 | op of the first
+  // edge that reached them in (parent, op) order, which is the edge a one-thread BFS would
+  // have met first.
+  static constexpr std::uint64_t kEmpty = 0;
+  static constexpr std::uint64_t kBusy = 1;  // being claimed: the encoding is being written
+  static constexpr std::uint64_t kIndexBase = 2;
+  static constexpr std::uint64_t kPendingBit = std::uint64_t{1} << 63;
+  static constexpr std::uint64_t kKeyMask = (std::uint64_t{1} << 48) - 1;
+  // A state found in a level that was cut short by a limit: never numbered, never found.
+  static constexpr std::uint64_t kDead = kPendingBit - 1;
+  // A thread adds its insertions to table_used_ in batches of this many.
+  static constexpr std::uint64_t kFlushEvery = 64;
 
   std::uint64_t Hash(const std::uint8_t* encoding) const { return XXH3_64bits(encoding, stride_); }
   bool SameEncoding(const std::uint8_t* a, const std::uint8_t* b) const {
@@ -420,40 +437,36 @@ class Explorer {
     }
     return std::memcmp(a, b, stride_) == 0;
   }
-  // Returns the table position holding this encoding, or kAbsent.
-  std::uint64_t Probe(std::uint64_t hash, const std::uint8_t* encoding) const;
-  bool Contains(std::uint64_t hash, const std::uint8_t* encoding) const {
-    return Probe(hash, encoding) != kAbsent;
+  std::uint8_t* SlotAt(std::uint64_t pos) const { return table_.data() + pos * slot_bytes_; }
+  std::atomic_ref<std::uint64_t> TagAt(std::uint64_t pos) const {
+    return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(SlotAt(pos)));
   }
+  // Returns the table position holding this encoding, or kAbsent. Not during a search.
+  std::uint64_t Probe(std::uint64_t hash, const std::uint8_t* encoding) const;
   // Returns the index of the state with this encoding, or kNoParent if absent.
   std::uint32_t Lookup(std::uint64_t hash, const std::uint8_t* encoding) const;
-  // Adds a new state. REQUIRES: the encoding is absent; the table has room.
-  std::uint32_t Insert(std::uint64_t hash, const std::uint8_t* encoding, std::uint32_t parent,
-                       std::uint16_t op);
-  void PlaceInTable(std::uint64_t hash, const std::uint8_t* encoding);
+  // The search's insertion, safe against other threads doing the same: adds the encoding as a
+  // pending state with `key` and returns true, or, when it is there already, lowers a pending
+  // state's key to `key` if that is smaller and returns false.
+  bool Visit(std::uint64_t hash, const std::uint8_t* encoding, std::uint64_t key, Scratch* scratch);
+  // Adds the thread's uncounted insertions to table_used_; asks for growth past grow_at_.
+  void FlushInsertions(Scratch* scratch);
+  // Appends the state in slot `pos` to the arena and numbers its slot. REQUIRES: one thread.
+  std::uint32_t Number(std::uint64_t pos, std::uint32_t parent, std::uint16_t op);
   void AllocateTable(std::uint64_t slots);
-  void GrowTable();
-  // Refills the table from the arena: exactly the numbered states.
-  void RebuildTable();
-  std::uint64_t* occupied_words() const {
-    return reinterpret_cast<std::uint64_t*>(occupied_.data());
-  }
-  bool Occupied(std::uint64_t pos) const {
-    return (occupied_words()[pos >> 6] >> (pos & 63) & 1) != 0;
-  }
-  std::uint8_t* SlotAt(std::uint64_t pos) const { return table_.data() + pos * stride_; }
-  // Table bytes per slot during the search: the encoding and one occupancy bit.
-  double SlotBytes() const { return static_cast<double>(stride_) + 1.0 / 8; }
+  // Doubles the table between rounds of a level. Pending states keep their keys; their new
+  // positions are put into scratches[0].fresh.
+  void GrowTable(std::vector<Scratch>* scratches);
+  // Table bytes per slot: the tag and the encoding.
+  double SlotBytes() const { return static_cast<double>(slot_bytes_); }
   std::uint64_t StructureBytes() const {
     return encodings_.AllocatedBytes() + parents_.AllocatedBytes() + table_.size() +
-           slot_index_.size() + occupied_.size() + level_start_.capacity() * 4;
+           level_start_.capacity() * 4;
   }
-  void ExpandBlock(std::uint32_t begin, std::uint32_t end, std::uint64_t check_mask,
-                   Scratch* scratch, BlockOutput* out);
-  // Phase 2 on one thread: inserts the blocks' candidates in frontier order. Returns a Limit.
-  int MergeInOrder(std::vector<BlockOutput>* blocks);
-  // Phase 2 on several threads, with the same numbering as MergeInOrder. Returns a Limit.
-  int MergeInParallel(std::vector<BlockOutput>* blocks, std::uint64_t candidate_count);
+  void ExpandBlock(Block* block, std::uint64_t check_mask, Scratch* scratch);
+  // Numbers the level's pending states in key order (the order a one-thread BFS finds them).
+  // Returns a Limit; states over a limit are dropped from the table.
+  int NumberNewStates(std::vector<Scratch>* scratches);
   // Whether the memory limit allows doubling the table / adding one more state.
   bool RoomToGrowTable() const {
     return options_.max_memory_bytes == 0 ||
@@ -489,7 +502,8 @@ class Explorer {
   const Model& model_;
   ExplorerOptions options_;
   std::size_t encoding_bytes_;
-  std::size_t stride_;  // encoding_bytes_ rounded up to whole 8-byte words; records are padded
+  std::size_t stride_;      // encoding_bytes_ rounded up to whole 8-byte words; records are padded
+  std::size_t slot_bytes_;  // a table slot: the 8-byte tag, then the encoding
   int op_count_;
   std::uint64_t state_properties_ = 0;
   std::uint64_t transition_properties_ = 0;
@@ -497,24 +511,23 @@ class Explorer {
   internal::RecordArena encodings_;
   internal::RecordArena parents_;
   // The visited set: open addressing with linear probing over slot_count_ slots. A slot holds a
-  // state's full encoding (table_) and an occupancy bit (occupied_, small enough to stay in
-  // cache, so probing an empty slot costs no memory access). The state index of each slot
-  // (slot_index_) is only needed by queries after the search and is built on the first one.
+  // tag (empty, pending with its key, or the state's index) and the state's full encoding, so a
+  // hit costs one memory access and lookups after the search need nothing else.
   static constexpr std::uint64_t kAbsent = ~std::uint64_t{0};
   internal::ZeroedBuffer table_;
-  internal::ZeroedBuffer occupied_;
-  mutable internal::ZeroedBuffer slot_index_;
-  mutable std::once_flag slot_index_built_;
   std::uint64_t slot_count_ = 0;  // a power of two
   std::uint64_t slot_mask_ = 0;
-  std::uint64_t table_used_ = 0;
+  // Occupied slots: exact between levels; during a level, insertions are added in batches.
+  std::atomic<std::uint64_t> table_used_{0};
+  std::uint64_t grow_at_ = 0;  // table_used_ above which a level pauses to grow the table
+  std::atomic<bool> grow_{false};
   std::vector<std::uint32_t> level_start_;  // first state index of each BFS level
 
   std::chrono::steady_clock::time_point start_;
   std::atomic<bool> stop_{false};
   bool complete_ = false;      // Run() explored every reachable state
   double phase1_seconds_ = 0;  // expanding frontiers
-  double phase2_seconds_ = 0;  // merging new states
+  double phase2_seconds_ = 0;  // numbering new states
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -522,81 +535,96 @@ class Explorer {
 
 template <ExplorableModel Model>
 std::uint64_t Explorer<Model>::Probe(std::uint64_t hash, const std::uint8_t* encoding) const {
-  std::uint64_t pos = hash & slot_mask_;
-  while (Occupied(pos)) {
-    if (SameEncoding(SlotAt(pos), encoding)) return pos;
-    pos = (pos + 1) & slot_mask_;
+  for (std::uint64_t pos = hash & slot_mask_;; pos = (pos + 1) & slot_mask_) {
+    const std::uint64_t tag = TagAt(pos).load(std::memory_order_relaxed);
+    if (tag == kEmpty) return kAbsent;
+    if (tag != kDead && SameEncoding(SlotAt(pos) + 8, encoding)) return pos;
   }
-  return kAbsent;
 }
 
 template <ExplorableModel Model>
 std::uint32_t Explorer<Model>::Lookup(std::uint64_t hash, const std::uint8_t* encoding) const {
   const std::uint64_t pos = Probe(hash, encoding);
   if (pos == kAbsent) return kNoParent;
-  std::call_once(slot_index_built_, [this] {
-    // The search never needs it: built on the first index query, after Run().
-    slot_index_ = internal::ZeroedBuffer(slot_count_ * 4);
-    for (std::uint64_t i = 0; i < encodings_.size(); ++i) {
-      const std::uint8_t* state = encodings_.At(i);
-      const std::uint32_t index = static_cast<std::uint32_t>(i);
-      std::memcpy(slot_index_.data() + Probe(Hash(state), state) * 4, &index, 4);
+  const std::uint64_t tag = TagAt(pos).load(std::memory_order_relaxed);
+  if (tag < kIndexBase || tag >= kDead) return kNoParent;  // not numbered
+  return static_cast<std::uint32_t>(tag - kIndexBase);
+}
+
+template <ExplorableModel Model>
+bool Explorer<Model>::Visit(std::uint64_t hash, const std::uint8_t* encoding, std::uint64_t key,
+                            Scratch* scratch) {
+  // Dead slots only exist after a search stopped; Visit never runs then.
+  for (std::uint64_t pos = hash & slot_mask_;; pos = (pos + 1) & slot_mask_) {
+    std::atomic_ref<std::uint64_t> tag = TagAt(pos);
+    std::uint64_t t = tag.load(std::memory_order_acquire);
+    if (t == kEmpty) {
+      if (tag.compare_exchange_strong(t, kBusy, std::memory_order_acquire)) {
+        std::memcpy(SlotAt(pos) + 8, encoding, stride_);
+        tag.store(kPendingBit | key, std::memory_order_release);
+        scratch->fresh.push_back(pos);
+        if (++scratch->unflushed == kFlushEvery) FlushInsertions(scratch);
+        return true;
+      }
+      // Another thread claimed the slot first; t is its tag now. It may be this very state.
     }
-  });
-  std::uint32_t index;
-  std::memcpy(&index, slot_index_.data() + pos * 4, 4);
-  return index;
-}
-
-template <ExplorableModel Model>
-std::uint32_t Explorer<Model>::Insert(std::uint64_t hash, const std::uint8_t* encoding,
-                                      std::uint32_t parent, std::uint16_t op) {
-  const std::uint32_t index = static_cast<std::uint32_t>(encodings_.size());
-  std::memcpy(encodings_.Append(), encoding, stride_);
-  const internal::ParentLink link{parent, op};
-  std::memcpy(parents_.Append(), &link, sizeof(link));
-  PlaceInTable(hash, encoding);
-  ++table_used_;
-  return index;
-}
-
-template <ExplorableModel Model>
-void Explorer<Model>::PlaceInTable(std::uint64_t hash, const std::uint8_t* encoding) {
-  std::uint64_t pos = hash & slot_mask_;
-  while (Occupied(pos)) pos = (pos + 1) & slot_mask_;
-  std::memcpy(SlotAt(pos), encoding, stride_);
-  occupied_words()[pos >> 6] |= std::uint64_t{1} << (pos & 63);
-}
-
-template <ExplorableModel Model>
-void Explorer<Model>::AllocateTable(std::uint64_t slots) {
-  table_ = internal::ZeroedBuffer(slots * stride_);
-  occupied_ = internal::ZeroedBuffer((slots + 63) / 64 * 8);
-  slot_count_ = slots;
-  slot_mask_ = slots - 1;
-}
-
-template <ExplorableModel Model>
-void Explorer<Model>::RebuildTable() {
-  AllocateTable(slot_count_);
-  table_used_ = encodings_.size();
-  for (std::uint64_t i = 0; i < encodings_.size(); ++i) {
-    const std::uint8_t* encoding = encodings_.At(i);
-    PlaceInTable(Hash(encoding), encoding);
+    while (t == kBusy) {
+      std::this_thread::yield();
+      t = tag.load(std::memory_order_acquire);
+    }
+    if (SameEncoding(SlotAt(pos) + 8, encoding)) {
+      // Keep the smallest (parent, op): the edge a one-thread BFS meets first.
+      while ((t & kPendingBit) != 0 && key < (t & kKeyMask) &&
+             !tag.compare_exchange_weak(t, kPendingBit | key, std::memory_order_relaxed)) {
+      }
+      return false;
+    }
   }
 }
 
 template <ExplorableModel Model>
-void Explorer<Model>::GrowTable() {
+void Explorer<Model>::FlushInsertions(Scratch* scratch) {
+  if (scratch->unflushed == 0) return;
+  const std::uint64_t used =
+      table_used_.fetch_add(scratch->unflushed, std::memory_order_relaxed) + scratch->unflushed;
+  scratch->unflushed = 0;
+  if (used > grow_at_) grow_.store(true, std::memory_order_relaxed);
+}
+
+template <ExplorableModel Model>
+std::uint32_t Explorer<Model>::Number(std::uint64_t pos, std::uint32_t parent, std::uint16_t op) {
+  const std::uint32_t index = static_cast<std::uint32_t>(encodings_.size());
+  std::memcpy(encodings_.Append(), SlotAt(pos) + 8, stride_);
+  const internal::ParentLink link{parent, op};
+  std::memcpy(parents_.Append(), &link, sizeof(link));
+  TagAt(pos).store(index + kIndexBase, std::memory_order_relaxed);
+  return index;
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::AllocateTable(std::uint64_t slots) {
+  table_ = internal::ZeroedBuffer(slots * slot_bytes_);
+  slot_count_ = slots;
+  slot_mask_ = slots - 1;
+  grow_at_ = slots / 10 * 7;
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::GrowTable(std::vector<Scratch>* scratches) {
   internal::ZeroedBuffer old_table = std::move(table_);
-  internal::ZeroedBuffer old_occupied = std::move(occupied_);
   const std::uint64_t old_count = slot_count_;
   AllocateTable(old_count * 2);
-  const auto* old_words = reinterpret_cast<const std::uint64_t*>(old_occupied.data());
-  for (std::uint64_t pos = 0; pos < old_count; ++pos) {
-    if ((old_words[pos >> 6] >> (pos & 63) & 1) == 0) continue;
-    const std::uint8_t* slot = old_table.data() + pos * stride_;
-    PlaceInTable(Hash(slot), slot);
+  for (Scratch& scratch : *scratches) scratch.fresh.clear();
+  std::vector<std::uint64_t>& fresh = (*scratches)[0].fresh;
+  for (std::uint64_t old = 0; old < old_count; ++old) {
+    const std::uint8_t* slot = old_table.data() + old * slot_bytes_;
+    std::uint64_t tag;
+    std::memcpy(&tag, slot, 8);
+    if (tag == kEmpty) continue;
+    std::uint64_t pos = Hash(slot + 8) & slot_mask_;
+    while (TagAt(pos).load(std::memory_order_relaxed) != kEmpty) pos = (pos + 1) & slot_mask_;
+    std::memcpy(SlotAt(pos), slot, slot_bytes_);
+    if ((tag & kPendingBit) != 0) fresh.push_back(pos);
   }
 }
 
@@ -608,8 +636,7 @@ bool Explorer<Model>::OverTime() const {
 }
 
 template <ExplorableModel Model>
-void Explorer<Model>::ExpandBlock(std::uint32_t begin, std::uint32_t end, std::uint64_t check_mask,
-                                  Scratch* scratch, BlockOutput* out) {
+void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratch* scratch) {
   const std::uint64_t state_mask = check_mask & state_properties_;
   const std::uint64_t transition_mask = check_mask & transition_properties_;
   const std::size_t e = stride_;
@@ -619,24 +646,24 @@ void Explorer<Model>::ExpandBlock(std::uint32_t begin, std::uint32_t end, std::u
     scratch->hashes.resize(op_count_);
     scratch->ops.resize(op_count_);
   }
-  // The block's own table of candidates, so a state reached twice in one block is kept once.
-  // Kept at most half full; it grows when needed and is cleared through its used positions.
-  std::vector<std::uint32_t>& block_table = scratch->block_table;
-  if (block_table.empty()) block_table.assign(4096, 0);
-  std::uint64_t block_mask = block_table.size() - 1;
-
-  for (std::uint32_t i = begin; i < end; ++i) {
-    if (((i - begin) & 255) == 255 && (stop_.load(std::memory_order_relaxed) || OverTime())) {
+  const std::uint32_t first = block->next;
+  for (std::uint32_t i = first; i < block->end; ++i) {
+    if (grow_.load(std::memory_order_relaxed)) {
+      block->next = i;  // resumed here once the table has grown
+      return;
+    }
+    if (((i - first) & 255) == 255 && (stop_.load(std::memory_order_relaxed) || OverTime())) {
       stop_.store(true);
-      break;
+      block->next = i;
+      return;
     }
     const std::uint8_t* own = encodings_.At(i);
     const State state = model_.Decode(own);
     if (state_mask != 0) {
-      std::uint64_t failed = model_.ViolatedStateProperties(state, state_mask) & ~out->hit_mask;
-      out->hit_mask |= failed;
+      std::uint64_t failed = model_.ViolatedStateProperties(state, state_mask) & ~block->hit_mask;
+      block->hit_mask |= failed;
       for (; failed != 0; failed &= failed - 1) {
-        out->hits.push_back(Hit{__builtin_ctzll(failed), i, -1});
+        block->hits.push_back(Hit{__builtin_ctzll(failed), i, -1});
       }
     }
     // Pass 1: every enabled op's successor. Pass 2 reads them back only after all were written:
@@ -645,23 +672,24 @@ void Explorer<Model>::ExpandBlock(std::uint32_t begin, std::uint32_t end, std::u
     for (int op = 0; op < op_count_; ++op) {
       if (model_.Step(state, op, &scratch->successors[enabled])) scratch->ops[enabled++] = op;
     }
-    out->edges += enabled;
+    block->edges += enabled;
     int n = 0;
     for (int k = 0; k < enabled; ++k) {
       const State& post = scratch->successors[k];
       const int op = scratch->ops[k];
       if (transition_mask != 0) {
         std::uint64_t failed =
-            model_.ViolatedTransitionProperties(state, op, post, transition_mask) & ~out->hit_mask;
-        out->hit_mask |= failed;
+            model_.ViolatedTransitionProperties(state, op, post, transition_mask) &
+            ~block->hit_mask;
+        block->hit_mask |= failed;
         for (; failed != 0; failed &= failed - 1) {
-          out->hits.push_back(Hit{__builtin_ctzll(failed), i, op});
+          block->hits.push_back(Hit{__builtin_ctzll(failed), i, op});
         }
       }
       std::uint8_t* encoding = scratch->encodings.data() + e * n;
       model_.Encode(post, encoding);
       if (SameEncoding(encoding, own)) {
-        ++out->self_loops;
+        ++block->self_loops;
         continue;
       }
       const std::uint64_t hash = Hash(encoding);
@@ -670,174 +698,52 @@ void Explorer<Model>::ExpandBlock(std::uint32_t begin, std::uint32_t end, std::u
       scratch->ops[n] = op;  // n <= k: entry k was read above
       ++n;
     }
+    // Pass 3: into the table, by then the slots' cache lines are on their way.
+    const std::uint64_t parent_key = std::uint64_t{i} << 16;
     for (int k = 0; k < n; ++k) {
-      const std::uint8_t* encoding = scratch->encodings.data() + e * k;
-      const std::uint64_t hash = scratch->hashes[k];
-      if (Contains(hash, encoding)) continue;
-      std::uint64_t pos = (hash >> 20) & block_mask;
-      bool seen = false;
-      for (; block_table[pos] != 0; pos = (pos + 1) & block_mask) {
-        if (SameEncoding(out->candidates.At(block_table[pos] - 1), encoding)) {
-          seen = true;
-          break;
-        }
-      }
-      if (seen) continue;
-      std::uint8_t* record = out->candidates.Append();
-      std::memcpy(record, encoding, e);
-      std::memcpy(record + e, &i, 4);
-      const std::uint16_t op = static_cast<std::uint16_t>(scratch->ops[k]);
-      std::memcpy(record + e + 4, &op, 2);
-      block_table[pos] = static_cast<std::uint32_t>(out->candidates.size());
-      scratch->block_table_used.push_back(static_cast<std::uint32_t>(pos));
-      if (scratch->block_table_used.size() * 2 > block_table.size()) {
-        // Half full: double it and index every candidate of the block again.
-        block_table.assign(block_table.size() * 2, 0);
-        block_mask = block_table.size() - 1;
-        scratch->block_table_used.clear();
-        for (std::uint64_t c = 0; c < out->candidates.size(); ++c) {
-          std::uint64_t home = (Hash(out->candidates.At(c)) >> 20) & block_mask;
-          while (block_table[home] != 0) home = (home + 1) & block_mask;
-          block_table[home] = static_cast<std::uint32_t>(c) + 1;
-          scratch->block_table_used.push_back(static_cast<std::uint32_t>(home));
-        }
-      }
+      Visit(scratch->hashes[k], scratch->encodings.data() + e * k,
+            parent_key | static_cast<std::uint64_t>(scratch->ops[k]), scratch);
     }
   }
-  for (std::uint32_t pos : scratch->block_table_used) block_table[pos] = 0;
-  scratch->block_table_used.clear();
+  block->next = block->end;
 }
 
 template <ExplorableModel Model>
-int Explorer<Model>::MergeInOrder(std::vector<BlockOutput>* blocks) {
-  constexpr std::uint64_t kLookahead = 16;  // candidates whose slots are fetched ahead
-  for (BlockOutput& block : *blocks) {
-    const std::uint64_t count = block.candidates.size();
-    for (std::uint64_t k = 0; k < std::min(count, kLookahead); ++k) {
-      __builtin_prefetch(SlotAt(Hash(block.candidates.At(k)) & slot_mask_));
+int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
+  std::uint64_t total = 0;
+  for (const Scratch& scratch : *scratches) total += scratch.fresh.size();
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> order;  // (key, table position)
+  order.reserve(total);
+  constexpr std::size_t kLookahead = 16;  // slots whose cache lines are fetched ahead
+  for (Scratch& scratch : *scratches) {
+    const std::vector<std::uint64_t>& fresh = scratch.fresh;
+    for (std::size_t k = 0; k < fresh.size(); ++k) {
+      if (k + kLookahead < fresh.size()) __builtin_prefetch(SlotAt(fresh[k + kLookahead]));
+      order.emplace_back(TagAt(fresh[k]).load(std::memory_order_relaxed) & kKeyMask, fresh[k]);
     }
-    for (std::uint64_t k = 0; k < count; ++k) {
-      if (k + kLookahead < count) {
-        __builtin_prefetch(SlotAt(Hash(block.candidates.At(k + kLookahead)) & slot_mask_));
-      }
-      const std::uint8_t* record = block.candidates.At(k);
-      const std::uint64_t hash = Hash(record);
-      if (Contains(hash, record)) continue;
-      if (options_.max_states != 0 && encodings_.size() >= options_.max_states) {
-        return kStateLimit;
-      }
-      if ((table_used_ + 1) * 10 > slot_count_ * 7) {
-        if (!RoomToGrowTable()) return kMemoryLimit;
-        GrowTable();
-      }
-      if (!RoomForNewState()) return kMemoryLimit;
-      std::uint32_t parent;
-      std::uint16_t op;
-      std::memcpy(&parent, record + stride_, 4);
-      std::memcpy(&op, record + stride_ + 4, 2);
-      Insert(hash, record, parent, op);
+    scratch.fresh.clear();
+  }
+  // Keys are distinct: one (parent, op) edge leads to one state.
+  std::sort(order.begin(), order.end());
+  int limit = kNoLimit;
+  std::size_t k = 0;
+  for (; k < order.size(); ++k) {
+    if (k + kLookahead < order.size()) __builtin_prefetch(SlotAt(order[k + kLookahead].second));
+    if (options_.max_states != 0 && encodings_.size() >= options_.max_states) {
+      limit = kStateLimit;
+      break;
     }
-    block.candidates = internal::RecordArena(CandidateBytes(), 12);  // free as we go
-  }
-  return kNoLimit;
-}
-
-template <ExplorableModel Model>
-int Explorer<Model>::MergeInParallel(std::vector<BlockOutput>* blocks,
-                                     std::uint64_t candidate_count) {
-  // Room for every candidate, as if none were a duplicate.
-  while ((table_used_ + candidate_count) * 10 > slot_count_ * 7) {
-    if (!RoomToGrowTable()) return MergeInOrder(blocks);  // grows only as far as needed
-    GrowTable();
-  }
-  // Step A, one thread per region of the table: each thread takes the candidates whose home
-  // slot is in its region, in frontier order, and either finds them (a duplicate) or claims a
-  // free slot for them, without ever probing past its region's end: a probe that would is
-  // deferred to step B. All copies of one state have the same home, so the first copy in
-  // frontier order is the one that claims the slot.
-  constexpr std::uint32_t kDuplicate = 0xffffffffu;
-  constexpr std::uint32_t kDeferred = 0xfffffffeu;
-  const int threads = std::min(options_.jobs, 64);
-  if (slot_count_ > kDeferred || slot_count_ < std::uint64_t{64} * threads) {
-    return MergeInOrder(blocks);
-  }
-  std::vector<std::uint32_t> placed(candidate_count);  // the claimed slot, or a marker
-  std::vector<std::uint64_t> region_end(threads);
-  for (int t = 0; t < threads; ++t) {
-    region_end[t] = (slot_count_ / 64 * (t + 1) / threads) * 64;
-  }
-  region_end[threads - 1] = slot_count_;
-  auto region_of = [&](std::uint64_t pos) {
-    int t = 0;
-    while (pos >= region_end[t]) ++t;
-    return t;
-  };
-  std::vector<std::uint64_t> claimed(threads, 0);
-  auto claim = [&](int region) {
-    std::uint64_t c = 0;
-    std::uint64_t claimed_here = 0;
-    for (const BlockOutput& block : *blocks) {
-      for (std::uint64_t k = 0; k < block.candidates.size(); ++k, ++c) {
-        const std::uint8_t* record = block.candidates.At(k);
-        std::uint64_t pos = Hash(record) & slot_mask_;
-        if (region_of(pos) != region) continue;
-        placed[c] = kDeferred;
-        for (; pos < region_end[region]; ++pos) {
-          if (!Occupied(pos)) {
-            std::memcpy(SlotAt(pos), record, stride_);
-            occupied_words()[pos >> 6] |= std::uint64_t{1} << (pos & 63);
-            placed[c] = static_cast<std::uint32_t>(pos);
-            ++claimed_here;
-            break;
-          }
-          if (SameEncoding(SlotAt(pos), record)) {
-            placed[c] = kDuplicate;
-            break;
-          }
-        }
-      }
+    if (!RoomForNewState()) {
+      limit = kMemoryLimit;
+      break;
     }
-    claimed[region] = claimed_here;
-  };
-  {
-    std::vector<std::thread> pool;
-    pool.reserve(threads - 1);
-    for (int t = 1; t < threads; ++t) pool.emplace_back(claim, t);
-    claim(0);
-    for (std::thread& t : pool) t.join();
+    const std::uint64_t key = order[k].first;
+    Number(order[k].second, static_cast<std::uint32_t>(key >> 16),
+           static_cast<std::uint16_t>(key & 0xffff));
   }
-  for (std::uint64_t n : claimed) table_used_ += n;
-  // Step B, on one thread: number the new states in frontier order; the deferred ones probe the
-  // whole table now.
-  std::uint64_t c = 0;
-  for (BlockOutput& block : *blocks) {
-    for (std::uint64_t k = 0; k < block.candidates.size(); ++k, ++c) {
-      std::uint32_t pos = placed[c];
-      if (pos == kDuplicate) continue;
-      const std::uint8_t* record = block.candidates.At(k);
-      if (!RoomForNewState()) {
-        RebuildTable();  // drop the slots claimed for states that will get no index
-        return kMemoryLimit;
-      }
-      if (pos == kDeferred) {
-        const std::uint64_t hash = Hash(record);
-        if (Contains(hash, record)) continue;
-        std::uint32_t parent;
-        std::uint16_t op;
-        std::memcpy(&parent, record + stride_, 4);
-        std::memcpy(&op, record + stride_ + 4, 2);
-        Insert(hash, record, parent, op);
-        continue;
-      }
-      std::memcpy(encodings_.Append(), record, stride_);
-      internal::ParentLink link;
-      std::memcpy(&link.parent, record + stride_, 4);
-      std::memcpy(&link.op, record + stride_ + 4, 2);
-      std::memcpy(parents_.Append(), &link, sizeof(link));
-    }
-    block.candidates = internal::RecordArena(CandidateBytes(), 12);
-  }
-  return kNoLimit;
+  // The rest get no index: the search ends here, and lookups must not find them.
+  for (; k < order.size(); ++k) TagAt(order[k].second).store(kDead, std::memory_order_relaxed);
+  return limit;
 }
 
 template <ExplorableModel Model>
@@ -848,10 +754,19 @@ ExplorationResult Explorer<Model>::Run() {
   const std::vector<PropertyInfo>& properties = model_.Properties();
   std::vector<std::optional<Hit>> first_hit(properties.size());
 
-  AllocateTable(std::uint64_t{1} << 16);
+  // Room for the insertions the threads have not counted yet when the table is at grow_at_:
+  // each thread may be up to kFlushEvery + op_count_ insertions ahead of table_used_.
+  std::uint64_t slots = std::uint64_t{1} << 16;
+  while (slots / 4 < static_cast<std::uint64_t>(options_.jobs) * (kFlushEvery + op_count_)) {
+    slots *= 2;
+  }
+  AllocateTable(slots);
   {
     const std::vector<std::uint8_t> initial = EncodePadded(model_.InitialState());
-    Insert(Hash(initial.data()), initial.data(), kNoParent, 0);
+    const std::uint64_t pos = Hash(initial.data()) & slot_mask_;
+    std::memcpy(SlotAt(pos) + 8, initial.data(), stride_);
+    Number(pos, kNoParent, 0);
+    table_used_ = 1;
   }
   level_start_.push_back(0);
 
@@ -861,65 +776,83 @@ ExplorationResult Explorer<Model>::Run() {
   bool stopped_at_violation = false;
   std::uint32_t level_begin = 0;
   std::atomic<int> limit_hit{kNoLimit};
+  auto set_limit = [&](int limit) {
+    int expected = kNoLimit;
+    limit_hit.compare_exchange_strong(expected, limit);
+    stop_.store(true);
+  };
+  std::vector<Scratch> scratches(options_.jobs);
 
   for (;;) {
     const std::uint32_t level_end = static_cast<std::uint32_t>(encodings_.size());
     if (level_begin == level_end) break;
+    if (options_.max_memory_bytes != 0 && StructureBytes() > options_.max_memory_bytes) {
+      set_limit(kMemoryLimit);
+      break;
+    }
     const std::uint64_t check_mask = asserted & ~found_mask;
 
     const auto phase1_start = std::chrono::steady_clock::now();
-    // Phase 1: expand the frontier in blocks, several threads at once; the table, the arena and
-    // the parent links are only read.
+    // Phase 1: expand the frontier in blocks, several threads at once, each putting the
+    // successors straight into the shared table as pending states. When the table fills up the
+    // threads pause between two states, it grows, and they go on (a new round).
     const std::uint32_t frontier = level_end - level_begin;
     const std::uint32_t block_size = std::max<std::uint32_t>(
         64, frontier / (static_cast<std::uint32_t>(options_.jobs) * 32) + 1);
     const std::uint32_t block_count = (frontier + block_size - 1) / block_size;
-    std::vector<BlockOutput> blocks;
-    blocks.reserve(block_count);
-    for (std::uint32_t b = 0; b < block_count; ++b) blocks.emplace_back(CandidateBytes());
-    std::atomic<std::uint32_t> next_block{0};
-    std::atomic<std::uint64_t> candidate_bytes{0};
-    const std::uint64_t structure_bytes = StructureBytes();
-    auto worker = [&] {
-      Scratch scratch;
-      for (;;) {
-        const std::uint32_t b = next_block.fetch_add(1);
-        if (b >= block_count || stop_.load(std::memory_order_relaxed)) return;
-        if (OverTime()) {
-          int expected = kNoLimit;
-          limit_hit.compare_exchange_strong(expected, kTimeLimit);
-          stop_.store(true);
-          return;
-        }
-        const std::uint32_t begin = level_begin + b * block_size;
-        const std::uint32_t end = std::min(level_end, begin + block_size);
-        ExpandBlock(begin, end, check_mask, &scratch, &blocks[b]);
-        if (stop_.load(std::memory_order_relaxed)) {
-          int expected = kNoLimit;
-          limit_hit.compare_exchange_strong(expected, kTimeLimit);
-          return;
-        }
-        const std::uint64_t block_bytes = blocks[b].candidates.AllocatedBytes();
-        const std::uint64_t bytes = candidate_bytes.fetch_add(block_bytes) + block_bytes;
-        if (options_.max_memory_bytes != 0 && structure_bytes + bytes > options_.max_memory_bytes) {
-          int expected = kNoLimit;
-          limit_hit.compare_exchange_strong(expected, kMemoryLimit);
-          stop_.store(true);
-          return;
-        }
-      }
-    };
-    const int threads = static_cast<int>(
-        std::min<std::uint32_t>(static_cast<std::uint32_t>(options_.jobs), block_count));
-    if (threads <= 1) {
-      worker();
-    } else {
-      std::vector<std::thread> pool;
-      pool.reserve(threads);
-      for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-      for (std::thread& t : pool) t.join();
+    std::vector<Block> blocks(block_count);
+    for (std::uint32_t b = 0; b < block_count; ++b) {
+      blocks[b].next = level_begin + b * block_size;
+      blocks[b].end = std::min(level_end, blocks[b].next + block_size);
     }
-    for (const BlockOutput& block : blocks) {
+    for (;;) {
+      std::vector<std::uint32_t> todo;
+      for (std::uint32_t b = 0; b < block_count; ++b) {
+        if (blocks[b].next < blocks[b].end) todo.push_back(b);
+      }
+      if (todo.empty()) break;
+      std::atomic<std::size_t> next_todo{0};
+      auto worker = [&](Scratch* scratch) {
+        for (;;) {
+          const std::size_t k = next_todo.fetch_add(1);
+          if (k >= todo.size() || stop_.load(std::memory_order_relaxed) ||
+              grow_.load(std::memory_order_relaxed)) {
+            break;
+          }
+          if (OverTime()) {
+            set_limit(kTimeLimit);
+            break;
+          }
+          ExpandBlock(&blocks[todo[k]], check_mask, scratch);
+          if (stop_.load(std::memory_order_relaxed)) {
+            set_limit(kTimeLimit);  // ExpandBlock stops only for the budget
+            break;
+          }
+        }
+        FlushInsertions(scratch);
+      };
+      const int threads = static_cast<int>(
+          std::min<std::size_t>(static_cast<std::size_t>(options_.jobs), todo.size()));
+      if (threads <= 1) {
+        worker(&scratches[0]);
+      } else {
+        std::vector<std::thread> pool;
+        pool.reserve(threads);
+        for (int t = 0; t < threads; ++t) pool.emplace_back(worker, &scratches[t]);
+        for (std::thread& t : pool) t.join();
+      }
+      if (stop_) break;
+      while (table_used_ > grow_at_) {
+        if (!RoomToGrowTable()) {
+          set_limit(kMemoryLimit);
+          break;
+        }
+        GrowTable(&scratches);
+      }
+      grow_ = false;
+      if (stop_) break;
+    }
+    for (const Block& block : blocks) {
       result.edges += block.edges;
       result.self_loops += block.self_loops;
       for (const Hit& hit : block.hits) {
@@ -929,25 +862,26 @@ ExplorationResult Explorer<Model>::Run() {
     for (std::size_t p = 0; p < properties.size(); ++p) {
       if (first_hit[p]) found_mask |= std::uint64_t{1} << p;
     }
-    if (stop_) break;
-
     const auto phase2_start = std::chrono::steady_clock::now();
     phase1_seconds_ += std::chrono::duration<double>(phase2_start - phase1_start).count();
-    // Phase 2: merge the new states. The first occurrence of a state, in frontier order, gets
-    // the next index, exactly as a one-thread BFS would number it.
-    std::uint64_t candidate_count = 0;
-    for (const BlockOutput& block : blocks) candidate_count += block.candidates.size();
-    const bool parallel_merge =
-        options_.jobs > 1 && candidate_count >= 4096 &&
-        (options_.max_states == 0 || encodings_.size() + candidate_count <= options_.max_states);
-    limit_hit = parallel_merge ? MergeInParallel(&blocks, candidate_count) : MergeInOrder(&blocks);
-    if (encodings_.size() > level_end) level_start_.push_back(level_end);
-    if (limit_hit != kNoLimit) {
-      stop_ = true;
+    if (stop_) {
+      // A partial level: its states are not numbered (the figures cover whole levels).
+      for (Scratch& scratch : scratches) {
+        for (std::uint64_t pos : scratch.fresh) TagAt(pos).store(kDead, std::memory_order_relaxed);
+        scratch.fresh.clear();
+      }
       break;
     }
+
+    // Phase 2: number the new states in the order a one-thread BFS finds them.
+    const int limit = NumberNewStates(&scratches);
+    if (encodings_.size() > level_end) level_start_.push_back(level_end);
     phase2_seconds_ +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - phase2_start).count();
+    if (limit != kNoLimit) {
+      set_limit(limit);
+      break;
+    }
     level_begin = level_end;
     if (found_mask != 0 && options_.stop_at_violation && encodings_.size() > level_end) {
       stopped_at_violation = true;
@@ -1090,8 +1024,8 @@ LivenessResult Explorer<Model>::CheckLiveness(const LivenessProperty<State>& pro
   result.graph_vertices = vertices;
   // Bound the graph before building it: adjacency_list<vecS, vecS> keeps a std::vector of
   // out-edges per vertex (24 bytes, plus ~8 per edge, at most one edge per allowed op), and the
-  // component, exit and search arrays take ~16 bytes per vertex. The table's state index
-  // (4 bytes per slot) is built for the edges' targets; the search's arrays stay allocated.
+  // component, exit and search arrays take ~16 bytes per vertex, the vertex table 4 to 8; the
+  // search's arrays stay allocated.
   std::uint64_t allowed_count = 0;
   for (int op = 0; op < op_count_; ++op) allowed_count += allowed(op) ? 1 : 0;
   const std::uint64_t estimate =
