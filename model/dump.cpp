@@ -71,10 +71,11 @@ std::string DrawWorld(const World& w) {
     s += "\n   ";
     for (int va = 0; va < w.universe.pages; ++va) {
       const Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+      const uint32_t sub = static_cast<uint32_t>(va & (w.universe.PmdPages() - 1));
       std::string e = pmd.kind == PmdKind::kHuge
-                          ? fmt::format("H:{:#x}{}", pmd.pfn + static_cast<uint32_t>(
-                                                                   va & (w.universe.PmdPages() - 1)),
-                                        pmd.write ? "w" : "")
+                          ? fmt::format("H:{:#x}{}", pmd.pfn + sub, pmd.write ? "w" : "")
+                      : pmd.kind == PmdKind::kDevicePrivate
+                          ? fmt::format("HD{}:{:#x}", pmd.write ? "w" : "r", pmd.pfn + sub)
                           : DrawPte(m.ptes[static_cast<size_t>(va)]);
       s += fmt::format(" p{} {}", va, e);
     }

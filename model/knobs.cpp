@@ -151,6 +151,37 @@ std::vector<KnobInfo> BuildTable() {
                   "kernel-semantics.md (d)17",
                   "fork/mprotect downgrade of a SWP_MIGRATION_DEVICE_WRITE entry keeps the "
                   "device type, or makes a plain migration entry holding a device offset"));
+  // Large device-private folios (balbir v6 as posted, Sept 2025, and as
+  // merged: linux-mm 7.x mm/memremap.c @ 163177a569ab, mm/migrate_device.c @
+  // 08ea4eaefa56, mm/page_vma_mapped.c @ 02bd6a2b49e5).
+  t.push_back(Row(&Knobs::device_private_thp, "device_private_thp", {"none", "pmd"},
+                  "balbir v6 (mm/migrate_device.c MIGRATE_VMA_SELECT_COMPOUND, "
+                  "migrate_vma_insert_huge_pmd_page; lib/test_hmm.c compound migration)",
+                  "migration to the device splits every THP, or moves a PMD-sized THP or hole "
+                  "to one compound device folio under a device-private PMD"));
+  t.push_back(Row(&Knobs::zone_device_folio_init, "zone_device_folio_init",
+                  {"per-page", "order-gt-1", "order-nonzero"},
+                  "mm/memremap.c zone_device_page_init (v6.15); balbir v6 01/15 "
+                  "zone_device_folio_init (prep_compound_page if order > 1); linux-mm 7.x "
+                  "(order != 0); kernel-semantics.md (d)21",
+                  "pgmap refs and compound setup of a new device folio"));
+  t.push_back(Row(&Knobs::zone_device_free, "zone_device_free", {"page0", "all-pages"},
+                  "mm/memremap.c free_zone_device_folio (v6.15); balbir v6 01/15; "
+                  "kernel-semantics.md (d)20",
+                  "a freed device folio clears AnonExclusive and puts pgmap refs for page 0, "
+                  "or for all folio_nr_pages"));
+  t.push_back(Row(&Knobs::device_private_deferred_split, "device_private_deferred_split",
+                  {"queued", "skipped"},
+                  "mm/rmap.c __folio_remove_rmap (balbir: no deferred split for device-private "
+                  "folios); kernel-semantics.md (d)22",
+                  "a partially unmapped large device-private folio goes on the deferred-split "
+                  "queue, or not"));
+  t.push_back(Row(&Knobs::pvmw_device_private_pmd, "pvmw_device_private_pmd",
+                  {"unchecked", "checked"},
+                  "mm/page_vma_mapped.c: 65edfda6f3f2 (balbir v6) vs Wei Yang's 2026 fix "
+                  "'Fixes: 65edfda6f3f2'; kernel-semantics.md (d)13",
+                  "page_vma_mapped_walk returns any device-private PMD (no check_pmd, even in "
+                  "PVMW_MIGRATION mode), or rejects it in migration mode and range-checks it"));
   return t;
 }
 

@@ -82,6 +82,33 @@ enum class DevicePrivateAddressSpace : uint8_t { kPfn, kOffset };
 // which loses the device type (kernel-semantics.md (d)17).
 enum class DeviceMigrationDowngrade : uint8_t { kTypePreserving, kTypeLosing };
 
+// --- large device-private folios (Balbir Singh, "mm/zone_device: support
+// large zone device private folios", v6 as posted and as merged) ---
+// Whether migrate_vma with MIGRATE_VMA_SELECT_COMPOUND (which lib/test_hmm.c
+// asks for once the series is in) may move a PMD-sized anon THP or a
+// PMD-sized hole to one compound device folio mapped by a device-private
+// PMD entry, or every source is split to order 0 (before the series).
+enum class DevicePrivateThp : uint8_t { kNone, kPmd };
+// zone_device_folio_init(folio, order) / zone_device_page_init():
+//   kPerPage: before the series, one zone_device_page_init() (one pgmap
+//     ref) per page and no compound folio (a what-if for large folios);
+//   kOrderGt1: balbir v6 as posted: tryget_many(1 << order), and
+//     prep_compound_page only when order > 1 (kernel-semantics.md (d)21);
+//   kOrderNonzero: as merged (linux-mm 7.x memremap.c): any order != 0.
+enum class ZoneDeviceFolioInit : uint8_t { kPerPage, kOrderGt1, kOrderNonzero };
+// free_zone_device_folio(): before the series, AnonExclusive cleared on
+// page 0 only, VM_BUG_ON on a large anon folio and one put_dev_pagemap();
+// balbir 01: every page and percpu_ref_put_many(folio_nr_pages).
+enum class ZoneDeviceFree : uint8_t { kPage0, kAllPages };
+// __folio_remove_rmap on a partially unmapped large device-private folio:
+// queued for deferred split like any anon THP, or skipped (balbir).
+enum class DevicePrivateDeferredSplit : uint8_t { kQueued, kSkipped };
+// page_vma_mapped_walk on a device-private PMD: returned with no check_pmd,
+// even in PVMW_MIGRATION mode (65edfda6f3f2, balbir v6 "mm/rmap: extend rmap
+// and migration support device-private entries"), or locked, re-checked,
+// rejected in migration mode and range-checked (Wei Yang's 2026 fix).
+enum class PvmwDevicePrivatePmd : uint8_t { kUnchecked, kChecked };
+
 // The knob values of one run. Defaults are Linux 6.14 (before the series).
 struct Knobs {
   GupSplitPmdHugetlb gup_split_pmd_hugetlb = GupSplitPmdHugetlb::kSplit;
@@ -111,6 +138,11 @@ struct Knobs {
   ArchPfnBits arch_pfn_bits = ArchPfnBits::k40;
   DevicePrivateAddressSpace device_private_address_space = DevicePrivateAddressSpace::kPfn;
   DeviceMigrationDowngrade device_migration_downgrade = DeviceMigrationDowngrade::kTypePreserving;
+  DevicePrivateThp device_private_thp = DevicePrivateThp::kNone;
+  ZoneDeviceFolioInit zone_device_folio_init = ZoneDeviceFolioInit::kPerPage;
+  ZoneDeviceFree zone_device_free = ZoneDeviceFree::kPage0;
+  DevicePrivateDeferredSplit device_private_deferred_split = DevicePrivateDeferredSplit::kQueued;
+  PvmwDevicePrivatePmd pvmw_device_private_pmd = PvmwDevicePrivatePmd::kUnchecked;
 
   bool operator==(const Knobs&) const = default;
 };

@@ -333,6 +333,10 @@ void ApplySplit(World& w, const Op& op, StepResult& r) {
     r.outcome.ret = -kEINVAL;
     return;
   }
+  // split_huge_pages_pid() skips ZONE_DEVICE pages (is_zone_device_page),
+  // and its folio_walk finds no page under a non-present device-private PMD.
+  if (w.PmdOf(mm, va).kind == PmdKind::kDevicePrivate || w.IsDeviceFrame(FolioAt(w, mm, va)))
+    return;
   if (w.PmdOf(mm, va).kind == PmdKind::kHuge) {
     split_huge_pmd(w, r, mm, va);
     return;

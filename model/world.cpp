@@ -95,6 +95,12 @@ uint32_t World::EntryNumber(int frame, PteKind kind) const {
   return IsDevicePrivate(kind) ? DevicePrivateNumber(frame) : PfnOf(frame);
 }
 
+int World::DevicePrivatePmdFolio(const Pmd& pmd) const {
+  if (pmd.kind != PmdKind::kDevicePrivate) return -1;
+  int frame = DevicePrivateFrame(pmd.pfn);
+  return frame < 0 ? -1 : pages[static_cast<size_t>(frame)].head;
+}
+
 int World::FolioOf(uint32_t pfn) const {
   int f = FrameOf(pfn);
   return f < 0 ? -1 : pages[static_cast<size_t>(f)].head;
@@ -122,6 +128,11 @@ int World::MappedFrame(int mm, int va) const {
   const Pmd& pmd = m.pmds[static_cast<size_t>(PmdIndex(va))];
   if (pmd.kind == PmdKind::kHuge)
     return FrameOf(pmd.pfn + static_cast<uint32_t>(va & (universe.PmdPages() - 1)));
+  if (pmd.kind == PmdKind::kDevicePrivate) {
+    // softleaf_to_page() of the PMD entry: by the device-private number.
+    int head = DevicePrivateFrame(pmd.pfn);
+    return head < 0 ? -1 : head + (va & (universe.PmdPages() - 1));
+  }
   const Pte& pte = m.ptes[static_cast<size_t>(va)];
   if (pte.kind == PteKind::kSwap || !HasPfn(pte.kind) || pte.special) return -1;
   return EntryFrame(pte);

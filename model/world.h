@@ -101,12 +101,16 @@ struct Pte {
   bool operator==(const Pte&) const = default;
 };
 
-// A PMD: a pointer to a PTE table (the PTEs of the block are used), or a
-// present huge PMD mapping a PMD-sized folio (THP or hugetlb).
-enum class PmdKind : uint8_t { kTable, kHuge };
+// A PMD: a pointer to a PTE table (the PTEs of the block are used), a
+// present huge PMD mapping a PMD-sized folio (THP or hugetlb), or (balbir's
+// large device-private folios) a device-private PMD entry,
+// swp_entry_to_pmd(make_{readable,writable}_device_private_entry()): a
+// non-present PMD mapping a PMD-sized device-private folio, SWP_DEVICE_WRITE
+// iff `write` (kernel-semantics.md "PMD-level equivalents").
+enum class PmdKind : uint8_t { kTable, kHuge, kDevicePrivate };
 struct Pmd {
   PmdKind kind = PmdKind::kTable;
-  uint32_t pfn = 0;  // kHuge: head PFN
+  uint32_t pfn = 0;  // kHuge: head PFN; kDevicePrivate: the head's device-private number
   bool write = false, dirty = false, young = false;
   bool operator==(const Pmd&) const = default;
 };
@@ -260,8 +264,10 @@ struct World {
   Vma* FindVma(int mm, int va);
   int PmdIndex(int va) const { return va >> universe.pmd_order; }
   const Pmd& PmdOf(int mm, int va) const { return mms[mm].pmds[PmdIndex(va)]; }
+  // Head frame of the folio a device-private PMD names, or -1.
+  int DevicePrivatePmdFolio(const Pmd& pmd) const;
   // The frame an entry at (mm, va) maps or references (present PTE or huge
-  // PMD, device-exclusive, device-private, migration), or -1.
+  // PMD, device-private PMD, device-exclusive, device-private, migration), or -1.
   int MappedFrame(int mm, int va) const;
   // The logical content of (mm, va): private pages per mm, shared per shmem.
   uint8_t Logical(int mm, int va) const;

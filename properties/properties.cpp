@@ -164,8 +164,10 @@ void Take(const World& w, Census& c) {
     if (!m.exists) continue;
     for (int va = 0; va < w.universe.pages; ++va) {
       const Pmd& pmd = m.pmds[static_cast<size_t>(va >> w.universe.pmd_order)];
-      if (pmd.kind == PmdKind::kHuge) {
-        int frame = w.FrameOf(pmd.pfn + static_cast<uint32_t>(va & (pmd_pages - 1)));
+      if (pmd.kind == PmdKind::kHuge || pmd.kind == PmdKind::kDevicePrivate) {
+        // A present huge PMD, or a device-private PMD (balbir): one entire
+        // mapping of a PMD-sized folio (invariant 1), HPAGE_PMD_NR of rss.
+        int frame = w.MappedFrame(static_cast<int>(mm), va);
         if (frame < 0) continue;
         c.page_maps[static_cast<size_t>(frame)]++;
         int head = w.pages[static_cast<size_t>(frame)].head;
@@ -291,6 +293,33 @@ void CheckEntries(const World& w, PropertyMask en, std::vector<Violation>& out) 
     for (int va = 0; va < w.universe.pages; ++va) {
       const Vma* v = w.FindVma(static_cast<int>(mm), va);
       const Pmd& pmd = m.pmds[static_cast<size_t>(va >> w.universe.pmd_order)];
+      if (pmd.kind == PmdKind::kDevicePrivate) {
+        if ((va & (pmd_pages - 1)) != 0) continue;
+        int head = w.DevicePrivatePmdFolio(pmd);
+        if (head < 0) {
+          if (dangling && !d_done) {
+            Fail(out, kNoDanglingEntry, "mm{}:{} device-private PMD names freed {:#x}", mm, va,
+                 pmd.pfn);
+            d_done = true;
+          }
+          continue;
+        }
+        const Page& f = w.pages[static_cast<size_t>(head)];
+        if (kind && !k_done &&
+            (w.DevicePrivateNumber(head) != pmd.pfn || f.order != w.universe.pmd_order || !v ||
+             !f.anon)) {
+          Fail(out, kEntryKindMatchesFolio, "mm{}:{} device-private PMD {:#x} is not a PMD-sized "
+                                            "anon device folio head inside a VMA",
+               mm, va, pmd.pfn);
+          k_done = true;
+        }
+        if (ax && !ax_done && pmd.write && !f.anon_exclusive) {
+          Fail(out, kAnonExclusiveConsistent,
+               "mm{}:{} writable device-private PMD of a non-exclusive folio", mm, va);
+          ax_done = true;
+        }
+        continue;
+      }
       if (pmd.kind == PmdKind::kHuge) {
         if ((va & (pmd_pages - 1)) != 0) continue;
         int head = w.FolioOf(pmd.pfn);
@@ -472,9 +501,10 @@ void CheckData(const World& w, const StepResult& r, std::vector<Violation>& out)
         const Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
         const Pte& pte = m.ptes[static_cast<size_t>(va)];
         int got;
-        if (pmd.kind == PmdKind::kHuge || (HasPfn(pte.kind) && !IsMigration(pte.kind))) {
+        const bool huge = pmd.kind == PmdKind::kHuge || pmd.kind == PmdKind::kDevicePrivate;
+        if (huge || (HasPfn(pte.kind) && !IsMigration(pte.kind))) {
           int frame = w.MappedFrame(static_cast<int>(mm), va);
-          if (pte.special && pmd.kind != PmdKind::kHuge) got = 0;
+          if (pte.special && !huge) got = 0;
           else if (frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0) continue;  // dangling
           else got = w.pages[static_cast<size_t>(frame)].data;
         } else if (pte.kind == PteKind::kSwap) {
@@ -551,7 +581,18 @@ void CheckDeviceEntryKinds(const World& w, std::vector<Violation>& out) {
     const Mm& m = w.mms[mm];
     if (!m.exists) continue;
     for (int va = 0; va < w.universe.pages; ++va) {
-      if (m.pmds[static_cast<size_t>(w.PmdIndex(va))].kind == PmdKind::kHuge) continue;
+      const Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+      if (pmd.kind == PmdKind::kHuge) continue;
+      if (pmd.kind == PmdKind::kDevicePrivate) {
+        int frame = w.MappedFrame(static_cast<int>(mm), va);
+        if (frame < 0 || !w.IsDeviceFrame(frame) || w.pages[static_cast<size_t>(frame)].head < 0) {
+          Fail(out, kDevicePrivateEntryKindPreserved,
+               "mm{}:{} device-private PMD names {:#x}, which is no allocated device-private page",
+               mm, va, pmd.pfn);
+          return;
+        }
+        continue;
+      }
       const Pte& pte = m.ptes[static_cast<size_t>(va)];
       if (!HasPfn(pte.kind) || pte.special || pte.kind == PteKind::kHwpoison) continue;
       int frame = w.EntryFrame(pte);
@@ -631,7 +672,8 @@ void CheckPvmw(const World& w, std::vector<Violation>& out) {
     if (!m.exists) continue;
     for (const Vma& v : m.vmas)
       for (int va = v.start; va < v.end; ++va) {
-        const bool huge = m.pmds[static_cast<size_t>(w.PmdIndex(va))].kind == PmdKind::kHuge;
+        const PmdKind pk = m.pmds[static_cast<size_t>(w.PmdIndex(va))].kind;
+        const bool huge = pk == PmdKind::kHuge || pk == PmdKind::kDevicePrivate;
         if (huge && (va & (pmd_pages - 1)) != 0) continue;
         if (!huge && IsMigration(m.ptes[static_cast<size_t>(va)].kind)) continue;
         int frame = w.MappedFrame(static_cast<int>(mm), va);

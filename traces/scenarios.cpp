@@ -252,6 +252,139 @@ std::vector<Scenario> Build() {
                         k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
                },
                "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
+  // ---- large device-private folios (balbir; kernel-semantics.md (d)13, 20-22) ----
+  v.push_back({"bug-13-device-private-pmd-walk",
+               "Does an rmap walk for a RAM folio take another mm's device-private PMD for one of "
+               "its own mappings?",
+               "kernel-semantics.md (d)13; 65edfda6f3f2 (balbir v6), fixed by Wei Yang's "
+               "'Fixes: 65edfda6f3f2' (2026)",
+               SmallDevice(),
+               {Mmap(0, 0, 4), MakeOp(OpCode::kFork, {0}), Write(0, 0, 1), Write(1, 1, 2),
+                MigrateToDev(0, 0, 4), MakeOp(OpCode::kMigrate, {1, 1})},
+               "no-memory-corruption",
+               nullptr,
+               "try_to_migrate_one and remove_migration_pte (PVMW_MIGRATION) get the "
+               "device-private PMD back with no check_pmd",
+               [](const Knobs& k) {
+                 return k.device_private_thp == DevicePrivateThp::kPmd &&
+                        k.pvmw_device_private_pmd == PvmwDevicePrivatePmd::kUnchecked;
+               },
+               "device_private_thp=pmd and pvmw_device_private_pmd=unchecked"});
+  v.push_back({"bug-13-device-private-pmd-pvmw",
+               "With two devices, does the walk for one device's folio return the other "
+               "device's device-private PMD?",
+               "kernel-semantics.md (d)13, (c)4; 65edfda6f3f2 (balbir v6), fixed by Wei Yang's "
+               "'Fixes: 65edfda6f3f2' (2026)",
+               [] {
+                 Universe u = SmallDevice();
+                 u.devices = 2;
+                 return u;
+               }(),
+               {Mmap(0, 0, 4), MakeOp(OpCode::kFork, {0}),
+                MakeOp(OpCode::kDeviceMigrateToDev, {1, 0, 0, 1}), MigrateToDev(1, 0, 4)},
+               "pvmw-sound-and-complete",
+               nullptr,
+               "DEFINE_FOLIO_VMA_WALK for dev1's page hits dev0's device-private PMD (or, bug "
+               "15, the TTU_SYNC walk takes an offset of one device for the other's)",
+               [](const Knobs& k) {
+                 return (k.device_private_thp == DevicePrivateThp::kPmd &&
+                         k.pvmw_device_private_pmd == PvmwDevicePrivatePmd::kUnchecked) ||
+                        (k.pvmw_device_private == PvmwDevicePrivate::kFlags &&
+                         k.ttu_sync_flags == TtuSyncFlags::kOverwrite);
+               },
+               "device_private_thp=pmd and pvmw_device_private_pmd=unchecked, or "
+               "pvmw_device_private=flags with ttu_sync_flags=overwrite (bug 15)"});
+  v.push_back({"bug-20-large-free-bug",
+               "Freeing a large device-private folio with the pre-balbir free_zone_device_folio: "
+               "does it oops?",
+               "kernel-semantics.md (d)20; balbir v6 01/15",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Write(0, 0, 7), MigrateToDev(0, 0, 4),
+                MakeOp(OpCode::kDeviceMigrateToSys, {0, 0, 0, 4})},
+               "no-kernel-bug",
+               nullptr,
+               "VM_BUG_ON_FOLIO(folio_test_large(folio)) in free_zone_device_folio",
+               [](const Knobs& k) {
+                 return k.device_private_thp == DevicePrivateThp::kPmd &&
+                        k.zone_device_free == ZoneDeviceFree::kPage0;
+               },
+               "device_private_thp=pmd and zone_device_free=page0"});
+  v.push_back({"bug-20-large-free-pgmap-leak",
+               "Freeing a large device-private folio with the pre-balbir free_zone_device_folio: "
+               "are all its pgmap references returned?",
+               "kernel-semantics.md (d)20, (c)11; balbir v6 01/15",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Write(0, 0, 7), MigrateToDev(0, 0, 4),
+                MakeOp(OpCode::kDeviceMigrateToSys, {0, 0, 0, 4})},
+               "pgmap-refs-balance",
+               nullptr,
+               "one put_dev_pagemap() for 1 << order references: memunmap_pages waits forever",
+               [](const Knobs& k) {
+                 return k.device_private_thp == DevicePrivateThp::kPmd &&
+                        k.zone_device_free == ZoneDeviceFree::kPage0;
+               },
+               "device_private_thp=pmd and zone_device_free=page0"});
+  v.push_back({"bug-21-order1-device-folio",
+               "With 2-page THPs, does an order-1 device folio give back both pgmap references, "
+               "so that releasing the device completes?",
+               "kernel-semantics.md (d)21; balbir v6 as posted (prep_compound_page only for "
+               "order > 1), merged form prepares any order != 0",
+               [] {
+                 Universe u = SmallDevice();
+                 u.pmd_order = 1;
+                 return u;
+               }(),
+               {Mmap(0, 0, 2), Write(0, 0, 7), MigrateToDev(0, 0, 2),
+                MakeOp(OpCode::kDeviceMigrateToSys, {0, 0, 0, 2}),
+                MakeOp(OpCode::kDeviceRelease, {0})},
+               "",
+               [](const ScenarioRun& r) { return Last(r).blocked; },
+               "HMM_DMIRROR_RELEASE never returns: memunmap_pages waits on pgmap->done for the "
+               "reference free_zone_device_folio did not put",
+               [](const Knobs& k) {
+                 return k.device_private_thp == DevicePrivateThp::kPmd &&
+                        (k.zone_device_folio_init == ZoneDeviceFolioInit::kOrderGt1 ||
+                         k.zone_device_free == ZoneDeviceFree::kPage0);
+               },
+               "device_private_thp=pmd and zone_device_folio_init=order-gt-1 (or the pre-balbir "
+               "zone_device_free=page0)"});
+  v.push_back({"bug-21-order1-pgmap-refs",
+               "With 2-page THPs, does freeing an order-1 device folio put both pgmap "
+               "references?",
+               "kernel-semantics.md (d)21, (c)11; balbir v6 as posted",
+               [] {
+                 Universe u = SmallDevice();
+                 u.pmd_order = 1;
+                 return u;
+               }(),
+               {Mmap(0, 0, 2), Write(0, 0, 7), MigrateToDev(0, 0, 2),
+                MakeOp(OpCode::kDeviceMigrateToSys, {0, 0, 0, 2})},
+               "pgmap-refs-balance",
+               nullptr,
+               "zone_device_folio_init(folio, 1) took 2 references, free_zone_device_folio put "
+               "folio_nr_pages() = 1",
+               [](const Knobs& k) {
+                 return k.device_private_thp == DevicePrivateThp::kPmd &&
+                        (k.zone_device_folio_init == ZoneDeviceFolioInit::kOrderGt1 ||
+                         k.zone_device_free == ZoneDeviceFree::kPage0);
+               },
+               "device_private_thp=pmd and zone_device_folio_init=order-gt-1 (or the pre-balbir "
+               "zone_device_free=page0)"});
+  v.push_back({"bug-22-deferred-split",
+               "Does a partial munmap of a device-private THP queue it for deferred split?",
+               "kernel-semantics.md (d)22, (c)12; balbir: __folio_remove_rmap skips "
+               "device-private folios",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Write(0, 0, 7), MigrateToDev(0, 0, 4),
+                MakeOp(OpCode::kMunmap, {0, 3, 1})},
+               "no-kernel-bug",
+               nullptr,
+               "deferred_split_folio() queues a ZONE_DEVICE folio the shrinker cannot split",
+               [](const Knobs& k) {
+                 return k.device_private_thp == DevicePrivateThp::kPmd &&
+                        k.device_private_deferred_split == DevicePrivateDeferredSplit::kQueued;
+               },
+               "device_private_thp=pmd and device_private_deferred_split=queued"});
   v.push_back({"dp-offset-walk-unsound",
                "With device-private offsets overlapping RAM PFNs and no kind in "
                "page_vma_mapped_walk, does the walk for a RAM folio hit a device-private entry?",

@@ -22,7 +22,18 @@ int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool
     // caller, just report the PFN" (write bit from the entry, even when a
     // write was requested); others' device-private pages are faulted, which
     // runs their ->migrate_to_ram() (mm/hmm.c v6.15, linux-mm 7.x).
-    if (owner_device >= 0 && w.PmdOf(mm, va).kind != PmdKind::kHuge) {
+    // A device-private PMD of the caller's own device (balbir v6, mm/hmm.c
+    // hmm_vma_handle_absent_pmd): reported page by page, not faulted.
+    if (owner_device >= 0 && w.PmdOf(mm, va).kind == PmdKind::kDevicePrivate) {
+      const Pmd& pmd = w.PmdOf(mm, va);
+      int head = w.DevicePrivatePmdFolio(pmd);
+      if (head >= 0 && w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner == owner_device) {
+        const int i = va & (w.universe.PmdPages() - 1);
+        out.push_back({w.DevicePrivateNumber(head + i), pmd.write, true});
+        continue;
+      }
+    }
+    if (owner_device >= 0 && w.PmdOf(mm, va).kind == PmdKind::kTable) {
       const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
       if (IsDevicePrivate(pte.kind)) {
         int frame = w.EntryFrame(pte);

@@ -16,6 +16,7 @@ void split_huge_pmd(World& w, StepResult& r, int mm, int va) {
   const int pmd_pages = w.universe.PmdPages();
   const int block = va & ~(pmd_pages - 1);
   Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+  if (pmd.kind == PmdKind::kDevicePrivate) return split_device_private_pmd(w, r, mm, va);
   if (pmd.kind != PmdKind::kHuge) return;
   const Vma* v = w.FindVma(mm, va);
   if (v && v->hugetlb) {
@@ -48,6 +49,75 @@ void split_huge_pmd(World& w, StepResult& r, int mm, int va) {
   f.large_mapcount += static_cast<int16_t>(pmd_pages - 1);
   f.refcount += static_cast<int16_t>(pmd_pages - 1);  // folio_ref_add(folio, HPAGE_PMD_NR - 1)
   pmd = Pmd{};
+}
+
+void split_device_private_pmd(World& w, StepResult& r, int mm, int va) {
+  // __split_huge_pmd_locked() on a device-private PMD (balbir v6
+  // "mm/huge_memory: implement device-private THP splitting"; linux-mm 7.x
+  // mm/huge_memory.c): every PTE of the block becomes a device-private entry
+  // for its page, WRITE iff the PMD entry was, AnonExclusive on every page
+  // if the head had it; folio_ref_add(HPAGE_PMD_NR - 1), the entire mapping
+  // becomes PMD_NR page mappings. The folio stays large.
+  Mm& m = w.mms[static_cast<size_t>(mm)];
+  const int pmd_pages = w.universe.PmdPages();
+  const int block = va & ~(pmd_pages - 1);
+  Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+  const int head = w.DevicePrivatePmdFolio(pmd);
+  if (head < 0) return;  // dangling (reported by no-dangling-entry)
+  mmu_notifier_invalidate(w, mm, block, block + pmd_pages, NotifyEvent::kClear, -1);
+  const bool anon_exclusive = w.Folio(head).anon_exclusive;
+  for (int i = 0; i < pmd_pages; ++i) {
+    Pte& pte = m.ptes[static_cast<size_t>(block + i)];
+    pte = Pte{};
+    pte.kind = pmd.write ? PteKind::kDevicePrivateWrite : PteKind::kDevicePrivateRead;
+    pte.pfn = w.DevicePrivateNumber(head + i);
+    Page& p = w.pages[static_cast<size_t>(head + i)];
+    p.mapcount++;
+    if (anon_exclusive) p.anon_exclusive = true;
+  }
+  Page& f = w.Folio(head);
+  f.entire_mapcount--;
+  f.large_mapcount += static_cast<int16_t>(pmd_pages - 1);
+  f.refcount += static_cast<int16_t>(pmd_pages - 1);
+  pmd = Pmd{};
+  (void)r;
+}
+
+void split_device_private_folio(World& w, StepResult& r, int head) {
+  // __folio_split() of an unmapped-at-PMD-level device-private folio
+  // (migrate_vma_split_folio / folio_split_unmapped, then
+  // zone_device_private_split_cb: the driver's ->folio_split() or the pgmap
+  // and mapping copied to each new folio; linux-mm 7.x mm/huge_memory.c,
+  // mm/memremap.c). Each page becomes an order-0 device folio keeping its
+  // PTE mappings and their references and its share of the pgmap references
+  // (one per page); the head keeps the references nobody maps, and tails
+  // nobody maps are freed. Diverges: the kernel unmaps to migration entries
+  // and remaps; atomically that is the identity on the entries.
+  const int nr = w.NrPages(head);
+  if (nr == 1) return;
+  Page proto = w.Folio(head);
+  int mapped = 0;
+  for (int i = 0; i < nr; ++i) mapped += w.pages[static_cast<size_t>(head + i)].mapcount + 1;
+  const int extra = proto.refcount - mapped;
+  for (int i = 0; i < nr; ++i) {
+    Page& p = w.pages[static_cast<size_t>(head + i)];
+    p.head = static_cast<int16_t>(head + i);
+    p.order = 0;
+    p.refcount = static_cast<int16_t>(p.mapcount + 1 + (i == 0 ? extra : 0));
+    p.large_mapcount = -1;
+    p.entire_mapcount = -1;
+    p.anon = proto.anon;
+    p.dirty = proto.dirty;
+    p.swapbacked = proto.swapbacked;
+    p.lru = false;
+    p.locked = i == 0 && proto.locked;
+    p.data = w.pages[static_cast<size_t>(head + i)].data;
+  }
+  for (int i = 1; i < nr; ++i)
+    if (w.pages[static_cast<size_t>(head + i)].refcount == 0) {
+      w.pages[static_cast<size_t>(head + i)].refcount = 1;
+      folio_put(w, r, head + i);
+    }
 }
 
 int split_folio(World& w, StepResult& r, int head) {

@@ -134,6 +134,13 @@ unsigned TtuSyncFlags(const World& w, int head);
 bool PvmwHasKind(const World& w);
 // page_vma_mapped_walk(): advances to the next entry mapping the range.
 bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw);
+// Whether walk hit `pvmw` is a device-private PMD, which the model's rmap
+// callers do not operate on (they skip it). A hit in PVMW_MIGRATION mode or
+// on a PMD that does not map folio `head` is the bug 13 walk (the caller
+// would treat it as its own mapping or migration entry): reported as memory
+// corruption in `r`.
+bool DevicePrivatePmdHit(const World& w, StepResult& r, const PageVmaMappedWalk& pvmw, int head,
+                         const char* walker);
 // check_pte() on entry `pte` covering `pte_nr` pages.
 bool check_pte(const World& w, const PageVmaMappedWalk& pvmw, const Pte& pte, int pte_nr);
 // Visits every (mm, VMA) pair: the model's rmap_walk over anon_vma chains
@@ -150,6 +157,12 @@ void ForEachVma(const World& w, Fn&& fn) {
 // zone_device_page_init() (v6.15; zone_device_folio_init(folio, 0) in
 // balbir-v6): takes a pgmap reference, refcount 1. Returns the frame.
 void zone_device_page_init(World& w, int frame);
+// zone_device_folio_init(folio, order) (balbir v6; per the
+// zone_device_folio_init knob): 1 << order pgmap refs, refcount 1.
+void zone_device_folio_init(World& w, int frame, int order);
+// folio_nr_pages() of device folio `head` as free_zone_device_folio() sees
+// it (1 for an order-1 folio whose prep_compound_page was skipped).
+int ZoneDeviceFolioNrPages(const World& w, int head);
 // free_zone_device_folio(): the last reference of a device folio went away.
 void free_zone_device_folio(World& w, StepResult& r, int head);
 
@@ -167,6 +180,8 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
 // do_swap_page() on a device-private entry: pgmap->ops->migrate_to_ram()
 // (dmirror_devmem_fault).
 VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va);
+// do_huge_pmd_device_private(): a CPU fault on a device-private PMD.
+VmFault do_huge_pmd_device_private(World& w, StepResult& r, int mm, int va);
 // HMM_DMIRROR_RELEASE: dmirror_device_remove_chunks() -> dmirror_device_evict_chunk(),
 // split where the driver copies (and may sleep):
 // migrate_device_range() + migrate_device_unmap() leave migration entries
@@ -199,6 +214,10 @@ void change_protection(World& w, StepResult& r, int mm, int start, int end, bool
 // ---- mm/huge_memory.c ----
 void split_huge_pmd(World& w, StepResult& r, int mm, int va);
 int split_folio(World& w, StepResult& r, int head);  // 0 or positive errno
+// A device-private PMD becomes device-private PTEs of the same (large) folio.
+void split_device_private_pmd(World& w, StepResult& r, int mm, int va);
+// A large device-private folio mapped only by PTEs becomes order-0 folios.
+void split_device_private_folio(World& w, StepResult& r, int head);
 
 // ---- mm/migrate.c ----
 // migrate_pages() of one folio. Returns 0 or a positive errno; logs

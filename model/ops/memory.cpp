@@ -387,6 +387,7 @@ bool AccessHits(const World& w, int mm, int va, bool write) {
   if (write && !v->write) return false;
   const Pmd& pmd = w.PmdOf(mm, va);
   if (pmd.kind == PmdKind::kHuge) return !write || pmd.write;
+  if (pmd.kind == PmdKind::kDevicePrivate) return false;  // non-present: faults
   if (v->hugetlb) return false;
   const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
   return pte.kind == PteKind::kPresent && (!write || pte.write);
@@ -399,6 +400,9 @@ VmFault handle_mm_fault(World& w, StepResult& r, int mm, int va, bool write) {
   if (!v.read || (write && !v.write)) return VmFault::kSigsegv;  // access_error()
   if (v.hugetlb) return hugetlb_fault(w, r, mm, va, v, write);
   Pmd& pmd = PmdAt(w, mm, va);
+  // __handle_mm_fault(): a non-present PMD that is a device-private entry
+  // goes to do_huge_pmd_device_private() (balbir v6; linux-mm 7.x).
+  if (pmd.kind == PmdKind::kDevicePrivate) return do_huge_pmd_device_private(w, r, mm, va);
   if (pmd.kind == PmdKind::kHuge) {
     if (write && !pmd.write) return do_huge_pmd_wp_page(w, r, mm, va);
     pmd.young = true;
@@ -529,6 +533,24 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
   const int pmd_pages = w.universe.PmdPages();
   for (int va = start; va < end; ++va) {
     Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+    if (pmd.kind == PmdKind::kDevicePrivate) {
+      // zap_huge_pmd() on a device-private PMD (balbir v6; linux-mm 7.x):
+      // folio_remove_rmap_pmd, rss -= HPAGE_PMD_NR, folio_put. A partial
+      // unmap splits it into device-private PTEs first.
+      int block = va & ~(pmd_pages - 1);
+      if (block >= start && block + pmd_pages <= end) {
+        int head = w.DevicePrivatePmdFolio(pmd);
+        pmd = Pmd{};
+        if (head >= 0) {
+          folio_remove_rmap_pmd(w, head);
+          m.rss[RssCounterOf(w, head)] -= static_cast<int16_t>(w.NrPages(head));
+          folio_put(w, r, head);
+        }
+        va = block + pmd_pages - 1;
+        continue;
+      }
+      split_huge_pmd(w, r, mm, va);
+    }
     if (pmd.kind == PmdKind::kHuge) {
       int block = va & ~(pmd_pages - 1);
       if (block >= start && block + pmd_pages <= end) {
@@ -624,6 +646,21 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
   const int pmd_pages = w.universe.PmdPages();
   for (int va = v.start; va < v.end; ++va) {
     Pmd& spmd = src.pmds[static_cast<size_t>(w.PmdIndex(va))];
+    if (spmd.kind == PmdKind::kDevicePrivate) {
+      if ((va & (pmd_pages - 1)) != 0) continue;
+      // copy_huge_pmd() on a device-private PMD (balbir v6; linux-mm 7.x):
+      // folio_get, folio_try_dup_anon_rmap_pmd (clears AnonExclusive), rss
+      // += HPAGE_PMD_NR; a writable entry becomes readable in the parent
+      // and the child gets the readable one.
+      int head = w.DevicePrivatePmdFolio(spmd);
+      if (head < 0) continue;
+      folio_get(w, head);
+      folio_try_dup_anon_rmap_pmd(w, head);
+      if (is_cow) spmd.write = false;
+      dst.pmds[static_cast<size_t>(w.PmdIndex(va))] = spmd;
+      dst.rss[RssCounterOf(w, head)] += static_cast<int16_t>(w.NrPages(head));
+      continue;
+    }
     if (spmd.kind == PmdKind::kHuge) {
       if ((va & (pmd_pages - 1)) != 0) continue;
       int head = w.FolioOf(spmd.pfn);

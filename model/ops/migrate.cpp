@@ -39,6 +39,7 @@ void remove_migration_ptes(World& w, StepResult& r, int src_head, int dst_head) 
   ForEachVma(w, [&](int mm, const Vma& v) {
     PageVmaMappedWalk pvmw = StartWalk(w, src_pfn, nr, kPvmwSync | kPvmwMigration, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
+      if (DevicePrivatePmdHit(w, r, pvmw, src_head, "remove_migration_pte")) continue;
       Mm& m = w.mms[static_cast<size_t>(mm)];
       Pte& pte = m.ptes[static_cast<size_t>(pvmw.address)];
       Pte old = pte;

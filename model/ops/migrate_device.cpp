@@ -16,8 +16,15 @@
 //     migration entries in between (and the SWP_MIGRATION_DEVICE_* kinds of
 //     niethe) never outlive it: each mapping is rewritten straight from its
 //     old entry to the entry remove_migration_pte() would write;
-//   * device folios are order 0: a PMD-mapped or PTE-mapped THP source is
-//     split first (no MIGRATE_VMA_SELECT_COMPOUND, no device-private PMDs);
+//   * large device folios (knob device_private_thp=pmd, balbir v6 and
+//     later): lib/test_hmm.c asks for MIGRATE_VMA_SELECT_COMPOUND, and a
+//     PMD-aligned, PMD-sized range holding a PMD-mapped anon THP mapped only
+//     by PMDs, or a hole (no PTE of the block set), moves to one compound
+//     device folio under device-private PMDs; back to system (or on a CPU
+//     fault) a device-private PMD becomes a PMD-mapped RAM THP. Everything
+//     else (PTE-mapped THPs, partial ranges, no free compound folio) is
+//     split to order 0 first, as the driver's fallback does. PMD migration
+//     entries are not modelled (the PMD is rewritten directly);
 //   * every mapping of the source is found with the profile's
 //     page_vma_mapped_walk (try_to_migrate's walk), including the one the
 //     collect step finds by walking page tables: the pvmw encoding knobs
@@ -81,6 +88,10 @@ bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int coll
   ForEachVma(w, [&](int mm, const Vma& v) {
     PageVmaMappedWalk pvmw = StartFolioWalk(w, src, 0, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
+      if (DevicePrivatePmdHit(w, r, pvmw, src, "try_to_migrate_one")) {
+        confused = true;
+        continue;
+      }
       int frame = w.MappedFrame(mm, pvmw.address);
       if (pvmw.pmd || frame < 0 || w.pages[static_cast<size_t>(frame)].head != src) {
         // check_pte() matched an entry of another page: with device-private
@@ -156,6 +167,147 @@ bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int coll
   return true;
 }
 
+// dmirror_devmem_alloc_page() for a THP (balbir v6 lib/test_hmm.c: the
+// driver's free list of huge device pages): the lowest naturally aligned run
+// of 1 << order free pages of the device's pgmap, initialised by
+// zone_device_folio_init(folio, order). -1 when there is none.
+int dmirror_devmem_alloc_folio(World& w, int dev, int order) {
+  const DevPagemap& pg = w.pgmaps[static_cast<size_t>(dev)];
+  const int n = 1 << order;
+  for (int f = pg.first_frame; f + n <= pg.first_frame + pg.nr_pages; f += n) {
+    bool free = true;
+    for (int i = 0; i < n && free; ++i) free = w.pages[static_cast<size_t>(f + i)].head < 0;
+    if (!free) continue;
+    zone_device_folio_init(w, f, order);
+    return f;
+  }
+  return -1;
+}
+
+struct PmdHit {
+  int mm, block;
+};
+
+// The PMD-level mappings of PMD-sized folio `head` (huge PMDs for a RAM
+// folio, device-private PMDs for a device folio), or false when it is also
+// mapped by PTEs (then only the split path can move it).
+bool PmdMappingsOnly(const World& w, int head, std::vector<PmdHit>& hits) {
+  hits.clear();
+  const int pmd_pages = w.universe.PmdPages();
+  for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
+    if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+    for (int block = 0; block < w.universe.pages; block += pmd_pages) {
+      const Pmd& pmd = w.PmdOf(mm, block);
+      const int h = pmd.kind == PmdKind::kHuge ? w.FolioOf(pmd.pfn) : w.DevicePrivatePmdFolio(pmd);
+      if (h == head) hits.push_back({mm, block});
+    }
+  }
+  const Page& f = w.Folio(head);
+  const int n = static_cast<int>(hits.size());
+  return f.order == w.universe.pmd_order && f.entire_mapcount + 1 == n &&
+         w.FolioMapcount(head) == n;
+}
+
+// Moves PMD-sized folio `src`, mapped only by the PMDs `hits`, to the fresh
+// folio `dst` of the same order: set_pmd_migration_entry() /
+// try_to_migrate_one() on each PMD (folio_remove_rmap_pmd, folio_put), then
+// remove_migration_pmd(): a device-private PMD entry for a device-private
+// `dst` (balbir v6 "mm/rmap: extend rmap and migration support
+// device-private entries"), a present huge PMD for a RAM `dst`; WRITE iff
+// the old mapping was writable; folio_add_anon_rmap_pmd (RMAP_EXCLUSIVE when
+// the source head was AnonExclusive), folio_get. Data moves per page.
+// Returns false (nothing changed) when the source has references beyond its
+// mappings and `extra` (migrate_vma_check_page).
+bool MovePmdMappings(World& w, StepResult& r, int src, int dst, int owner, int collect_mm,
+                     int start, int end, int extra, const std::vector<PmdHit>& hits) {
+  if (w.Folio(src).refcount != static_cast<int>(hits.size()) + extra) return false;
+  const int pmd_pages = w.universe.PmdPages();
+  const bool to_device = w.IsDeviceFrame(dst);
+  const bool exclusive = w.Folio(src).anon_exclusive;
+  Page& d = w.Folio(dst);
+  d.anon = true;
+  d.swapbacked = true;
+  d.dirty = w.Folio(src).dirty;
+  for (int i = 0; i < pmd_pages; ++i)
+    w.pages[static_cast<size_t>(dst + i)].data = w.pages[static_cast<size_t>(src + i)].data;
+  bool first = true;
+  for (const PmdHit& h : hits) {
+    Pmd& pmd = w.mms[static_cast<size_t>(h.mm)].pmds[static_cast<size_t>(w.PmdIndex(h.block))];
+    const Pmd old = pmd;
+    const bool in_collect = h.mm == collect_mm && h.block >= start && h.block < end;
+    mmu_notifier_invalidate(w, h.mm, h.block, h.block + pmd_pages,
+                            in_collect ? NotifyEvent::kMigrate : NotifyEvent::kClear, owner);
+    if (old.kind == PmdKind::kHuge && old.dirty) w.Folio(src).dirty = true;
+    folio_remove_rmap_pmd(w, src);
+    folio_put(w, r, src);
+    folio_get(w, dst);
+    Pmd fresh{};
+    if (to_device) {
+      fresh.kind = PmdKind::kDevicePrivate;
+      fresh.pfn = w.DevicePrivateNumber(dst);
+      fresh.write = old.write;
+    } else {
+      fresh.kind = PmdKind::kHuge;
+      fresh.pfn = w.PfnOf(dst);
+      fresh.write = old.write;
+      fresh.dirty = old.write && w.Folio(dst).dirty;
+    }
+    pmd = fresh;
+    if (first) {
+      folio_add_new_anon_rmap_pmd(w, dst);
+      w.Folio(dst).anon_exclusive = exclusive;
+    } else {
+      folio_add_rmap_pmd(w, dst);
+    }
+    first = false;
+  }
+  w.Folio(src).anon_exclusive = false;
+  return true;
+}
+
+// Splits every PMD mapping of large device folio `head`, then the folio
+// (migrate_vma_split_folio / unmap_folio with TTU_SPLIT_HUGE_PMD).
+void SplitDeviceFolio(World& w, StepResult& r, int head) {
+  const int pmd_pages = w.universe.PmdPages();
+  for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
+    if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+    for (int block = 0; block < w.universe.pages; block += pmd_pages)
+      if (w.DevicePrivatePmdFolio(w.PmdOf(mm, block)) == head)
+        split_device_private_pmd(w, r, mm, block);
+  }
+  split_device_private_folio(w, r, head);
+}
+
+// A device-private PMD at (mm, block) back to RAM as one PMD-mapped THP
+// (dmirror_devmem_fault / dmirror_migrate_to_system with
+// MIGRATE_VMA_SELECT_COMPOUND, migrate_vma_insert / remove_migration_pmd).
+// Returns false, after splitting the device folio to order 0, when it cannot
+// move as a whole (mapped by PTEs too, locked, no free RAM THP); the caller
+// then goes page by page. `extra`: the caller's references.
+bool MigrateDevicePmdToRam(World& w, StepResult& r, int dev, int mm, int block, int start,
+                           int end, int extra) {
+  const int head = w.DevicePrivatePmdFolio(w.PmdOf(mm, block));
+  if (head < 0) return false;
+  std::vector<PmdHit> hits;
+  int dst = -1;
+  if (PmdMappingsOnly(w, head, hits) && w.lock_thread_folio != head)
+    dst = folio_alloc(w, w.Folio(head).order);
+  if (dst >= 0) {
+    folio_get(w, head);  // the collect reference
+    if (MovePmdMappings(w, r, head, dst, dev, mm, start, end, extra + 1, hits)) {
+      for (int i = 0; i < w.universe.PmdPages(); ++i)
+        MirrorAt(w, dev, mm, block + i) = MirrorEntry{};  // xa_erase
+      folio_put(w, r, head);  // migrate_vma_finalize: the source is freed
+      folio_put(w, r, dst);
+      return true;
+    }
+    folio_put(w, r, head);
+    folio_put(w, r, dst);
+  }
+  SplitDeviceFolio(w, r, head);
+  return false;
+}
+
 // The checks dmirror_migrate_to_{device,system} make per VMA chunk and
 // migrate_vma_setup() makes on the VMA: -EINVAL for a hole, no VM_READ, or
 // hugetlb.
@@ -167,6 +319,66 @@ int CheckRange(const World& w, int mm, int start, int npages) {
   return 0;
 }
 
+// MIGRATE_VMA_SELECT_COMPOUND over the PMD-aligned block at `block`, all of
+// it in the range (migrate_vma_collect_pmd, balbir v6): a PMD-mapped anon THP
+// mapped only by PMDs, or a hole (pmd_none: no PTE of the block set, in a
+// private VMA covering the block), moves to one device folio of the PMD
+// order mapped by a device-private PMD, and the mirror maps every page
+// (dmirror_migrate_finalize_and_map). Returns false, changing nothing, when
+// the block is neither or no compound device folio is free (the caller
+// splits and goes page by page, as dmirror_migrate_alloc_and_copy falls
+// back).
+bool MigrateBlockToDevice(World& w, StepResult& r, int dev, int mm, int block, int start,
+                          int end) {
+  const int pmd_pages = w.universe.PmdPages();
+  const Vma* v = w.FindVma(mm, block);
+  const Vma* last = w.FindVma(mm, block + pmd_pages - 1);
+  if (!v || v != last || v->shared || v->hugetlb) return false;
+  Pmd& pmd = w.mms[static_cast<size_t>(mm)].pmds[static_cast<size_t>(w.PmdIndex(block))];
+  bool writable;
+  int dst;
+  if (pmd.kind == PmdKind::kHuge) {
+    const int head = w.FolioOf(pmd.pfn);
+    std::vector<PmdHit> hits;
+    if (head < 0 || !w.Folio(head).anon || w.lock_thread_folio == head ||
+        !PmdMappingsOnly(w, head, hits))
+      return false;
+    dst = dmirror_devmem_alloc_folio(w, dev, w.universe.pmd_order);
+    if (dst < 0) return false;
+    writable = pmd.write;
+    folio_get(w, head);  // the collect reference
+    if (!MovePmdMappings(w, r, head, dst, dev, mm, start, end, 1, hits)) {
+      folio_put(w, r, head);
+      folio_put(w, r, dst);
+      return false;
+    }
+    folio_put(w, r, head);  // migrate_vma_finalize: the source is freed
+  } else if (pmd.kind == PmdKind::kTable) {
+    for (int i = 0; i < pmd_pages; ++i)
+      if (w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(block + i)].kind !=
+          PteKind::kNone)
+        return false;
+    // migrate_vma_collect_hole() with MIGRATE_PFN_COMPOUND, then
+    // migrate_vma_insert_huge_pmd_page(): a device-private PMD, WRITE iff
+    // VM_WRITE, rss += HPAGE_PMD_NR, folio_add_new_anon_rmap(RMAP_EXCLUSIVE).
+    dst = dmirror_devmem_alloc_folio(w, dev, w.universe.pmd_order);
+    if (dst < 0) return false;
+    writable = v->write;
+    for (int i = 0; i < pmd_pages; ++i) w.pages[static_cast<size_t>(dst + i)].data = 0;
+    pmd = Pmd{PmdKind::kDevicePrivate, w.DevicePrivateNumber(dst), writable, false, false};
+    folio_add_new_anon_rmap_pmd(w, dst);
+    folio_get(w, dst);
+    w.mms[static_cast<size_t>(mm)].rss[kMmAnonPages] += static_cast<int16_t>(pmd_pages);
+  } else {
+    return false;
+  }
+  for (int i = 0; i < pmd_pages; ++i)
+    MirrorAt(w, dev, mm, block + i) =
+        MirrorEntry{writable ? kMirrorWrite : kMirrorRead, w.DevicePrivateNumber(dst + i), true};
+  folio_put(w, r, dst);  // migrate_vma_finalize: unlock and put the allocation ref
+  return true;
+}
+
 }  // namespace
 
 int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int start, int npages,
@@ -176,8 +388,21 @@ int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int star
   // migrate_vma_collect(): MMU_NOTIFY_MIGRATE with pgmap_owner = this device,
   // MIGRATE_VMA_SELECT_SYSTEM.
   mmu_notifier_invalidate(w, mm, start, start + npages, NotifyEvent::kMigrate, dev);
+  const int pmd_pages = w.universe.PmdPages();
+  const bool compound = w.knobs.device_private_thp == DevicePrivateThp::kPmd;
   for (int va = start; va < start + npages; ++va) {
     const Vma v = *w.FindVma(mm, va);
+    if (compound && (va & (pmd_pages - 1)) == 0 && va + pmd_pages <= start + npages &&
+        MigrateBlockToDevice(w, r, dev, mm, va, start, start + npages)) {
+      va += pmd_pages - 1;
+      continue;
+    }
+    if (w.PmdOf(mm, va).kind == PmdKind::kDevicePrivate) {
+      // Already device-private (another device's, or this one's: not
+      // SELECT_DEVICE_PRIVATE); the model leaves it alone.
+      va |= pmd_pages - 1;
+      continue;
+    }
     if (w.PmdOf(mm, va).kind == PmdKind::kHuge) split_huge_pmd(w, r, mm, va);
     if (w.PmdOf(mm, va).kind == PmdKind::kHuge) continue;
     Pte& pte = PteAt(w, mm, va);
@@ -253,8 +478,27 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
   if (int err = CheckRange(w, mm, start, npages)) return err;
   // MIGRATE_VMA_SELECT_DEVICE_PRIVATE with pgmap_owner = this device.
   mmu_notifier_invalidate(w, mm, start, start + npages, NotifyEvent::kMigrate, dev);
+  const int pmd_pages = w.universe.PmdPages();
   for (int va = start; va < start + npages; ++va) {
     if (w.PmdOf(mm, va).kind == PmdKind::kHuge) continue;
+    if (w.PmdOf(mm, va).kind == PmdKind::kDevicePrivate) {
+      // migrate_vma_collect_pmd() on a device-private PMD of this owner:
+      // whole with SELECT_COMPOUND when the range covers the PMD, else the
+      // folio is split and migrated page by page.
+      const int block = va & ~(pmd_pages - 1);
+      const int head = w.DevicePrivatePmdFolio(w.PmdOf(mm, va));
+      if (head < 0 || w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner != dev) {
+        va = block + pmd_pages - 1;
+        continue;
+      }
+      if (block >= start && block + pmd_pages <= start + npages &&
+          MigrateDevicePmdToRam(w, r, dev, mm, block, start, start + npages, 0)) {
+        cpages += pmd_pages;
+        va = block + pmd_pages - 1;
+        continue;
+      }
+      if (w.PmdOf(mm, va).kind == PmdKind::kDevicePrivate) SplitDeviceFolio(w, r, head);
+    }
     const Pte& pte = PteAt(w, mm, va);
     if (!IsDevicePrivate(pte.kind)) continue;
     int frame = w.EntryFrame(pte);
@@ -263,6 +507,11 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
         w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner != dev)
       continue;
     if (w.lock_thread_folio == head) continue;  // folio_trylock fails
+    if (w.Folio(head).order > 0) {
+      // A PTE-mapped large device folio: migrate_vma_split_folio().
+      SplitDeviceFolio(w, r, head);
+      head = w.pages[static_cast<size_t>(frame)].head;
+    }
     // dmirror_devmem_fault_alloc_and_copy(): VM_FAULT_OOM -> -ENOMEM.
     int dst = folio_alloc(w, 0);
     if (dst < 0) return kENOMEM;
@@ -293,6 +542,13 @@ VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va) {
   }
   // trylock_page fails: softleaf_entry_wait_on_locked() sleeps.
   if (w.lock_thread_folio == head) return VmFault::kBlocked;
+  if (w.Folio(head).order > 0) {
+    // A PTE-mapped large device folio (after a partial munmap or mprotect
+    // split its PMD): dmirror_devmem_fault's migrate_vma_setup collects it
+    // without SELECT_COMPOUND over one page and splits it.
+    SplitDeviceFolio(w, r, head);
+    head = w.pages[static_cast<size_t>(frame)].head;
+  }
   const int dev = w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner;
   folio_get(w, head);  // get_page() around ->migrate_to_ram()
   // dmirror_devmem_fault(): migrate_vma_setup(SELECT_DEVICE_PRIVATE,
@@ -314,13 +570,51 @@ VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va) {
   return VmFault::kOk;
 }
 
+VmFault do_huge_pmd_device_private(World& w, StepResult& r, int mm, int va) {
+  // do_huge_pmd_device_private() (balbir v6; linux-mm 7.x mm/huge_memory.c):
+  // lock the folio, get it, pgmap->ops->migrate_to_ram(); dmirror_devmem_fault
+  // migrates the whole PMD with SELECT_COMPOUND into an order-HPAGE_PMD_ORDER
+  // RAM folio; the model splits and migrates the faulting page when that
+  // is not possible.
+  const int block = va & ~(w.universe.PmdPages() - 1);
+  const int head = w.DevicePrivatePmdFolio(w.PmdOf(mm, va));
+  if (head < 0) {
+    r.Event(EventKind::kCorruption,
+            fmt::format("do_huge_pmd_device_private: PMD at mm{}:{} names {:#x}, which is no "
+                        "device-private folio",
+                        mm, block, w.PmdOf(mm, va).pfn));
+    return VmFault::kSigbus;
+  }
+  if (w.lock_thread_folio == head) return VmFault::kBlocked;
+  const int dev = w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner;
+  mmu_notifier_invalidate(w, mm, block, block + w.universe.PmdPages(), NotifyEvent::kMigrate, dev);
+  folio_get(w, head);  // get_page() around ->migrate_to_ram()
+  // migrate_vma_check_page(): extra = collect ref + (page == fault_page).
+  const bool whole = MigrateDevicePmdToRam(w, r, dev, mm, block, block,
+                                           block + w.universe.PmdPages(), 1);
+  const int frame = head;  // the head page keeps our reference across a split
+  folio_put(w, r, w.pages[static_cast<size_t>(frame)].head);
+  if (whole) return VmFault::kOk;
+  // Split: the faulting PTE is now an order-0 device-private entry; the
+  // retried fault migrates it (do_swap_page).
+  return VmFault::kOk;
+}
+
 int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
   const DevPagemap pg = w.pgmaps[static_cast<size_t>(dev)];
   const bool device_entries =
       w.knobs.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe;
   int n = 0;
+  // migrate_device_range() marks large folios MIGRATE_PFN_COMPOUND; the
+  // model evicts order 0 only, so large device folios are split first (the
+  // path migrate_device_pages takes for an order-0 destination).
+  for (int f = pg.first_frame; f < pg.first_frame + pg.nr_pages; ++f)
+    if (w.pages[static_cast<size_t>(f)].head == f && w.Folio(f).order > 0 &&
+        w.lock_thread_folio != f)
+      SplitDeviceFolio(w, r, f);
   for (int f = pg.first_frame; f < pg.first_frame + pg.nr_pages; ++f) {
     if (w.pages[static_cast<size_t>(f)].head != f || w.lock_thread_folio == f) continue;
+    if (w.Folio(f).order > 0) continue;  // locked by the other thread, not split
     // migrate_device_range(): folio_get_nontail_page + folio_trylock.
     folio_get(w, f);
     w.Folio(f).locked = true;
@@ -334,7 +628,9 @@ int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
     ForEachVma(w, [&](int mm, const Vma& v) {
       PageVmaMappedWalk pvmw = StartFolioWalk(w, f, 0, mm, v);
       while (page_vma_mapped_walk(w, pvmw))
-        if (!pvmw.pmd && w.MappedFrame(mm, pvmw.address) == f) hits.push_back({mm, pvmw.address});
+        if (!DevicePrivatePmdHit(w, r, pvmw, f, "try_to_migrate_one") && !pvmw.pmd &&
+            w.MappedFrame(mm, pvmw.address) == f)
+          hits.push_back({mm, pvmw.address});
     });
     for (const Hit& h : hits) {
       Pte& pte = PteAt(w, h.mm, h.va);
@@ -388,7 +684,8 @@ int migrate_device_finalize_evict(World& w, StepResult& r) {
     ForEachVma(w, [&](int mm, const Vma& v) {
       PageVmaMappedWalk pvmw = StartFolioWalk(w, src, kPvmwSync | kPvmwMigration, mm, v);
       while (page_vma_mapped_walk(w, pvmw))
-        if (!pvmw.pmd) hits.push_back({mm, pvmw.address});
+        if (!DevicePrivatePmdHit(w, r, pvmw, src, "remove_migration_pte") && !pvmw.pmd)
+          hits.push_back({mm, pvmw.address});
     });
     for (const Hit& h : hits) {
       Pte& pte = PteAt(w, h.mm, h.va);

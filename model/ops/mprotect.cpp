@@ -17,6 +17,18 @@ void change_protection(World& w, StepResult& r, int mm, int start, int end, bool
   const int pmd_pages = w.universe.PmdPages();
   for (int va = start; va < end; ++va) {
     Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+    if (pmd.kind == PmdKind::kDevicePrivate) {
+      // change_huge_pmd() -> change_non_present_huge_pmd() (linux-mm 7.x
+      // mm/huge_memory.c): a writable device-private PMD entry becomes
+      // readable; a partial range splits it into device-private PTEs.
+      int block = va & ~(pmd_pages - 1);
+      if (block >= start && block + pmd_pages <= end) {
+        if (!write) pmd.write = false;
+        va = block + pmd_pages - 1;
+        continue;
+      }
+      split_huge_pmd(w, r, mm, va);
+    }
     if (pmd.kind == PmdKind::kHuge) {
       int block = va & ~(pmd_pages - 1);
       if (block >= start && block + pmd_pages <= end) {

@@ -15,6 +15,8 @@
 // encoding functions the Z3 lemmas use (model/kernel/pvmw_encoding.h), then
 // the range; mainline (none) has no kind test, which is sound only while
 // device-private pages have PFNs of their own.
+#include <fmt/format.h>
+
 #include "model/kernel/encoding_config.h"
 #include "model/ops/kernel.h"
 
@@ -160,6 +162,31 @@ bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw) {
       addr |= pmd_pages - 1;  // skip the rest of this PMD
       continue;
     }
+    if (pmd.kind == PmdKind::kDevicePrivate) {
+      // A device-private PMD (balbir's large device-private folios).
+      if ((addr & (pmd_pages - 1)) != 0) continue;
+      bool match;
+      if (w.knobs.pvmw_device_private_pmd == PvmwDevicePrivatePmd::kUnchecked) {
+        // 65edfda6f3f2 (6.19 .. 7.x before the 2026 fix): take the PMD lock
+        // and return true for any device-private PMD: no check_pmd, even in
+        // PVMW_MIGRATION mode (kernel-semantics.md (d)13).
+        match = true;
+      } else {
+        // Wei Yang's fix (linux-mm 7.x @ 02bd6a2b49e5): not_found in
+        // PVMW_MIGRATION mode, otherwise check_pmd(softleaf_to_pfn()) (with
+        // niethe's kind test, a device-private PMD is device private).
+        match = !(pvmw.flags & kPvmwMigration) &&
+                (PvmwHasKind(w) ? KindAndRangeMatch(w, pvmw, pmd.pfn, pmd_pages, true)
+                                : check_pmd(w, pvmw, pmd.pfn));
+      }
+      if (match) {
+        pvmw.address = addr;
+        pvmw.pmd = true;
+        return true;
+      }
+      addr |= pmd_pages - 1;
+      continue;
+    }
     const Pte& pte = m.ptes[static_cast<size_t>(addr)];
     // map_pte(): none never matches; in non-migration mode only present,
     // device-private and device-exclusive entries "count as a mapping".
@@ -171,6 +198,24 @@ bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw) {
   }
   pvmw.address = pvmw.end;
   return false;
+}
+
+bool DevicePrivatePmdHit(const World& w, StepResult& r, const PageVmaMappedWalk& pvmw, int head,
+                        const char* walker) {
+  if (!pvmw.pmd) return false;
+  const Pmd& pmd = w.PmdOf(pvmw.mm, pvmw.address);
+  if (pmd.kind != PmdKind::kDevicePrivate) return false;
+  const int mapped = w.DevicePrivatePmdFolio(pmd);
+  const bool migration = pvmw.flags & kPvmwMigration;
+  if (migration || mapped != head)
+    r.Event(EventKind::kCorruption,
+            fmt::format("{}: page_vma_mapped_walk for folio {:#x}{} returned the device-private "
+                        "PMD at mm{}:{} (device folio {:#x}) without check_pmd; the caller "
+                        "treats it as {} (kernel-semantics.md (d)13)",
+                        walker, pvmw.pfn, migration ? " in PVMW_MIGRATION mode" : "", pvmw.mm,
+                        pvmw.address, pmd.pfn,
+                        migration ? "a PMD migration entry" : "a mapping of its folio"));
+  return true;
 }
 
 }  // namespace mmcheck::model::kernel

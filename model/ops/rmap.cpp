@@ -62,7 +62,23 @@ void folio_remove_rmap_pte(World& w, StepResult& r, int head, int frame) {
   // garbage page's _mapcount, not the folio's.
   if (frame >= head && frame < head + w.NrPages(head)) w.pages[static_cast<size_t>(frame)].mapcount--;
   if (w.Folio(head).order > 0) w.Folio(head).large_mapcount--;
-  // (deferred_split_folio is not modelled.)
+  // deferred_split_folio() is not modelled for RAM folios. A large
+  // device-private folio left partially mapped (a page unmapped, others
+  // still mapped) would be queued like any anon THP before balbir's
+  // __folio_remove_rmap check; deferred_split_scan() would then split a
+  // ZONE_DEVICE folio that is on no LRU, which the shrinker does not support
+  // (kernel-semantics.md (d)22, invariant 12; the exact failure is not
+  // stated in the sources, the model reports it as a kernel bug).
+  const Page& f = w.Folio(head);
+  if (f.order > 0 && f.anon && folio_is_device_private(w, head) && frame >= head &&
+      frame < head + w.NrPages(head) && w.pages[static_cast<size_t>(frame)].mapcount < 0 &&
+      w.FolioMapcount(head) > 0 && f.entire_mapcount < 0 &&
+      w.knobs.device_private_deferred_split == DevicePrivateDeferredSplit::kQueued)
+    r.Event(EventKind::kBug,
+            fmt::format("deferred_split_folio() queued partially mapped device-private folio {:#x} "
+                        "(order {}): deferred_split_scan would split a ZONE_DEVICE folio off any "
+                        "LRU",
+                        w.DevicePrivateNumber(head), f.order));
 }
 
 void folio_remove_rmap_pmd(World& w, int head) {
@@ -102,6 +118,7 @@ uint32_t FolioPfn(const World& w, int head) { return w.PfnOf(head); }
 // mapping of `head`; the model reports the confusion and leaves it alone.
 bool DevicePrivateConfusion(const World& w, StepResult& r, int head,
                             const PageVmaMappedWalk& pvmw, const char* walker) {
+  if (DevicePrivatePmdHit(w, r, pvmw, head, walker)) return true;
   if (pvmw.pmd) return false;
   const Pte& pte = w.mms[static_cast<size_t>(pvmw.mm)].ptes[static_cast<size_t>(pvmw.address)];
   if (!IsDevicePrivate(pte.kind) || folio_is_device_private(w, head)) return false;
