@@ -90,8 +90,8 @@ void split_device_private_folio(World& w, StepResult& r, int head) {
   // and mapping copied to each new folio; linux-mm 7.x mm/huge_memory.c,
   // mm/memremap.c). Each page becomes an order-0 device folio keeping its
   // PTE mappings and their references and its share of the pgmap references
-  // (one per page); the head keeps the references nobody maps, and tails
-  // nobody maps are freed. Diverges: the kernel unmaps to migration entries
+  // (one per page); the head keeps the references nobody maps, and pages
+  // left with no reference are freed. Diverges: the kernel unmaps to migration entries
   // and remaps; atomically that is the identity on the entries.
   const int nr = w.NrPages(head);
   if (nr == 1) return;
@@ -113,7 +113,7 @@ void split_device_private_folio(World& w, StepResult& r, int head) {
     p.locked = i == 0 && proto.locked;
     p.data = w.pages[static_cast<size_t>(head + i)].data;
   }
-  for (int i = 1; i < nr; ++i)
+  for (int i = 0; i < nr; ++i)
     if (w.pages[static_cast<size_t>(head + i)].refcount == 0) {
       w.pages[static_cast<size_t>(head + i)].refcount = 1;
       folio_put(w, r, head + i);
