@@ -270,6 +270,9 @@ class RecordArena {
   const std::uint8_t* At(std::uint64_t i) const {
     return chunks_[i >> chunk_shift_].get() + (i & chunk_mask_) * record_bytes_;
   }
+  std::uint8_t* MutableAt(std::uint64_t i) {
+    return chunks_[i >> chunk_shift_].get() + (i & chunk_mask_) * record_bytes_;
+  }
   std::uint64_t size() const { return size_; }
   std::uint64_t AllocatedBytes() const { return chunks_.size() * (record_bytes_ << chunk_shift_); }
   // Bytes one more chunk would take.
@@ -305,6 +308,20 @@ class ZeroedBuffer {
 // Returns freed heap memory to the kernel. The worker threads' candidate buffers are freed
 // into their own malloc arenas, which would otherwise keep them resident after the search.
 void ReleaseFreeMemory();
+
+// Runs fn(0) .. fn(threads - 1), each on its own thread (fn(0) on the calling one).
+template <typename Fn>
+void RunOnThreads(int threads, const Fn& fn) {
+  if (threads <= 1) {
+    fn(0);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (int t = 1; t < threads; ++t) pool.emplace_back([&fn, t] { fn(t); });
+  fn(0);
+  for (std::thread& thread : pool) thread.join();
+}
 
 // Where a state came from: its BFS parent and the op instance that produced it.
 struct ParentLink {
@@ -710,39 +727,72 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
 
 template <ExplorableModel Model>
 int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
+  using Entry = std::pair<std::uint64_t, std::uint64_t>;  // (key, table position)
+  constexpr std::size_t kLookahead = 16;                  // slots whose lines are fetched ahead
+  const int lists = static_cast<int>(scratches->size());
   std::uint64_t total = 0;
   for (const Scratch& scratch : *scratches) total += scratch.fresh.size();
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> order;  // (key, table position)
-  order.reserve(total);
-  constexpr std::size_t kLookahead = 16;  // slots whose cache lines are fetched ahead
-  for (Scratch& scratch : *scratches) {
-    const std::vector<std::uint64_t>& fresh = scratch.fresh;
-    for (std::size_t k = 0; k < fresh.size(); ++k) {
-      if (k + kLookahead < fresh.size()) __builtin_prefetch(SlotAt(fresh[k + kLookahead]));
-      order.emplace_back(TagAt(fresh[k]).load(std::memory_order_relaxed) & kKeyMask, fresh[k]);
+  const int threads = total < 4096 ? 1 : options_.jobs;
+  // Each thread reads the keys of the states one worker inserted and sorts them.
+  std::vector<std::vector<Entry>> sorted(lists);
+  internal::RunOnThreads(std::min(threads, lists), [&](int first) {
+    for (int t = first; t < lists; t += std::min(threads, lists)) {
+      std::vector<std::uint64_t>& fresh = (*scratches)[t].fresh;
+      std::vector<Entry>& out = sorted[t];
+      out.reserve(fresh.size());
+      for (std::size_t k = 0; k < fresh.size(); ++k) {
+        if (k + kLookahead < fresh.size()) __builtin_prefetch(SlotAt(fresh[k + kLookahead]));
+        out.emplace_back(TagAt(fresh[k]).load(std::memory_order_relaxed) & kKeyMask, fresh[k]);
+      }
+      fresh.clear();
+      std::sort(out.begin(), out.end());
     }
-    scratch.fresh.clear();
+  });
+  // Keys are distinct (one (parent, op) edge leads to one state): merge into one order.
+  std::vector<Entry> order = std::move(sorted[0]);
+  for (int t = 1; t < lists; ++t) {
+    if (sorted[t].empty()) continue;
+    std::vector<Entry> merged(order.size() + sorted[t].size());
+    std::merge(order.begin(), order.end(), sorted[t].begin(), sorted[t].end(), merged.begin());
+    order = std::move(merged);
+    sorted[t] = std::vector<Entry>();
   }
-  // Keys are distinct: one (parent, op) edge leads to one state.
-  std::sort(order.begin(), order.end());
+  // The first `count` get the next indices; records for them are appended here and filled in
+  // by all threads.
   int limit = kNoLimit;
-  std::size_t k = 0;
-  for (; k < order.size(); ++k) {
-    if (k + kLookahead < order.size()) __builtin_prefetch(SlotAt(order[k + kLookahead].second));
-    if (options_.max_states != 0 && encodings_.size() >= options_.max_states) {
-      limit = kStateLimit;
-      break;
-    }
+  const std::uint64_t base = encodings_.size();
+  std::uint64_t count = order.size();
+  if (options_.max_states != 0 && base + count > options_.max_states) {
+    count = options_.max_states > base ? options_.max_states - base : 0;
+    limit = kStateLimit;
+  }
+  for (std::uint64_t k = 0; k < count; ++k) {
     if (!RoomForNewState()) {
+      count = k;
       limit = kMemoryLimit;
       break;
     }
-    const std::uint64_t key = order[k].first;
-    Number(order[k].second, static_cast<std::uint32_t>(key >> 16),
-           static_cast<std::uint16_t>(key & 0xffff));
+    encodings_.Append();
+    parents_.Append();
   }
+  internal::RunOnThreads(threads, [&](int t) {
+    const std::uint64_t begin = count * t / threads;
+    const std::uint64_t end = count * (t + 1) / threads;
+    for (std::uint64_t k = begin; k < end; ++k) {
+      if (k + kLookahead < end) __builtin_prefetch(SlotAt(order[k + kLookahead].second));
+      const std::uint64_t pos = order[k].second;
+      const std::uint64_t key = order[k].first;
+      std::memcpy(encodings_.MutableAt(base + k), SlotAt(pos) + 8, stride_);
+      const internal::ParentLink link{static_cast<std::uint32_t>(key >> 16),
+                                      static_cast<std::uint16_t>(key & 0xffff)};
+      std::memcpy(parents_.MutableAt(base + k), &link, sizeof(link));
+      TagAt(pos).store(base + k + kIndexBase, std::memory_order_relaxed);
+    }
+  });
   // The rest get no index: the search ends here, and lookups must not find them.
-  for (; k < order.size(); ++k) TagAt(order[k].second).store(kDead, std::memory_order_relaxed);
+  for (std::uint64_t k = count; k < order.size(); ++k) {
+    TagAt(order[k].second).store(kDead, std::memory_order_relaxed);
+  }
   return limit;
 }
 
@@ -833,14 +883,7 @@ ExplorationResult Explorer<Model>::Run() {
       };
       const int threads = static_cast<int>(
           std::min<std::size_t>(static_cast<std::size_t>(options_.jobs), todo.size()));
-      if (threads <= 1) {
-        worker(&scratches[0]);
-      } else {
-        std::vector<std::thread> pool;
-        pool.reserve(threads);
-        for (int t = 0; t < threads; ++t) pool.emplace_back(worker, &scratches[t]);
-        for (std::thread& t : pool) t.join();
-      }
+      internal::RunOnThreads(threads, [&](int t) { worker(&scratches[t]); });
       if (stop_) break;
       while (table_used_ > grow_at_) {
         if (!RoomToGrowTable()) {
