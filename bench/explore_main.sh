@@ -21,7 +21,7 @@ STORY=(--op mmap --op fork --op cpu_write --op cpu_read --op dev_exclusive --op 
        --restrict va=0)
 
 summary() {  # the figures of one text report
-  grep -E '^  (alphabet|search|states|edges|BFS depth|time) |^memory|^verdict' || true
+  grep -E '^  (alphabet|search|states|edges|diameter|time) |^memory|^verdict' || true
 }
 
 echo "== linux-6.15, every op of the table, 60 s / 2 GB budget (exit 3 = limit reached)"

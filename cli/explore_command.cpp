@@ -141,6 +141,116 @@ std::string JoinOps(const std::vector<std::string>& ops) {
   return out;
 }
 
+// --- Report pieces shared by the benchmark and main-model reports. ---
+
+// The search figures, text: status, states, edges, diameter, time. `stop_note` follows the
+// status when the search stopped at a violation.
+void PrintSearchText(const ExplorationResult& r, const char* stop_note) {
+  std::printf("  search       %s%s%s\n", ExplorationStatusName(r.status),
+              r.status == ExplorationStatus::kLimitReached ? (": " + r.limit).c_str() : "",
+              r.status == ExplorationStatus::kStoppedAtViolation ? stop_note : "");
+  const char* partial = r.status == ExplorationStatus::kComplete ? "" : " (partial)";
+  std::printf("  states       %s%s\n", WithCommas(r.states).c_str(), partial);
+  std::printf("  edges        %s, self-loops %s%s\n", WithCommas(r.edges).c_str(),
+              WithCommas(r.self_loops).c_str(), partial);
+  std::printf("  diameter     %u BFS levels%s\n", r.diameter, partial);
+  std::printf(
+      "  time         %s s (expand %s s, number %s s), %s states/s, %s bytes/state (tables)\n",
+      Fixed(r.seconds, 3).c_str(), Fixed(r.expand_seconds, 3).c_str(),
+      Fixed(r.number_seconds, 3).c_str(),
+      WithCommas(static_cast<std::uint64_t>(r.states_per_second)).c_str(),
+      Fixed(r.bytes_per_state, 1).c_str());
+}
+
+// The liveness verdicts, text, one line each (then the time); `trace_paths` is empty or holds
+// a written lasso trace per result ("" for none).
+void PrintLivenessText(const std::vector<LivenessResult>& liveness,
+                       const std::vector<std::string>& trace_paths, double seconds) {
+  for (std::size_t i = 0; i < liveness.size(); ++i) {
+    const LivenessResult& l = liveness[i];
+    const std::string trace = i < trace_paths.size() ? trace_paths[i] : "";
+    std::string line = l.property;
+    line.resize(std::max<std::size_t>(line.size(), 30), ' ');
+    if (l.verdict == LivenessVerdict::kNotChecked) {
+      std::printf("  %s not checked: %s\n", line.c_str(), l.reason.c_str());
+    } else if (l.verdict == LivenessVerdict::kHolds) {
+      std::printf("  %s holds\n", line.c_str());
+    } else {
+      std::printf("  %s VIOLATED in %s states; stem (%zu): %s | cycle (%zu): %s%s%s\n",
+                  line.c_str(), WithCommas(l.failing_states).c_str(), l.stem.size(),
+                  JoinOps(l.stem).c_str(), l.cycle.size(),
+                  l.deadlock ? "(no allowed op enabled)" : JoinOps(l.cycle).c_str(),
+                  trace.empty() ? "" : " -> ", trace.c_str());
+    }
+  }
+  std::printf("  time         %s s\n", Fixed(seconds, 3).c_str());
+}
+
+// Peak memory, notes and the verdict, text. `as_expected` says what "as expected" means.
+void PrintVerdictText(const ExplorationResult& r, int exit_status,
+                      const std::vector<std::string>& notes,
+                      const std::vector<std::string>& mismatches, const std::string& as_expected) {
+  std::printf("memory         peak %s MB (VmHWM, whole run)\n",
+              Fixed(static_cast<double>(solver::explicit_state::PeakRssBytes()) / 1e6, 1).c_str());
+  for (const std::string& note : notes) std::printf("note           %s\n", note.c_str());
+  if (exit_status == kExitInconclusive) {
+    std::printf("verdict        INCONCLUSIVE: the %s limit stopped the search\n", r.limit.c_str());
+  } else if (mismatches.empty()) {
+    std::printf("verdict        as expected (%s)\n", as_expected.c_str());
+  } else {
+    std::printf("verdict        UNEXPECTED\n");
+    for (const std::string& mismatch : mismatches) std::printf("  %s\n", mismatch.c_str());
+  }
+}
+
+// The search figures, JSON members from "jobs" to "peak_rss_bytes", each line ending ",\n".
+void WriteSearchJson(std::ostream& out, const ExplorationResult& r) {
+  out << "  \"jobs\": " << r.jobs << ",\n  \"status\": \"" << ExplorationStatusName(r.status)
+      << "\",\n  \"limit\": \"" << EscapeQuoted(r.limit) << "\",\n  \"states\": " << r.states
+      << ",\n  \"edges\": " << r.edges << ",\n  \"self_loops\": " << r.self_loops
+      << ",\n  \"diameter\": " << r.diameter << ",\n  \"seconds\": " << Fixed(r.seconds, 6)
+      << ",\n  \"expand_seconds\": " << Fixed(r.expand_seconds, 6)
+      << ",\n  \"number_seconds\": " << Fixed(r.number_seconds, 6)
+      << ",\n  \"states_per_second\": " << Fixed(r.states_per_second, 0)
+      << ",\n  \"bytes_per_state\": " << Fixed(r.bytes_per_state, 2)
+      << ",\n  \"peak_rss_bytes\": " << solver::explicit_state::PeakRssBytes() << ",\n";
+}
+
+// The "liveness" array, JSON, with each result's lasso trace when `trace_paths` has one.
+void WriteLivenessJson(std::ostream& out, const std::vector<LivenessResult>& liveness,
+                       const std::vector<std::string>& trace_paths) {
+  out << "  \"liveness\": [";
+  for (std::size_t i = 0; i < liveness.size(); ++i) {
+    const LivenessResult& l = liveness[i];
+    out << (i == 0 ? "\n" : ",\n") << "    {\"name\": \"" << l.property << "\", \"verdict\": \""
+        << LivenessVerdictName(l.verdict) << "\", \"reason\": \"" << EscapeQuoted(l.reason)
+        << "\", \"failing_states\": " << l.failing_states << ", \"stem\": " << JsonStrings(l.stem)
+        << ", \"cycle\": " << JsonStrings(l.cycle)
+        << ", \"deadlock\": " << (l.deadlock ? "true" : "false");
+    if (i < trace_paths.size()) out << ", \"trace\": \"" << EscapeQuoted(trace_paths[i]) << "\"";
+    out << "}";
+  }
+  out << "\n  ],\n";
+}
+
+// The exit status of a run: inconclusive when a limit stopped a search, unexpected when a verdict
+// differs from what the spec or profile expects.
+int ExitStatus(bool limit_reached, const std::vector<std::string>& mismatches) {
+  if (limit_reached) return kExitInconclusive;
+  return mismatches.empty() ? kExitOk : kExitUnexpected;
+}
+
+// The closing JSON members, from "liveness_seconds" to "exit_status".
+void WriteVerdictJson(std::ostream& out, double liveness_seconds, int exit_status,
+                      const std::vector<std::string>& mismatches,
+                      const std::vector<std::string>& notes) {
+  out << "  \"liveness_seconds\": " << Fixed(liveness_seconds, 6) << ",\n  \"as_expected\": "
+      << (mismatches.empty() && exit_status != kExitInconclusive ? "true" : "false")
+      << ",\n  \"mismatches\": " << JsonStrings(mismatches)
+      << ",\n  \"notes\": " << JsonStrings(notes) << ",\n  \"exit_status\": " << exit_status
+      << "\n}\n";
+}
+
 // Everything one `mmcheck explore --bench` run found, for printing and for the exit status.
 struct ExploreReport {
   std::string bench;
@@ -196,22 +306,9 @@ void PrintText(const ExploreReport& report) {
   std::printf("mmcheck explore: %s, SEM=%s (bench/devexcl-core.md v1), %d job%s\n",
               report.bench.c_str(), report.semantics == DevexclSemantics::kOld ? "OLD" : "NEW",
               r.jobs, r.jobs == 1 ? "" : "s");
-  std::printf("  search       %s%s%s\n", ExplorationStatusName(r.status),
-              r.status == ExplorationStatus::kLimitReached ? (": " + r.limit).c_str() : "",
-              r.status == ExplorationStatus::kStoppedAtViolation
-                  ? " (at the end of the BFS level of the first violation; --no-stop explores "
-                    "everything)"
-                  : "");
-  const char* partial = r.status == ExplorationStatus::kComplete ? "" : " (partial)";
-  std::printf("  states       %s%s\n", WithCommas(r.states).c_str(), partial);
-  std::printf("  edges        %s, self-loops %s%s\n", WithCommas(r.edges).c_str(),
-              WithCommas(r.self_loops).c_str(), partial);
-  std::printf("  diameter     %u BFS levels%s\n", r.diameter, partial);
-  std::printf("  time         %s s (expand %s s, merge %s s), %s states/s, %s bytes/state\n",
-              Fixed(r.seconds, 3).c_str(), Fixed(r.expand_seconds, 3).c_str(),
-              Fixed(r.merge_seconds, 3).c_str(),
-              WithCommas(static_cast<std::uint64_t>(r.states_per_second)).c_str(),
-              Fixed(r.bytes_per_state, 1).c_str());
+  PrintSearchText(r,
+                  " (at the end of the BFS level of the first violation; --no-stop explores "
+                  "everything)");
   std::printf("safety (spec §6)\n");
   for (const SafetyVerdict& verdict : report.safety) {
     std::string line = verdict.info->label + " " + verdict.info->name;
@@ -227,57 +324,24 @@ void PrintText(const ExploreReport& report) {
     }
   }
   std::printf("liveness (AG EF, only migrate and device_release running)\n");
-  for (const LivenessResult& result : report.liveness) {
-    std::string line = result.property;
-    line.resize(std::max<std::size_t>(line.size(), 30), ' ');
-    if (result.verdict == LivenessVerdict::kNotChecked) {
-      std::printf("  %s not checked: %s\n", line.c_str(), result.reason.c_str());
-    } else if (result.verdict == LivenessVerdict::kHolds) {
-      std::printf("  %s holds\n", line.c_str());
-    } else {
-      std::printf("  %s VIOLATED in %s states; lasso: %s | cycle: %s\n", line.c_str(),
-                  WithCommas(result.failing_states).c_str(), JoinOps(result.stem).c_str(),
-                  result.deadlock ? "(no allowed op enabled)" : JoinOps(result.cycle).c_str());
-    }
-  }
   if (report.liveness.empty()) std::printf("  not checked: the search did not complete\n");
-  std::printf("  time         %s s\n", Fixed(report.liveness_seconds, 3).c_str());
-  std::printf("memory         peak %s MB (VmHWM, whole run)\n",
-              Fixed(static_cast<double>(solver::explicit_state::PeakRssBytes()) / 1e6, 1).c_str());
-  for (const std::string& note : report.notes) std::printf("note           %s\n", note.c_str());
-  if (report.exit_status == kExitInconclusive) {
-    std::printf("verdict        INCONCLUSIVE: the %s limit stopped the search\n", r.limit.c_str());
-  } else if (report.mismatches.empty()) {
-    const bool old = report.semantics == DevexclSemantics::kOld;
-    std::printf("verdict        as expected (spec §6: %s)\n",
-                report.liveness.empty()
-                    ? (old ? "OLD violates P1 and P3; liveness needs --no-stop"
-                           : "NEW satisfies every property checked")
-                    : (old ? "OLD violates P1, P3 and offline progress, and nothing else"
-                           : "NEW satisfies every property"));
-  } else {
-    std::printf("verdict        UNEXPECTED\n");
-    for (const std::string& mismatch : report.mismatches) {
-      std::printf("  %s\n", mismatch.c_str());
-    }
-  }
+  PrintLivenessText(report.liveness, {}, report.liveness_seconds);
+  const bool old = report.semantics == DevexclSemantics::kOld;
+  PrintVerdictText(r, report.exit_status, report.notes, report.mismatches,
+                   std::string("spec §6: ") +
+                       (report.liveness.empty()
+                            ? (old ? "OLD violates P1 and P3; liveness needs --no-stop"
+                                   : "NEW satisfies every property checked")
+                            : (old ? "OLD violates P1, P3 and offline progress, and nothing else"
+                                   : "NEW satisfies every property")));
 }
 
 void PrintJson(const ExploreReport& report) {
-  const ExplorationResult& r = report.main;
   std::ostringstream out;
   out << "{\n  \"bench\": \"" << report.bench << "\",\n  \"semantics\": \""
-      << (report.semantics == DevexclSemantics::kOld ? "old" : "new")
-      << "\",\n  \"jobs\": " << r.jobs << ",\n  \"status\": \"" << ExplorationStatusName(r.status)
-      << "\",\n  \"limit\": \"" << EscapeQuoted(r.limit) << "\",\n  \"states\": " << r.states
-      << ",\n  \"edges\": " << r.edges << ",\n  \"self_loops\": " << r.self_loops
-      << ",\n  \"diameter\": " << r.diameter << ",\n  \"seconds\": " << Fixed(r.seconds, 6)
-      << ",\n  \"expand_seconds\": " << Fixed(r.expand_seconds, 6)
-      << ",\n  \"merge_seconds\": " << Fixed(r.merge_seconds, 6)
-      << ",\n  \"states_per_second\": " << Fixed(r.states_per_second, 0)
-      << ",\n  \"bytes_per_state\": " << Fixed(r.bytes_per_state, 2)
-      << ",\n  \"peak_rss_bytes\": " << solver::explicit_state::PeakRssBytes()
-      << ",\n  \"safety\": [";
+      << (report.semantics == DevexclSemantics::kOld ? "old" : "new") << "\",\n";
+  WriteSearchJson(out, report.main);
+  out << "  \"safety\": [";
   for (std::size_t i = 0; i < report.safety.size(); ++i) {
     const SafetyVerdict& verdict = report.safety[i];
     const char* state = verdict.counterexample != nullptr ? "violated"
@@ -291,22 +355,10 @@ void PrintJson(const ExploreReport& report) {
                                                          : std::vector<std::string>{})
         << "}";
   }
-  out << "\n  ],\n  \"liveness\": [";
-  for (std::size_t i = 0; i < report.liveness.size(); ++i) {
-    const LivenessResult& result = report.liveness[i];
-    out << (i == 0 ? "\n" : ",\n") << "    {\"name\": \"" << result.property
-        << "\", \"verdict\": \"" << LivenessVerdictName(result.verdict) << "\", \"reason\": \""
-        << EscapeQuoted(result.reason) << "\", \"failing_states\": " << result.failing_states
-        << ", \"stem\": " << JsonStrings(result.stem)
-        << ", \"cycle\": " << JsonStrings(result.cycle)
-        << ", \"deadlock\": " << (result.deadlock ? "true" : "false") << "}";
-  }
-  out << "\n  ],\n  \"liveness_seconds\": " << Fixed(report.liveness_seconds, 6)
-      << ",\n  \"as_expected\": "
-      << (report.mismatches.empty() && report.exit_status != kExitInconclusive ? "true" : "false")
-      << ",\n  \"mismatches\": " << JsonStrings(report.mismatches)
-      << ",\n  \"notes\": " << JsonStrings(report.notes)
-      << ",\n  \"exit_status\": " << report.exit_status << "\n}\n";
+  out << "\n  ],\n";
+  WriteLivenessJson(out, report.liveness, {});
+  WriteVerdictJson(out, report.liveness_seconds, report.exit_status, report.mismatches,
+                   report.notes);
   std::fputs(out.str().c_str(), stdout);
 }
 
@@ -319,7 +371,8 @@ void WriteGraphOutputs(const ExploreFlags& flags, const ExplorerType& explorer, 
                        std::vector<std::string>* notes) {
   const char* partial = complete ? "" : " (partial)";
   if (!flags.dump_states.empty()) {
-    WriteFileAtomically(flags.dump_states, [&](std::ostream& out) { explorer.WriteStateDump(out); });
+    WriteFileAtomically(flags.dump_states,
+                        [&](std::ostream& out) { explorer.WriteStateDump(out); });
     notes->push_back("wrote " + WithCommas(explorer.StateCount()) + " states" + partial + " to " +
                      flags.dump_states);
   }
@@ -419,17 +472,11 @@ int RunBenchExploration(const ExploreFlags& flags) {
                     &report.notes);
 
   CompareWithSpec(&report);
-  if (report.main.status == ExplorationStatus::kLimitReached ||
-      (report.no_p1 && report.no_p1->status == ExplorationStatus::kLimitReached)) {
-    report.exit_status = kExitInconclusive;
-  } else if (!report.mismatches.empty()) {
-    report.exit_status = kExitUnexpected;
-  }
-  if (flags.format == "json") {
-    PrintJson(report);
-  } else {
-    PrintText(report);
-  }
+  report.exit_status =
+      ExitStatus(report.main.status == ExplorationStatus::kLimitReached ||
+                     (report.no_p1 && report.no_p1->status == ExplorationStatus::kLimitReached),
+                 report.mismatches);
+  flags.format == "json" ? PrintJson(report) : PrintText(report);
   return report.exit_status;
 }
 
@@ -449,7 +496,8 @@ struct MainSafety {
   bool asserted = false;
   bool advisory = false;
   const Counterexample* counterexample = nullptr;
-  std::vector<std::string> concrete_ops;  // the trace's steps (differs from the path under symmetry)
+  std::vector<std::string>
+      concrete_ops;  // the trace's steps (differs from the path under symmetry)
   std::string trace_path;
   bool expected = false;  // the profile expects a violation
   // When not expected: the step at which the path first violated an expected property at or
@@ -491,7 +539,8 @@ std::vector<std::string> SplitList(const std::string& text) {
 std::string WriteTrace(const std::string& dir, const std::string& file, const traces::Trace& t) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
-  if (error) throw std::runtime_error("cannot create --out directory " + dir + ": " + error.message());
+  if (error)
+    throw std::runtime_error("cannot create --out directory " + dir + ": " + error.message());
   const std::string path = (std::filesystem::path(dir) / file).string();
   traces::WriteFileAtomically(path, traces::PrintTrace(t));
   return path;
@@ -504,17 +553,7 @@ void PrintMainText(const MainReport& report) {
               report.symmetry.c_str(), r.jobs, r.jobs == 1 ? "" : "s");
   std::printf("  alphabet     %d op instances, %zu bytes/state encoded\n", report.op_instances,
               report.encoding_bytes);
-  std::printf("  search       %s%s\n", ExplorationStatusName(r.status),
-              r.status == ExplorationStatus::kLimitReached ? (": " + r.limit).c_str() : "");
-  const char* partial = r.status == ExplorationStatus::kComplete ? "" : " (partial)";
-  std::printf("  states       %s%s\n", WithCommas(r.states).c_str(), partial);
-  std::printf("  edges        %s, self-loops %s%s\n", WithCommas(r.edges).c_str(),
-              WithCommas(r.self_loops).c_str(), partial);
-  std::printf("  BFS depth    %u%s\n", r.diameter, partial);
-  std::printf("  time         %s s, %s states/s, %s bytes/state (explorer tables)\n",
-              Fixed(r.seconds, 3).c_str(),
-              WithCommas(static_cast<std::uint64_t>(r.states_per_second)).c_str(),
-              Fixed(r.bytes_per_state, 1).c_str());
+  PrintSearchText(r, " (at the end of the BFS level of the first violation)");
   std::printf("safety (shortest counterexamples, BFS)\n");
   for (const MainSafety& s : report.safety) {
     std::string line = s.name;
@@ -523,51 +562,28 @@ void PrintMainText(const MainReport& report) {
       std::printf("  %s not checked%s\n", line.c_str(),
                   s.advisory ? " (advisory; name it with --property)" : "");
     } else if (s.counterexample != nullptr) {
-      const std::string standing =
-          s.expected ? "expected"
-          : s.after_expected_step > 0
-              ? "a consequence: an expected property broke at step " +
-                    std::to_string(s.after_expected_step)
-              : "UNEXPECTED";
+      const std::string standing = s.expected ? "expected"
+                                   : s.after_expected_step > 0
+                                       ? "a consequence: an expected property broke at step " +
+                                             std::to_string(s.after_expected_step)
+                                       : "UNEXPECTED";
       std::printf("  %s VIOLATED (%s), %zu ops: %s%s%s\n", line.c_str(), standing.c_str(),
-                  s.concrete_ops.size(),
-                  JoinOps(s.concrete_ops).c_str(), s.trace_path.empty() ? "" : " -> ",
-                  s.trace_path.c_str());
+                  s.concrete_ops.size(), JoinOps(s.concrete_ops).c_str(),
+                  s.trace_path.empty() ? "" : " -> ", s.trace_path.c_str());
     } else {
-      std::printf("  %s %s%s\n", line.c_str(),
-                  r.status == ExplorationStatus::kComplete ? "holds" : "not violated before the stop",
-                  s.expected ? " (expected violated; not reachable in this universe)" : "");
+      std::printf(
+          "  %s %s%s\n", line.c_str(),
+          r.status == ExplorationStatus::kComplete ? "holds" : "not violated before the stop",
+          s.expected ? " (expected violated; not reachable in this universe)" : "");
     }
   }
-  std::printf("liveness (AG EF: only the mover runs; goal: the frame holds no folio it must move)\n");
-  if (!report.liveness_note.empty()) std::printf("  not checked: %s\n", report.liveness_note.c_str());
-  for (std::size_t i = 0; i < report.liveness.size(); ++i) {
-    const LivenessResult& l = report.liveness[i];
-    std::string line = l.property;
-    line.resize(std::max<std::size_t>(line.size(), 30), ' ');
-    if (l.verdict == LivenessVerdict::kNotChecked) {
-      std::printf("  %s not checked: %s\n", line.c_str(), l.reason.c_str());
-    } else if (l.verdict == LivenessVerdict::kHolds) {
-      std::printf("  %s holds\n", line.c_str());
-    } else {
-      std::printf("  %s VIOLATED in %s states; stem (%zu): %s | cycle (%zu): %s%s%s\n", line.c_str(),
-                  WithCommas(l.failing_states).c_str(), l.stem.size(), JoinOps(l.stem).c_str(),
-                  l.cycle.size(), l.deadlock ? "(no allowed op enabled)" : JoinOps(l.cycle).c_str(),
-                  report.lasso_paths[i].empty() ? "" : " -> ", report.lasso_paths[i].c_str());
-    }
-  }
-  std::printf("  time         %s s\n", Fixed(report.liveness_seconds, 3).c_str());
-  std::printf("memory         peak %s MB (VmHWM, whole run)\n",
-              Fixed(static_cast<double>(solver::explicit_state::PeakRssBytes()) / 1e6, 1).c_str());
-  for (const std::string& note : report.notes) std::printf("note           %s\n", note.c_str());
-  if (report.exit_status == kExitInconclusive) {
-    std::printf("verdict        INCONCLUSIVE: the %s limit stopped the search\n", r.limit.c_str());
-  } else if (report.mismatches.empty()) {
-    std::printf("verdict        as expected (profile %s)\n", report.profile.c_str());
-  } else {
-    std::printf("verdict        UNEXPECTED\n");
-    for (const std::string& m : report.mismatches) std::printf("  %s\n", m.c_str());
-  }
+  std::printf(
+      "liveness (AG EF: only the mover runs; goal: the frame holds no folio it must move)\n");
+  if (!report.liveness_note.empty())
+    std::printf("  not checked: %s\n", report.liveness_note.c_str());
+  PrintLivenessText(report.liveness, report.lasso_paths, report.liveness_seconds);
+  PrintVerdictText(r, report.exit_status, report.notes, report.mismatches,
+                   "profile " + report.profile);
 }
 
 void PrintMainJson(const MainReport& report) {
@@ -576,44 +592,27 @@ void PrintMainJson(const MainReport& report) {
   out << "{\n  \"profile\": \"" << EscapeQuoted(report.profile) << "\",\n  \"universe\": \""
       << report.universe << "\",\n  \"values\": " << report.values << ",\n  \"symmetry\": \""
       << report.symmetry << "\",\n  \"op_instances\": " << report.op_instances
-      << ",\n  \"encoding_bytes\": " << report.encoding_bytes << ",\n  \"jobs\": " << r.jobs
-      << ",\n  \"status\": \"" << ExplorationStatusName(r.status) << "\",\n  \"limit\": \""
-      << EscapeQuoted(r.limit) << "\",\n  \"states\": " << r.states << ",\n  \"edges\": " << r.edges
-      << ",\n  \"self_loops\": " << r.self_loops << ",\n  \"depth\": " << r.diameter
-      << ",\n  \"seconds\": " << Fixed(r.seconds, 6)
-      << ",\n  \"states_per_second\": " << Fixed(r.states_per_second, 0)
-      << ",\n  \"bytes_per_state\": " << Fixed(r.bytes_per_state, 2)
-      << ",\n  \"peak_rss_bytes\": " << solver::explicit_state::PeakRssBytes()
-      << ",\n  \"safety\": [";
+      << ",\n  \"encoding_bytes\": " << report.encoding_bytes << ",\n";
+  WriteSearchJson(out, r);
+  out << "  \"safety\": [";
   for (std::size_t i = 0; i < report.safety.size(); ++i) {
     const MainSafety& s = report.safety[i];
-    const char* verdict = !s.asserted                    ? "not-checked"
-                          : s.counterexample != nullptr  ? "violated"
+    const char* verdict = !s.asserted                                ? "not-checked"
+                          : s.counterexample != nullptr              ? "violated"
                           : r.status == ExplorationStatus::kComplete ? "holds"
                                                                      : "unknown";
     out << (i == 0 ? "\n" : ",\n") << "    {\"name\": \"" << s.name << "\", \"verdict\": \""
         << verdict << "\", \"expected_violated\": " << (s.expected ? "true" : "false")
         << ", \"after_expected_step\": " << s.after_expected_step
-        << ", \"length\": " << s.concrete_ops.size() << ", \"counterexample\": "
-        << JsonStrings(s.concrete_ops) << ", \"trace\": \"" << EscapeQuoted(s.trace_path) << "\"}";
+        << ", \"length\": " << s.concrete_ops.size()
+        << ", \"counterexample\": " << JsonStrings(s.concrete_ops) << ", \"trace\": \""
+        << EscapeQuoted(s.trace_path) << "\"}";
   }
-  out << "\n  ],\n  \"liveness\": [";
-  for (std::size_t i = 0; i < report.liveness.size(); ++i) {
-    const LivenessResult& l = report.liveness[i];
-    out << (i == 0 ? "\n" : ",\n") << "    {\"name\": \"" << l.property << "\", \"verdict\": \""
-        << LivenessVerdictName(l.verdict) << "\", \"reason\": \"" << EscapeQuoted(l.reason)
-        << "\", \"failing_states\": " << l.failing_states << ", \"stem\": " << JsonStrings(l.stem)
-        << ", \"cycle\": " << JsonStrings(l.cycle)
-        << ", \"deadlock\": " << (l.deadlock ? "true" : "false") << ", \"trace\": \""
-        << EscapeQuoted(report.lasso_paths[i]) << "\"}";
-  }
-  out << "\n  ],\n  \"liveness_note\": \"" << EscapeQuoted(report.liveness_note)
-      << "\",\n  \"liveness_seconds\": " << Fixed(report.liveness_seconds, 6)
-      << ",\n  \"as_expected\": "
-      << (report.mismatches.empty() && report.exit_status != kExitInconclusive ? "true" : "false")
-      << ",\n  \"mismatches\": " << JsonStrings(report.mismatches)
-      << ",\n  \"notes\": " << JsonStrings(report.notes)
-      << ",\n  \"exit_status\": " << report.exit_status << "\n}\n";
+  out << "\n  ],\n";
+  WriteLivenessJson(out, report.liveness, report.lasso_paths);
+  out << "  \"liveness_note\": \"" << EscapeQuoted(report.liveness_note) << "\",\n";
+  WriteVerdictJson(out, report.liveness_seconds, report.exit_status, report.mismatches,
+                   report.notes);
   std::fputs(out.str().c_str(), stdout);
 }
 
@@ -637,7 +636,8 @@ int RunMainExploration(const ExploreFlags& flags) {
   try {
     options.profile = model::ResolveProfile(flags.profile);
     for (const std::string& knob : flags.knobs) model::ApplyKnobOverride(options.profile, knob);
-    options.universe = model::ParseUniverse(std::string(kDefaultMainUniverse) + "," + flags.universe);
+    options.universe =
+        model::ParseUniverse(std::string(kDefaultMainUniverse) + "," + flags.universe);
   } catch (const model::ModelInputError& e) {
     throw UsageError(e.what());
   }
@@ -695,7 +695,8 @@ int RunMainExploration(const ExploreFlags& flags) {
     s.expected = options.profile.ExpectsViolation(info.name);
     s.counterexample = r.Violation(info.name);
     if (s.counterexample != nullptr) {
-      const std::vector<int> ops = model.Concretize(s.counterexample->ops, s.counterexample->property);
+      const std::vector<int> ops =
+          model.Concretize(s.counterexample->ops, s.counterexample->property);
       s.concrete_ops = explorer.OpNames(ops);
       if (!flags.out_dir.empty()) {
         const traces::Trace t = model.MakeTrace(
@@ -717,7 +718,8 @@ int RunMainExploration(const ExploreFlags& flags) {
         MainModel::State state = model.InitialState(), post;
         for (std::size_t k = 0; k < ops.size() && s.after_expected_step == 0; ++k) {
           if (!model.Step(state, ops[k], &post)) break;
-          if ((post.step_violations & expected_mask) != 0) s.after_expected_step = static_cast<int>(k) + 1;
+          if ((post.step_violations & expected_mask) != 0)
+            s.after_expected_step = static_cast<int>(k) + 1;
           state = post;
         }
       }
@@ -764,7 +766,9 @@ int RunMainExploration(const ExploreFlags& flags) {
         for (const std::string& name : l.stem) ops.push_back(model.OpIndex(name));
         for (const std::string& name : l.cycle) ops.push_back(model.OpIndex(name));
         traces::Trace t = model.MakeTrace(
-            ops, "", "Can " + std::string(mover) + " alone empty the frame? (a lasso: stem, then a cycle that repeats forever)",
+            ops, "",
+            "Can " + std::string(mover) +
+                " alone empty the frame? (a lasso: stem, then a cycle that repeats forever)",
             {"Liveness lasso found by mmcheck explore: " + l.property + " (AG EF).",
              "Steps 1-" + std::to_string(l.stem.size()) + " are the stem; steps " +
                  std::to_string(l.stem.size() + 1) + "-" + std::to_string(ops.size()) +
@@ -782,7 +786,8 @@ int RunMainExploration(const ExploreFlags& flags) {
 
   std::vector<std::pair<std::string, std::vector<int>>> paths;
   for (const MainSafety& safety : report.safety) {
-    if (safety.counterexample != nullptr) paths.emplace_back(safety.name, safety.counterexample->ops);
+    if (safety.counterexample != nullptr)
+      paths.emplace_back(safety.name, safety.counterexample->ops);
   }
   WriteGraphOutputs(flags, explorer, r.status == ExplorationStatus::kComplete, paths,
                     &report.notes);
@@ -792,16 +797,8 @@ int RunMainExploration(const ExploreFlags& flags) {
         "walk order make inexact: counts are for measurement, verdicts may be missed");
   }
 
-  if (r.status == ExplorationStatus::kLimitReached) {
-    report.exit_status = kExitInconclusive;
-  } else if (!report.mismatches.empty()) {
-    report.exit_status = kExitUnexpected;
-  }
-  if (flags.format == "json") {
-    PrintMainJson(report);
-  } else {
-    PrintMainText(report);
-  }
+  report.exit_status = ExitStatus(r.status == ExplorationStatus::kLimitReached, report.mismatches);
+  flags.format == "json" ? PrintMainJson(report) : PrintMainText(report);
   return report.exit_status;
 }
 
@@ -814,9 +811,11 @@ void AddExploreCommand(CLI::App& app, int* status) {
       "Exhaustive breadth-first exploration of a bounded universe: state counts, shortest "
       "counterexamples, liveness (AG EF) by strongly connected components, DOT. Explores the "
       "main model on --profile, or the devexcl-core benchmark machine with --bench.");
-  explore->add_option("--profile", flags->profile,
-                      "Main model: a built-in profile name or a .toml file (see `mmcheck profiles`)");
-  explore->add_option("--knob", flags->knobs, "Main model: override a knob, name=value (repeatable)");
+  explore->add_option(
+      "--profile", flags->profile,
+      "Main model: a built-in profile name or a .toml file (see `mmcheck profiles`)");
+  explore->add_option("--knob", flags->knobs,
+                      "Main model: override a knob, name=value (repeatable)");
   explore->add_option("--universe", flags->universe,
                       std::string("Main model: key=value,... over the default ") +
                           kDefaultMainUniverse +
@@ -831,10 +830,11 @@ void AddExploreCommand(CLI::App& app, int* status) {
   explore->add_flag("--symmetry-approximate", flags->symmetry_approximate,
                     "Main model: also rename folio slots and mms. NOT exact here (first-fit "
                     "allocation, rmap walk order): for measuring only");
-  explore->add_option("--values", flags->values,
-                      "Main model: data values written by cpu_write/dev_write are 1..V. Every "
-                      "value multiplies the state space; no property depends on which byte is "
-                      "written, only on whether it survives, so 2 suffices for data integrity")
+  explore
+      ->add_option("--values", flags->values,
+                   "Main model: data values written by cpu_write/dev_write are 1..V. Every "
+                   "value multiplies the state space; no property depends on which byte is "
+                   "written, only on whether it survives, so 2 suffices for data integrity")
       ->default_val(2);
   explore->add_option("--op", flags->only_ops,
                       "Main model: explore only these ops of `mmcheck ops` (repeatable)");
@@ -844,8 +844,9 @@ void AddExploreCommand(CLI::App& app, int* status) {
   explore->add_option("--restrict", flags->restrictions,
                       "Main model: ARG=v1,v2 restricts argument ARG of every op to these values "
                       "(repeatable), e.g. kind=private, prot=rw, npages=1");
-  explore->add_option("--liveness", flags->liveness,
-                      "Main model: AG EF checks, comma-separated: offline, reclaim, none")
+  explore
+      ->add_option("--liveness", flags->liveness,
+                   "Main model: AG EF checks, comma-separated: offline, reclaim, none")
       ->default_val("offline,reclaim");
   explore->add_option("--out", flags->out_dir,
                       "Main model: write every shortest counterexample (and each lasso) as a "

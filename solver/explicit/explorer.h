@@ -181,7 +181,7 @@ struct ExplorationResult {
   int jobs = 1;
   double seconds = 0;
   double expand_seconds = 0;  // of which: expanding frontiers (parallel)
-  double merge_seconds = 0;   // and merging their new states
+  double number_seconds = 0;  // and numbering their new states
   double states_per_second = 0;
   std::uint64_t structure_bytes = 0;       // the explorer's arrays and table at the end
   double bytes_per_state = 0;              // structure_bytes / states
@@ -935,7 +935,7 @@ ExplorationResult Explorer<Model>::Run() {
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
   result.seconds = elapsed.count();
   result.expand_seconds = phase1_seconds_;
-  result.merge_seconds = phase2_seconds_;
+  result.number_seconds = phase2_seconds_;
   if (stop_) {
     result.status = ExplorationStatus::kLimitReached;
     result.limit = LimitName(limit_hit);
