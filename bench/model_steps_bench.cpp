@@ -9,7 +9,10 @@
 // BM_Steps_DevicePrivate*: the same universe plus device_pages=4 (1 device
 // with 4 device-private pages) on mainline (PFN-backed) and niethe-v6
 // (offset-based), so dev_migrate_to_dev/_to_sys/dev_release, device-private
-// faults, fork and zap of device-private entries join the stream.
+// faults, fork and zap of device-private entries join the stream. mainline
+// has Balbir's large device-private folios (THPs move to the device under
+// device-private PMDs); _Balbir runs balbir-v6-posted, _Order0 linux-6.15
+// (device folios of order 0 only, every THP split first).
 //
 // Run: build/bench/model_steps_bench (see bench/README.md).
 #include <random>
@@ -91,12 +94,21 @@ void BM_Steps_DevicePrivate_AllProperties_NietheV6(benchmark::State& s) {
   Run(s, "niethe-v6", properties::AllProperties(), 4);
 }
 
+void BM_Steps_DevicePrivate_AllProperties_Balbir(benchmark::State& s) {
+  Run(s, "balbir-v6-posted", properties::AllProperties(), 4);
+}
+void BM_Steps_DevicePrivate_AllProperties_Order0(benchmark::State& s) {
+  Run(s, "linux-6.15", properties::AllProperties(), 4);
+}
+
 BENCHMARK(BM_Steps_NoChecks);
 BENCHMARK(BM_Steps_AllProperties);
 BENCHMARK(BM_Steps_AllProperties_614);
 BENCHMARK(BM_Steps_DevicePrivate_NoChecks);
 BENCHMARK(BM_Steps_DevicePrivate_AllProperties);
 BENCHMARK(BM_Steps_DevicePrivate_AllProperties_NietheV6);
+BENCHMARK(BM_Steps_DevicePrivate_AllProperties_Balbir);
+BENCHMARK(BM_Steps_DevicePrivate_AllProperties_Order0);
 
 }  // namespace
 

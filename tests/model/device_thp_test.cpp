@@ -9,6 +9,9 @@
 // migrate_remap_fault (mremap is not modelled; README LIMITATIONS 7).
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "tests/model/selftest_session.h"
 
 namespace mmcheck::model {
@@ -251,6 +254,72 @@ TEST(LargeDeviceFolio, ReleaseEvictsALargeFolio) {
   EXPECT_EQ(s.world().pgmaps[0].ref, 0) << s.Where();
   s.ExpectCpu(0, 0, Iota(kPmd, 1));
 }
+
+// Random op streams (fixed seeds) that start from a device-private PMD in
+// mm0 and a RAM THP in its fork child, in a universe with two devices: on
+// each profile with large device folios, no HARD property the profile does
+// not expect is violated, and the streams keep meeting device-private PMDs
+// (faults, fork, munmap/mprotect splits, migration back, release).
+class LargeDeviceFolioRandom : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(LargeDeviceFolioRandom, NoUnexpectedViolation) {
+  const Profile& p = BuiltinProfile(GetParam());
+  Universe u = ThpUniverse(2, 4, 8);
+  const auto& table = OpTable();
+  int pmd_steps = 0;
+  for (uint64_t seed = 1; seed <= 150; ++seed) {
+    uint64_t x = seed * 0x9E3779B97F4A7C15ull;
+    auto next = [&x] {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return x;
+    };
+    World w = World::Initial(u, p.knobs);
+    std::string trace;
+    auto run = [&](const Op& op) {
+      StepResult r = Apply(w, op);
+      trace += "  " + FormatOp(op) + "\n";
+      for (const properties::Violation& v : properties::CheckAll(w, r)) {
+        const properties::PropertyInfo& info =
+            properties::PropertyTable()[static_cast<size_t>(v.property)];
+        if (info.severity != properties::Severity::kHard || p.ExpectsViolation(info.name))
+          continue;
+        ADD_FAILURE() << p.name << " seed " << seed << ": " << info.name << ": " << v.detail
+                      << "\n"
+                      << trace << DrawWorld(w);
+        return false;
+      }
+      return true;
+    };
+    bool ok = run(MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate})) &&
+              run(MakeOp(OpCode::kFork, {0})) &&
+              run(MakeOp(OpCode::kCpuWrite, {0, 0, 1})) &&
+              run(MakeOp(OpCode::kCpuWrite, {1, kPmd, 2})) &&
+              run(MakeOp(OpCode::kDeviceMigrateToDev, {static_cast<int>(seed % 2), 0, 0, kPmd}));
+    for (int step = 0; ok && step < 40; ++step) {
+      const OpInfo& info = table[next() % table.size()];
+      Op op;
+      op.code = info.code;
+      for (size_t a = 0; a < info.args.size(); ++a) {
+        auto [lo, hi] = ArgRange(info.args[a].kind, u);
+        op.args[a] = static_cast<int16_t>(lo + static_cast<int>(next() % static_cast<uint64_t>(hi - lo + 1)));
+      }
+      if (!Enabled(w, op)) continue;
+      ok = run(op);
+      bool pmd = false;
+      for (const Mm& m : w.mms)
+        for (const Pmd& d : m.pmds) pmd = pmd || d.kind == PmdKind::kDevicePrivate;
+      pmd_steps += pmd;
+    }
+    if (!ok) return;
+  }
+  EXPECT_GT(pmd_steps, 1000) << "the streams must exercise device-private PMDs";
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, LargeDeviceFolioRandom,
+                         ::testing::Values("mainline", "balbir-v6-posted", "balbir-old-free",
+                                           "balbir-deferred-split"));
 
 // ---- bugs 13, 20, 21, 22: the symptom on the profile before the fix, none after ----
 

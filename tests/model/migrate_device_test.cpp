@@ -375,6 +375,7 @@ TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
   u.folios = 8;
   const auto& table = OpTable();
   int device_steps = 0;  // steps after which some device page was allocated
+  int pmd_steps = 0;     // steps after which some device-private PMD existed
   for (uint64_t seed = 1; seed <= 300; ++seed) {
     uint64_t x = seed * 0x9E3779B97F4A7C15ull;
     auto next = [&x] {
@@ -398,6 +399,10 @@ TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
       StepResult r = Apply(w, op);
       trace += "  " + FormatOp(op) + "\n";
       for (const DevPagemap& pg : w.pgmaps) device_steps += pg.ref > 0;
+      bool pmd = false;
+      for (const Mm& m : w.mms)
+        for (const Pmd& x : m.pmds) pmd = pmd || x.kind == PmdKind::kDevicePrivate;
+      pmd_steps += pmd;
       for (const properties::Violation& v : properties::CheckAll(w, r)) {
         const properties::PropertyInfo& info2 =
             properties::PropertyTable()[static_cast<size_t>(v.property)];
@@ -410,10 +415,17 @@ TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
     }
   }
   EXPECT_GT(device_steps, 1000) << "the streams must exercise device-private memory";
+  // With large device folios (balbir), the streams also reach device-private
+  // PMDs (rarely from an empty start: tests/model/device_thp_test.cpp starts
+  // random streams from one).
+  if (p.knobs.device_private_thp == DevicePrivateThp::kPmd) {
+    EXPECT_GT(pmd_steps, 20) << "the streams must exercise device-private PMDs";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Profiles, DevicePrivateRandom,
-                         ::testing::Values("mainline", "niethe-v2", "niethe-v6", "balbir-v6-posted"));
+                         ::testing::Values("mainline", "niethe-v2", "niethe-v6", "balbir-v6-posted",
+                                           "balbir-old-free", "balbir-deferred-split"));
 
 }  // namespace
 }  // namespace mmcheck::model
