@@ -154,6 +154,9 @@ void PrintSearchText(const ExplorationResult& r, const char* stop_note) {
   std::printf("  edges        %s, self-loops %s%s\n", WithCommas(r.edges).c_str(),
               WithCommas(r.self_loops).c_str(), partial);
   std::printf("  diameter     %u BFS levels%s\n", r.diameter, partial);
+  std::string levels;
+  for (std::uint64_t size : r.level_sizes) levels += (levels.empty() ? "" : " ") + WithCommas(size);
+  std::printf("  per level    %s%s\n", levels.c_str(), partial);
   std::printf(
       "  time         %s s (expand %s s, number %s s), %s states/s, %s bytes/state (tables)\n",
       Fixed(r.seconds, 3).c_str(), Fixed(r.expand_seconds, 3).c_str(),
@@ -208,7 +211,10 @@ void WriteSearchJson(std::ostream& out, const ExplorationResult& r) {
   out << "  \"jobs\": " << r.jobs << ",\n  \"status\": \"" << ExplorationStatusName(r.status)
       << "\",\n  \"limit\": \"" << EscapeQuoted(r.limit) << "\",\n  \"states\": " << r.states
       << ",\n  \"edges\": " << r.edges << ",\n  \"self_loops\": " << r.self_loops
-      << ",\n  \"diameter\": " << r.diameter << ",\n  \"seconds\": " << Fixed(r.seconds, 6)
+      << ",\n  \"diameter\": " << r.diameter << ",\n  \"level_sizes\": [";
+  for (std::size_t i = 0; i < r.level_sizes.size(); ++i)
+    out << (i == 0 ? "" : ", ") << r.level_sizes[i];
+  out << "],\n  \"seconds\": " << Fixed(r.seconds, 6)
       << ",\n  \"expand_seconds\": " << Fixed(r.expand_seconds, 6)
       << ",\n  \"number_seconds\": " << Fixed(r.number_seconds, 6)
       << ",\n  \"states_per_second\": " << Fixed(r.states_per_second, 0)
