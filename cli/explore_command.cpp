@@ -630,7 +630,8 @@ int RunMainExploration(const ExploreFlags& flags) {
   if (flags.jobs < 1 || flags.jobs > 256) throw UsageError("--jobs must be in 1..256");
   if (flags.budget_seconds < 0) throw UsageError("--budget must not be negative");
   if (!flags.semantics.empty()) throw UsageError("--sem applies only to --bench");
-  const std::vector<std::string> movers = SplitList(flags.liveness);
+  const std::vector<std::string> movers =
+      SplitList(flags.liveness.empty() ? "offline,reclaim" : flags.liveness);
   for (const std::string& m : movers) {
     if (m != "offline" && m != "reclaim" && m != "none") {
       throw UsageError("unknown --liveness '" + m + "'; accepted: offline, reclaim, none");
@@ -852,8 +853,10 @@ void AddExploreCommand(CLI::App& app, int* status) {
                       "(repeatable), e.g. kind=private, prot=rw, npages=1");
   explore
       ->add_option("--liveness", flags->liveness,
-                   "Main model: AG EF checks, comma-separated: offline, reclaim, none")
-      ->default_val("offline,reclaim");
+                   "Main model: AG EF checks, comma-separated: offline, reclaim, none "
+                   "(--liveness alone: offline,reclaim)")
+      ->default_val("offline,reclaim")
+      ->expected(0, 1);
   explore->add_option("--out", flags->out_dir,
                       "Main model: write every shortest counterexample (and each lasso) as a "
                       ".mmtrace into this directory");

@@ -37,6 +37,11 @@ run(0 replay ${WORK}/cx/mapcount-matches-mappings.mmtrace)
 expect_match("${OUT}" "violates mapcount-matches-mappings at step 2.*as expected")
 run(0 replay ${WORK}/cx/lasso-offline-empties-frame-0.mmtrace)
 
+# --liveness with no value means the default checks (the README's example writes it so).
+run(0 explore --profile linux-6.14 ${TINY} --liveness --out ${WORK}/cx-default-liveness)
+expect_match("${OUT}" "offline-empties-frame-0 +VIOLATED")
+expect_match("${OUT}" "reclaim-empties-frame-0 +VIOLATED")
+
 # linux-6.15: nothing violated, no lasso.
 run(0 explore --profile linux-6.15 ${TINY} --format json)
 expect_match("${OUT}" "\"status\": \"complete\"")
