@@ -305,7 +305,7 @@ class ZeroedBuffer {
   std::size_t mapped_ = 0;
 };
 
-// Returns freed heap memory to the kernel. The worker threads' candidate buffers are freed
+// Returns freed heap memory to the kernel. The worker threads' lists of new states are freed
 // into their own malloc arenas, which would otherwise keep them resident after the search.
 void ReleaseFreeMemory();
 
@@ -945,6 +945,7 @@ ExplorationResult Explorer<Model>::Run() {
     result.status = ExplorationStatus::kComplete;
   }
   complete_ = result.status == ExplorationStatus::kComplete;
+  std::vector<Scratch>().swap(scratches);
   internal::ReleaseFreeMemory();
   result.states = encodings_.size();
   result.diameter = static_cast<std::uint32_t>(level_start_.size() - 1);
