@@ -29,10 +29,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "solver/explicit/explorer.h"
 #include "model/profile.h"
+#include "solver/explicit/explorer.h"
 #include "solver/smt/bmc.h"
 #include "solver/smt/lemmas.h"
+#include "solver/smt/symbolic_model.h"
 #include "traces/trace.h"
 
 namespace mmcheck::cli {
@@ -53,6 +54,7 @@ struct ProveOptions {
   std::string out_dir;
   bool verbose = false;
   bool list = false;
+  int device_pages = 0;  // BMC universe: 0, or 1 device-private page
 };
 
 // One judged result.
@@ -195,9 +197,12 @@ BmcOutcome JudgeBmc(const model::Profile& p, const smt::BmcResult& r) {
 
 std::string_view BmcOutcomeName(BmcOutcome o) {
   switch (o) {
-    case BmcOutcome::kAsExpected: return "as-expected";
-    case BmcOutcome::kUnexpected: return "unexpected";
-    case BmcOutcome::kInconclusive: return "inconclusive";
+    case BmcOutcome::kAsExpected:
+      return "as-expected";
+    case BmcOutcome::kUnexpected:
+      return "unexpected";
+    case BmcOutcome::kInconclusive:
+      return "inconclusive";
   }
   return "?";
 }
@@ -213,9 +218,10 @@ std::vector<std::string> SelectProperties(const std::vector<std::string>& reques
   for (const std::string& name : requested) {
     if (name == "all") return smt::BmcProperties();
     if (!smt::IsBmcProperty(name))
-      throw UsageError(fmt::format("--property: unknown or not symbolic property '{}' (accepted: "
-                                   "{}, all)",
-                                   name, PropertyList()));
+      throw UsageError(
+          fmt::format("--property: unknown or not symbolic property '{}' (accepted: "
+                      "{}, all)",
+                      name, PropertyList()));
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
   }
   return out.empty() ? smt::BmcProperties() : out;
@@ -234,14 +240,15 @@ std::string BmcText(const BmcRow& row, size_t pw, size_t qw, bool verbose) {
       if (!r.induction_note.empty()) verdict += " -- " + r.induction_note;
       break;
     case smt::BmcVerdict::kInductive:
-      verdict = exp ? fmt::format("PROVED AT EVERY DEPTH, BUT A VIOLATION IS EXPECTED (fixed by {})",
-                                  exp->fixed_by)
-                    : fmt::format("proved at every depth ({}-inductive)", r.depth);
+      verdict =
+          exp ? fmt::format("PROVED AT EVERY DEPTH, BUT A VIOLATION IS EXPECTED (fixed by {})",
+                            exp->fixed_by)
+              : fmt::format("proved at every depth ({}-inductive)", r.depth);
       break;
     case smt::BmcVerdict::kRefuted:
-      verdict = exp ? fmt::format("refuted at depth {}, expected (fixed by {})", r.depth,
-                                  exp->fixed_by)
-                    : fmt::format("REFUTED at depth {}, UNEXPECTED", r.depth);
+      verdict =
+          exp ? fmt::format("refuted at depth {}, expected (fixed by {})", r.depth, exp->fixed_by)
+              : fmt::format("REFUTED at depth {}, UNEXPECTED", r.depth);
       verdict += fmt::format(" -- replay confirms: {}", r.replay_detail);
       break;
     case smt::BmcVerdict::kMismatch:
@@ -306,6 +313,9 @@ int RunBmc(const ProveOptions& o) {
   options.depth = o.depth > 0 ? o.depth : 4;
   options.induction = o.induction;
   options.timeout_ms = std::max(1u, static_cast<unsigned>(std::lround(o.timeout_s * 1000)));
+  if (o.device_pages < 0 || o.device_pages > 1)
+    throw UsageError(fmt::format("--device-pages: expected 0 or 1, got {}", o.device_pages));
+  if (o.device_pages == 1) options.universe = smt::BmcDeviceUniverse();
   const std::vector<std::string> props = SelectProperties(o.properties);
   const std::vector<model::Profile> profiles = SelectProfiles(o);
   if (!o.out_dir.empty()) {
@@ -320,19 +330,23 @@ int RunBmc(const ProveOptions& o) {
       BmcRow row{&p, smt::CheckProperty(p, prop, options), BmcOutcome::kInconclusive, ""};
       row.outcome = JudgeBmc(p, row.result);
       if (!o.out_dir.empty() && !row.result.ops.empty()) {
-        row.trace_file = (std::filesystem::path(o.out_dir) /
-                          fmt::format("{}-{}.mmtrace", p.name, prop))
-                             .string();
+        row.trace_file =
+            (std::filesystem::path(o.out_dir) / fmt::format("{}-{}.mmtrace", p.name, prop))
+                .string();
         traces::WriteFileAtomically(row.trace_file, traces::PrintTrace(row.result.trace));
       }
       rows.push_back(std::move(row));
     }
   int proved = 0, refuted = 0, unexpected = 0, unknown = 0;
   for (const BmcRow& row : rows) {
-    if (row.outcome == BmcOutcome::kUnexpected) ++unexpected;
-    else if (row.outcome == BmcOutcome::kInconclusive) ++unknown;
-    else if (row.result.verdict == smt::BmcVerdict::kRefuted) ++refuted;
-    else ++proved;
+    if (row.outcome == BmcOutcome::kUnexpected)
+      ++unexpected;
+    else if (row.outcome == BmcOutcome::kInconclusive)
+      ++unknown;
+    else if (row.result.verdict == smt::BmcVerdict::kRefuted)
+      ++refuted;
+    else
+      ++proved;
   }
   const int status = unexpected ? kExitUnexpected : unknown ? kExitInconclusive : kExitOk;
   const std::string universe = options.universe.ToString();
@@ -362,14 +376,13 @@ int RunBmc(const ProveOptions& o) {
     qw = std::max(qw, row.result.property.size());
   }
   for (const BmcRow& row : rows) std::printf("%s\n", BmcText(row, pw, qw, o.verbose).c_str());
-  std::printf("%s\n",
-              fmt::format("prove --depth {}{}: universe {} after mmap+MADV_NOHUGEPAGE, {} "
-                          "profile(s), {} result(s): {} proved, {} refuted as expected, {} "
-                          "unexpected, {} unknown (per-query timeout {} ms)",
-                          options.depth, o.induction ? " --induction" : "", universe,
-                          profiles.size(), rows.size(), proved, refuted, unexpected, unknown,
-                          options.timeout_ms)
-                  .c_str());
+  std::printf("%s\n", fmt::format("prove --depth {}{}: universe {} after mmap+MADV_NOHUGEPAGE, {} "
+                                  "profile(s), {} result(s): {} proved, {} refuted as expected, {} "
+                                  "unexpected, {} unknown (per-query timeout {} ms)",
+                                  options.depth, o.induction ? " --induction" : "", universe,
+                                  profiles.size(), rows.size(), proved, refuted, unexpected,
+                                  unknown, options.timeout_ms)
+                          .c_str());
   return status;
 }
 
@@ -381,7 +394,8 @@ int RunProve(const ProveOptions& o) {
   }
   if (!std::isfinite(o.timeout_s) || o.timeout_s <= 0 || o.timeout_s > 86400)
     throw UsageError(fmt::format("--timeout: expected seconds in (0, 86400], got {}", o.timeout_s));
-  if (o.depth >= 0 || o.induction || !o.properties.empty() || !o.out_dir.empty())
+  if (o.depth >= 0 || o.induction || !o.properties.empty() || !o.out_dir.empty() ||
+      o.device_pages != 0)
     return RunBmc(o);
 
   smt::LemmaOptions options;
@@ -463,10 +477,14 @@ void AddProveCommand(CLI::App& app, int* status) {
   cmd->add_flag("--induction", o->induction,
                 "Also try k-induction (k = depth) with the model's other invariants as "
                 "assumptions");
-  cmd->add_option("--property", o->properties,
-                  "Property for BMC/k-induction, or 'all' (repeatable; default: all symbolic ones)");
+  cmd->add_option(
+      "--property", o->properties,
+      "Property for BMC/k-induction, or 'all' (repeatable; default: all symbolic ones)");
   cmd->add_option("--out", o->out_dir, "Directory for counterexample .mmtrace files");
   cmd->add_flag("--verbose", o->verbose, "Show unsat cores");
+  cmd->add_option("--device-pages", o->device_pages,
+                  "BMC universe with this many device-private pages (0 or 1; 1 adds "
+                  "dev_migrate_to_dev/_to_sys, dev_release and unlock_folio to the alphabet)");
   cmd->callback([o, status] { *status = RunProve(*o); });
 }
 

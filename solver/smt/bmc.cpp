@@ -21,11 +21,16 @@ using model::OpCode;
 
 std::string_view BmcVerdictName(BmcVerdict v) {
   switch (v) {
-    case BmcVerdict::kBounded: return "proved-bounded";
-    case BmcVerdict::kInductive: return "proved";
-    case BmcVerdict::kRefuted: return "refuted";
-    case BmcVerdict::kMismatch: return "mismatch";
-    case BmcVerdict::kUnknown: return "unknown";
+    case BmcVerdict::kBounded:
+      return "proved-bounded";
+    case BmcVerdict::kInductive:
+      return "proved";
+    case BmcVerdict::kRefuted:
+      return "refuted";
+    case BmcVerdict::kMismatch:
+      return "mismatch";
+    case BmcVerdict::kUnknown:
+      return "unknown";
   }
   return "?";
 }
@@ -55,7 +60,10 @@ namespace {
 class Unrolling {
  public:
   Unrolling(z3::context& ctx, const SymbolicModel& sm, z3::solver& solver, std::string tag)
-      : ctx_(ctx), sm_(sm), solver_(solver), tag_(std::move(tag)),
+      : ctx_(ctx),
+        sm_(sm),
+        solver_(solver),
+        tag_(std::move(tag)),
         transition_(ctx.bool_const(("transition" + tag_).c_str())) {}
 
   void Start(SymState s0) { states_.push_back(std::move(s0)); }
@@ -79,7 +87,11 @@ class Unrolling {
     z3::expr_vector facts(ctx_);
     facts.push_back(z3::ult(sel, ctx_.bv_val(static_cast<unsigned>(alphabet.size()), 8)));
     facts.push_back(value != ctx_.bv_val(0, 8));
-    for (size_t j = 0; j < steps.size(); ++j) facts.push_back(z3::implies(is(j), steps[j].enabled));
+    for (size_t j = 0; j < steps.size(); ++j) {
+      facts.push_back(z3::implies(is(j), steps[j].enabled));
+      // Steps the encoding does not follow (SymStep::outside) are excluded.
+      if (!steps[j].outside.is_false()) facts.push_back(z3::implies(is(j), !steps[j].outside));
+    }
     for (size_t f = 0; f < next.size(); ++f) {
       z3::expr chain = steps.back().next[f];
       for (size_t j = steps.size() - 1; j-- > 0;) chain = z3::ite(is(j), steps[j].next[f], chain);
@@ -181,8 +193,10 @@ void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o, Bm
   t.universe = o.universe;
   t.knobs = KnobLines(profile);
   t.expect = {false, r.property};
-  t.question = fmt::format("Can {} be violated within {} steps of the device-exclusive operations?",
-                           r.property, o.depth);
+  t.question =
+      fmt::format("Can {} be violated within {} steps of the {}?", r.property, o.depth,
+                  o.universe.device_pages > 0 ? "device-exclusive and device-private operations"
+                                              : "device-exclusive operations");
   for (const Op& op : r.ops) t.steps.push_back({op, {}, "", 0});
   const int want_step = static_cast<int>(BmcPrologue(o.universe).size()) + r.depth;
   try {
@@ -199,7 +213,8 @@ void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o, Bm
       r.replay_detail =
           got ? fmt::format("the concrete model violates {} at step {}, not at step {}", r.property,
                             got, want_step)
-              : fmt::format("the concrete model does not violate {} (it {})", r.property, rr.verdict);
+              : fmt::format("the concrete model does not violate {} (it {})", r.property,
+                            rr.verdict);
     }
   } catch (const std::exception& e) {
     r.verdict = BmcVerdict::kMismatch;
@@ -220,6 +235,11 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
   BmcResult r;
   r.profile = profile.name;
   r.property = property;
+  if (std::string why = SymbolicKnobsUnsupported(o.universe, profile.knobs); !why.empty()) {
+    r.verdict = BmcVerdict::kUnknown;
+    r.reason = "not encoded: " + why;
+    return r;
+  }
 
   z3::context ctx;
   SymbolicModel sm(ctx, o.universe, profile.knobs, o.ops);
@@ -273,44 +293,52 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
   for (const std::string& n : SymbolicModel::StateProperties())
     if (o.strengthen_with_all_invariants || n == "subset-well-formed" || n == property)
       conj.push_back(n);
+  if (o.strengthen_with_all_invariants)
+    for (const std::string& n : SymbolicModel::StrengtheningInvariants()) conj.push_back(n);
   const bool step_property = SymbolicModel::IsStepProperty(property);
 
   // Base case for the strengthening conjuncts (the property itself was
-  // checked above): every conjunct holds on the BMC paths up to depth k.
-  for (const std::string& n : conj) {
-    if (n == property) continue;
-    for (int i = 0; i <= o.depth; ++i) {
+  // checked above): every conjunct holds on the BMC paths up to depth k,
+  // one query per depth for all of them (named from the model if one fails).
+  for (int i = 0; i <= o.depth; ++i) {
+    z3::expr any_bad = ctx.bool_val(false);
+    for (const std::string& n : conj) {
+      if (n == property) continue;
       z3::expr bad = !sm.Holds(n, un.State(i));
-      if (i == 0) {
-        if (bad.simplify().is_true()) {
-          r.verdict = BmcVerdict::kUnknown;
-          r.induction_note = fmt::format("strengthening invariant {} fails after the prologue", n);
-          return r;
-        }
-        continue;
-      }
-      z3::expr lit = ctx.bool_const(fmt::format("base:{}@{}", n, i).c_str());
-      solver.add(z3::implies(lit, bad));
-      z3::expr_vector a(ctx);
-      a.push_back(un.TransitionLiteral());
-      a.push_back(lit);
-      z3::check_result res = solver.check(a);
-      if (res == z3::sat) {
+      if (i == 0 && bad.simplify().is_true()) {
         r.verdict = BmcVerdict::kUnknown;
-        r.induction_note = fmt::format(
-            "not k-inductive with these assumptions: strengthening invariant {} is violated at "
-            "depth {} (base case)",
-            n, i);
+        r.induction_note = fmt::format("strengthening invariant {} fails after the prologue", n);
         return r;
       }
-      if (res == z3::unknown) {
-        r.verdict = BmcVerdict::kUnknown;
-        r.reason = fmt::format("solver unknown in the base case of {}: {}", n,
-                               solver.reason_unknown());
-        return r;
-      }
-      solver.add(!lit);
+      any_bad = any_bad || bad;
     }
+    if (i == 0) continue;
+    z3::expr lit = ctx.bool_const(fmt::format("base@{}", i).c_str());
+    solver.add(z3::implies(lit, any_bad));
+    z3::expr_vector a(ctx);
+    a.push_back(un.TransitionLiteral());
+    a.push_back(lit);
+    std::optional<z3::model> bm;
+    std::string bwhy;
+    z3::check_result res = CheckFresh(ctx, solver, a, o.timeout_ms, bm, bwhy);
+    if (res == z3::sat) {
+      std::string broken;
+      for (const std::string& n : conj)
+        if (broken.empty() && n != property && bm->eval(!sm.Holds(n, un.State(i)), true).is_true())
+          broken = n;
+      r.verdict = BmcVerdict::kUnknown;
+      r.induction_note = fmt::format(
+          "not k-inductive with these assumptions: strengthening invariant {} is violated at "
+          "depth {} (base case)",
+          broken, i);
+      return r;
+    }
+    if (res == z3::unknown) {
+      r.verdict = BmcVerdict::kUnknown;
+      r.reason = fmt::format("solver unknown in the base case at depth {}: {}", i, bwhy);
+      return r;
+    }
+    solver.add(!lit);
   }
 
   // Step case: any k consecutive states satisfying every conjunct (and, for
@@ -333,31 +361,83 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
     for (int i = 1; i < k; ++i) step.add(z3::implies(lit, !Bad(sm, su, property, i)));
     assumptions.push_back(lit);
   }
+  if (o.simple_path && k >= 1) {
+    // Simple path: the k+1 states of the step case are pairwise distinct
+    // (a path with a repeated state has a shorter one the base case covers).
+    z3::expr lit = ctx.bool_const("simple-path");
+    for (int i = 0; i <= k; ++i)
+      for (int j = i + 1; j <= k; ++j) {
+        z3::expr_vector differ(ctx);
+        for (size_t f = 0; f < su.State(i).size(); ++f)
+          differ.push_back(su.State(i)[f] != su.State(j)[f]);
+        step.add(z3::implies(lit, z3::mk_or(differ)));
+      }
+    assumptions.push_back(lit);
+  }
   z3::expr any_bad = step_property ? Bad(sm, su, property, k) : ctx.bool_val(false);
   for (const std::string& n : conj) any_bad = any_bad || !sm.Holds(n, su.State(k));
   z3::expr goal = ctx.bool_const(("negated-goal:" + property).c_str());
   step.add(z3::implies(goal, any_bad));
   assumptions.push_back(goal);
-  z3::check_result res = step.check(assumptions);
+  // The fresh bit-blasting solver decides the step case (the incremental
+  // one often times out on it). The unsat core comes from the incremental
+  // solver when it answers within 2 s, else it is the tracked assumptions
+  // left after deletion: each is dropped in turn and kept only if the step
+  // case no longer closes (or the solver gives up) without it.
+  std::optional<z3::model> fm;
+  std::string why;
+  z3::check_result res = CheckFresh(ctx, step, assumptions, o.timeout_ms, fm, why);
   if (res == z3::unsat) {
     r.verdict = BmcVerdict::kInductive;
-    r.unsat_core = CoreNames(step.unsat_core());
+    if (!o.minimize_core) {  // every tracked assumption
+      r.unsat_core = CoreNames(assumptions);
+      return r;
+    }
+    z3::params quick(ctx);
+    quick.set("timeout", std::min(o.timeout_ms, 2'000u));
+    step.set(quick);
+    if (step.check(assumptions) == z3::unsat) {
+      r.unsat_core = CoreNames(step.unsat_core());
+      return r;
+    }
+    std::vector<z3::expr> keep;
+    for (unsigned i = 0; i < assumptions.size(); ++i) keep.push_back(assumptions[i]);
+    for (size_t i = 0; i < keep.size();) {
+      const std::string name = keep[i].to_string();
+      if (name.find("transition") != std::string::npos ||
+          name.find("negated-goal") != std::string::npos) {
+        ++i;
+        continue;
+      }
+      z3::expr_vector without(ctx);
+      for (size_t j = 0; j < keep.size(); ++j)
+        if (j != i) without.push_back(keep[j]);
+      std::optional<z3::model> ignored;
+      std::string ignored_why;
+      if (CheckFresh(ctx, step, without, o.timeout_ms, ignored, ignored_why) == z3::unsat)
+        keep.erase(keep.begin() + static_cast<std::ptrdiff_t>(i));
+      else
+        ++i;
+    }
+    z3::expr_vector core(ctx);
+    for (const z3::expr& e : keep) core.push_back(e);
+    r.unsat_core = CoreNames(core);
     return r;
   }
   r.verdict = BmcVerdict::kUnknown;
   if (res == z3::unknown) {
-    r.reason = fmt::format("solver unknown in the step case: {}", step.reason_unknown());
+    r.reason = fmt::format("solver unknown in the step case: {}", why);
     return r;
   }
-  z3::model m = step.get_model();
+  z3::model m = *fm;
   std::string broken;
   if (step_property && m.eval(Bad(sm, su, property, k), true).is_true()) broken = property;
   for (const std::string& n : conj)
     if (broken.empty() && m.eval(!sm.Holds(n, su.State(k)), true).is_true()) broken = n;
-  r.induction_note =
-      fmt::format("not {}-inductive: the step case fails at step {} ({}) which breaks {} from a "
-                  "state satisfying every invariant",
-                  k, k, model::FormatOp(su.Decode(m, k)), broken);
+  r.induction_note = fmt::format(
+      "not {}-inductive: the step case fails at step {} ({}) which breaks {} from a "
+      "state satisfying every invariant",
+      k, k, model::FormatOp(su.Decode(m, k)), broken);
   return r;
 }
 

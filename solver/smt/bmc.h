@@ -9,8 +9,10 @@
 // (traces/replay.h), which must show the same property violated at the same
 // step; if it does not, the result is a model/encoding mismatch, never a
 // refutation. k-induction strengthens the property with the model's other
-// invariants (SymbolicModel::StateProperties), each an assumption tracked by
-// its name so the unsat core lists the ones the proof used. A solver
+// invariants (SymbolicModel::StateProperties and StrengtheningInvariants),
+// each an assumption tracked by its name ("assume:<name>"), plus the
+// simple-path constraint ("simple-path"), so the unsat core lists the ones
+// the proof used. A solver
 // unknown or timeout is reported as unknown, never as proved.
 #pragma once
 
@@ -33,13 +35,19 @@ enum class BmcVerdict : uint8_t {
 std::string_view BmcVerdictName(BmcVerdict v);
 
 struct BmcOptions {
-  int depth = 4;               // steps after the prologue
-  bool induction = false;      // also try k-induction with k = depth
+  int depth = 4;                 // steps after the prologue
+  bool induction = false;        // also try k-induction with k = depth
   unsigned timeout_ms = 60'000;  // per solver query
-  model::Universe universe;    // default: BmcUniverse()
+  model::Universe universe;      // default: BmcUniverse()
   // k-induction strengthens the property with every state invariant of
   // SymbolicModel::StateProperties(); false: only with subset-well-formed.
+  // With SymbolicModel::StrengtheningInvariants() too.
   bool strengthen_with_all_invariants = true;
+  // The step case's k+1 states are pairwise distinct (tracked as "simple-path").
+  bool simple_path = true;
+  // A proved step case's unsat core is minimized (incremental core, else
+  // deletion); false: it lists every tracked assumption.
+  bool minimize_core = true;
   // The op codes of the alphabet (empty: every op of SymbolicOpCodes()).
   std::vector<model::OpCode> ops;
   BmcOptions();

@@ -38,16 +38,22 @@ using L = SymbolicLayout;
 constexpr unsigned kCounterBits = 8;
 
 const std::vector<OpCode>& SymbolicOpCodes() {
-  static const std::vector<OpCode> codes = {OpCode::kMunmap,          OpCode::kFork,
-                                            OpCode::kCpuRead,         OpCode::kCpuWrite,
-                                            OpCode::kDeviceExclusive, OpCode::kReclaim,
-                                            OpCode::kMigrate};
+  static const std::vector<OpCode> codes = {
+      OpCode::kMunmap,          OpCode::kFork,    OpCode::kCpuRead, OpCode::kCpuWrite,
+      OpCode::kDeviceExclusive, OpCode::kReclaim, OpCode::kMigrate};
+  return codes;
+}
+
+const std::vector<OpCode>& SymbolicDeviceOpCodes() {
+  static const std::vector<OpCode> codes = {OpCode::kUnlockFolio, OpCode::kDeviceMigrateToDev,
+                                            OpCode::kDeviceMigrateToSys, OpCode::kDeviceRelease};
   return codes;
 }
 
 bool IsSymbolicOp(OpCode code) {
-  const auto& c = SymbolicOpCodes();
-  return std::find(c.begin(), c.end(), code) != c.end();
+  for (const auto* list : {&SymbolicOpCodes(), &SymbolicDeviceOpCodes()})
+    if (std::find(list->begin(), list->end(), code) != list->end()) return true;
+  return false;
 }
 
 Universe BmcUniverse() {
@@ -61,6 +67,24 @@ Universe BmcUniverse() {
   return u;
 }
 
+Universe BmcDeviceUniverse() {
+  Universe u = BmcUniverse();
+  u.device_pages = 1;
+  return u;
+}
+
+std::string SymbolicKnobsUnsupported(const Universe& u, const Knobs& k) {
+  if (u.device_pages == 0) return {};
+  if (u.devices != 1 || u.device_pages != 1)
+    return "the symbolic model encodes device memory as 1 device with 1 device-private page";
+  // With offsets and no kind test in check_pte(), a walk for one page can
+  // hit an entry of another (model/ops/page_vma_mapped.cpp): not encoded.
+  if (model::DevicePrivateOffsets(k) && k.pvmw_device_private == model::PvmwDevicePrivate::kNone)
+    return "device-private offsets without a page_vma_mapped_walk kind test (pfn/offset "
+           "confusion) are not encoded symbolically";
+  return {};
+}
+
 std::vector<Op> BmcPrologue(const Universe& u) {
   return {model::MakeOp(OpCode::kMmap, {0, 0, u.pages, model::kProtReadWrite, model::kMapPrivate}),
           model::MakeOp(OpCode::kMadvise, {0, 0, u.pages, model::kAdviceNohugepage})};
@@ -70,11 +94,11 @@ std::vector<Op> BmcPrologue(const Universe& u) {
 // Layout and projection.
 
 SymbolicLayout::SymbolicLayout(const Universe& u) : u_(u) {
-  static const char* kPteNames[] = {"kind", "pfn", "write", "dirty", "young", "soft_dirty",
-                                    "special", "swp_exclusive"};
+  static const char* kPteNames[] = {"kind",  "pfn",        "write",   "dirty",
+                                    "young", "soft_dirty", "special", "swp_exclusive"};
   static const unsigned kPteWidths[] = {4, 16, 0, 0, 0, 0, 0, 0};
-  static const char* kFrameNames[] = {"alloc", "refcount", "mapcount", "anon", "dirty",
-                                      "swapbacked", "lru", "anon_exclusive", "data"};
+  static const char* kFrameNames[] = {"alloc",      "refcount", "mapcount",       "anon", "dirty",
+                                      "swapbacked", "lru",      "anon_exclusive", "data"};
   static const unsigned kFrameWidths[] = {0, kCounterBits, kCounterBits, 0, 0, 0, 0, 0, 8};
   for (int mm = 0; mm < u.mms; ++mm) {
     Add(fmt::format("mm{}.exists", mm), 0);
@@ -89,9 +113,11 @@ SymbolicLayout::SymbolicLayout(const Universe& u) : u_(u) {
     if (mm == 0) mm_stride_ = size();
   }
   frame_base_ = size();
-  for (int fr = 0; fr < frames(); ++fr)
+  for (int fr = 0; fr < frames() + dev_frames(); ++fr)
     for (int f = 0; f < kFrameFields; ++f)
-      Add(fmt::format("frame{}.{}", fr, kFrameNames[f]), kFrameWidths[f]);
+      Add(fr < frames() ? fmt::format("frame{}.{}", fr, kFrameNames[f])
+                        : fmt::format("devframe{}.{}", fr - frames(), kFrameNames[f]),
+          kFrameWidths[f]);
   slot_base_ = size();
   for (int s = 0; s < u.swap_slots; ++s) {
     Add(fmt::format("s{}.count", s), kCounterBits);
@@ -103,7 +129,12 @@ SymbolicLayout::SymbolicLayout(const Universe& u) : u_(u) {
       for (int va = 0; va < u.pages; ++va) {
         Add(fmt::format("dev{}.mm{}.p{}.perm", d, mm, va), 2);
         Add(fmt::format("dev{}.mm{}.p{}.pfn", d, mm, va), 16);
+        Add(fmt::format("dev{}.mm{}.p{}.device_private", d, mm, va), 0);
       }
+  dev_base_ = size();
+  for (int d = 0; d < dev_frames(); ++d) Add(fmt::format("devframe{}.migrating", d), kCounterBits);
+  for (int d = 0; d < (u.device_pages > 0 ? u.devices : 0); ++d)
+    Add(fmt::format("dev{}.pgmap_ref", d), kCounterBits);
 }
 
 void SymbolicLayout::Add(std::string name, unsigned width) {
@@ -113,11 +144,18 @@ void SymbolicLayout::Add(std::string name, unsigned width) {
 
 std::string SymbolicLayout::OutsideSubset(const World& w) const {
   if (!(w.universe == u_)) return "universe differs from the layout's";
-  if (u_.pmd_order < 1 || u_.device_pages != 0) return "universe needs pmd_order >= 1, no device pages";
+  if (u_.pmd_order < 1) return "universe needs pmd_order >= 1";
+  if (std::string why = SymbolicKnobsUnsupported(u_, w.knobs); !why.empty()) return why;
   if (w.lock_thread_folio >= 0) return "a lock_folio thread holds a folio";
   for (const auto& obj : w.shmem)
     if (obj.users != 0 || !obj.folio.empty()) return "a shmem object exists";
-  if (!w.pgmaps.empty()) return "a dev_pagemap exists";
+  for (const model::DevPagemap& pg : w.pgmaps)
+    if (pg.type != model::PgmapType::kPrivate || pg.ref < -128 || pg.ref > 127)
+      return "a dev_pagemap is not device-private or its ref does not fit 8 bits";
+  for (size_t i = 0; i < w.migrating.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (w.migrating[i] == w.migrating[j])
+        return fmt::format("device frame {} is evicted twice at once", w.migrating[i]);
   for (int mm = 0; mm < u_.mms; ++mm) {
     const model::Mm& m = w.mms[static_cast<size_t>(mm)];
     if (m.vmas.size() > 1) return fmt::format("mm{} has more than one VMA", mm);
@@ -132,20 +170,21 @@ std::string SymbolicLayout::OutsideSubset(const World& w) const {
       const model::Pte& p = m.ptes[static_cast<size_t>(va)];
       if (p.uffd_wp) return fmt::format("mm{}:{} is uffd-wp", mm, va);
       if (p.pfn > 0xffff) return fmt::format("mm{}:{} pfn does not fit 16 bits", mm, va);
-      if (model::IsDevicePrivate(p.kind) || p.kind == PteKind::kHwpoison ||
-          p.kind == PteKind::kMarker)
+      if (p.kind == PteKind::kHwpoison || p.kind == PteKind::kMarker)
         return fmt::format("mm{}:{} has a {} entry", mm, va, model::PteKindName(p.kind));
     }
   }
   for (size_t fr = 0; fr < w.pages.size(); ++fr) {
     const model::Page& p = w.pages[fr];
     if (p.head >= 0 && p.head != static_cast<int>(fr)) return "a large folio exists";
-    if (p.order || p.large_mapcount != -1 || p.entire_mapcount != -1 || p.hugetlb || p.locked ||
-        p.shmem != -1 || p.index)
+    const bool evicting = std::find(w.migrating.begin(), w.migrating.end(),
+                                    static_cast<int16_t>(fr)) != w.migrating.end();
+    if (p.order || p.large_mapcount != -1 || p.entire_mapcount != -1 || p.hugetlb ||
+        p.locked != evicting || p.shmem != -1 || p.index)
       return fmt::format("frame {} has a field outside the subset", fr);
     if (p.head < 0 && !(p == model::Page{})) return fmt::format("free frame {} is not clear", fr);
   }
-  if (static_cast<int>(w.pages.size()) != frames()) return "frame count differs";
+  if (static_cast<int>(w.pages.size()) != frames() + dev_frames()) return "frame count differs";
   auto small = [](int v) { return v >= -128 && v < 128; };
   for (const model::Page& p : w.pages)
     if (!small(p.refcount) || !small(p.mapcount)) return "a counter does not fit 8 bits";
@@ -156,7 +195,7 @@ std::string SymbolicLayout::OutsideSubset(const World& w) const {
       if (!small(x)) return "an RSS counter does not fit 8 bits";
   for (const model::Device& d : w.devices)
     for (const model::MirrorEntry& e : d.mirror)
-      if (e.device_private || e.pfn > 0xffff) return "a device-private mirror entry";
+      if (e.pfn > 0xffff) return "a mirror entry's pfn does not fit 16 bits";
   return {};
 }
 
@@ -187,7 +226,7 @@ std::vector<uint64_t> SymbolicLayout::Project(const World& w) const {
       set(Pte(mm, va, kSwpExclusive), p.swp_exclusive);
     }
   }
-  for (int fr = 0; fr < frames(); ++fr) {
+  for (int fr = 0; fr < frames() + dev_frames(); ++fr) {
     const model::Page& p = w.pages[static_cast<size_t>(fr)];
     set(Frame(fr, kAlloc), p.head >= 0);
     set(Frame(fr, kRef), p.refcount);
@@ -210,7 +249,12 @@ std::vector<uint64_t> SymbolicLayout::Project(const World& w) const {
             w.devices[static_cast<size_t>(d)].mirror[static_cast<size_t>(mm * u_.pages + va)];
         set(MirrorPerm(d, mm, va), e.perm);
         set(MirrorPfn(d, mm, va), e.pfn);
+        set(MirrorDp(d, mm, va), e.device_private);
       }
+  for (int d = 0; d < dev_frames(); ++d)
+    set(Migrating(d),
+        std::count(w.migrating.begin(), w.migrating.end(), static_cast<int16_t>(DevFrame(d))));
+  for (size_t d = 0; d < w.pgmaps.size(); ++d) set(PgmapRef(static_cast<int>(d)), w.pgmaps[d].ref);
   return v;
 }
 
@@ -232,8 +276,15 @@ struct Ref {
 class Exec {
  public:
   Exec(z3::context& c, const L& lay, const Knobs& k, SymState s, bool eager)
-      : c_(c), lay_(lay), k_(k), u_(lay.universe()), s_(std::move(s)), g_(c.bool_val(true)),
-        eager_(eager) {}
+      : c_(c),
+        lay_(lay),
+        k_(k),
+        u_(lay.universe()),
+        s_(std::move(s)),
+        g_(c.bool_val(true)),
+        eager_(eager),
+        offsets_(u_.device_pages > 0 && model::DevicePrivateOffsets(k)),
+        pvmw_kind_(k.pvmw_device_private != model::PvmwDevicePrivate::kNone) {}
 
   SymState& state() { return s_; }
 
@@ -320,32 +371,65 @@ class Exec {
   void AddRssAnon(int mm, int d) { Set(lay_.RssAnon(mm), Get(lay_.RssAnon(mm)) + W16(d)); }
   void AddRssSwap(int mm, int d) { Set(lay_.RssSwap(mm), Get(lay_.RssSwap(mm)) + W16(d)); }
   z3::expr KindIs(int mm, int va, PteKind k) const { return Pte(mm, va, L::kKind) == Kind(k); }
+  // softleaf_is_migration(): the plain and (niethe) device migration kinds.
   z3::expr IsMigration(const z3::expr& kind) const {
     return kind == Kind(PteKind::kMigrationRead) ||
            kind == Kind(PteKind::kMigrationReadExclusive) ||
-           kind == Kind(PteKind::kMigrationWrite);
+           kind == Kind(PteKind::kMigrationWrite) || IsDevMig(kind);
+  }
+  z3::expr IsDevMig(const z3::expr& kind) const {
+    return kind == Kind(PteKind::kMigrationDeviceRead) ||
+           kind == Kind(PteKind::kMigrationDeviceReadExclusive) ||
+           kind == Kind(PteKind::kMigrationDeviceWrite);
+  }
+  z3::expr IsMigRead(const z3::expr& kind) const {
+    return kind == Kind(PteKind::kMigrationRead) || kind == Kind(PteKind::kMigrationDeviceRead);
+  }
+  z3::expr IsMigWrite(const z3::expr& kind) const {
+    return kind == Kind(PteKind::kMigrationWrite) || kind == Kind(PteKind::kMigrationDeviceWrite);
+  }
+  // ---- device-private pages (World::EntryFrame, DevicePrivateNumber) ----
+  // The number an entry naming device frame d carries: its PFN after RAM, or
+  // (offsets) kFirstPfn + its index in the device-private space.
+  z3::expr NumK(int d) const {
+    return K(model::kFirstPfn + static_cast<unsigned>(offsets_ ? d : lay_.frames() + d), 16);
+  }
+  int DevRef(int d) const { return lay_.DevFrame(d); }
+  int OwnerOf(int d) const { return d / std::max(1, u_.device_pages); }
+  // EntryFrame() resolves this kind through the device-private space.
+  z3::expr ByKind(const z3::expr& kind) const {
+    return offsets_ ? IsDevPriv(kind) || IsDevMig(kind) : F();
+  }
+  // EntryFrame(entry) is device frame d.
+  z3::expr EntryDev(const z3::expr& kind, const z3::expr& pfn, int d) const {
+    return offsets_ ? ByKind(kind) && pfn == NumK(d) : pfn == NumK(d);
+  }
+  z3::expr MapsDev(int mm, int va, int d) const {
+    z3::expr kind = Pte(mm, va, L::kKind);
+    return HasPfn(kind) && !Pte(mm, va, L::kSpecial) && EntryDev(kind, Pte(mm, va, L::kPfn), d);
   }
   z3::expr IsDevExcl(const z3::expr& kind) const {
-    return kind == Kind(PteKind::kDeviceExclusive) ||
-           kind == Kind(PteKind::kDeviceExclusiveRead) ||
+    return kind == Kind(PteKind::kDeviceExclusive) || kind == Kind(PteKind::kDeviceExclusiveRead) ||
            kind == Kind(PteKind::kDeviceExclusiveWrite);
   }
   z3::expr IsDevPriv(const z3::expr& kind) const {
-    return kind == Kind(PteKind::kDevicePrivateRead) ||
-           kind == Kind(PteKind::kDevicePrivateWrite);
+    return kind == Kind(PteKind::kDevicePrivateRead) || kind == Kind(PteKind::kDevicePrivateWrite);
   }
   // softleaf_has_pfn() (model::HasPfn).
   z3::expr HasPfn(const z3::expr& kind) const {
     return kind == Kind(PteKind::kPresent) || IsMigration(kind) || IsDevExcl(kind) ||
            IsDevPriv(kind) || kind == Kind(PteKind::kHwpoison);
   }
-  // World::MappedFrame(mm, va) == fr (no huge PMDs in the subset).
+  // World::MappedFrame(mm, va) == fr for RAM frame fr (no huge PMDs in the subset).
   z3::expr MapsFrame(int mm, int va, const Ref& fr) const {
     z3::expr kind = Pte(mm, va, L::kKind);
-    return HasPfn(kind) && !Pte(mm, va, L::kSpecial) && Pte(mm, va, L::kPfn) == PfnR(fr);
+    return HasPfn(kind) && !Pte(mm, va, L::kSpecial) && !ByKind(kind) &&
+           Pte(mm, va, L::kPfn) == PfnR(fr);
   }
   // FolioAt(mm, va) == fr: mapped and allocated.
-  z3::expr FolioAt(int mm, int va, const Ref& fr) const { return MapsFrame(mm, va, fr) && Fr(fr, L::kAlloc); }
+  z3::expr FolioAt(int mm, int va, const Ref& fr) const {
+    return MapsFrame(mm, va, fr) && Fr(fr, L::kAlloc);
+  }
   // folio_mapcount() > 0 (order 0: _mapcount + 1), signed.
   z3::expr Mapped(const Ref& fr) const { return (Fr(fr, L::kMap) + W16(1)) > W16(0); }
   z3::expr CanAlloc() const {
@@ -358,8 +442,8 @@ class Exec {
     z3::expr kind, pfn, write, dirty, young, soft_dirty, special, swp_exclusive;
   };
   PteVals ReadPte(int mm, int va) const {
-    return {Pte(mm, va, L::kKind),  Pte(mm, va, L::kPfn),       Pte(mm, va, L::kWrite),
-            Pte(mm, va, L::kDirty), Pte(mm, va, L::kYoung),     Pte(mm, va, L::kSoftDirty),
+    return {Pte(mm, va, L::kKind),    Pte(mm, va, L::kPfn),         Pte(mm, va, L::kWrite),
+            Pte(mm, va, L::kDirty),   Pte(mm, va, L::kYoung),       Pte(mm, va, L::kSoftDirty),
             Pte(mm, va, L::kSpecial), Pte(mm, va, L::kSwpExclusive)};
   }
   void WritePte(int mm, int va, const PteVals& p) {
@@ -402,7 +486,8 @@ class Exec {
   }
   template <typename Fn>
   void ForSlot(const z3::expr& index, Fn&& body) {
-    for (int s = 0; s < u_.swap_slots; ++s) If(index == K(static_cast<unsigned>(s), 16), [&] { body(s); });
+    for (int s = 0; s < u_.swap_slots; ++s)
+      If(index == K(static_cast<unsigned>(s), 16), [&] { body(s); });
   }
 
   // ---- folio lifetime (mm/page_alloc.c, mm/swap.c; model/ops/memory.cpp) ----
@@ -440,7 +525,14 @@ class Exec {
   void folio_get(const Ref& fr, int n = 1) { AddFr(fr, L::kRef, n); }
   void folio_put(const Ref& fr, int n = 1) {
     AddFr(fr, L::kRef, -n);
-    If(!(Fr(fr, L::kRef) > W16(0)), [&] { ClearFrame(fr); });
+    If(!(Fr(fr, L::kRef) > W16(0)), [&] {
+      if (fr.concrete >= lay_.frames()) {
+        // free_zone_device_folio() (mm/memremap.c v6.15): put_dev_pagemap.
+        const int pg = lay_.PgmapRef(OwnerOf(fr.concrete - lay_.frames()));
+        Set(pg, Get(pg) - W16(1));
+      }
+      ClearFrame(fr);
+    });
   }
   // folio_add_new_anon_rmap_pte (mm/rmap.c), order 0.
   void folio_add_new_anon_rmap_pte(const Ref& fr) {
@@ -452,11 +544,18 @@ class Exec {
 
   // mmu_notifier_invalidate of one page -> dmirror_interval_invalidate on
   // every device (no MMU_NOTIFY_MIGRATE owner events in the subset).
-  void Invalidate(int mm, int va) {
+  // MMU_NOTIFY_MIGRATE with pgmap_owner `owner`: that device's
+  // dmirror_interval_invalidate() returns early (lib/test_hmm.c).
+  void Invalidate(int mm, int va, int migrate_owner = -1) {
     for (int d = 0; d < u_.devices; ++d) {
-      Set(lay_.MirrorPerm(d, mm, va), K(model::kMirrorNone, 2));
-      Set(lay_.MirrorPfn(d, mm, va), K(0, 16));
+      if (d == migrate_owner) continue;
+      ClearMirror(d, mm, va);
     }
+  }
+  void ClearMirror(int d, int mm, int va) {
+    Set(lay_.MirrorPerm(d, mm, va), K(model::kMirrorNone, 2));
+    Set(lay_.MirrorPfn(d, mm, va), K(0, 16));
+    Set(lay_.MirrorDp(d, mm, va), F());
   }
 
   // ---- faults (mm/memory.c) ----
@@ -513,7 +612,8 @@ class Exec {
           ForFolio(
               Pte(mm, va, L::kPfn),
               [&](const Ref& fr) {
-                z3::expr reuse = Fr(fr, L::kAnon) && (Fr(fr, L::kAnonExcl) || Fr(fr, L::kRef) == W16(1));
+                z3::expr reuse =
+                    Fr(fr, L::kAnon) && (Fr(fr, L::kAnonExcl) || Fr(fr, L::kRef) == W16(1));
                 IfElse(
                     reuse,
                     [&] {
@@ -546,7 +646,8 @@ class Exec {
             AddRssSwap(mm, -1);
             AddRssAnon(mm, 1);
             z3::expr w = write ? excl : F();
-            WritePte(mm, va, {Kind(PteKind::kPresent), PfnR(fr), w, w, T(), old.soft_dirty || w, F(), F()});
+            WritePte(mm, va,
+                     {Kind(PteKind::kPresent), PfnR(fr), w, w, T(), old.soft_dirty || w, F(), F()});
             If(w, [&] { SetFr(fr, L::kFDirty, T()); });
           },
           [&] { Assign(ok, F()); });
@@ -557,7 +658,8 @@ class Exec {
   z3::expr CanChangePteWritable(int mm, int va, const z3::expr& pfn) const {
     z3::expr any = F();
     for (int fr = 0; fr < lay_.frames(); ++fr)
-      any = any || (pfn == PfnK(fr) && Fr(fr, L::kAlloc) && Fr(fr, L::kAnon) && Fr(fr, L::kAnonExcl));
+      any =
+          any || (pfn == PfnK(fr) && Fr(fr, L::kAlloc) && Fr(fr, L::kAnon) && Fr(fr, L::kAnonExcl));
     return Vma(mm, va) && any;
   }
 
@@ -575,7 +677,8 @@ class Exec {
     } else {
       z3::expr folio_dirty = F();
       for (int fr = 0; fr < lay_.frames(); ++fr)
-        folio_dirty = folio_dirty || (old.pfn == PfnK(fr) && Fr(fr, L::kAlloc) && Fr(fr, L::kFDirty));
+        folio_dirty =
+            folio_dirty || (old.pfn == PfnK(fr) && Fr(fr, L::kAlloc) && Fr(fr, L::kFDirty));
       fresh.dirty = folio_dirty;
       fresh.soft_dirty = old.soft_dirty || folio_dirty;
       fresh.write = CanChangePteWritable(mm, va, old.pfn);
@@ -621,11 +724,17 @@ class Exec {
                     },
                     [&] {
                       IfElse(
-                          kind == Kind(PteKind::kSwap), [&] { do_swap_page_swap(mm, va, write, ok); },
+                          kind == Kind(PteKind::kSwap),
+                          [&] { do_swap_page_swap(mm, va, write, ok); },
                           [&] {
                             IfElse(
                                 IsDevExcl(kind), [&] { remove_device_exclusive_entry(mm, va); },
-                                [&] { Assign(ok, F()); });  // migration: blocked; others: SIGBUS
+                                [&] {
+                                  IfElse(
+                                      IsDevPriv(kind),
+                                      [&] { do_swap_page_device_private(mm, va, ok); },
+                                      [&] { Assign(ok, F()); });  // migration: blocked
+                                });
                           });
                     });
               });
@@ -687,14 +796,43 @@ class Exec {
   // check_pte() outside PVMW_MIGRATION for an order-0 folio at frame `fr`.
   z3::expr Hit(int mm, int va, const Ref& fr) const {
     z3::expr kind = Pte(mm, va, L::kKind);
+    // niethe's kind test rejects device-private entries for a RAM walk;
+    // without it they carry device PFNs (offsets are not encoded without it).
     z3::expr accepted = (kind == Kind(PteKind::kPresent) && !Pte(mm, va, L::kSpecial)) ||
-                        IsDevExcl(kind) || IsDevPriv(kind);
+                        IsDevExcl(kind) || (pvmw_kind_ ? F() : IsDevPriv(kind));
     return Exists(mm) && Vma(mm, va) && accepted && Pte(mm, va, L::kPfn) == PfnR(fr);
+  }
+  // The same walk (DEFINE_FOLIO_VMA_WALK, no PVMW_MIGRATION) for device frame d.
+  z3::expr DevHit(int mm, int va, int d) const {
+    z3::expr kind = Pte(mm, va, L::kKind);
+    z3::expr accepted = pvmw_kind_
+                            ? IsDevPriv(kind)
+                            : (kind == Kind(PteKind::kPresent) && !Pte(mm, va, L::kSpecial)) ||
+                                  IsDevExcl(kind) || IsDevPriv(kind);
+    return Exists(mm) && Vma(mm, va) && accepted && Pte(mm, va, L::kPfn) == NumK(d);
+  }
+  // remove_migration_ptes()' walk (PVMW_SYNC | PVMW_MIGRATION) for device frame d.
+  z3::expr DevMigHit(int mm, int va, int d) const {
+    z3::expr kind = Pte(mm, va, L::kKind);
+    z3::expr ok = IsMigration(kind) ||
+                  (k_.pvmw_migration_accepts_exclusive == model::PvmwMigrationAcceptsExclusive::kYes
+                       ? IsDevExcl(kind)
+                       : F());
+    if (pvmw_kind_) ok = ok && IsDevMig(kind);
+    return Exists(mm) && Vma(mm, va) && ok && Pte(mm, va, L::kPfn) == NumK(d);
+  }
+  template <typename HitFn>
+  std::vector<z3::expr> Hits(HitFn&& hit) {
+    std::vector<z3::expr> out;
+    for (int mm = 0; mm < u_.mms; ++mm)
+      for (int va = 0; va < u_.pages; ++va) out.push_back(Simp(hit(mm, va)));
+    return out;
   }
   z3::expr ExclusiveKind(const z3::expr& writable) const {
     if (k_.device_exclusive_entry == model::DeviceExclusiveEntry::kSingle)
       return Kind(PteKind::kDeviceExclusive);
-    return z3::ite(writable, Kind(PteKind::kDeviceExclusiveWrite), Kind(PteKind::kDeviceExclusiveRead));
+    return z3::ite(writable, Kind(PteKind::kDeviceExclusiveWrite),
+                   Kind(PteKind::kDeviceExclusiveRead));
   }
   void MakeExclusiveEntry(int mm, int va, const Ref& fr, const z3::expr& writable) {
     const PteVals old = ReadPte(mm, va);
@@ -735,6 +873,7 @@ class Exec {
   void MapAtomic(int dev, int mm, int va, const z3::expr& pfn) {
     Set(lay_.MirrorPerm(dev, mm, va), K(model::kMirrorAtomic, 2));
     Set(lay_.MirrorPfn(dev, mm, va), pfn);
+    Set(lay_.MirrorDp(dev, mm, va), F());
   }
 
   // ApplyDeviceExclusive (HMM_DMIRROR_EXCLUSIVE), per make_exclusive_impl.
@@ -763,8 +902,7 @@ class Exec {
           ForFrame(pfn[static_cast<size_t>(i)], [&](const Ref& fr) {
             z3::expr ok = folio_make_device_exclusive(fr, mm, va + i);
             IfElse(
-                ok, [&] { Assign(conv[static_cast<size_t>(i)], T()); },
-                [&] { folio_put(fr); });
+                ok, [&] { Assign(conv[static_cast<size_t>(i)], T()); }, [&] { folio_put(fr); });
           });
         });
       z3::expr all = T();
@@ -871,12 +1009,13 @@ class Exec {
   z3::expr shrink_folio(const Ref& fr) {
     // ReclaimEligible()
     z3::expr free_slot = F();
-    for (int s = 0; s < u_.swap_slots; ++s) free_slot = free_slot || Get(lay_.SlotCount(s)) == W16(0);
+    for (int s = 0; s < u_.swap_slots; ++s)
+      free_slot = free_slot || Get(lay_.SlotCount(s)) == W16(0);
     z3::expr young = F();
     for (int mm = 0; mm < u_.mms; ++mm)
       for (int va = 0; va < u_.pages; ++va)
-        young = young || (Exists(mm) && MapsFrame(mm, va, fr) && KindIs(mm, va, PteKind::kPresent) &&
-                          Pte(mm, va, L::kYoung));
+        young = young || (Exists(mm) && MapsFrame(mm, va, fr) &&
+                          KindIs(mm, va, PteKind::kPresent) && Pte(mm, va, L::kYoung));
     const z3::expr eligible = Simp(Fr(fr, L::kAnon) && Fr(fr, L::kLru) && free_slot && !young);
     z3::expr stuck = F();
     auto keep = [&] {
@@ -948,9 +1087,9 @@ class Exec {
             If(present && old.dirty, [&] { SetFr(fr, L::kFDirty, T()); });
             If(!garbage, [&] { SetFr(fr, L::kAnonExcl, F()); });
             PteVals p = NonePte();
-            p.kind = z3::ite(writable, Kind(PteKind::kMigrationWrite),
-                             z3::ite(ax, Kind(PteKind::kMigrationReadExclusive),
-                                     Kind(PteKind::kMigrationRead)));
+            p.kind = z3::ite(
+                writable, Kind(PteKind::kMigrationWrite),
+                z3::ite(ax, Kind(PteKind::kMigrationReadExclusive), Kind(PteKind::kMigrationRead)));
             p.pfn = pfn;
             p.young = present && old.young;
             p.dirty = present && old.dirty;
@@ -969,7 +1108,8 @@ class Exec {
     for (int mm = 0; mm < u_.mms; ++mm)
       for (int va = 0; va < u_.pages; ++va) {
         z3::expr kind = Pte(mm, va, L::kKind);
-        z3::expr ok = accepts_excl ? IsMigration(kind) || IsDevExcl(kind) : IsMigration(kind);
+        z3::expr mig = pvmw_kind_ ? IsMigration(kind) && !IsDevMig(kind) : IsMigration(kind);
+        z3::expr ok = accepts_excl ? mig || IsDevExcl(kind) : mig;
         If(Exists(mm) && Vma(mm, va) && ok && Pte(mm, va, L::kPfn) == PfnR(src), [&] {
           const PteVals old = ReadPte(mm, va);
           folio_get(dst);
@@ -1060,6 +1200,15 @@ class Exec {
           },
           [] {});
     });
+    If(IsDevPriv(kind), [&] {
+      // softleaf_to_folio(): rss, folio_remove_rmap_pte, folio_put.
+      for (int d = 0; d < lay_.dev_frames(); ++d)
+        If(EntryDev(kind, old.pfn, d) && Fr(DevRef(d), L::kAlloc), [&] {
+          AddRssAnon(mm, -1);
+          AddFr(DevRef(d), L::kMap, -1);
+          folio_put(DevRef(d));
+        });
+    });
     If(kind == Kind(PteKind::kSwap), [&] {
       ForSlot(old.pfn, [&](int s) { Set(lay_.SlotCount(s), Get(lay_.SlotCount(s)) - W16(1)); });
       AddRssSwap(mm, -1);
@@ -1131,9 +1280,345 @@ class Exec {
     });
     If(IsMigration(kind), [&] {
       AddRssAnon(dst, 1);
-      Set(lay_.Pte(src, va, L::kKind), Kind(PteKind::kMigrationRead));
+      // make_readable_migration_entry(); niethe keeps the device type
+      // (make_readable_migration_device_private_entry) unless
+      // device_migration_downgrade=type-losing (bug 17).
+      const bool keep =
+          k_.device_migration_downgrade == model::DeviceMigrationDowngrade::kTypePreserving;
+      Set(lay_.Pte(src, va, L::kKind),
+          z3::ite(IsMigRead(kind), kind,
+                  z3::ite(keep ? IsDevMig(kind) : F(), Kind(PteKind::kMigrationDeviceRead),
+                          Kind(PteKind::kMigrationRead))));
       WritePte(dst, va, ReadPte(src, va));
     });
+    If(IsDevPriv(kind), [&] {
+      // copy_nonpresent_pte() for a device-private entry (mm/memory.c v6.15).
+      for (int d = 0; d < lay_.dev_frames(); ++d)
+        If(EntryDev(kind, Pte(src, va, L::kPfn), d) && Fr(DevRef(d), L::kAlloc), [&] {
+          folio_get(DevRef(d));
+          AddRssAnon(dst, 1);
+          SetFr(DevRef(d), L::kAnonExcl, F());  // folio_try_dup_anon_rmap_pte
+          AddFr(DevRef(d), L::kMap, 1);
+          If(kind == Kind(PteKind::kDevicePrivateWrite), [&] {
+            Set(lay_.Pte(src, va, L::kKind), Kind(PteKind::kDevicePrivateRead));
+            Set(lay_.Pte(src, va, L::kSoftDirty), F());
+          });
+          WritePte(dst, va, ReadPte(src, va));
+        });
+    });
+  }
+
+  // ---- device-private migration (model/ops/migrate_device.cpp, memremap.cpp) ----
+  // zone_device_page_init() of the lowest free page of device `dev`
+  // (dmirror_devmem_alloc_page): body(d), or none().
+  template <typename Fn, typename None>
+  void dmirror_devmem_alloc_page(int dev, Fn&& body, None&& none) {
+    z3::expr taken = T();
+    for (int d = 0; d < lay_.dev_frames(); ++d) {
+      if (OwnerOf(d) != dev) continue;
+      z3::expr pick = And(taken, !Fr(DevRef(d), L::kAlloc));
+      taken = And(taken, Fr(DevRef(d), L::kAlloc));
+      If(pick, [&] {
+        Set(lay_.PgmapRef(dev), Get(lay_.PgmapRef(dev)) + W16(1));
+        ClearFrame(DevRef(d));
+        SetFr(DevRef(d), L::kAlloc, T());
+        SetFr(DevRef(d), L::kRef, W16(1));
+        body(d);
+      });
+    }
+    If(taken, none);
+  }
+
+  // MoveMappings(): every mapping of order-0 `src` (the walk's `hits`) moved
+  // to `dst` (device frame dst_dev, or RAM when dst_dev < 0), unless the walk
+  // misses a mapping or `src` has references beyond them and `extra`.
+  z3::expr MoveMappings(const Ref& src, const std::vector<z3::expr>& hits, const Ref& dst,
+                        int dst_dev, int owner, int cmm, int start, int end, int extra) {
+    z3::expr count = W16(0);
+    for (const z3::expr& h : hits) count = count + z3::ite(h, W16(1), W16(0));
+    const z3::expr ok =
+        Simp(count == Fr(src, L::kMap) + W16(1) && Fr(src, L::kRef) == count + W16(extra));
+    If(ok, [&] {
+      SetFr(dst, L::kAnon, T());
+      SetFr(dst, L::kSwapbacked, T());
+      SetFr(dst, L::kFDirty, Fr(src, L::kFDirty));
+      SetFr(dst, L::kData, Fr(src, L::kData));
+      const z3::expr dst_dirty = Fr(dst, L::kFDirty);
+      size_t i = 0;
+      for (int mm = 0; mm < u_.mms; ++mm)
+        for (int va = 0; va < u_.pages; ++va, ++i)
+          If(hits[i], [&] {
+            const PteVals old = ReadPte(mm, va);
+            const bool in_collect = mm == cmm && va >= start && va < end;
+            Invalidate(mm, va, in_collect ? owner : -1);
+            const z3::expr present = old.kind == Kind(PteKind::kPresent);
+            const z3::expr writable =
+                Simp(z3::ite(present, old.write, old.kind == Kind(PteKind::kDevicePrivateWrite)));
+            const z3::expr ax = Simp(Fr(src, L::kAnon) && Fr(src, L::kAnonExcl));
+            SetFr(src, L::kAnonExcl, F());
+            If(present && old.dirty, [&] { SetFr(src, L::kFDirty, T()); });
+            AddFr(src, L::kMap, -1);  // folio_remove_rmap_pte
+            folio_put(src);
+            folio_get(dst);  // remove_migration_pte()
+            PteVals p = NonePte();
+            p.soft_dirty = old.soft_dirty;
+            if (dst_dev >= 0) {
+              p.kind = z3::ite(writable, Kind(PteKind::kDevicePrivateWrite),
+                               Kind(PteKind::kDevicePrivateRead));
+              p.pfn = NumK(dst_dev);
+            } else {
+              p.kind = Kind(PteKind::kPresent);
+              p.pfn = PfnR(dst);
+              p.write = writable;
+              p.dirty = writable && dst_dirty;
+            }
+            WritePte(mm, va, p);
+            AddFr(dst, L::kMap, 1);  // RMAP_EXCLUSIVE unless a READ migration entry
+            If(writable || ax, [&] { SetFr(dst, L::kAnonExcl, T()); });
+          });
+    });
+    return ok;
+  }
+
+  void SetMirror(int dev, int mm, int va, const z3::expr& writable, int d) {
+    Set(lay_.MirrorPerm(dev, mm, va),
+        z3::ite(writable, K(model::kMirrorWrite, 2), K(model::kMirrorRead, 2)));
+    Set(lay_.MirrorPfn(dev, mm, va), NumK(d));
+    Set(lay_.MirrorDp(dev, mm, va), T());
+  }
+
+  // CheckRange(): every page in a VMA (subset VMAs are readable, not hugetlb).
+  z3::expr RangeMapped(int mm, int start, int n) const {
+    z3::expr all = T();
+    for (int va = start; va < start + n; ++va) all = And(all, Vma(mm, va));
+    return all;
+  }
+
+  // dmirror_migrate_to_device() (lib/test_hmm.c; mm/migrate_device.c v6.15).
+  void MigrateToDevice(int dev, int mm, int start, int n) {
+    If(RangeMapped(mm, start, n), [&] {
+      for (int va = start; va < start + n; ++va) Invalidate(mm, va, dev);
+      for (int va = start; va < start + n; ++va) {
+        const z3::expr kind = Pte(mm, va, L::kKind);
+        const z3::expr special = Pte(mm, va, L::kSpecial);
+        const z3::expr zero = Simp(kind == Kind(PteKind::kPresent) && special);
+        If(kind == Kind(PteKind::kNone) || zero, [&] {
+          // migrate_vma_collect_hole / the zero page: migrate_vma_insert_page().
+          dmirror_devmem_alloc_page(
+              dev,
+              [&](int d) {
+                If(zero, [&] { Invalidate(mm, va, dev); });
+                PteVals p = NonePte();
+                p.kind = Kind(PteKind::kDevicePrivateWrite);  // VM_WRITE
+                p.pfn = NumK(d);
+                WritePte(mm, va, p);
+                SetFr(DevRef(d), L::kData, K(0, 8));
+                folio_add_new_anon_rmap_pte(DevRef(d));
+                folio_get(DevRef(d));
+                AddRssAnon(mm, 1);
+                SetMirror(dev, mm, va, T(), d);
+                folio_put(DevRef(d));
+              },
+              [] {});
+        });
+        If(kind == Kind(PteKind::kPresent) && !special, [&] {
+          const z3::expr writable = Pte(mm, va, L::kWrite);
+          ForFolio(
+              Pte(mm, va, L::kPfn),
+              [&](const Ref& head) {
+                If(Fr(head, L::kAnon), [&] {
+                  dmirror_devmem_alloc_page(
+                      dev,
+                      [&](int d) {
+                        folio_get(head);  // the collect reference
+                        std::vector<z3::expr> hits =
+                            Hits([&](int m, int v) { return Hit(m, v, head); });
+                        z3::expr moved =
+                            MoveMappings(head, hits, DevRef(d), d, dev, mm, start, start + n, 1);
+                        IfElse(
+                            moved,
+                            [&] {
+                              folio_put(head);
+                              SetMirror(dev, mm, va, writable, d);
+                              folio_put(DevRef(d));
+                            },
+                            [&] {
+                              folio_put(head);
+                              folio_put(DevRef(d));
+                            });
+                      },
+                      [] {});
+                });
+              },
+              [] {});
+        });
+      }
+    });
+  }
+
+  // The device frame a device-private entry at (mm, va) names, owned by
+  // `dev` (dev < 0: any owner): body(d).
+  template <typename Fn>
+  void ForDevEntry(int mm, int va, int dev, Fn&& body) {
+    const z3::expr kind = Pte(mm, va, L::kKind), pfn = Pte(mm, va, L::kPfn);
+    for (int d = 0; d < lay_.dev_frames(); ++d)
+      if (dev < 0 || OwnerOf(d) == dev)
+        If(EntryDev(kind, pfn, d) && Fr(DevRef(d), L::kAlloc), [&] { body(d); });
+  }
+  z3::expr DevEntryNamesPage(int mm, int va) const {
+    const z3::expr kind = Pte(mm, va, L::kKind), pfn = Pte(mm, va, L::kPfn);
+    z3::expr any = F();
+    for (int d = 0; d < lay_.dev_frames(); ++d)
+      any = any || (EntryDev(kind, pfn, d) && Fr(DevRef(d), L::kAlloc));
+    return any;
+  }
+
+  // dmirror_migrate_to_system().
+  void MigrateToSystem(int dev, int mm, int start, int n) {
+    If(RangeMapped(mm, start, n), [&] {
+      for (int va = start; va < start + n; ++va) Invalidate(mm, va, dev);
+      z3::expr stopped = F();  // -ENOMEM
+      for (int va = start; va < start + n; ++va)
+        If(!stopped && IsDevPriv(Pte(mm, va, L::kKind)), [&] {
+          ForDevEntry(mm, va, dev, [&](int d) {
+            folio_alloc(
+                [&](const Ref& dst) {
+                  folio_get(DevRef(d));
+                  std::vector<z3::expr> hits = Hits([&](int m, int v) { return DevHit(m, v, d); });
+                  z3::expr moved =
+                      MoveMappings(DevRef(d), hits, dst, -1, dev, mm, start, start + n, 1);
+                  If(moved, [&] { ClearMirror(dev, mm, va); });
+                  folio_put(DevRef(d));
+                  folio_put(dst);
+                },
+                [&] { Assign(stopped, T()); });
+          });
+        });
+    });
+  }
+
+  // do_swap_page() on a device-private entry: ->migrate_to_ram() =
+  // dmirror_devmem_fault() (mm/memory.c v6.15, lib/test_hmm.c).
+  void do_swap_page_device_private(int mm, int va, z3::expr& ok) {
+    IfElse(
+        DevEntryNamesPage(mm, va),
+        [&] {
+          ForDevEntry(mm, va, -1, [&](int d) {
+            const int dev = OwnerOf(d);
+            folio_get(DevRef(d));
+            folio_alloc(
+                [&](const Ref& dst) {
+                  Invalidate(mm, va, dev);
+                  folio_get(DevRef(d));
+                  std::vector<z3::expr> hits = Hits([&](int m, int v) { return DevHit(m, v, d); });
+                  z3::expr moved = MoveMappings(DevRef(d), hits, dst, -1, dev, mm, va, va + 1, 2);
+                  If(moved, [&] { ClearMirror(dev, mm, va); });
+                  folio_put(DevRef(d));
+                  folio_put(dst);
+                  folio_put(DevRef(d));
+                },
+                [&] {
+                  folio_put(DevRef(d));
+                  Assign(ok, F());  // VM_FAULT_OOM
+                });
+          });
+        },
+        [&] { Assign(ok, F()); });  // corruption: SIGBUS
+  }
+
+  // HMM_DMIRROR_RELEASE: migrate_device_range_unmap(). Returns "a page
+  // already under eviction is taken again" (the step leaves the subset).
+  z3::expr DeviceRelease(int dev) {
+    const bool device_entries =
+        k_.device_private_migration_entries == model::DevicePrivateMigrationEntries::kNiethe;
+    z3::expr again = F();
+    for (int d = 0; d < lay_.dev_frames(); ++d) {
+      if (OwnerOf(d) != dev) continue;
+      If(Fr(DevRef(d), L::kAlloc), [&] {
+        Assign(again, Get(lay_.Migrating(d)) != W16(0));
+        folio_get(DevRef(d));
+        Set(lay_.Migrating(d), Get(lay_.Migrating(d)) + W16(1));
+        std::vector<z3::expr> hits = Hits([&](int m, int v) { return DevHit(m, v, d); });
+        size_t i = 0;
+        for (int mm = 0; mm < u_.mms; ++mm)
+          for (int va = 0; va < u_.pages; ++va, ++i)
+            If(hits[i], [&] {
+              const PteVals old = ReadPte(mm, va);
+              Invalidate(mm, va);
+              const z3::expr writable = old.kind == Kind(PteKind::kDevicePrivateWrite);
+              const z3::expr ax = Fr(DevRef(d), L::kAnonExcl);
+              SetFr(DevRef(d), L::kAnonExcl, F());
+              PteVals p = NonePte();
+              p.kind = z3::ite(
+                  writable,
+                  Kind(device_entries ? PteKind::kMigrationDeviceWrite : PteKind::kMigrationWrite),
+                  z3::ite(ax,
+                          Kind(device_entries ? PteKind::kMigrationDeviceReadExclusive
+                                              : PteKind::kMigrationReadExclusive),
+                          Kind(device_entries ? PteKind::kMigrationDeviceRead
+                                              : PteKind::kMigrationRead)));
+              p.pfn = NumK(d);
+              p.soft_dirty = old.soft_dirty;
+              WritePte(mm, va, p);
+              AddFr(DevRef(d), L::kMap, -1);
+              folio_put(DevRef(d));
+            });
+      });
+    }
+    return again;
+  }
+
+  // unlock_folio while an eviction is in flight: migrate_device_finalize_evict().
+  void FinishEviction() {
+    std::vector<z3::expr> evicting;
+    for (int d = 0; d < lay_.dev_frames(); ++d) {
+      evicting.push_back(Get(lay_.Migrating(d)) != W16(0));
+      Set(lay_.Migrating(d), W16(0));
+    }
+    for (int d = 0; d < lay_.dev_frames(); ++d)
+      If(evicting[static_cast<size_t>(d)], [&] {
+        const Ref src = DevRef(d);
+        // remove_migration_ptes(src, dst): the new entries.
+        auto restore = [&](const Ref& dst, bool to_ram) {
+          std::vector<z3::expr> hits = Hits([&](int m, int v) { return DevMigHit(m, v, d); });
+          size_t i = 0;
+          for (int mm = 0; mm < u_.mms; ++mm)
+            for (int va = 0; va < u_.pages; ++va, ++i)
+              If(hits[i], [&] {
+                const PteVals old = ReadPte(mm, va);
+                const z3::expr write = IsMigWrite(old.kind);
+                folio_get(dst);
+                PteVals p = NonePte();
+                p.soft_dirty = old.soft_dirty;
+                if (to_ram) {
+                  p.kind = Kind(PteKind::kPresent);
+                  p.pfn = PfnR(dst);
+                  p.write = write;
+                } else {
+                  p.kind = z3::ite(write, Kind(PteKind::kDevicePrivateWrite),
+                                   Kind(PteKind::kDevicePrivateRead));
+                  p.pfn = NumK(d);
+                }
+                If(!IsMigRead(old.kind), [&] { SetFr(dst, L::kAnonExcl, T()); });
+                WritePte(mm, va, p);
+                AddFr(dst, L::kMap, 1);
+              });
+        };
+        folio_alloc(
+            [&](const Ref& dst) {
+              SetFr(dst, L::kAnon, T());
+              SetFr(dst, L::kSwapbacked, T());
+              SetFr(dst, L::kFDirty, Fr(src, L::kFDirty));
+              SetFr(dst, L::kData, Fr(src, L::kData));
+              restore(dst, true);
+              folio_put(src);
+              folio_put(dst);
+            },
+            [&] {
+              restore(src, false);
+              folio_put(src);
+            });
+      });
   }
 
   // ---- operations (model/operations.cpp) ----
@@ -1166,6 +1651,8 @@ class Exec {
   SymState s_;
   z3::expr g_;
   bool eager_;
+  bool offsets_;    // World::DeviceOffsets()
+  bool pvmw_kind_;  // check_pte() tests the device-private kind (niethe)
 };
 
 }  // namespace
@@ -1175,8 +1662,14 @@ class Exec {
 SymbolicModel::SymbolicModel(z3::context& ctx, const Universe& u, const Knobs& knobs,
                              const std::vector<OpCode>& ops)
     : ctx_(ctx), layout_(u), knobs_(knobs) {
+  if (std::string why = SymbolicKnobsUnsupported(u, knobs); !why.empty())
+    throw std::invalid_argument("SymbolicModel: " + why);
   for (const model::OpInfo& info : model::OpTable()) {
     if (!IsSymbolicOp(info.code)) continue;
+    const auto& dev_ops = SymbolicDeviceOpCodes();
+    if (u.device_pages == 0 &&
+        std::find(dev_ops.begin(), dev_ops.end(), info.code) != dev_ops.end())
+      continue;  // never enabled without device pages
     if (!ops.empty() && std::find(ops.begin(), ops.end(), info.code) == ops.end()) continue;
     // Every argument combination in range; value fixed at 1 (symbolic).
     std::vector<std::vector<int>> combos = {{}};
@@ -1197,7 +1690,9 @@ SymbolicModel::SymbolicModel(z3::context& ctx, const Universe& u, const Knobs& k
       for (size_t i = 0; i < c.size(); ++i) op.args[i] = static_cast<int16_t>(c[i]);
       // Range preconditions that do not depend on the state.
       if ((info.code == OpCode::kMunmap && op.Arg(1) + op.Arg(2) > u.pages) ||
-          (info.code == OpCode::kDeviceExclusive && op.Arg(2) + op.Arg(3) > u.pages))
+          ((info.code == OpCode::kDeviceExclusive || info.code == OpCode::kDeviceMigrateToDev ||
+            info.code == OpCode::kDeviceMigrateToSys) &&
+           op.Arg(2) + op.Arg(3) > u.pages))
         continue;
       alphabet_.push_back(op);
     }
@@ -1228,6 +1723,7 @@ SymStep SymbolicModel::Step(const SymState& s, const Op& op, const z3::expr& val
   Exec e(ctx_, layout_, knobs_, s, eager);
   z3::expr enabled = ctx_.bool_val(true);
   z3::expr reclaim_stuck = ctx_.bool_val(false), migrate_stuck = ctx_.bool_val(false);
+  z3::expr outside = ctx_.bool_val(false);
   const Universe& u = layout_.universe();
   auto mm_exists = [&](int mm) { return s[static_cast<size_t>(layout_.MmExists(mm))]; };
   switch (op.code) {
@@ -1242,7 +1738,8 @@ SymStep SymbolicModel::Step(const SymState& s, const Op& op, const z3::expr& val
     case OpCode::kCpuRead:
     case OpCode::kCpuWrite:
       enabled = mm_exists(op.Arg(0));
-      e.If(enabled, [&] { e.CpuAccess(op.Arg(0), op.Arg(1), op.code == OpCode::kCpuWrite, value); });
+      e.If(enabled,
+           [&] { e.CpuAccess(op.Arg(0), op.Arg(1), op.code == OpCode::kCpuWrite, value); });
       break;
     case OpCode::kDeviceExclusive:
       enabled = ctx_.bool_val(op.Arg(0) < u.devices) && mm_exists(op.Arg(1));
@@ -1258,7 +1755,13 @@ SymStep SymbolicModel::Step(const SymState& s, const Op& op, const z3::expr& val
         enabled = enabled || at.back();
       }
       const Ref folio(at);  // FolioAt(mm, va), encoded once
-      e.If(enabled, [&] {
+      const z3::expr ram = enabled;
+      // A device-private folio is on no LRU: shrink_folio and migrate_folio
+      // return at once (and it is not eligible for either).
+      for (int d = 0; d < layout_.dev_frames(); ++d)
+        enabled = enabled || (mm_exists(mm) && e.MapsDev(mm, va, d) &&
+                              e.Get(layout_.Frame(layout_.DevFrame(d), L::kAlloc)));
+      e.If(ram, [&] {
         z3::expr stuck = op.code == OpCode::kReclaim ? e.shrink_folio(folio) : e.Migrate(folio);
         if (op.code == OpCode::kReclaim)
           e.Assign(reclaim_stuck, stuck);
@@ -1267,21 +1770,56 @@ SymStep SymbolicModel::Step(const SymState& s, const Op& op, const z3::expr& val
       });
       break;
     }
+    case OpCode::kDeviceMigrateToDev:
+    case OpCode::kDeviceMigrateToSys:
+      enabled = ctx_.bool_val(u.device_pages > 0 && op.Arg(0) < u.devices) && mm_exists(op.Arg(1));
+      e.If(enabled, [&] {
+        if (op.code == OpCode::kDeviceMigrateToDev)
+          e.MigrateToDevice(op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3));
+        else
+          e.MigrateToSystem(op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3));
+      });
+      break;
+    case OpCode::kDeviceRelease:
+      enabled = ctx_.bool_val(u.device_pages > 0 && op.Arg(0) < u.devices);
+      e.If(enabled, [&] { outside = e.DeviceRelease(op.Arg(0)); });
+      break;
+    case OpCode::kUnlockFolio:
+      // EnabledUnlock: no lock_folio thread in the subset, so an eviction.
+      enabled = ctx_.bool_val(false);
+      for (int d = 0; d < layout_.dev_frames(); ++d)
+        enabled =
+            enabled || s[static_cast<size_t>(layout_.Migrating(d))] != ctx_.bv_val(0, kCounterBits);
+      e.If(enabled, [&] { e.FinishEviction(); });
+      break;
     default:
-      throw std::invalid_argument(fmt::format("SymbolicModel::Step: {} is not in the symbolic subset",
-                                              model::FormatOp(op)));
+      throw std::invalid_argument(fmt::format(
+          "SymbolicModel::Step: {} is not in the symbolic subset", model::FormatOp(op)));
   }
-  return {std::move(e.state()), enabled, reclaim_stuck, migrate_stuck};
+  return {std::move(e.state()), enabled, reclaim_stuck, migrate_stuck, outside};
 }
 
 // ---------------------------------------------------------------------------
 // Properties (properties/properties.cpp, restricted to the subset).
 
 const std::vector<std::string>& SymbolicModel::StateProperties() {
-  static const std::vector<std::string> names = {
-      "subset-well-formed",         "mapcount-matches-mappings", "refcount-covers-mappings",
-      "no-dangling-entry",          "rss-matches-entries",       "swap-count-matches",
-      "migration-entries-temporary"};
+  static const std::vector<std::string> names = {"subset-well-formed",
+                                                 "mapcount-matches-mappings",
+                                                 "refcount-covers-mappings",
+                                                 "no-dangling-entry",
+                                                 "rss-matches-entries",
+                                                 "swap-count-matches",
+                                                 "migration-entries-temporary",
+                                                 "pgmap-refs-balance",
+                                                 "device-private-entry-kind-preserved",
+                                                 "pfn-offset-no-confusion",
+                                                 "anon-exclusive-consistent"};
+  return names;
+}
+
+const std::vector<std::string>& SymbolicModel::StrengtheningInvariants() {
+  static const std::vector<std::string> names = {"free-frames-clear", "refcount-exact",
+                                                 "mirror-tracks-ptes"};
   return names;
 }
 
@@ -1293,21 +1831,56 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
   const SymbolicLayout& lay = layout_;
   const Universe& u = lay.universe();
   z3::context& c = ctx_;
+  const bool offsets = u.device_pages > 0 && model::DevicePrivateOffsets(knobs_);
+  const int nd = lay.dev_frames();
   auto get = [&](int i) { return s[static_cast<size_t>(i)]; };
   auto kindk = [&](PteKind k) { return c.bv_val(static_cast<unsigned>(k), 4); };
   auto w16 = [&](int v) { return c.bv_val(static_cast<uint64_t>(v) & 0xff, kCounterBits); };
   auto pfnk = [&](int fr) { return c.bv_val(model::kFirstPfn + static_cast<unsigned>(fr), 16); };
+  // World::DevicePrivateNumber of device frame d.
+  auto numk = [&](int d) {
+    return c.bv_val(model::kFirstPfn + static_cast<unsigned>(offsets ? d : lay.frames() + d), 16);
+  };
+  auto dev_alloc = [&](int d) { return get(lay.Frame(lay.DevFrame(d), L::kAlloc)); };
+  auto is_devmig = [&](const z3::expr& k) {
+    return k == kindk(PteKind::kMigrationDeviceRead) ||
+           k == kindk(PteKind::kMigrationDeviceReadExclusive) ||
+           k == kindk(PteKind::kMigrationDeviceWrite);
+  };
   auto is_mig = [&](const z3::expr& k) {
     return k == kindk(PteKind::kMigrationRead) || k == kindk(PteKind::kMigrationReadExclusive) ||
-           k == kindk(PteKind::kMigrationWrite);
+           k == kindk(PteKind::kMigrationWrite) || is_devmig(k);
   };
   auto is_excl = [&](const z3::expr& k) {
     return k == kindk(PteKind::kDeviceExclusive) || k == kindk(PteKind::kDeviceExclusiveRead) ||
            k == kindk(PteKind::kDeviceExclusiveWrite);
   };
-  // Census (properties.cpp Take): PTE-level mapping entries per frame.
-  auto frame_valid = [&](const z3::expr& pfn) {
-    return z3::uge(pfn, pfnk(0)) && z3::ult(pfn, pfnk(lay.frames()));
+  auto is_dp = [&](const z3::expr& k) {
+    return k == kindk(PteKind::kDevicePrivateRead) || k == kindk(PteKind::kDevicePrivateWrite);
+  };
+  // World::EntryFrame: by kind through the device-private space, else the PFN.
+  auto by_kind = [&](const z3::expr& k) {
+    return offsets ? is_dp(k) || is_devmig(k) : c.bool_val(false);
+  };
+  auto entry_ram = [&](const z3::expr& k, const z3::expr& pfn, int fr) {
+    return !by_kind(k) && pfn == pfnk(fr);
+  };
+  auto entry_dev = [&](const z3::expr& k, const z3::expr& pfn, int d) {
+    return offsets ? by_kind(k) && pfn == numk(d) : pfn == numk(d);
+  };
+  // World::MirrorFrame: by HMM_PFN_DEVICE_PRIVATE with offsets, else the PFN.
+  auto mirror_ram = [&](const z3::expr& dp, const z3::expr& pfn, int fr) {
+    return (offsets ? !dp : c.bool_val(true)) && pfn == pfnk(fr);
+  };
+  auto mirror_dev = [&](const z3::expr& dp, const z3::expr& pfn, int d) {
+    return (offsets ? dp : c.bool_val(true)) && pfn == numk(d);
+  };
+  // InFlight(): an entry of a device folio whose eviction is in flight.
+  auto in_flight = [&](const z3::expr& k, const z3::expr& pfn) {
+    z3::expr any = c.bool_val(false);
+    for (int d = 0; d < nd; ++d)
+      any = any || (get(lay.Migrating(d)) != w16(0) && dev_alloc(d) && entry_dev(k, pfn, d));
+    return any;
   };
   z3::expr all = c.bool_val(true);
   if (property == "subset-well-formed") {
@@ -1316,26 +1889,32 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
         z3::expr k = get(lay.Pte(mm, va, L::kKind));
         z3::expr pfn = get(lay.Pte(mm, va, L::kPfn));
         z3::expr subset_kind = k == kindk(PteKind::kNone) || k == kindk(PteKind::kPresent) ||
-                               k == kindk(PteKind::kSwap) || is_mig(k) || is_excl(k);
+                               k == kindk(PteKind::kSwap) || is_mig(k) || is_excl(k) || is_dp(k);
         all = all && subset_kind;
-        all = all && z3::implies(k == kindk(PteKind::kSwap), z3::ult(pfn, c.bv_val(static_cast<unsigned>(u.swap_slots), 16)));
-        all = all && z3::implies(get(lay.Pte(mm, va, L::kSpecial)),
-                                 k == kindk(PteKind::kPresent) &&
-                                     pfn == c.bv_val(model::kZeroPfn, 16) &&
-                                     !get(lay.Pte(mm, va, L::kWrite)));
-        all = all && z3::implies(!get(lay.MmExists(mm)), k == kindk(PteKind::kNone) &&
-                                                             !get(lay.VmaAt(mm, va)));
+        all = all && z3::implies(k == kindk(PteKind::kSwap),
+                                 z3::ult(pfn, c.bv_val(static_cast<unsigned>(u.swap_slots), 16)));
+        all = all &&
+              z3::implies(get(lay.Pte(mm, va, L::kSpecial)),
+                          k == kindk(PteKind::kPresent) && pfn == c.bv_val(model::kZeroPfn, 16) &&
+                              !get(lay.Pte(mm, va, L::kWrite)));
+        all = all && z3::implies(!get(lay.MmExists(mm)),
+                                 k == kindk(PteKind::kNone) && !get(lay.VmaAt(mm, va)));
         // No entry outside a VMA (munmap zaps what it unmaps).
         all = all && z3::implies(!get(lay.VmaAt(mm, va)), k == kindk(PteKind::kNone));
-        // Present PTEs are writable only through an AnonExclusive page.
       }
     all = all && get(lay.MmExists(0));
-    for (int fr = 0; fr < lay.frames(); ++fr)
+    for (int fr = 0; fr < lay.frames() + nd; ++fr)
       all = all && z3::implies(get(lay.Frame(fr, L::kAlloc)), get(lay.Frame(fr, L::kAnon)));
+    // One eviction at a time per page, of an allocated page; device pages
+    // are on no LRU.
+    for (int d = 0; d < nd; ++d)
+      all = all && z3::ule(get(lay.Migrating(d)), w16(1)) &&
+            z3::implies(get(lay.Migrating(d)) != w16(0), dev_alloc(d)) &&
+            !get(lay.Frame(lay.DevFrame(d), L::kLru));
     return all;
   }
-  // Entries per frame and per slot, RSS per mm.
-  std::vector<z3::expr> pte_maps(static_cast<size_t>(lay.frames()), w16(0));
+  // Census (properties.cpp Take): entries per frame and per slot, RSS per mm.
+  std::vector<z3::expr> pte_maps(static_cast<size_t>(lay.frames() + nd), w16(0));
   std::vector<z3::expr> swap_refs(static_cast<size_t>(u.swap_slots), w16(0));
   std::vector<z3::expr> rss_anon, rss_swap;
   z3::expr rss_file_zero = c.bool_val(true);
@@ -1352,15 +1931,16 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
             swap_refs[static_cast<size_t>(s2)] +
             z3::ite(swap && pfn == c.bv_val(static_cast<unsigned>(s2), 16), w16(1), w16(0));
       rs = rs + z3::ite(swap, w16(1), w16(0));
-      z3::expr has_pfn = k == kindk(PteKind::kPresent) || is_mig(k) || is_excl(k);
+      z3::expr has_pfn = k == kindk(PteKind::kPresent) || is_mig(k) || is_excl(k) || is_dp(k);
       z3::expr counted = ex && has_pfn && !special;
       z3::expr anon_or_dangling = c.bool_val(true);
-      for (int fr = 0; fr < lay.frames(); ++fr) {
-        z3::expr here = pfn == pfnk(fr) && get(lay.Frame(fr, L::kAlloc));
-        anon_or_dangling = anon_or_dangling && z3::implies(here, get(lay.Frame(fr, L::kAnon)));
-        pte_maps[static_cast<size_t>(fr)] =
-            pte_maps[static_cast<size_t>(fr)] +
-            z3::ite(counted && !is_mig(k) && pfn == pfnk(fr), w16(1), w16(0));
+      for (int fr = 0; fr < lay.frames() + nd; ++fr) {
+        z3::expr here =
+            fr < lay.frames() ? entry_ram(k, pfn, fr) : entry_dev(k, pfn, fr - lay.frames());
+        anon_or_dangling = anon_or_dangling && z3::implies(here && get(lay.Frame(fr, L::kAlloc)),
+                                                           get(lay.Frame(fr, L::kAnon)));
+        pte_maps[static_cast<size_t>(fr)] = pte_maps[static_cast<size_t>(fr)] +
+                                            z3::ite(counted && !is_mig(k) && here, w16(1), w16(0));
       }
       ra = ra + z3::ite(counted && anon_or_dangling, w16(1), w16(0));
       rss_file_zero = rss_file_zero && z3::implies(counted, anon_or_dangling);
@@ -1369,13 +1949,14 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
     rss_swap.push_back(rs);
   }
   if (property == "mapcount-matches-mappings") {
-    for (int fr = 0; fr < lay.frames(); ++fr)
-      all = all && z3::implies(get(lay.Frame(fr, L::kAlloc)),
-                               get(lay.Frame(fr, L::kMap)) + w16(1) == pte_maps[static_cast<size_t>(fr)]);
+    for (int fr = 0; fr < lay.frames() + nd; ++fr)
+      all = all &&
+            z3::implies(get(lay.Frame(fr, L::kAlloc)),
+                        get(lay.Frame(fr, L::kMap)) + w16(1) == pte_maps[static_cast<size_t>(fr)]);
     return all;
   }
   if (property == "refcount-covers-mappings") {
-    for (int fr = 0; fr < lay.frames(); ++fr)
+    for (int fr = 0; fr < lay.frames() + nd; ++fr)
       all = all && z3::implies(get(lay.Frame(fr, L::kAlloc)),
                                get(lay.Frame(fr, L::kRef)) >= pte_maps[static_cast<size_t>(fr)]);
     return all;
@@ -1388,28 +1969,32 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
         z3::expr pfn = get(lay.Pte(mm, va, L::kPfn));
         z3::expr slot_ok = c.bool_val(false);
         for (int s2 = 0; s2 < u.swap_slots; ++s2)
-          slot_ok = slot_ok || (pfn == c.bv_val(static_cast<unsigned>(s2), 16) && get(lay.SlotCount(s2)) > w16(0));
+          slot_ok = slot_ok || (pfn == c.bv_val(static_cast<unsigned>(s2), 16) &&
+                                get(lay.SlotCount(s2)) > w16(0));
         all = all && z3::implies(ex && k == kindk(PteKind::kSwap), slot_ok);
         z3::expr folio_ok = c.bool_val(false);
         for (int fr = 0; fr < lay.frames(); ++fr)
-          folio_ok = folio_ok || (pfn == pfnk(fr) && get(lay.Frame(fr, L::kAlloc)));
-        z3::expr has_pfn = k == kindk(PteKind::kPresent) || is_mig(k) || is_excl(k) ||
-                           k == kindk(PteKind::kDevicePrivateRead) ||
-                           k == kindk(PteKind::kDevicePrivateWrite) || k == kindk(PteKind::kHwpoison);
+          folio_ok = folio_ok || (entry_ram(k, pfn, fr) && get(lay.Frame(fr, L::kAlloc)));
+        for (int d = 0; d < nd; ++d) folio_ok = folio_ok || (entry_dev(k, pfn, d) && dev_alloc(d));
+        z3::expr has_pfn = k == kindk(PteKind::kPresent) || is_mig(k) || is_excl(k) || is_dp(k) ||
+                           k == kindk(PteKind::kHwpoison);
         all = all && z3::implies(ex && has_pfn && !get(lay.Pte(mm, va, L::kSpecial)), folio_ok);
       }
     for (int d = 0; d < u.devices; ++d)
       for (int mm = 0; mm < u.mms; ++mm)
         for (int va = 0; va < u.pages; ++va) {
           z3::expr pfn = get(lay.MirrorPfn(d, mm, va));
+          z3::expr dp = get(lay.MirrorDp(d, mm, va));
           z3::expr folio_ok = c.bool_val(false);
           for (int fr = 0; fr < lay.frames(); ++fr)
-            folio_ok = folio_ok || (pfn == pfnk(fr) && get(lay.Frame(fr, L::kAlloc)));
-          all = all && z3::implies(get(lay.MirrorPerm(d, mm, va)) != c.bv_val(model::kMirrorNone, 2) &&
-                                       pfn != c.bv_val(model::kZeroPfn, 16),
-                                   folio_ok);
+            folio_ok = folio_ok || (mirror_ram(dp, pfn, fr) && get(lay.Frame(fr, L::kAlloc)));
+          for (int f = 0; f < nd; ++f)
+            folio_ok = folio_ok || (mirror_dev(dp, pfn, f) && dev_alloc(f));
+          all = all &&
+                z3::implies(get(lay.MirrorPerm(d, mm, va)) != c.bv_val(model::kMirrorNone, 2) &&
+                                pfn != c.bv_val(model::kZeroPfn, 16),
+                            folio_ok);
         }
-    (void)frame_valid;
     return all;
   }
   if (property == "rss-matches-entries") {
@@ -1426,11 +2011,136 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
   }
   if (property == "migration-entries-temporary") {
     for (int mm = 0; mm < u.mms; ++mm)
-      for (int va = 0; va < u.pages; ++va)
-        all = all && z3::implies(get(lay.MmExists(mm)), !is_mig(get(lay.Pte(mm, va, L::kKind))));
+      for (int va = 0; va < u.pages; ++va) {
+        z3::expr k = get(lay.Pte(mm, va, L::kKind));
+        all = all && z3::implies(get(lay.MmExists(mm)) && is_mig(k),
+                                 in_flight(k, get(lay.Pte(mm, va, L::kPfn))));
+      }
     return all;
   }
-  throw std::invalid_argument(fmt::format("SymbolicModel::Holds: no symbolic form of '{}'", property));
+  if (property == "refcount-exact") {
+    for (int fr = 0; fr < lay.frames() + nd; ++fr) {
+      z3::expr held = pte_maps[static_cast<size_t>(fr)];
+      if (fr >= lay.frames()) held = held + get(lay.Migrating(fr - lay.frames()));
+      all = all && z3::implies(get(lay.Frame(fr, L::kAlloc)), get(lay.Frame(fr, L::kRef)) == held);
+    }
+    return all;
+  }
+  if (property == "free-frames-clear") {
+    for (int fr = 0; fr < lay.frames() + nd; ++fr) {
+      auto f = [&](L::FrameField x) { return get(lay.Frame(fr, x)); };
+      z3::expr clear = f(L::kRef) == w16(0) && f(L::kMap) == w16(-1) && !f(L::kAnon) &&
+                       !f(L::kFDirty) && !f(L::kSwapbacked) && !f(L::kLru) && !f(L::kAnonExcl) &&
+                       f(L::kData) == c.bv_val(0, 8);
+      if (fr >= lay.frames()) clear = clear && get(lay.Migrating(fr - lay.frames())) == w16(0);
+      all = all && z3::implies(!f(L::kAlloc), clear);
+    }
+    return all;
+  }
+  if (property == "mirror-tracks-ptes") {
+    for (int dev = 0; dev < u.devices; ++dev)
+      for (int mm = 0; mm < u.mms; ++mm)
+        for (int va = 0; va < u.pages; ++va) {
+          z3::expr perm = get(lay.MirrorPerm(dev, mm, va));
+          z3::expr pfn = get(lay.MirrorPfn(dev, mm, va));
+          z3::expr dp = get(lay.MirrorDp(dev, mm, va));
+          z3::expr k = get(lay.Pte(mm, va, L::kKind));
+          z3::expr same = get(lay.MmExists(mm)) && get(lay.Pte(mm, va, L::kPfn)) == pfn;
+          all =
+              all &&
+              z3::implies(perm == c.bv_val(model::kMirrorNone, 2), pfn == c.bv_val(0, 16) && !dp) &&
+              z3::implies(perm == c.bv_val(model::kMirrorAtomic, 2), same && is_excl(k) && !dp) &&
+              z3::implies(perm == c.bv_val(model::kMirrorRead, 2) ||
+                              perm == c.bv_val(model::kMirrorWrite, 2),
+                          same && is_dp(k) && dp);
+        }
+    return all;
+  }
+  if (property == "anon-exclusive-consistent") {
+    // properties.cpp CheckFolios/CheckEntries, order-0 PTE mappings.
+    for (int fr = 0; fr < lay.frames() + nd; ++fr)
+      all = all && z3::implies(get(lay.Frame(fr, L::kAlloc)) && get(lay.Frame(fr, L::kAnon)) &&
+                                   get(lay.Frame(fr, L::kAnonExcl)),
+                               z3::ule(pte_maps[static_cast<size_t>(fr)], w16(1)));
+    for (int mm = 0; mm < u.mms; ++mm)
+      for (int va = 0; va < u.pages; ++va) {
+        z3::expr k = get(lay.Pte(mm, va, L::kKind));
+        z3::expr pfn = get(lay.Pte(mm, va, L::kPfn));
+        z3::expr ex = get(lay.MmExists(mm));
+        z3::expr needs = (k == kindk(PteKind::kPresent) && get(lay.Pte(mm, va, L::kWrite))) ||
+                         is_excl(k) || k == kindk(PteKind::kDevicePrivateWrite);
+        z3::expr bad = c.bool_val(false);
+        for (int fr = 0; fr < lay.frames() + nd; ++fr) {
+          z3::expr here =
+              fr < lay.frames() ? entry_ram(k, pfn, fr) : entry_dev(k, pfn, fr - lay.frames());
+          bad = bad || (here && get(lay.Frame(fr, L::kAlloc)) && get(lay.Frame(fr, L::kAnon)) &&
+                        !get(lay.Frame(fr, L::kAnonExcl)));
+        }
+        all = all && z3::implies(ex && needs && !get(lay.Pte(mm, va, L::kSpecial)), !bad);
+        z3::expr slot_bad = c.bool_val(false);
+        for (int s2 = 0; s2 < u.swap_slots; ++s2)
+          slot_bad = slot_bad || (pfn == c.bv_val(static_cast<unsigned>(s2), 16) &&
+                                  get(lay.SlotCount(s2)) != w16(1));
+        all = all && z3::implies(
+                         ex && k == kindk(PteKind::kSwap) && get(lay.Pte(mm, va, L::kSwpExclusive)),
+                         !slot_bad);
+      }
+    return all;
+  }
+  if (property == "pgmap-refs-balance") {
+    // properties.cpp CheckPgmapRefs: the ref equals the allocated pages.
+    for (int dev = 0; dev < (u.device_pages > 0 ? u.devices : 0); ++dev) {
+      z3::expr held = w16(0);
+      for (int d = dev * u.device_pages; d < (dev + 1) * u.device_pages; ++d)
+        held = held + z3::ite(dev_alloc(d), w16(1), w16(0));
+      all = all && get(lay.PgmapRef(dev)) == held;
+    }
+    return all;
+  }
+  if (property == "device-private-entry-kind-preserved") {
+    // properties.cpp CheckDeviceEntryKinds.
+    for (int mm = 0; mm < u.mms; ++mm)
+      for (int va = 0; va < u.pages; ++va) {
+        z3::expr k = get(lay.Pte(mm, va, L::kKind));
+        z3::expr pfn = get(lay.Pte(mm, va, L::kPfn));
+        z3::expr checked = get(lay.MmExists(mm)) &&
+                           (k == kindk(PteKind::kPresent) || is_mig(k) || is_excl(k) || is_dp(k)) &&
+                           !get(lay.Pte(mm, va, L::kSpecial));
+        z3::expr device = c.bool_val(false), device_alloc = c.bool_val(false);
+        for (int d = 0; d < nd; ++d) {
+          device = device || entry_dev(k, pfn, d);
+          device_alloc = device_alloc || (entry_dev(k, pfn, d) && dev_alloc(d));
+        }
+        z3::expr migration_ok = is_devmig(k) || (is_mig(k) && c.bool_val(!offsets));
+        z3::expr ok = z3::implies(is_dp(k), device_alloc) &&
+                      z3::implies(!is_dp(k) && device, migration_ok) &&
+                      z3::implies(is_devmig(k), device);
+        if (offsets) ok = ok && z3::implies(is_mig(k) && !is_devmig(k), in_flight(k, pfn));
+        all = all && z3::implies(checked, ok);
+      }
+    return all;
+  }
+  if (property == "pfn-offset-no-confusion") {
+    // properties.cpp CheckConfusion, the mirror half (the walks of the
+    // subset never confuse: SymbolicKnobsUnsupported).
+    for (int dev = 0; dev < u.devices; ++dev)
+      for (int mm = 0; mm < u.mms; ++mm)
+        for (int va = 0; va < u.pages; ++va) {
+          z3::expr pfn = get(lay.MirrorPfn(dev, mm, va));
+          z3::expr dp = get(lay.MirrorDp(dev, mm, va));
+          z3::expr used = get(lay.MirrorPerm(dev, mm, va)) != c.bv_val(model::kMirrorNone, 2) &&
+                          !(pfn == c.bv_val(model::kZeroPfn, 16) && !dp);
+          z3::expr wrong = c.bool_val(false);
+          // MirrorFrame() >= 0 and IsDeviceFrame() != device_private.
+          for (int fr = 0; fr < lay.frames(); ++fr)
+            wrong = wrong || (mirror_ram(dp, pfn, fr) && dp);
+          for (int d = 0; d < nd; ++d) wrong = wrong || (mirror_dev(dp, pfn, d) && !dp);
+          all = all && z3::implies(used, !wrong);
+        }
+    return all;
+  }
+  throw std::invalid_argument(
+      fmt::format("SymbolicModel::Holds: no symbolic form of '{}'", property));
 }
 
 }  // namespace mmcheck::solver::smt

@@ -1,7 +1,10 @@
 // The model's transition relation in Z3, over a bounded universe, for the
 // device-exclusive operations: cpu_read, cpu_write (anonymous fault, COW,
 // swap-in, restore of a device-exclusive entry), dev_exclusive, munmap, fork,
-// reclaim and migrate.
+// reclaim and migrate; and, in a universe with device pages, device-private
+// migration: dev_migrate_to_dev, dev_migrate_to_sys, the CPU fault on a
+// device-private entry (do_swap_page -> migrate_to_ram), dev_release and the
+// unlock_folio that lets the eviction finish.
 //
 // The symbolic state is a projection of model::World onto the fields these
 // operations touch (SymbolicLayout): per mm and page the VMA bit, the PTE
@@ -23,9 +26,12 @@
 //
 // Subset restrictions (see README LIMITATIONS): private anonymous
 // read-write VMAs with MADV_NOHUGEPAGE (no THP, no hugetlb, no shmem), order-0
-// folios, no lock_folio thread, no device-private pages, no uffd-wp, one VMA
-// per mm; the data read back by dev_exclusive's verification read is not
-// modelled (it changes no state).
+// folios, no lock_folio thread, no uffd-wp, one VMA per mm; device memory
+// only as 1 device with 1 order-0 device-private page, and not with
+// device-private offsets and a page_vma_mapped_walk without a kind test
+// (niethe-v2-no-pvmw-kind: the pfn/offset confusion is not encoded). The
+// data read back by the verification reads of dev_exclusive and
+// dev_migrate_to_dev is not modelled (it changes no state).
 #pragma once
 
 #include <z3++.h>
@@ -40,9 +46,18 @@
 
 namespace mmcheck::solver::smt {
 
-// The op codes the symbolic model encodes.
+// The op codes the symbolic model encodes: SymbolicOpCodes() in every
+// universe, SymbolicDeviceOpCodes() (device-private migration and the
+// eviction's unlock_folio) only in universes with device pages.
 const std::vector<model::OpCode>& SymbolicOpCodes();
+const std::vector<model::OpCode>& SymbolicDeviceOpCodes();
 bool IsSymbolicOp(model::OpCode code);
+
+// BmcUniverse() with one device-private page (device_pages=1).
+model::Universe BmcDeviceUniverse();
+
+// Why the symbolic model cannot encode `knobs` in `u`, or "".
+std::string SymbolicKnobsUnsupported(const model::Universe& u, const model::Knobs& knobs);
 
 // The universe BMC runs in by default: 1 mm plus fork (mms=2), 2 pages (one
 // PMD), 3 folio slots, 2 swap slots, 1 device.
@@ -61,12 +76,36 @@ class SymbolicLayout {
   int size() const { return static_cast<int>(names_.size()); }
   // Page frames: universe.folios PMD-sized slots of order-0 frames.
   int frames() const { return u_.folios * u_.PmdPages(); }
+  // Device-private frames, after the RAM frames (Frame(DevFrame(d), f)).
+  int dev_frames() const { return u_.DeviceFrames(); }
+  int DevFrame(int d) const { return frames() + d; }
   const std::string& name(int i) const { return names_[static_cast<size_t>(i)]; }
   unsigned width(int i) const { return widths_[static_cast<size_t>(i)]; }  // 0 = bool
 
   // Field indices.
-  enum PteField { kKind, kPfn, kWrite, kDirty, kYoung, kSoftDirty, kSpecial, kSwpExclusive, kPteFields };
-  enum FrameField { kAlloc, kRef, kMap, kAnon, kFDirty, kSwapbacked, kLru, kAnonExcl, kData, kFrameFields };
+  enum PteField {
+    kKind,
+    kPfn,
+    kWrite,
+    kDirty,
+    kYoung,
+    kSoftDirty,
+    kSpecial,
+    kSwpExclusive,
+    kPteFields
+  };
+  enum FrameField {
+    kAlloc,
+    kRef,
+    kMap,
+    kAnon,
+    kFDirty,
+    kSwapbacked,
+    kLru,
+    kAnonExcl,
+    kData,
+    kFrameFields
+  };
   int MmExists(int mm) const { return mm_base(mm); }
   int RssAnon(int mm) const { return mm_base(mm) + 1; }
   int RssSwap(int mm) const { return mm_base(mm) + 2; }
@@ -78,6 +117,11 @@ class SymbolicLayout {
   int SlotData(int s) const { return slot_base_ + 2 * s + 1; }
   int MirrorPerm(int dev, int mm, int va) const { return mirror_base(dev, mm, va); }
   int MirrorPfn(int dev, int mm, int va) const { return mirror_base(dev, mm, va) + 1; }
+  int MirrorDp(int dev, int mm, int va) const { return mirror_base(dev, mm, va) + 2; }
+  // Device frame d: evictions in flight holding it (entries of World::migrating).
+  int Migrating(int d) const { return dev_base_ + d; }
+  // Device dev's dev_pagemap ref.
+  int PgmapRef(int dev) const { return dev_base_ + dev_frames() + dev; }
 
   // Why `w` is not representable (a field outside the projection is not at
   // its default), or "" when it is.
@@ -89,12 +133,12 @@ class SymbolicLayout {
   int mm_base(int mm) const { return mm * mm_stride_; }
   int page_base(int mm, int va) const { return mm_base(mm) + 3 + va * (2 + kPteFields); }
   int mirror_base(int dev, int mm, int va) const {
-    return mirror_base_ + 2 * ((dev * u_.mms + mm) * u_.pages + va);
+    return mirror_base_ + 3 * ((dev * u_.mms + mm) * u_.pages + va);
   }
   void Add(std::string name, unsigned width);
 
   model::Universe u_;
-  int mm_stride_ = 0, frame_base_ = 0, slot_base_ = 0, mirror_base_ = 0;
+  int mm_stride_ = 0, frame_base_ = 0, slot_base_ = 0, mirror_base_ = 0, dev_base_ = 0;
   std::vector<std::string> names_;
   std::vector<unsigned> widths_;
 };
@@ -104,9 +148,13 @@ using SymState = std::vector<z3::expr>;
 // What one encoded step produces.
 struct SymStep {
   SymState next;
-  z3::expr enabled;         // model::Enabled
-  z3::expr reclaim_stuck;   // a reclaim-makes-progress obligation failed
-  z3::expr migrate_stuck;   // a migration-makes-progress obligation failed
+  z3::expr enabled;        // model::Enabled
+  z3::expr reclaim_stuck;  // a reclaim-makes-progress obligation failed
+  z3::expr migrate_stuck;  // a migration-makes-progress obligation failed
+  // The concrete step leaves the subset (a second dev_release of a page
+  // whose eviction is in flight: the model locks it again); `next` is then
+  // meaningless, and BMC excludes such steps.
+  z3::expr outside;
 };
 
 class SymbolicModel {
@@ -138,6 +186,21 @@ class SymbolicModel {
   // a slot, allocated folios are anonymous). Reclaim/migration progress are
   // step properties (SymStep::*_stuck).
   static const std::vector<std::string>& StateProperties();
+  // Invariants of the reachable states that are no model property, used
+  // only to strengthen k-induction (each a tracked assumption by name):
+  //   free-frames-clear   a free frame holds the cleared struct page (and no
+  //                       eviction);
+  //   refcount-exact      an allocated folio's refcount is its mapping
+  //                       entries plus the evictions holding it (no other
+  //                       reference survives an operation in the subset);
+  //   mirror-tracks-ptes  a dmirror entry is cleared, or ATOMIC over the
+  //                       device-exclusive entry of the same PFN, or
+  //                       READ/WRITE over the device-private entry of the
+  //                       same device-private page (every PTE change
+  //                       invalidates it first).
+  // The conformance test checks that they hold on reachable states of the
+  // fixed profiles; the base case of k-induction checks them up to depth k.
+  static const std::vector<std::string>& StrengtheningInvariants();
   static bool IsStepProperty(std::string_view name);
   z3::expr Holds(std::string_view property, const SymState& s) const;
 

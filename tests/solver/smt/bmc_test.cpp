@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "model/profile.h"
 #include "properties/properties.h"
 #include "solver/smt/symbolic_model.h"
@@ -92,23 +94,104 @@ TEST(BmcTest, Linux615SwapCountInductiveForForkAndMunmap) {
             r.unsat_core.end());
 }
 
-// The same with every invariant as a conjunct is NOT 1-inductive: the
-// strengthened invariant includes no-dangling-entry, and nothing ties a
-// dmirror entry to the PTE it was made from (device-exclusive-is-exclusive
-// only covers ATOMIC entries and is not among the symbolic invariants), so
-// from an unreachable state where a mirror entry names a folio that only
-// another mapping holds, munmap frees the folio and the mirror entry
-// dangles. The verdict is "unknown" with the failing step's op, never "proved".
-TEST(BmcTest, Linux615AllInvariantsNotOneInductiveForForkAndMunmap) {
+// The same with every invariant and the strengthening invariants
+// (mirror-tracks-ptes ties each dmirror entry to the PTE it was made from,
+// refcount-exact and free-frames-clear rule out unreachable folio states)
+// and the simple-path constraint is 1-inductive too; the (unminimized) unsat
+// core lists tracked names only: the goal, the transition, the
+// "assume:" conjuncts and simple-path.
+TEST(BmcTest, Linux615AllInvariantsOneInductiveForForkAndMunmap) {
   BmcOptions o;
   o.depth = 1;
   o.induction = true;
   o.ops = {OpCode::kFork, OpCode::kMunmap};
+  o.minimize_core = false;  // minimizing takes tens of seconds here
   BmcResult r = CheckProperty(Builtin("linux-6.15"), "swap-count-matches", o);
-  EXPECT_EQ(r.verdict, BmcVerdict::kUnknown);
-  EXPECT_NE(r.induction_note.find("not 1-inductive: the step case fails at step 1"),
+  ASSERT_EQ(r.verdict, BmcVerdict::kInductive) << r.induction_note << r.reason;
+  for (const char* n : {"negated-goal:swap-count-matches", "assume:swap-count-matches",
+                        "assume:mirror-tracks-ptes", "assume:refcount-exact", "simple-path"})
+    EXPECT_NE(std::find(r.unsat_core.begin(), r.unsat_core.end(), n), r.unsat_core.end()) << n;
+  for (const std::string& n : r.unsat_core)
+    EXPECT_TRUE(n.rfind("assume:", 0) == 0 || n.rfind("negated-goal:", 0) == 0 ||
+                n.rfind("transition", 0) == 0 || n == "simple-path")
+        << n;
+}
+
+// Without the strengthening, a step case that fails names the conjunct it
+// breaks, the depth and the transition: mapcount with only
+// subset-well-formed on {cpu_write, munmap} is not 1-inductive (a state
+// whose mapcount already disagrees with another mapping is allowed).
+TEST(BmcTest, FailingStepCaseNamesConjunctDepthAndTransition) {
+  BmcOptions o;
+  o.depth = 1;
+  o.induction = true;
+  o.strengthen_with_all_invariants = false;
+  o.ops = {OpCode::kCpuWrite, OpCode::kMunmap};
+  BmcResult r = CheckProperty(Builtin("linux-6.15"), "refcount-covers-mappings", o);
+  ASSERT_EQ(r.verdict, BmcVerdict::kUnknown) << r.induction_note << r.reason;
+  EXPECT_NE(r.induction_note.find("not 1-inductive: the step case fails at step 1 ("),
             std::string::npos)
       << r.induction_note;
+  EXPECT_NE(r.induction_note.find("breaks refcount-covers-mappings"), std::string::npos)
+      << r.induction_note;
+}
+
+// Bug 17 (kernel-semantics.md (d)17) on the type-losing what-if of niethe
+// v6, in the universe with one device-private page: migrate a page to the
+// device, start evicting it (dev_release leaves a SWP_MIGRATION_DEVICE_WRITE
+// entry), fork: copy_nonpresent_pte downgrades it to a plain migration
+// entry holding the device offset. Z3 finds it at depth 3 (the alphabet is
+// cut to the three ops to keep the test fast) and the concrete model
+// replays it with the same violation at the same step.
+TEST(BmcTest, TypeLosingDowngradeRefutedAtDepthThreeAndReplays) {
+  BmcOptions o;
+  o.universe = BmcDeviceUniverse();
+  o.depth = 3;
+  o.ops = {OpCode::kDeviceMigrateToDev, OpCode::kDeviceRelease, OpCode::kFork};
+  BmcResult r = CheckProperty(Builtin("niethe-v6-type-losing-downgrade"),
+                              "device-private-entry-kind-preserved", o);
+  ASSERT_EQ(r.verdict, BmcVerdict::kRefuted) << r.replay_detail << r.reason;
+  EXPECT_EQ(r.depth, 3);
+  EXPECT_TRUE(r.replay_confirmed);
+  ASSERT_EQ(r.ops.size(), BmcPrologue(o.universe).size() + 3);
+  EXPECT_EQ(r.ops[r.ops.size() - 3].code, OpCode::kDeviceMigrateToDev);
+  EXPECT_EQ(r.ops[r.ops.size() - 2].code, OpCode::kDeviceRelease);
+  EXPECT_EQ(r.ops.back().code, OpCode::kFork);
+  EXPECT_NE(r.replay_detail.find("lost its type"), std::string::npos) << r.replay_detail;
+  EXPECT_EQ(r.trace.universe.device_pages, 1);
+}
+
+// The same search on niethe-v6 (type-preserving downgrade) finds nothing.
+TEST(BmcTest, NietheV6KindPreservedWithinBound) {
+  BmcOptions o;
+  o.universe = BmcDeviceUniverse();
+  o.depth = 3;
+  o.ops = {OpCode::kDeviceMigrateToDev, OpCode::kDeviceRelease, OpCode::kFork};
+  BmcResult r = CheckProperty(Builtin("niethe-v6"), "device-private-entry-kind-preserved", o);
+  EXPECT_EQ(r.verdict, BmcVerdict::kBounded) << r.replay_detail << r.reason;
+  EXPECT_EQ(r.depth, 3);
+}
+
+// mainline with device-private migration both ways, the CPU fault and the
+// eviction: the pgmap references balance within two steps of any of them.
+TEST(BmcTest, MainlinePgmapRefsBalanceWithinBound) {
+  BmcOptions o;
+  o.universe = BmcDeviceUniverse();
+  o.depth = 2;
+  o.ops = {OpCode::kDeviceMigrateToDev, OpCode::kDeviceMigrateToSys, OpCode::kDeviceRelease,
+           OpCode::kUnlockFolio, OpCode::kCpuRead};
+  BmcResult r = CheckProperty(Builtin("mainline"), "pgmap-refs-balance", o);
+  EXPECT_EQ(r.verdict, BmcVerdict::kBounded) << r.replay_detail << r.reason;
+}
+
+// The pfn/offset confusion what-if is not encoded: unknown, with the reason.
+TEST(BmcTest, ConfusionWhatIfIsNotEncoded) {
+  BmcOptions o;
+  o.universe = BmcDeviceUniverse();
+  o.depth = 1;
+  BmcResult r = CheckProperty(Builtin("niethe-v2-no-pvmw-kind"), "pgmap-refs-balance", o);
+  EXPECT_EQ(r.verdict, BmcVerdict::kUnknown);
+  EXPECT_NE(r.reason.find("not encoded"), std::string::npos) << r.reason;
 }
 
 TEST(BmcTest, RejectsPropertiesWithoutSymbolicForm) {

@@ -60,3 +60,13 @@ expect_match("${ERR}" "--lemma cannot be combined")
 run(2 prove --timeout 0)
 expect_match("${ERR}" "--timeout")
 run(2 prove --format xml)
+# The device-private universe (--device-pages 1): one step of every op on
+# mainline keeps the pgmap refs balanced; the confusion what-if is not
+# encoded (unknown, exit 3); a bad --device-pages is a usage error.
+run(0 prove --device-pages 1 --profile mainline --property pgmap-refs-balance --depth 1)
+expect_match("${OUT}" "mainline  pgmap-refs-balance  proved up to depth 1")
+expect_match("${OUT}" "device_pages=1")
+run(3 prove --device-pages 1 --profile niethe-v2-no-pvmw-kind --property pgmap-refs-balance --depth 1)
+expect_match("${OUT}" "not encoded: device-private offsets without a page_vma_mapped_walk kind test")
+run(2 prove --device-pages 2)
+expect_match("${ERR}" "--device-pages: expected 0 or 1, got 2")
