@@ -404,6 +404,14 @@ void ApplyDeviceRelease(World& w, const Op& op, StepResult& r) {
   if (w.migrating.empty()) MemunmapWait(w, r, op.Arg(0));  // nothing to copy
 }
 
+// HMM_DMIRROR_SNAPSHOT (lib/test_hmm.c dmirror_snapshot): the World is only
+// read (hmm_range_fault without HMM_PFN_REQ_FAULT; the mirror is untouched).
+void ApplyDeviceSnapshot(World& w, const Op& op, StepResult& r) {
+  const World& read_only = w;
+  r.outcome.ret = -dmirror_snapshot(read_only, r, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3),
+                                    r.outcome.prot, r.outcome.cpages);
+}
+
 std::vector<OpInfo> BuildTable() {
   const ArgInfo mm{"mm", ArgKind::kMm}, va{"va", ArgKind::kVa}, n{"npages", ArgKind::kNpages},
       dev{"dev", ArgKind::kDevice}, value{"value", ArgKind::kValue}, prot{"prot", ArgKind::kProt},
@@ -490,6 +498,12 @@ std::vector<OpInfo> BuildTable() {
        "thread copy them to RAM, finish and unmap the pgmap (memunmap_pages)",
        {dev},
        EnabledDeviceMemory, ApplyDeviceRelease},
+      {OpCode::kDeviceSnapshot, "dev_snapshot",
+       "dmirror_snapshot, hmm_range_fault without HMM_PFN_REQ_FAULT (lib/test_hmm.c, mm/hmm.c)",
+       "ioctl(HMM_DMIRROR_SNAPSHOT)",
+       "one HMM_DMIRROR_PROT_* byte per page (ERROR, NONE, READ/WRITE, PMD, ZERO, "
+       "DEV_PRIVATE_LOCAL) from a walk that faults nothing and changes nothing",
+       {dev, mm, va, n}, EnabledDeviceRange, ApplyDeviceSnapshot},
   };
 }
 

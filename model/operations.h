@@ -36,6 +36,8 @@ enum class OpCode : uint8_t {
   kDeviceMigrateToDev,
   kDeviceMigrateToSys,
   kDeviceRelease,
+  // HMM_DMIRROR_SNAPSHOT: reads the page tables, changes nothing.
+  kDeviceSnapshot,
 };
 
 // How an argument is drawn and printed.
@@ -76,6 +78,7 @@ struct Outcome {
   bool blocked = false;         // would sleep until another thread releases a lock
   int value = -1;               // cpu_read: the value read
   int cpages = 0, faults = 0;   // dmirror ioctl results
+  std::vector<uint8_t> prot;    // dev_snapshot: one HMM_DMIRROR_PROT_* byte per page
   bool operator==(const Outcome&) const = default;
 };
 

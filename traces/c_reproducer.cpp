@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "model/ops/kernel.h"
+
 namespace mmcheck::traces {
 namespace {
 
@@ -10,7 +12,8 @@ using model::Op;
 using model::OpCode;
 
 // The C file's fixed part: the dmirror uAPI (lib/test_hmm_uapi.h, v6.15;
-// ioctl numbers 'H' 0x00-0x06), and the helpers every step uses.
+// ioctl numbers 'H' 0x00-0x06 and the HMM_DMIRROR_PROT_* bytes SNAPSHOT
+// uses), and the helpers every step uses.
 constexpr std::string_view kPrologue = R"(#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -48,8 +51,11 @@ struct hmm_dmirror_cmd {
 #define HMM_DMIRROR_WRITE		_IOWR('H', 0x01, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_MIGRATE_TO_DEV	_IOWR('H', 0x02, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_MIGRATE_TO_SYS	_IOWR('H', 0x03, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_SNAPSHOT		_IOWR('H', 0x04, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_EXCLUSIVE		_IOWR('H', 0x05, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_CHECK_EXCLUSIVE	_IOWR('H', 0x06, struct hmm_dmirror_cmd)
+
+#define HMM_DMIRROR_PROT_PMD		0x04
 
 static unsigned long page_size;
 static char *base;		/* model page va is at base + va * page_size */
@@ -152,6 +158,22 @@ static __attribute__((unused)) void expect_mirror(int step, int npages, const in
 
 	for (i = 0; i < npages; i++)
 		expect(step, "device value read", (unsigned char)mirror[i * page_size], want[i]);
+}
+
+/*
+ * HMM_DMIRROR_SNAPSHOT wrote one byte per page to the mirror buffer: each is
+ * compared under its mask (the model's PMDs are scaled down, so where the
+ * model maps a page with a PMD the kernel maps it with PTEs and PMD is masked
+ * off); want -1 is not compared.
+ */
+static __attribute__((unused)) void expect_snapshot(int step, int npages, const int *want,
+						  const int *mask)
+{
+	int i;
+
+	for (i = 0; i < npages; i++)
+		if (want[i] >= 0)
+			expect(step, "snapshot byte", (unsigned char)mirror[i] & mask[i], want[i]);
 }
 
 int main(void)
@@ -271,6 +293,33 @@ std::string StepBody(const Op& op, int n, const StepRecord& rec, const model::Wo
     case OpCode::kCpuWrite:
       return fmt::format("\t\tsig = cpu_access({}, 1, {}, NULL);\n\t\texpect({}, \"signal\", sig, {});\n",
                          va, ArgOf(op, "value"), n, SignalNumber(o.signal));
+    case OpCode::kDeviceSnapshot: {
+      std::string s = fmt::format(
+          "\t\texpect({}, \"HMM_DMIRROR_SNAPSHOT\", "
+          "dmirror({}, HMM_DMIRROR_SNAPSHOT, {}, {}, &cmd), {});\n",
+          n, dev, va, npages, o.ret);
+      if (o.ret != 0) return s;
+      s += fmt::format("\t\texpect({}, \"cpages\", cmd.cpages, {});\n", n, o.cpages);
+      std::string want, mask;
+      for (int i = 0; i < npages && i < static_cast<int>(o.prot.size()); ++i) {
+        const int pos = va + i;
+        const model::Vma* v = after.FindVma(mm, pos);
+        const bool pmd = after.PmdOf(mm, pos).kind != model::PmdKind::kTable;
+        int w = o.prot[static_cast<size_t>(i)], m = 0xff;
+        if (v != nullptr && v->hugetlb)
+          w = -1;  // hugetlb mappings are not reproduced
+        else if (pmd && w == model::kernel::kDmirrorProtError)
+          w = -1;  // another device's device-private PMD; PTE-mapped, the kernel says NONE
+        else if (pmd)
+          m = 0xff & ~model::kernel::kDmirrorProtPmd, w &= m;
+        want += fmt::format("{}{}", want.empty() ? "" : ", ", w);
+        mask += fmt::format("{}0x{:02x}", mask.empty() ? "" : ", ", m);
+      }
+      s += fmt::format(
+          "\t\texpect_snapshot({}, {}, (const int[]){{ {} }}, (const int[]){{ {} }});\n", n, npages,
+          want, mask);
+      return s;
+    }
     case OpCode::kDeviceRead:
     case OpCode::kDeviceWrite:
     case OpCode::kDeviceExclusive:

@@ -2,8 +2,9 @@
 // tools/testing/selftests/mm/hmm-tests.c: one process per model mm (fork
 // makes the children), dmirror ioctls through /dev/hmm_dmirrorN
 // (lib/test_hmm.c, loaded by test_hmm.sh), and a check of every outcome the
-// model predicts: return values, values read, SIGSEGV, and the dmirror
-// cpages/faults counts.
+// model predicts: return values, values read, SIGSEGV, the dmirror
+// cpages/faults counts, and HMM_DMIRROR_SNAPSHOT's per-page bytes (the PMD
+// bit masked off where the model's scaled-down PMD maps the page).
 //
 // Steps without a user-space trigger (reclaim, migration, offline, mkclean,
 // THP split, the lock thread, and ops on hugetlb mappings, whose model PMDs

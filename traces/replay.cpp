@@ -28,6 +28,11 @@ std::string OutcomeText(const model::StepResult& r) {
   if (o.blocked) s += " blocked";
   if (o.value >= 0) s += fmt::format(" value {}", o.value);
   if (o.cpages || o.faults) s += fmt::format(" cpages {} faults {}", o.cpages, o.faults);
+  if (!o.prot.empty()) {
+    s += " prot";
+    for (size_t i = 0; i < o.prot.size(); ++i)
+      s += fmt::format("{}{:02x}", i ? "," : " ", o.prot[i]);
+  }
   return s;
 }
 
@@ -141,6 +146,8 @@ std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const Replay
       why = "return value";
     else if (x.result.outcome.value != y.result.outcome.value)
       why = "value read";
+    else if (x.result.outcome.prot != y.result.outcome.prot)
+      why = "snapshot";
     else if (Verdicts(x) != Verdicts(y))
       why = "property verdict";
     else if (model::DrawWorld(a.states[i + 1]) != model::DrawWorld(b.states[i + 1]))

@@ -33,8 +33,8 @@ ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile&
 std::string RenderStepTable(const Trace& t, const ReplayResult& r);
 
 // Two runs side by side; marks the first step where they differ (return
-// value, value read, state, or property verdict). Returns that step (0 if
-// none) in `first_difference`.
+// value, value read, snapshot bytes, state, or property verdict). Returns
+// that step (0 if none) in `first_difference`.
 std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const ReplayResult& b,
                              int& first_difference);
 

@@ -6,6 +6,13 @@
 // present (or not writable for a write) is faulted through handle_mm_fault,
 // which restores device-exclusive entries and migrates device-private pages
 // of other owners back to RAM.
+//
+// hmm_range_snapshot() is the same walk without HMM_PFN_REQ_FAULT (mm/hmm.c
+// as read at linux-mm 7.x @ 0a1e70b48f45; used for every profile):
+// hmm_pte_need_fault() and hmm_range_need_fault() return 0, so nothing is
+// faulted and the page tables are only read.
+#include <fmt/format.h>
+
 #include "model/ops/kernel.h"
 
 namespace mmcheck::model::kernel {
@@ -67,6 +74,87 @@ int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool
     out.push_back(p);
   }
   return 0;
+}
+
+void hmm_range_snapshot(const World& w, StepResult& r, int mm, int start, int npages,
+                        int owner_device, std::vector<HmmSnapshotPfn>& out) {
+  out.assign(static_cast<size_t>(npages), HmmSnapshotPfn{});
+  const int pmd_pages = w.universe.PmdPages();
+  // The caller's device-private page: page_pgmap(page)->owner ==
+  // range->dev_private_owner (the dmirror device).
+  auto own = [&](int frame) {
+    return frame >= 0 && w.IsDeviceFrame(frame) &&
+           w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))].owner == owner_device;
+  };
+  bool noted_hugetlb_table = false;
+  for (int i = 0; i < npages; ++i) {
+    const int va = start + i;
+    HmmSnapshotPfn& e = out[static_cast<size_t>(i)];
+    const Vma* v = w.FindVma(mm, va);
+    // No VMA: walk_page_range() calls pte_hole with walk->vma == NULL, and
+    // hmm_vma_walk_hole() fills HMM_PFN_ERROR. No VM_READ (PROT_NONE):
+    // hmm_vma_walk_test() fills HMM_PFN_ERROR and skips the VMA.
+    if (!v || !v->read) {
+      e.error = true;
+      continue;
+    }
+    const Pmd& pmd = w.PmdOf(mm, va);
+    const int index = va & (pmd_pages - 1);
+    if (pmd.kind == PmdKind::kHuge) {
+      // THP: hmm_vma_handle_pmd(), pmd_to_hmm_pfn_flags() with the order
+      // PMD_SHIFT - PAGE_SHIFT; hugetlb: hmm_vma_walk_hugetlb_entry(),
+      // pte_to_hmm_pfn_flags() with huge_page_order(), the PMD order here.
+      // VALID, and WRITE from pmd_write()/pte_write().
+      e.valid = true;
+      e.page = {pmd.pfn + static_cast<uint32_t>(index), pmd.write, false};
+      e.order = w.universe.pmd_order;
+      continue;
+    }
+    if (pmd.kind == PmdKind::kDevicePrivate) {
+      // hmm_vma_handle_absent_pmd() (balbir's series; linux-mm 7.x): the
+      // caller's own device-private PMD is reported page by page at PMD
+      // order; any other non-present PMD, with no fault required, is
+      // hmm_pfns_fill(HMM_PFN_ERROR).
+      const int head = w.DevicePrivatePmdFolio(pmd);
+      if (head >= 0 && own(head)) {
+        e.valid = true;
+        e.page = {w.DevicePrivateNumber(head + index), pmd.write, true};
+        e.order = w.universe.pmd_order;
+      } else {
+        e.error = true;
+      }
+      continue;
+    }
+    const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+    if (v->hugetlb && pte.kind != PteKind::kNone && !noted_hugetlb_table) {
+      // Only after a split hugetlb PMD (bug 2): the kernel's hugetlb walk
+      // would read the table entry as a huge PTE; the model reports the PTEs.
+      noted_hugetlb_table = true;
+      r.Event(EventKind::kInfo, fmt::format("hmm_range_fault: mm{}:{} is a hugetlb VMA mapped "
+                                            "through a PTE table; the snapshot reports its PTEs",
+                                            mm, va));
+    }
+    if (pte.kind == PteKind::kPresent) {
+      // pte_to_hmm_pfn_flags(): VALID, WRITE iff pte_write(). The zero page
+      // is not vm_normal_page() but is_zero_pfn(), so it is reported like a
+      // normal page; the model has no other special PTE.
+      e.valid = true;
+      e.page = {pte.pfn, pte.write, false};
+      continue;
+    }
+    if (IsDevicePrivate(pte.kind) && own(w.EntryFrame(pte))) {
+      // hmm_vma_handle_pte(): "Don't fault in device private pages owned by
+      // the caller, just report the PFN": VALID, WRITE iff the entry is
+      // SWP_DEVICE_WRITE.
+      e.valid = true;
+      e.page = {pte.pfn, pte.kind == PteKind::kDevicePrivateWrite, true};
+      continue;
+    }
+    // pte_none, and every other non-present entry (swap, migration,
+    // device-exclusive, another owner's device-private page, hwpoison,
+    // markers): hmm_pte_need_fault() is 0, so hmm_vma_handle_pte() leaves
+    // the entry 0 (no HMM_PFN_VALID) before looking at the entry's type.
+  }
 }
 
 }  // namespace mmcheck::model::kernel

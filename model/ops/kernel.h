@@ -254,6 +254,19 @@ struct HmmPfn {
 // device-private pages are returned as they are (-1: none).
 int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool write,
                     std::vector<HmmPfn>& out, bool& blocked, int owner_device = -1);
+// One range->hmm_pfns[] output of a non-faulting walk (include/linux/hmm.h:
+// HMM_PFN_VALID, HMM_PFN_WRITE, HMM_PFN_ERROR and the map order).
+struct HmmSnapshotPfn {
+  bool valid = false;  // HMM_PFN_VALID; `page` names the page when set
+  bool error = false;  // HMM_PFN_ERROR
+  HmmPfn page;
+  int order = 0;  // hmm_pfn_to_map_order(): 0, or the (model's) PMD order
+};
+// hmm_range_fault() with default_flags = pfn_flags_mask = 0 (no
+// HMM_PFN_REQ_FAULT): reads the page tables and changes nothing. `out` gets
+// one entry per page. Always succeeds in the model.
+void hmm_range_snapshot(const World& w, StepResult& r, int mm, int start, int npages,
+                        int owner_device, std::vector<HmmSnapshotPfn>& out);
 
 // ---- mm/mmap.c, mm/vma.c, mm/madvise.c, kernel/fork.c ----
 // mmap(MAP_FIXED_NOREPLACE) of [va, va+npages). Returns 0 or positive errno.
@@ -267,5 +280,26 @@ int dup_mmap(World& w, StepResult& r, int mm);
 // ---- lib/test_hmm.c ----
 void dmirror_interval_invalidate(World& w, int device, int mm, int start, int end,
                                  NotifyEvent ev, int owner_device);
+
+// HMM_DMIRROR_PROT_* (lib/test_hmm_uapi.h): the per-page byte of
+// HMM_DMIRROR_SNAPSHOT. DEV_COHERENT_* (0x40, 0x50) need device-coherent
+// memory, which the model does not have.
+enum : uint8_t {
+  kDmirrorProtError = 0xFF,
+  kDmirrorProtNone = 0x00,
+  kDmirrorProtRead = 0x01,
+  kDmirrorProtWrite = 0x02,
+  kDmirrorProtPmd = 0x04,
+  kDmirrorProtPud = 0x08,
+  kDmirrorProtZero = 0x10,
+  kDmirrorProtDevPrivateLocal = 0x20,
+  kDmirrorProtDevPrivateRemote = 0x30,
+};
+// dmirror_mkentry(): the byte device `device` reports for one snapshot entry.
+uint8_t dmirror_mkentry(const World& w, int device, const HmmSnapshotPfn& e);
+// HMM_DMIRROR_SNAPSHOT: dmirror_snapshot(). Returns 0 or a positive errno;
+// `perm` gets one byte per page, `cpages` = npages. Changes nothing.
+int dmirror_snapshot(const World& w, StepResult& r, int device, int mm, int start, int npages,
+                     std::vector<uint8_t>& perm, int& cpages);
 
 }  // namespace mmcheck::model::kernel

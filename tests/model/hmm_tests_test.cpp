@@ -9,8 +9,9 @@
 // child's own /dev/hmm_dmirror0". After every step no HARD property may be
 // violated, except those the profile itself declares ([[expect]]).
 //
-// Device-private migration (migrate*, snapshot, hmm_cow_in_device, ...) is not
-// modelled yet and is not replayed here.
+// Device-private migration (migrate*, hmm_cow_in_device, ...) is replayed in
+// migrate_device_test.cpp and device_thp_test.cpp; snapshot and compound
+// (HMM_DMIRROR_SNAPSHOT) in snapshot_test.cpp.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>

@@ -82,5 +82,41 @@ TEST(CReproducer, MigrationToTheDeviceIsAnIoctl) {
   EXPECT_EQ(r.commented_steps, 2);  // dev_release, unlock_folio
 }
 
+// hmm-tests snapshot: HMM_DMIRROR_SNAPSHOT with the model's bytes, each
+// compared in full (no page of this trace is PMD-mapped or hugetlb).
+TEST(CReproducer, SnapshotExpectsTheModelsBytes) {
+  CReproducer r = Export(Corpus("hmm-snapshot.mmtrace"));
+  EXPECT_EQ(r.commented_steps, 0);
+  EXPECT_NE(r.source.find("expect(12, \"HMM_DMIRROR_SNAPSHOT\", "
+                          "dmirror(0, HMM_DMIRROR_SNAPSHOT, 0, 7, &cmd), 0);\n"
+                          "\t\texpect(12, \"cpages\", cmd.cpages, 7);\n"
+                          "\t\texpect_snapshot(12, 7, (const int[]){ 255, 255, 17, 1, 2, 34, 0 }, "
+                          "(const int[]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff });"),
+            std::string::npos)
+      << r.source;
+  EXPECT_NE(r.source.find("_IOWR('H', 0x04, struct hmm_dmirror_cmd)"), std::string::npos);
+}
+
+// Where the model maps a page with its scaled-down PMD the kernel maps it
+// with PTEs: the PMD bit is masked off (THP: WRITE|PMD is compared as WRITE).
+TEST(CReproducer, SnapshotMasksThePmdBitOfModelPmds) {
+  const std::string text =
+      "mmtrace 1\nprofile linux-6.15\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+      "expect holds\nquestion q\n\n"
+      "1 mmap mm=mm0 va=0 npages=4 prot=rw kind=private\n"
+      "2 madvise mm=mm0 va=0 npages=4 advice=hugepage\n"
+      "3 cpu_write mm=mm0 va=0 value=7\n"
+      "4 dev_snapshot dev=dev0 mm=mm0 va=0 npages=4\n";
+  Trace t = ParseTrace("inline.mmtrace", text);
+  model::Profile p = model::ResolveProfile("linux-6.15");
+  ReplayResult run = Replay(t, "inline.mmtrace", p);
+  ASSERT_EQ(run.run.steps.back().result.outcome.prot, (std::vector<uint8_t>(4, 0x06)));
+  CReproducer r = ExportCReproducer(t, "inline.mmtrace", run);
+  EXPECT_NE(r.source.find("expect_snapshot(4, 4, (const int[]){ 2, 2, 2, 2 }, "
+                          "(const int[]){ 0xfb, 0xfb, 0xfb, 0xfb });"),
+            std::string::npos)
+      << r.source;
+}
+
 }  // namespace
 }  // namespace mmcheck::traces

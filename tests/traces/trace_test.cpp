@@ -183,6 +183,25 @@ TEST(Corpus, EveryTraceMeetsItsExpectedVerdict) {
   EXPECT_GE(n, 15);
 }
 
+// hmm-snapshot.mmtrace (hmm-tests snapshot): the SNAPSHOT step returns the
+// bytes the selftest asserts, shown in the step table, on both
+// device-private address spaces.
+TEST(Corpus, SnapshotTraceGivesTheSelftestsBytes) {
+  const std::string f = CorpusDir() + "/hmm-snapshot.mmtrace";
+  Trace t = traces::ReadTraceFile(f);
+  for (const char* profile : {"mainline", "niethe-v6"}) {
+    traces::ReplayResult r = traces::Replay(t, f, model::ResolveProfile(profile));
+    ASSERT_EQ(r.run.steps.back().op.code, model::OpCode::kDeviceSnapshot);
+    const model::Outcome& o = r.run.steps.back().result.outcome;
+    EXPECT_EQ(o.ret, 0) << profile;
+    EXPECT_EQ(o.cpages, 7) << profile;
+    EXPECT_EQ(o.prot, (std::vector<uint8_t>{0xff, 0xff, 0x11, 0x01, 0x02, 0x22, 0x00})) << profile;
+    EXPECT_NE(traces::RenderStepTable(t, r).find("prot ff,ff,11,01,02,22,00"), std::string::npos)
+        << traces::RenderStepTable(t, r);
+    EXPECT_TRUE(r.states[r.states.size() - 2] == r.states.back()) << "SNAPSHOT changed the world";
+  }
+}
+
 TEST(Replay, SideBySideMarksTheFirstDifference) {
   Trace t = traces::ReadTraceFile(CorpusDir() + "/bug-03-mapcount-dropped.mmtrace");
   traces::ReplayResult old = traces::Replay(t, "f", model::ResolveProfile("hildenbrand-v2-15"));
