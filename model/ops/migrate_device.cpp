@@ -615,7 +615,11 @@ int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
   for (int f = pg.first_frame; f < pg.first_frame + pg.nr_pages; ++f) {
     if (w.pages[static_cast<size_t>(f)].head != f || w.lock_thread_folio == f) continue;
     if (w.Folio(f).order > 0) continue;  // locked by the other thread, not split
-    // migrate_device_range(): folio_get_nontail_page + folio_trylock.
+    // migrate_device_range(): folio_get_nontail_page + folio_trylock
+    // (migrate_device_pfn_lock, mm/migrate_device.c, linux-mm 7.x): a folio
+    // still locked by an eviction in flight (an earlier dev_release whose
+    // unlock_folio has not run) is skipped, its reference put back.
+    if (w.Folio(f).locked) continue;
     folio_get(w, f);
     w.Folio(f).locked = true;
     w.migrating.push_back(static_cast<int16_t>(f));

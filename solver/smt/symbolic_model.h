@@ -151,9 +151,10 @@ struct SymStep {
   z3::expr enabled;        // model::Enabled
   z3::expr reclaim_stuck;  // a reclaim-makes-progress obligation failed
   z3::expr migrate_stuck;  // a migration-makes-progress obligation failed
-  // The concrete step leaves the subset (a second dev_release of a page
-  // whose eviction is in flight: the model locks it again); `next` is then
-  // meaningless, and BMC excludes such steps.
+  // The concrete step leaves the subset; `next` is then meaningless, and BMC
+  // excludes such steps. No step of today's alphabet does (a second
+  // dev_release during an eviction skips the locked page, as the kernel's
+  // folio_trylock does); the conformance test keeps the two in step.
   z3::expr outside;
 };
 
