@@ -466,7 +466,9 @@ TEST(DevicePrivateEviction, MprotectDowngradeDuringRelease) {
         << name << "\n" << DrawWorld(w);
     StepResult read = Apply(w, MakeOp(OpCode::kCpuRead, {0, 0}));
     EXPECT_EQ(read.outcome.blocked, losing) << name << "\n" << DrawWorld(w);
-    if (!losing) EXPECT_EQ(read.outcome.value, 7) << name;
+    if (!losing) {
+      EXPECT_EQ(read.outcome.value, 7) << name;
+    }
   }
 }
 

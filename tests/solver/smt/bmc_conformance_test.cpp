@@ -63,7 +63,9 @@ TEST(SymbolicConformance, DeviceUniverseCoversAllButTheConfusionWhatIf) {
     EXPECT_NE(std::find(names.begin(), names.end(), p), names.end()) << p;
   for (const model::Profile& p : model::ProfileSet::Builtin().All()) {
     const std::string why = SymbolicKnobsUnsupported(BmcDeviceUniverse(), p.knobs);
-    if (!why.empty()) EXPECT_NE(why.find("confusion"), std::string::npos) << p.name << ": " << why;
+    if (!why.empty()) {
+      EXPECT_NE(why.find("confusion"), std::string::npos) << p.name << ": " << why;
+    }
     EXPECT_EQ(SymbolicKnobsUnsupported(BmcUniverse(), p.knobs), "") << p.name;
   }
   EXPECT_EQ(std::find(names.begin(), names.end(), "niethe-v2-no-pvmw-kind"), names.end());
@@ -203,10 +205,12 @@ TEST(SymbolicConformance, EveryOpInstanceAlongSeededWalks) {
         for (int step = 0; step < 7; ++step) {
           // The strengthening invariants of k-induction hold on reachable
           // states of the profiles without the bugs they would rule out.
-          if (std::string(profile) != "linux-6.14")
-            for (const std::string& inv : SymbolicModel::StrengtheningInvariants())
+          if (std::string(profile) != "linux-6.14") {
+            for (const std::string& inv : SymbolicModel::StrengtheningInvariants()) {
               ASSERT_EQ(Numeral(sm.Holds(inv, sm.Constant(sm.layout().Project(w)))), 1u)
                   << profile << " walk " << walk << " step " << step << ": " << inv;
+            }
+          }
           std::vector<Op> enabled;
           for (Op op : sm.Alphabet()) {
             if (op.code == OpCode::kCpuWrite) op.args[2] = static_cast<int16_t>(1 + rng() % 255);
