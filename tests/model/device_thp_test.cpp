@@ -24,15 +24,7 @@ using selftest::Session;
 constexpr int kPmd = 4;  // pages per PMD in these universes (pmd_order = 2)
 
 Universe ThpUniverse(int devices = 1, int device_pages = 4, int pages = 4) {
-  Universe u;
-  u.mms = 2;
-  u.pages = pages;
-  u.folios = 8;
-  u.devices = devices;
-  u.pmd_order = 2;
-  u.device_pages = device_pages;
-  ValidateUniverse(u);
-  return u;
+  return selftest::DeviceUniverse(pages, devices, device_pages);
 }
 
 const Pmd& PmdAt(const Session& s, int mm, int va) { return s.world().PmdOf(mm, va); }
@@ -268,13 +260,7 @@ TEST_P(LargeDeviceFolioRandom, NoUnexpectedViolation) {
   const auto& table = OpTable();
   int pmd_steps = 0;
   for (uint64_t seed = 1; seed <= 150; ++seed) {
-    uint64_t x = seed * 0x9E3779B97F4A7C15ull;
-    auto next = [&x] {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      return x;
-    };
+    selftest::XorShift next(seed);
     World w = World::Initial(u, p.knobs);
     std::string trace;
     auto run = [&](const Op& op) {

@@ -377,13 +377,7 @@ TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
   int device_steps = 0;  // steps after which some device page was allocated
   int pmd_steps = 0;     // steps after which some device-private PMD existed
   for (uint64_t seed = 1; seed <= 300; ++seed) {
-    uint64_t x = seed * 0x9E3779B97F4A7C15ull;
-    auto next = [&x] {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      return x;
-    };
+    selftest::XorShift next(seed);
     World w = World::Initial(u, p.knobs);
     Apply(w, MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate}));
     std::string trace;

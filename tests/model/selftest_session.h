@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -35,6 +36,35 @@ inline const Profile& BuiltinProfile(std::string_view name) {
   if (!p) throw ModelInputError(fmt::format("no built-in profile {}", name));
   return *p;
 }
+
+// 2 mms x `pages`, 8 folio slots, 4-page PMDs (pmd_order 2) and `devices`
+// dmirror devices with `device_pages` device-private pages each.
+inline Universe DeviceUniverse(int pages, int devices, int device_pages) {
+  Universe u;
+  u.mms = 2;
+  u.pages = pages;
+  u.folios = 8;
+  u.devices = devices;
+  u.pmd_order = 2;
+  u.device_pages = device_pages;
+  ValidateUniverse(u);
+  return u;
+}
+
+// The random-sequence tests' xorshift64 stream: deterministic per seed.
+class XorShift {
+ public:
+  explicit XorShift(uint64_t seed) : x_(seed * 0x9E3779B97F4A7C15ull) {}
+  uint64_t operator()() {
+    x_ ^= x_ << 13;
+    x_ ^= x_ >> 7;
+    x_ ^= x_ << 17;
+    return x_;
+  }
+
+ private:
+  uint64_t x_;
+};
 
 // first + i for i in [0, n): the selftests' "ptr[i] = i" (first = 1) and
 // "ptr[i] = -i" (first = kDevData).

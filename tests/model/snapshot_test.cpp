@@ -32,18 +32,6 @@ constexpr uint8_t kZero = kernel::kDmirrorProtZero;
 constexpr uint8_t kLocal = kernel::kDmirrorProtDevPrivateLocal;
 constexpr int kPmdPages = 4;
 
-Universe SnapshotUniverse(int pages, int devices = 1, int device_pages = 4) {
-  Universe u;
-  u.mms = 2;
-  u.pages = pages;
-  u.folios = 8;
-  u.devices = devices;
-  u.pmd_order = 2;
-  u.device_pages = device_pages;
-  ValidateUniverse(u);
-  return u;
-}
-
 // HMM_DMIRROR_SNAPSHOT of [va, va+n) through `dev`: ret 0, cpages == n, no
 // fault counted, and the world (page tables, folios, the device mirrors)
 // exactly as before. Returns the bytes.
@@ -73,7 +61,7 @@ class Snapshot2 : public ::testing::TestWithParam<const char*> {};
 // DEV_PRIVATE_LOCAL|WRITE and NONE (another owner's device-private page is
 // not faulted in snapshot mode). On both device-private address spaces.
 TEST_P(Snapshot2, HmmTestsSnapshot) {
-  Session s(BuiltinProfile(GetParam()), SnapshotUniverse(8, 2, 2));
+  Session s(BuiltinProfile(GetParam()), DeviceUniverse(8, 2, 2));
   s.Mmap(0, 0, 7, kProtNone);
   EXPECT_EQ(s.Do(OpCode::kMunmap, {0, 1, 1}).outcome.ret, 0) << s.Where();
   s.Mprotect(0, 2, 1, kProtRead);
@@ -114,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(AddressSpaces, Snapshot2,
 TEST(Snapshot, HmmTestsCompound) {
   for (const char* profile : {"linux-6.14", "linux-6.15", "mainline"}) {
     SCOPED_TRACE(profile);
-    Session s(BuiltinProfile(profile), SnapshotUniverse(kPmdPages, 1, 0));
+    Session s(BuiltinProfile(profile), DeviceUniverse(kPmdPages, 1, 0));
     s.Mmap(0, 0, kPmdPages, kProtReadWrite, kMapHugetlb);
     s.CpuWrite(0, 0, Iota(kPmdPages, 1));
     ASSERT_EQ(s.world().PmdOf(0, 0).kind, PmdKind::kHuge) << "premise: a hugetlb PMD" << s.Where();
@@ -129,7 +117,7 @@ TEST(Snapshot, HmmTestsCompound) {
 // A PMD-mapped anonymous THP (hmm_vma_handle_pmd): WRITE|PMD; after fork
 // (copy_huge_pmd write-protects both sides) READ|PMD in parent and child.
 TEST(Snapshot, AnonThp) {
-  Session s(BuiltinProfile("linux-6.15"), SnapshotUniverse(kPmdPages, 1, 0));
+  Session s(BuiltinProfile("linux-6.15"), DeviceUniverse(kPmdPages, 1, 0));
   s.Mmap(0, 0, kPmdPages, kProtReadWrite);
   s.Madvise(0, 0, kPmdPages, kAdviceHugepage);
   s.CpuWrite(0, 0, {1});
@@ -150,7 +138,7 @@ TEST(Snapshot, AnonThp) {
 TEST(Snapshot, NoFaultAndNonPresentEntriesAreNone) {
   for (const char* profile : {"linux-6.14", "linux-6.15"}) {
     SCOPED_TRACE(profile);
-    Session s(BuiltinProfile(profile), SnapshotUniverse(4, 1, 0));
+    Session s(BuiltinProfile(profile), DeviceUniverse(4, 1, 0));
     s.Mmap(0, 0, 4, kProtReadWrite);
     s.Madvise(0, 0, 4, kAdviceNohugepage);
     s.CpuWrite(0, 0, {1, 2});
@@ -172,7 +160,7 @@ TEST(Snapshot, NoFaultAndNonPresentEntriesAreNone) {
 // snapshot reports NONE; after the releasing thread finishes, the page is an
 // ordinary writable RAM page again: WRITE.
 TEST_P(Snapshot2, MigrationEntryIsNone) {
-  Session s(BuiltinProfile(GetParam()), SnapshotUniverse(4, 1, 2));
+  Session s(BuiltinProfile(GetParam()), DeviceUniverse(4, 1, 2));
   s.Mmap(0, 0, 2, kProtReadWrite);
   s.Madvise(0, 0, 2, kAdviceNohugepage);
   s.CpuWrite(0, 0, {1, 2});
@@ -192,7 +180,7 @@ TEST_P(Snapshot2, MigrationEntryIsNone) {
 // the child maps them read-only, READ.
 TEST_P(Snapshot2, HmmCowInDevice) {
   constexpr int n = 4;
-  Session s(BuiltinProfile(GetParam()), SnapshotUniverse(n, 1, 8));
+  Session s(BuiltinProfile(GetParam()), DeviceUniverse(n, 1, 8));
   s.Mmap(0, 0, n, kProtReadWrite);
   s.Madvise(0, 0, n, kAdviceNohugepage);
   s.CpuWrite(0, 0, Iota(n, 1));
@@ -208,7 +196,7 @@ TEST_P(Snapshot2, HmmCowInDevice) {
 // page by page; for another device it fills HMM_PFN_ERROR (unlike a
 // device-private PTE of another device, which is NONE).
 TEST(Snapshot, DevicePrivatePmd) {
-  Session s(BuiltinProfile("mainline"), SnapshotUniverse(kPmdPages, 2, kPmdPages));
+  Session s(BuiltinProfile("mainline"), DeviceUniverse(kPmdPages, 2, kPmdPages));
   s.Mmap(0, 0, kPmdPages, kProtReadWrite);
   s.Madvise(0, 0, kPmdPages, kAdviceHugepage);
   s.CpuWrite(0, 0, Iota(kPmdPages, 1));
