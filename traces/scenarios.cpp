@@ -29,6 +29,23 @@ Universe SmallDevice() {
   u.device_pages = 4;
   return u;
 }
+// 2-page PMDs, so that a device THP is an order-1 folio (bug 21).
+Universe OrderOneDevice() {
+  Universe u = SmallDevice();
+  u.pmd_order = 1;
+  return u;
+}
+// Bug 20: a large device folio freed by the pre-balbir free_zone_device_folio.
+bool PreBalbirLargeFree(const Knobs& k) {
+  return k.device_private_thp == DevicePrivateThp::kPmd &&
+         k.zone_device_free == ZoneDeviceFree::kPage0;
+}
+// Bug 21: an order-1 device folio whose free puts fewer refs than init took.
+bool OrderOneRefLeak(const Knobs& k) {
+  return k.device_private_thp == DevicePrivateThp::kPmd &&
+         (k.zone_device_folio_init == ZoneDeviceFolioInit::kOrderGt1 ||
+          k.zone_device_free == ZoneDeviceFree::kPage0);
+}
 Op MigrateToDev(int mm, int va, int n) {
   return MakeOp(OpCode::kDeviceMigrateToDev, {0, mm, va, n});
 }
@@ -304,10 +321,7 @@ std::vector<Scenario> Build() {
                "no-kernel-bug",
                nullptr,
                "VM_BUG_ON_FOLIO(folio_test_large(folio)) in free_zone_device_folio",
-               [](const Knobs& k) {
-                 return k.device_private_thp == DevicePrivateThp::kPmd &&
-                        k.zone_device_free == ZoneDeviceFree::kPage0;
-               },
+               PreBalbirLargeFree,
                "device_private_thp=pmd and zone_device_free=page0"});
   v.push_back({"bug-20-large-free-pgmap-leak",
                "Freeing a large device-private folio with the pre-balbir free_zone_device_folio: "
@@ -319,21 +333,14 @@ std::vector<Scenario> Build() {
                "pgmap-refs-balance",
                nullptr,
                "one put_dev_pagemap() for 1 << order references: memunmap_pages waits forever",
-               [](const Knobs& k) {
-                 return k.device_private_thp == DevicePrivateThp::kPmd &&
-                        k.zone_device_free == ZoneDeviceFree::kPage0;
-               },
+               PreBalbirLargeFree,
                "device_private_thp=pmd and zone_device_free=page0"});
   v.push_back({"bug-21-order1-device-folio",
                "With 2-page THPs, does an order-1 device folio give back both pgmap references, "
                "so that releasing the device completes?",
                "kernel-semantics.md (d)21; balbir v6 as posted (prep_compound_page only for "
                "order > 1), merged form prepares any order != 0",
-               [] {
-                 Universe u = SmallDevice();
-                 u.pmd_order = 1;
-                 return u;
-               }(),
+               OrderOneDevice(),
                {Mmap(0, 0, 2), Write(0, 0, 7), MigrateToDev(0, 0, 2),
                 MakeOp(OpCode::kDeviceMigrateToSys, {0, 0, 0, 2}),
                 MakeOp(OpCode::kDeviceRelease, {0})},
@@ -341,33 +348,21 @@ std::vector<Scenario> Build() {
                [](const ScenarioRun& r) { return Last(r).blocked; },
                "HMM_DMIRROR_RELEASE never returns: memunmap_pages waits on pgmap->done for the "
                "reference free_zone_device_folio did not put",
-               [](const Knobs& k) {
-                 return k.device_private_thp == DevicePrivateThp::kPmd &&
-                        (k.zone_device_folio_init == ZoneDeviceFolioInit::kOrderGt1 ||
-                         k.zone_device_free == ZoneDeviceFree::kPage0);
-               },
+               OrderOneRefLeak,
                "device_private_thp=pmd and zone_device_folio_init=order-gt-1 (or the pre-balbir "
                "zone_device_free=page0)"});
   v.push_back({"bug-21-order1-pgmap-refs",
                "With 2-page THPs, does freeing an order-1 device folio put both pgmap "
                "references?",
                "kernel-semantics.md (d)21, (c)11; balbir v6 as posted",
-               [] {
-                 Universe u = SmallDevice();
-                 u.pmd_order = 1;
-                 return u;
-               }(),
+               OrderOneDevice(),
                {Mmap(0, 0, 2), Write(0, 0, 7), MigrateToDev(0, 0, 2),
                 MakeOp(OpCode::kDeviceMigrateToSys, {0, 0, 0, 2})},
                "pgmap-refs-balance",
                nullptr,
                "zone_device_folio_init(folio, 1) took 2 references, free_zone_device_folio put "
                "folio_nr_pages() = 1",
-               [](const Knobs& k) {
-                 return k.device_private_thp == DevicePrivateThp::kPmd &&
-                        (k.zone_device_folio_init == ZoneDeviceFolioInit::kOrderGt1 ||
-                         k.zone_device_free == ZoneDeviceFree::kPage0);
-               },
+               OrderOneRefLeak,
                "device_private_thp=pmd and zone_device_folio_init=order-gt-1 (or the pre-balbir "
                "zone_device_free=page0)"});
   v.push_back({"bug-22-deferred-split",
