@@ -36,7 +36,7 @@ std::string DrawFolio(const World& w, int head) {
   // A device-private folio is named by what its entries carry: its PFN, or
   // (offset-based) "dev0+0x100" for its offset.
   std::string name = !w.IsDeviceFrame(head) ? fmt::format("{:#x}", w.PfnOf(head))
-                     : w.DeviceOffsets()
+                     : w.DeviceOffsets() && w.IsDevicePrivateFrame(head)
                          ? fmt::format("dev{}+{:#x}", w.PgmapOf(head), w.DevicePrivateNumber(head))
                          : fmt::format("dev{}:{:#x}", w.PgmapOf(head), w.DevicePrivateNumber(head));
   std::string s = fmt::format("folio {} o{} {} ref:{} map:{}", name, f.order,
@@ -100,9 +100,11 @@ std::string DrawWorld(const World& w) {
     if (!mir.empty()) s += fmt::format("  dev{}{}\n", d, mir);
   }
   for (size_t d = 0; d < w.pgmaps.size(); ++d)
-    s += fmt::format("  pgmap dev{} private ref:{} range {:#x}+{} ({})\n", d, w.pgmaps[d].ref,
-                     w.pgmaps[d].range_start, w.pgmaps[d].nr_pages,
-                     w.DeviceOffsets() ? "offsets" : "pfns");
+    s += fmt::format(
+        "  pgmap dev{} {} ref:{} range {:#x}+{} ({})\n", d,
+        w.pgmaps[d].type == PgmapType::kCoherent ? "coherent" : "private", w.pgmaps[d].ref,
+        w.pgmaps[d].range_start, w.pgmaps[d].nr_pages,
+        w.DeviceOffsets() && w.pgmaps[d].type == PgmapType::kPrivate ? "offsets" : "pfns");
   if (w.lock_thread_folio >= 0)
     s += fmt::format("  lock thread holds folio {:#x}\n", w.PfnOf(w.lock_thread_folio));
   return s;

@@ -182,6 +182,14 @@ std::vector<KnobInfo> BuildTable() {
                   "'Fixes: 65edfda6f3f2'; kernel-semantics.md (d)13",
                   "page_vma_mapped_walk returns any device-private PMD (no check_pmd, even in "
                   "PVMW_MIGRATION mode), or rejects it in migration mode and range-checks it"));
+  t.push_back(Row(&Knobs::dmirror_device_lookup, "dmirror_device_lookup",
+                  {"offset", "page-to-pfn"},
+                  "niethe v2 'mm/migrate_device: Introduce migrate_pfn_from_page() helper' and "
+                  "'mm: Remove device private pages from the physical address space' "
+                  "(lib/test_hmm.c converted); kernel-semantics.md (d)16",
+                  "dmirror_migrate_alloc_and_copy builds the dst mpfn with "
+                  "migrate_pfn_from_page(), or with a leftover page_to_pfn() on the device-private "
+                  "page, which the mirror then resolves as a RAM PFN (offset address space only)"));
   return t;
 }
 

@@ -108,6 +108,14 @@ enum class DevicePrivateDeferredSplit : uint8_t { kQueued, kSkipped };
 // and migration support device-private entries"), or locked, re-checked,
 // rejected in migration mode and range-checked (Wei Yang's 2026 fix).
 enum class PvmwDevicePrivatePmd : uint8_t { kUnchecked, kChecked };
+// How the dmirror driver (lib/test_hmm.c) names a device-private page in the
+// dst mpfn its finalize step resolves for the mirror: with the offset-aware
+// migrate_pfn_from_page() (Niethe's conversion, and the only way before the
+// series, when page_to_pfn() was the PFN), or with a leftover
+// migrate_pfn(page_to_pfn(dpage)), meaningless once device-private pages
+// have left the PFN space (kernel-semantics.md (d)16). Only changes anything
+// under device_private_address_space=offset.
+enum class DmirrorDeviceLookup : uint8_t { kOffset, kPageToPfn };
 
 // The knob values of one run. Defaults are Linux 6.14 (before the series).
 struct Knobs {
@@ -143,6 +151,7 @@ struct Knobs {
   ZoneDeviceFree zone_device_free = ZoneDeviceFree::kPage0;
   DevicePrivateDeferredSplit device_private_deferred_split = DevicePrivateDeferredSplit::kQueued;
   PvmwDevicePrivatePmd pvmw_device_private_pmd = PvmwDevicePrivatePmd::kUnchecked;
+  DmirrorDeviceLookup dmirror_device_lookup = DmirrorDeviceLookup::kOffset;
 
   bool operator==(const Knobs&) const = default;
 };

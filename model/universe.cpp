@@ -24,6 +24,7 @@ constexpr Field kFields[] = {
     {"devices", &Universe::devices, 0, 4, "dmirror devices"},
     {"pmd_order", &Universe::pmd_order, 1, kMaxPmdOrder, "log2 of pages per PMD"},
     {"device_pages", &Universe::device_pages, 0, 8, "device-private pages per device"},
+    {"coherent", &Universe::coherent, 0, 4, "MEMORY_DEVICE_COHERENT devices (the last ones)"},
 };
 
 }  // namespace
@@ -32,6 +33,7 @@ std::string Universe::ToString() const {
   std::string s = fmt::format("mms={},pages={},folios={},swap={},devices={},pmd_order={}", mms,
                               pages, folios, swap_slots, devices, pmd_order);
   if (device_pages > 0) s += fmt::format(",device_pages={}", device_pages);
+  if (coherent > 0) s += fmt::format(",coherent={}", coherent);
   return s;
 }
 
@@ -42,6 +44,13 @@ void ValidateUniverse(const Universe& u) {
       throw ModelInputError(fmt::format("universe: {}={} is out of range ({}: {}..{})", f.key, v,
                                         f.doc, f.min, f.max));
   }
+  if (u.coherent > u.devices)
+    throw ModelInputError(fmt::format(
+        "universe: coherent={} is more than devices={} (coherent devices are the last ones)",
+        u.coherent, u.devices));
+  if (u.coherent > 0 && u.device_pages == 0)
+    throw ModelInputError(fmt::format(
+        "universe: coherent={} needs device memory (device_pages > 0)", u.coherent));
   if (u.pages % u.PmdPages() != 0)
     throw ModelInputError(fmt::format(
         "universe: pages={} must be a multiple of the PMD size {} (pmd_order={})", u.pages,
@@ -58,7 +67,7 @@ Universe ParseUniverse(std::string_view text) {
     size_t eq = item.find('=');
     if (eq == std::string_view::npos)
       throw ModelInputError(fmt::format(
-          "universe: '{}' is not key=value (keys: mms, pages, folios, swap, devices, pmd_order, device_pages)",
+          "universe: '{}' is not key=value (keys: mms, pages, folios, swap, devices, pmd_order, device_pages, coherent)",
           item));
     std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
     const Field* field = nullptr;
@@ -66,7 +75,7 @@ Universe ParseUniverse(std::string_view text) {
       if (f.key == key) field = &f;
     if (!field)
       throw ModelInputError(fmt::format(
-          "universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, pmd_order, device_pages)", key));
+          "universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, pmd_order, device_pages, coherent)", key));
     int v = 0;
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec != std::errc() || p != value.data() + value.size())

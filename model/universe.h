@@ -23,14 +23,24 @@ struct Universe {
   // device-private operation is disabled and the world is exactly the one
   // before device-private memory was modelled.
   int device_pages = 0;
+  // How many of the devices are MEMORY_DEVICE_COHERENT (lib/test_hmm.c
+  // minors 2 and 3, the hmm_device_coherent / hmm2_device_coherent
+  // selftest variants): the last `coherent` devices. Their pages are
+  // ordinary PFNs mapped by present PTEs, in every address space (Niethe's
+  // series moves only MEMORY_DEVICE_PRIVATE out of the PFN space).
+  // Requires device_pages > 0; 0 = every device is MEMORY_DEVICE_PRIVATE.
+  int coherent = 0;
 
   int PmdPages() const { return 1 << pmd_order; }
   int PmdsPerMm() const { return pages / PmdPages(); }
 
   int DeviceFrames() const { return devices * device_pages; }
+  // Whether device `d` is MEMORY_DEVICE_COHERENT (the last `coherent` ones).
+  bool DeviceCoherent(int d) const { return device_pages > 0 && d >= devices - coherent; }
 
   // "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2" (",device_pages=N"
-  // is appended only when N > 0, so older traces stay canonical).
+  // and ",coherent=N" are appended only when N > 0, so older traces stay
+  // canonical).
   std::string ToString() const;
   bool operator==(const Universe&) const = default;
 };

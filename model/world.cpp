@@ -41,12 +41,17 @@ World World::Initial(const Universe& u, const Knobs& k) {
     // memremap_pages() (PFN-backed: the range right after RAM) or
     // memremap_device_private_pagemap() (niethe: the maple tree hands out
     // offsets from the bottom of the space, which RAM PFNs also use).
+    // A coherent device (the last universe.coherent ones) gets a
+    // MEMORY_DEVICE_COHERENT pgmap over its SPM range, always PFN-backed:
+    // memremap_pages() on spm_addr_devN (lib/test_hmm.c @ 05ab51217205).
+    // Private devices come first, so their offsets stay contiguous.
     for (int d = 0; d < u.devices; ++d) {
       DevPagemap pg;
+      pg.type = u.DeviceCoherent(d) ? PgmapType::kCoherent : PgmapType::kPrivate;
       pg.owner = static_cast<int8_t>(d);
       pg.first_frame = static_cast<int16_t>(w.RamFrames() + d * u.device_pages);
       pg.nr_pages = static_cast<int16_t>(u.device_pages);
-      pg.range_start = w.DeviceOffsets()
+      pg.range_start = w.DeviceOffsets() && pg.type == PgmapType::kPrivate
                            ? kFirstPfn + static_cast<uint32_t>(d * u.device_pages)
                            : kFirstPfn + static_cast<uint32_t>(pg.first_frame);
       w.pgmaps.push_back(pg);
@@ -59,12 +64,12 @@ World World::Initial(const Universe& u, const Knobs& k) {
 }
 
 int World::FrameOf(uint32_t pfn) const {
-  // Offset-based device-private pages have no PFN: pfn_to_page() reaches RAM only.
-  const size_t frames = universe.device_pages > 0 && DeviceOffsets()
-                            ? static_cast<size_t>(RamFrames())
-                            : pages.size();
-  if (pfn < kFirstPfn || pfn >= kFirstPfn + frames) return -1;
-  return static_cast<int>(pfn - kFirstPfn);
+  if (pfn < kFirstPfn || pfn >= kFirstPfn + pages.size()) return -1;
+  const int frame = static_cast<int>(pfn - kFirstPfn);
+  // Offset-based device-private pages have no PFN: pfn_to_page() reaches
+  // RAM and device-coherent pages only.
+  if (DeviceOffsets() && IsDevicePrivateFrame(frame)) return -1;
+  return frame;
 }
 
 uint32_t World::DevicePrivateNumber(int frame) const {
@@ -75,7 +80,7 @@ uint32_t World::DevicePrivateNumber(int frame) const {
 
 int World::DevicePrivateFrame(uint32_t number) const {
   for (const DevPagemap& pg : pgmaps)
-    if (number >= pg.range_start && number < pg.range_start + static_cast<uint32_t>(pg.nr_pages))
+    if (pg.type == PgmapType::kPrivate && number >= pg.range_start && number < pg.range_start + static_cast<uint32_t>(pg.nr_pages))
       return pg.first_frame + static_cast<int>(number - pg.range_start);
   return -1;
 }

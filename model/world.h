@@ -18,6 +18,10 @@
 // offset-based (Niethe: offset = kFirstPfn + index in the device-private
 // space, numerically equal to RAM PFNs, so only the entry kind tells them
 // apart). With device_pages = 0 there are no such frames and no pgmaps.
+// The last universe.coherent devices are MEMORY_DEVICE_COHERENT instead
+// (lib/test_hmm.c dmirror_allocate_chunk with spm_addr_dev0/1): their pages
+// always have real PFNs right after RAM, are mapped by present PTEs and are
+// never named by a device-private entry.
 #pragma once
 
 #include <array>
@@ -228,11 +232,21 @@ struct World {
   // --- lookups ---
   uint32_t PfnOf(int frame) const { return kFirstPfn + static_cast<uint32_t>(frame); }
   // Frame index of `pfn` (pfn_to_page), or -1 when no struct page has that
-  // PFN: RAM, and device-private pages when they are PFN-backed.
+  // PFN: RAM, device-coherent pages, and device-private pages when they
+  // are PFN-backed.
   int FrameOf(uint32_t pfn) const;
   // --- device-private memory ---
   int RamFrames() const { return universe.folios * universe.PmdPages(); }
+  // A ZONE_DEVICE frame (is_zone_device_page): private or coherent.
   bool IsDeviceFrame(int frame) const { return frame >= RamFrames(); }
+  // is_device_private_page() / is_device_coherent_page(): by the owning
+  // pgmap's type.
+  bool IsDevicePrivateFrame(int frame) const {
+    return IsDeviceFrame(frame) && !universe.DeviceCoherent(PgmapOf(frame));
+  }
+  bool IsDeviceCoherentFrame(int frame) const {
+    return IsDeviceFrame(frame) && universe.DeviceCoherent(PgmapOf(frame));
+  }
   // The pgmap (= device) owning a device frame.
   int PgmapOf(int frame) const {
     return (frame - RamFrames()) / (universe.device_pages > 0 ? universe.device_pages : 1);

@@ -564,13 +564,34 @@ void CheckConfusion(const World& w, const StepResult& r, std::vector<Violation>&
       const MirrorEntry& e = w.devices[d].mirror[i];
       if (e.perm == kMirrorNone || (e.pfn == kZeroPfn && !e.device_private)) continue;
       int frame = w.MirrorFrame(e);
-      if (frame >= 0 && w.IsDeviceFrame(frame) != e.device_private) {
+      const int mm = static_cast<int>(i / static_cast<size_t>(w.universe.pages));
+      const int va = static_cast<int>(i % static_cast<size_t>(w.universe.pages));
+      if (frame >= 0 && w.IsDevicePrivateFrame(frame) != e.device_private) {
         Fail(out, kPfnOffsetNoConfusion,
-             "dev{} mirror entry mm{}:p{} names {:#x} as a {} but it is a {} page", d,
-             i / static_cast<size_t>(w.universe.pages), i % static_cast<size_t>(w.universe.pages),
+             "dev{} mirror entry mm{}:p{} names {:#x} as a {} but it is a {} page", d, mm, va,
              e.pfn, e.device_private ? "device-private offset" : "PFN",
-             w.IsDeviceFrame(frame) ? "device-private" : "RAM");
+             w.IsDevicePrivateFrame(frame) ? "device-private" : "RAM");
         return;
+      }
+      // The mirror only holds what the CPU page table maps (the MMU notifier
+      // erases it otherwise): an entry taken for a PFN where the mm holds a
+      // device-private entry is a device-private page's number used as a PFN
+      // (page_to_pfn() on a device-private page, kernel-semantics.md (d)16).
+      if (!e.device_private && mm < static_cast<int>(w.mms.size()) &&
+          w.mms[static_cast<size_t>(mm)].exists) {
+        const Pmd& pmd = w.PmdOf(mm, va);
+        const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+        const bool device_entry = pmd.kind == PmdKind::kDevicePrivate ||
+                                  (pmd.kind == PmdKind::kTable && IsDevicePrivate(pte.kind));
+        const int mapped = w.MappedFrame(mm, va);
+        if (device_entry && mapped != frame) {
+          Fail(out, kPfnOffsetNoConfusion,
+               "dev{} mirror entry mm{}:p{} names PFN {:#x} ({} page) where mm{} maps "
+               "device-private page {:#x}: a device-private number taken for a PFN",
+               d, mm, va, e.pfn, frame >= 0 ? "a RAM" : "no", mm,
+               mapped >= 0 ? w.DevicePrivateNumber(mapped) : 0u);
+          return;
+        }
       }
     }
 }
@@ -585,7 +606,8 @@ void CheckDeviceEntryKinds(const World& w, std::vector<Violation>& out) {
       if (pmd.kind == PmdKind::kHuge) continue;
       if (pmd.kind == PmdKind::kDevicePrivate) {
         int frame = w.MappedFrame(static_cast<int>(mm), va);
-        if (frame < 0 || !w.IsDeviceFrame(frame) || w.pages[static_cast<size_t>(frame)].head < 0) {
+        if (frame < 0 || !w.IsDevicePrivateFrame(frame) ||
+            w.pages[static_cast<size_t>(frame)].head < 0) {
           Fail(out, kDevicePrivateEntryKindPreserved,
                "mm{}:{} device-private PMD names {:#x}, which is no allocated device-private page",
                mm, va, pmd.pfn);
@@ -596,7 +618,8 @@ void CheckDeviceEntryKinds(const World& w, std::vector<Violation>& out) {
       const Pte& pte = m.ptes[static_cast<size_t>(va)];
       if (!HasPfn(pte.kind) || pte.special || pte.kind == PteKind::kHwpoison) continue;
       int frame = w.EntryFrame(pte);
-      bool device = frame >= 0 && w.IsDeviceFrame(frame);
+      // Device-coherent pages are mapped by present PTEs like RAM.
+      bool device = frame >= 0 && w.IsDevicePrivateFrame(frame);
       if (IsDevicePrivate(pte.kind) &&
           (!device || w.pages[static_cast<size_t>(frame)].head < 0)) {
         Fail(out, kDevicePrivateEntryKindPreserved,

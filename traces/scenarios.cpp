@@ -269,6 +269,23 @@ std::vector<Scenario> Build() {
                         k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
                },
                "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
+  v.push_back({"bug-16-page-to-pfn-on-device-private",
+               "With device-private pages outside the PFN space, does a driver's leftover "
+               "page_to_pfn() point the device at a RAM page?",
+               "kernel-semantics.md (d)16; niethe v2 \"mm/migrate_device: Introduce "
+               "migrate_pfn_from_page() helper\" (lib/test_hmm.c converted)",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                MigrateToDev(0, 0, 1)},
+               "pfn-offset-no-confusion",
+               nullptr,
+               "the mirror maps RAM pfn 0x100 (the device page's offset taken for a PFN) where "
+               "mm0 maps the device page",
+               [](const Knobs& k) {
+                 return DevicePrivateOffsets(k) &&
+                        k.dmirror_device_lookup == DmirrorDeviceLookup::kPageToPfn;
+               },
+               "device-private offsets and dmirror_device_lookup=page-to-pfn"});
   // ---- large device-private folios (balbir; kernel-semantics.md (d)13, 20-22) ----
   v.push_back({"bug-13-device-private-pmd-walk",
                "Does an rmap walk for a RAM folio take another mm's device-private PMD for one of "
@@ -411,10 +428,15 @@ std::vector<Scenario> Build() {
                nullptr,
                "the walk for device offset 0x100 hits the present PTE of RAM pfn 0x100",
                [](const Knobs& k) {
-                 return DevicePrivateOffsets(k) && k.pvmw_device_private == PvmwDevicePrivate::kNone;
+                 // Bug 16's unconverted driver confuses the mirror already at
+                 // the migration, before the walk.
+                 return DevicePrivateOffsets(k) &&
+                        (k.pvmw_device_private == PvmwDevicePrivate::kNone ||
+                         k.dmirror_device_lookup == DmirrorDeviceLookup::kPageToPfn);
                },
                "device-private offsets (device_private_address_space=offset or a niethe "
-               "encoding) with pvmw_device_private=none"});
+               "encoding) with pvmw_device_private=none, or dmirror_device_lookup=page-to-pfn "
+               "(bug 16)"});
   return v;
 }
 

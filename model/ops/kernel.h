@@ -169,6 +169,8 @@ void free_zone_device_folio(World& w, StepResult& r, int head);
 // ---- mm/migrate_device.c (with lib/test_hmm.c's dmirror callers) ----
 // Whether `head` is a device-private folio (folio_is_device_private).
 bool folio_is_device_private(const World& w, int head);
+// Whether `head` is a device-coherent folio (folio_is_device_coherent).
+bool folio_is_device_coherent(const World& w, int head);
 // HMM_DMIRROR_MIGRATE_TO_DEV: dmirror_migrate_to_device(). Returns 0 or a
 // positive errno; `cpages` = pages readable through the mirror afterwards.
 int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int start, int npages,
@@ -294,6 +296,8 @@ enum : uint8_t {
   kDmirrorProtZero = 0x10,
   kDmirrorProtDevPrivateLocal = 0x20,
   kDmirrorProtDevPrivateRemote = 0x30,
+  kDmirrorProtDevCoherentLocal = 0x40,
+  kDmirrorProtDevCoherentRemote = 0x50,
 };
 // dmirror_mkentry(): the byte device `device` reports for one snapshot entry.
 uint8_t dmirror_mkentry(const World& w, int device, const HmmSnapshotPfn& e);

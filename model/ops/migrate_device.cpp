@@ -29,8 +29,22 @@
 //     page_vma_mapped_walk (try_to_migrate's walk), including the one the
 //     collect step finds by walking page tables: the pvmw encoding knobs
 //     decide whether migration finds the mappings;
-//   * FLAG_FAIL_ALLOC, MEMORY_DEVICE_COHERENT and the device-private chunk
-//     growth of test_hmm.c are not modelled: each device has one fixed pgmap.
+//   * FLAG_FAIL_ALLOC and the device chunk growth of test_hmm.c are not
+//     modelled: each device has one fixed pgmap;
+//   * MEMORY_DEVICE_COHERENT devices (universe coherent=N) move order-0
+//     pages only: the kernel's migrate_vma_insert_huge_pmd_page() would map
+//     a coherent THP with a huge PMD, which the model does not do; a coherent
+//     device's migrations always take the page-by-page path.
+//
+// Device-coherent memory (lib/test_hmm.c @ 05ab51217205 with spm_addr_dev0/1,
+// mm/migrate_device.c 7.x): MIGRATE_TO_DEV selects only system pages
+// (SELECT_SYSTEM), so a page already on a coherent device stays; the
+// destination is mapped by a present PTE (migrate_vma_insert_page /
+// remove_migration_pte: not device-private) and the mirror stores the
+// device page itself (BACKING_PAGE() is the page for coherent memory).
+// MIGRATE_TO_SYS and the driver's fault path select with
+// MIGRATE_VMA_SELECT_DEVICE_COHERENT (dmirror_select_device): present PTEs of
+// this owner's coherent pages.
 #include <fmt/format.h>
 
 #include "model/ops/kernel.h"
@@ -40,6 +54,11 @@ namespace mmcheck::model::kernel {
 bool folio_is_device_private(const World& w, int head) {
   return w.IsDeviceFrame(head) &&
          w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].type == PgmapType::kPrivate;
+}
+
+bool folio_is_device_coherent(const World& w, int head) {
+  return w.IsDeviceFrame(head) &&
+         w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].type == PgmapType::kCoherent;
 }
 
 namespace {
@@ -55,6 +74,29 @@ MirrorEntry& MirrorAt(World& w, int dev, int mm, int va) {
 struct Hit {
   int mm, va;
 };
+
+// The xarray entry dmirror_migrate_finalize_and_map() stores for device
+// page `frame`: migrate_pfn_to_page(*dst), then BACKING_PAGE() (lib/test_hmm.c
+// @ 05ab51217205). A device-coherent page is its own backing page, named by
+// its PFN. A device-private page is named by its number (HMM/mpfn flag
+// device-private), unless knob dmirror_device_lookup=page-to-pfn: a driver
+// Niethe's series did not convert still builds the dst mpfn with
+// migrate_pfn(page_to_pfn(dpage)) instead of migrate_pfn_from_page(dpage)
+// (niethe v2 "mm/migrate_device: Introduce migrate_pfn_from_page() helper",
+// kernel-semantics.md (d)16). Once device-private pages have left the PFN
+// space that number is no PFN (the model takes it equal to the offset),
+// there is no MIGRATE_PFN_DEVICE_PRIVATE, and migrate_pfn_to_page() is
+// pfn_to_page() of it: the mirror names the RAM page with that number.
+// Diverges: the core's migrate_vma_pages() reads the same dst mpfn; the
+// model keeps the core's destination right and corrupts only the mirror.
+MirrorEntry dmirror_mirror_entry(const World& w, bool writable, int frame) {
+  const uint8_t perm = writable ? kMirrorWrite : kMirrorRead;
+  if (!w.IsDevicePrivateFrame(frame))
+    return MirrorEntry{perm, w.PfnOf(frame), false};
+  const bool unconverted = w.DeviceOffsets() &&
+                           w.knobs.dmirror_device_lookup == DmirrorDeviceLookup::kPageToPfn;
+  return MirrorEntry{perm, w.DevicePrivateNumber(frame), !unconverted};
+}
 
 // dmirror_devmem_alloc_page(): the lowest free page of the device's pgmap,
 // initialised by zone_device_page_init(). -1 when the device is full.
@@ -122,7 +164,9 @@ bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int coll
   }
   if (w.Folio(src).refcount != static_cast<int>(hits.size()) + extra) return false;
 
-  const bool to_device = w.IsDeviceFrame(dst);
+  // remove_migration_pte(): a device-private entry only for a device-private
+  // destination; RAM and device-coherent destinations get a present PTE.
+  const bool to_device = folio_is_device_private(w, dst);
   Page& d = w.Folio(dst);
   d.anon = true;
   d.swapbacked = true;
@@ -222,7 +266,7 @@ bool MovePmdMappings(World& w, StepResult& r, int src, int dst, int owner, int c
                      int start, int end, int extra, const std::vector<PmdHit>& hits) {
   if (w.Folio(src).refcount != static_cast<int>(hits.size()) + extra) return false;
   const int pmd_pages = w.universe.PmdPages();
-  const bool to_device = w.IsDeviceFrame(dst);
+  const bool to_device = folio_is_device_private(w, dst);
   const bool exclusive = w.Folio(src).anon_exclusive;
   Page& d = w.Folio(dst);
   d.anon = true;
@@ -331,6 +375,7 @@ int CheckRange(const World& w, int mm, int start, int npages) {
 bool MigrateBlockToDevice(World& w, StepResult& r, int dev, int mm, int block, int start,
                           int end) {
   const int pmd_pages = w.universe.PmdPages();
+  if (w.universe.DeviceCoherent(dev)) return false;  // order 0 only (see the header)
   const Vma* v = w.FindVma(mm, block);
   const Vma* last = w.FindVma(mm, block + pmd_pages - 1);
   if (!v || v != last || v->shared || v->hugetlb) return false;
@@ -373,8 +418,7 @@ bool MigrateBlockToDevice(World& w, StepResult& r, int dev, int mm, int block, i
     return false;
   }
   for (int i = 0; i < pmd_pages; ++i)
-    MirrorAt(w, dev, mm, block + i) =
-        MirrorEntry{writable ? kMirrorWrite : kMirrorRead, w.DevicePrivateNumber(dst + i), true};
+    MirrorAt(w, dev, mm, block + i) = dmirror_mirror_entry(w, writable, dst + i);
   folio_put(w, r, dst);  // migrate_vma_finalize: unlock and put the allocation ref
   return true;
 }
@@ -417,8 +461,16 @@ int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int star
       writable = v.write;  // dmirror_migrate_alloc_and_copy: !spage && VM_WRITE
       if (pte.kind == PteKind::kPresent) mmu_notifier_invalidate(w, mm, va, va + 1, NotifyEvent::kMigrate, dev);
       Pte fresh{};
-      fresh.kind = writable ? PteKind::kDevicePrivateWrite : PteKind::kDevicePrivateRead;
-      fresh.pfn = w.DevicePrivateNumber(dst);
+      if (folio_is_device_private(w, dst)) {
+        fresh.kind = writable ? PteKind::kDevicePrivateWrite : PteKind::kDevicePrivateRead;
+        fresh.pfn = w.DevicePrivateNumber(dst);
+      } else {
+        // migrate_vma_insert_page() for a device-coherent page (mm/migrate_device.c
+        // 7.x): mk_pte(page, vm_page_prot), pte_mkwrite(pte_mkdirty()) iff VM_WRITE.
+        fresh.kind = PteKind::kPresent;
+        fresh.pfn = w.PfnOf(dst);
+        fresh.write = fresh.dirty = fresh.soft_dirty = writable;
+      }
       pte = fresh;
       w.Folio(dst).data = 0;  // zero-filled, like the hole or zero page it replaces
       folio_add_new_anon_rmap_pte(w, dst);
@@ -427,6 +479,8 @@ int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int star
     } else if (pte.kind == PteKind::kPresent) {
       int frame = w.FrameOf(pte.pfn);
       int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+      // SELECT_SYSTEM only: a zone-device page (a device-coherent one here)
+      // is not collected (migrate_vma_collect_pmd, mm/migrate_device.c 7.x).
       if (head < 0 || w.IsDeviceFrame(head)) continue;
       if (w.Folio(head).order > 0) {
         // migrate_vma_split_folio(): large folios are split first.
@@ -451,8 +505,7 @@ int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int star
     }
     // dmirror_migrate_finalize_and_map(): the mirror maps the device page,
     // WRITE-tagged if the destination has MIGRATE_PFN_WRITE.
-    MirrorAt(w, dev, mm, va) =
-        MirrorEntry{writable ? kMirrorWrite : kMirrorRead, w.DevicePrivateNumber(dst), true};
+    MirrorAt(w, dev, mm, va) = dmirror_mirror_entry(w, writable, dst);
     folio_put(w, r, dst);  // migrate_vma_finalize: unlock and put the allocation ref
   }
   // "Return the migrated data for verification. Only for pages in device
@@ -500,6 +553,32 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
       if (w.PmdOf(mm, va).kind == PmdKind::kDevicePrivate) SplitDeviceFolio(w, r, head);
     }
     const Pte& pte = PteAt(w, mm, va);
+    if (w.universe.DeviceCoherent(dev)) {
+      // dmirror_select_device() is MIGRATE_VMA_SELECT_DEVICE_COHERENT:
+      // migrate_vma_collect_pmd() takes present PTEs of coherent pages whose
+      // pgmap->owner is this device, nothing else (mm/migrate_device.c 7.x).
+      if (pte.kind != PteKind::kPresent || pte.special) continue;
+      const int frame = w.FrameOf(pte.pfn);
+      const int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+      if (head < 0 || !folio_is_device_coherent(w, head) ||
+          w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner != dev ||
+          w.lock_thread_folio == head)
+        continue;
+      // dmirror_devmem_fault_alloc_and_copy(): copy from the page itself.
+      const int dst = folio_alloc(w, 0);
+      if (dst < 0) return kENOMEM;
+      folio_get(w, head);  // the collect reference
+      if (!MoveMappings(w, r, head, dst, dev, mm, start, start + npages, 1)) {
+        folio_put(w, r, head);
+        folio_put(w, r, dst);
+        continue;
+      }
+      MirrorAt(w, dev, mm, va) = MirrorEntry{};  // xa_erase(&dmirror->pt, addr)
+      ++cpages;
+      folio_put(w, r, head);  // migrate_vma_finalize: free_zone_device_folio
+      folio_put(w, r, dst);
+      continue;
+    }
     if (!IsDevicePrivate(pte.kind)) continue;
     int frame = w.EntryFrame(pte);
     int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
@@ -636,11 +715,19 @@ int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
             w.MappedFrame(mm, pvmw.address) == f)
           hits.push_back({mm, pvmw.address});
     });
+    // A device-coherent page is mapped by present PTEs: try_to_migrate_one()
+    // treats it like a RAM page (writable from pte_write, the dirty bit to
+    // the folio, plain migration entries with its PFN; mm/rmap.c 7.x
+    // try_to_migrate() returns early only for zone-device folios that are
+    // neither private nor coherent).
+    const bool coherent = folio_is_device_coherent(w, f);
     for (const Hit& h : hits) {
       Pte& pte = PteAt(w, h.mm, h.va);
       const Pte old = pte;
       mmu_notifier_invalidate(w, h.mm, h.va, h.va + 1, NotifyEvent::kClear, -1);
-      const bool writable = old.kind == PteKind::kDevicePrivateWrite;
+      const bool writable = old.kind == PteKind::kPresent ? old.write
+                                                          : old.kind == PteKind::kDevicePrivateWrite;
+      if (old.kind == PteKind::kPresent && old.dirty) w.Folio(f).dirty = true;
       Page& p = w.pages[static_cast<size_t>(f)];
       const bool anon_exclusive = p.anon_exclusive;
       p.anon_exclusive = false;  // folio_try_share_anon_rmap_pte
@@ -651,7 +738,11 @@ int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
                                                     : PteKind::kMigrationReadExclusive)
                                   : (device_entries ? PteKind::kMigrationDeviceRead
                                                     : PteKind::kMigrationRead);
-      mig.pfn = w.DevicePrivateNumber(f);
+      if (coherent)  // make_*_migration_entry(page_to_pfn(subpage))
+        mig.kind = writable         ? PteKind::kMigrationWrite
+                   : anon_exclusive ? PteKind::kMigrationReadExclusive
+                                    : PteKind::kMigrationRead;
+      mig.pfn = coherent ? w.PfnOf(f) : w.DevicePrivateNumber(f);
       mig.soft_dirty = old.soft_dirty;
       mig.uffd_wp = old.uffd_wp;
       pte = mig;
@@ -700,6 +791,11 @@ int migrate_device_finalize_evict(World& w, StepResult& r) {
       fresh.soft_dirty = old.soft_dirty;
       fresh.uffd_wp = old.uffd_wp;
       if (to_ram) {
+        fresh.kind = PteKind::kPresent;
+        fresh.pfn = w.PfnOf(dst);
+        fresh.write = write;
+      } else if (folio_is_device_coherent(w, dst)) {
+        // remove_migration_pte() restoring a device-coherent page: present.
         fresh.kind = PteKind::kPresent;
         fresh.pfn = w.PfnOf(dst);
         fresh.write = write;

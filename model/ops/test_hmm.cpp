@@ -18,7 +18,7 @@ void dmirror_interval_invalidate(World& w, int device, int mm, int start, int en
 }
 
 // dmirror_mkentry() (lib/test_hmm.c @ 05ab51217205): ERROR, or NONE without
-// HMM_PFN_VALID; else the page's kind (device-private of this device or of
+// HMM_PFN_VALID; else the page's kind (device-private or -coherent, of this device or of
 // another, the zero page, or NONE for an ordinary page), then exactly one of
 // WRITE or READ, then PMD when the map order is PMD_SHIFT - PAGE_SHIFT (PUD
 // for PUD_SHIFT, which the model never maps).
@@ -28,10 +28,14 @@ uint8_t dmirror_mkentry(const World& w, int device, const HmmSnapshotPfn& e) {
   // hmm_pfn_to_page(): resolved like a mirror entry holding the same HMM PFN.
   const int frame = w.MirrorFrame(MirrorEntry{kMirrorRead, e.page.pfn, e.page.device_private});
   uint8_t perm = kDmirrorProtNone;
-  if (frame >= 0 && w.IsDeviceFrame(frame))  // is_device_private_page()
+  if (frame >= 0 && w.IsDevicePrivateFrame(frame))  // is_device_private_page()
     perm = w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))].owner == device
                ? kDmirrorProtDevPrivateLocal
                : kDmirrorProtDevPrivateRemote;
+  else if (frame >= 0 && w.IsDeviceCoherentFrame(frame))  // is_device_coherent_page()
+    perm = w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))].owner == device
+               ? kDmirrorProtDevCoherentLocal
+               : kDmirrorProtDevCoherentRemote;
   else if (!e.page.device_private && e.page.pfn == kZeroPfn)  // is_zero_pfn()
     perm = kDmirrorProtZero;
   perm |= e.page.write ? kDmirrorProtWrite : kDmirrorProtRead;
