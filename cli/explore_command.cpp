@@ -76,8 +76,7 @@ struct ExploreFlags {
   std::vector<std::string> knobs;
   std::string universe;
   std::vector<std::string> properties;
-  bool symmetry = false;
-  bool symmetry_approximate = false;
+  std::string symmetry = "off";  // --symmetry GROUPS ("" when given bare: swap slots)
   int values = 2;
   std::string out_dir;
   std::vector<std::string> only_ops;
@@ -192,11 +191,14 @@ void PrintLivenessText(const std::vector<LivenessResult>& liveness,
 // Peak memory, notes and the verdict, text. `as_expected` says what "as expected" means.
 void PrintVerdictText(const ExplorationResult& r, int exit_status,
                       const std::vector<std::string>& notes,
-                      const std::vector<std::string>& mismatches, const std::string& as_expected) {
+                      const std::vector<std::string>& mismatches, const std::string& as_expected,
+                      const std::string& inconclusive_why = "") {
   std::printf("memory         peak %s MB (VmHWM, whole run)\n",
               Fixed(static_cast<double>(solver::explicit_state::PeakRssBytes()) / 1e6, 1).c_str());
   for (const std::string& note : notes) std::printf("note           %s\n", note.c_str());
-  if (exit_status == kExitInconclusive) {
+  if (exit_status == kExitInconclusive && !inconclusive_why.empty()) {
+    std::printf("verdict        INCONCLUSIVE: %s\n", inconclusive_why.c_str());
+  } else if (exit_status == kExitInconclusive) {
     std::printf("verdict        INCONCLUSIVE: the %s limit stopped the search\n", r.limit.c_str());
   } else if (mismatches.empty()) {
     std::printf("verdict        as expected (%s)\n", as_expected.c_str());
@@ -491,6 +493,9 @@ int RunBenchExploration(const ExploreFlags& flags) {
 
 using solver::explicit_state::MainModel;
 using solver::explicit_state::MainModelOptions;
+using solver::explicit_state::CheckSymmetry;
+using solver::explicit_state::ParseSymmetryGroups;
+using solver::explicit_state::SymmetryCheck;
 
 // The universe the main model explores unless --universe says otherwise: 1 mm plus its fork
 // child (fork takes the lowest free mm, so mms counts the child), 2 pages (one PMD of order 1),
@@ -515,6 +520,7 @@ struct MainReport {
   std::string profile;
   std::string universe;
   std::string symmetry = "off";
+  std::optional<SymmetryCheck> symmetry_check;  // run whenever a renaming is on
   int values = 2;
   int op_instances = 0;
   std::size_t encoding_bytes = 0;
@@ -588,8 +594,22 @@ void PrintMainText(const MainReport& report) {
   if (!report.liveness_note.empty())
     std::printf("  not checked: %s\n", report.liveness_note.c_str());
   PrintLivenessText(report.liveness, report.lasso_paths, report.liveness_seconds);
+  std::string inconclusive_why;
+  if (report.symmetry_check) {
+    const SymmetryCheck& c = *report.symmetry_check;
+    if (c.exact) {
+      std::printf("symmetry       exact: each of the %s renamings is a bisimulation on all %s "
+                  "states (checked in %s s)\n",
+                  WithCommas(c.renamings).c_str(), WithCommas(c.states).c_str(),
+                  Fixed(c.seconds, 3).c_str());
+    } else {
+      std::printf("symmetry       NOT EXACT at state %u: %s\n", c.witness_state, c.witness.c_str());
+      inconclusive_why = "the symmetry reduction is not exact for this alphabet and universe; "
+                         "rerun with fewer groups (--symmetry swap) or without --symmetry";
+    }
+  }
   PrintVerdictText(r, report.exit_status, report.notes, report.mismatches,
-                   "profile " + report.profile);
+                   "profile " + report.profile, inconclusive_why);
 }
 
 void PrintMainJson(const MainReport& report) {
@@ -597,7 +617,15 @@ void PrintMainJson(const MainReport& report) {
   std::ostringstream out;
   out << "{\n  \"profile\": \"" << EscapeQuoted(report.profile) << "\",\n  \"universe\": \""
       << report.universe << "\",\n  \"values\": " << report.values << ",\n  \"symmetry\": \""
-      << report.symmetry << "\",\n  \"op_instances\": " << report.op_instances
+      << report.symmetry << "\",\n";
+  if (report.symmetry_check) {
+    const SymmetryCheck& c = *report.symmetry_check;
+    out << "  \"symmetry_check\": {\"exact\": " << (c.exact ? "true" : "false")
+        << ", \"states\": " << c.states << ", \"renamings\": " << c.renamings
+        << ", \"seconds\": " << Fixed(c.seconds, 6) << ", \"witness_state\": " << c.witness_state
+        << ", \"witness\": \"" << EscapeQuoted(c.witness) << "\"},\n";
+  }
+  out << "  \"op_instances\": " << report.op_instances
       << ",\n  \"encoding_bytes\": " << report.encoding_bytes << ",\n";
   WriteSearchJson(out, r);
   out << "  \"safety\": [";
@@ -654,8 +682,11 @@ int RunMainExploration(const ExploreFlags& flags) {
   options.only_ops = flags.only_ops;
   options.without_ops = flags.without_ops;
   options.restrictions = flags.restrictions;
-  options.symmetry.swap_slots = flags.symmetry || flags.symmetry_approximate;
-  options.symmetry.folio_slots = options.symmetry.mms = flags.symmetry_approximate;
+  try {
+    options.symmetry = ParseSymmetryGroups(flags.symmetry);
+  } catch (const model::ModelInputError& e) {
+    throw UsageError(e.what());
+  }
   std::uint64_t asserted = 0;
   std::optional<MainModel> model_storage;
   try {
@@ -673,9 +704,7 @@ int RunMainExploration(const ExploreFlags& flags) {
   report.profile = options.profile.name;
   report.universe = options.universe.ToString();
   report.values = options.values;
-  report.symmetry = flags.symmetry_approximate ? "swap slots + folio slots + mms (APPROXIMATE)"
-                    : flags.symmetry           ? "swap slots"
-                                               : "off";
+  report.symmetry = options.symmetry.Describe();
   report.op_instances = model.OpCount();
   report.encoding_bytes = model.EncodingSize();
 
@@ -691,6 +720,9 @@ int RunMainExploration(const ExploreFlags& flags) {
   Explorer<MainModel> explorer(model, explorer_options);
   report.result = explorer.Run();
   const ExplorationResult& r = report.result;
+  // The reduced graph stands for the full one only if every renaming is a bisimulation on it.
+  if (options.symmetry.Any()) report.symmetry_check = CheckSymmetry(model, explorer, flags.jobs);
+  const bool symmetry_refuted = report.symmetry_check && !report.symmetry_check->exact;
 
   for (const PropertyInfo& info : model.Properties()) {
     MainSafety s;
@@ -702,8 +734,15 @@ int RunMainExploration(const ExploreFlags& flags) {
     s.expected = options.profile.ExpectsViolation(info.name);
     s.counterexample = r.Violation(info.name);
     if (s.counterexample != nullptr) {
-      const std::vector<int> ops =
-          model.Concretize(s.counterexample->ops, s.counterexample->property);
+      std::vector<int> ops = s.counterexample->ops;
+      try {
+        ops = model.Concretize(s.counterexample->ops, s.counterexample->property);
+      } catch (const solver::explicit_state::ExplorationError&) {
+        // Only when the symmetry check failed: the reduced path has no concrete twin.
+        if (!symmetry_refuted) throw;
+        report.notes.push_back(s.name + ": the reduced path does not replay concretely (the "
+                               "symmetry is not exact); its ops are the canonical states' ops");
+      }
       s.concrete_ops = explorer.OpNames(ops);
       if (!flags.out_dir.empty()) {
         const traces::Trace t = model.MakeTrace(
@@ -798,13 +837,8 @@ int RunMainExploration(const ExploreFlags& flags) {
   }
   WriteGraphOutputs(flags, explorer, r.status == ExplorationStatus::kComplete, paths,
                     &report.notes);
-  if (flags.symmetry_approximate) {
-    report.notes.push_back(
-        "--symmetry-approximate renames folio slots and mms, which first-fit allocation and rmap "
-        "walk order make inexact: counts are for measurement, verdicts may be missed");
-  }
-
-  report.exit_status = ExitStatus(r.status == ExplorationStatus::kLimitReached, report.mismatches);
+  report.exit_status = ExitStatus(r.status == ExplorationStatus::kLimitReached || symmetry_refuted,
+                                  report.mismatches);
   flags.format == "json" ? PrintMainJson(report) : PrintMainText(report);
   return report.exit_status;
 }
@@ -831,12 +865,14 @@ void AddExploreCommand(CLI::App& app, int* status) {
   explore->add_option("--property", flags->properties,
                       "Main model: check only these properties (repeatable; default: every hard "
                       "property; advisory ones such as no-kernel-warning only when named)");
-  explore->add_flag("--symmetry", flags->symmetry,
-                    "Main model: canonical renaming of swap slots (exact: free slots are "
-                    "interchangeable). Liveness is not checked with it");
-  explore->add_flag("--symmetry-approximate", flags->symmetry_approximate,
-                    "Main model: also rename folio slots and mms. NOT exact here (first-fit "
-                    "allocation, rmap walk order): for measuring only");
+  explore
+      ->add_option("--symmetry", flags->symmetry,
+                   "Main model: explore one canonical state per renaming class of these groups, "
+                   "comma-separated: swap (swap slots), mms, folios (RAM folio slots), all; "
+                   "--symmetry alone: swap. After the search every renaming is checked to be a "
+                   "bisimulation on every explored state (exit 3 if not). Liveness is not "
+                   "checked with it")
+      ->expected(0, 1);
   explore
       ->add_option("--values", flags->values,
                    "Main model: data values written by cpu_write/dev_write are 1..V. Every "

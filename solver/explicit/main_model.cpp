@@ -1,6 +1,8 @@
 #include "solver/explicit/main_model.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <numeric>
 
@@ -245,18 +247,23 @@ std::vector<std::vector<int>> Permutations(int n) {
   return out;
 }
 
-// Renames swap slots, frame blocks and mms of `w`: slot s becomes swap[s], block b becomes
-// block[b], mm m becomes mm[m]. Every reference (PTE and PMD PFNs, swap PTEs, page-cache
-// heads, mirror entries, the lock thread's folio) follows.
+// Renames swap slots, RAM frame blocks and mms of `w`: slot s becomes swap[s], block b becomes
+// block[b], mm m becomes mm[m]. Every reference (PTE and PMD numbers, swap PTEs, page-cache
+// heads, mirror entries, the lock thread's folio) follows. Device-private frames keep their
+// places: an entry is renamed by the frame the model resolves it to (World::EntryFrame, which
+// dispatches on the entry's kind like softleaf_to_page), so a device offset that equals a RAM
+// PFN stays a device offset.
 World Rename(const World& w, const std::vector<int>& swap, const std::vector<int>& block,
              const std::vector<int>& mm) {
   const int block_pages = w.universe.PmdPages();
+  const int ram = w.RamFrames();
   auto frame = [&](int f) {
-    return f < 0 ? f : block[static_cast<std::size_t>(f / block_pages)] * block_pages + f % block_pages;
+    return f < 0 || f >= ram
+               ? f
+               : block[static_cast<std::size_t>(f / block_pages)] * block_pages + f % block_pages;
   };
-  auto pfn = [&](std::uint32_t p) {
-    const int f = w.FrameOf(p);
-    return f < 0 ? p : w.PfnOf(frame(f));
+  auto renamed_number = [&](int resolved, std::uint32_t number) {
+    return resolved < 0 || resolved >= ram ? number : w.PfnOf(frame(resolved));
   };
   World out = w;
   for (std::size_t f = 0; f < w.pages.size(); ++f) {
@@ -268,12 +275,12 @@ World Rename(const World& w, const std::vector<int>& swap, const std::vector<int
   for (std::size_t m = 0; m < w.mms.size(); ++m) {
     Mm copy = w.mms[m];
     for (Pmd& pmd : copy.pmds)
-      if (pmd.kind == model::PmdKind::kHuge) pmd.pfn = pfn(pmd.pfn);
+      if (pmd.kind == model::PmdKind::kHuge) pmd.pfn = renamed_number(w.FrameOf(pmd.pfn), pmd.pfn);
     for (Pte& pte : copy.ptes) {
       if (pte.kind == model::PteKind::kSwap) {
         if (pte.pfn < swap.size()) pte.pfn = static_cast<std::uint32_t>(swap[pte.pfn]);
       } else if (model::HasPfn(pte.kind)) {
-        pte.pfn = pfn(pte.pfn);
+        pte.pfn = renamed_number(w.EntryFrame(pte), pte.pfn);
       }
     }
     out.mms[static_cast<std::size_t>(mm[m])] = std::move(copy);
@@ -286,12 +293,35 @@ World Rename(const World& w, const std::vector<int>& swap, const std::vector<int
     for (std::size_t m = 0; m < w.mms.size(); ++m) {
       for (std::size_t va = 0; va < pages; ++va) {
         model::MirrorEntry e = w.devices[d].mirror[m * pages + va];
-        if (e.perm != model::kMirrorNone) e.pfn = pfn(e.pfn);
+        if (e.perm != model::kMirrorNone) e.pfn = renamed_number(w.MirrorFrame(e), e.pfn);
         out.devices[d].mirror[static_cast<std::size_t>(mm[m]) * pages + va] = e;
       }
     }
   }
   out.lock_thread_folio = static_cast<std::int16_t>(frame(w.lock_thread_folio));
+  return out;
+}
+
+// A successor as the symmetry check compares them: its canonical encoding and the properties
+// the step into it violated.
+struct ClassStep {
+  std::vector<std::uint8_t> encoding;
+  std::uint32_t violations = 0;
+  int op = 0;  // the op that took it (for the witness; not compared)
+  bool SameClass(const ClassStep& o) const {
+    return encoding == o.encoding && violations == o.violations;
+  }
+  bool operator<(const ClassStep& o) const {
+    return encoding != o.encoding ? encoding < o.encoding : violations < o.violations;
+  }
+};
+
+std::string PermutationText(const char* what, const std::vector<int>& perm) {
+  std::string out;
+  for (std::size_t i = 0; i < perm.size(); ++i) {
+    if (perm[i] == static_cast<int>(i)) continue;
+    out += fmt::format("{}{} {}->{}", out.empty() ? "" : ", ", what, i, perm[i]);
+  }
   return out;
 }
 
@@ -497,6 +527,141 @@ World MainModel::Canonical(const World& world) const {
 void MainModel::Encode(const State& state, std::uint8_t* out) const {
   if (!options_.symmetry.Any()) return EncodeExact(state.world, out);
   EncodeExact(Canonical(state.world), out);
+}
+
+std::string MainModel::CheckSymmetryAt(const State& state) const {
+  auto successors = [&](const State& from) {
+    std::vector<ClassStep> out;
+    State post;
+    for (int op = 0; op < OpCount(); ++op) {
+      if (!Step(from, op, &post)) continue;
+      ClassStep step;
+      step.encoding.resize(encoding_size_);
+      Encode(post, step.encoding.data());
+      step.violations = post.step_violations;
+      step.op = op;
+      out.push_back(std::move(step));
+    }
+    std::stable_sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const ClassStep& a, const ClassStep& b) { return a.SameClass(b); }),
+              out.end());
+    return out;
+  };
+  const std::vector<ClassStep> mine = successors(state);
+  for (const auto& mm : mm_perms_) {
+    for (const auto& block : block_perms_) {
+      for (const auto& swap : swap_perms_) {
+        std::string renaming;
+        for (const std::string& part : {PermutationText("mm", mm), PermutationText("block", block),
+                                        PermutationText("swap", swap)}) {
+          if (!part.empty()) renaming += (renaming.empty() ? "" : ", ") + part;
+        }
+        if (renaming.empty()) continue;  // the identity
+        const State renamed{Rename(state.world, swap, block, mm), 0};
+        const std::vector<ClassStep> theirs = successors(renamed);
+        // The first class (in encoding order) that only one side reaches.
+        std::size_t i = 0;
+        while (i < mine.size() && i < theirs.size() && mine[i].SameClass(theirs[i])) ++i;
+        if (i == mine.size() && i == theirs.size()) continue;
+        const bool mine_only = i < mine.size() && (i == theirs.size() || mine[i] < theirs[i]);
+        const ClassStep& lone = mine_only ? mine[i] : theirs[i];
+        return fmt::format(
+            "renaming [{}]: `{}` from the {} state reaches a class{} that the {} state does not "
+            "reach ({} vs {} successor classes)",
+            renaming, names_[static_cast<std::size_t>(lone.op)],
+            mine_only ? "explored" : "renamed",
+            lone.violations != 0 ? fmt::format(" (violations 0x{:x})", lone.violations) : "",
+            mine_only ? "renamed" : "explored", mine.size(), theirs.size());
+      }
+    }
+  }
+  return "";
+}
+
+SymmetryCheck CheckSymmetry(const MainModel& model, const Explorer<MainModel>& explorer,
+                            int jobs) {
+  const auto start = std::chrono::steady_clock::now();
+  SymmetryCheck check;
+  check.states = explorer.StateCount();
+  const SymmetryGroups& g = model.Options().symmetry;
+  const model::Universe& u = model.Options().universe;
+  auto factorial = [](int n) {
+    std::uint64_t f = 1;
+    for (int i = 2; i <= n; ++i) f *= static_cast<std::uint64_t>(i);
+    return f;
+  };
+  check.renamings = (g.swap_slots ? factorial(u.swap_slots) : 1) *
+                        (g.folio_slots ? factorial(u.folios) : 1) * (g.mms ? factorial(u.mms) : 1) -
+                    1;
+  if (!g.Any()) return check;
+  // Thread t checks states t, t + jobs, ... and stops at its first failure; the lowest of
+  // those is the lowest failing state overall.
+  std::vector<std::uint64_t> first(static_cast<std::size_t>(jobs), check.states);
+  std::vector<std::string> witness(static_cast<std::size_t>(jobs));
+  std::atomic<std::uint64_t> lowest{check.states};
+  internal::RunOnThreads(jobs, [&](int t) {
+    for (std::uint64_t i = static_cast<std::uint64_t>(t); i < check.states;
+         i += static_cast<std::uint64_t>(jobs)) {
+      if (i > lowest.load(std::memory_order_relaxed)) return;
+      std::string w = model.CheckSymmetryAt(explorer.StateAt(static_cast<std::uint32_t>(i)));
+      if (w.empty()) continue;
+      first[static_cast<std::size_t>(t)] = i;
+      witness[static_cast<std::size_t>(t)] = std::move(w);
+      std::uint64_t seen = lowest.load();
+      while (i < seen && !lowest.compare_exchange_weak(seen, i)) {
+      }
+      return;
+    }
+  });
+  for (int t = 0; t < jobs; ++t) {
+    if (first[static_cast<std::size_t>(t)] < check.states &&
+        (check.exact || first[static_cast<std::size_t>(t)] < check.witness_state)) {
+      check.exact = false;
+      check.witness_state = static_cast<std::uint32_t>(first[static_cast<std::size_t>(t)]);
+      check.witness = witness[static_cast<std::size_t>(t)];
+    }
+  }
+  check.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return check;
+}
+
+std::string SymmetryGroups::Describe() const {
+  std::string out;
+  if (swap_slots) out += "swap slots";
+  if (mms) out += std::string(out.empty() ? "" : " + ") + "mms";
+  if (folio_slots) out += std::string(out.empty() ? "" : " + ") + "folio slots";
+  return out.empty() ? "off" : out;
+}
+
+SymmetryGroups ParseSymmetryGroups(std::string_view text) {
+  SymmetryGroups g;
+  if (text.empty()) {
+    g.swap_slots = true;
+    return g;
+  }
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find(',', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view item = text.substr(pos, end - pos);
+    if (item == "swap") {
+      g.swap_slots = true;
+    } else if (item == "mms") {
+      g.mms = true;
+    } else if (item == "folios") {
+      g.folio_slots = true;
+    } else if (item == "all") {
+      g.swap_slots = g.mms = g.folio_slots = true;
+    } else if (item != "off" || text != "off") {
+      throw model::ModelInputError(fmt::format(
+          "--symmetry '{}': unknown group '{}'; accepted: swap, mms, folios, all (comma-separated), "
+          "off",
+          text, item));
+    }
+    pos = end + 1;
+  }
+  return g;
 }
 
 MainModel::State MainModel::Decode(const std::uint8_t* in) const {

@@ -35,18 +35,25 @@
 
 namespace mmcheck::solver::explicit_state {
 
-// Which renamings --symmetry applies. Swap slots are exact: a free slot carries no state and
-// every slot allocation takes "any free slot". Folio slots (PMD-sized frame blocks) and mms
-// are NOT exact symmetries of this model: folio_alloc() is first-fit on frame order and rmap
-// walks visit mms in index order, so renaming them can merge states with different futures.
-// They are available for measurement only (reported as approximate).
+// Which renamings --symmetry applies. Swap slots are exact by construction: a free slot
+// carries no state and every slot allocation takes "any free slot". Folio slots (PMD-sized
+// frame blocks of RAM) and mms are not exact in general: folio_alloc() is first-fit on frame
+// order and rmap walks visit mms in index order, so a renaming can merge states with different
+// futures. Whether it does on a given alphabet and universe is decided by CheckSymmetry below,
+// which the explore command runs after every search with symmetry: the reduced graph is used
+// only when every renaming is a bisimulation on the states explored.
 struct SymmetryGroups {
   bool swap_slots = false;
-  bool folio_slots = false;  // approximate: first-fit allocation breaks it
-  bool mms = false;          // approximate: rmap walk order breaks it
+  bool folio_slots = false;
+  bool mms = false;
   bool Any() const { return swap_slots || folio_slots || mms; }
-  bool Exact() const { return !folio_slots && !mms; }
+  // "swap slots + mms", or "off".
+  std::string Describe() const;
 };
+
+// Parses --symmetry's value: a comma-separated subset of swap, mms, folios, or "all" ("" means
+// swap). Throws model::ModelInputError naming an unknown group.
+SymmetryGroups ParseSymmetryGroups(std::string_view text);
 
 struct MainModelOptions {
   model::Universe universe;
@@ -103,6 +110,15 @@ class MainModel {
   // The explorer mask of the named properties; throws ModelInputError naming an unknown one.
   std::uint64_t MaskOf(const std::vector<std::string>& names) const;
 
+  // Whether the renamings are a bisimulation at `state` (a state the explorer reached, so a
+  // canonical representative): for every renaming g of the groups, g(state) has the same set
+  // of canonical successors, each with the same property violations, as `state`. Returns ""
+  // when they are, else a witness naming the renaming and a successor only one side has.
+  // If this holds at every reachable representative, every reachable world has the canonical
+  // successors of its representative, so the reduced graph has exactly the verdicts and the
+  // shortest counterexample lengths of the full one.
+  std::string CheckSymmetryAt(const State& state) const;
+
   // Turns a path of the explored graph into ops that replay on the concrete model. Without
   // symmetry the path is returned as is. With symmetry each op was taken from a canonical
   // representative; this finds, step by step, the op of the concrete world that leads to the
@@ -129,5 +145,19 @@ class MainModel {
   std::size_t max_shmem_ = 0;
   std::vector<std::vector<int>> swap_perms_, block_perms_, mm_perms_;
 };
+
+// The outcome of checking the renamings on every explored state.
+struct SymmetryCheck {
+  bool exact = true;
+  std::uint64_t states = 0;        // states checked
+  std::uint64_t renamings = 0;     // renamings per state (the group's size minus one)
+  std::uint32_t witness_state = 0; // the lowest-numbered state where a renaming fails
+  std::string witness;             // CheckSymmetryAt's witness there
+  double seconds = 0;
+};
+
+// Runs CheckSymmetryAt on every state the explorer numbered, on `jobs` threads. The result is
+// the same for every `jobs` (the lowest failing state is reported).
+SymmetryCheck CheckSymmetry(const MainModel& model, const Explorer<MainModel>& explorer, int jobs);
 
 }  // namespace mmcheck::solver::explicit_state

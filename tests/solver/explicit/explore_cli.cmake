@@ -57,5 +57,13 @@ expect_match("${OUT}" "UNEXPECTED")
 # Symmetry: fewer or equal states, same verdict; limits give exit 3.
 run(0 explore --profile linux-6.14 ${TINY} --symmetry --liveness none)
 expect_match("${OUT}" "symmetry swap slots")
+expect_match("${OUT}" "symmetry +exact: each of the 0 renamings")
+# Folio-slot renaming is checked after the search; first-fit migration breaks it: exit 3 with
+# the witness, and the counterexamples are still printed.
+run(3 explore --profile linux-6.14 ${TINY} --symmetry folios --liveness none --format json)
+expect_match("${OUT}" "\"symmetry_check\": {\"exact\": false")
+expect_match("${OUT}" "\"witness\": \"renaming \\[block 0->1")
+run(2 explore --profile linux-6.15 --symmetry swap,frames)
+expect_one_line_error("frames.*accepted: swap, mms, folios")
 run(3 explore --profile linux-6.15 ${TINY} --max-states 10)
 expect_match("${OUT}" "INCONCLUSIVE")
