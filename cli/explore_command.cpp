@@ -595,7 +595,9 @@ void PrintMainText(const MainReport& report) {
     std::printf("  not checked: %s\n", report.liveness_note.c_str());
   PrintLivenessText(report.liveness, report.lasso_paths, report.liveness_seconds);
   std::string inconclusive_why;
-  if (report.symmetry_check) {
+  if (report.symmetry != "off" && !report.symmetry_check) {
+    std::printf("symmetry       not checked: the search did not complete\n");
+  } else if (report.symmetry_check) {
     const SymmetryCheck& c = *report.symmetry_check;
     if (c.exact) {
       std::printf("symmetry       exact: each of the %s renamings is a bisimulation on all %s "
@@ -721,8 +723,12 @@ int RunMainExploration(const ExploreFlags& flags) {
   report.result = explorer.Run();
   const ExplorationResult& r = report.result;
   // The reduced graph stands for the full one only if every renaming is a bisimulation on it.
-  if (options.symmetry.Any()) report.symmetry_check = CheckSymmetry(model, explorer, flags.jobs);
+  // A search cut short by a limit is inconclusive anyway and is not checked (the check costs
+  // about as much as the search).
+  if (options.symmetry.Any() && r.status == ExplorationStatus::kComplete)
+    report.symmetry_check = CheckSymmetry(model, explorer, flags.jobs);
   const bool symmetry_refuted = report.symmetry_check && !report.symmetry_check->exact;
+  const bool symmetry_unchecked = options.symmetry.Any() && !report.symmetry_check;
 
   for (const PropertyInfo& info : model.Properties()) {
     MainSafety s;
@@ -738,8 +744,8 @@ int RunMainExploration(const ExploreFlags& flags) {
       try {
         ops = model.Concretize(s.counterexample->ops, s.counterexample->property);
       } catch (const solver::explicit_state::ExplorationError&) {
-        // Only when the symmetry check failed: the reduced path has no concrete twin.
-        if (!symmetry_refuted) throw;
+        // Only when the symmetry is not known exact: the reduced path has no concrete twin.
+        if (!symmetry_refuted && !symmetry_unchecked) throw;
         report.notes.push_back(s.name + ": the reduced path does not replay concretely (the "
                                "symmetry is not exact); its ops are the canonical states' ops");
       }
@@ -784,10 +790,13 @@ int RunMainExploration(const ExploreFlags& flags) {
       std::find(movers.begin(), movers.end(), "none") == movers.end() && !movers.empty();
   if (!want_liveness) {
     report.liveness_note = "--liveness none";
-  } else if (options.symmetry.Any()) {
-    report.liveness_note = "with --symmetry (the goal names a frame; run without --symmetry)";
+  } else if (options.symmetry.folio_slots) {
+    report.liveness_note =
+        "with --symmetry folios (the goal names a frame, which folio-slot renaming moves)";
   } else if (r.status != ExplorationStatus::kComplete) {
     report.liveness_note = "the search did not complete";
+  } else if (symmetry_refuted) {
+    report.liveness_note = "the symmetry reduction is not exact";
   } else {
     solver::explicit_state::LivenessOptions liveness_options;
     liveness_options.max_memory_bytes = explorer_options.max_memory_bytes;
@@ -811,6 +820,10 @@ int RunMainExploration(const ExploreFlags& flags) {
         std::vector<int> ops;
         for (const std::string& name : l.stem) ops.push_back(model.OpIndex(name));
         for (const std::string& name : l.cycle) ops.push_back(model.OpIndex(name));
+        // Swap-slot and mm renamings leave frames in place, so the goal is the same on every
+        // member of a class and the reduced graph's lasso is one of the full graph's, up to
+        // renaming: one turn of the concrete cycle may end in a renamed copy of its start.
+        ops = model.Concretize(ops, -1);
         traces::Trace t = model.MakeTrace(
             ops, "",
             "Can " + std::string(mover) +
