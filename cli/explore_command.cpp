@@ -884,7 +884,7 @@ void AddExploreCommand(CLI::App& app, int* status) {
                    "comma-separated: swap (swap slots), mms, folios (RAM folio slots), all; "
                    "--symmetry alone: swap. After the search every renaming is checked to be a "
                    "bisimulation on every explored state (exit 3 if not). Liveness is not "
-                   "checked with it")
+                   "checked with folios (the goals name frames)")
       ->expected(0, 1);
   explore
       ->add_option("--values", flags->values,
