@@ -63,6 +63,7 @@ static char *mirror;		/* the device's copy, NR_PAGES pages */
 static int *turn;		/* shared by every process: the step to run next */
 static int self;		/* the model mm this process stands for */
 static int dev_fd[NR_DEVICES];
+static const int dev_minor[NR_DEVICES] = DEV_MINORS;
 static pid_t children[NR_MMS];
 static int failures;
 static sigjmp_buf fault_jmp;
@@ -135,7 +136,7 @@ static __attribute__((unused)) int dmirror(int dev, unsigned long request, int v
 	int ret;
 
 	if (dev_fd[dev] < 0) {
-		snprintf(name, sizeof(name), "/dev/hmm_dmirror%d", dev);
+		snprintf(name, sizeof(name), "/dev/hmm_dmirror%d", dev_minor[dev]);
 		dev_fd[dev] = open(name, O_RDWR, 0);
 		if (dev_fd[dev] < 0) {
 			perror(name);
@@ -405,9 +406,20 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
     head += fmt::format(" *\n * PARTIAL: {} step(s) have no user-space trigger and are comments;\n"
                         " * the outcomes after them may differ from the model's.\n",
                         out.commented_steps);
+  // The model's private devices are dmirror minors 0 and 1, its coherent
+  // ones (the last universe.coherent) minors 2 and 3, which lib/test_hmm.c
+  // creates only with spm_addr_dev0/1 set (hmm_dmirror_init @ 05ab51217205).
+  std::string minors;
+  for (int d = 0; d < std::max(1, u.devices); ++d)
+    minors += fmt::format("{}{}", d ? ", " : "",
+                          u.DeviceCoherent(d) ? 2 + d - (u.devices - u.coherent) : d);
+  if (u.coherent > 0)
+    head += " *\n * Coherent devices are /dev/hmm_dmirror2 and 3: load test_hmm with\n"
+            " * spm_addr_dev0 and spm_addr_dev1 set (MEMORY_DEVICE_COHERENT).\n";
   head += " */\n";
   out.source = head + fmt::format("#define NR_MMS {}\n#define NR_PAGES {}\n#define NR_DEVICES {}\n#define NR_STEPS {}\n",
                                   u.mms, u.pages, std::max(1, u.devices), r.run.steps.size()) +
+               fmt::format("#define DEV_MINORS {{ {} }}\n", minors) +
                std::string(kPrologue) + steps + std::string(kEpilogue);
   return out;
 }

@@ -118,5 +118,19 @@ TEST(CReproducer, SnapshotMasksThePmdBitOfModelPmds) {
       << r.source;
 }
 
+
+// The model's coherent devices (universe coherent=N, the last ones) open
+// dmirror minors 2 and 3, the MEMORY_DEVICE_COHERENT devices lib/test_hmm.c
+// creates with spm_addr_dev0/1; private devices stay minors 0 and 1.
+TEST(CReproducer, CoherentDevicesOpenMinorsTwoAndThree) {
+  CReproducer coherent = Export(Corpus("hmm-migrate-coherent.mmtrace"));
+  EXPECT_NE(coherent.source.find("#define DEV_MINORS { 2 }\n"), std::string::npos)
+      << coherent.source;
+  EXPECT_NE(coherent.source.find("spm_addr_dev0 and spm_addr_dev1"), std::string::npos);
+  EXPECT_NE(coherent.source.find("\"/dev/hmm_dmirror%d\", dev_minor[dev]"), std::string::npos);
+  CReproducer private_only = Export(Corpus("hmm-migrate.mmtrace"));
+  EXPECT_NE(private_only.source.find("#define DEV_MINORS { 0 }\n"), std::string::npos);
+  EXPECT_EQ(private_only.source.find("spm_addr_dev0"), std::string::npos);
+}
 }  // namespace
 }  // namespace mmcheck::traces
