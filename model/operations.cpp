@@ -426,7 +426,8 @@ std::vector<OpInfo> BuildTable() {
        "change protection of a mapped range", {mm, va, n, prot}, EnabledRange, ApplyMprotect},
       {OpCode::kMadvise, "madvise", "madvise_vma_behavior (mm/madvise.c)", "madvise()",
        "MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_PAGEOUT (reclaim, skips non-present PTEs), "
-       "MADV_DONTNEED (zap)",
+       "MADV_DONTNEED (zap), MADV_FREE (lazyfree: clean, discarded by reclaim unless written "
+       "again; swap entries freed)",
        {mm, va, n, advice}, EnabledRange, ApplyMadvise},
       {OpCode::kFork, "fork", "dup_mmap, copy_page_range (kernel/fork.c, mm/memory.c)", "fork()",
        "copy the mm into the lowest free mm; device-exclusive entries are restored first",
@@ -531,14 +532,15 @@ std::pair<int, int> ArgRange(ArgKind kind, const Universe& u) {
     case ArgKind::kValue: return {1, 255};
     case ArgKind::kProt: return {0, 2};
     case ArgKind::kMapKind: return {0, 2};
-    case ArgKind::kAdvice: return {0, 3};
+    case ArgKind::kAdvice: return {0, 4};
   }
   return {0, 0};
 }
 
 const std::vector<std::string_view>& ArgSymbols(ArgKind kind) {
   static const std::vector<std::string_view> none, prot{"none", "r", "rw"},
-      map{"private", "shared", "hugetlb"}, advice{"hugepage", "nohugepage", "pageout", "dontneed"};
+      map{"private", "shared", "hugetlb"}, advice{"hugepage", "nohugepage", "pageout", "dontneed",
+                                                             "free"};
   switch (kind) {
     case ArgKind::kProt: return prot;
     case ArgKind::kMapKind: return map;

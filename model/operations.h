@@ -49,10 +49,10 @@ enum class ArgKind : uint8_t {
   kValue,    // 1 .. 255: a byte to write
   kProt,     // none | r | rw
   kMapKind,  // private | shared | hugetlb
-  kAdvice,   // hugepage | nohugepage | pageout | dontneed
+  kAdvice,   // hugepage | nohugepage | pageout | dontneed | free
 };
 
-enum : uint8_t { kAdviceHugepage, kAdviceNohugepage, kAdvicePageout, kAdviceDontneed };
+enum : uint8_t { kAdviceHugepage, kAdviceNohugepage, kAdvicePageout, kAdviceDontneed, kAdviceFree };
 
 struct ArgInfo {
   std::string_view name;

@@ -164,4 +164,39 @@ int split_folio(World& w, StepResult& r, int head) {
   return 0;
 }
 
+// madvise_free_huge_pmd() (mm/huge_memory.c, linux-mm 7.x; unchanged in
+// logic since v6.14) for a present huge PMD at `addr`, the advised part of
+// its block ending at `next`. Returns true iff the whole PMD was made
+// lazyfree.
+//
+// The kernel's own non-present branch (VM_BUG_ON(thp_migration_supported()
+// && !pmd_is_migration_entry()) since v4.14; Balbir's merged series
+// 368076f52ebe "mm/huge_memory: add device-private THP support to PMD
+// operations" left it so, and Usama Arif's "mm/huge_memory: skip
+// device-private PMDs in madvise_free_huge_pmd" (v3 3/3, July 2026, Fixes:
+// 368076f52ebe) turns it into VM_WARN_ON_ONCE accepting device-private
+// PMDs) is reachable only when a device-private PMD replaces the THP between
+// madvise_free_pte_range()'s unlocked pmd_trans_huge() and
+// pmd_trans_huge_lock(). Model operations are atomic, so that race is not
+// modelled: a device-private PMD never gets here (see madvise.cpp).
+bool madvise_free_huge_pmd(World& w, StepResult& r, int mm, int addr, int next) {
+  Pmd& pmd = w.mms[static_cast<size_t>(mm)].pmds[static_cast<size_t>(w.PmdIndex(addr))];
+  if (pmd.kind != PmdKind::kHuge) return false;
+  int head = w.FolioOf(pmd.pfn);
+  if (head < 0) return false;  // the huge zero page (is_huge_zero_pmd), or dangling
+  // folio_maybe_mapped_shared(); folio_trylock().
+  if (w.FolioMapcount(head) != 1 || w.lock_thread_folio == head) return false;
+  // "If user want to discard part-pages of THP, split it so MADV_FREE will
+  // deactivate only them": split_folio(), then the PTE walk does the rest.
+  if (next - addr != w.universe.PmdPages()) {
+    split_folio(w, r, head);
+    return false;
+  }
+  w.Folio(head).dirty = false;  // folio_clear_dirty
+  pmd.young = pmd.dirty = false;  // pmd_mkold, pmd_mkclean
+  Page& f = w.Folio(head);
+  if (f.anon && f.swapbacked && !f.hugetlb) f.swapbacked = false;  // folio_mark_lazyfree
+  return true;
+}
+
 }  // namespace mmcheck::model::kernel

@@ -216,6 +216,9 @@ void change_protection(World& w, StepResult& r, int mm, int start, int end, bool
 // ---- mm/huge_memory.c ----
 void split_huge_pmd(World& w, StepResult& r, int mm, int va);
 int split_folio(World& w, StepResult& r, int head);  // 0 or positive errno
+// MADV_FREE on the present huge PMD at `addr` ([addr, next) advised); true
+// iff the whole PMD was made lazyfree (madvise.cpp does the rest).
+bool madvise_free_huge_pmd(World& w, StepResult& r, int mm, int addr, int next);
 // A device-private PMD becomes device-private PTEs of the same (large) folio.
 void split_device_private_pmd(World& w, StepResult& r, int mm, int va);
 // A large device-private folio mapped only by PTEs becomes order-0 folios.
@@ -276,6 +279,9 @@ int do_mmap(World& w, int mm, int va, int npages, int prot, int map_kind);
 int do_munmap(World& w, StepResult& r, int mm, int va, int npages);
 int do_mprotect(World& w, StepResult& r, int mm, int va, int npages, int prot);
 int do_madvise(World& w, StepResult& r, int mm, int va, int npages, int advice);
+// MADV_FREE over the mapped range [start, end) (mm/madvise.c
+// madvise_free_single_vma per VMA). Returns 0 or a positive errno.
+int madvise_free(World& w, StepResult& r, int mm, int start, int end);
 // fork(): dup_mmap into the lowest free mm. Returns the child or -errno.
 int dup_mmap(World& w, StepResult& r, int mm);
 

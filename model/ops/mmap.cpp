@@ -192,6 +192,8 @@ int do_madvise(World& w, StepResult& r, int mm, int va, int npages, int advice) 
       }
       return 0;
     }
+    case kAdviceFree:
+      return madvise_free(w, r, mm, va, end);
   }
   return kEINVAL;
 }

@@ -263,15 +263,57 @@ bool folio_make_device_exclusive(World& w, StepResult& r, int head, int mm, int 
   return ok && valid && w.FolioMapcount(head) == 0;
 }
 
+namespace {
+
+// folio_test_lazyfree(): an anon folio MADV_FREE cleared PG_swapbacked on.
+bool IsLazyfree(const World& w, int head) {
+  const Page& f = w.Folio(head);
+  return f.anon && !f.swapbacked && !f.hugetlb;
+}
+
+// __discard_anon_folio_pmd_locked() (mm/huge_memory.c v6.11+, linux-mm 7.x):
+// a dirty folio or PMD is made swapbacked again and kept; extra references
+// (ref_count != map_count + 1) keep it; else the PMD is cleared,
+// MM_ANONPAGES -= HPAGE_PMD_NR, the entire mapping and its reference go.
+// Returns whether it was discarded.
+bool DiscardLazyfreePmd(World& w, StepResult& r, int head, int mm, int addr) {
+  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(addr))];
+  Page& f = w.Folio(head);
+  if (f.dirty || pmd.dirty) {
+    f.swapbacked = true;
+    return false;
+  }
+  if (f.refcount != w.FolioMapcount(head) + 1) return false;
+  const int pages = w.universe.PmdPages();
+  const int block = addr & ~(pages - 1);
+  pmd = Pmd{};
+  m.rss[kMmAnonPages] -= static_cast<int16_t>(pages);
+  for (int i = 0; i < pages; ++i) m.logical[static_cast<size_t>(block + i)] = 0;
+  folio_remove_rmap_pmd(w, head);
+  folio_put(w, r, head);
+  return true;
+}
+
+}  // namespace
+
 void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swap_slots) {
   const uint32_t folio_pfn = FolioPfn(w, head);
   const int nr = w.NrPages(head);
+  bool aborted = false;  // walk_abort: ret = false, rwc stops
   ForEachVma(w, [&](int mm, const Vma& v) {
-    if (!FolioMapped(w, head)) return;  // rwc.done = folio_not_mapped
+    if (aborted || !FolioMapped(w, head)) return;  // rwc.done = folio_not_mapped
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, nr, 0, mm, v);
-    while (page_vma_mapped_walk(w, pvmw)) {
+    while (!aborted && page_vma_mapped_walk(w, pvmw)) {
       if (DevicePrivateConfusion(w, r, head, pvmw, "try_to_unmap_one")) continue;
       InvalidateHit(w, pvmw, NotifyEvent::kClear);
+      if (pvmw.pmd && IsLazyfree(w, head)) {
+        // A lazyfree PMD-mapped THP is discarded whole or kept, never split
+        // (v6.11+ unmap_huge_pmd_locked -> __discard_anon_folio_pmd_locked).
+        aborted = !DiscardLazyfreePmd(w, r, head, mm, pvmw.address);
+        if (!aborted) pvmw.address = -1 - v.start;
+        continue;
+      }
       if (pvmw.pmd) {
         // TTU_SPLIT_HUGE_PMD (shrink_folio_list sets it for PMD-mappable folios).
         split_huge_pmd(w, r, mm, pvmw.address);
@@ -299,6 +341,31 @@ void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swa
           !garbage && w.Folio(head).anon && w.pages[static_cast<size_t>(frame)].anon_exclusive;
       if (old.kind == PteKind::kPresent && old.dirty) w.Folio(head).dirty = true;
       Mm& m = w.mms[static_cast<size_t>(mm)];
+      if (IsLazyfree(w, head)) {
+        // MADV_FREE folio check (mm/rmap.c try_to_unmap_one, v6.15 and
+        // linux-mm 7.x): a folio redirtied through a PTE (or a GUP
+        // reference) is restored and made swapbacked again; extra
+        // references (ref_count != 1 + map_count) keep it too; else the
+        // entry is dropped, MM_ANONPAGES -1, and the data is gone (the next
+        // touch reads zero).
+        if (w.Folio(head).dirty) {
+          pte = old;
+          w.Folio(head).swapbacked = true;
+          aborted = true;
+          continue;
+        }
+        if (w.Folio(head).refcount != 1 + w.FolioMapcount(head)) {
+          pte = old;
+          aborted = true;
+          continue;
+        }
+        m.rss[kMmAnonPages]--;
+        pte = Pte{};
+        m.logical[static_cast<size_t>(pvmw.address)] = 0;
+        folio_remove_rmap_pte(w, r, head, garbage ? head + nr : frame);
+        folio_put(w, r, head);
+        continue;
+      }
       int slot = swap_slots[static_cast<size_t>(real_idx)];
       if (!garbage) w.pages[static_cast<size_t>(frame)].anon_exclusive = false;
       // folio_try_share_anon_rmap_pte

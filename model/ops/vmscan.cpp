@@ -3,7 +3,8 @@
 // Models mm/vmscan.c (v6.15): isolate, trylock, folio_check_references
 // (unless ignore_references, as MADV_PAGEOUT does), add_to_swap,
 // try_to_unmap only if folio_mapped(), pageout, __remove_mapping's
-// refcount freeze (1 isolation + nr swapcache references), free.
+// refcount freeze (1 isolation + nr swapcache references), free; a lazyfree
+// (MADV_FREE) folio skips swap and is discarded when clean.
 //
 // Diverges: a large folio takes nr single swap slots rather than a cluster;
 // a folio that is not freed does not stay in the swapcache (its slots are
@@ -35,9 +36,26 @@ bool ReclaimEligible(const World& w, int head, bool ignore_references, std::stri
   const Page& f = w.Folio(head);
   if (!f.anon || f.hugetlb || !f.lru) return why = "not an anonymous LRU folio", false;
   if (w.lock_thread_folio == head) return why = "locked by another thread", false;
-  int free_slots = 0;
-  for (const SwapSlot& s : w.swap) free_slots += s.count == 0;
-  if (free_slots < w.NrPages(head)) return why = "no free swap slots", false;
+  if (!f.swapbacked) {
+    // Lazyfree (MADV_FREE): no swap needed, but a folio written since is
+    // kept (made swapbacked again), so only a clean one must go.
+    if (f.dirty) return why = "lazyfree but dirty", false;
+    for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
+      if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+      for (int va = 0; va < w.universe.pages; ++va) {
+        int fr = w.MappedFrame(mm, va);
+        if (fr < 0 || w.pages[static_cast<size_t>(fr)].head != head) continue;
+        const Pmd& pmd = w.PmdOf(mm, va);
+        const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+        if (pmd.kind == PmdKind::kHuge ? pmd.dirty : pte.dirty)
+          return why = "lazyfree but written again", false;
+      }
+    }
+  } else {
+    int free_slots = 0;
+    for (const SwapSlot& s : w.swap) free_slots += s.count == 0;
+    if (free_slots < w.NrPages(head)) return why = "no free swap slots", false;
+  }
   if (!ignore_references) {
     for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
       if (!w.mms[static_cast<size_t>(mm)].exists) continue;
@@ -77,6 +95,17 @@ void shrink_folio(World& w, StepResult& r, int head, bool ignore_references) {
   };
   if (!ignore_references && folio_referenced(w, r, head) > 0)
     return keep("folio_check_references: referenced, activated");
+  if (!w.Folio(head).swapbacked) {
+    // Lazyfree (MADV_FREE, mm/vmscan.c v6.15 / linux-mm 7.x): no
+    // add_to_swap; try_to_unmap() discards clean mappings; then
+    // folio_ref_freeze(folio, 1) and !folio_test_dirty, else keep.
+    if (w.FolioMapcount(head) > 0) try_to_unmap(w, r, head, {});
+    if (w.FolioMapcount(head) > 0) return keep("try_to_unmap left the lazyfree folio mapped");
+    if (w.Folio(head).refcount != 1 || w.Folio(head).dirty)
+      return keep("lazyfree folio: folio_ref_freeze failed or redirtied");
+    folio_put(w, r, head);  // PGLAZYFREED: free_it
+    return record(!StillReferenced(w, head), "an entry still references the freed folio");
+  }
   // add_to_swap(): one slot per page, lowest free first.
   const int nr = w.NrPages(head);
   std::vector<int> slots;

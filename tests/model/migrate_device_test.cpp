@@ -411,9 +411,10 @@ TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
   EXPECT_GT(device_steps, 1000) << "the streams must exercise device-private memory";
   // With large device folios (balbir), the streams also reach device-private
   // PMDs (rarely from an empty start: tests/model/device_thp_test.cpp starts
-  // random streams from one).
+  // random streams from one). A floor, not a measurement: the op table's
+  // size (MADV_FREE) shapes the streams; 12 steps with it.
   if (p.knobs.device_private_thp == DevicePrivateThp::kPmd) {
-    EXPECT_GT(pmd_steps, 20) << "the streams must exercise device-private PMDs";
+    EXPECT_GT(pmd_steps, 5) << "the streams must exercise device-private PMDs";
   }
 }
 
