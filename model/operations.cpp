@@ -412,6 +412,20 @@ void ApplyDeviceSnapshot(World& w, const Op& op, StepResult& r) {
                                     r.outcome.prot, r.outcome.cpages);
 }
 
+// mremap: the old range inside one VMA, the ranges disjoint (the kernel's
+// -EFAULT/-EINVAL cases are left out to keep the op alphabet small).
+bool EnabledMremap(const World& w, const Op& op) {
+  const int mm = op.Arg(0), va = op.Arg(1), n = op.Arg(2), newva = op.Arg(3);
+  if (!MmExists(w, mm) || va + n > w.universe.pages || newva + n > w.universe.pages) return false;
+  if (va + n > newva && newva + n > va) return false;
+  const Vma* v = w.FindVma(mm, va);
+  return v != nullptr && va + n <= v->end;
+}
+
+void ApplyMremap(World& w, const Op& op, StepResult& r) {
+  r.outcome.ret = -do_mremap(w, r, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3));
+}
+
 std::vector<OpInfo> BuildTable() {
   const ArgInfo mm{"mm", ArgKind::kMm}, va{"va", ArgKind::kVa}, n{"npages", ArgKind::kNpages},
       dev{"dev", ArgKind::kDevice}, value{"value", ArgKind::kValue}, prot{"prot", ArgKind::kProt},
@@ -505,6 +519,12 @@ std::vector<OpInfo> BuildTable() {
        "one HMM_DMIRROR_PROT_* byte per page (ERROR, NONE, READ/WRITE, PMD, ZERO, "
        "DEV_PRIVATE_LOCAL) from a walk that faults nothing and changes nothing",
        {dev, mm, va, n}, EnabledDeviceRange, ApplyDeviceSnapshot},
+      {OpCode::kMremap, "mremap",
+       "mremap_to, move_vma, move_page_tables, move_huge_pmd (mm/mremap.c, mm/huge_memory.c)",
+       "mremap(MREMAP_MAYMOVE | MREMAP_FIXED)",
+       "move [va, va+npages) of one VMA to newva (unmapping the destination): PTEs of every kind "
+       "move as they are, huge and device-private PMDs whole when aligned, else split",
+       {mm, va, n, {"newva", ArgKind::kVa}}, EnabledMremap, ApplyMremap},
   };
 }
 

@@ -38,6 +38,8 @@ enum class OpCode : uint8_t {
   kDeviceRelease,
   // HMM_DMIRROR_SNAPSHOT: reads the page tables, changes nothing.
   kDeviceSnapshot,
+  // mremap(MREMAP_MAYMOVE | MREMAP_FIXED) of a range within one VMA.
+  kMremap,
 };
 
 // How an argument is drawn and printed.

@@ -37,6 +37,13 @@ constexpr std::string_view kPrologue = R"(#define _GNU_SOURCE
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#endif
 #define KSFT_SKIP 4
 
 /* lib/test_hmm_uapi.h */
@@ -241,6 +248,7 @@ const char* AdviceName(int advice) {
     case model::kAdviceHugepage: return "MADV_HUGEPAGE";
     case model::kAdviceNohugepage: return "MADV_NOHUGEPAGE";
     case model::kAdvicePageout: return "MADV_PAGEOUT";
+    case model::kAdviceFree: return "MADV_FREE";
     default: return "MADV_DONTNEED";
   }
 }
@@ -277,6 +285,11 @@ std::string StepBody(const Op& op, int n, const StepRecord& rec, const model::Wo
     case OpCode::kMadvise:
       return fmt::format("\t\texpect({}, \"madvise\", madvise(page({}), {} * page_size, {}) ? -errno : 0, {});\n",
                          n, va, npages, AdviceName(ArgOf(op, "advice")), o.ret);
+    case OpCode::kMremap:
+      return fmt::format(
+          "\t\tp = mremap(page({}), {} * page_size, {} * page_size, MREMAP_MAYMOVE | MREMAP_FIXED, "
+          "page({}));\n\t\texpect({}, \"mremap\", p == MAP_FAILED ? -errno : 0, {});\n",
+          va, npages, npages, ArgOf(op, "newva"), n, o.ret);
     case OpCode::kFork:
       if (o.ret < 0)  // the model's fork failed (-ENOMEM): a real one will not on demand
         return "";

@@ -284,6 +284,11 @@ int do_madvise(World& w, StepResult& r, int mm, int va, int npages, int advice);
 int madvise_free(World& w, StepResult& r, int mm, int start, int end);
 // fork(): dup_mmap into the lowest free mm. Returns the child or -errno.
 int dup_mmap(World& w, StepResult& r, int mm);
+// __split_vma(): makes `at` a VMA boundary of `mm` (if a VMA spans it).
+void split_vma_at(World& w, int mm, int at);
+// mremap(va, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, newva) (mm/mremap.c).
+// Returns 0 or a positive errno.
+int do_mremap(World& w, StepResult& r, int mm, int va, int npages, int newva);
 
 // ---- lib/test_hmm.c ----
 void dmirror_interval_invalidate(World& w, int device, int mm, int start, int end,

@@ -47,6 +47,8 @@ bool HugetlbMisaligned(const World& w, int mm, int start, int end) {
 
 }  // namespace
 
+void split_vma_at(World& w, int mm, int at) { SplitAt(w, mm, at); }
+
 int do_mmap(World& w, int mm, int va, int npages, int prot, int map_kind) {
   int end = va + npages;
   if (end > w.universe.pages) return kENOMEM;

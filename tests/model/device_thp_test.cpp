@@ -5,8 +5,8 @@
 // "PMD" is 4 pages; the selftests' 2 MiB THP is one model PMD, their 1 MiB
 // munmap 2 pages, their offsets 0 / 512 KiB / 1 MiB are pages 0 / 1 / 2).
 //
-// Not here: migrate_anon_huge_free (MADV_FREE is not modelled) and
-// migrate_remap_fault (mremap is not modelled; README LIMITATIONS 7).
+// Elsewhere: migrate_anon_huge_free (tests/model/madvise_free_test.cpp) and
+// migrate_remap_fault (tests/model/mremap_test.cpp).
 #include <gtest/gtest.h>
 
 #include <string>

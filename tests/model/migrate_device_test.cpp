@@ -412,7 +412,7 @@ TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
   // With large device folios (balbir), the streams also reach device-private
   // PMDs (rarely from an empty start: tests/model/device_thp_test.cpp starts
   // random streams from one). A floor, not a measurement: the op table's
-  // size (MADV_FREE) shapes the streams; 12 steps with it.
+  // size (mremap, MADV_FREE) shapes the streams; 12 steps with it.
   if (p.knobs.device_private_thp == DevicePrivateThp::kPmd) {
     EXPECT_GT(pmd_steps, 5) << "the streams must exercise device-private PMDs";
   }
