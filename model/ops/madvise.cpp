@@ -18,8 +18,8 @@
 //    !pmd_present -> nomap), so it is left alone;
 //  * per PTE: a swap entry is freed (free_swap_and_cache / swap_put_entries_direct)
 //    and the PTE cleared, MM_SWAPENTS -1; hwpoison entries and poison markers
-//    are cleared (the model has no poison marker); every other non-present entry (migration, device-private,
-//    device-exclusive) is skipped; the zero page and ZONE_DEVICE folios are
+//    are cleared (the model has no poison marker); every other non-present entry (migration,
+//    device-private, device-exclusive) is skipped; the zero page and ZONE_DEVICE folios are
 //    skipped; a large folio not mapped whole by the batch is split first
 //    (unless maybe shared); a dirty (or swapcache) folio must be mapped
 //    exclusively (folio_mapcount == nr_pages) or it is skipped, then PG_dirty

@@ -55,8 +55,7 @@ int do_mremap(World& w, StepResult& r, int mm, int va, int npages, int newva) {
   const Vma* found = w.FindVma(mm, va);
   if (!found || end > found->end) return kEFAULT;  // vma_lookup / old_len > vm_end - addr
   const int pmd_pages = w.universe.PmdPages();
-  if (found->hugetlb && (va % pmd_pages || newva % pmd_pages || npages % pmd_pages))
-    return kEINVAL;
+  if (found->hugetlb && (va % pmd_pages || newva % pmd_pages || npages % pmd_pages)) return kEINVAL;
   // MREMAP_FIXED: do_munmap() of the destination.
   int err = do_munmap(w, r, mm, newva, npages);
   if (err) return err;
@@ -76,8 +75,8 @@ int do_mremap(World& w, StepResult& r, int mm, int va, int npages, int newva) {
   for (int old = va; old < end;) {
     const int dst = newva + (old - va);
     // get_extent(): to the next PMD boundary of both addresses, or the end.
-    const int extent = std::min({pmd_pages - (old % pmd_pages), pmd_pages - (dst % pmd_pages),
-                                 end - old});
+    const int extent =
+        std::min({pmd_pages - (old % pmd_pages), pmd_pages - (dst % pmd_pages), end - old});
     Pmd& opmd = m.pmds[static_cast<size_t>(w.PmdIndex(old))];
     if (opmd.kind != PmdKind::kTable) {
       if (extent == pmd_pages) {

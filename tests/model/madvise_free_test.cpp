@@ -22,7 +22,9 @@ using selftest::Session;
 
 constexpr int kPmd = 4;
 
-Universe Small() { return selftest::DeviceUniverse(4, 1, 4); }
+Universe Small() {
+  return selftest::DeviceUniverse(4, 1, 4);
+}
 
 int HeadAt(const Session& s, int mm, int va) {
   int frame = s.world().MappedFrame(mm, va);
@@ -218,8 +220,7 @@ TEST_P(MadviseFreeRandom, NoUnexpectedViolation) {
         // An expected violation ends the stream, as a campaign run does:
         // what follows a known bug's broken state is not news.
         if (p.ExpectsViolation(info.name)) return false;
-        ADD_FAILURE() << p.name << " seed " << seed << ": " << info.name << ": " << v.detail
-                      << "\n"
+        ADD_FAILURE() << p.name << " seed " << seed << ": " << info.name << ": " << v.detail << "\n"
                       << trace << DrawWorld(w);
         return false;
       }
@@ -248,9 +249,9 @@ TEST_P(MadviseFreeRandom, NoUnexpectedViolation) {
       int anon_before = 0;
       for (const Mm& m : w.mms) anon_before += m.rss[kMmAnonPages] + m.rss[kMmSwapEnts];
       const bool lazy_reclaim =
-          op.code == OpCode::kReclaim && !w.Folio(w.pages[static_cast<size_t>(
-                                             w.MappedFrame(op.Arg(0), op.Arg(1)))].head)
-                                              .swapbacked;
+          op.code == OpCode::kReclaim &&
+          !w.Folio(w.pages[static_cast<size_t>(w.MappedFrame(op.Arg(0), op.Arg(1)))].head)
+               .swapbacked;
       ok = run(op);
       int anon_after = 0;
       for (const Mm& m : w.mms) anon_after += m.rss[kMmAnonPages] + m.rss[kMmSwapEnts];

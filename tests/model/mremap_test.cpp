@@ -105,10 +105,10 @@ TEST_P(MigrateRemapFault, DataSurvives) {
   EXPECT_EQ(s.world().pgmaps[0].ref, 0) << s.Where();
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Selftest, MigrateRemapFault,
-    ::testing::Combine(::testing::Values("mainline", "balbir-v6-posted"), ::testing::Bool(),
-                       ::testing::Bool(), ::testing::Values(0, 1, 2)));
+INSTANTIATE_TEST_SUITE_P(Selftest, MigrateRemapFault,
+                         ::testing::Combine(::testing::Values("mainline", "balbir-v6-posted"),
+                                            ::testing::Bool(), ::testing::Bool(),
+                                            ::testing::Values(0, 1, 2)));
 
 // Random op streams with mremap drawn often, from a device-private PMD and
 // a RAM THP in its fork child: no HARD property the profile does not expect
@@ -134,8 +134,7 @@ TEST_P(MremapRandom, NoUnexpectedViolation) {
         // An expected violation ends the stream, as a campaign run does:
         // what follows a known bug's broken state is not news.
         if (p.ExpectsViolation(info.name)) return false;
-        ADD_FAILURE() << p.name << " seed " << seed << ": " << info.name << ": " << v.detail
-                      << "\n"
+        ADD_FAILURE() << p.name << " seed " << seed << ": " << info.name << ": " << v.detail << "\n"
                       << trace << DrawWorld(w);
         return false;
       }
