@@ -82,6 +82,7 @@ struct ExploreFlags {
   std::vector<std::string> only_ops;
   std::vector<std::string> without_ops;
   std::vector<std::string> restrictions;
+  std::string alphabet;
   std::string liveness = "offline,reclaim";
   bool stop = false;
 };
@@ -684,6 +685,7 @@ int RunMainExploration(const ExploreFlags& flags) {
   options.only_ops = flags.only_ops;
   options.without_ops = flags.without_ops;
   options.restrictions = flags.restrictions;
+  options.alphabet = flags.alphabet;
   try {
     options.symmetry = ParseSymmetryGroups(flags.symmetry);
   } catch (const model::ModelInputError& e) {
@@ -897,6 +899,11 @@ void AddExploreCommand(CLI::App& app, int* status) {
   explore->add_option("--no-op", flags->without_ops,
                       "Main model: leave these ops out (repeatable), e.g. one that explodes the "
                       "state space");
+  explore->add_option("--alphabet", flags->alphabet,
+                      "Main model: a named subset of the op table; devexcl-core = the ops "
+                      "standing for the benchmark machine's alphabet (map the one private rw "
+                      "VMA, fork, cpu_read/cpu_write, one-page dev_exclusive and "
+                      "MADV_DONTNEED, reclaim, migrate, offline)");
   explore->add_option("--restrict", flags->restrictions,
                       "Main model: ARG=v1,v2 restricts argument ARG of every op to these values "
                       "(repeatable), e.g. kind=private, prot=rw, npages=1");

@@ -325,6 +325,44 @@ std::string PermutationText(const char* what, const std::vector<int>& perm) {
   return out;
 }
 
+// --alphabet devexcl-core: the main model's ops that stand for the alphabet of the benchmark
+// machine (../shared/bench/devexcl-core.md §4), so that the main model can be explored on the
+// benchmark's universe with the benchmark's question. The spec's universe has one private
+// read-write VMA per mm from the start; here mm0 starts empty, so mmap of exactly that VMA is
+// in the alphabet (the child inherits it at fork). The spec's ops map as follows:
+//   cpu_write(p), cpu_read(p)      -> cpu_write, cpu_read on every (mm, va)
+//   make_device_exclusive(p)       -> dev_exclusive of one page (the dmirror ioctl is atomic:
+//                                     no grant window, so no device_release, §9.1)
+//   munmap(p), which zaps one page -> madvise MADV_DONTNEED of one page (§9.9: the main model's
+//                                     munmap removes the VMA)
+//   reclaim(f), migrate(f)         -> reclaim, migrate of the folio mapped at (mm, va)
+//   fork                           -> fork
+// plus memory offline, the mover of the seeds' liveness question. Everything else of the op
+// table (mprotect, other mmap kinds, THP, devices' reads and writes, the lock thread, device
+// memory) is left out, as the spec leaves it out (§0).
+bool InAlphabet(const std::string& alphabet, const model::Op& op, const model::Universe& u) {
+  if (alphabet != "devexcl-core") return false;
+  using model::OpCode;
+  switch (op.code) {
+    case OpCode::kMmap:
+      return op.Arg(1) == 0 && op.Arg(2) == u.pages && op.Arg(3) == model::kProtReadWrite &&
+             op.Arg(4) == model::kMapPrivate;
+    case OpCode::kMadvise:
+      return op.Arg(2) == 1 && op.Arg(3) == model::kAdviceDontneed;
+    case OpCode::kDeviceExclusive:
+      return op.Arg(0) == 0 && op.Arg(3) == 1;
+    case OpCode::kFork:
+    case OpCode::kCpuRead:
+    case OpCode::kCpuWrite:
+    case OpCode::kReclaim:
+    case OpCode::kMigrate:
+    case OpCode::kOffline:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
@@ -342,6 +380,10 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
     throw model::ModelInputError(
         fmt::format("unknown op '{}' in --op/--no-op; accepted: {}", name, accepted));
   };
+  if (!options_.alphabet.empty() && options_.alphabet != "devexcl-core") {
+    throw model::ModelInputError(fmt::format(
+        "unknown --alphabet '{}'; accepted: devexcl-core", options_.alphabet));
+  }
   for (const std::string& name : options_.only_ops) known(name);
   for (const std::string& name : options_.without_ops) known(name);
   initial_ = World::Initial(u, options_.profile.knobs);
@@ -426,7 +468,7 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
     for (bool done = false; !done;) {
       for (std::size_t i = 0; i < domains.size(); ++i)
         op.args[i] = static_cast<std::int16_t>(domains[i][digit[i]]);
-      ops_.push_back(op);
+      if (options_.alphabet.empty() || InAlphabet(options_.alphabet, op, u)) ops_.push_back(op);
       done = true;
       for (std::size_t i = domains.size(); i-- > 0;) {
         if (digit[i] + 1 < domains[i].size()) {
@@ -438,7 +480,10 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
       }
     }
   }
-  if (ops_.empty()) throw model::ModelInputError("--op/--no-op left no operation to explore");
+  if (ops_.empty()) {
+    throw model::ModelInputError(
+        "--op/--no-op/--restrict/--alphabet left no operation to explore");
+  }
   if (ops_.size() > 65535) throw model::ModelInputError("too many op instances; lower --values");
   for (std::size_t i = 0; i < ops_.size(); ++i) {
     names_.push_back(model::FormatOp(ops_[i]));

@@ -66,6 +66,9 @@ struct MainModelOptions {
   // --restrict NAME=v1,v2: argument NAME (of every op that has it, e.g. kind, prot, npages)
   // takes only these values; symbols (private, rw, ...) or numbers.
   std::vector<std::string> restrictions;
+  // --alphabet NAME: a named subset of op instances (applied with --op/--no-op/--restrict).
+  // "devexcl-core": the ops that stand for the benchmark machine's alphabet (see InAlphabet).
+  std::string alphabet;
   SymmetryGroups symmetry;
   properties::PropertyMask checked = 0;  // properties judged by Step (0 = every property)
 };

@@ -227,6 +227,31 @@ TEST(MainModel, FolioSymmetryIsRefutedWhereFirstFitAllocationBreaksIt) {
   EXPECT_EQ(one.witness, two.witness);
 }
 
+// --alphabet devexcl-core: per (mm, va) the spec's page ops, one mmap of the spec's VMA per mm,
+// and nothing the spec leaves out (bench/devexcl-core.md §4).
+TEST(MainModel, DevexclCoreAlphabetHasTheBenchmarksOps) {
+  MainModelOptions o;
+  o.profile = model::ResolveProfile("linux-6.15");
+  o.universe = model::ParseUniverse("mms=2,pages=2,folios=3,swap=2,devices=1,pmd_order=1");
+  o.values = 1;
+  o.alphabet = "devexcl-core";
+  const MainModel model(o);
+  std::set<std::string> names;
+  for (int op = 0; op < model.OpCount(); ++op) names.insert(model.OpName(op));
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(model.OpCount()));
+  for (const char* name : {"mmap mm=mm0 va=0 npages=2 prot=rw kind=private", "fork mm=mm1",
+                           "cpu_write mm=mm1 va=1 value=1", "cpu_read mm=mm0 va=1",
+                           "dev_exclusive dev=dev0 mm=mm1 va=1 npages=1",
+                           "madvise mm=mm0 va=1 npages=1 advice=dontneed",
+                           "reclaim folio=@mm1:p0", "migrate folio=@mm0:p1", "offline folio=@mm1:p1"})
+    EXPECT_EQ(names.count(name), 1u) << name;
+  // 2 mmap + 2 fork + 4 each of cpu_read, cpu_write, dev_exclusive, madvise, reclaim, migrate,
+  // offline: nothing else (no munmap, mprotect, other mmap kinds or advice, device memory).
+  EXPECT_EQ(model.OpCount(), 32);
+  o.alphabet = "everything";
+  EXPECT_THROW(MainModel{o}, model::ModelInputError);
+}
+
 TEST(MainModel, SymmetryGroupsParse) {
   EXPECT_TRUE(ParseSymmetryGroups("").swap_slots);
   EXPECT_FALSE(ParseSymmetryGroups("").mms);
