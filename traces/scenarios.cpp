@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "model/kernel/encoding_config.h"
 #include "traces/trace.h"
 
 namespace mmcheck::traces {
@@ -286,6 +287,23 @@ std::vector<Scenario> Build() {
                         k.dmirror_device_lookup == DmirrorDeviceLookup::kPageToPfn;
                },
                "device-private offsets and dmirror_device_lookup=page-to-pfn"});
+  v.push_back({"bug-18-hmm-pfn-order-collision",
+               "Does the owner's snapshot of its own device-private page read back the map "
+               "order it was reported with?",
+               "kernel-semantics.md (d)18; niethe v1 \"mm/hmm: Add flag to track device private "
+               "pages\", fixed in v2 10/11 (HMM_PFN_ORDER_SHIFT = BITS_PER_LONG - 12)",
+               SmallDevice(),
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+                MigrateToDev(0, 0, 1), MakeOp(OpCode::kDeviceSnapshot, {0, 0, 0, 1})},
+               "no-memory-corruption",
+               nullptr,
+               "HMM_PFN_DEVICE_PRIVATE is bit 4 of the order field: hmm_pfn_to_map_order() "
+               "reads order 16 for the order-0 device page",
+               [](const Knobs& k) {
+                 const kernel::HmmPfnLayout l = kernel::EncodingConfigFor(k).hmm_pfn;
+                 return (kernel::HmmPfnDevicePrivate(l) & kernel::HmmPfnOrderField(l)) != 0;
+               },
+               "HMM_PFN_DEVICE_PRIVATE inside the HMM_PFN order field"});
   // ---- large device-private folios (balbir; kernel-semantics.md (d)13, 20-22) ----
   v.push_back({"bug-13-device-private-pmd-walk",
                "Does an rmap walk for a RAM folio take another mm's device-private PMD for one of "

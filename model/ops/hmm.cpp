@@ -13,9 +13,42 @@
 // faulted and the page tables are only read.
 #include <fmt/format.h>
 
+#include "model/kernel/encoding_config.h"
 #include "model/ops/kernel.h"
 
 namespace mmcheck::model::kernel {
+
+namespace {
+
+// HMM_PFN_DEVICE_PRIVATE on a caller's device-private page, as a driver reads it back
+// (include/linux/hmm.h of the profile's hmm.h layout, model/kernel/hmm_pfn.h). In niethe v1
+// ("mm/hmm: Add flag to track device private pages") the flag is BITS_PER_LONG-7 while
+// HMM_PFN_ORDER_SHIFT is still BITS_PER_LONG-11, so the flag is bit 4 of the 5-bit order:
+// hmm_pfn_to_map_order() reads the order plus 16, and a driver that maps device memory by that
+// order (nouveau_hmm_convert_pfn() maps 1 << order pages) maps 2^16 times the page (bug 18;
+// fixed in niethe v2 10/11 by moving the shift to BITS_PER_LONG-12). `kernel_order` is the
+// order hmm stores: 0 for a PTE, HPAGE_PMD_ORDER (9 on x86-64) for a device-private PMD.
+void CheckDevicePrivateHmmPfn(const World& w, StepResult& r, int mm, int va, uint32_t number,
+                              bool write, unsigned kernel_order) {
+  const HmmPfnLayout l = EncodingConfigFor(w.knobs).hmm_pfn;
+  const uint64_t flag = HmmPfnDevicePrivate(l);
+  if (flag == 0) return;
+  const uint64_t word = HmmPfnEncode(
+      l, number, HMM_PFN_VALID | (write ? HMM_PFN_WRITE : 0) | flag, kernel_order);
+  const unsigned read = hmm_pfn_to_map_order(l, word);
+  if (read == kernel_order) return;
+  r.Event(EventKind::kCorruption,
+          fmt::format("hmm_range_fault: mm{}:{} device-private page {:#x} reported with "
+                      "HMM_PFN_DEVICE_PRIVATE (bit {}), which lies in the order field at bit {}: "
+                      "hmm_pfn_to_map_order() reads order {} for order {}, so a driver mapping "
+                      "by order maps {} pages",
+                      mm, va, number, l.device_private_bit, l.order_shift, read, kernel_order,
+                      uint64_t{1} << read));
+}
+
+constexpr unsigned kKernelPmdOrder = 9;  // HPAGE_PMD_ORDER on x86-64 (4 KiB pages, 2 MiB PMDs)
+
+}  // namespace
 
 int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool write,
                     std::vector<HmmPfn>& out, bool& blocked, int owner_device) {
@@ -37,6 +70,7 @@ int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool
       if (head >= 0 && w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner == owner_device) {
         const int i = va & (w.universe.PmdPages() - 1);
         out.push_back({w.DevicePrivateNumber(head + i), pmd.write, true});
+        CheckDevicePrivateHmmPfn(w, r, mm, va, out.back().pfn, pmd.write, kKernelPmdOrder);
         continue;
       }
     }
@@ -47,6 +81,7 @@ int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool
         if (frame >= 0 && w.IsDeviceFrame(frame) &&
             w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))].owner == owner_device) {
           out.push_back({pte.pfn, pte.kind == PteKind::kDevicePrivateWrite, true});
+          CheckDevicePrivateHmmPfn(w, r, mm, va, pte.pfn, out.back().write, 0);
           continue;
         }
       }
@@ -120,6 +155,7 @@ void hmm_range_snapshot(const World& w, StepResult& r, int mm, int start, int np
         e.valid = true;
         e.page = {w.DevicePrivateNumber(head + index), pmd.write, true};
         e.order = w.universe.pmd_order;
+        CheckDevicePrivateHmmPfn(w, r, mm, va, e.page.pfn, pmd.write, kKernelPmdOrder);
       } else {
         e.error = true;
       }
@@ -148,6 +184,7 @@ void hmm_range_snapshot(const World& w, StepResult& r, int mm, int start, int np
       // SWP_DEVICE_WRITE.
       e.valid = true;
       e.page = {pte.pfn, pte.kind == PteKind::kDevicePrivateWrite, true};
+      CheckDevicePrivateHmmPfn(w, r, mm, va, pte.pfn, e.page.write, 0);
       continue;
     }
     // pte_none, and every other non-present entry (swap, migration,
