@@ -266,17 +266,8 @@ TEST_P(LargeDeviceFolioRandom, NoUnexpectedViolation) {
     auto run = [&](const Op& op) {
       StepResult r = Apply(w, op);
       trace += "  " + FormatOp(op) + "\n";
-      for (const properties::Violation& v : properties::CheckAll(w, r)) {
-        const properties::PropertyInfo& info =
-            properties::PropertyTable()[static_cast<size_t>(v.property)];
-        if (info.severity != properties::Severity::kHard || p.ExpectsViolation(info.name))
-          continue;
-        ADD_FAILURE() << p.name << " seed " << seed << ": " << info.name << ": " << v.detail
-                      << "\n"
-                      << trace << DrawWorld(w);
-        return false;
-      }
-      return true;
+      return selftest::StreamStepHolds(w, r, p, fmt::format("seed {}", seed), trace,
+                                       selftest::OnExpected::kContinue);
     };
     bool ok = run(MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate})) &&
               run(MakeOp(OpCode::kFork, {0})) &&

@@ -66,6 +66,34 @@ class XorShift {
   uint64_t x_;
 };
 
+// What a random stream does after a violation its profile expects.
+enum class OnExpected {
+  kStop,      // end the stream, as a campaign run does: what follows a known bug is not news
+  kContinue,  // keep going; only violations the profile does not expect fail the test
+};
+
+// Judges one step of a random stream: every HARD property on the post-state `w` and the
+// step's result `r`. A violation `p` does not expect fails the test (with `who`, the steps so
+// far and the world) and returns false; an expected one returns false with kStop; otherwise
+// true.
+inline bool StreamStepHolds(const World& w, const StepResult& r, const Profile& p,
+                            const std::string& who, const std::string& trace,
+                            OnExpected on_expected) {
+  for (const properties::Violation& v : properties::CheckAll(w, r)) {
+    const properties::PropertyInfo& info =
+        properties::PropertyTable()[static_cast<size_t>(v.property)];
+    if (info.severity != properties::Severity::kHard) continue;
+    if (p.ExpectsViolation(info.name)) {
+      if (on_expected == OnExpected::kStop) return false;
+      continue;
+    }
+    ADD_FAILURE() << p.name << " " << who << ": " << info.name << ": " << v.detail << "\n"
+                  << trace << DrawWorld(w);
+    return false;
+  }
+  return true;
+}
+
 // first + i for i in [0, n): the selftests' "ptr[i] = i" (first = 1) and
 // "ptr[i] = -i" (first = kDevData).
 inline std::vector<int> Iota(int n, int first) {
