@@ -17,16 +17,25 @@
 namespace mmcheck::model::kernel {
 namespace {
 
-// Whether any entry anywhere still references a frame of folio `head`.
-bool StillReferenced(const World& w, int head) {
+// Whether some (mm, va) whose entry references a frame of folio `head` satisfies
+// `pred(pmd, pte)` (the PMD and PTE at that address).
+template <typename Pred>
+bool AnyEntryOf(const World& w, int head, Pred pred) {
   for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
     if (!w.mms[static_cast<size_t>(mm)].exists) continue;
     for (int va = 0; va < w.universe.pages; ++va) {
       int f = w.MappedFrame(mm, va);
-      if (f >= 0 && w.pages[static_cast<size_t>(f)].head == head) return true;
+      if (f < 0 || w.pages[static_cast<size_t>(f)].head != head) continue;
+      if (pred(w.PmdOf(mm, va), w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)]))
+        return true;
     }
   }
   return false;
+}
+
+// Whether any entry anywhere still references a frame of folio `head`.
+bool StillReferenced(const World& w, int head) {
+  return AnyEntryOf(w, head, [](const Pmd&, const Pte&) { return true; });
 }
 
 // What a correct kernel needs to reclaim this folio: it is an anonymous LRU
@@ -40,36 +49,20 @@ bool ReclaimEligible(const World& w, int head, bool ignore_references, std::stri
     // Lazyfree (MADV_FREE): no swap needed, but a folio written since is
     // kept (made swapbacked again), so only a clean one must go.
     if (f.dirty) return why = "lazyfree but dirty", false;
-    for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
-      if (!w.mms[static_cast<size_t>(mm)].exists) continue;
-      for (int va = 0; va < w.universe.pages; ++va) {
-        int fr = w.MappedFrame(mm, va);
-        if (fr < 0 || w.pages[static_cast<size_t>(fr)].head != head) continue;
-        const Pmd& pmd = w.PmdOf(mm, va);
-        const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
-        if (pmd.kind == PmdKind::kHuge ? pmd.dirty : pte.dirty)
-          return why = "lazyfree but written again", false;
-      }
-    }
+    if (AnyEntryOf(w, head, [](const Pmd& pmd, const Pte& pte) {
+          return pmd.kind == PmdKind::kHuge ? pmd.dirty : pte.dirty;
+        }))
+      return why = "lazyfree but written again", false;
   } else {
     int free_slots = 0;
     for (const SwapSlot& s : w.swap) free_slots += s.count == 0;
     if (free_slots < w.NrPages(head)) return why = "no free swap slots", false;
   }
-  if (!ignore_references) {
-    for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
-      if (!w.mms[static_cast<size_t>(mm)].exists) continue;
-      for (int va = 0; va < w.universe.pages; ++va) {
-        int fr = w.MappedFrame(mm, va);
-        if (fr < 0 || w.pages[static_cast<size_t>(fr)].head != head) continue;
-        const Pmd& pmd = w.PmdOf(mm, va);
-        const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
-        if ((pmd.kind == PmdKind::kHuge && pmd.young) ||
-            (pmd.kind != PmdKind::kHuge && pte.kind == PteKind::kPresent && pte.young))
-          return why = "recently referenced", false;
-      }
-    }
-  }
+  if (!ignore_references && AnyEntryOf(w, head, [](const Pmd& pmd, const Pte& pte) {
+        return pmd.kind == PmdKind::kHuge ? pmd.young
+                                          : pte.kind == PteKind::kPresent && pte.young;
+      }))
+    return why = "recently referenced", false;
   return true;
 }
 
