@@ -532,6 +532,23 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
   // MIGRATE_VMA_SELECT_DEVICE_PRIVATE with pgmap_owner = this device.
   mmu_notifier_invalidate(w, mm, start, start + npages, NotifyEvent::kMigrate, dev);
   const int pmd_pages = w.universe.PmdPages();
+  // One collected device page at `va` to a new RAM page: the collect reference, the mappings
+  // moved (migrate_vma_pages/finalize), the mirror entry erased (xa_erase(&dmirror->pt, addr)),
+  // then the source freed (free_zone_device_folio) and dst's extra reference put. Returns
+  // false on -ENOMEM (dmirror_devmem_fault_alloc_and_copy(): VM_FAULT_OOM).
+  auto migrate_page = [&](int head, int va) {
+    const int dst = folio_alloc(w, 0);
+    if (dst < 0) return false;
+    folio_get(w, head);
+    const bool moved = MoveMappings(w, r, head, dst, dev, mm, start, start + npages, 1);
+    if (moved) {
+      MirrorAt(w, dev, mm, va) = MirrorEntry{};
+      ++cpages;
+    }
+    folio_put(w, r, head);
+    folio_put(w, r, dst);
+    return true;
+  };
   for (int va = start; va < start + npages; ++va) {
     if (w.PmdOf(mm, va).kind == PmdKind::kHuge) continue;
     if (w.PmdOf(mm, va).kind == PmdKind::kDevicePrivate) {
@@ -565,18 +582,7 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
           w.lock_thread_folio == head)
         continue;
       // dmirror_devmem_fault_alloc_and_copy(): copy from the page itself.
-      const int dst = folio_alloc(w, 0);
-      if (dst < 0) return kENOMEM;
-      folio_get(w, head);  // the collect reference
-      if (!MoveMappings(w, r, head, dst, dev, mm, start, start + npages, 1)) {
-        folio_put(w, r, head);
-        folio_put(w, r, dst);
-        continue;
-      }
-      MirrorAt(w, dev, mm, va) = MirrorEntry{};  // xa_erase(&dmirror->pt, addr)
-      ++cpages;
-      folio_put(w, r, head);  // migrate_vma_finalize: free_zone_device_folio
-      folio_put(w, r, dst);
+      if (!migrate_page(head, va)) return kENOMEM;
       continue;
     }
     if (!IsDevicePrivate(pte.kind)) continue;
@@ -591,19 +597,7 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
       SplitDeviceFolio(w, r, head);
       head = w.pages[static_cast<size_t>(frame)].head;
     }
-    // dmirror_devmem_fault_alloc_and_copy(): VM_FAULT_OOM -> -ENOMEM.
-    int dst = folio_alloc(w, 0);
-    if (dst < 0) return kENOMEM;
-    folio_get(w, head);
-    if (!MoveMappings(w, r, head, dst, dev, mm, start, start + npages, 1)) {
-      folio_put(w, r, head);
-      folio_put(w, r, dst);
-      continue;
-    }
-    MirrorAt(w, dev, mm, va) = MirrorEntry{};  // xa_erase(&dmirror->pt, addr)
-    ++cpages;
-    folio_put(w, r, head);
-    folio_put(w, r, dst);
+    if (!migrate_page(head, va)) return kENOMEM;
   }
   return 0;
 }
