@@ -10,8 +10,10 @@
 # The whole op table over that universe does not finish in 60 s (see the first run, bounded by
 # --budget 60): each BFS level is about 11x the one before ("per level"; 4,970,761 states at
 # depth 6 on 2026-11-30, about 630 bytes/state), so depth 7 alone would need ~50M states and
-# ~30 GB. The "story" alphabet below (map read-write private memory, fork, touch, make
-# exclusive, the three movers) is exhaustive.
+# ~30 GB. --alphabet devexcl-core (the ops standing for the benchmark machine's alphabet, with
+# every va) is the second run; the "story" alphabet below (map read-write private memory, fork,
+# touch, make exclusive, the three movers, all at va 0) is exhaustive, with and without swap-slot
+# and mm symmetry (checked exact after the search).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MMCHECK=${1:-build/cli/mmcheck}
@@ -23,12 +25,15 @@ STORY=(--op mmap --op fork --op cpu_write --op cpu_read --op dev_exclusive --op 
        --restrict va=0)
 
 summary() {  # the figures of one text report
-  grep -E '^  (alphabet|search|states|edges|diameter|per level|time) |^memory|^verdict' || true
+  grep -E '^  (alphabet|search|states|edges|diameter|per level|time) |^memory|^symmetry|^verdict' || true
 }
 
 echo "== linux-6.15, every op of the table, 60 s / 2 GB budget (exit 3 = limit reached)"
 "$MMCHECK" explore --profile linux-6.15 $U --budget 60 --max-memory 2000 --liveness none | summary || true
-for sym in "" "--symmetry"; do
+echo "== linux-6.15, --alphabet devexcl-core, swap+mm symmetry, 60 s budget (exit 3 = limit reached)"
+"$MMCHECK" explore --profile linux-6.15 $U --alphabet devexcl-core --symmetry swap,mms --budget 60 \
+  --max-memory 4000 --liveness none | summary || true
+for sym in "" "--symmetry swap,mms"; do
   echo "== linux-6.15, story alphabet ${sym:-without symmetry}"
   "$MMCHECK" explore --profile linux-6.15 $U "${STORY[@]}" $sym | summary
 done
