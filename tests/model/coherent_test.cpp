@@ -374,7 +374,6 @@ class CoherentRandom : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(CoherentRandom, NoUnexpectedViolation) {
   const Profile& p = BuiltinProfile(GetParam());
-  const auto& table = OpTable();
   for (int coherent : {1, 2}) {
     Universe u;
     u.device_pages = 4;
@@ -389,14 +388,7 @@ TEST_P(CoherentRandom, NoUnexpectedViolation) {
       Apply(w, MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate}));
       std::string trace;
       for (int step = 0; step < 60; ++step) {
-        const OpInfo& info = table[next() % table.size()];
-        Op op;
-        op.code = info.code;
-        for (size_t a = 0; a < info.args.size(); ++a) {
-          auto [lo, hi] = ArgRange(info.args[a].kind, u);
-          op.args[a] = static_cast<int16_t>(
-              lo + static_cast<int>(next() % static_cast<uint64_t>(hi - lo + 1)));
-        }
+        Op op = selftest::RandomOp(next, u);
         if (!Enabled(w, op)) continue;
         StepResult r = Apply(w, op);
         trace += "  " + FormatOp(op) + "\n";

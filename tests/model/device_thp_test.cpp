@@ -257,7 +257,6 @@ class LargeDeviceFolioRandom : public ::testing::TestWithParam<const char*> {};
 TEST_P(LargeDeviceFolioRandom, NoUnexpectedViolation) {
   const Profile& p = BuiltinProfile(GetParam());
   Universe u = ThpUniverse(2, 4, 8);
-  const auto& table = OpTable();
   int pmd_steps = 0;
   for (uint64_t seed = 1; seed <= 150; ++seed) {
     selftest::XorShift next(seed);
@@ -275,13 +274,7 @@ TEST_P(LargeDeviceFolioRandom, NoUnexpectedViolation) {
               run(MakeOp(OpCode::kCpuWrite, {1, kPmd, 2})) &&
               run(MakeOp(OpCode::kDeviceMigrateToDev, {static_cast<int>(seed % 2), 0, 0, kPmd}));
     for (int step = 0; ok && step < 40; ++step) {
-      const OpInfo& info = table[next() % table.size()];
-      Op op;
-      op.code = info.code;
-      for (size_t a = 0; a < info.args.size(); ++a) {
-        auto [lo, hi] = ArgRange(info.args[a].kind, u);
-        op.args[a] = static_cast<int16_t>(lo + static_cast<int>(next() % static_cast<uint64_t>(hi - lo + 1)));
-      }
+      Op op = selftest::RandomOp(next, u);
       if (!Enabled(w, op)) continue;
       ok = run(op);
       bool pmd = false;

@@ -204,7 +204,6 @@ class MadviseFreeRandom : public ::testing::TestWithParam<const char*> {};
 TEST_P(MadviseFreeRandom, NoUnexpectedViolation) {
   const Profile& p = BuiltinProfile(GetParam());
   Universe u = selftest::DeviceUniverse(8, 1, 4);
-  const auto& table = OpTable();
   int discards = 0;
   for (uint64_t seed = 1; seed <= 120; ++seed) {
     selftest::XorShift next(seed);
@@ -229,13 +228,7 @@ TEST_P(MadviseFreeRandom, NoUnexpectedViolation) {
       } else if (pick == 1) {
         op = MakeOp(OpCode::kReclaim, {static_cast<int>(next() % 2), static_cast<int>(next() % 8)});
       } else {
-        const OpInfo& info = table[next() % table.size()];
-        op.code = info.code;
-        for (size_t a = 0; a < info.args.size(); ++a) {
-          auto [lo, hi] = ArgRange(info.args[a].kind, u);
-          op.args[a] = static_cast<int16_t>(
-              lo + static_cast<int>(next() % static_cast<uint64_t>(hi - lo + 1)));
-        }
+        op = selftest::RandomOp(next, u);
       }
       if (!Enabled(w, op)) continue;
       int anon_before = 0;

@@ -373,7 +373,6 @@ TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
   u.device_pages = 4;
   u.devices = 2;
   u.folios = 8;
-  const auto& table = OpTable();
   int device_steps = 0;  // steps after which some device page was allocated
   int pmd_steps = 0;     // steps after which some device-private PMD existed
   for (uint64_t seed = 1; seed <= 300; ++seed) {
@@ -382,13 +381,7 @@ TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
     Apply(w, MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate}));
     std::string trace;
     for (int step = 0; step < 60; ++step) {
-      const OpInfo& info = table[next() % table.size()];
-      Op op;
-      op.code = info.code;
-      for (size_t a = 0; a < info.args.size(); ++a) {
-        auto [lo, hi] = ArgRange(info.args[a].kind, u);
-        op.args[a] = static_cast<int16_t>(lo + static_cast<int>(next() % static_cast<uint64_t>(hi - lo + 1)));
-      }
+      Op op = selftest::RandomOp(next, u);
       if (!Enabled(w, op)) continue;
       StepResult r = Apply(w, op);
       trace += "  " + FormatOp(op) + "\n";

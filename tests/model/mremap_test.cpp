@@ -118,7 +118,6 @@ class MremapRandom : public ::testing::TestWithParam<const char*> {};
 TEST_P(MremapRandom, NoUnexpectedViolation) {
   const Profile& p = BuiltinProfile(GetParam());
   Universe u = selftest::DeviceUniverse(8, 2, 4);
-  const auto& table = OpTable();
   int moves = 0;
   for (uint64_t seed = 1; seed <= 120; ++seed) {
     selftest::XorShift next(seed);
@@ -144,13 +143,7 @@ TEST_P(MremapRandom, NoUnexpectedViolation) {
                     {static_cast<int>(next() % 2), static_cast<int>(next() % 8),
                      1 + static_cast<int>(next() % 4), static_cast<int>(next() % 8)});
       } else {
-        const OpInfo& info = table[next() % table.size()];
-        op.code = info.code;
-        for (size_t a = 0; a < info.args.size(); ++a) {
-          auto [lo, hi] = ArgRange(info.args[a].kind, u);
-          op.args[a] = static_cast<int16_t>(
-              lo + static_cast<int>(next() % static_cast<uint64_t>(hi - lo + 1)));
-        }
+        op = selftest::RandomOp(next, u);
       }
       if (!Enabled(w, op)) continue;
       ok = run(op);

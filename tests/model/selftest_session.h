@@ -66,6 +66,21 @@ class XorShift {
   uint64_t x_;
 };
 
+// A uniformly drawn op of the table with every argument uniform over its range in `u` (not
+// necessarily enabled): one draw for the op, then one per argument, in order.
+inline Op RandomOp(XorShift& next, const Universe& u) {
+  const auto& table = OpTable();
+  const OpInfo& info = table[next() % table.size()];
+  Op op;
+  op.code = info.code;
+  for (size_t a = 0; a < info.args.size(); ++a) {
+    auto [lo, hi] = ArgRange(info.args[a].kind, u);
+    op.args[a] =
+        static_cast<int16_t>(lo + static_cast<int>(next() % static_cast<uint64_t>(hi - lo + 1)));
+  }
+  return op;
+}
+
 // What a random stream does after a violation its profile expects.
 enum class OnExpected {
   kStop,      // end the stream, as a campaign run does: what follows a known bug is not news
