@@ -384,19 +384,17 @@ TEST_P(CoherentRandom, NoUnexpectedViolation) {
     int coherent_steps = 0;  // steps after which some coherent page was allocated
     for (uint64_t seed = 1; seed <= 300; ++seed) {
       XorShift next(seed);
-      World w = World::Initial(u, p.knobs);
+      selftest::Stream stream(p, u, fmt::format("coherent={} seed {}", coherent, seed),
+                              selftest::OnExpected::kContinue);
+      World& w = stream.world();
       Apply(w, MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate}));
-      std::string trace;
       for (int step = 0; step < 60; ++step) {
         Op op = selftest::RandomOp(next, u);
         if (!Enabled(w, op)) continue;
-        StepResult r = Apply(w, op);
-        trace += "  " + FormatOp(op) + "\n";
+        const bool holds = stream.Run(op);
         for (const DevPagemap& pg : w.pgmaps)
           coherent_steps += pg.type == PgmapType::kCoherent && pg.ref > 0;
-        if (!selftest::StreamStepHolds(w, r, p, fmt::format("coherent={} seed {}", coherent, seed),
-                                       trace, selftest::OnExpected::kContinue))
-          return;
+        if (!holds) return;
       }
     }
     EXPECT_GT(coherent_steps, 1000) << "coherent=" << coherent

@@ -260,14 +260,9 @@ TEST_P(LargeDeviceFolioRandom, NoUnexpectedViolation) {
   int pmd_steps = 0;
   for (uint64_t seed = 1; seed <= 150; ++seed) {
     selftest::XorShift next(seed);
-    World w = World::Initial(u, p.knobs);
-    std::string trace;
-    auto run = [&](const Op& op) {
-      StepResult r = Apply(w, op);
-      trace += "  " + FormatOp(op) + "\n";
-      return selftest::StreamStepHolds(w, r, p, fmt::format("seed {}", seed), trace,
-                                       selftest::OnExpected::kContinue);
-    };
+    selftest::Stream stream(p, u, fmt::format("seed {}", seed), selftest::OnExpected::kContinue);
+    World& w = stream.world();
+    auto run = [&](const Op& op) { return stream.Run(op); };
     bool ok = run(MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate})) &&
               run(MakeOp(OpCode::kFork, {0})) &&
               run(MakeOp(OpCode::kCpuWrite, {0, 0, 1})) &&

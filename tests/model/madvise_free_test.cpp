@@ -207,16 +207,9 @@ TEST_P(MadviseFreeRandom, NoUnexpectedViolation) {
   int discards = 0;
   for (uint64_t seed = 1; seed <= 120; ++seed) {
     selftest::XorShift next(seed);
-    World w = World::Initial(u, p.knobs);
-    std::string trace;
-    auto run = [&](const Op& op) {
-      StepResult r = Apply(w, op);
-      trace += "  " + FormatOp(op) + "\n";
-      if (!selftest::StreamStepHolds(w, r, p, fmt::format("seed {}", seed), trace,
-                                     selftest::OnExpected::kStop))
-        return false;
-      return true;
-    };
+    selftest::Stream stream(p, u, fmt::format("seed {}", seed), selftest::OnExpected::kStop);
+    World& w = stream.world();
+    auto run = [&](const Op& op) { return stream.Run(op); };
     bool ok = run(MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate})) &&
               run(MakeOp(OpCode::kMadvise, {0, 0, kPmd, kAdviceHugepage}));
     for (int step = 0; ok && step < 40; ++step) {

@@ -377,22 +377,19 @@ TEST_P(DevicePrivateRandom, NoUnexpectedViolation) {
   int pmd_steps = 0;     // steps after which some device-private PMD existed
   for (uint64_t seed = 1; seed <= 300; ++seed) {
     selftest::XorShift next(seed);
-    World w = World::Initial(u, p.knobs);
+    selftest::Stream stream(p, u, fmt::format("seed {}", seed), selftest::OnExpected::kContinue);
+    World& w = stream.world();
     Apply(w, MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate}));
-    std::string trace;
     for (int step = 0; step < 60; ++step) {
       Op op = selftest::RandomOp(next, u);
       if (!Enabled(w, op)) continue;
-      StepResult r = Apply(w, op);
-      trace += "  " + FormatOp(op) + "\n";
+      const bool holds = stream.Run(op);
       for (const DevPagemap& pg : w.pgmaps) device_steps += pg.ref > 0;
       bool pmd = false;
       for (const Mm& m : w.mms)
         for (const Pmd& x : m.pmds) pmd = pmd || x.kind == PmdKind::kDevicePrivate;
       pmd_steps += pmd;
-      if (!selftest::StreamStepHolds(w, r, p, fmt::format("seed {}", seed), trace,
-                                     selftest::OnExpected::kContinue))
-        return;
+      if (!holds) return;
     }
   }
   EXPECT_GT(device_steps, 1000) << "the streams must exercise device-private memory";

@@ -121,14 +121,11 @@ TEST_P(MremapRandom, NoUnexpectedViolation) {
   int moves = 0;
   for (uint64_t seed = 1; seed <= 120; ++seed) {
     selftest::XorShift next(seed);
-    World w = World::Initial(u, p.knobs);
-    std::string trace;
+    selftest::Stream stream(p, u, fmt::format("seed {}", seed), selftest::OnExpected::kStop);
+    World& w = stream.world();
     auto run = [&](const Op& op) {
-      StepResult r = Apply(w, op);
-      trace += "  " + FormatOp(op) + "\n";
-      if (!selftest::StreamStepHolds(w, r, p, fmt::format("seed {}", seed), trace,
-                                     selftest::OnExpected::kStop))
-        return false;
+      StepResult r;
+      if (!stream.Run(op, &r)) return false;
       if (op.code == OpCode::kMremap && r.outcome.ret == 0) ++moves;
       return true;
     };

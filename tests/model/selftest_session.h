@@ -109,6 +109,35 @@ inline bool StreamStepHolds(const World& w, const StepResult& r, const Profile& 
   return true;
 }
 
+// One random stream: its world, its steps so far (for failure messages) and how a step is
+// judged (StreamStepHolds).
+class Stream {
+ public:
+  // `who` names the stream in failures, e.g. "seed 7".
+  Stream(const Profile& p, const Universe& u, std::string who, OnExpected on_expected)
+      : profile_(p),
+        w_(World::Initial(u, p.knobs)),
+        who_(std::move(who)),
+        on_expected_(on_expected) {}
+  World& world() { return w_; }
+  // Applies `op` (REQUIRES: Enabled) and returns whether the step holds; `result`, if given,
+  // gets the step's result.
+  bool Run(const Op& op, StepResult* result = nullptr) {
+    StepResult r = Apply(w_, op);
+    trace_ += "  " + FormatOp(op) + "\n";
+    const bool holds = StreamStepHolds(w_, r, profile_, who_, trace_, on_expected_);
+    if (result != nullptr) *result = std::move(r);
+    return holds;
+  }
+
+ private:
+  const Profile& profile_;
+  World w_;
+  std::string who_;
+  OnExpected on_expected_;
+  std::string trace_;
+};
+
 // first + i for i in [0, n): the selftests' "ptr[i] = i" (first = 1) and
 // "ptr[i] = -i" (first = kDevData).
 inline std::vector<int> Iota(int n, int first) {
