@@ -153,6 +153,11 @@ void ForEachVma(const World& w, Fn&& fn) {
   }
 }
 
+// The PTE slot of (mm, va) in the model's page tables.
+inline Pte& PteAt(World& w, int mm, int va) {
+  return w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+}
+
 // ---- mm/memremap.c ----
 // zone_device_page_init() (v6.15; zone_device_folio_init(folio, 0) in
 // balbir-v6): takes a pgmap reference, refcount 1. Returns the frame.

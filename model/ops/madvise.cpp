@@ -49,10 +49,6 @@
 namespace mmcheck::model::kernel {
 namespace {
 
-Pte& PteAt(World& w, int mm, int va) {
-  return w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
-}
-
 // folio_mark_lazyfree() (mm/swap.c): anon, swapbacked, not unevictable ->
 // clear PG_swapbacked, to the inactive file LRU.
 void folio_mark_lazyfree(World& w, int head) {

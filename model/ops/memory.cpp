@@ -91,9 +91,6 @@ void mmu_notifier_invalidate(World& w, int mm, int start, int end, NotifyEvent e
 
 namespace {
 
-Pte& PteAt(World& w, int mm, int va) {
-  return w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
-}
 Pmd& PmdAt(World& w, int mm, int va) {
   return w.mms[static_cast<size_t>(mm)].pmds[static_cast<size_t>(w.PmdIndex(va))];
 }

@@ -63,10 +63,6 @@ bool folio_is_device_coherent(const World& w, int head) {
 
 namespace {
 
-Pte& PteAt(World& w, int mm, int va) {
-  return w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
-}
-
 MirrorEntry& MirrorAt(World& w, int dev, int mm, int va) {
   return w.devices[static_cast<size_t>(dev)].mirror[static_cast<size_t>(mm * w.universe.pages + va)];
 }
