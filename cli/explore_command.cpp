@@ -600,7 +600,9 @@ void PrintMainText(const MainReport& report) {
     std::printf("symmetry       not checked: the search did not complete\n");
   } else if (report.symmetry_check) {
     const SymmetryCheck& c = *report.symmetry_check;
-    if (c.exact) {
+    if (c.renamings == 0) {
+      std::printf("symmetry       trivial: these groups have no renaming in this universe\n");
+    } else if (c.exact) {
       std::printf("symmetry       exact: each of the %s renamings is a bisimulation on all %s "
                   "states (checked in %s s)\n",
                   WithCommas(c.renamings).c_str(), WithCommas(c.states).c_str(),
