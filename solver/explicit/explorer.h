@@ -46,6 +46,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -113,6 +114,9 @@ struct LivenessProperty {
 //   LivenessProperties()        AG EF properties (may be empty).
 //   StateTuple(s, &tuple)       the state as integers, for the dump; DescribeState(s) a short
 //                               one-line picture, for DOT.
+//   Unchanged(post)             OPTIONAL: true when Step already knows post equals the state it
+//                               stepped from; the explorer then counts a self-loop without
+//                               encoding post. False is always allowed.
 template <typename M>
 concept ExplorableModel = requires(const M& m, const typename M::State& s, typename M::State* post,
                                    int op, std::uint8_t* out_bytes, const std::uint8_t* in_bytes,
@@ -267,6 +271,8 @@ class RecordArena {
   }
   // Drops the last record. REQUIRES: size() > 0.
   void PopBack() { --size_; }
+  // Drops every record; the chunks are kept for the next appends.
+  void Reset() { size_ = 0; }
   const std::uint8_t* At(std::uint64_t i) const {
     return chunks_[i >> chunk_shift_].get() + (i & chunk_mask_) * record_bytes_;
   }
@@ -309,18 +315,30 @@ class ZeroedBuffer {
 // into their own malloc arenas, which would otherwise keep them resident after the search.
 void ReleaseFreeMemory();
 
-// Runs fn(0) .. fn(threads - 1), each on its own thread (fn(0) on the calling one).
+// Runs fn(0) .. fn(threads - 1), each on its own thread (fn(0) on the calling one). An
+// exception thrown by any of them is rethrown here once all have ended (the lowest thread's
+// when several throw), instead of terminating the process from a worker thread.
 template <typename Fn>
 void RunOnThreads(int threads, const Fn& fn) {
   if (threads <= 1) {
     fn(0);
     return;
   }
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
+  auto run = [&fn, &errors](int t) {
+    try {
+      fn(t);
+    } catch (...) {
+      errors[static_cast<std::size_t>(t)] = std::current_exception();
+    }
+  };
   std::vector<std::thread> pool;
   pool.reserve(threads - 1);
-  for (int t = 1; t < threads; ++t) pool.emplace_back([&fn, t] { fn(t); });
-  fn(0);
+  for (int t = 1; t < threads; ++t) pool.emplace_back(run, t);
+  run(0);
   for (std::thread& thread : pool) thread.join();
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
 }
 
 // Where a state came from: its BFS parent and the op instance that produced it.
@@ -346,7 +364,8 @@ class Explorer {
         options_(options),
         encoding_bytes_(model.EncodingSize()),
         stride_((model.EncodingSize() + 7) / 8 * 8),
-        slot_bytes_(8 + stride_),
+        indirect_(stride_ > kInlineBytes),
+        slot_bytes_(indirect_ ? 16 : 8 + stride_),
         op_count_(model.OpCount()),
         encodings_(stride_),
         parents_(sizeof(internal::ParentLink)) {
@@ -428,6 +447,7 @@ class Explorer {
     std::vector<int> ops;
     std::vector<std::uint64_t> fresh;  // table positions this thread inserted in this level
     std::uint64_t unflushed = 0;       // insertions not yet added to inserted_
+    internal::RecordArena* pending = nullptr;  // this thread's pending_ arena
   };
 
   // Slot tags (the first 8 bytes of a slot). Numbered states hold index + kIndexBase; states
@@ -455,6 +475,29 @@ class Explorer {
     return std::memcmp(a, b, stride_) == 0;
   }
   std::uint8_t* SlotAt(std::uint64_t pos) const { return table_.data() + pos * slot_bytes_; }
+  // The encoding a slot holds: in the slot, or (indirect_) where the slot's pointer says.
+  static constexpr std::uint64_t kPointerMask = (std::uint64_t{1} << 48) - 1;
+  const std::uint8_t* EncodingInSlot(const std::uint8_t* slot) const {
+    if (!indirect_) return slot + 8;
+    std::uint64_t word;
+    std::memcpy(&word, slot + 8, 8);
+    return reinterpret_cast<const std::uint8_t*>(word & kPointerMask);
+  }
+  // Points an indirect slot at `encoding`, keeping the top 16 bits of `hash` beside the pointer
+  // so that most probes of other states are told apart without reading their encodings.
+  static void PointSlot(std::uint8_t* slot, std::uint64_t hash, const std::uint8_t* encoding) {
+    const std::uint64_t word =
+        (hash & ~kPointerMask) | (reinterpret_cast<std::uintptr_t>(encoding) & kPointerMask);
+    std::memcpy(slot + 8, &word, 8);
+  }
+  bool SlotHolds(const std::uint8_t* slot, std::uint64_t hash, const std::uint8_t* encoding) const {
+    if (indirect_) {
+      std::uint64_t word;
+      std::memcpy(&word, slot + 8, 8);
+      if ((word & ~kPointerMask) != (hash & ~kPointerMask)) return false;
+    }
+    return SameEncoding(EncodingInSlot(slot), encoding);
+  }
   std::atomic_ref<std::uint64_t> TagAt(std::uint64_t pos) const {
     return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(SlotAt(pos)));
   }
@@ -468,8 +511,10 @@ class Explorer {
   bool Visit(std::uint64_t hash, const std::uint8_t* encoding, std::uint64_t key, Scratch* scratch);
   // Adds the thread's uncounted insertions to table_used_; asks for growth past grow_at_.
   void FlushInsertions(Scratch* scratch);
-  // Appends the state in slot `pos` to the arena and numbers its slot. REQUIRES: one thread.
-  std::uint32_t Number(std::uint64_t pos, std::uint32_t parent, std::uint16_t op);
+  // Appends `encoding` (hashed to `hash`) to the arena as a new state, puts it in the empty
+  // slot `pos` and numbers the slot. REQUIRES: one thread.
+  std::uint32_t Number(std::uint64_t pos, std::uint64_t hash, const std::uint8_t* encoding,
+                       std::uint32_t parent, std::uint16_t op);
   void AllocateTable(std::uint64_t slots);
   // Doubles the table between rounds of a level. Pending states keep their keys; their new
   // positions are put into scratches[0].fresh.
@@ -477,7 +522,9 @@ class Explorer {
   // Table bytes per slot: the tag and the encoding.
   double SlotBytes() const { return static_cast<double>(slot_bytes_); }
   std::uint64_t StructureBytes() const {
-    return encodings_.AllocatedBytes() + parents_.AllocatedBytes() + table_.size() +
+    std::uint64_t pending = 0;
+    for (const internal::RecordArena& arena : pending_) pending += arena.AllocatedBytes();
+    return encodings_.AllocatedBytes() + parents_.AllocatedBytes() + table_.size() + pending +
            level_start_.capacity() * 4;
   }
   void ExpandBlock(Block* block, std::uint64_t check_mask, Scratch* scratch);
@@ -520,13 +567,21 @@ class Explorer {
   ExplorerOptions options_;
   std::size_t encoding_bytes_;
   std::size_t stride_;      // encoding_bytes_ rounded up to whole 8-byte words; records are padded
-  std::size_t slot_bytes_;  // a table slot: the 8-byte tag, then the encoding
+  // Encodings longer than this are kept out of the table (indirect_): a slot is the tag and a
+  // pointer to the encoding (in the arena, or in a thread's pending_ arena while the state is
+  // pending) with 16 hash bits. Shorter ones sit in the slot, where a hit costs one access.
+  static constexpr std::size_t kInlineBytes = 16;
+  bool indirect_;
+  std::size_t slot_bytes_;  // a table slot: the 8-byte tag, then the encoding or its pointer
   int op_count_;
   std::uint64_t state_properties_ = 0;
   std::uint64_t transition_properties_ = 0;
 
   internal::RecordArena encodings_;
   internal::RecordArena parents_;
+  // Per thread (indirect_ only): the encodings of the states it inserted in the current level,
+  // until NumberNewStates copies them to encodings_. Reset each level, chunks kept.
+  std::vector<internal::RecordArena> pending_;
   // The visited set: open addressing with linear probing over slot_count_ slots. A slot holds a
   // tag (empty, pending with its key, or the state's index) and the state's full encoding, so a
   // hit costs one memory access and lookups after the search need nothing else.
@@ -555,7 +610,7 @@ std::uint64_t Explorer<Model>::Probe(std::uint64_t hash, const std::uint8_t* enc
   for (std::uint64_t pos = hash & slot_mask_;; pos = (pos + 1) & slot_mask_) {
     const std::uint64_t tag = TagAt(pos).load(std::memory_order_relaxed);
     if (tag == kEmpty) return kAbsent;
-    if (tag != kDead && SameEncoding(SlotAt(pos) + 8, encoding)) return pos;
+    if (tag != kDead && SlotHolds(SlotAt(pos), hash, encoding)) return pos;
   }
 }
 
@@ -577,7 +632,13 @@ bool Explorer<Model>::Visit(std::uint64_t hash, const std::uint8_t* encoding, st
     std::uint64_t t = tag.load(std::memory_order_acquire);
     if (t == kEmpty) {
       if (tag.compare_exchange_strong(t, kBusy, std::memory_order_acquire)) {
-        std::memcpy(SlotAt(pos) + 8, encoding, stride_);
+        if (indirect_) {
+          std::uint8_t* record = scratch->pending->Append();
+          std::memcpy(record, encoding, stride_);
+          PointSlot(SlotAt(pos), hash, record);
+        } else {
+          std::memcpy(SlotAt(pos) + 8, encoding, stride_);
+        }
         tag.store(kPendingBit | key, std::memory_order_release);
         scratch->fresh.push_back(pos);
         if (++scratch->unflushed == kFlushEvery) FlushInsertions(scratch);
@@ -589,7 +650,7 @@ bool Explorer<Model>::Visit(std::uint64_t hash, const std::uint8_t* encoding, st
       std::this_thread::yield();
       t = tag.load(std::memory_order_acquire);
     }
-    if (SameEncoding(SlotAt(pos) + 8, encoding)) {
+    if (SlotHolds(SlotAt(pos), hash, encoding)) {
       // Keep the smallest (parent, op): the edge a one-thread BFS meets first.
       while ((t & kPendingBit) != 0 && key < (t & kKeyMask) &&
              !tag.compare_exchange_weak(t, kPendingBit | key, std::memory_order_relaxed)) {
@@ -609,9 +670,17 @@ void Explorer<Model>::FlushInsertions(Scratch* scratch) {
 }
 
 template <ExplorableModel Model>
-std::uint32_t Explorer<Model>::Number(std::uint64_t pos, std::uint32_t parent, std::uint16_t op) {
+std::uint32_t Explorer<Model>::Number(std::uint64_t pos, std::uint64_t hash,
+                                      const std::uint8_t* encoding, std::uint32_t parent,
+                                      std::uint16_t op) {
   const std::uint32_t index = static_cast<std::uint32_t>(encodings_.size());
-  std::memcpy(encodings_.Append(), SlotAt(pos) + 8, stride_);
+  std::uint8_t* record = encodings_.Append();
+  std::memcpy(record, encoding, stride_);
+  if (indirect_) {
+    PointSlot(SlotAt(pos), hash, record);
+  } else {
+    std::memcpy(SlotAt(pos) + 8, encoding, stride_);
+  }
   const internal::ParentLink link{parent, op};
   std::memcpy(parents_.Append(), &link, sizeof(link));
   TagAt(pos).store(index + kIndexBase, std::memory_order_relaxed);
@@ -638,7 +707,7 @@ void Explorer<Model>::GrowTable(std::vector<Scratch>* scratches) {
     std::uint64_t tag;
     std::memcpy(&tag, slot, 8);
     if (tag == kEmpty) continue;
-    std::uint64_t pos = Hash(slot + 8) & slot_mask_;
+    std::uint64_t pos = Hash(EncodingInSlot(slot)) & slot_mask_;
     while (TagAt(pos).load(std::memory_order_relaxed) != kEmpty) pos = (pos + 1) & slot_mask_;
     std::memcpy(SlotAt(pos), slot, slot_bytes_);
     if ((tag & kPendingBit) != 0) fresh.push_back(pos);
@@ -701,6 +770,12 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
         block->hit_mask |= failed;
         for (; failed != 0; failed &= failed - 1) {
           block->hits.push_back(Hit{__builtin_ctzll(failed), i, op});
+        }
+      }
+      if constexpr (requires { { model_.Unchanged(post) } -> std::same_as<bool>; }) {
+        if (model_.Unchanged(post)) {
+          ++block->self_loops;
+          continue;
         }
       }
       std::uint8_t* encoding = scratch->encodings.data() + e * n;
@@ -782,7 +857,13 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
       if (k + kLookahead < end) __builtin_prefetch(SlotAt(order[k + kLookahead].second));
       const std::uint64_t pos = order[k].second;
       const std::uint64_t key = order[k].first;
-      std::memcpy(encodings_.MutableAt(base + k), SlotAt(pos) + 8, stride_);
+      std::uint8_t* record = encodings_.MutableAt(base + k);
+      std::memcpy(record, EncodingInSlot(SlotAt(pos)), stride_);
+      if (indirect_) {  // the pending record is reused next level: point at the arena's copy
+        std::uint64_t word;
+        std::memcpy(&word, SlotAt(pos) + 8, 8);
+        PointSlot(SlotAt(pos), word, record);
+      }
       const internal::ParentLink link{static_cast<std::uint32_t>(key >> 16),
                                       static_cast<std::uint16_t>(key & 0xffff)};
       std::memcpy(parents_.MutableAt(base + k), &link, sizeof(link));
@@ -813,9 +894,8 @@ ExplorationResult Explorer<Model>::Run() {
   AllocateTable(slots);
   {
     const std::vector<std::uint8_t> initial = EncodePadded(model_.InitialState());
-    const std::uint64_t pos = Hash(initial.data()) & slot_mask_;
-    std::memcpy(SlotAt(pos) + 8, initial.data(), stride_);
-    Number(pos, kNoParent, 0);
+    const std::uint64_t hash = Hash(initial.data());
+    Number(hash & slot_mask_, hash, initial.data(), kNoParent, 0);
     table_used_ = 1;
   }
   level_start_.push_back(0);
@@ -832,6 +912,10 @@ ExplorationResult Explorer<Model>::Run() {
     stop_.store(true);
   };
   std::vector<Scratch> scratches(options_.jobs);
+  for (int t = 0; t < options_.jobs; ++t) {
+    pending_.emplace_back(stride_);
+  }
+  for (int t = 0; t < options_.jobs; ++t) scratches[t].pending = &pending_[t];
 
   for (;;) {
     const std::uint32_t level_end = static_cast<std::uint32_t>(encodings_.size());
@@ -918,6 +1002,7 @@ ExplorationResult Explorer<Model>::Run() {
 
     // Phase 2: number the new states in the order a one-thread BFS finds them.
     const int limit = NumberNewStates(&scratches);
+    for (internal::RecordArena& arena : pending_) arena.Reset();
     if (encodings_.size() > level_end) level_start_.push_back(level_end);
     phase2_seconds_ +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - phase2_start).count();
@@ -946,6 +1031,8 @@ ExplorationResult Explorer<Model>::Run() {
   }
   complete_ = result.status == ExplorationStatus::kComplete;
   std::vector<Scratch>().swap(scratches);
+  // Only dead slots (never read) still point into these.
+  std::vector<internal::RecordArena>().swap(pending_);
   internal::ReleaseFreeMemory();
   result.states = encodings_.size();
   result.diameter = static_cast<std::uint32_t>(level_start_.size() - 1);

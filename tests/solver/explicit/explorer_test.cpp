@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,7 +29,11 @@ class GridModel {
   };
   enum Op { kIncX, kIncY, kReset };
 
-  GridModel(int n, int k) : n_(n), k_(k) {
+  // `width`: the encoding's bytes, x and y last after a constant filler. Above the explorer's
+  // inline limit (16 bytes) the table keeps encodings out of its slots. `throw_at_x`: Encode
+  // throws for that x (a model error surfacing on whichever thread meets it).
+  GridModel(int n, int k, std::size_t width = 2, int throw_at_x = -1)
+      : n_(n), k_(k), width_(width), throw_at_x_(throw_at_x) {
     properties_ = {
         {"G1", "sum-below-k", PropertyKind::kState, false, "x + y < k"},
         {"G2", "no-far-reset", PropertyKind::kTransition, false, "no reset from x >= 3"},
@@ -54,12 +61,14 @@ class GridModel {
         return true;
     }
   }
-  std::size_t EncodingSize() const { return 2; }
+  std::size_t EncodingSize() const { return width_; }
   void Encode(const State& s, std::uint8_t* out) const {
-    out[0] = static_cast<std::uint8_t>(s.x);
-    out[1] = static_cast<std::uint8_t>(s.y);
+    if (s.x == throw_at_x_) throw std::runtime_error("grid: encoding x = " + std::to_string(s.x));
+    std::memset(out, 0xa5, width_ - 2);
+    out[width_ - 2] = static_cast<std::uint8_t>(s.x);
+    out[width_ - 1] = static_cast<std::uint8_t>(s.y);
   }
-  State Decode(const std::uint8_t* in) const { return State{in[0], in[1]}; }
+  State Decode(const std::uint8_t* in) const { return State{in[width_ - 2], in[width_ - 1]}; }
   const std::vector<PropertyInfo>& Properties() const { return properties_; }
   std::uint64_t ViolatedStateProperties(const State& s, std::uint64_t mask) const {
     return (s.x + s.y >= k_ ? 1u : 0u) & mask;
@@ -87,6 +96,8 @@ class GridModel {
  private:
   int n_;
   int k_;
+  std::size_t width_;
+  int throw_at_x_;
   std::vector<PropertyInfo> properties_;
 };
 
@@ -196,6 +207,69 @@ TEST(ExplorerTest, ResultsDoNotDependOnTheNumberOfJobs) {
     for (std::size_t v = 0; v < results[0].violations.size(); ++v) {
       EXPECT_EQ(results[k].violations[v].ops, results[0].violations[v].ops);
     }
+  }
+}
+
+// Long encodings live outside the table (a pointer and 16 hash bits per slot): the graph, its
+// numbering and the lookups are those of the inline table, for any number of jobs, and a stopped
+// search's unnumbered states stay unfindable.
+TEST(ExplorerTest, EncodingsOutsideTheTableGiveTheSameGraph) {
+  GridModel narrow(200, 150);
+  GridModel wide(200, 150, 40);
+  ExplorerOptions options = NoStop();
+  Explorer<GridModel> reference(narrow, options);
+  const ExplorationResult expected = reference.Run();
+  std::uint64_t wide_bytes = 0;
+  for (int jobs : {1, 2, 3}) {
+    options.jobs = jobs;
+    Explorer<GridModel> explorer(wide, options);
+    const ExplorationResult result = explorer.Run();
+    wide_bytes = result.structure_bytes;
+    EXPECT_EQ(result.states, expected.states) << jobs << " jobs";
+    EXPECT_EQ(result.edges, expected.edges);
+    EXPECT_EQ(result.self_loops, expected.self_loops);
+    EXPECT_EQ(result.level_sizes, expected.level_sizes);
+    ASSERT_EQ(result.violations.size(), expected.violations.size());
+    for (std::size_t v = 0; v < expected.violations.size(); ++v)
+      EXPECT_EQ(result.violations[v].ops, expected.violations[v].ops);
+    for (std::uint32_t i = 0; i < explorer.StateCount(); i += 97) {
+      ASSERT_EQ(wide.DescribeState(explorer.StateAt(i)), narrow.DescribeState(reference.StateAt(i)));
+      ASSERT_EQ(explorer.Find(explorer.StateAt(i)), std::optional<std::uint32_t>(i));
+    }
+    EXPECT_FALSE(explorer.Find(GridModel::State{250, 3}).has_value());
+  }
+  // A slot is a tag and a pointer, not the 40-byte encoding. Inline, 48-byte slots would make
+  // the structures 3.2x the narrow model's (8-byte records, 16-byte slots); outside, 2.1x.
+  EXPECT_LT(wide_bytes, expected.structure_bytes * 3);
+  options.jobs = 2;
+  options.max_states = 1000;
+  Explorer<GridModel> stopped(wide, options);
+  const ExplorationResult partial = stopped.Run();
+  EXPECT_EQ(partial.states, 1000u);
+  std::uint32_t found = 0, missing = 0;
+  for (int x = 0; x < 60; ++x) {
+    for (int y = 0; y < 60; ++y) {
+      const std::optional<std::uint32_t> i = stopped.Find(GridModel::State{x, y});
+      if (!i.has_value()) {
+        ++missing;
+        continue;
+      }
+      ++found;
+      EXPECT_EQ(wide.DescribeState(stopped.StateAt(*i)), wide.DescribeState({x, y}));
+    }
+  }
+  EXPECT_EQ(found, 1000u);
+  EXPECT_GT(missing, 0u);
+}
+
+// A model that throws on a worker thread: the error reaches Run()'s caller, never terminate().
+TEST(ExplorerTest, AnErrorOnAWorkerThreadReachesTheCaller) {
+  for (int jobs : {1, 2}) {
+    GridModel model(200, 1000, 40, 150);
+    ExplorerOptions options = NoStop();
+    options.jobs = jobs;
+    Explorer<GridModel> explorer(model, options);
+    EXPECT_THROW(explorer.Run(), std::runtime_error) << jobs << " jobs";
   }
 }
 
