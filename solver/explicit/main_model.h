@@ -79,6 +79,8 @@ class MainModel {
     model::World world;
     // Not part of the encoding: the properties the step INTO this state violated.
     std::uint32_t step_violations = 0;
+    // Not part of the encoding: Step found this world equal to the one it stepped from.
+    bool unchanged = false;
   };
 
   // Throws model::ModelInputError for an unknown --op/--no-op name or a bad --values.
@@ -93,12 +95,18 @@ class MainModel {
   // Index of the op printed as `name` (FormatOp), or -1.
   int OpIndex(std::string_view name) const;
   bool Step(const State& state, int op, State* post) const;
+  bool Unchanged(const State& post) const { return post.unchanged; }
 
   std::size_t EncodingSize() const { return encoding_size_; }
   void Encode(const State& state, std::uint8_t* out) const;
   State Decode(const std::uint8_t* in) const;
   // The encoding without symmetry (the identity of this exact world).
   void EncodeExact(const model::World& world, std::uint8_t* out) const;
+  // EncodeExact(Rename(world, swap, block, mm)), written without building the renamed world.
+  // Encode takes the least of these over the symmetry groups.
+  void EncodeRenamed(const model::World& world, const std::vector<int>& swap,
+                     const std::vector<int>& block, const std::vector<int>& mm,
+                     std::uint8_t* out) const;
 
   const std::vector<PropertyInfo>& Properties() const { return properties_; }
   std::uint64_t ViolatedStateProperties(const State&, std::uint64_t) const { return 0; }
@@ -136,8 +144,6 @@ class MainModel {
                           const std::vector<std::string>& comments) const;
 
  private:
-  model::World Canonical(const model::World& world) const;
-
   MainModelOptions options_;
   model::World initial_;
   std::vector<model::Op> ops_;
@@ -146,8 +152,18 @@ class MainModel {
   std::vector<PropertyInfo> properties_;
   std::size_t encoding_size_ = 0;
   std::size_t max_shmem_ = 0;
-  std::vector<std::vector<int>> swap_perms_, block_perms_, mm_perms_;
+  std::vector<std::vector<int>> swap_perms_, block_perms_, mm_perms_;  // identity first
+  std::vector<std::vector<int>> swap_inverses_, block_inverses_, mm_inverses_;
 };
+
+// Renames swap slots, RAM frame blocks and mms of `w`: slot s becomes swap[s], block b becomes
+// block[b], mm m becomes mm[m]. Every reference (PTE and PMD numbers, swap PTEs, page-cache
+// heads, mirror entries, the lock thread's folio) follows. Device-private frames keep their
+// places: an entry is renamed by the frame the model resolves it to (World::EntryFrame, which
+// dispatches on the entry's kind like softleaf_to_page), so a device offset that equals a RAM
+// PFN stays a device offset.
+model::World Rename(const model::World& w, const std::vector<int>& swap,
+                    const std::vector<int>& block, const std::vector<int>& mm);
 
 // The outcome of checking the renamings on every explored state.
 struct SymmetryCheck {

@@ -227,6 +227,66 @@ TEST(MainModel, FolioSymmetryIsRefutedWhereFirstFitAllocationBreaksIt) {
   EXPECT_EQ(one.witness, two.witness);
 }
 
+// Encode's renamed encodings are written straight from the world, without building the renamed
+// World: on every state of a two-mm, two-swap-slot, two-block universe (forked, swapped, made
+// exclusive), each renaming of all three groups writes exactly EncodeExact(Rename(...)), and
+// Encode is the least of them.
+TEST(MainModel, RenamedEncodingsAreThoseOfTheRenamedWorlds) {
+  MainModelOptions o = Options("linux-6.15", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
+                               {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim", "migrate"});
+  o.restrictions = {"prot=rw", "kind=private", "va=0"};
+  const MainModel model(o);
+  ExplorerOptions options;
+  options.stop_at_violation = false;
+  Explorer<MainModel> explorer(model, options);
+  ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
+  ASSERT_GT(explorer.StateCount(), 1000u);
+  const std::vector<std::vector<int>> two = {{0, 1}, {1, 0}};
+  std::vector<std::uint8_t> direct(model.EncodingSize()), built(model.EncodingSize());
+  std::vector<std::uint8_t> least(model.EncodingSize()), canonical(model.EncodingSize());
+  o.symmetry.swap_slots = o.symmetry.mms = o.symmetry.folio_slots = true;
+  const MainModel symmetric(o);
+  int renamed_differently = 0;
+  for (std::uint32_t i = 0; i < explorer.StateCount(); i += 7) {
+    const model::World world = explorer.StateAt(i).world;
+    model.EncodeExact(world, least.data());
+    for (const auto& swap : two) {
+      for (const auto& block : two) {
+        for (const auto& mm : two) {
+          model.EncodeRenamed(world, swap, block, mm, direct.data());
+          model.EncodeExact(Rename(world, swap, block, mm), built.data());
+          ASSERT_EQ(direct, built) << "state " << i << ", swap " << swap[0] << ", block "
+                                   << block[0] << ", mm " << mm[0];
+          if (built != least) ++renamed_differently;
+          if (built < least) least = built;
+        }
+      }
+    }
+    symmetric.Encode(MainModel::State{world}, canonical.data());
+    ASSERT_EQ(canonical, least) << "state " << i;
+  }
+  EXPECT_GT(renamed_differently, 1000);
+}
+
+// The compact encoding holds counts in a byte: a count beyond it is an error naming the value,
+// never a silent wrap that would merge two states.
+TEST(MainModel, ACountBeyondTheEncodingIsAnError) {
+  const MainModel model(Options("linux-6.15", kTiny));
+  MainModel::State s = model.InitialState();
+  s.world.pages[0].refcount = 300;
+  std::vector<std::uint8_t> bytes(model.EncodingSize());
+  try {
+    model.Encode(s, bytes.data());
+    FAIL() << "no error";
+  } catch (const ExplorationError& e) {
+    EXPECT_NE(std::string(e.what()).find("300"), std::string::npos) << e.what();
+  }
+  s = model.InitialState();
+  s.world.mms[0].ptes[0].kind = model::PteKind::kPresent;
+  s.world.mms[0].ptes[0].pfn = 0x12345;
+  EXPECT_THROW(model.Encode(s, bytes.data()), ExplorationError);
+}
+
 // --alphabet devexcl-core: per (mm, va) the spec's page ops, one mmap of the spec's VMA per mm,
 // and nothing the spec leaves out (bench/devexcl-core.md §4).
 TEST(MainModel, DevexclCoreAlphabetHasTheBenchmarksOps) {
