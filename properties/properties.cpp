@@ -779,7 +779,8 @@ PropertyMask MaskOf(std::string_view name) {
 
 void CheckStep(const World& w, const StepResult& r, PropertyMask en, std::vector<Violation>& out) {
   static_assert(kNumProperties <= 32, "PropertyMask is 32 bits");
-  Census c;
+  // Reused per thread: the explorer checks millions of steps, and Take() refills every vector.
+  thread_local Census c;
   constexpr PropertyMask kNeedsCensus =
       (1u << kMapcountMatchesMappings) | (1u << kRefcountCoversMappings) |
       (1u << kAnonExclusiveConsistent) | (1u << kRssMatchesEntries) | (1u << kSwapCountMatches) |

@@ -27,6 +27,10 @@ namespace {
 // StateTuple() prints. Variable-length vectors (VMAs, shmem objects and their page caches)
 // take their maximum size: a count byte, the elements, then zero padding.
 
+[[noreturn, gnu::cold, gnu::noinline]] void DoesNotFit(const char* what, std::int64_t v) {
+  throw ExplorationError(fmt::format("main model: {} {} does not fit the encoding", what, v));
+}
+
 class Writer {
  public:
   explicit Writer(std::uint8_t* out) : out_(out) {}
@@ -44,13 +48,11 @@ class Writer {
   // swap slot or marker in two bytes. A bounded universe keeps them far inside these ranges;
   // a value outside is an error, never a silent wrap that would merge two states.
   void S8(int v) {
-    if (v < -128 || v > 127)
-      throw ExplorationError(fmt::format("main model: count {} does not fit the encoding", v));
+    if (v < -128 || v > 127) [[unlikely]] DoesNotFit("count", v);
     U8(static_cast<std::uint8_t>(static_cast<std::int8_t>(v)));
   }
   void N16(std::uint32_t v) {
-    if (v > 0xffff)
-      throw ExplorationError(fmt::format("main model: number {:#x} does not fit the encoding", v));
+    if (v > 0xffff) [[unlikely]] DoesNotFit("number", static_cast<std::int64_t>(v));
     U8(static_cast<std::uint8_t>(v >> 8));
     U8(static_cast<std::uint8_t>(v));
   }
