@@ -774,7 +774,7 @@ int RunMainExploration(const ExploreFlags& flags) {
         MainModel::State state = model.InitialState(), post;
         for (std::size_t k = 0; k < ops.size() && s.after_expected_step == 0; ++k) {
           if (!model.Step(state, ops[k], &post)) break;
-          if ((post.step_violations & expected_mask) != 0)
+          if ((model.Violations(post) & expected_mask) != 0)
             s.after_expected_step = static_cast<int>(k) + 1;
           state = post;
         }

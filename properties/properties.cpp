@@ -772,6 +772,17 @@ PropertyMask HardProperties() {
   return m;
 }
 
+PropertyMask StateOnlyProperties() {
+  // Exactly the properties whose checks below take no StepResult: CheckFolios, CheckEntries,
+  // CheckDeviceExclusive, CheckRss, CheckSwap, CheckDeviceEntryKinds, CheckPgmapRefs, CheckPvmw.
+  return (1u << kMapcountMatchesMappings) | (1u << kRefcountCoversMappings) |
+         (1u << kAnonExclusiveConsistent) | (1u << kNoDanglingEntry) |
+         (1u << kEntryKindMatchesFolio) | (1u << kMigrationEntriesTemporary) |
+         (1u << kDeviceExclusiveIsExclusive) | (1u << kRssMatchesEntries) |
+         (1u << kSwapCountMatches) | (1u << kDevicePrivateEntryKindPreserved) |
+         (1u << kPgmapRefsBalance) | (1u << kPvmwSoundAndComplete);
+}
+
 PropertyMask MaskOf(std::string_view name) {
   int i = PropertyIndex(name);
   return i < 0 ? 0 : 1u << i;

@@ -33,6 +33,10 @@ using PropertyMask = uint32_t;
 PropertyMask AllProperties();
 PropertyMask HardProperties();
 PropertyMask MaskOf(std::string_view name);  // 0 if unknown
+// The properties CheckStep judges on the world alone (never on the StepResult): their verdict
+// after a step is a function of the state reached, so an exhaustive search may judge them once
+// per state instead of once per step.
+PropertyMask StateOnlyProperties();
 
 struct Violation {
   int property;        // index into PropertyTable()

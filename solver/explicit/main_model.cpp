@@ -628,7 +628,11 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
     PropertyInfo info;
     info.label = std::string(p.name);
     info.name = std::string(p.name);
-    info.kind = PropertyKind::kTransition;  // judged on the post-state AND the StepResult
+    // A property judged on the world alone is a state property, checked once per state
+    // reached; the others read the step's result (events, progress, data mismatches).
+    const int index = static_cast<int>(properties_.size());
+    info.kind = (properties::StateOnlyProperties() >> index & 1) != 0 ? PropertyKind::kState
+                                                                       : PropertyKind::kTransition;
     info.description = std::string(p.rule);
     properties_.push_back(std::move(info));
   }
@@ -675,9 +679,27 @@ bool MainModel::Step(const State& state, int op, State* post) const {
                     result.mismatches.empty() && post->world == state.world;
   if (post->unchanged) return true;
   std::vector<properties::Violation> violations;
-  properties::CheckStep(post->world, result, options_.checked, violations);
+  properties::CheckStep(post->world, result, options_.checked & ~properties::StateOnlyProperties(),
+                        violations);
   for (const properties::Violation& v : violations) post->step_violations |= 1u << v.property;
   return true;
+}
+
+std::uint64_t MainModel::ViolatedStateProperties(const State& state, std::uint64_t mask) const {
+  const properties::PropertyMask judged =
+      static_cast<properties::PropertyMask>(mask) & options_.checked &
+      properties::StateOnlyProperties();
+  if (judged == 0) return 0;
+  std::vector<properties::Violation> violations;
+  properties::CheckStep(state.world, model::StepResult{}, judged, violations);
+  std::uint64_t failed = 0;
+  for (const properties::Violation& v : violations) failed |= std::uint64_t{1} << v.property;
+  return failed;
+}
+
+std::uint32_t MainModel::Violations(const State& post) const {
+  return post.step_violations |
+         static_cast<std::uint32_t>(ViolatedStateProperties(post, ~std::uint64_t{0}));
 }
 
 void MainModel::EncodeExact(const World& world, std::uint8_t* out) const {
@@ -733,7 +755,7 @@ std::string MainModel::CheckSymmetryAt(const State& state) const {
       ClassStep step;
       step.encoding.resize(encoding_size_);
       Encode(post, step.encoding.data());
-      step.violations = post.step_violations;
+      step.violations = Violations(post);
       step.op = op;
       out.push_back(std::move(step));
     }
@@ -1039,7 +1061,7 @@ std::vector<int> MainModel::Concretize(const std::vector<int>& ops, int property
       if (!Step(concrete, op, &candidate)) continue;
       Encode(candidate, got.data());
       if (got != want) continue;
-      if (last && property >= 0 && (candidate.step_violations >> property & 1) == 0) continue;
+      if (last && property >= 0 && (Violations(candidate) >> property & 1) == 0) continue;
       found = op;
       concrete = candidate;
     }

@@ -5,10 +5,13 @@
 //     order, with data values restricted to 1..values (data values multiply the state space
 //     and no property depends on which byte is written, only on whether it survives).
 //     Ops can be left out by name (--op / --no-op); nothing here lists ops by hand.
-//   * Step: Enabled() then Apply() on a copy; the properties of properties/ are judged on
-//     the post-state and the step's StepResult (CheckStep), so in explorer terms every
-//     property is a TRANSITION property. Advisory properties are present but not asserted
-//     by default (see DefaultAssertedMask).
+//   * Step: Enabled() then Apply() on a copy. The properties that read the step's result
+//     (kernel events, progress, data mismatches) are judged there, as TRANSITION properties;
+//     those judged on the world alone (properties::StateOnlyProperties) are STATE properties,
+//     judged once per state reached rather than once per step into it: the same verdicts and
+//     the same shortest counterexamples, since a state's first BFS edge is the least (parent,
+//     op) edge into it. Advisory properties are present but not asserted by default (see
+//     DefaultAssertedMask).
 //   * Encoding: a fixed-size canonical byte string holding every World field that can
 //     affect future behaviour (the universe and knobs are constant and left out; a free swap
 //     slot's stale data byte is dropped). With symmetry on, the encoding is the minimum over
@@ -96,6 +99,9 @@ class MainModel {
   int OpIndex(std::string_view name) const;
   bool Step(const State& state, int op, State* post) const;
   bool Unchanged(const State& post) const { return post.unchanged; }
+  // Every property the step into `post` violated: its transition properties (step_violations)
+  // and the state properties of the world it reached, as a properties::PropertyMask.
+  std::uint32_t Violations(const State& post) const;
 
   std::size_t EncodingSize() const { return encoding_size_; }
   void Encode(const State& state, std::uint8_t* out) const;
@@ -109,7 +115,10 @@ class MainModel {
                      std::uint8_t* out) const;
 
   const std::vector<PropertyInfo>& Properties() const { return properties_; }
-  std::uint64_t ViolatedStateProperties(const State&, std::uint64_t) const { return 0; }
+  // Properties judged on the world alone (properties::StateOnlyProperties) are STATE
+  // properties, checked once per state; the rest are judged by Step on the post-state and the
+  // StepResult and reported as transition properties.
+  std::uint64_t ViolatedStateProperties(const State& state, std::uint64_t mask) const;
   std::uint64_t ViolatedTransitionProperties(const State& pre, int op, const State& post,
                                              std::uint64_t mask) const;
   std::vector<LivenessProperty<State>> LivenessProperties() const;
