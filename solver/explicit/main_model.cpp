@@ -765,10 +765,21 @@ std::string MainModel::CheckSymmetryAt(const State& state) const {
               out.end());
     return out;
   };
-  const std::vector<ClassStep> mine = successors(state);
+  std::vector<ClassStep> mine;
+  bool mine_known = false;
+  std::vector<std::uint8_t> exact(encoding_size_), renamed_bytes(encoding_size_);
+  EncodeExact(state.world, exact.data());
   for (const auto& mm : mm_perms_) {
     for (const auto& block : block_perms_) {
       for (const auto& swap : swap_perms_) {
+        // A renaming that leaves this world as it is (say, of swap slots none of which is in
+        // use) trivially has the same successors.
+        EncodeRenamed(state.world, swap, block, mm, renamed_bytes.data());
+        if (renamed_bytes == exact) continue;
+        if (!mine_known) {
+          mine = successors(state);
+          mine_known = true;
+        }
         std::string renaming;
         for (const std::string& part : {PermutationText("mm", mm), PermutationText("block", block),
                                         PermutationText("swap", swap)}) {
