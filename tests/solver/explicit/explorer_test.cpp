@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/solver/explicit/same_exploration.h"
+
 namespace mmcheck::solver::explicit_state {
 namespace {
 
@@ -198,15 +200,8 @@ TEST(ExplorerTest, ResultsDoNotDependOnTheNumberOfJobs) {
     dumps.push_back(order);
   }
   for (std::size_t k = 1; k < results.size(); ++k) {
-    EXPECT_EQ(results[k].states, results[0].states);
-    EXPECT_EQ(results[k].edges, results[0].edges);
-    EXPECT_EQ(results[k].self_loops, results[0].self_loops);
-    EXPECT_EQ(results[k].level_sizes, results[0].level_sizes);
+    ExpectSameExploration(results[k], results[0], std::to_string(results[k].jobs) + " jobs");
     EXPECT_EQ(dumps[k], dumps[0]) << "state numbering differs with " << results[k].jobs << " jobs";
-    ASSERT_EQ(results[k].violations.size(), results[0].violations.size());
-    for (std::size_t v = 0; v < results[0].violations.size(); ++v) {
-      EXPECT_EQ(results[k].violations[v].ops, results[0].violations[v].ops);
-    }
   }
 }
 
@@ -225,13 +220,7 @@ TEST(ExplorerTest, EncodingsOutsideTheTableGiveTheSameGraph) {
     Explorer<GridModel> explorer(wide, options);
     const ExplorationResult result = explorer.Run();
     wide_bytes = result.structure_bytes;
-    EXPECT_EQ(result.states, expected.states) << jobs << " jobs";
-    EXPECT_EQ(result.edges, expected.edges);
-    EXPECT_EQ(result.self_loops, expected.self_loops);
-    EXPECT_EQ(result.level_sizes, expected.level_sizes);
-    ASSERT_EQ(result.violations.size(), expected.violations.size());
-    for (std::size_t v = 0; v < expected.violations.size(); ++v)
-      EXPECT_EQ(result.violations[v].ops, expected.violations[v].ops);
+    ExpectSameExploration(result, expected, std::to_string(jobs) + " jobs");
     for (std::uint32_t i = 0; i < explorer.StateCount(); i += 97) {
       ASSERT_EQ(wide.DescribeState(explorer.StateAt(i)), narrow.DescribeState(reference.StateAt(i)));
       ASSERT_EQ(explorer.Find(explorer.StateAt(i)), std::optional<std::uint32_t>(i));
