@@ -769,6 +769,8 @@ std::string MainModel::CheckSymmetryAt(const State& state) const {
   bool mine_known = false;
   std::vector<std::uint8_t> exact(encoding_size_), renamed_bytes(encoding_size_);
   EncodeExact(state.world, exact.data());
+  const std::uint64_t own = ViolatedStateProperties(state, ~std::uint64_t{0});
+  std::vector<OwnStep> own_steps;  // per op, filled at the first renaming that needs it
   for (const auto& mm : mm_perms_) {
     for (const auto& block : block_perms_) {
       for (const auto& swap : swap_perms_) {
@@ -776,10 +778,6 @@ std::string MainModel::CheckSymmetryAt(const State& state) const {
         // use) trivially has the same successors.
         EncodeRenamed(state.world, swap, block, mm, renamed_bytes.data());
         if (renamed_bytes == exact) continue;
-        if (!mine_known) {
-          mine = successors(state);
-          mine_known = true;
-        }
         std::string renaming;
         for (const std::string& part : {PermutationText("mm", mm), PermutationText("block", block),
                                         PermutationText("swap", swap)}) {
@@ -787,6 +785,34 @@ std::string MainModel::CheckSymmetryAt(const State& state) const {
         }
         if (renaming.empty()) continue;  // the identity
         const State renamed{Rename(state.world, swap, block, mm), 0};
+        // The renaming must keep the state properties: the search judges them on the
+        // representative only.
+        const std::uint64_t twin = ViolatedStateProperties(renamed, ~std::uint64_t{0});
+        if (own != twin) {
+          return fmt::format("renaming [{}]: the renamed state violates properties 0x{:x}, the "
+                             "explored state 0x{:x}",
+                             renaming, twin, own);
+        }
+        // Fast, sufficient: op by op, the renamed op from the renamed state reaches the class
+        // the op reaches from the state, with the same transition violations. The renaming
+        // of mms is a bijection on the alphabet, so the two have the same successor classes.
+        if (own_steps.empty()) {
+          State post;
+          own_steps.resize(static_cast<std::size_t>(OpCount()));
+          for (int op = 0; op < OpCount(); ++op) {
+            OwnStep& step = own_steps[static_cast<std::size_t>(op)];
+            step.enabled = Step(state, op, &post);
+            if (!step.enabled) continue;
+            step.violations = post.step_violations;
+            step.encoding.resize(encoding_size_);
+            Encode(post, step.encoding.data());
+          }
+        }
+        if (OpsCommute(own_steps, renamed, mm)) continue;
+        if (!mine_known) {
+          mine = successors(state);
+          mine_known = true;
+        }
         const std::vector<ClassStep> theirs = successors(renamed);
         // The first class (in encoding order) that only one side reaches.
         std::size_t i = 0;
@@ -805,6 +831,33 @@ std::string MainModel::CheckSymmetryAt(const State& state) const {
     }
   }
   return "";
+}
+
+bool MainModel::OpsCommute(const std::vector<OwnStep>& own, const State& renamed,
+                           const std::vector<int>& mm) const {
+  std::vector<std::uint8_t> got(encoding_size_);
+  State twin;
+  for (int op = 0; op < OpCount(); ++op) {
+    const OwnStep& mine = own[static_cast<std::size_t>(op)];
+    const int renamed_op = RenamedOp(op, mm);
+    if (renamed_op < 0) return false;  // the alphabet is not closed under the renaming
+    if (Step(renamed, renamed_op, &twin) != mine.enabled) return false;
+    if (!mine.enabled) continue;
+    if (twin.step_violations != mine.violations) return false;
+    Encode(twin, got.data());
+    if (got != mine.encoding) return false;
+  }
+  return true;
+}
+
+int MainModel::RenamedOp(int op, const std::vector<int>& mm) const {
+  model::Op o = ops_[static_cast<std::size_t>(op)];
+  const model::OpInfo& info = model::InfoOf(o.code);
+  for (std::size_t a = 0; a < info.args.size(); ++a) {
+    if (info.args[a].kind == model::ArgKind::kMm)
+      o.args[a] = static_cast<std::int16_t>(mm[static_cast<std::size_t>(o.args[a])]);
+  }
+  return OpIndex(model::FormatOp(o));
 }
 
 SymmetryCheck CheckSymmetry(const MainModel& model, const Explorer<MainModel>& explorer,

@@ -153,6 +153,21 @@ class MainModel {
                           const std::vector<std::string>& comments) const;
 
  private:
+  // What op `op` does from a state: whether it is enabled, the class it reaches (canonical
+  // encoding) and the transition violations of the step.
+  struct OwnStep {
+    bool enabled = false;
+    std::uint32_t violations = 0;
+    std::vector<std::uint8_t> encoding;
+  };
+  // Whether, op by op, the renamed op from `renamed` does what `own` says the op does from the
+  // state `renamed` is the image of (under a renaming whose mm part is `mm`): enabled alike,
+  // into the same class, with the same transition violations. Sufficient for CheckSymmetryAt.
+  bool OpsCommute(const std::vector<OwnStep>& own, const State& renamed,
+                  const std::vector<int>& mm) const;
+  // The op with its mm arguments renamed by `mm`, or -1 if that op is not in the alphabet.
+  int RenamedOp(int op, const std::vector<int>& mm) const;
+
   MainModelOptions options_;
   model::World initial_;
   std::vector<model::Op> ops_;
