@@ -6,14 +6,20 @@
 #   bench/explore_main.sh [path/to/mmcheck]     (default: build/cli/mmcheck)
 #
 # Universe: 1 mm plus its fork child (mms=2), 2 pages (one PMD of order 1), 3 folio slots,
-# 2 swap slots, 1 device; data values 1..1 (--values 1).
-# The whole op table over that universe does not finish in 60 s (see the first run, bounded by
-# --budget 60): each BFS level is about 11x the one before ("per level"; 4,970,761 states at
-# depth 6 on 2026-11-30, about 630 bytes/state), so depth 7 alone would need ~50M states and
-# ~30 GB. --alphabet devexcl-core (the ops standing for the benchmark machine's alphabet, with
-# every va) is the second run; the "story" alphabet below (map read-write private memory, fork,
-# touch, make exclusive, the three movers, all at va 0) is exhaustive, with and without swap-slot
-# and mm symmetry (checked exact after the search).
+# 2 swap slots, 1 device; data values 1..1 (--values 1). Figures of 2026-11-30 (2 jobs, idle):
+#   * the whole op table (252 instances) does not finish: each BFS level is about 11x the one
+#     before; in 60 s it numbers 6,659,714 states (depth 6 complete, 6,082,211 new at depth 6),
+#     so depth 7 alone would be ~70M states;
+#   * --alphabet devexcl-core (the ops standing for the benchmark machine's alphabet, at every
+#     va), swap+mm symmetry: 11,494,070 states at depth 11 in 60 s (191k states/s, 223 bytes/state
+#     of tables); a 1-job run stopped by an 18 GB limit had 44,453,793 states at depth 13 with the
+#     levels still growing 1.5x. THP (order-1 folios, on by default) is part of that space;
+#   * the same alphabet with transparent_hugepage=never and 2 folio slots (4 order-0 frames, one
+#     more folio than the spec's 3) is exhaustive: 7,814,780 states in about 67 s (116k states/s),
+#     then about 5 minutes for the symmetry check; 21,184,054 states in 160 s without symmetry;
+#   * the "story" alphabet below (map read-write private memory, fork, touch, make exclusive, the
+#     three movers, all at va 0) is exhaustive in well under a second, with and without swap-slot
+#     and mm symmetry (checked exact after the search).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MMCHECK=${1:-build/cli/mmcheck}
@@ -28,11 +34,14 @@ summary() {  # the figures of one text report
   grep -E '^  (alphabet|search|states|edges|diameter|per level|time) |^memory|^symmetry|^verdict' || true
 }
 
-echo "== linux-6.15, every op of the table, 60 s / 2 GB budget (exit 3 = limit reached)"
-"$MMCHECK" explore --profile linux-6.15 $U --budget 60 --max-memory 2000 --liveness none | summary || true
+echo "== linux-6.15, every op of the table, 60 s / 8 GB budget (exit 3 = limit reached)"
+"$MMCHECK" explore --profile linux-6.15 $U --budget 60 --max-memory 8000 --liveness none | summary || true
 echo "== linux-6.15, --alphabet devexcl-core, swap+mm symmetry, 60 s budget (exit 3 = limit reached)"
 "$MMCHECK" explore --profile linux-6.15 $U --alphabet devexcl-core --symmetry swap,mms --budget 60 \
-  --max-memory 4000 --liveness none | summary || true
+  --max-memory 8000 --liveness none | summary || true
+echo "== linux-6.15, --alphabet devexcl-core, THP never, 2 folio slots, swap+mm symmetry (exhaustive)"
+"$MMCHECK" explore --profile linux-6.15 ${U/folios=3/folios=2} --knob transparent_hugepage=never \
+  --alphabet devexcl-core --symmetry swap,mms --max-memory 8000 --liveness none | summary
 for sym in "" "--symmetry swap,mms"; do
   echo "== linux-6.15, story alphabet ${sym:-without symmetry}"
   "$MMCHECK" explore --profile linux-6.15 $U "${STORY[@]}" $sym | summary
