@@ -486,8 +486,12 @@ class Explorer {
   // Points an indirect slot at `encoding`, keeping the top 16 bits of `hash` beside the pointer
   // so that most probes of other states are told apart without reading their encodings.
   static void PointSlot(std::uint8_t* slot, std::uint64_t hash, const std::uint8_t* encoding) {
-    const std::uint64_t word =
-        (hash & ~kPointerMask) | (reinterpret_cast<std::uintptr_t>(encoding) & kPointerMask);
+    const auto address = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(encoding));
+    // User-space addresses fit in 48 bits on x86-64 and arm64 (47 unless a mapping asks for
+    // more); a record above that would lose its top bits here.
+    if ((address & ~kPointerMask) != 0) [[unlikely]]
+      throw ExplorationError("explorer: a record address does not fit in 48 bits");
+    const std::uint64_t word = (hash & ~kPointerMask) | address;
     std::memcpy(slot + 8, &word, 8);
   }
   bool SlotHolds(const std::uint8_t* slot, std::uint64_t hash, const std::uint8_t* encoding) const {
