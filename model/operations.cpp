@@ -600,8 +600,9 @@ bool Enabled(const World& w, const Op& op) {
   return info.enabled(w, op);
 }
 
-StepResult Apply(World& w, const Op& op) {
+StepResult Apply(World& w, const Op& op, bool texts) {
   StepResult r;
+  r.texts = texts;
   InfoOf(op.code).apply(w, op, r);
   return r;
 }

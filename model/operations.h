@@ -117,6 +117,9 @@ struct StepResult {
   std::vector<KernelEvent> events;
   std::vector<ProgressCheck> progress;
   std::vector<DataMismatch> mismatches;
+  // False: purely informational texts (dump_page() output) are left empty. The explorer steps
+  // millions of times and never shows them; traces and campaigns keep them.
+  bool texts = true;
 
   void Event(EventKind k, std::string text) { events.push_back({k, std::move(text)}); }
 };
@@ -155,8 +158,9 @@ std::string FormatOp(const Op& op);
 // precondition holds).
 bool Enabled(const World& w, const Op& op);
 
-// Runs one operation. REQUIRES: Enabled(w, op).
-StepResult Apply(World& w, const Op& op);
+// Runs one operation. REQUIRES: Enabled(w, op). With `texts` false, informational event
+// texts are left empty (StepResult::texts); kinds, progress and everything else are the same.
+StepResult Apply(World& w, const Op& op, bool texts = true);
 
 // Builds an op from positional arguments; for tests and scenarios.
 Op MakeOp(OpCode code, std::initializer_list<int> args);

@@ -88,7 +88,8 @@ int migrate_folio(World& w, StepResult& r, int head, bool report_failure) {
   src.lru = false;
   folio_get(w, head);  // the isolation reference
   auto fail = [&](int err, const char* why, bool remap) {
-    if (report_failure) r.Event(EventKind::kDumpPage, dump_page(w, head, 0, why));
+    if (report_failure)
+      r.Event(EventKind::kDumpPage, r.texts ? dump_page(w, head, 0, why) : std::string());
     if (remap) remove_migration_ptes(w, r, head, head);
     w.Folio(head).lru = true;  // putback
     folio_put(w, r, head);

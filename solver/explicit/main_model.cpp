@@ -670,7 +670,7 @@ bool MainModel::Step(const State& state, int op, State* post) const {
   const model::Op& o = ops_[static_cast<std::size_t>(op)];
   if (!model::Enabled(state.world, o)) return false;
   post->world = state.world;
-  const model::StepResult result = model::Apply(post->world, o);
+  const model::StepResult result = model::Apply(post->world, o, /*texts=*/false);
   post->step_violations = 0;
   // A step that changed nothing and reported nothing can only repeat what the state's own
   // incoming step already showed (its state properties are unchanged), and the explorer keeps

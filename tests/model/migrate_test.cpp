@@ -48,6 +48,31 @@ TEST(MigratePages, OldOfflineDumpsRefcount2Mapcount0) {
   EXPECT_TRUE(t.Violates("migration-makes-progress"));
 }
 
+// Without texts (how the explorer steps) the same step leaves the dumps empty and changes
+// nothing else: the same world, events of the same kinds, the same progress records.
+TEST(MigratePages, WithoutTextsOnlyTheDumpTextsAreLeftOut) {
+  TestWorld t("linux-6.14");
+  FillSmallPages(t, 0, 1);
+  t.Do(OpCode::kDeviceExclusive, {0, 0, 0, 1});
+  model::World quiet = t.w;
+  const model::Op offline = model::MakeOp(OpCode::kOffline, {0, 0});
+  const model::StepResult with = model::Apply(t.w, offline);
+  const model::StepResult without = model::Apply(quiet, offline, /*texts=*/false);
+  EXPECT_TRUE(quiet == t.w);
+  ASSERT_EQ(without.events.size(), with.events.size());
+  for (std::size_t i = 0; i < with.events.size(); ++i) {
+    EXPECT_EQ(without.events[i].kind, with.events[i].kind);
+    if (with.events[i].kind == model::EventKind::kDumpPage) {
+      EXPECT_FALSE(with.events[i].text.empty());
+      EXPECT_TRUE(without.events[i].text.empty());
+    } else {
+      EXPECT_EQ(without.events[i].text, with.events[i].text);
+    }
+  }
+  ASSERT_EQ(without.progress.size(), with.progress.size());
+  EXPECT_EQ(without.outcome.ret, with.outcome.ret);
+}
+
 // A folio held by another thread is not eligible: no progress violation.
 TEST(MigratePages, LockedFolioIsNotAProgressFailure) {
   TestWorld t("linux-6.15");
