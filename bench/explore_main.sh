@@ -15,8 +15,8 @@
 #     of tables); a 1-job run stopped by an 18 GB limit had 44,453,793 states at depth 13 with the
 #     levels still growing 1.5x. THP (order-1 folios, on by default) is part of that space;
 #   * the same alphabet with transparent_hugepage=never and 2 folio slots (4 order-0 frames, one
-#     more folio than the spec's 3) is exhaustive: 7,814,780 states in about 67 s (116k states/s),
-#     then about 5 minutes for the symmetry check; 21,184,054 states in 160 s without symmetry;
+#     more folio than the spec's 3) is exhaustive: 7,814,780 states in 58.5 s (134k states/s),
+#     then 326 s for the symmetry check; 21,184,054 states in 160 s without symmetry;
 #   * the "story" alphabet below (map read-write private memory, fork, touch, make exclusive, the
 #     three movers, all at va 0) is exhaustive in well under a second, with and without swap-slot
 #     and mm symmetry (checked exact after the search).
