@@ -14,11 +14,12 @@
 //   * DOT output of the state graph and of paths, and a sorted dump of every state.
 //
 // Exactness: states are kept in a flat open-addressing table keyed on the FULL encoding: each
-// slot holds an 8-byte tag (empty, pending, or the state's index) and the state's whole
-// encoding. The 64-bit xxHash (XXH3) fingerprint only picks the home slot; a probe compares full
-// encodings, so counts are exact, never probabilistic. Keeping the encoding in the slot makes a
-// hit cost one memory access. The encodings are also kept in an arena, in state-index order,
-// with the parent links.
+// slot holds an 8-byte tag (empty, pending, or the state's index) and either the state's whole
+// encoding (encodings of at most 16 bytes: a hit costs one memory access) or a pointer to it
+// with 16 hash bits (longer ones, kept once: in the arena, or in the inserting thread's pending
+// arena until the level is numbered). The 64-bit xxHash (XXH3) fingerprint only picks the home
+// slot and filters; a probe compares full encodings, so counts are exact, never probabilistic.
+// The arena keeps the encodings in state-index order, with the parent links.
 //
 // Parallelism: BFS is level-synchronous. With --jobs N the frontier is cut into blocks that N
 // threads expand at once, each inserting successors straight into the shared table (a
@@ -587,8 +588,8 @@ class Explorer {
   // until NumberNewStates copies them to encodings_. Reset each level, chunks kept.
   std::vector<internal::RecordArena> pending_;
   // The visited set: open addressing with linear probing over slot_count_ slots. A slot holds a
-  // tag (empty, pending with its key, or the state's index) and the state's full encoding, so a
-  // hit costs one memory access and lookups after the search need nothing else.
+  // tag (empty, pending with its key, or the state's index) and the state's encoding or, when
+  // indirect_, a pointer to it (see kInlineBytes); lookups after the search need nothing else.
   static constexpr std::uint64_t kAbsent = ~std::uint64_t{0};
   internal::ZeroedBuffer table_;
   std::uint64_t slot_count_ = 0;  // a power of two

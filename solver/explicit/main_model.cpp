@@ -442,12 +442,14 @@ struct ClassStep {
   std::vector<std::uint8_t> encoding;
   std::uint32_t violations = 0;
   int op = 0;  // the op that took it (for the witness; not compared)
-  bool SameClass(const ClassStep& o) const {
-    return encoding == o.encoding && violations == o.violations;
+  // Encodings all have the model's EncodingSize(); memcmp orders them like the byte tuples
+  // (and spares GCC 12's false -Wstringop-overread on vector<uint8_t>::operator<).
+  int Compare(const ClassStep& o) const {
+    const int c = std::memcmp(encoding.data(), o.encoding.data(), encoding.size());
+    return c != 0 ? c : (violations < o.violations ? -1 : violations > o.violations ? 1 : 0);
   }
-  bool operator<(const ClassStep& o) const {
-    return encoding != o.encoding ? encoding < o.encoding : violations < o.violations;
-  }
+  bool SameClass(const ClassStep& o) const { return Compare(o) == 0; }
+  bool operator<(const ClassStep& o) const { return Compare(o) < 0; }
 };
 
 std::string PermutationText(const char* what, const std::vector<int>& perm) {
