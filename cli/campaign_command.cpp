@@ -72,7 +72,7 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
   if (!a.shard.empty()) o.shard = traces::ParseShard(a.shard);
   else if (auto env = traces::ShardFromEnvironment()) o.shard = *env;
   if (const char* f = std::getenv("GTEST_SHARD_STATUS_FILE")) std::ofstream{f};  // we shard
-  if (!a.universe.empty()) o.universe = model::ParseUniverse(a.universe);
+  if (!a.universe.empty()) o.universe = model::ParseUniverse(a.universe);  // else see below
   o.knobs = a.knobs;
   std::vector<std::string> specs = a.profiles;
   if (specs.empty())
@@ -85,6 +85,13 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
     bool duplicate = false;
     for (const traces::CampaignProfile& q : o.profiles) duplicate |= q.profile.name == cp.profile.name;
     if (!duplicate) o.profiles.push_back(std::move(cp));
+  }
+  if (a.universe.empty()) {
+    // No --universe: the smallest one that reaches every selected profile's
+    // expectations.
+    std::vector<model::UniverseNeeds> needs;
+    for (const traces::CampaignProfile& cp : o.profiles) needs.push_back(cp.profile.needs);
+    o.universe = model::UniverseMeeting(needs);
   }
   for (const std::string& name : a.properties) {
     properties::PropertyMask m = properties::MaskOf(name);
@@ -107,8 +114,9 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
   const size_t n = o.profiles.size();
   const int nprops = std::popcount(o.properties ? o.properties : properties::AllProperties());
   if (text) {
-    fmt::print("campaign: {} profiles x {} properties, universe {}{}\n", n, nprops,
-               o.universe.ToString(), o.knobs.empty() ? "" : ", knobs " + fmt::format("{}", fmt::join(o.knobs, " ")));
+    fmt::print("campaign: {} profiles x {} properties, universe {}{}{}\n", n, nprops,
+               o.universe.ToString(), a.universe.empty() ? " (the profiles' min_universe)" : "",
+               o.knobs.empty() ? "" : ", knobs " + fmt::format("{}", fmt::join(o.knobs, " ")));
     fmt::print("  seed {}, budget {} ({} per profile), {} jobs, shard {}/{}, out {}\n", o.seed,
                a.budget,
                FormatSeconds(n ? o.budget_seconds / static_cast<double>((n + o.jobs - 1) / o.jobs) : 0), o.jobs,
@@ -233,7 +241,9 @@ void AddCampaignCommands(CLI::App& app, int* status) {
   campaign->add_option("--profile", c.profiles, "profile name or .toml file (repeatable; default: every built-in profile)");
   campaign->add_option("--property", c.properties, "check and report only this property (repeatable; default: all)");
   campaign->add_option("--knob", c.knobs, "override a knob on every profile: name=value (repeatable)");
-  campaign->add_option("--universe", c.universe, "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2");
+  campaign->add_option("--universe", c.universe,
+                       "mms=2,pages=4,... (default: the smallest universe that reaches every "
+                       "selected profile's expectations, from the profiles' min_universe)");
   campaign->add_option("--budget", c.budget, "total time, split across profiles: 30s, 10m, 2h")->capture_default_str();
   auto* seed = campaign->add_option("--seed", c.seed, "base seed (default: a fresh one, printed)");
   campaign->add_option("--jobs", c.jobs, "worker processes (default: one per core)");

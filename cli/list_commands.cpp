@@ -15,10 +15,8 @@ void AddListCommands(CLI::App& app, int* status) {
   auto* ops = app.add_subcommand("ops", "List the model's operations (the one op table)");
   ops->callback([] {
     for (const model::OpInfo& o : model::OpTable()) {
-      std::string args;
-      for (const model::ArgInfo& a : o.args) args += fmt::format(" {}=", a.name) + "…";
-      fmt::print("{}{}\n    kernel: {}\n    trigger: {}\n    {}\n", o.name, args, o.kernel_entry,
-                 o.trigger, o.doc);
+      fmt::print("{}{}\n    kernel: {}\n    trigger: {}\n    {}\n", o.name, model::OpSyntax(o),
+                 o.kernel_entry, o.trigger, o.doc);
     }
   });
 
@@ -39,6 +37,7 @@ void AddListCommands(CLI::App& app, int* status) {
   profiles->callback([] {
     for (const model::Profile& p : model::ProfileSet::Builtin().All()) {
       fmt::print("{:<22} {}\n", p.name, p.doc);
+      if (!p.needs.empty()) fmt::print("    min_universe: {}\n", p.needs.ToString());
       for (const model::ExpectedViolation& e : p.expect)
         fmt::print("    expect violation: {:<28} fixed by {}\n", e.property, e.fixed_by);
       if (verbose)

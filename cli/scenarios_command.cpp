@@ -36,7 +36,7 @@ void Show(const traces::Scenario& s, const model::Profile& p) {
       return;
     }
     model::StepResult r = model::Apply(w, op);
-    fmt::print("    {}. {}  => ret {}{}{}\n", i, model::FormatOp(op), r.outcome.ret,
+    fmt::print("    {}. {}  => ret {}{}{}\n", i, model::FormatOp(op), model::RetName(r.outcome.ret),
                r.outcome.blocked ? " blocked" : "",
                r.outcome.value >= 0 ? fmt::format(" value {}", r.outcome.value) : "");
     for (const model::KernelEvent& e : r.events) {

@@ -591,6 +591,43 @@ std::string FormatOp(const Op& op) {
   return s;
 }
 
+std::string OpSyntax(const OpInfo& info) {
+  std::string s;
+  size_t first = 0;
+  if (info.names_folio) {
+    s += " folio=@mmM:pN";
+    first = 2;
+  }
+  for (size_t i = first; i < info.args.size(); ++i) {
+    const ArgInfo& a = info.args[i];
+    std::string values;
+    for (std::string_view v : ArgSymbols(a.kind)) values += (values.empty() ? "" : "|") + std::string(v);
+    if (values.empty()) {
+      switch (a.kind) {
+        case ArgKind::kMm: values = "mmM"; break;
+        case ArgKind::kDevice: values = "devD"; break;
+        case ArgKind::kValue: values = "1..255"; break;
+        case ArgKind::kNpages: values = "N>=1"; break;
+        default: values = "N"; break;
+      }
+    }
+    s += fmt::format(" {}={}", a.name, values);
+  }
+  return s;
+}
+
+std::string RetName(int ret) {
+  static constexpr std::pair<int, std::string_view> kNames[] = {
+      {kernel::kEPERM, "EPERM"},   {kernel::kENOENT, "ENOENT"}, {kernel::kEIO, "EIO"},
+      {kernel::kEAGAIN, "EAGAIN"}, {kernel::kENOMEM, "ENOMEM"}, {kernel::kEFAULT, "EFAULT"},
+      {kernel::kEBUSY, "EBUSY"},   {kernel::kEEXIST, "EEXIST"}, {kernel::kEINVAL, "EINVAL"},
+      {kernel::kEOPNOTSUPP, "EOPNOTSUPP"},
+  };
+  for (const auto& [number, name] : kNames)
+    if (ret == -number) return fmt::format("-{}", name);
+  return fmt::format("{}", ret);
+}
+
 bool Enabled(const World& w, const Op& op) {
   const OpInfo& info = InfoOf(op.code);
   for (size_t i = 0; i < info.args.size(); ++i) {

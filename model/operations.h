@@ -154,6 +154,15 @@ std::string FormatArg(ArgKind kind, int value);
 // "cpu_write mm=mm0 va=1 value=7", "reclaim folio=@mm0:p3"
 std::string FormatOp(const Op& op);
 
+// How a trace or listing writes each argument of `info`, in order:
+// "folio=@mmM:pN", "mm=mmM", "va=N", "prot=none|r|rw", ... What the trace
+// parser accepts, with ranges from the universe (`mmcheck ops`).
+std::string OpSyntax(const OpInfo& info);
+
+// A return value as the kernel's name for it: "0", "-EBUSY", or "-N" for an
+// errno the model never returns.
+std::string RetName(int ret);
+
 // Whether `op` may run in `w` (its arguments are in range and its
 // precondition holds).
 bool Enabled(const World& w, const Op& op);

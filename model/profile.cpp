@@ -84,6 +84,18 @@ std::vector<ExpectedViolation> ParseExpect(std::string_view file, const toml::no
   return out;
 }
 
+// `min_universe` of a [profile], [series] or [[patch]] table, if given.
+void ApplyNeeds(std::string_view file, const toml::table& t, Profile& p) {
+  const toml::node* n = t.get("min_universe");
+  if (!n) return;
+  if (!n->is_string()) Fail(file, *n, "'min_universe' must be a string such as \"devices=2,device_pages=4\"");
+  try {
+    p.needs = ParseUniverseNeeds(*n->value<std::string>());
+  } catch (const ModelInputError& e) {
+    Fail(file, *n, fmt::format("min_universe: {}", e.what()));
+  }
+}
+
 void CheckConsistent(std::string_view file, const toml::node& where, const Profile& p) {
   std::string why = KnobContradiction(p.knobs);
   if (!why.empty()) Fail(file, where, fmt::format("profile '{}': contradictory knobs: {}", p.name, why));
@@ -121,6 +133,7 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
     if (!b) Fail(file, *t.get("base"), fmt::format("unknown base profile '{}'", base));
     p.knobs = b->knobs;
     p.expect = b->expect;
+    p.needs = b->needs;
   };
   auto add = [&](Profile p, const toml::node& where) {
     if (Find(p.name)) Fail(file, where, fmt::format("profile '{}' is defined twice", p.name));
@@ -130,13 +143,14 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
 
   if (const toml::table* pt = root["profile"].as_table()) {
     RejectUnknownKeys(file, root, {"profile", "knobs", "expect"});
-    RejectUnknownKeys(file, *pt, {"name", "doc", "kernel", "base"});
+    RejectUnknownKeys(file, *pt, {"name", "doc", "kernel", "base", "min_universe"});
     Profile p;
     p.origin = std::string(file);
     p.name = RequireString(file, *pt, "name");
     p.doc = RequireString(file, *pt, "doc");
     p.kernel = RequireString(file, *pt, "kernel");
     base_of(*pt, p);
+    ApplyNeeds(file, *pt, p);
     if (const toml::node* k = root.get("knobs")) {
       if (!k->is_table()) Fail(file, *k, "[knobs] must be a table");
       ApplyKnobTable(file, *k->as_table(), p.knobs);
@@ -148,11 +162,12 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
   }
   if (const toml::table* st = root["series"].as_table()) {
     RejectUnknownKeys(file, root, {"series", "patch"});
-    RejectUnknownKeys(file, *st, {"name", "doc", "base"});
+    RejectUnknownKeys(file, *st, {"name", "doc", "base", "min_universe"});
     std::string series = RequireString(file, *st, "name");
     std::string doc = RequireString(file, *st, "doc");
     Profile prev;
     base_of(*st, prev);
+    ApplyNeeds(file, *st, prev);
     std::string base_kernel = Find(RequireString(file, *st, "base"))->kernel;
     const toml::array* patches = root["patch"].as_array();
     if (!patches || patches->empty()) Fail(file, *st, "a series needs at least one [[patch]]");
@@ -160,7 +175,7 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
     for (const toml::node& pn : *patches) {
       const toml::table* t = pn.as_table();
       if (!t) Fail(file, pn, "each [[patch]] must be a table");
-      RejectUnknownKeys(file, *t, {"number", "title", "knobs", "fixes", "note"});
+      RejectUnknownKeys(file, *t, {"number", "title", "knobs", "fixes", "note", "min_universe"});
       const toml::node* num = t->get("number");
       if (!num || !num->is_integer()) Fail(file, *t, "[[patch]] needs an integer 'number'");
       if (*num->value<int64_t>() != expected_number)
@@ -173,6 +188,7 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
       p.name = fmt::format("{}-{:02}", series, expected_number);
       p.doc = fmt::format("{} {:02}/{:02}: {}", series, expected_number, patches->size(), title);
       p.kernel = fmt::format("{} + {} 01-{:02}", base_kernel, series, expected_number);
+      ApplyNeeds(file, *t, p);
       if (const toml::node* k = t->get("knobs")) {
         if (!k->is_table()) Fail(file, *k, "'knobs' must be a table");
         ApplyKnobTable(file, *k->as_table(), p.knobs);

@@ -4,8 +4,8 @@
 //
 // Profiles are data (profiles/*.toml), embedded at build time. Two kinds of
 // file:
-//   [profile] name/doc/kernel/base + [knobs] + [[expect]] property/fixed_by
-//   [series]  name/doc/base + [[patch]] number/title/knobs/fixes
+//   [profile] name/doc/kernel/base/min_universe + [knobs] + [[expect]] property/fixed_by
+//   [series]  name/doc/base/min_universe + [[patch]] number/title/knobs/fixes/min_universe
 // A series file expands into one profile per patch prefix, named
 // "<series>-NN", each inheriting the previous one's knobs and expectations
 // minus what the patch `fixes`.
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "model/knobs.h"
+#include "model/universe.h"
 
 namespace mmcheck::model {
 
@@ -48,6 +49,9 @@ struct Profile {
   std::string origin;  // file it came from
   Knobs knobs;
   std::vector<ExpectedViolation> expect;
+  // The smallest universe its expectations are reachable in (min_universe;
+  // inherited from the base profile, replaced when a file gives its own).
+  UniverseNeeds needs;
 
   bool ExpectsViolation(std::string_view property) const;
   const ExpectedViolation* Expectation(std::string_view property) const;

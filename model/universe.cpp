@@ -1,6 +1,8 @@
 #include "model/universe.h"
 
+#include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -57,8 +59,13 @@ void ValidateUniverse(const Universe& u) {
         u.PmdPages(), u.pmd_order));
 }
 
-Universe ParseUniverse(std::string_view text) {
-  Universe u;
+namespace {
+
+// Calls visit(field, value) for each "key=value" of `text`, in order. A key
+// given twice is an error, not "the last one wins".
+template <typename Visit>
+void ForEachUniverseItem(std::string_view text, Visit visit) {
+  std::vector<std::string_view> seen;
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find(',', pos);
@@ -80,9 +87,66 @@ Universe ParseUniverse(std::string_view text) {
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec != std::errc() || p != value.data() + value.size())
       throw ModelInputError(fmt::format("universe: {}='{}' is not a number", key, value));
-    u.*field->member = v;
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      throw ModelInputError(fmt::format("universe: key '{}' is given twice", key));
+    seen.push_back(key);
+    visit(*field, v);
     pos = end + 1;
   }
+}
+
+const Field& FieldOf(std::string_view key) {
+  for (const Field& f : kFields)
+    if (f.key == key) return f;
+  throw ModelInputError(fmt::format("universe: unknown key '{}'", key));
+}
+
+// pmd_order is the one need that is an upper bound.
+bool IsUpperBound(std::string_view key) { return key == "pmd_order"; }
+
+}  // namespace
+
+Universe ParseUniverse(std::string_view text, const Universe& base) {
+  Universe u = base;
+  ForEachUniverseItem(text, [&](const Field& f, int v) { u.*f.member = v; });
+  ValidateUniverse(u);
+  return u;
+}
+
+UniverseNeeds ParseUniverseNeeds(std::string_view text) {
+  UniverseNeeds n;
+  ForEachUniverseItem(text, [&](const Field& f, int v) {
+    if (v < f.min || v > f.max)
+      throw ModelInputError(fmt::format("universe: {}={} is out of range ({}: {}..{})", f.key, v,
+                                        f.doc, f.min, f.max));
+    n.keys.emplace_back(std::string(f.key), v);
+  });
+  return n;
+}
+
+std::string UniverseNeeds::MissingIn(const Universe& u) const {
+  std::string missing;
+  for (const auto& [key, need] : keys) {
+    const int has = u.*FieldOf(key).member;
+    if (IsUpperBound(key) ? has <= need : has >= need) continue;
+    missing += fmt::format("{}{}={} (has {})", missing.empty() ? "" : ", ", key, need, has);
+  }
+  return missing;
+}
+
+std::string UniverseNeeds::ToString() const {
+  std::string s;
+  for (const auto& [key, need] : keys) s += fmt::format("{}{}={}", s.empty() ? "" : ",", key, need);
+  return s;
+}
+
+Universe UniverseMeeting(const std::vector<UniverseNeeds>& needs) {
+  Universe u;
+  for (const UniverseNeeds& n : needs)
+    for (const auto& [key, need] : n.keys) {
+      int& has = u.*FieldOf(key).member;
+      has = IsUpperBound(key) ? std::min(has, need) : std::max(has, need);
+    }
   ValidateUniverse(u);
   return u;
 }

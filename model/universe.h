@@ -4,6 +4,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace mmcheck::model {
 
@@ -47,9 +49,36 @@ struct Universe {
 
 // Parses "key=value,..." starting from the defaults. Throws ModelInputError
 // naming the culprit and the accepted range on bad input.
-Universe ParseUniverse(std::string_view text);
+// `base` gives the keys the text does not (the model's defaults unless
+// given); a key given twice in `text` is an error.
+Universe ParseUniverse(std::string_view text, const Universe& base = Universe{});
 
 // Throws ModelInputError if `u` is out of range (e.g. zero or absurd sizes).
 void ValidateUniverse(const Universe& u);
+
+// What a profile needs of a universe to reach its expected violations (the
+// profile file's `min_universe = "devices=2,pmd_order=1,device_pages=4"`):
+// at least the given number of each counted key, and PMDs of at most
+// 1 << pmd_order pages (smaller PMDs are what make order-1 folios exist).
+// A key not given needs nothing.
+struct UniverseNeeds {
+  std::vector<std::pair<std::string, int>> keys;  // as written, in order
+
+  bool empty() const { return keys.empty(); }
+  // What `u` lacks, as "devices=2 (has 1), device_pages=4 (has 0)"; "" when
+  // `u` meets every need.
+  std::string MissingIn(const Universe& u) const;
+  std::string ToString() const;  // "devices=2,pmd_order=1,device_pages=4"
+  bool operator==(const UniverseNeeds&) const = default;
+};
+
+// Parses "key=value,..." with the keys and ranges of ParseUniverse. Throws
+// ModelInputError naming the culprit.
+UniverseNeeds ParseUniverseNeeds(std::string_view text);
+
+// The default universe grown (or, for pmd_order, shrunk) just enough to meet
+// every need: the universe a campaign uses when none is given.
+// Throws ModelInputError when the result is not a valid universe.
+Universe UniverseMeeting(const std::vector<UniverseNeeds>& needs);
 
 }  // namespace mmcheck::model

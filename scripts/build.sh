@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Configure and build mmcheck. Usage: scripts/build.sh [--sanitize] [--no-tests]
-# Builds into build/ (or build-asan/ with --sanitize) and prints the build dir.
+# Configure and build mmcheck. Usage: scripts/build.sh [--sanitize] [--cli-only]
+# Builds into build/ (or build-asan/ with --sanitize) and prints the build
+# directory on stdout: nothing else goes there (callers capture it).
+#
+# --cli-only builds just the mmcheck command in the same, fully configured
+# build directory: the test suite stays configured, so scripts/test.sh after
+# scripts/run.sh (or the other way round) never finds a build without tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-"$(pwd)/scripts/install-deps.sh"
+scripts/install-deps.sh >&2
 
 dir=build
-args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMCHECK_BUILD_TESTS=ON)
+targets=()
 for a in "$@"; do
   case "$a" in
-    --sanitize) dir=build-asan; args+=(-DMMCHECK_SANITIZE=ON -DMMCHECK_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug) ;;
-    --no-tests) args+=(-DMMCHECK_BUILD_TESTS=OFF -DMMCHECK_BUILD_BENCH=OFF) ;;
-    *) echo "build.sh: unknown option $a" >&2; exit 2 ;;
+    --sanitize) dir=build-asan; args=(-DMMCHECK_SANITIZE=ON -DMMCHECK_BUILD_TESTS=ON -DMMCHECK_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug) ;;
+    --cli-only) targets=(--target mmcheck) ;;
+    *) echo "build.sh: unknown option $a (options: --sanitize, --cli-only)" >&2; exit 2 ;;
   esac
 done
-cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
-cmake --build "$dir" -j "$(nproc)" >&2
+if command -v ccache >/dev/null; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S . -B "$dir" -G Ninja "${args[@]}" >&2
+cmake --build "$dir" -j "$(nproc)" "${targets[@]}" >&2
 echo "$dir"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install every Debian package mmcheck needs to build and test. Idempotent:
 # packages already present are not touched, and apt is only called when
-# something is missing.
+# something is missing. Silent on stdout (callers capture it): apt's output
+# goes to stderr.
 set -euo pipefail
+exec >&2
 
 PACKAGES=(
   g++ cmake ninja-build pkg-config

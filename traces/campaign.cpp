@@ -139,11 +139,19 @@ struct ProfileSearch {
   }
 
   void Finish(bool interrupted) {
+    // What the universe lacks of the profile's min_universe: an expectation
+    // not found there is unreachable, not missing.
+    const std::string unreachable = p.needs.MissingIn(o.universe);
     out.interrupted = interrupted;
     out.complete = !interrupted && out.error.empty();
     for (PropertyResult& r : out.results) {
       if (r.status != ResultStatus::kClean) continue;  // evidence already recorded
-      if (r.expected) r.status = out.complete ? ResultStatus::kMissing : ResultStatus::kIncomplete;
+      if (r.expected && !unreachable.empty()) {
+        r.status = ResultStatus::kUnreachable;
+        r.detail = unreachable;
+      } else if (r.expected) {
+        r.status = out.complete ? ResultStatus::kMissing : ResultStatus::kIncomplete;
+      }
       else if (r.consequences) r.status = ResultStatus::kConsequence;
     }
   }

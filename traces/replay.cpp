@@ -22,7 +22,7 @@ std::vector<std::string> Lines(const std::string& s) {
 
 std::string OutcomeText(const model::StepResult& r) {
   const model::Outcome& o = r.outcome;
-  std::string s = fmt::format("ret {}", o.ret);
+  std::string s = "ret " + model::RetName(o.ret);
   if (o.signal == model::Signal::kSigsegv) s += " SIGSEGV";
   if (o.signal == model::Signal::kSigbus) s += " SIGBUS";
   if (o.blocked) s += " blocked";

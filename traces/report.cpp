@@ -19,7 +19,7 @@ namespace {
 constexpr ResultStatus kAllStatuses[] = {
     ResultStatus::kFound,       ResultStatus::kMissing, ResultStatus::kUnexpected,
     ResultStatus::kWarning,     ResultStatus::kConsequence, ResultStatus::kClean,
-    ResultStatus::kIncomplete,
+    ResultStatus::kIncomplete,  ResultStatus::kUnreachable,
 };
 
 [[noreturn]] void Bad(std::string_view file, const std::string& what) {
@@ -64,12 +64,13 @@ std::string XmlEscape(std::string_view s) {
 // The order in which merged results win.
 int Strength(ResultStatus s) {
   switch (s) {
-    case ResultStatus::kUnexpected: return 6;
-    case ResultStatus::kFound: return 5;
-    case ResultStatus::kWarning: return 4;
-    case ResultStatus::kConsequence: return 3;
-    case ResultStatus::kClean: return 2;
-    case ResultStatus::kIncomplete: return 1;  // a shard did not finish: not known missing
+    case ResultStatus::kUnexpected: return 7;
+    case ResultStatus::kFound: return 6;
+    case ResultStatus::kWarning: return 5;
+    case ResultStatus::kConsequence: return 4;
+    case ResultStatus::kClean: return 3;
+    case ResultStatus::kIncomplete: return 2;  // a shard did not finish: not known missing
+    case ResultStatus::kUnreachable: return 1;  // every shard has the same universe
     case ResultStatus::kMissing: return 0;
   }
   return 0;
@@ -88,6 +89,7 @@ std::string ResultText(const PropertyResult& p) {
     case ResultStatus::kConsequence: return fmt::format("consequence ({} runs)", p.consequences);
     case ResultStatus::kClean: return "clean";
     case ResultStatus::kIncomplete: return "expected, interrupted";
+    case ResultStatus::kUnreachable: return "expected, unreachable here";
   }
   return "";
 }
@@ -113,6 +115,7 @@ std::string_view StatusName(ResultStatus s) {
     case ResultStatus::kConsequence: return "consequence";
     case ResultStatus::kClean: return "clean";
     case ResultStatus::kIncomplete: return "incomplete";
+    case ResultStatus::kUnreachable: return "unreachable";
   }
   return "?";
 }
@@ -140,16 +143,20 @@ Counts CountResults(const Report& r) {
         case ResultStatus::kConsequence: ++c.consequences; break;
         case ResultStatus::kClean: ++c.clean; break;
         case ResultStatus::kIncomplete: ++c.incomplete; break;
+        case ResultStatus::kUnreachable: ++c.unreachable; break;
       }
     }
   }
   return c;
 }
 
+// An expected violation not found is inconclusive, not news: the budget may
+// have been too short (a nightly job still fails on exit 3). One the universe
+// cannot reach is neither: the report says what the universe lacks.
 Verdict VerdictOf(const Report& r) {
   Counts c = CountResults(r);
-  if (c.unexpected || c.missing) return Verdict::kUnexpected;
-  bool incomplete = !r.complete || r.interrupted || c.incomplete > 0;
+  if (c.unexpected) return Verdict::kUnexpected;
+  bool incomplete = !r.complete || r.interrupted || c.incomplete > 0 || c.missing > 0;
   for (const ProfileReport& p : r.profiles) incomplete |= !p.complete || !p.error.empty();
   return incomplete ? Verdict::kInconclusive : Verdict::kAsExpected;
 }
@@ -174,7 +181,8 @@ ordered_json ReportToJson(const Report& r) {
   j["summary"] = {{"found", c.found},         {"missing", c.missing},
                   {"unexpected", c.unexpected}, {"warnings", c.warnings},
                   {"consequences", c.consequences}, {"clean", c.clean},
-                  {"incomplete", c.incomplete}, {"cases", c.cases},
+                  {"incomplete", c.incomplete}, {"unreachable", c.unreachable},
+                  {"cases", c.cases},
                   {"steps", c.steps}};
   ordered_json profiles = ordered_json::array();
   for (const ProfileReport& p : r.profiles) {
@@ -311,7 +319,7 @@ std::string RenderJunit(const Report& r) {
     for (const PropertyResult& x : p.results) {
       ++tests;
       failures += x.status == ResultStatus::kUnexpected || x.status == ResultStatus::kMissing;
-      skipped += x.status == ResultStatus::kIncomplete;
+      skipped += x.status == ResultStatus::kIncomplete || x.status == ResultStatus::kUnreachable;
     }
   std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   s += fmt::format("<testsuites name=\"mmcheck {}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
@@ -320,7 +328,7 @@ std::string RenderJunit(const Report& r) {
     int pf = 0, ps = 0;
     for (const PropertyResult& x : p.results) {
       pf += x.status == ResultStatus::kUnexpected || x.status == ResultStatus::kMissing;
-      ps += x.status == ResultStatus::kIncomplete;
+      ps += x.status == ResultStatus::kIncomplete || x.status == ResultStatus::kUnreachable;
     }
     s += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
                      XmlEscape(p.name), p.results.size(), pf, ps);
@@ -343,6 +351,10 @@ std::string RenderJunit(const Report& r) {
           break;
         case ResultStatus::kIncomplete:
           s += ">\n      <skipped message=\"interrupted before the expected violation was found\"/>\n    </testcase>\n";
+          break;
+        case ResultStatus::kUnreachable:
+          s += fmt::format(">\n      <skipped message=\"unreachable in this universe: the profile needs {}\"/>\n    </testcase>\n",
+                           XmlEscape(x.detail));
           break;
         case ResultStatus::kFound:
         case ResultStatus::kWarning:
@@ -392,7 +404,8 @@ std::string RenderText(const Report& r, const std::string& dir, bool all_rows) {
         continue;
       }
       s += fmt::format("{:<{}}  {:<{}}  {:<24}  {:>9}  {}\n", p.name, pw, x.property, qw,
-                       ResultText(x), p.steps, trace_of(x));
+                       ResultText(x), p.steps,
+                       x.status == ResultStatus::kUnreachable ? "needs " + x.detail : trace_of(x));
     }
     if (clean || consequences)
       s += fmt::format("{:<{}}  {:<{}}  {:<24}  {:>9}\n", p.name, pw,
@@ -405,9 +418,10 @@ std::string RenderText(const Report& r, const std::string& dir, bool all_rows) {
   Counts c = CountResults(r);
   s += fmt::format(
       "\n{} profiles: {} expected violations found, {} missing, {} unexpected, {} warnings, {} "
-      "consequences; {} cases, {} steps\n",
-      r.profiles.size(), c.found, c.missing, c.unexpected, c.warnings, c.consequences, c.cases,
-      c.steps);
+      "consequences{}; {} cases, {} steps\n",
+      r.profiles.size(), c.found, c.missing, c.unexpected, c.warnings, c.consequences,
+      c.unreachable ? fmt::format(", {} unreachable in this universe", c.unreachable) : "",
+      c.cases, c.steps);
   return s;
 }
 

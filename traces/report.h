@@ -31,6 +31,8 @@ enum class ResultStatus : uint8_t {
   kConsequence,  // violated only at or after an expected violation of the same run
   kClean,        // never violated in the steps run
   kIncomplete,   // expected, not found, and the search was interrupted
+  kUnreachable,  // expected, not found, and the universe lacks what the profile's
+                 // min_universe says its expectations need (detail: what)
 };
 std::string_view StatusName(ResultStatus s);  // "found", "missing", ...
 
@@ -100,7 +102,7 @@ Verdict VerdictOf(const Report& r);
 
 struct Counts {
   int found = 0, missing = 0, unexpected = 0, warnings = 0, consequences = 0, clean = 0,
-      incomplete = 0;
+      incomplete = 0, unreachable = 0;
   int64_t steps = 0, cases = 0;
 };
 Counts CountResults(const Report& r);
@@ -112,7 +114,8 @@ Report ReportFromJson(const nlohmann::json& j, std::string_view file);
 Report ReadReportFile(const std::string& path);
 
 // JUnit XML: a testsuite per profile, a testcase per (profile, property);
-// unexpected and missing results are failures, incomplete ones skipped.
+// unexpected and missing results are failures, incomplete and unreachable
+// ones skipped.
 std::string RenderJunit(const Report& r);
 
 // The final table. Rows that need attention (found, missing, unexpected,

@@ -150,5 +150,57 @@ TEST(Universe, ParseAndValidate) {
             std::string::npos);
 }
 
+TEST(Universe, KeyGivenTwiceIsAnError) {
+  EXPECT_NE(ErrorOf([] { model::ParseUniverse("mms=2,mms=1"); }).find("key 'mms' is given twice"),
+            std::string::npos);
+}
+
+// min_universe: lower bounds for counts, an upper bound for pmd_order.
+TEST(UniverseNeeds, ParseCoverAndMeet) {
+  model::UniverseNeeds n = model::ParseUniverseNeeds("devices=2,pmd_order=1,device_pages=2");
+  EXPECT_EQ(n.ToString(), "devices=2,pmd_order=1,device_pages=2");
+  model::Universe u;  // devices=1, pmd_order=2, device_pages=0
+  EXPECT_EQ(n.MissingIn(u), "devices=2 (has 1), pmd_order=1 (has 2), device_pages=2 (has 0)");
+  EXPECT_EQ(n.MissingIn(model::ParseUniverse("devices=3,pmd_order=1,device_pages=4")), "");
+  EXPECT_EQ(model::UniverseNeeds{}.MissingIn(u), "");
+
+  model::Universe m = model::UniverseMeeting(
+      {model::ParseUniverseNeeds("device_pages=1"), n, model::ParseUniverseNeeds("mms=3")});
+  EXPECT_EQ(m.ToString(), "mms=3,pages=4,folios=6,swap=4,devices=2,pmd_order=1,device_pages=2");
+  EXPECT_EQ(model::UniverseMeeting({}), model::Universe{});
+  EXPECT_NE(ErrorOf([] { model::ParseUniverseNeeds("devices=9"); }).find("out of range"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] { model::ParseUniverseNeeds("devices=1,devices=2"); }).find("given twice"),
+            std::string::npos);
+}
+
+TEST(ProfileFiles, MinUniverseIsInheritedAndChecked) {
+  ProfileSet s = ProfileSet::Builtin();
+  s.AddFile("a.toml",
+            "[profile]\nname = \"a\"\ndoc = \"d\"\nkernel = \"k\"\nbase = \"linux-6.15\"\n"
+            "min_universe = \"device_pages=1\"\n");
+  s.AddFile("b.toml", "[profile]\nname = \"b\"\ndoc = \"d\"\nkernel = \"k\"\nbase = \"a\"\n");
+  EXPECT_EQ(s.Find("b")->needs.ToString(), "device_pages=1");
+  EXPECT_TRUE(s.Find("linux-6.15")->needs.empty());
+  EXPECT_NE(ErrorOf([&] {
+              s.AddFile("c.toml",
+                        "[profile]\nname = \"c\"\ndoc = \"d\"\nkernel = \"k\"\n"
+                        "min_universe = \"devices=x\"\n");
+            }).find("c.toml:5:16: min_universe: universe: devices='x' is not a number"),
+            std::string::npos);
+}
+
+// Every built-in profile that expects a violation the default universe
+// cannot reach says so: the campaign's default universe meets them all.
+TEST(BuiltinProfiles, DeviceMemoryProfilesNameTheirMinUniverse) {
+  const ProfileSet& s = ProfileSet::Builtin();
+  for (const char* name : {"niethe-v1", "niethe-v6-ttu-sync", "balbir-v6-posted", "balbir-old-free"})
+    EXPECT_FALSE(s.Find(name)->needs.empty()) << name;
+  std::vector<model::UniverseNeeds> needs;
+  for (const model::Profile& p : s.All()) needs.push_back(p.needs);
+  EXPECT_EQ(model::UniverseMeeting(needs).ToString(),
+            "mms=2,pages=4,folios=6,swap=4,devices=2,pmd_order=1,device_pages=2");
+}
+
 }  // namespace
 }  // namespace mmcheck

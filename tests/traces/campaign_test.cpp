@@ -358,6 +358,28 @@ TEST(Campaign, BadCorpusIsAnInputError) {
   EXPECT_TRUE(LoadCorpus(dir + "/not-there-yet", {}).empty());
 }
 
+// A profile whose min_universe the universe does not meet: its expectation
+// is reported unreachable (with what is lacking), not missing, and the run
+// is as expected; in a universe that meets it, it is found.
+TEST(Campaign, ExpectationOutsideTheUniverseIsUnreachable) {
+  CampaignProfile cp = Builtin("niethe-v6-unconverted-driver");
+  ASSERT_EQ(cp.profile.needs.ToString(), "device_pages=1");
+  Report r = RunCampaign(Options({cp}, "pfn-offset-no-confusion", 200, ""));
+  const PropertyResult& x = ResultOf(r, "niethe-v6-unconverted-driver", "pfn-offset-no-confusion");
+  EXPECT_EQ(x.status, ResultStatus::kUnreachable);
+  EXPECT_EQ(x.detail, "device_pages=1 (has 0)");
+  EXPECT_EQ(VerdictOf(r), Verdict::kAsExpected);
+  EXPECT_NE(RenderText(r, "", false).find("expected, unreachable here"), std::string::npos);
+  EXPECT_NE(RenderJunit(r).find("<skipped message=\"unreachable in this universe: the profile needs "
+                                "device_pages=1 (has 0)\"/>"),
+            std::string::npos);
+
+  CampaignOptions o = Options({cp}, "pfn-offset-no-confusion", 3000, "");
+  o.universe = model::UniverseMeeting({cp.profile.needs});
+  EXPECT_EQ(ResultOf(RunCampaign(o), "niethe-v6-unconverted-driver", "pfn-offset-no-confusion").status,
+            ResultStatus::kFound);
+}
+
 TEST(Campaign, InterruptedRunIsInconclusive) {
   std::string dir = FreshDir("interrupted");
   RequestStop();

@@ -52,7 +52,7 @@ TEST(Report, JsonRoundTrip) {
                    {Result("a", true, ResultStatus::kFound, 3), Result("b", false, ResultStatus::kUnexpected, 4),
                     Result("c", false, ResultStatus::kWarning, 2), Result("d", false, ResultStatus::kConsequence),
                     Result("e", false, ResultStatus::kClean), Result("f", true, ResultStatus::kMissing),
-                    Result("g", true, ResultStatus::kIncomplete)});
+                    Result("g", true, ResultStatus::kIncomplete), Result("h", true, ResultStatus::kUnreachable)});
   r.profiles[0].results[3].consequences = 7;
   r.profiles[0].results[2].advisory = true;
   r.knobs = {"device_exclusive_mapcount=dropped"};
@@ -89,7 +89,10 @@ TEST(Report, VerdictFollowsTheResults) {
   EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("w", false, ResultStatus::kWarning, 2)})), Verdict::kAsExpected)
       << "advisory warnings never fail a run";
   EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("d", false, ResultStatus::kConsequence)})), Verdict::kAsExpected);
-  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("a", true, ResultStatus::kMissing)})), Verdict::kUnexpected);
+  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("a", true, ResultStatus::kMissing)})), Verdict::kInconclusive)
+      << "an expected violation not found: the budget may be too short, not news";
+  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("a", true, ResultStatus::kUnreachable)})), Verdict::kAsExpected)
+      << "the report names what the universe lacks";
   EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("b", false, ResultStatus::kUnexpected, 2)})), Verdict::kUnexpected);
   Report interrupted = Shard(0, 1, {Result("a", true, ResultStatus::kIncomplete)});
   interrupted.interrupted = true;

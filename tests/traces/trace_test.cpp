@@ -46,6 +46,45 @@ TEST(TraceFormat, ParsesAndPrintsCanonically) {
   EXPECT_EQ(PrintTrace(t), kGood);
 }
 
+// `mmcheck ops` lists each operation as the parser takes it: the same
+// argument names in the same order (folio=@mmM:pN for the folio ops), and a
+// step written that way parses.
+TEST(OpListing, SyntaxIsWhatTheParserAccepts) {
+  const model::Universe u;
+  for (const model::OpInfo& info : model::OpTable()) {
+    model::Op op;
+    op.code = info.code;
+    for (size_t i = 0; i < info.args.size(); ++i)
+      op.args[i] = static_cast<int16_t>(model::ArgRange(info.args[i].kind, u).first);
+    const std::string text = model::FormatOp(op);
+    std::string keys_printed, keys_listed;
+    for (std::istringstream in(text.substr(info.name.size())); in;) {
+      std::string tok;
+      if (in >> tok) keys_printed += tok.substr(0, tok.find('=')) + " ";
+    }
+    for (std::istringstream in(model::OpSyntax(info)); in;) {
+      std::string tok;
+      if (in >> tok) keys_listed += tok.substr(0, tok.find('=')) + " ";
+    }
+    EXPECT_EQ(keys_listed, keys_printed) << info.name << ": " << model::OpSyntax(info);
+    const std::string trace = "mmtrace 1\nprofile linux-6.15\nuniverse " + u.ToString() +
+                              "\nexpect holds\nquestion q\n\n1 " + text + "\n";
+    EXPECT_EQ(ParseTrace("t", trace).steps.at(0).op, op) << text;
+  }
+  EXPECT_EQ(model::OpSyntax(model::InfoOf(model::OpCode::kReclaim)), " folio=@mmM:pN");
+  EXPECT_EQ(model::OpSyntax(model::InfoOf(model::OpCode::kMprotect)),
+            " mm=mmM va=N npages=N>=1 prot=none|r|rw");
+}
+
+TEST(OpListing, ReturnValuesAreErrnoNames) {
+  EXPECT_EQ(model::RetName(0), "0");
+  EXPECT_EQ(model::RetName(-16), "-EBUSY");
+  EXPECT_EQ(model::RetName(-11), "-EAGAIN");
+  EXPECT_EQ(model::RetName(-95), "-EOPNOTSUPP");
+  EXPECT_EQ(model::RetName(-99), "-99");
+  EXPECT_EQ(model::RetName(3), "3");
+}
+
 TEST(TraceFormat, AcceptsExtraSpacesButPrintsSingle) {
   std::string loose = kGood;
   loose.replace(loose.find("1 mmap mm=mm0"), 13, "1   mmap  mm=mm0");
