@@ -50,6 +50,24 @@ TEST(BuiltinProfiles, Linux615ExpectsNoPropertyViolation) {
   EXPECT_EQ(ProfileSet::Builtin().Find("linux-6.14")->expect.size(), 5u);
 }
 
+// linux-6.12 (Debian 6.12.118, read from linux-source-6.12): linux-6.14 plus
+// the stable backports of hildenbrand-v2 01, 02 and 10 (08, uprobes, changes
+// no knob); the hugetlb BUG is gone, the other four 6.14 violations remain.
+TEST(BuiltinProfiles, Linux612IsLinux614WithItsStableBackports) {
+  const model::Profile* p = ProfileSet::Builtin().Find("linux-6.12");
+  ASSERT_NE(p, nullptr);
+  model::Knobs k = ProfileSet::Builtin().Find("linux-6.14")->knobs;
+  k.gup_split_pmd_hugetlb = model::GupSplitPmdHugetlb::kReject;
+  k.make_exclusive_rejects_hugetlb = model::MakeExclusiveRejectsHugetlb::kYes;
+  k.try_to_unmap_nonpresent = model::NonPresentPfn::kSwpOffset;
+  EXPECT_EQ(p->knobs, k);
+  EXPECT_EQ(p->expect.size(), 4u);
+  EXPECT_FALSE(p->ExpectsViolation("no-kernel-bug"));
+  for (const char* prop : {"no-memory-corruption", "mapcount-matches-mappings",
+                           "reclaim-makes-progress", "migration-makes-progress"})
+    EXPECT_TRUE(p->ExpectsViolation(prop)) << prop;
+}
+
 TEST(ProfileFiles, UnknownKnobNamesFileLineColumn) {
   ProfileSet s = ProfileSet::Builtin();
   std::string e = ErrorOf([&] {
