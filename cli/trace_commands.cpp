@@ -1,10 +1,12 @@
 // mmcheck replay | render | export: run a .mmtrace on the model and show it.
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "traces/c_reproducer.h"
+#include "traces/generate.h"
 #include "traces/replay.h"
 
 namespace mmcheck::cli {
@@ -53,6 +55,7 @@ void RunReplay(const ReplayOptions& opt, int* status) {
 struct OutputOptions {
   std::string file;
   std::string profile;
+  std::vector<std::string> knobs;  // applied after the trace's own knob lines
   std::string out;
 };
 
@@ -69,12 +72,66 @@ traces::ReplayResult ReplayFor(const OutputOptions& opt, traces::Trace& t) {
   t = traces::ReadTraceFile(opt.file);
   model::Profile p =
       opt.profile.empty() ? traces::TraceProfile(t, opt.file) : model::ResolveProfile(opt.profile);
+  // On another profile the trace's own knob lines still hold (as in replay);
+  // --knob comes last.
+  if (!opt.profile.empty())
+    for (const std::string& k : t.knobs) model::ApplyKnobOverride(p, k);
+  for (const std::string& k : opt.knobs) model::ApplyKnobOverride(p, k);
   return traces::Replay(t, opt.file, p);
+}
+
+struct GenerateArgs {
+  std::string profile = "linux-6.12";
+  std::vector<std::string> knobs;
+  std::string universe = "mms=2,pages=4,folios=6,swap=4,devices=2,pmd_order=2,device_pages=8";
+  std::string out;
+  uint64_t seed = 1;
+  int count = 10, steps = 8;
+  bool user_space = false;
+};
+
+void RunGenerate(const GenerateArgs& a) {
+  if (a.count < 1) throw UsageError("--count must be at least 1");
+  if (a.steps < 1) throw UsageError("--steps must be at least 1");
+  traces::GenerateOptions o;
+  o.trace_profile = a.profile;
+  o.profile = model::ResolveProfile(a.profile);
+  for (const std::string& k : a.knobs) model::ApplyKnobOverride(o.profile, k);
+  o.knobs = a.knobs;
+  o.universe = model::ParseUniverse(a.universe);
+  o.seed = a.seed;
+  o.steps = a.steps;
+  o.user_space = a.user_space;
+  std::error_code ec;
+  std::filesystem::create_directories(a.out, ec);
+  if (ec || !std::filesystem::is_directory(a.out))
+    throw UsageError(fmt::format("--out {}: cannot create the directory", a.out));
+  for (int i = 0; i < a.count; ++i) {
+    traces::Trace t = traces::RandomTrace(o, static_cast<uint64_t>(i));
+    traces::WriteFileAtomically(fmt::format("{}/random-{}-{:05}.mmtrace", a.out, a.seed, i),
+                                traces::PrintTrace(t));
+  }
+  fmt::print("{} traces in {}\n", a.count, a.out);
 }
 
 }  // namespace
 
 void AddTraceCommands(CLI::App& app, int* status) {
+  static GenerateArgs gen;
+  auto* g = app.add_subcommand(
+      "generate", "Write random traces (for kernel/conform.sh): ops drawn from the op table, "
+                  "each enabled where it runs; the expect line is the model's verdict");
+  g->add_option("--profile", gen.profile, "profile whose verdict the traces expect")->capture_default_str();
+  g->add_option("--knob", gen.knobs, "name=value, written into each trace (repeatable)");
+  g->add_option("--universe", gen.universe, "the traces' universe")->capture_default_str();
+  g->add_option("--count", gen.count, "how many traces")->capture_default_str();
+  g->add_option("--seed", gen.seed, "trace i of a seed is the same on every machine")->capture_default_str();
+  g->add_option("--steps", gen.steps, "steps per trace")->capture_default_str();
+  g->add_flag("--user-space", gen.user_space,
+              "only steps a C reproducer can trigger from user space (mmcheck export --c)");
+  g->add_option("--out", gen.out, "directory for random-SEED-NNNNN.mmtrace")->required();
+  g->callback([] { RunGenerate(gen); });
+
   static ReplayOptions replay;
   auto* r = app.add_subcommand(
       "replay", "Run .mmtrace files, check every property after every step, compare with the "
@@ -106,6 +163,9 @@ void AddTraceCommands(CLI::App& app, int* status) {
   auto* itf_flag = e->add_flag("--itf", itf, "ITF JSON, one state per step");
   e->add_flag("--c", c, "C reproducer: dmirror ioctls, one process per mm")->excludes(itf_flag);
   e->add_option("--profile", exp.profile, "run on this profile instead (the C file's expectations)");
+  e->add_option("--knob", exp.knobs, "name=value, after the trace's own knob lines (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   e->add_option("--out", exp.out, "write here (atomically) instead of stdout");
   e->callback([] {
     if (!itf && !c) throw UsageError("export needs a format: --itf or --c");

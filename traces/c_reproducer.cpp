@@ -221,8 +221,10 @@ constexpr std::string_view kEpilogue = R"(
 		    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			failures++;
 	}
-	if (self != 0)
+	if (self != 0) {
+		fflush(stdout);	/* _exit() does not flush: a child's findings would be lost */
 		_exit(failures ? 1 : 0);
+	}
 	printf("%s\n", failures ? "FAIL" : "PASS");
 	return failures ? 1 : 0;
 }
@@ -385,6 +387,10 @@ bool OnHugetlb(const model::World& before, const Op& op) {
 }
 
 }  // namespace
+
+bool Reproducible(const StepRecord& rec, const model::World& before, const model::World& after) {
+  return !OnHugetlb(before, rec.op) && !StepBody(rec.op, 1, rec, after).empty();
+}
 
 CReproducer ExportCReproducer(const Trace& t, std::string_view file, const ReplayResult& r) {
   CReproducer out;

@@ -28,4 +28,8 @@ struct CReproducer {
 // The C reproducer of trace `t` (read from `file`) as run in `r`.
 CReproducer ExportCReproducer(const Trace& t, std::string_view file, const ReplayResult& r);
 
+// Whether step `rec`, run from `before` to `after`, becomes C (it has a
+// user-space trigger) rather than a comment.
+bool Reproducible(const StepRecord& rec, const model::World& before, const model::World& after);
+
 }  // namespace mmcheck::traces

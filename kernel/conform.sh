@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# kernel/conform.sh — run mmcheck traces on the real kernel and compare every
+# outcome with what the model predicts (the klitmus7 of mmcheck).
+#
+# Usage: kernel/conform.sh [--out DIR] [--random N] [--seed S] [--steps K]
+#                          [--timeout SECONDS] [TRACE|DIR ...]
+#
+# Each trace (a .mmtrace file, or every *.mmtrace of a DIR; default: the
+# corpus, tests/corpus, plus the --random ones) is exported with
+# `mmcheck export --c` against the profile of the kernel the VM boots,
+# linux-6.12, compiled statically, and run in one boot of that kernel
+# (kernel/vm.sh). The C program checks every outcome the model predicts:
+# return values, values read by CPU and device, cpages/faults, snapshot bytes,
+# SIGSEGV/SIGBUS. A trace is one KTAP test: `ok` when the kernel agreed on every
+# outcome, `not ok` with the first differences as diagnostics.
+#
+# The model runs with transparent_hugepage=never: the programs map a few pages
+# at a time, so the real kernel never puts a THP in them, while the model's
+# PMDs are scaled down to a few pages. THP behaviour is not compared here.
+#
+# Not runnable, and said so per trace: traces with a step that has no
+# user-space trigger (reclaim, migrate, offline, ... : `mmcheck ops` says
+# which), or that map hugetlb pages.
+#
+# --random N adds N random traces of user-space steps (`mmcheck generate
+# --user-space`, seed S, K steps each).
+#
+# Stdout: one line per trace (agree / DISAGREE / not runnable / skipped) and a
+#   summary line `conform: N traces: A agree, D disagree, R not runnable, S skipped`.
+# DIR (default build/conform): the exported C files, the payload, the VM's
+#   console log, the KTAP and report.txt.
+# Exit: 0 every runnable trace agreed; 1 a disagreement; 2 setup (packages,
+#   kernel build, mmcheck build, export or compile failure); 3 inconclusive
+#   (the VM hung, panicked, or stopped before the last trace).
+set -euo pipefail
+PROG=conform.sh
+# shellcheck source=kernel/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+top=$(cd "$MMCHECK_KERNEL_DIR/.." && pwd)
+
+out=$top/build/conform random=0 seed=1 steps=8 timeout_s='' profile=linux-6.12
+inputs=()
+while (($#)); do
+	case $1 in
+	--out) out=${2:?}; shift 2 ;;
+	--random) random=${2:?}; shift 2 ;;
+	--seed) seed=${2:?}; shift 2 ;;
+	--steps) steps=${2:?}; shift 2 ;;
+	--timeout) timeout_s=${2:?}; shift 2 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+	-*) die 2 "unknown option '$1' (see --help)" ;;
+	*) inputs+=("$1"); shift ;;
+	esac
+done
+for n in "$random" "$seed" "$steps" ${timeout_s:+"$timeout_s"}; do
+	[[ $n =~ ^[0-9]+$ ]] || die 2 "setup: '$n' is not a whole number (--random, --seed, --steps, --timeout)"
+done
+((${#inputs[@]} > 0 || random > 0)) || inputs=("$top/tests/corpus")
+
+# ---- the tools: mmcheck, the kernel, a static C compiler
+mmcheck=${MMCHECK:-}
+if [[ -z $mmcheck ]]; then
+	bdir=$("$top/scripts/build.sh" --cli-only) || die 2 "stage mmcheck-build failed"
+	mmcheck=$top/$bdir/cli/mmcheck
+fi
+[[ -x $mmcheck ]] || die 2 "setup: no mmcheck binary at '$mmcheck'"
+entry=$("$MMCHECK_KERNEL_DIR/build.sh" --print entry) || die 2 "stage kernel-build failed"
+ensure_packages gcc libc6-dev || die 2 "stage packages failed: apt-get could not install gcc libc6-dev"
+
+rm -rf "$out"
+mkdir -p "$out/src" "$out/payload" "$out/random" || die 2 "setup: cannot create '$out'"
+
+# ---- the traces
+traces=()
+for in in "${inputs[@]}"; do
+	if [[ -d $in ]]; then
+		while IFS= read -r f; do traces+=("$f"); done < <(find "$in" -maxdepth 1 -name '*.mmtrace' | LC_ALL=C sort)
+	elif [[ -f $in ]]; then
+		traces+=("$in")
+	else
+		die 2 "setup: no trace or directory '$in'"
+	fi
+done
+if ((random > 0)); then
+	"$mmcheck" generate --profile "$profile" --knob transparent_hugepage=never --user-space \
+		--count "$random" --seed "$seed" --steps "$steps" --out "$out/random" >&2 ||
+		die 2 "stage generate failed"
+	while IFS= read -r f; do traces+=("$f"); done < <(find "$out/random" -name '*.mmtrace' | LC_ALL=C sort)
+fi
+((${#traces[@]} > 0)) || die 2 "setup: no traces to run"
+
+# ---- export and compile: one C program per runnable trace
+declare -A verdict reason
+names=()
+runnable=()
+for t in "${traces[@]}"; do
+	name=$(basename "$t" .mmtrace)
+	[[ -z ${verdict[$name]+x} ]] || name=$name-$(printf '%s' "$t" | sha256sum | cut -c1-6)
+	names+=("$name")
+	if ! "$mmcheck" export "$t" --c --profile "$profile" --knob transparent_hugepage=never \
+		--out "$out/src/$name.c" 2>"$out/src/$name.err"; then
+		# Written for another profile: its steps do not all run on 6.12's model.
+		verdict[$name]="not runnable"
+		reason[$name]="the model cannot replay it on $profile: $(head -n1 "$out/src/$name.err" | sed 's/^.*: step /step /')"
+		continue
+	fi
+	not_reproduced=$(grep -o 'not reproduced: [a-z_]*' "$out/src/$name.c" | sed 's/not reproduced: //' | sort -u | paste -sd, - || true)
+	if [[ -n $not_reproduced ]]; then
+		verdict[$name]="not runnable"
+		reason[$name]="no user-space trigger for: $not_reproduced"
+		continue
+	fi
+	gcc -static -O0 -w -o "$out/payload/$name" "$out/src/$name.c" 2>"$out/src/$name.gcc" ||
+		die 2 "stage compile failed: $out/src/$name.c: $(grep -m1 error "$out/src/$name.gcc")"
+	runnable+=("$name")
+done
+
+# ---- the canary: a copy of the first program that checks cpages, with the
+# model's number off by 100. It must come back `not ok`, or the comparison
+# has no teeth and the run proves nothing.
+canary=''
+for name in "${runnable[@]}"; do
+	grep -q '"cpages", cmd.cpages, [0-9]*);' "$out/src/$name.c" || continue
+	canary=canary-$name
+	perl -pe 'if (!$done && s/("cpages", cmd\.cpages, )(\d+)\);/$1 . ($2 + 100) . ");"/e) { $done = 1 }' \
+		"$out/src/$name.c" >"$out/src/$canary.c"
+	gcc -static -O0 -w -o "$out/payload/$canary" "$out/src/$canary.c" ||
+		die 2 "stage compile failed: $out/src/$canary.c"
+	runnable+=("$canary")
+	break
+done
+
+# ---- one boot runs them all, each under a time limit, dmesg per program
+if ((${#runnable[@]} > 0)); then
+	{
+		printf '#!/bin/sh\n# Generated by kernel/conform.sh.\n'
+		printf 'echo never >/sys/kernel/mm/transparent_hugepage/enabled\n'
+		printf 'dmesg -c >/dev/null\necho "KTAP version 1"\necho "1..%d"\ni=0\n' "${#runnable[@]}"
+		printf 'for t in'
+		printf ' %s' "${runnable[@]}"
+		printf '; do\n'
+		cat <<'RUN'
+	i=$((i + 1))
+	timeout 60 ./$t >/tmp/out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/out
+	dmesg -c | grep -E 'WARNING:|BUG:|Oops|Bad page|bad_page' | sed 's/^/# dmesg: /'
+	case $rc in
+	0) echo "ok $i $t" ;;
+	4) echo "ok $i $t # SKIP no dmirror device" ;;
+	*) echo "not ok $i $t # exit $rc" ;;
+	esac
+done
+RUN
+	} >"$out/payload/run"
+	chmod +x "$out/payload/run"
+	# Device-coherent minors 2 and 3 need test_hmm's spm_addr_dev0/1 over
+	# memory hidden from the page allocator (kernel/hmm-tests.sh says why).
+	# shellcheck disable=SC2016 # the $ is memmap's syntax
+	append='memmap=512M$0x40000000 test_hmm.spm_addr_dev0=0x40000000 test_hmm.spm_addr_dev1=0x50000000'
+	set +e
+	"$MMCHECK_KERNEL_DIR/vm.sh" --kernel "$entry/bzImage" --payload "$out/payload" --memory 1536M \
+		--timeout "${timeout_s:-$((120 + 10 * ${#runnable[@]}))}" --append "$append" \
+		--log "$out/console.log" >"$out/ktap"
+	vmrc=$?
+	set -e
+	((vmrc != 2)) || die 2 "stage vm failed (see $out/console.log)"
+fi
+
+# ---- read the KTAP back
+if [[ -n $canary ]]; then
+	grep -Eq "^not ok [0-9]+ $canary( |$)" "$out/ktap" || {
+		log "inconclusive: the canary $canary (cpages off by 100) did not fail: outcomes are not being compared"
+		exit 3
+	}
+	unset 'runnable[${#runnable[@]}-1]'
+fi
+agree=0 disagree=0 skipped=0 norun=0
+for name in "${runnable[@]}"; do
+	line=$(grep -E "^(not )?ok [0-9]+ $name( |$)" "$out/ktap" || true)
+	case $line in
+	"ok "*"# SKIP"*) verdict[$name]=skipped; reason[$name]=${line#*# SKIP }; skipped=$((skipped + 1)) ;;
+	"ok "*) verdict[$name]=agree; agree=$((agree + 1)) ;;
+	"not ok "*)
+		verdict[$name]=DISAGREE
+		# The program's first complaint, e.g. "step 3 (mm0): cpages is 0, the model says 1".
+		reason[$name]=$(awk -v t="$name" '/^# / && !/^# dmesg/ {buf = buf ? buf : substr($0, 3)} $0 ~ "ok [0-9]+ " t "( |$)" {print buf; exit} /^(not )?ok / {buf = ""}' "$out/ktap")
+		disagree=$((disagree + 1)) ;;
+	*) verdict[$name]="no result"; reason[$name]="the VM stopped before it ran" ;;
+	esac
+done
+for name in "${names[@]}"; do [[ ${verdict[$name]} == "not runnable" ]] && norun=$((norun + 1)); done
+
+{
+	for name in "${names[@]}"; do
+		printf '%-48s %-13s %s\n' "$name" "${verdict[$name]}" "${reason[$name]:-}"
+	done
+	printf 'conform: %d traces: %d agree, %d disagree, %d not runnable, %d skipped (linux-6.12 under QEMU; %s)\n' \
+		"${#names[@]}" "$agree" "$disagree" "$norun" "$skipped" "$(basename "$(dirname "$entry/x")")"
+} | tee "$out/report.txt"
+
+if ((${#runnable[@]} > 0 && vmrc == 3)); then
+	log "inconclusive: the VM did not finish (see $out/console.log)"
+	exit 3
+fi
+for name in "${runnable[@]}"; do
+	[[ ${verdict[$name]} != "no result" ]] || { log "inconclusive: $name has no result"; exit 3; }
+done
+((disagree == 0)) || exit 1
+exit 0
