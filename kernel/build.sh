@@ -136,6 +136,7 @@ if [[ ! -f $entry/bzImage ]]; then
 	(cd "$obj/usr" && find include -name '*.h' -exec cp --parents -t "$out/headers" {} +) >>"$blog" 2>&1 || fail headers
 	cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$out/" || fail install
 	printf '%s\n' "$version" >"$out/source-version"
+	chmod 755 "$out"
 	rm -rf "$entry"
 	mv -T "$out" "$entry" || fail install
 	rm -f "$root/failed-$version-$arch-$sha12.log"

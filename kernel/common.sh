@@ -1,8 +1,10 @@
 # Sourced by the kernel/*.sh scripts: shared helpers. Not executable on its own.
 # shellcheck shell=bash
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 MMCHECK_KERNEL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # The Debian source package every script builds from; its version keys the cache.
+# shellcheck disable=SC2034
 MMCHECK_SRC_PKG=linux-source-6.12
 
 # Progress and errors go to stderr; stdout carries only each script's result.
