@@ -10,7 +10,7 @@
 #                     [--arch x86_64]
 #
 # The payload DIR must hold an executable `run`; it is packed at /payload in a
-# busybox-static initramfs whose /init mounts proc, sysfs, devtmpfs, debugfs
+# busybox-static initramfs whose /init installs the applet symlinks, mounts proc, sysfs, devtmpfs, debugfs
 # and a tmpfs on /tmp, sets up zram swap if asked, runs `cd /payload && ./run`
 # as root with stdout+stderr on the second serial port, and powers off.
 # The kernel console (first serial port) and the payload's output (second
@@ -71,13 +71,12 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,payload}
 cp "$busybox" "$root/bin/busybox"
-for applet in $("$busybox" --list); do
-	[[ $applet == busybox ]] || ln -s busybox "$root/bin/$applet"
-done
 cp -a "$payload/." "$root/payload/" || die 2 "setup: cannot copy payload '$payload'"
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 # mmcheck VM init: mount, run /payload/run, report its status, power off.
+# One busybox call makes the applet symlinks (270 ln calls on the host cost 0.6 s).
+/bin/busybox --install -s /bin
 export PATH=/bin:/sbin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
