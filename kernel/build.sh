@@ -124,7 +124,7 @@ if [[ ! -f $entry/bzImage ]]; then
 	if ((${#dropped[@]})); then
 		printf 'dropped by olddefconfig: %s\n' "${dropped[*]}" >>"$blog"
 		cp "$blog" "$root/failed-$version-$arch-$sha12.log" 2>/dev/null || true
-		die 2 "stage config failed: olddefconfig dropped ${dropped[*]} (unmet dependencies; see $root/failed-$version-$arch-$sha12.log)"
+		die 2 "stage config failed: olddefconfig dropped ${dropped[*]} (unmet dependencies or unknown symbols; see $root/failed-$version-$arch-$sha12.log)"
 	fi
 	log "make -j$jobs bzImage (log: $blog while building)"
 	start=$SECONDS
