@@ -1,0 +1,47 @@
+# Sourced by the kernel/*.sh scripts: shared helpers. Not executable on its own.
+# shellcheck shell=bash
+
+# shellcheck disable=SC2034 # used by the scripts that source this file
+MMCHECK_KERNEL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The Debian source package every script builds from; its version keys the cache.
+# shellcheck disable=SC2034
+MMCHECK_SRC_PKG=linux-source-6.12
+
+# Progress and errors go to stderr; stdout carries only each script's result.
+log() { printf '%s: %s\n' "${PROG:-kernel}" "$*" >&2; }
+
+# die STATUS MESSAGE: one line on stderr, then exit.
+die() {
+	local status=$1
+	shift
+	printf '%s: %s\n' "${PROG:-kernel}" "$*" >&2
+	exit "$status"
+}
+
+cache_root() { printf '%s/kernel\n' "${MMCHECK_CACHE:-$HOME/.cache/mmcheck}"; }
+
+# ensure_packages PKG...: install the missing ones; all apt output to stderr.
+# A fresh Debian 12 machine (CI, a newcomer) has none of them.
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		if [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) != installed ]]; then
+			missing+=("$p")
+		fi
+	done
+	((${#missing[@]} == 0)) && return 0
+	log "installing ${missing[*]}"
+	local sudo=()
+	[[ $(id -u) == 0 ]] || sudo=(sudo)
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -q >&2 || return 1
+	"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || return 1
+}
+
+# check_arch ARCH: only x86_64 has a config fragment and a QEMU command line yet.
+check_arch() {
+	case $1 in
+	x86_64) ;;
+	*) die 2 "architecture '$1' is not supported yet (only x86_64; arm64 would need kernel/config/arm64.config and qemu-system-aarch64)" ;;
+	esac
+}
