@@ -11,6 +11,7 @@
 
 #include "model/knobs.h"
 #include "properties/properties.h"
+#include "solver/smt/query.h"
 #include "solver/smt/symbolic_model.h"
 #include "traces/replay.h"
 
@@ -130,6 +131,17 @@ class Unrolling {
   std::vector<z3::expr> sel_, value_, reclaim_, migrate_;
 };
 
+// The timeout of the next query: the per-query one, cut to what is left before the deadline;
+// 0 when the deadline has passed.
+unsigned QueryTimeout(const BmcOptions& o) {
+  if (o.deadline == std::chrono::steady_clock::time_point::max()) return o.timeout_ms;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        o.deadline - std::chrono::steady_clock::now())
+                        .count();
+  if (left <= 0) return 0;
+  return static_cast<unsigned>(std::min<long long>(o.timeout_ms, left));
+}
+
 // The violation of `property` after step i (a state or a step property).
 z3::expr Bad(const SymbolicModel& sm, const Unrolling& un, const std::string& property, int i) {
   if (property == "reclaim-makes-progress") return un.ReclaimStuck(i);
@@ -140,9 +152,14 @@ z3::expr Bad(const SymbolicModel& sm, const Unrolling& un, const std::string& pr
 // Checks the assertions of `incremental` under `assumptions` with a fresh
 // non-incremental bit-blasting solver: simplification and equation solving
 // first, which the incremental SAT solver does not do across steps.
+// A timeout of 0 means the whole-run deadline has passed: unknown, without asking.
 z3::check_result CheckFresh(z3::context& ctx, z3::solver& incremental,
                             const z3::expr_vector& assumptions, unsigned timeout_ms,
                             std::optional<z3::model>& model, std::string& reason) {
+  if (timeout_ms == 0) {
+    reason = kBudgetRanOut;
+    return z3::unknown;
+  }
   z3::tactic t = z3::tactic(ctx, "simplify") & z3::tactic(ctx, "propagate-values") &
                  z3::tactic(ctx, "solve-eqs") & z3::tactic(ctx, "simplify") &
                  z3::tactic(ctx, "bit-blast") & z3::tactic(ctx, "sat");
@@ -266,7 +283,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
     assumptions.push_back(goal);
     std::optional<z3::model> fm;
     std::string why;
-    z3::check_result res = CheckFresh(ctx, solver, assumptions, o.timeout_ms, fm, why);
+    z3::check_result res = CheckFresh(ctx, solver, assumptions, QueryTimeout(o), fm, why);
     if (res == z3::sat) {
       z3::model m = *fm;
       r.depth = i;
@@ -320,7 +337,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
     a.push_back(lit);
     std::optional<z3::model> bm;
     std::string bwhy;
-    z3::check_result res = CheckFresh(ctx, solver, a, o.timeout_ms, bm, bwhy);
+    z3::check_result res = CheckFresh(ctx, solver, a, QueryTimeout(o), bm, bwhy);
     if (res == z3::sat) {
       std::string broken;
       for (const std::string& n : conj)
@@ -386,7 +403,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
   // case no longer closes (or the solver gives up) without it.
   std::optional<z3::model> fm;
   std::string why;
-  z3::check_result res = CheckFresh(ctx, step, assumptions, o.timeout_ms, fm, why);
+  z3::check_result res = CheckFresh(ctx, step, assumptions, QueryTimeout(o), fm, why);
   if (res == z3::unsat) {
     r.verdict = BmcVerdict::kInductive;
     if (!o.minimize_core) {  // every tracked assumption
@@ -394,9 +411,10 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
       return r;
     }
     z3::params quick(ctx);
-    quick.set("timeout", std::min(o.timeout_ms, 2'000u));
+    const unsigned quick_ms = std::min(QueryTimeout(o), 2'000u);
+    quick.set("timeout", quick_ms);
     step.set(quick);
-    if (step.check(assumptions) == z3::unsat) {
+    if (quick_ms > 0 && step.check(assumptions) == z3::unsat) {
       r.unsat_core = CoreNames(step.unsat_core());
       return r;
     }
@@ -414,7 +432,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
         if (j != i) without.push_back(keep[j]);
       std::optional<z3::model> ignored;
       std::string ignored_why;
-      if (CheckFresh(ctx, step, without, o.timeout_ms, ignored, ignored_why) == z3::unsat)
+      if (CheckFresh(ctx, step, without, QueryTimeout(o), ignored, ignored_why) == z3::unsat)
         keep.erase(keep.begin() + static_cast<std::ptrdiff_t>(i));
       else
         ++i;

@@ -16,6 +16,7 @@
 // unknown or timeout is reported as unknown, never as proved.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,8 @@ struct BmcOptions {
   int depth = 4;                 // steps after the prologue
   bool induction = false;        // also try k-induction with k = depth
   unsigned timeout_ms = 60'000;  // per solver query
+  // The whole run's end: no query runs past it, and one it stops makes the verdict unknown.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   model::Universe universe;      // default: BmcUniverse()
   // k-induction strengthens the property with every state invariant of
   // SymbolicModel::StateProperties(); false: only with subset-well-formed.
