@@ -677,7 +677,7 @@ int RunMainExploration(const ExploreFlags& flags) {
     options.profile = model::ResolveProfile(flags.profile);
     for (const std::string& knob : flags.knobs) model::ApplyKnobOverride(options.profile, knob);
     options.universe =
-        model::ParseUniverse(std::string(kDefaultMainUniverse) + "," + flags.universe);
+        model::ParseUniverse(flags.universe, model::ParseUniverse(kDefaultMainUniverse));
   } catch (const model::ModelInputError& e) {
     throw UsageError(e.what());
   }

@@ -1,6 +1,7 @@
 #include "model/universe.h"
 
 #include <charconv>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -57,8 +58,11 @@ void ValidateUniverse(const Universe& u) {
         u.PmdPages(), u.pmd_order));
 }
 
-Universe ParseUniverse(std::string_view text) {
-  Universe u;
+Universe ParseUniverse(std::string_view text) { return ParseUniverse(text, Universe{}); }
+
+Universe ParseUniverse(std::string_view text, const Universe& base) {
+  Universe u = base;
+  std::vector<std::string_view> given;  // "mms=2" for each key seen
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find(',', pos);
@@ -76,6 +80,12 @@ Universe ParseUniverse(std::string_view text) {
     if (!field)
       throw ModelInputError(fmt::format(
           "universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, pmd_order, device_pages, coherent)", key));
+    for (std::string_view earlier : given)
+      if (earlier.substr(0, earlier.find('=')) == key)
+        throw ModelInputError(fmt::format(
+            "universe: key '{}' is given twice ({}, then {}); give each key once", key, earlier,
+            item));
+    given.push_back(item);
     int v = 0;
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec != std::errc() || p != value.data() + value.size())
