@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "properties/properties.h"
 #include "traces/campaign.h"
+#include "traces/output_file.h"
 #include "traces/report.h"
 #include "traces/shrink.h"
 #include "traces/trace.h"
@@ -183,9 +184,11 @@ void RunMerge(const MergeArgs& a, int* status) {
         ss << in.rdbuf();
         traces::WriteFileAtomically(dst.string(), ss.str());
       }
-    traces::WriteFileAtomically((fs::path(a.out) / "report.json").string(),
-                                traces::ReportToJson(m).dump(2) + "\n");
-    traces::WriteFileAtomically((fs::path(a.out) / "report.xml").string(), traces::RenderJunit(m));
+    m.run_id = traces::NewRunId();
+    m.revision = 1;
+    traces::WriteFilesAtomically(
+        {{(fs::path(a.out) / "report.xml").string(), traces::RenderJunit(m)},
+         {(fs::path(a.out) / "report.json").string(), traces::ReportToJson(m).dump(2) + "\n"}});
   }
   if (a.format == "text")
     fmt::print("merged {} reports: shards {} of {}{}\n\n", reports.size(), fmt::join(m.shards, ","),

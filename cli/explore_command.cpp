@@ -34,6 +34,7 @@
 #include "solver/explicit/devexcl_core.h"
 #include "solver/explicit/explorer.h"
 #include "solver/explicit/main_model.h"
+#include "traces/output_file.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
 
@@ -57,7 +58,7 @@ using solver::explicit_state::LivenessResult;
 using solver::explicit_state::LivenessVerdict;
 using solver::explicit_state::LivenessVerdictName;
 using solver::explicit_state::PropertyInfo;
-using solver::explicit_state::WriteFileAtomically;
+using traces::WriteFileAtomically;
 
 struct ExploreFlags {
   std::string bench;

@@ -34,6 +34,7 @@
 #include "solver/smt/bmc.h"
 #include "solver/smt/lemmas.h"
 #include "solver/smt/symbolic_model.h"
+#include "traces/output_file.h"
 #include "traces/trace.h"
 
 namespace mmcheck::cli {

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "model/dump.h"
 #include "properties/properties.h"
+#include "traces/output_file.h"
 #include "traces/scenarios.h"
 #include "traces/trace.h"
 

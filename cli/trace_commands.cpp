@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "traces/c_reproducer.h"
+#include "traces/output_file.h"
 #include "traces/replay.h"
 
 namespace mmcheck::cli {

@@ -23,6 +23,7 @@
 
 #include "properties/generators.h"
 #include "properties/state_commands.h"
+#include "traces/output_file.h"
 #include "traces/scenarios.h"
 #include "traces/shrink.h"
 
@@ -602,6 +603,7 @@ Report RunCampaign(const CampaignOptions& o) {
   report.knobs = o.knobs;
   report.shard_count = o.shard.count;
   report.shards = {o.shard.index};
+  report.run_id = NewRunId();
   for (const CorpusTrace& c : o.corpus) report.corpus.push_back(c.path);
 
   std::vector<std::optional<ProfileReport>> done(n);
@@ -621,12 +623,15 @@ Report RunCampaign(const CampaignOptions& o) {
     r.finished_at = LocalTime();
     return r;
   };
+  int revision = 0;
   auto publish = [&](bool final) {
     Report r = build(final);
+    r.revision = ++revision;
     if (!o.out_dir.empty()) {
-      WriteFileAtomically((std::filesystem::path(o.out_dir) / "report.json").string(),
-                          ReportToJson(r).dump(2) + "\n");
-      WriteFileAtomically((std::filesystem::path(o.out_dir) / "report.xml").string(), RenderJunit(r));
+      // Both synced before either is renamed; report.json, which merge reads, last.
+      const std::filesystem::path dir(o.out_dir);
+      WriteFilesAtomically({{(dir / "report.xml").string(), RenderJunit(r)},
+                            {(dir / "report.json").string(), ReportToJson(r).dump(2) + "\n"}});
     }
     if (o.report_written) o.report_written(r);
     return r;

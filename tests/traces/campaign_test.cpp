@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "properties/state_commands.h"
+#include "traces/output_file.h"
 #include "traces/scenarios.h"
 
 namespace mmcheck::traces {
