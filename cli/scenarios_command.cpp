@@ -95,6 +95,11 @@ void Run(const Options& opt, int* status) {
     for (const traces::Scenario& s : resized) scenarios.push_back(&s);
   }
   if (!opt.emit.empty()) {
+    try {
+      traces::PrepareOutputDirectory(opt.emit);
+    } catch (const traces::OutputError& e) {
+      throw UsageError(fmt::format("--emit: {}", e.what()));
+    }
     // Write each scenario as a trace on each profile: <scenario>--<profile>.mmtrace.
     for (const traces::Scenario* s : scenarios)
       for (const model::Profile& p : profiles) {

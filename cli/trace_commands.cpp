@@ -67,6 +67,13 @@ void Emit(const OutputOptions& opt, const std::string& text) {
 }
 
 traces::ReplayResult ReplayFor(const OutputOptions& opt, traces::Trace& t) {
+  if (!opt.out.empty()) {
+    try {
+      traces::CheckOutputFile(opt.out);
+    } catch (const traces::OutputError& e) {
+      throw UsageError(fmt::format("--out: {}", e.what()));
+    }
+  }
   t = traces::ReadTraceFile(opt.file);
   model::Profile p =
       opt.profile.empty() ? traces::TraceProfile(t, opt.file) : model::ResolveProfile(opt.profile);

@@ -262,24 +262,6 @@ void ReplayCorpus(ProfileSearch& s) {
 
 // ---------------------------------------------------------------- options
 
-double ParseBudget(std::string_view text) {
-  auto bad = [&] {
-    return model::ModelInputError(fmt::format(
-        "bad budget '{}': expected a duration like 30s, 10m, 2h or 500ms", text));
-  };
-  size_t unit = 0;
-  while (unit < text.size() && (std::isdigit(static_cast<unsigned char>(text[unit])) || text[unit] == '.'))
-    ++unit;
-  if (unit == 0) throw bad();
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + unit, value);
-  if (ec != std::errc() || ptr != text.data() + unit || !std::isfinite(value)) throw bad();
-  std::string_view u = text.substr(unit);
-  double scale = u == "ms" ? 1e-3 : u == "s" ? 1 : u == "m" ? 60 : u == "h" ? 3600 : -1;
-  if (scale < 0) throw bad();
-  return value * scale;
-}
-
 Shard ParseShard(std::string_view text) {
   Shard s;
   size_t slash = text.find('/');
