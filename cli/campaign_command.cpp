@@ -2,6 +2,7 @@
 // properties, joining shard reports, and minimising a failing trace.
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,8 +13,10 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "properties/properties.h"
 #include "traces/campaign.h"
+#include "traces/output_file.h"
 #include "traces/report.h"
 #include "traces/shrink.h"
 #include "traces/trace.h"
@@ -56,19 +59,47 @@ std::string FormatSeconds(double s) {
 
 struct CampaignArgs {
   std::vector<std::string> profiles, properties, knobs, corpus;
-  std::string universe, budget = "20s", shard, out = "mmcheck-campaign", format = "text";
+  std::string universe, shard, out = "mmcheck-campaign", format = "text";
+  double budget_seconds = 20;
   uint64_t seed = 0;
   bool seed_given = false;
   int jobs = 0;
   int64_t cases = 0;
   bool verbose = false;
+  bool force = false;
 };
+
+// Refuses to replace the report of an earlier run in `dir` unless `force`: a nightly job that
+// reuses its directory would otherwise lose the earlier results without a word.
+void CheckNoEarlierReport(const std::string& dir, bool force) {
+  if (force) return;
+  for (const char* name : {"report.json", "report.xml"}) {
+    std::error_code ec;
+    if (fs::exists(fs::path(dir) / name, ec) || fs::is_symlink(fs::path(dir) / name, ec))
+      throw UsageError(fmt::format(
+          "--out {}: it holds the report of an earlier run ({}); add --force to replace it (its "
+          "traces stay, and a campaign replays them first), or choose another --out",
+          dir, name));
+  }
+}
+
+// Creates --out and checks it can be written before the run starts, and removes the temporary
+// files a killed run left there.
+std::vector<std::string> PrepareReportDirectory(const std::string& dir, bool force) {
+  CheckNoEarlierReport(dir, force);
+  try {
+    traces::PrepareOutputDirectory(dir);
+  } catch (const traces::OutputError& e) {
+    throw UsageError(fmt::format("--out: {}", e.what()));
+  }
+  return traces::RemoveStaleTemporaries(dir);
+}
 
 void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
   CheckFormat(a.format);
   traces::CampaignOptions o;
-  o.budget_text = a.budget;
-  o.budget_seconds = traces::ParseBudget(a.budget);
+  o.budget_text = FormatDuration(a.budget_seconds);
+  o.budget_seconds = a.budget_seconds;
   if (!a.shard.empty()) o.shard = traces::ParseShard(a.shard);
   else if (auto env = traces::ShardFromEnvironment()) o.shard = *env;
   if (const char* f = std::getenv("GTEST_SHARD_STATUS_FILE")) std::ofstream{f};  // we shard
@@ -98,16 +129,11 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
     if (!m) throw UsageError(fmt::format("unknown property '{}' (see `mmcheck properties`)", name));
     o.properties |= m;
   }
-  if (cmd->count("--jobs") && a.jobs < 1) throw UsageError("--jobs must be at least 1");
   o.jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
-  if (a.cases < 0) throw UsageError("--cases must not be negative");
   o.cases_per_profile = a.cases;
   o.seed = a.seed_given ? a.seed : std::random_device{}();
   o.out_dir = a.out;
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (ec || !fs::is_directory(o.out_dir))
-    throw UsageError(fmt::format("--out {}: cannot create the directory: {}", o.out_dir, ec.message()));
+  const std::vector<std::string> stale = PrepareReportDirectory(o.out_dir, a.force);
   o.corpus = traces::LoadCorpus(o.out_dir, a.corpus);  // TraceError: file:line:col
 
   const bool text = a.format == "text";
@@ -118,10 +144,14 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
                o.universe.ToString(), a.universe.empty() ? " (the profiles' min_universe)" : "",
                o.knobs.empty() ? "" : ", knobs " + fmt::format("{}", fmt::join(o.knobs, " ")));
     fmt::print("  seed {}, budget {} ({} per profile), {} jobs, shard {}/{}, out {}\n", o.seed,
-               a.budget,
+               o.budget_text,
                FormatSeconds(n ? o.budget_seconds / static_cast<double>((n + o.jobs - 1) / o.jobs) : 0), o.jobs,
                o.shard.index, o.shard.count, o.out_dir);
-    fmt::print("  corpus: {} traces replayed first\n\n", o.corpus.size());
+    fmt::print("  corpus: {} traces replayed first\n", o.corpus.size());
+    if (!stale.empty())
+      fmt::print("  removed {} temporary file(s) a killed run left in {}: {}\n", stale.size(),
+                 o.out_dir, fmt::join(stale, ", "));
+    fmt::print("\n");
     std::fflush(stdout);
   }
   const bool tty = isatty(STDERR_FILENO);
@@ -155,6 +185,7 @@ struct MergeArgs {
   std::vector<std::string> inputs;
   std::string out, format = "text";
   bool verbose = false;
+  bool force = false;
 };
 
 void RunMerge(const MergeArgs& a, int* status) {
@@ -169,10 +200,8 @@ void RunMerge(const MergeArgs& a, int* status) {
   }
   traces::Report m = traces::MergeReports(reports, files);
   if (!a.out.empty()) {
+    PrepareReportDirectory(a.out, a.force);
     std::error_code ec;
-    fs::create_directories(a.out, ec);
-    if (ec || !fs::is_directory(a.out))
-      throw UsageError(fmt::format("--out {}: cannot create the directory: {}", a.out, ec.message()));
     // Bring every trace the merged report names into the output directory,
     // so that it is a corpus of its own.
     for (traces::ProfileReport& p : m.profiles)
@@ -191,9 +220,11 @@ void RunMerge(const MergeArgs& a, int* status) {
         ss << in.rdbuf();
         traces::WriteFileAtomically(dst.string(), ss.str());
       }
-    traces::WriteFileAtomically((fs::path(a.out) / "report.json").string(),
-                                traces::ReportToJson(m).dump(2) + "\n");
-    traces::WriteFileAtomically((fs::path(a.out) / "report.xml").string(), traces::RenderJunit(m));
+    m.run_id = traces::NewRunId();
+    m.revision = 1;
+    traces::WriteFilesAtomically(
+        {{(fs::path(a.out) / "report.xml").string(), traces::RenderJunit(m)},
+         {(fs::path(a.out) / "report.json").string(), traces::ReportToJson(m).dump(2) + "\n"}});
   }
   if (a.format == "text")
     fmt::print("merged {} reports: shards {} of {}{}\n\n", reports.size(), fmt::join(m.shards, ","),
@@ -205,18 +236,26 @@ void RunMerge(const MergeArgs& a, int* status) {
 // ---------------------------------------------------------------- shrink
 
 struct ShrinkArgs {
-  std::string file, output, property, budget = "30s";
+  std::string file, output, property;
+  double budget_seconds = 30;
   bool verbose = false;
 };
 
 void RunShrink(const ShrinkArgs& a, int* status) {
   traces::ShrinkOptions so;
-  so.budget_seconds = traces::ParseBudget(a.budget);
+  so.budget_seconds = a.budget_seconds;
   traces::Trace t = traces::ReadTraceFile(a.file);
   model::Profile p = traces::TraceProfile(t, a.file);
   if (!a.property.empty() && properties::PropertyIndex(a.property) < 0)
     throw UsageError(fmt::format("unknown property '{}' (see `mmcheck properties`)", a.property));
   if (a.verbose) so.log = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
+  if (!a.output.empty()) {
+    try {
+      traces::CheckOutputFile(a.output);
+    } catch (const traces::OutputError& e) {
+      throw UsageError(fmt::format("--output: {}", e.what()));
+    }
+  }
   traces::InstallStopHandlers();
   so.stop = traces::StopRequested;
   traces::TraceShrinkResult r = traces::ShrinkTrace(t, a.file, p, a.property, so);
@@ -244,13 +283,24 @@ void AddCampaignCommands(CLI::App& app, int* status) {
   campaign->add_option("--universe", c.universe,
                        "mms=2,pages=4,... (default: the smallest universe that reaches every "
                        "selected profile's expectations, from the profiles' min_universe)");
-  campaign->add_option("--budget", c.budget, "total time, split across profiles: 30s, 10m, 2h")->capture_default_str();
-  auto* seed = campaign->add_option("--seed", c.seed, "base seed (default: a fresh one, printed)");
-  campaign->add_option("--jobs", c.jobs, "worker processes (default: one per core)");
+  campaign
+      ->add_option("--budget", c.budget_seconds,
+                   "total time, split across profiles: 500ms, 30s, 10m, 2h (a plain number is "
+                   "seconds)")
+      ->transform(Duration())
+      ->default_str("20s");
+  auto* seed = campaign
+                   ->add_option("--seed", c.seed,
+                                "base seed, 0..18446744073709551615 (default: a fresh one, printed)")
+                   ->check(WholeNumber(0, UINT64_MAX));
+  campaign->add_option("--jobs", c.jobs, "worker processes (default: one per core)")
+      ->check(WholeNumber(1, 1024));
   campaign->add_option("--shard", c.shard, "I/N: this shard's disjoint seeds (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1)");
   campaign->add_option("--out", c.out, "directory for traces and report.json/report.xml; its traces are the corpus")->capture_default_str();
+  campaign->add_flag("--force", c.force, "replace the report of an earlier run in --out (refused without it)");
   campaign->add_option("--corpus", c.corpus, "more corpus traces: a .mmtrace file or a directory (repeatable)");
-  campaign->add_option("--cases", c.cases, "at most this many random cases per profile (0: no limit)");
+  campaign->add_option("--cases", c.cases, "at most this many random cases per profile (0: no limit)")
+      ->check(WholeNumber(0, INT64_MAX, "0 = no limit"));
   campaign->add_option("--format", c.format, "stdout: text, json or junit")->capture_default_str();
   campaign->add_flag("-v,--verbose", c.verbose, "list clean properties too");
   campaign->callback([campaign, seed, status] {
@@ -262,6 +312,7 @@ void AddCampaignCommands(CLI::App& app, int* status) {
   auto* merge = app.add_subcommand("merge", "Join the reports of campaign shards into one");
   merge->add_option("reports", m.inputs, "shard output directories or report.json files")->required();
   merge->add_option("--out", m.out, "write the merged report.json/report.xml and the traces here");
+  merge->add_flag("--force", m.force, "replace the report of an earlier run in --out (refused without it)");
   merge->add_option("--format", m.format, "stdout: text, json or junit")->capture_default_str();
   merge->add_flag("-v,--verbose", m.verbose, "list clean properties too");
   merge->callback([status] { RunMerge(m, status); });
@@ -272,7 +323,11 @@ void AddCampaignCommands(CLI::App& app, int* status) {
   shrink->add_option("file", s.file, "the .mmtrace file")->required();
   shrink->add_option("-o,--output", s.output, "write the shrunk trace here (default: stdout)");
   shrink->add_option("--property", s.property, "the property to keep violated (default: the trace's expect line, else the first violated)");
-  shrink->add_option("--budget", s.budget, "time limit")->capture_default_str();
+  shrink
+      ->add_option("--budget", s.budget_seconds,
+                   "time limit: 500ms, 30s, 10m, 2h (a plain number is seconds)")
+      ->transform(Duration())
+      ->default_str("30s");
   shrink->add_flag("-v,--verbose", s.verbose, "log every candidate tried");
   shrink->callback([status] { RunShrink(s, status); });
 }

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -31,9 +32,11 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "solver/explicit/devexcl_core.h"
 #include "solver/explicit/explorer.h"
 #include "solver/explicit/main_model.h"
+#include "traces/output_file.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
 
@@ -57,15 +60,15 @@ using solver::explicit_state::LivenessResult;
 using solver::explicit_state::LivenessVerdict;
 using solver::explicit_state::LivenessVerdictName;
 using solver::explicit_state::PropertyInfo;
-using solver::explicit_state::WriteFileAtomically;
+using traces::WriteFileAtomically;
 
 struct ExploreFlags {
   std::string bench;
   std::string semantics;
   int jobs = 1;
   std::uint64_t max_states = 0;
-  double max_memory_mb = -1;  // -1: half of physical memory
-  double budget_seconds = 0;
+  double max_memory_mb = -1;  // -1: not given, half of physical memory
+  double budget_seconds = 0;  // 0: not given, no limit
   std::string dump_states;
   std::string dot;
   std::uint64_t dot_max_states = 2000;
@@ -114,6 +117,29 @@ std::uint64_t HalfOfPhysicalMemory() {
   const long page_size = sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page_size <= 0) return 0;
   return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
+}
+
+// The memory limit in bytes: --max-memory, or half of physical memory when it is not given.
+std::uint64_t MaxMemoryBytes(const ExploreFlags& flags) {
+  if (flags.max_memory_mb < 0) return HalfOfPhysicalMemory();
+  return static_cast<std::uint64_t>(flags.max_memory_mb * 1e6);
+}
+
+// Checks before the search that every output can be written: a long run's results must not be
+// lost at its end. `main_model`: --out applies.
+void CheckOutputs(const ExploreFlags& flags, bool main_model) {
+  auto check = [](const char* option, const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const traces::OutputError& e) {
+      throw UsageError(std::string(option) + ": " + e.what());
+    }
+  };
+  if (main_model && !flags.out_dir.empty())
+    check("--out", [&] { traces::PrepareOutputDirectory(flags.out_dir); });
+  if (!flags.dump_states.empty())
+    check("--dump-states", [&] { traces::CheckOutputFile(flags.dump_states); });
+  if (!flags.dot.empty()) check("--dot", [&] { traces::CheckOutputFile(flags.dot); });
 }
 
 std::string WithCommas(std::uint64_t n) {
@@ -417,17 +443,14 @@ int RunBenchExploration(const ExploreFlags& flags) {
   if (flags.format != "text" && flags.format != "json") {
     throw UsageError("unknown --format '" + flags.format + "'; accepted: text, json");
   }
-  if (flags.jobs < 1 || flags.jobs > 256) throw UsageError("--jobs must be in 1..256");
-  if (flags.budget_seconds < 0) throw UsageError("--budget must not be negative");
+  CheckOutputs(flags, false);
 
   const DevexclCoreModel model(*universe);
   ExplorerOptions options;
   options.jobs = flags.jobs;
   options.stop_at_violation = !flags.no_stop;
   options.max_states = flags.max_states;
-  options.max_memory_bytes = flags.max_memory_mb < 0
-                                 ? HalfOfPhysicalMemory()
-                                 : static_cast<std::uint64_t>(flags.max_memory_mb * 1e6);
+  options.max_memory_bytes = MaxMemoryBytes(flags);
   options.time_budget_seconds = flags.budget_seconds;
   Explorer<DevexclCoreModel> explorer(model, options);
   report.main = explorer.Run();
@@ -660,8 +683,6 @@ int RunMainExploration(const ExploreFlags& flags) {
   if (flags.format != "text" && flags.format != "json") {
     throw UsageError("unknown --format '" + flags.format + "'; accepted: text, json");
   }
-  if (flags.jobs < 1 || flags.jobs > 256) throw UsageError("--jobs must be in 1..256");
-  if (flags.budget_seconds < 0) throw UsageError("--budget must not be negative");
   if (!flags.semantics.empty()) throw UsageError("--sem applies only to --bench");
   const std::vector<std::string> movers =
       SplitList(flags.liveness.empty() ? "offline,reclaim" : flags.liveness);
@@ -714,14 +735,14 @@ int RunMainExploration(const ExploreFlags& flags) {
   report.op_instances = model.OpCount();
   report.encoding_bytes = model.EncodingSize();
 
+  CheckOutputs(flags, true);
+
   ExplorerOptions explorer_options;
   explorer_options.jobs = flags.jobs;
   explorer_options.asserted_properties = asserted;
   explorer_options.stop_at_violation = flags.stop;
   explorer_options.max_states = flags.max_states;
-  explorer_options.max_memory_bytes = flags.max_memory_mb < 0
-                                          ? HalfOfPhysicalMemory()
-                                          : static_cast<std::uint64_t>(flags.max_memory_mb * 1e6);
+  explorer_options.max_memory_bytes = MaxMemoryBytes(flags);
   explorer_options.time_budget_seconds = flags.budget_seconds;
   Explorer<MainModel> explorer(model, explorer_options);
   report.result = explorer.Run();
@@ -895,7 +916,8 @@ void AddExploreCommand(CLI::App& app, int* status) {
                    "Main model: data values written by cpu_write/dev_write are 1..V. Every "
                    "value multiplies the state space; no property depends on which byte is "
                    "written, only on whether it survives, so 2 suffices for data integrity")
-      ->default_val(2);
+      ->default_val(2)
+      ->check(WholeNumber(1, 255));
   explore->add_option("--op", flags->only_ops,
                       "Main model: explore only these ops of `mmcheck ops` (repeatable)");
   explore->add_option("--no-op", flags->without_ops,
@@ -928,21 +950,25 @@ void AddExploreCommand(CLI::App& app, int* status) {
                       "Semantics: old (before the 6.15 device-exclusive fixes) or new");
   explore
       ->add_option("--jobs", flags->jobs,
-                   "Threads expanding each BFS level; results are identical for every value")
-      ->default_val(1);
+                   "Threads expanding each BFS level, 1..256; results are identical for every value")
+      ->default_val(1)
+      ->check(WholeNumber(1, 256));
   explore
       ->add_option("--max-states", flags->max_states,
-                   "Stop (inconclusive, exit 3) after this many states; 0 = no limit")
-      ->default_val(0);
+                   "Stop (inconclusive, exit 3) after this many states; 0 = no limit (the "
+                   "default)")
+      ->check(WholeNumber(0, 4294967294, "0 = no limit"));
   explore
       ->add_option("--max-memory", flags->max_memory_mb,
-                   "Stop (inconclusive, exit 3) before the explorer's tables exceed this many "
-                   "MB; 0 = no limit")
-      ->default_val(0);
+                   "Stop (inconclusive, exit 3) before the explorer's memory would exceed this "
+                   "many MB (or 2GB, 512MiB); 0 = no limit; default: half of physical memory, " +
+                       std::to_string(HalfOfPhysicalMemory() / 1000000) + " MB here")
+      ->transform(Megabytes());
   explore
       ->add_option("--budget", flags->budget_seconds,
-                   "Stop (inconclusive, exit 3) after this many seconds; 0 = no limit")
-      ->default_val(0);
+                   "Stop (inconclusive, exit 3) after this long: 500ms, 30s, 10m, 2h (a plain "
+                   "number is seconds); default: no limit")
+      ->transform(Duration());
   explore->add_option("--dump-states", flags->dump_states,
                       "Write every state, sorted, one per line in the spec's §2.1 tuple order "
                       "(written atomically)");
@@ -952,7 +978,8 @@ void AddExploreCommand(CLI::App& app, int* status) {
   explore
       ->add_option("--dot-max-states", flags->dot_max_states,
                    "Largest state graph drawn whole in --dot")
-      ->default_val(2000);
+      ->default_val(2000)
+      ->check(WholeNumber(0, 4294967294));
   explore->add_flag("--no-stop", flags->no_stop,
                     "Keep exploring after violations (like SPIN pan -A): full counts, and the "
                     "shortest counterexample of every property in one search");

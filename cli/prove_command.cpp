@@ -4,10 +4,10 @@
 // profile, each verdict compared with the profile's [[expect]].
 //
 //   mmcheck prove [--profile P]... [--lemma NAME|all]... [--knob k=v]...
-//                 [--timeout S] [--format text|json]
+//                 [--timeout T] [--budget T] [--format text|json]
 //   mmcheck prove [--profile P]... [--property X]... [--depth K] [--induction]
-//                 [--knob k=v]... [--timeout S] [--out DIR] [--format text|json]
-//                 [--verbose]
+//                 [--knob k=v]... [--timeout T] [--budget T] [--out DIR]
+//                 [--format text|json] [--verbose]
 //   mmcheck prove --list
 //
 // One line (or JSON object) per (profile, lemma) or (profile, property).
@@ -15,10 +15,16 @@
 // the profile does not expect, an expected refutation that was proved, or a
 // BMC counterexample the concrete model does not confirm; 3 a solver
 // unknown/timeout, an expected violation not reached within the bound, or
-// k-induction that did not conclude, and nothing unexpected; 2 bad usage.
+// k-induction that did not conclude, or the whole-run --budget ran out, and
+// nothing unexpected; 2 bad usage.
+//
+// --timeout bounds each solver query; --budget bounds the whole run: every
+// query gets at most what is left of it, and what it stops is unknown.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -29,11 +35,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "model/profile.h"
 #include "solver/explicit/explorer.h"
 #include "solver/smt/bmc.h"
 #include "solver/smt/lemmas.h"
+#include "solver/smt/query.h"
 #include "solver/smt/symbolic_model.h"
+#include "traces/output_file.h"
 #include "traces/trace.h"
 
 namespace mmcheck::cli {
@@ -46,6 +55,7 @@ struct ProveOptions {
   std::vector<std::string> lemmas;
   std::vector<std::string> knobs;
   double timeout_s = 10;
+  double budget_s = 0;  // the whole run; 0: not given, no limit
   std::string format = "text";
   // Bounded model checking / k-induction (any of these selects BMC mode).
   int depth = -1;
@@ -303,31 +313,51 @@ nlohmann::ordered_json BmcJson(const BmcRow& row) {
   return j;
 }
 
+// The end of the whole-run --budget, or time_point::max() without one.
+std::chrono::steady_clock::time_point Deadline(const ProveOptions& o) {
+  if (o.budget_s <= 0) return std::chrono::steady_clock::time_point::max();
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+             std::chrono::duration<double>(o.budget_s));
+}
+
+// "; the whole-run --budget 5s ran out" when it did, for the summary line.
+std::string BudgetNote(const ProveOptions& o, std::chrono::steady_clock::time_point deadline) {
+  if (std::chrono::steady_clock::now() < deadline) return "";
+  return fmt::format("; the whole-run --budget {} ran out", FormatDuration(o.budget_s));
+}
+
 int RunBmc(const ProveOptions& o) {
   if (!o.lemmas.empty())
     throw UsageError("--lemma cannot be combined with --depth/--induction/--property/--out");
-  if (o.depth > 64) throw UsageError(fmt::format("--depth: expected 1..64, got {}", o.depth));
-  if (o.depth == 0 || o.depth < -1)
-    throw UsageError(fmt::format("--depth: expected 1..64, got {}", o.depth));
   smt::BmcOptions options;
   options.depth = o.depth > 0 ? o.depth : 4;
   options.induction = o.induction;
   options.timeout_ms = std::max(1u, static_cast<unsigned>(std::lround(o.timeout_s * 1000)));
-  if (o.device_pages < 0 || o.device_pages > 1)
-    throw UsageError(fmt::format("--device-pages: expected 0 or 1, got {}", o.device_pages));
   if (o.device_pages == 1) options.universe = smt::BmcDeviceUniverse();
   const std::vector<std::string> props = SelectProperties(o.properties);
   const std::vector<model::Profile> profiles = SelectProfiles(o);
   if (!o.out_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec) throw UsageError(fmt::format("--out: cannot create '{}': {}", o.out_dir, ec.message()));
+    try {
+      traces::PrepareOutputDirectory(o.out_dir);
+    } catch (const traces::OutputError& e) {
+      throw UsageError(fmt::format("--out: {}", e.what()));
+    }
   }
+  options.deadline = Deadline(o);
 
   std::vector<BmcRow> rows;
   for (const model::Profile& p : profiles)
     for (const std::string& prop : props) {
-      BmcRow row{&p, smt::CheckProperty(p, prop, options), BmcOutcome::kInconclusive, ""};
+      smt::BmcResult result;
+      if (std::chrono::steady_clock::now() < options.deadline) {
+        result = smt::CheckProperty(p, prop, options);
+      } else {
+        result.profile = p.name;
+        result.property = prop;
+        result.reason = fmt::format("not checked: {}", smt::kBudgetRanOut);
+      }
+      BmcRow row{&p, std::move(result), BmcOutcome::kInconclusive, ""};
       row.outcome = JudgeBmc(p, row.result);
       if (!o.out_dir.empty() && !row.result.ops.empty()) {
         row.trace_file =
@@ -365,6 +395,8 @@ int RunBmc(const ProveOptions& o) {
     summary["unexpected"] = unexpected;
     summary["unknown"] = unknown;
     summary["timeout_ms"] = options.timeout_ms;
+    summary["budget_seconds"] = o.budget_s;
+    summary["budget_ran_out"] = !BudgetNote(o, options.deadline).empty();
     summary["exit_status"] = status;
     out["summary"] = summary;
     std::fputs((out.dump(2) + "\n").c_str(), stdout);
@@ -378,10 +410,10 @@ int RunBmc(const ProveOptions& o) {
   for (const BmcRow& row : rows) std::printf("%s\n", BmcText(row, pw, qw, o.verbose).c_str());
   std::printf("%s\n", fmt::format("prove --depth {}{}: universe {} after mmap+MADV_NOHUGEPAGE, {} "
                                   "profile(s), {} result(s): {} proved, {} refuted as expected, {} "
-                                  "unexpected, {} unknown (per-query timeout {} ms)",
+                                  "unexpected, {} unknown (per-query timeout {} ms{})",
                                   options.depth, o.induction ? " --induction" : "", universe,
                                   profiles.size(), rows.size(), proved, refuted, unexpected,
-                                  unknown, options.timeout_ms)
+                                  unknown, options.timeout_ms, BudgetNote(o, options.deadline))
                           .c_str());
   return status;
 }
@@ -392,8 +424,6 @@ int RunProve(const ProveOptions& o) {
       std::printf("%s\n", fmt::format("{:<32} {}", name, smt::LemmaDoc(name)).c_str());
     return kExitOk;
   }
-  if (!std::isfinite(o.timeout_s) || o.timeout_s <= 0 || o.timeout_s > 86400)
-    throw UsageError(fmt::format("--timeout: expected seconds in (0, 86400], got {}", o.timeout_s));
   if (o.depth >= 0 || o.induction || !o.properties.empty() || !o.out_dir.empty() ||
       o.device_pages != 0)
     return RunBmc(o);
@@ -402,6 +432,7 @@ int RunProve(const ProveOptions& o) {
   options.lemmas = SelectLemmas(o.lemmas);
   options.timeout_ms = std::max(1u, static_cast<unsigned>(std::lround(o.timeout_s * 1000)));
   const std::vector<model::Profile> profiles = SelectProfiles(o);
+  options.deadline = Deadline(o);
 
   std::vector<Row> rows;
   for (const model::Profile& p : profiles)
@@ -432,9 +463,10 @@ int RunProve(const ProveOptions& o) {
     out += fmt::format(
         "],\n\"summary\": {{\"profiles\": {}, \"results\": {}, \"proved\": {}, "
         "\"refuted_as_expected\": {}, \"unexpected\": {}, \"unknown\": {}, "
-        "\"timeout_ms\": {}, \"exit_status\": {}}}}}\n",
+        "\"timeout_ms\": {}, \"budget_seconds\": {}, \"budget_ran_out\": {}, "
+        "\"exit_status\": {}}}}}\n",
         profiles.size(), rows.size(), proved, expected_refuted, unexpected, unknown,
-        options.timeout_ms, status);
+        options.timeout_ms, o.budget_s, !BudgetNote(o, options.deadline).empty(), status);
     std::fputs(out.c_str(), stdout);
     return status;
   }
@@ -446,9 +478,9 @@ int RunProve(const ProveOptions& o) {
   for (const Row& row : rows) std::printf("%s\n", TextLine(row, pw, lw).c_str());
   std::printf("%s\n",
               fmt::format("prove: {} profile(s), {} result(s): {} proved, {} refuted as expected, "
-                          "{} unexpected, {} unknown (per-query timeout {} ms)",
+                          "{} unexpected, {} unknown (per-query timeout {} ms{})",
                           profiles.size(), rows.size(), proved, expected_refuted, unexpected,
-                          unknown, options.timeout_ms)
+                          unknown, options.timeout_ms, BudgetNote(o, options.deadline))
                   .c_str());
   return status;
 }
@@ -467,13 +499,22 @@ void AddProveCommand(CLI::App& app, int* status) {
                   "Profile name or .toml file (repeatable; default: every built-in profile)");
   cmd->add_option("--lemma", o->lemmas, "Lemma name or 'all' (repeatable; default: all)");
   cmd->add_option("--knob", o->knobs, "Override a knob on every selected profile: name=value");
-  cmd->add_option("--timeout", o->timeout_s, "Per-query solver timeout in seconds (default 10)");
+  cmd->add_option("--timeout", o->timeout_s,
+                  "Per solver query: a duration, 500ms, 30s, 10m, 2h (a plain number is seconds; "
+                  "at most 24h)")
+      ->transform(Duration(24 * 3600.0))
+      ->default_str("10s");
+  cmd->add_option("--budget", o->budget_s,
+                  "The whole run, a duration like --timeout: every query gets at most what is "
+                  "left, and what it stops is unknown (exit 3); default: no limit")
+      ->transform(Duration());
   cmd->add_option("--format", o->format, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--list", o->list, "List the lemmas with the kernel rule each captures, and exit");
   cmd->add_option("--depth", o->depth,
-                  "Bounded model checking of the device-exclusive operations to this many steps "
-                  "(default 4 when --property/--induction is given)");
+                  "Bounded model checking of the device-exclusive operations to this many steps, "
+                  "1..64 (default 4 when --property/--induction is given)")
+      ->check(WholeNumber(1, 64));
   cmd->add_flag("--induction", o->induction,
                 "Also try k-induction (k = depth) with the model's other invariants as "
                 "assumptions");
@@ -484,8 +525,18 @@ void AddProveCommand(CLI::App& app, int* status) {
   cmd->add_flag("--verbose", o->verbose, "Show unsat cores");
   cmd->add_option("--device-pages", o->device_pages,
                   "BMC universe with this many device-private pages (0 or 1; 1 adds "
-                  "dev_migrate_to_dev/_to_sys, dev_release and unlock_folio to the alphabet)");
-  cmd->callback([o, status] { *status = RunProve(*o); });
+                  "dev_migrate_to_dev/_to_sys, dev_release and unlock_folio to the alphabet)")
+      ->check(WholeNumber(0, 1));
+  cmd->callback([o, status] {
+    *status = RunProve(*o);
+    // The results are out; Z3 freeing the contexts of stopped queries (which can take longer
+    // than the queries did) is not worth waiting for, or overrunning --budget for.
+    if (smt::FreeingContexts()) {
+      std::fflush(stdout);
+      std::fflush(stderr);
+      std::_Exit(*status);
+    }
+  });
 }
 
 }  // namespace mmcheck::cli

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "model/dump.h"
 #include "properties/properties.h"
+#include "traces/output_file.h"
 #include "traces/scenarios.h"
 #include "traces/trace.h"
 
@@ -94,6 +95,11 @@ void Run(const Options& opt, int* status) {
     for (const traces::Scenario& s : resized) scenarios.push_back(&s);
   }
   if (!opt.emit.empty()) {
+    try {
+      traces::PrepareOutputDirectory(opt.emit);
+    } catch (const traces::OutputError& e) {
+      throw UsageError(fmt::format("--emit: {}", e.what()));
+    }
     // Write each scenario as a trace on each profile: <scenario>--<profile>.mmtrace.
     for (const traces::Scenario* s : scenarios)
       for (const model::Profile& p : profiles) {

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "traces/c_reproducer.h"
 #include "traces/generate.h"
+#include "traces/output_file.h"
 #include "traces/replay.h"
 
 namespace mmcheck::cli {
@@ -69,6 +70,13 @@ void Emit(const OutputOptions& opt, const std::string& text) {
 }
 
 traces::ReplayResult ReplayFor(const OutputOptions& opt, traces::Trace& t) {
+  if (!opt.out.empty()) {
+    try {
+      traces::CheckOutputFile(opt.out);
+    } catch (const traces::OutputError& e) {
+      throw UsageError(fmt::format("--out: {}", e.what()));
+    }
+  }
   t = traces::ReadTraceFile(opt.file);
   model::Profile p =
       opt.profile.empty() ? traces::TraceProfile(t, opt.file) : model::ResolveProfile(opt.profile);

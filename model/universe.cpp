@@ -65,7 +65,7 @@ namespace {
 // given twice is an error, not "the last one wins".
 template <typename Visit>
 void ForEachUniverseItem(std::string_view text, Visit visit) {
-  std::vector<std::string_view> seen;
+  std::vector<std::string_view> given;  // "mms=2" for each key seen
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find(',', pos);
@@ -83,13 +83,16 @@ void ForEachUniverseItem(std::string_view text, Visit visit) {
     if (!field)
       throw ModelInputError(fmt::format(
           "universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, pmd_order, device_pages, coherent)", key));
+    for (std::string_view earlier : given)
+      if (earlier.substr(0, earlier.find('=')) == key)
+        throw ModelInputError(fmt::format(
+            "universe: key '{}' is given twice ({}, then {}); give each key once", key, earlier,
+            item));
+    given.push_back(item);
     int v = 0;
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec != std::errc() || p != value.data() + value.size())
       throw ModelInputError(fmt::format("universe: {}='{}' is not a number", key, value));
-    if (std::find(seen.begin(), seen.end(), key) != seen.end())
-      throw ModelInputError(fmt::format("universe: key '{}' is given twice", key));
-    seen.push_back(key);
     visit(*field, v);
     pos = end + 1;
   }
@@ -105,6 +108,8 @@ const Field& FieldOf(std::string_view key) {
 bool IsUpperBound(std::string_view key) { return key == "pmd_order"; }
 
 }  // namespace
+
+Universe ParseUniverse(std::string_view text) { return ParseUniverse(text, Universe{}); }
 
 Universe ParseUniverse(std::string_view text, const Universe& base) {
   Universe u = base;

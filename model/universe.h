@@ -48,10 +48,10 @@ struct Universe {
 };
 
 // Parses "key=value,..." starting from the defaults. Throws ModelInputError
-// naming the culprit and the accepted range on bad input.
-// `base` gives the keys the text does not (the model's defaults unless
-// given); a key given twice in `text` is an error.
-Universe ParseUniverse(std::string_view text, const Universe& base = Universe{});
+// naming the culprit and the accepted range on bad input, or a key given twice.
+Universe ParseUniverse(std::string_view text);
+// The same, starting from `base`: the keys in `text` replace base's values.
+Universe ParseUniverse(std::string_view text, const Universe& base);
 
 // Throws ModelInputError if `u` is out of range (e.g. zero or absurd sizes).
 void ValidateUniverse(const Universe& u);

@@ -5,7 +5,8 @@
 # written as .mmtrace files into build/campaign/.
 #
 # Arguments go to `mmcheck campaign`; --budget (30s) and --out
-# (build/campaign) take these defaults when not given:
+# (build/campaign, replaced on each run: --force) take these defaults when
+# not given:
 #   scripts/run.sh --profile linux-6.14 --budget 5s --seed 1
 # With no --universe, the campaign runs in the smallest universe that reaches
 # every selected profile's expectations (each profile's min_universe).
@@ -14,5 +15,5 @@ cd "$(dirname "$0")/.."
 dir=$(scripts/build.sh --cli-only)
 extra=()
 case " $* " in *" --budget "*|*" --budget="*) ;; *) extra+=(--budget 30s) ;; esac
-case " $* " in *" --out "*|*" --out="*) ;; *) extra+=(--out "$dir/campaign") ;; esac
+case " $* " in *" --out "*|*" --out="*) ;; *) extra+=(--out "$dir/campaign" --force) ;; esac
 exec "$dir/cli/mmcheck" campaign "${extra[@]}" "$@"

@@ -23,6 +23,7 @@
 
 #include "properties/generators.h"
 #include "properties/state_commands.h"
+#include "traces/output_file.h"
 #include "traces/scenarios.h"
 #include "traces/shrink.h"
 
@@ -268,24 +269,6 @@ void ReplayCorpus(ProfileSearch& s) {
 }  // namespace
 
 // ---------------------------------------------------------------- options
-
-double ParseBudget(std::string_view text) {
-  auto bad = [&] {
-    return model::ModelInputError(fmt::format(
-        "bad budget '{}': expected a duration like 30s, 10m, 2h or 500ms", text));
-  };
-  size_t unit = 0;
-  while (unit < text.size() && (std::isdigit(static_cast<unsigned char>(text[unit])) || text[unit] == '.'))
-    ++unit;
-  if (unit == 0) throw bad();
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + unit, value);
-  if (ec != std::errc() || ptr != text.data() + unit || !std::isfinite(value)) throw bad();
-  std::string_view u = text.substr(unit);
-  double scale = u == "ms" ? 1e-3 : u == "s" ? 1 : u == "m" ? 60 : u == "h" ? 3600 : -1;
-  if (scale < 0) throw bad();
-  return value * scale;
-}
 
 Shard ParseShard(std::string_view text) {
   Shard s;
@@ -610,6 +593,7 @@ Report RunCampaign(const CampaignOptions& o) {
   report.knobs = o.knobs;
   report.shard_count = o.shard.count;
   report.shards = {o.shard.index};
+  report.run_id = NewRunId();
   for (const CorpusTrace& c : o.corpus) report.corpus.push_back(c.path);
 
   std::vector<std::optional<ProfileReport>> done(n);
@@ -629,12 +613,15 @@ Report RunCampaign(const CampaignOptions& o) {
     r.finished_at = LocalTime();
     return r;
   };
+  int revision = 0;
   auto publish = [&](bool final) {
     Report r = build(final);
+    r.revision = ++revision;
     if (!o.out_dir.empty()) {
-      WriteFileAtomically((std::filesystem::path(o.out_dir) / "report.json").string(),
-                          ReportToJson(r).dump(2) + "\n");
-      WriteFileAtomically((std::filesystem::path(o.out_dir) / "report.xml").string(), RenderJunit(r));
+      // Both synced before either is renamed; report.json, which merge reads, last.
+      const std::filesystem::path dir(o.out_dir);
+      WriteFilesAtomically({{(dir / "report.xml").string(), RenderJunit(r)},
+                            {(dir / "report.json").string(), ReportToJson(r).dump(2) + "\n"}});
     }
     if (o.report_written) o.report_written(r);
     return r;

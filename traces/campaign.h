@@ -45,9 +45,6 @@
 
 namespace mmcheck::traces {
 
-// "30s", "10m", "2h", "500ms", "1.5m" -> seconds. Throws model::ModelInputError.
-double ParseBudget(std::string_view text);
-
 struct Shard {
   int index = 0, count = 1;
   bool operator==(const Shard&) const = default;

@@ -1,6 +1,9 @@
 #include "traces/report.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -220,6 +223,10 @@ ordered_json ReportToJson(const Report& r) {
   ordered_json t;
   t["elapsed_seconds"] = r.elapsed_seconds;
   t["finished_at"] = r.finished_at;
+  if (!r.run_id.empty()) {
+    t["run_id"] = r.run_id;
+    t["revision"] = r.revision;
+  }
   ordered_json tp = ordered_json::object();
   for (const ProfileReport& p : r.profiles) {
     auto it = r.profile_timings.find(p.name);
@@ -291,12 +298,23 @@ Report ReportFromJson(const json& j, std::string_view file) {
     const json& t = j["timings"];
     r.elapsed_seconds = OptField<double>(t, "elapsed_seconds", 0.0, file);
     r.finished_at = OptField<std::string>(t, "finished_at", "", file);
+    r.run_id = OptField<std::string>(t, "run_id", "", file);
+    r.revision = OptField<int>(t, "revision", 0, file);
     if (t.contains("profiles") && t["profiles"].is_object())
       for (const auto& [name, jt] : t["profiles"].items())
         r.profile_timings[name] = {OptField<double>(jt, "seconds", 0.0, file),
                                    OptField<double>(jt, "first_counterexample_seconds", -1.0, file)};
   }
   return r;
+}
+
+std::string NewRunId() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
+  return fmt::format("{}-{}", buf, static_cast<long>(getpid()));
 }
 
 Report ReadReportFile(const std::string& path) {
@@ -322,6 +340,10 @@ std::string RenderJunit(const Report& r) {
       skipped += x.status == ResultStatus::kIncomplete || x.status == ResultStatus::kUnreachable;
     }
   std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  if (!r.run_id.empty())
+    s += fmt::format("<!-- mmcheck run {} revision {}: the report.json of the same run and revision "
+                     "belongs with this file -->\n",
+                     XmlEscape(r.run_id), r.revision);
   s += fmt::format("<testsuites name=\"mmcheck {}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
                    XmlEscape(r.command), tests, failures, skipped);
   for (const ProfileReport& p : r.profiles) {

@@ -90,7 +90,14 @@ struct Report {
   double elapsed_seconds = 0;
   std::string finished_at;           // local time, "2025-01-31 12:00:00"
   std::map<std::string, ProfileTimings> profile_timings;
+  // Which write of which run this is. report.json and report.xml written together carry the
+  // same pair, so a pair that a kill between the two renames left mismatched is recognisable.
+  std::string run_id;                // NewRunId() of the run that wrote it, "" if none
+  int revision = 0;                  // counts the reports that run has written, from 1
 };
+
+// A run id: the local start time and the process id, "20250131T120000-12345".
+std::string NewRunId();
 
 enum class Verdict : uint8_t { kAsExpected, kUnexpected, kInconclusive };
 std::string_view VerdictName(Verdict v);  // "as-expected", "unexpected", "inconclusive"
@@ -115,7 +122,8 @@ Report ReadReportFile(const std::string& path);
 
 // JUnit XML: a testsuite per profile, a testcase per (profile, property);
 // unexpected and missing results are failures, incomplete and unreachable
-// ones skipped.
+// ones skipped. A comment after the XML declaration names the run id and
+// revision.
 std::string RenderJunit(const Report& r);
 
 // The final table. Rows that need attention (found, missing, unexpected,

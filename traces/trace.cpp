@@ -374,20 +374,4 @@ void CheckPreconditions(const Trace& t, std::string_view file, const model::Prof
   }
 }
 
-void WriteFileAtomically(const std::string& path, std::string_view text) {
-  std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw TraceError(fmt::format("{}: cannot write: {}", tmp, std::strerror(errno)));
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) throw TraceError(fmt::format("{}: write failed: {}", tmp, std::strerror(errno)));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw TraceError(fmt::format("{}: cannot rename {} into place: {}", path, tmp, err));
-  }
-}
-
 }  // namespace mmcheck::traces

@@ -91,8 +91,4 @@ model::Profile TraceProfile(const Trace& t, std::string_view file);
 // whose precondition does not hold ("file:line:1: step 3: ... not enabled").
 void CheckPreconditions(const Trace& t, std::string_view file, const model::Profile& p);
 
-// Writes `text` to `path` atomically: a temporary file in the same
-// directory, then rename(2). A crash leaves the old file or the new one.
-void WriteFileAtomically(const std::string& path, std::string_view text);
-
 }  // namespace mmcheck::traces

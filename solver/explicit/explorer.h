@@ -234,14 +234,6 @@ class ExplorationError : public std::logic_error {
 // Returns the process's peak resident set size (VmHWM) in bytes, 0 if unknown.
 std::uint64_t PeakRssBytes();
 
-// Writes `contents` to `path` atomically: to path + ".tmp", then rename. Throws
-// std::runtime_error naming the path on failure.
-void WriteFileAtomically(const std::string& path, const std::string& contents);
-
-// Streams the file through `write` into path + ".tmp", then renames it to `path`, so readers
-// never see a partial file. Throws std::runtime_error naming the path on failure.
-void WriteFileAtomically(const std::string& path, const std::function<void(std::ostream&)>& write);
-
 // Returns `text` escaped for a double-quoted DOT or JSON string.
 std::string EscapeQuoted(const std::string& text);
 

@@ -4,13 +4,19 @@
 #include <z3++.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "model/knobs.h"
 #include "properties/properties.h"
+#include "solver/smt/query.h"
 #include "solver/smt/symbolic_model.h"
 #include "traces/replay.h"
 
@@ -130,6 +136,86 @@ class Unrolling {
   std::vector<z3::expr> sel_, value_, reclaim_, migrate_;
 };
 
+// The timeout of the next query: the per-query one, cut to what is left before the deadline;
+// 0 when the deadline has passed.
+unsigned QueryTimeout(const BmcOptions& o) {
+  if (o.deadline == std::chrono::steady_clock::time_point::max()) return o.timeout_ms;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        o.deadline - std::chrono::steady_clock::now())
+                        .count();
+  if (left <= 0) return 0;
+  return static_cast<unsigned>(std::min<long long>(o.timeout_ms, left));
+}
+
+// Frees Z3 contexts on a thread of its own. Freeing a context after a long or stopped query
+// can take longer than the query did (3 s after a 5 s query at depth 2, 46 s after one stopped
+// at depth 3, Z3 4.8.12); a run with a deadline must not spend its budget, or overrun it,
+// waiting for that. Contexts are independent, so one is freed while the next query runs.
+class ContextReaper {
+ public:
+  // Never destroyed: its thread may still be freeing a context when the process exits.
+  static ContextReaper& Instance() {
+    static ContextReaper* const reaper = new ContextReaper;
+    return *reaper;
+  }
+  // Queues `ctx` to be freed. While another one waits, waits for room until `deadline`: the
+  // memory of at most three contexts (one in use, one waiting, one being freed) before it,
+  // whatever runs behind after it.
+  void Free(z3::context* ctx, std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    room_.wait_until(lock, deadline, [this] { return queue_.empty(); });
+    queue_.push_back(ctx);
+    if (!started_) {
+      started_ = true;
+      std::thread([this] { Loop(); }).detach();
+    }
+    ready_.notify_one();
+  }
+  bool Busy() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return freeing_ || !queue_.empty();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      ready_.wait(lock, [this] { return !queue_.empty(); });
+      z3::context* ctx = queue_.front();
+      queue_.pop_front();
+      room_.notify_all();
+      freeing_ = true;
+      lock.unlock();
+      delete ctx;
+      lock.lock();
+      freeing_ = false;
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::condition_variable room_;
+  std::deque<z3::context*> queue_;
+  bool freeing_ = false;
+  bool started_ = false;
+};
+
+// Owns the Z3 context of one CheckProperty: freed here without a deadline, by the
+// ContextReaper with one.
+struct OwnedContext {
+  explicit OwnedContext(const BmcOptions& o) : options(o) {}
+  ~OwnedContext() {
+    if (options.deadline == std::chrono::steady_clock::time_point::max()) {
+      delete ctx;
+    } else {
+      ContextReaper::Instance().Free(ctx, options.deadline);
+    }
+  }
+  OwnedContext(const OwnedContext&) = delete;
+  OwnedContext& operator=(const OwnedContext&) = delete;
+  const BmcOptions& options;
+  z3::context* ctx = new z3::context;
+};
+
 // The violation of `property` after step i (a state or a step property).
 z3::expr Bad(const SymbolicModel& sm, const Unrolling& un, const std::string& property, int i) {
   if (property == "reclaim-makes-progress") return un.ReclaimStuck(i);
@@ -140,9 +226,14 @@ z3::expr Bad(const SymbolicModel& sm, const Unrolling& un, const std::string& pr
 // Checks the assertions of `incremental` under `assumptions` with a fresh
 // non-incremental bit-blasting solver: simplification and equation solving
 // first, which the incremental SAT solver does not do across steps.
+// A timeout of 0 means the whole-run deadline has passed: unknown, without asking.
 z3::check_result CheckFresh(z3::context& ctx, z3::solver& incremental,
                             const z3::expr_vector& assumptions, unsigned timeout_ms,
                             std::optional<z3::model>& model, std::string& reason) {
+  if (timeout_ms == 0) {
+    reason = kBudgetRanOut;
+    return z3::unknown;
+  }
   z3::tactic t = z3::tactic(ctx, "simplify") & z3::tactic(ctx, "propagate-values") &
                  z3::tactic(ctx, "solve-eqs") & z3::tactic(ctx, "simplify") &
                  z3::tactic(ctx, "bit-blast") & z3::tactic(ctx, "sat");
@@ -224,6 +315,8 @@ void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o, Bm
 
 }  // namespace
 
+bool FreeingContexts() { return ContextReaper::Instance().Busy(); }
+
 BmcResult CheckProperty(const model::Profile& profile, const std::string& property,
                         const BmcOptions& o) {
   if (!IsBmcProperty(property)) {
@@ -241,7 +334,8 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
     return r;
   }
 
-  z3::context ctx;
+  OwnedContext owner(o);
+  z3::context& ctx = *owner.ctx;
   SymbolicModel sm(ctx, o.universe, profile.knobs, o.ops);
   z3::params params(ctx);
   params.set("timeout", o.timeout_ms);
@@ -266,7 +360,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
     assumptions.push_back(goal);
     std::optional<z3::model> fm;
     std::string why;
-    z3::check_result res = CheckFresh(ctx, solver, assumptions, o.timeout_ms, fm, why);
+    z3::check_result res = CheckFresh(ctx, solver, assumptions, QueryTimeout(o), fm, why);
     if (res == z3::sat) {
       z3::model m = *fm;
       r.depth = i;
@@ -320,7 +414,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
     a.push_back(lit);
     std::optional<z3::model> bm;
     std::string bwhy;
-    z3::check_result res = CheckFresh(ctx, solver, a, o.timeout_ms, bm, bwhy);
+    z3::check_result res = CheckFresh(ctx, solver, a, QueryTimeout(o), bm, bwhy);
     if (res == z3::sat) {
       std::string broken;
       for (const std::string& n : conj)
@@ -386,7 +480,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
   // case no longer closes (or the solver gives up) without it.
   std::optional<z3::model> fm;
   std::string why;
-  z3::check_result res = CheckFresh(ctx, step, assumptions, o.timeout_ms, fm, why);
+  z3::check_result res = CheckFresh(ctx, step, assumptions, QueryTimeout(o), fm, why);
   if (res == z3::unsat) {
     r.verdict = BmcVerdict::kInductive;
     if (!o.minimize_core) {  // every tracked assumption
@@ -394,9 +488,10 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
       return r;
     }
     z3::params quick(ctx);
-    quick.set("timeout", std::min(o.timeout_ms, 2'000u));
+    const unsigned quick_ms = std::min(QueryTimeout(o), 2'000u);
+    quick.set("timeout", quick_ms);
     step.set(quick);
-    if (step.check(assumptions) == z3::unsat) {
+    if (quick_ms > 0 && step.check(assumptions) == z3::unsat) {
       r.unsat_core = CoreNames(step.unsat_core());
       return r;
     }
@@ -414,7 +509,7 @@ BmcResult CheckProperty(const model::Profile& profile, const std::string& proper
         if (j != i) without.push_back(keep[j]);
       std::optional<z3::model> ignored;
       std::string ignored_why;
-      if (CheckFresh(ctx, step, without, o.timeout_ms, ignored, ignored_why) == z3::unsat)
+      if (CheckFresh(ctx, step, without, QueryTimeout(o), ignored, ignored_why) == z3::unsat)
         keep.erase(keep.begin() + static_cast<std::ptrdiff_t>(i));
       else
         ++i;

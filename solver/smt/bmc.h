@@ -16,6 +16,7 @@
 // unknown or timeout is reported as unknown, never as proved.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,9 @@ struct BmcOptions {
   int depth = 4;                 // steps after the prologue
   bool induction = false;        // also try k-induction with k = depth
   unsigned timeout_ms = 60'000;  // per solver query
+  // The whole run's end: no query runs past it, and one it stops makes the verdict unknown.
+  // With a deadline, contexts are freed on a thread of their own (FreeingContexts()).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   model::Universe universe;      // default: BmcUniverse()
   // k-induction strengthens the property with every state invariant of
   // SymbolicModel::StateProperties(); false: only with subset-well-formed.
@@ -78,6 +82,10 @@ struct BmcResult {
 // subset-well-formed) and the progress properties.
 const std::vector<std::string>& BmcProperties();
 bool IsBmcProperty(std::string_view name);
+
+// Whether contexts of a run with a deadline are still being freed (on a thread of their own).
+// A command that has printed its results need not wait for them: see ContextReaper in bmc.cpp.
+bool FreeingContexts();
 
 // Checks `property` on `profile`. REQUIRES: IsBmcProperty(property) (else
 // throws std::invalid_argument listing the accepted names).

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "solver/smt/lemma_cases.h"
+#include "solver/smt/query.h"
 
 namespace mmcheck::solver::smt {
 namespace {
@@ -189,6 +190,7 @@ std::vector<LemmaResult> ProveLemmas(const model::Profile& profile, const LemmaO
   static std::mutex mu;
   static std::map<CacheKey, LemmaResult> cache;
   const model::kernel::EncodingConfig config = model::kernel::EncodingConfigFor(profile.knobs);
+  const ScopedQueryDeadline deadline(options.deadline);
   std::vector<LemmaResult> out;
   for (const LemmaRow* row : Select(options)) {
     CacheKey key{std::string(row->name), row->key(config), options.timeout_ms};
@@ -200,8 +202,11 @@ std::vector<LemmaResult> ProveLemmas(const model::Profile& profile, const LemmaO
     }
     if (r.lemma.empty()) {
       r = row->prove(config, options.timeout_ms);
+      // A result cut short by the deadline is not the lemma's answer at this timeout.
       std::lock_guard<std::mutex> lock(mu);
-      cache.emplace(key, r);
+      if (r.verdict != Verdict::kUnknown ||
+          options.deadline == std::chrono::steady_clock::time_point::max())
+        cache.emplace(key, r);
     }
     r.profile = profile.name;
     out.push_back(std::move(r));

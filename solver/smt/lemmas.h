@@ -10,6 +10,7 @@
 // as unknown, never as proved.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -59,6 +60,8 @@ struct LemmaResult {
 struct LemmaOptions {
   std::vector<std::string> lemmas;  // names to run; empty means every lemma
   unsigned timeout_ms = 10'000;     // per solver query (z3 "timeout")
+  // The whole run's end: no query runs past it, and a lemma not reached is unknown.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 // Every lemma name, in a stable order (the order results are returned in).

@@ -142,6 +142,27 @@ Values ToValues(const std::vector<WitnessValue>& witness) {
   return v;
 }
 
+namespace {
+thread_local std::chrono::steady_clock::time_point query_deadline =
+    std::chrono::steady_clock::time_point::max();
+}  // namespace
+
+ScopedQueryDeadline::ScopedQueryDeadline(std::chrono::steady_clock::time_point deadline)
+    : previous_(query_deadline) {
+  query_deadline = deadline;
+}
+
+ScopedQueryDeadline::~ScopedQueryDeadline() { query_deadline = previous_; }
+
+unsigned ScopedQueryDeadline::TimeoutMs(unsigned timeout_ms) {
+  if (query_deadline == std::chrono::steady_clock::time_point::max()) return timeout_ms;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        query_deadline - std::chrono::steady_clock::now())
+                        .count();
+  if (left <= 0) return 0;
+  return static_cast<unsigned>(std::min<long long>(timeout_ms, left));
+}
+
 LemmaRun::LemmaRun(std::string lemma, const model::kernel::EncodingConfig& config,
                    unsigned timeout_ms)
     : solver_(ctx_), config_(config), timeout_ms_(timeout_ms) {
@@ -158,13 +179,24 @@ void LemmaRun::Case(const std::string& case_name, const std::function<z3::expr(Q
   if (refuted_) return;
   ++result_.cases;
   QueryResult r;
-  try {
-    Query q(solver_);
-    z3::expr goal = build(q);
-    r = q.Refute(result_.lemma, goal);
-  } catch (const z3::exception& e) {
+  const unsigned timeout_ms = ScopedQueryDeadline::TimeoutMs(timeout_ms_);
+  if (timeout_ms == 0) {
     r.verdict = Verdict::kUnknown;
-    r.reason = fmt::format("z3 error: {}", e.msg());
+    r.reason = kBudgetRanOut;
+  } else {
+    try {
+      if (timeout_ms != timeout_ms_) {  // the deadline is nearer than a whole timeout
+        z3::params p(ctx_);
+        p.set("timeout", timeout_ms);
+        solver_.set(p);
+      }
+      Query q(solver_);
+      z3::expr goal = build(q);
+      r = q.Refute(result_.lemma, goal);
+    } catch (const z3::exception& e) {
+      r.verdict = Verdict::kUnknown;
+      r.reason = fmt::format("z3 error: {}", e.msg());
+    }
   }
   switch (r.verdict) {
     case Verdict::kProved: {

@@ -8,6 +8,7 @@
 
 #include <z3++.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -70,6 +71,25 @@ class Query {
   std::vector<std::pair<std::string, z3::expr>> inputs_;
   std::vector<std::vector<uint64_t>> preferred_;  // per input
 };
+
+// A deadline for the lemma queries this thread runs while the scope lives (prove's whole-run
+// --budget): a case that starts after it is unknown, one that starts before it is given at most
+// the time left. Scopes nest; the innermost deadline counts.
+class ScopedQueryDeadline {
+ public:
+  explicit ScopedQueryDeadline(std::chrono::steady_clock::time_point deadline);
+  ~ScopedQueryDeadline();
+  ScopedQueryDeadline(const ScopedQueryDeadline&) = delete;
+  ScopedQueryDeadline& operator=(const ScopedQueryDeadline&) = delete;
+  // `timeout_ms`, cut to the milliseconds left before the deadline; 0 when it has passed.
+  static unsigned TimeoutMs(unsigned timeout_ms);
+
+ private:
+  std::chrono::steady_clock::time_point previous_;
+};
+
+// The reason of a query not run, or cut short, because the whole-run budget ran out.
+inline constexpr const char* kBudgetRanOut = "the whole-run --budget ran out";
 
 // Runs the cases of one lemma and folds them into a LemmaResult.
 class LemmaRun {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "properties/state_commands.h"
+#include "traces/output_file.h"
 #include "traces/scenarios.h"
 
 namespace mmcheck::traces {
@@ -68,22 +69,6 @@ std::string Comparable(const Report& r) {
   nlohmann::ordered_json j = ReportToJson(r);
   j.erase("timings");
   return j.dump(1);
-}
-
-TEST(CampaignOptions, ParsesBudgets) {
-  EXPECT_DOUBLE_EQ(ParseBudget("30s"), 30);
-  EXPECT_DOUBLE_EQ(ParseBudget("10m"), 600);
-  EXPECT_DOUBLE_EQ(ParseBudget("2h"), 7200);
-  EXPECT_DOUBLE_EQ(ParseBudget("500ms"), 0.5);
-  EXPECT_DOUBLE_EQ(ParseBudget("1.5m"), 90);
-  EXPECT_DOUBLE_EQ(ParseBudget("0s"), 0);
-  for (const char* bad : {"10x", "", "s", "10", "-1s", "1..2s", "1e3s", "ten minutes"})
-    EXPECT_THROW(ParseBudget(bad), model::ModelInputError) << bad;
-  try {
-    ParseBudget("10x");
-  } catch (const model::ModelInputError& e) {
-    EXPECT_STREQ(e.what(), "bad budget '10x': expected a duration like 30s, 10m, 2h or 500ms");
-  }
 }
 
 TEST(CampaignOptions, ParsesShards) {

@@ -267,15 +267,5 @@ TEST(Replay, ExportsItfAndDot) {
   EXPECT_NE(dot.find("s4_mm0_p0 -> s4_f0"), std::string::npos) << dot;
 }
 
-TEST(WriteFileAtomically, ReplacesWholeFile) {
-  std::string path = ::testing::TempDir() + "/atomic.txt";
-  traces::WriteFileAtomically(path, "first\n");
-  traces::WriteFileAtomically(path, "second\n");
-  std::ifstream in(path);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(s, "second\n");
-  EXPECT_THROW(traces::WriteFileAtomically("/nonexistent-dir/x", "y"), traces::TraceError);
-}
-
 }  // namespace
 }  // namespace mmcheck
