@@ -618,7 +618,16 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
       domains.push_back(std::move(domain));
     }
     bool empty = false;
-    for (const auto& domain : domains) empty |= domain.empty();
+    for (std::size_t i = 0; i < domains.size(); ++i) {
+      if (!domains[i].empty()) continue;
+      empty = true;
+      // An op asked for by name that cannot run at all is a mistake, not a choice.
+      if (!options_.only_ops.empty()) {
+        throw model::ModelInputError(
+            fmt::format("--op {}: no instance in universe {}: its argument {} has no value there",
+                        name, u.ToString(), info.args[i].name));
+      }
+    }
     if (empty) continue;  // e.g. no devices in the universe
     // An odometer over the argument domains, the last argument turning fastest.
     std::vector<std::size_t> digit(domains.size(), 0);

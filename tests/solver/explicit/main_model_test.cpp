@@ -317,6 +317,21 @@ TEST(MainModel, RestrictOutsideTheUniverseIsAnError) {
   EXPECT_EQ(error_of({"va=0", "mm=mm0", "npages=1,2", "dev=0", "value=1", "prot=rw"}), "");
 }
 
+// --op NAME of an op with no instance in the universe was dropped silently.
+TEST(MainModel, OpWithoutAnInstanceIsAnError) {
+  const char* no_devices = "mms=1,pages=2,folios=2,swap=1,devices=0,pmd_order=1";
+  std::string error;
+  try {
+    MainModel model(Options("linux-6.15", no_devices, {"mmap", "dev_exclusive"}));
+  } catch (const model::ModelInputError& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "--op dev_exclusive: no instance in universe " +
+                       model::ParseUniverse(no_devices).ToString() +
+                       ": its argument dev has no value there");
+  EXPECT_NO_THROW(MainModel(Options("linux-6.15", no_devices, {})));
+}
+
 // --alphabet devexcl-core: per (mm, va) the spec's page ops, one mmap of the spec's VMA per mm,
 // and nothing the spec leaves out (bench/devexcl-core.md §4).
 TEST(MainModel, DevexclCoreAlphabetHasTheBenchmarksOps) {
