@@ -19,8 +19,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 #include <set>
+#include <string>
 #include <string_view>
 
 #include "fuzz/fuzz_checks.h"

@@ -34,8 +34,10 @@ struct Fd {
 std::size_t Utf8Length(std::string_view s, std::size_t i, char32_t* cp) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
   const unsigned char lead = b(0);
-  std::size_t n = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
-                : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+  std::size_t n = lead >= 0xC2 && lead <= 0xDF   ? 2
+                  : lead >= 0xE0 && lead <= 0xEF ? 3
+                  : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                 : 0;
   if (n == 0 || i + n > s.size()) return 0;
   char32_t c = lead & (0x7F >> n);
   for (std::size_t k = 1; k < n; ++k) {
@@ -60,12 +62,12 @@ bool Unprintable(char32_t c) {
 std::string ReadInputFile(const std::string& path, std::string_view what, std::size_t limit) {
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0)
-    throw ModelInputError(fmt::format("{}: cannot open {}: {}", Printable(path), what,
-                                      std::strerror(errno)));
+    throw ModelInputError(
+        fmt::format("{}: cannot open {}: {}", Printable(path), what, std::strerror(errno)));
   struct stat st;
   if (::fstat(f.fd, &st) != 0)
-    throw ModelInputError(fmt::format("{}: cannot read {}: {}", Printable(path), what,
-                                      std::strerror(errno)));
+    throw ModelInputError(
+        fmt::format("{}: cannot read {}: {}", Printable(path), what, std::strerror(errno)));
   if (S_ISDIR(st.st_mode))
     throw ModelInputError(fmt::format("{}: is a directory, not a {}", Printable(path), what));
   auto too_large = [&] {
@@ -81,8 +83,8 @@ std::string ReadInputFile(const std::string& path, std::string_view what, std::s
     ssize_t got = ::read(f.fd, buf, sizeof buf);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0)
-      throw ModelInputError(fmt::format("{}: cannot read {}: {}", Printable(path), what,
-                                        std::strerror(errno)));
+      throw ModelInputError(
+          fmt::format("{}: cannot read {}: {}", Printable(path), what, std::strerror(errno)));
     if (got == 0) break;
     text.append(buf, static_cast<std::size_t>(got));
     if (text.size() > limit) throw too_large();

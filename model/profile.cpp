@@ -20,9 +20,10 @@ ExpectationNameCheck g_expectation_name_check = nullptr;
 // Rejects an [[expect]] or 'fixes' name that is neither a property nor a lemma.
 void CheckExpectationName(std::string_view file, const toml::node& n, const std::string& name) {
   if (g_expectation_name_check && !g_expectation_name_check(name))
-    Fail(file, n, fmt::format("unknown property or lemma '{}' (see `mmcheck properties` and "
-                              "`mmcheck prove --help`)",
-                              name));
+    Fail(file, n,
+         fmt::format("unknown property or lemma '{}' (see `mmcheck properties` and "
+                     "`mmcheck prove --help`)",
+                     name));
 }
 
 std::string Where(std::string_view file, const toml::source_region& r) {
@@ -50,7 +51,9 @@ std::string RequireString(std::string_view file, const toml::table& t, std::stri
   // An empty value is a mistake, never a choice: an empty base would mean "no
   // base" only by accident, an empty fixed_by says nothing.
   if (value.empty())
-    Fail(file, *n, fmt::format("'{}' is empty{}", key, required ? "" : ": give a value or leave the key out"));
+    Fail(
+        file, *n,
+        fmt::format("'{}' is empty{}", key, required ? "" : ": give a value or leave the key out"));
   return value;
 }
 
@@ -164,17 +167,24 @@ void RejectTomlplusplus295(std::string_view file, std::string_view text) {
     const std::string_view rest = text.substr(i);
     switch (state) {
       case kCode:
-        if (c == '#') state = kComment;
-        else if (rest.starts_with("\"\"\"")) state = kMultiBasic, i += 2;
-        else if (rest.starts_with("'''")) state = kMultiLiteral, i += 2;
-        else if (c == '"') state = kBasic;
-        else if (c == '\'') state = kLiteral;
+        if (c == '#')
+          state = kComment;
+        else if (rest.starts_with("\"\"\""))
+          state = kMultiBasic, i += 2;
+        else if (rest.starts_with("'''"))
+          state = kMultiLiteral, i += 2;
+        else if (c == '"')
+          state = kBasic;
+        else if (c == '\'')
+          state = kLiteral;
         break;
       case kComment:
         break;
       case kBasic:
-        if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') ++i;  // an escaped byte
-        else if (c == '"') state = kCode;
+        if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n')
+          ++i;  // an escaped byte
+        else if (c == '"')
+          state = kCode;
         break;
       case kLiteral:
         if (c == '\'') state = kCode;
@@ -344,7 +354,9 @@ const ProfileSet& ProfileSet::Builtin() {
   return set;
 }
 
-void SetExpectationNameCheck(ExpectationNameCheck check) { g_expectation_name_check = check; }
+void SetExpectationNameCheck(ExpectationNameCheck check) {
+  g_expectation_name_check = check;
+}
 
 std::vector<Profile> ProfileSet::LoadFile(const std::string& path) {
   const std::string text = ReadInputFile(path, "profile file");
@@ -372,7 +384,8 @@ Profile ResolveProfile(std::string_view name_or_file) {
 void ApplyKnobOverride(Profile& profile, std::string_view assignment, std::string_view where) {
   size_t eq = assignment.find('=');
   if (eq == std::string_view::npos)
-    throw ModelInputError(Printable(fmt::format("{} '{}': expected name=value", where, assignment)));
+    throw ModelInputError(
+        Printable(fmt::format("{} '{}': expected name=value", where, assignment)));
   std::string_view name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
   const KnobInfo* info = FindKnob(name);
   if (!info)
@@ -382,8 +395,8 @@ void ApplyKnobOverride(Profile& profile, std::string_view assignment, std::strin
   if (idx < 0) {
     std::string list;
     for (std::string_view a : info->values) list += (list.empty() ? "" : ", ") + std::string(a);
-    throw ModelInputError(Printable(fmt::format("{}: knob '{}' has no value '{}' (accepted: {})",
-                                                where, name, value, list)));
+    throw ModelInputError(Printable(
+        fmt::format("{}: knob '{}' has no value '{}' (accepted: {})", where, name, value, list)));
   }
   info->set(profile.knobs, idx);
   std::string why = KnobContradiction(profile.knobs);

@@ -70,7 +70,7 @@ for t in "${targets[@]}"; do
     echo "fuzz.sh: $t FAILED; see $dir/$t.log and $dir/crashes/" >&2
     tail -n 40 "$dir/$t.log" >&2
   else
-    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$dir/$t.log" | sed "s/^/fuzz.sh: $t: /" >&2
+    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$dir/$t.log" | sed "s/^/fuzz.sh: $t: /" >&2 || true
   fi
 done
 [ $status -eq 0 ] && echo "fuzz.sh: ${#targets[@]} target(s), ${seconds}s each: no crash" >&2

@@ -314,11 +314,11 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
   static const char* kMissing[] = {"'mmtrace 1'", "'profile'", "'universe'", "'expect'",
                                    "'question'"};
   if (phase != kSteps)
-    throw TraceError(model::Printable(fmt::format("{}:{}:1: the header ends before {}", file,
-                                                  last_line + 1, kMissing[phase])));
+    throw TraceError(model::Printable(
+        fmt::format("{}:{}:1: the header ends before {}", file, last_line + 1, kMissing[phase])));
   if (!pending_comments.empty())
-    throw TraceError(model::Printable(fmt::format(
-        "{}:{}:1: comments after the last step belong to no step", file, last_line)));
+    throw TraceError(model::Printable(
+        fmt::format("{}:{}:1: comments after the last step belong to no step", file, last_line)));
   return t;
 }
 
@@ -370,7 +370,8 @@ model::Profile TraceProfile(const Trace& t, std::string_view file) {
 void ApplyTraceKnobs(const Trace& t, std::string_view file, model::Profile& p) {
   for (size_t i = 0; i < t.knobs.size(); ++i) {
     // A Trace built in code has no positions; one parsed from text has one per knob.
-    const Trace::Position at = i < t.knob_positions.size() ? t.knob_positions[i] : Trace::Position{};
+    const Trace::Position at =
+        i < t.knob_positions.size() ? t.knob_positions[i] : Trace::Position{};
     try {
       model::ApplyKnobOverride(p, t.knobs[i],
                                fmt::format("{}:{}:{}: knob", file, at.line, at.column));

@@ -67,7 +67,7 @@ struct Trace {
   struct Position {
     int line = 0, column = 0;
   };
-  std::vector<Position> knob_positions;      // of each knob's name=value; not printed
+  std::vector<Position> knob_positions;  // of each knob's name=value; not printed
   bool operator==(const Trace& o) const {
     return header_comments == o.header_comments && version == o.version &&
            profile == o.profile && universe == o.universe && knobs == o.knobs &&

@@ -561,14 +561,15 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
       // Numbers, and mm1/dev0 for mms and devices, as in traces.
       std::string_view digits = item;
       if (arg->kind == model::ArgKind::kMm && digits.starts_with("mm")) digits.remove_prefix(2);
-      if (arg->kind == model::ArgKind::kDevice && digits.starts_with("dev")) digits.remove_prefix(3);
+      if (arg->kind == model::ArgKind::kDevice && digits.starts_with("dev"))
+        digits.remove_prefix(3);
       bool number = false;
       if (value < 0 && symbols.empty() && !digits.empty() &&
           digits.find_first_not_of("0123456789") == std::string_view::npos) {
         number = true;
         // More than 9 digits is out of every range; std::stoi would throw.
-        value = digits.size() > 9 ? std::numeric_limits<int>::max()
-                                  : std::stoi(std::string(digits));
+        value =
+            digits.size() > 9 ? std::numeric_limits<int>::max() : std::stoi(std::string(digits));
       }
       if (value < 0) {
         std::string accepted;

@@ -181,9 +181,8 @@ namespace {
 // main() runs (model::SetExpectationNameCheck): every program that can prove
 // lemmas (mmcheck, the tests) rejects a misspelled expectation at load.
 [[maybe_unused]] const bool kProfilesCheckExpectationNames = [] {
-  model::SetExpectationNameCheck([](std::string_view name) {
-    return properties::PropertyIndex(name) >= 0 || IsLemma(name);
-  });
+  model::SetExpectationNameCheck(
+      [](std::string_view name) { return properties::PropertyIndex(name) >= 0 || IsLemma(name); });
   return true;
 }();
 }  // namespace

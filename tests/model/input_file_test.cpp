@@ -118,10 +118,14 @@ TEST(Printable, EscapesWhatATerminalWouldInterpret) {
   EXPECT_EQ(Printable("plain text: ok"), "plain text: ok");
   EXPECT_EQ(Printable("a\0b\x1b[31m\x7f"s), "a\\x00b\\x1b[31m\\x7f");
   EXPECT_EQ(Printable("tab\tcr\rlf\n"), "tab\\tcr\\rlf\\n");
-  EXPECT_EQ(Printable("caf\xC3\xA9"), "caf\xC3\xA9");         // UTF-8 stays
-  EXPECT_EQ(Printable("\xFF\xC3"), "\\xff\\xc3");             // broken UTF-8 does not
-  EXPECT_EQ(Printable("\xC2\x9B" "2J"), "\\xc2\\x9b2J");      // C1 control (CSI)
-  EXPECT_EQ(Printable("\xE2\x80\xAE" "abc"), "\\xe2\\x80\\xaeabc");  // right-to-left override
+  EXPECT_EQ(Printable("caf\xC3\xA9"), "caf\xC3\xA9");  // UTF-8 stays
+  EXPECT_EQ(Printable("\xFF\xC3"), "\\xff\\xc3");      // broken UTF-8 does not
+  EXPECT_EQ(Printable("\xC2\x9B"
+                      "2J"),
+            "\\xc2\\x9b2J");  // C1 control (CSI)
+  EXPECT_EQ(Printable("\xE2\x80\xAE"
+                      "abc"),
+            "\\xe2\\x80\\xaeabc");  // right-to-left override
   const std::string s = "x\0\x01\xFF\\x00"s;
   EXPECT_EQ(Printable(Printable(s)), Printable(s));
 }

@@ -116,25 +116,28 @@ TEST(ProfileFiles, SeriesPatchMustFixAnExpectedViolation) {
 
 // A profile file: [profile] header, then `rest` (knobs, expectations).
 std::string ProfileText(const std::string& rest, const std::string& name = "x") {
-  return "[profile]\nname = \"" + name + "\"\ndoc = \"d\"\nkernel = \"k\"\nbase = \"linux-6.14\"\n" +
-         rest;
+  return "[profile]\nname = \"" + name +
+         "\"\ndoc = \"d\"\nkernel = \"k\"\nbase = \"linux-6.14\"\n" + rest;
 }
 
 // Issue 14 item 1: a series with base = "" dereferenced a null base profile.
 TEST(ProfileFiles, EmptyBaseIsAnErrorNotACrash) {
   ProfileSet s = ProfileSet::Builtin();
   EXPECT_EQ(ErrorOf([&] {
-              s.AddFile("s.toml", "[series]\nname = \"s\"\ndoc = \"d\"\nbase = \"\"\n[[patch]]\n"
-                                  "number = 1\ntitle = \"t\"\n");
+              s.AddFile("s.toml",
+                        "[series]\nname = \"s\"\ndoc = \"d\"\nbase = \"\"\n[[patch]]\n"
+                        "number = 1\ntitle = \"t\"\n");
             }),
             "s.toml:4:8: 'base' is empty");
   EXPECT_EQ(ErrorOf([&] {
-              s.AddFile("m.toml", "[series]\nname = \"s\"\ndoc = \"d\"\n[[patch]]\nnumber = 1\n"
-                                  "title = \"t\"\n");
+              s.AddFile("m.toml",
+                        "[series]\nname = \"s\"\ndoc = \"d\"\n[[patch]]\nnumber = 1\n"
+                        "title = \"t\"\n");
             }),
             "m.toml:1:1: missing key 'base'");
   EXPECT_EQ(ErrorOf([&] {
-              s.AddFile("p.toml", "[profile]\nname = \"x\"\ndoc = \"d\"\nkernel = \"k\"\nbase = \"\"\n");
+              s.AddFile("p.toml",
+                        "[profile]\nname = \"x\"\ndoc = \"d\"\nkernel = \"k\"\nbase = \"\"\n");
             }),
             "p.toml:5:8: 'base' is empty: give a value or leave the key out");
 }
@@ -143,8 +146,9 @@ TEST(ProfileFiles, EmptyBaseIsAnErrorNotACrash) {
 TEST(ProfileFiles, ExpectationsNameKnownPropertiesOnce) {
   ProfileSet s = ProfileSet::Builtin();
   EXPECT_EQ(ErrorOf([&] {
-              s.AddFile("e.toml", ProfileText("[[expect]]\nproperty = \"mapcount-matches-mapping\"\n"
-                                              "fixed_by = \"a patch\"\n"));
+              s.AddFile("e.toml",
+                        ProfileText("[[expect]]\nproperty = \"mapcount-matches-mapping\"\n"
+                                    "fixed_by = \"a patch\"\n"));
             }),
             "e.toml:7:12: unknown property or lemma 'mapcount-matches-mapping' (see `mmcheck "
             "properties` and `mmcheck prove --help`)");
@@ -201,11 +205,13 @@ TEST(ProfileFiles, NonAsciiOutsideStringsIsRefusedBeforeToml) {
   EXPECT_EQ(ErrorOf([&] { s.AddFile("u.toml", "\xcc\xaa"); }),
             "u.toml:1:1: non-ASCII byte 0xcc outside a comment or a single-line string (only "
             "comments and \"...\" or '...' strings may hold non-ASCII text)");
-  EXPECT_NE(ErrorOf([&] { s.AddFile("u.toml", "[profile]\nname = \"x\" \xc2\xa0\n"); })
-                .find("u.toml:2:12: non-ASCII byte 0xc2"),
+  EXPECT_NE(ErrorOf([&] {
+              s.AddFile("u.toml", "[profile]\nname = \"x\" \xc2\xa0\n");
+            }).find("u.toml:2:12: non-ASCII byte 0xc2"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([&] { s.AddFile("u.toml", "a = \"\"\"\n\\\n  \xcc\xaa\"\"\"\n"); })
-                .find("u.toml:3:3: non-ASCII"),
+  EXPECT_NE(ErrorOf([&] {
+              s.AddFile("u.toml", "a = \"\"\"\n\\\n  \xcc\xaa\"\"\"\n");
+            }).find("u.toml:3:3: non-ASCII"),
             std::string::npos);
   // In comments and single-line strings it is text like any other.
   EXPECT_EQ(ErrorOf([&] {

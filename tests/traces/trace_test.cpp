@@ -155,8 +155,9 @@ TEST(TraceFormat, CarriageReturnsOnlyAsCrlf) {
   EXPECT_EQ(PrintTrace(ParseTrace("t.mmtrace", WithLineEnds("\r\n"))), kGood);
   std::string text = kGood;
   text.replace(text.find("# about step 2\n"), 15, "# about step 2\r\r\n");
-  EXPECT_EQ(ParseError(text), "t.mmtrace:10:15: carriage return (\\r) inside a line: only CRLF "
-                              "line endings are accepted");
+  EXPECT_EQ(ParseError(text),
+            "t.mmtrace:10:15: carriage return (\\r) inside a line: only CRLF "
+            "line endings are accepted");
   text = kGood;
   text.replace(text.find("question Does"), 13, "question Do\res");
   EXPECT_EQ(ParseError(text).rfind("t.mmtrace:7:12: carriage return", 0), 0u) << ParseError(text);

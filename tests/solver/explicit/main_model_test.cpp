@@ -312,8 +312,10 @@ TEST(MainModel, RestrictOutsideTheUniverseIsAnError) {
   // Used to throw std::out_of_range out of std::stoi.
   EXPECT_EQ(error_of({"va=99999999999999999999"}),
             "--restrict va=99999999999999999999: 99999999999999999999 is out of range 0..1 for "
-            "universe " + u);
-  EXPECT_EQ(error_of({"prot=2"}), "--restrict prot: '2' is not a value of prot; accepted: none, r, rw");
+            "universe " +
+                u);
+  EXPECT_EQ(error_of({"prot=2"}),
+            "--restrict prot: '2' is not a value of prot; accepted: none, r, rw");
   EXPECT_EQ(error_of({"va=0", "mm=mm0", "npages=1,2", "dev=0", "value=1", "prot=rw"}), "");
 }
 
