@@ -27,10 +27,8 @@ void RunReplay(const ReplayOptions& opt, int* status) {
     if (opt.profiles.size() == 2) {
       model::Profile a = model::ResolveProfile(opt.profiles[0]);
       model::Profile b = model::ResolveProfile(opt.profiles[1]);
-      for (const std::string& k : t.knobs) {
-        model::ApplyKnobOverride(a, k);
-        model::ApplyKnobOverride(b, k);
-      }
+      traces::ApplyTraceKnobs(t, file, a);
+      traces::ApplyTraceKnobs(t, file, b);
       traces::ReplayResult ra = traces::Replay(t, file, a), rb = traces::Replay(t, file, b);
       int first = 0;
       fmt::print("{}: {}\n{}", file, t.question, traces::RenderSideBySide(t, ra, rb, first));
@@ -38,8 +36,7 @@ void RunReplay(const ReplayOptions& opt, int* status) {
     }
     model::Profile p = opt.profiles.empty() ? traces::TraceProfile(t, file)
                                             : model::ResolveProfile(opt.profiles[0]);
-    if (!opt.profiles.empty())
-      for (const std::string& k : t.knobs) model::ApplyKnobOverride(p, k);
+    if (!opt.profiles.empty()) traces::ApplyTraceKnobs(t, file, p);
     traces::ReplayResult r = traces::Replay(t, file, p);
     if (opt.quiet)
       fmt::print("{:<48} {:<44} {}\n", file, r.verdict, r.matches ? "ok" : "NOT AS EXPECTED");

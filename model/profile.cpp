@@ -1,22 +1,38 @@
 #include "model/profile.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "model/input_file.h"
+
 namespace mmcheck::model {
 namespace {
+
+// Installed by solver/smt (SetExpectationNameCheck); null until then.
+ExpectationNameCheck g_expectation_name_check = nullptr;
+
+[[noreturn]] void Fail(std::string_view file, const toml::node& n, std::string_view what);
+
+// Rejects an [[expect]] or 'fixes' name that is neither a property nor a lemma.
+void CheckExpectationName(std::string_view file, const toml::node& n, const std::string& name) {
+  if (g_expectation_name_check && !g_expectation_name_check(name))
+    Fail(file, n,
+         fmt::format("unknown property or lemma '{}' (see `mmcheck properties` and "
+                     "`mmcheck prove --help`)",
+                     name));
+}
 
 std::string Where(std::string_view file, const toml::source_region& r) {
   return fmt::format("{}:{}:{}", file, r.begin.line, r.begin.column);
 }
 
+// Messages quote the user's text: Printable keeps raw control bytes off the terminal.
 [[noreturn]] void Fail(std::string_view file, const toml::source_region& r, std::string_view what) {
-  throw ModelInputError(fmt::format("{}: {}", Where(file, r), what));
+  throw ModelInputError(Printable(fmt::format("{}: {}", Where(file, r), what)));
 }
 
 [[noreturn]] void Fail(std::string_view file, const toml::node& n, std::string_view what) {
@@ -31,7 +47,30 @@ std::string RequireString(std::string_view file, const toml::table& t, std::stri
     return {};
   }
   if (!n->is_string()) Fail(file, *n, fmt::format("'{}' must be a string", key));
-  return std::string(*n->value<std::string>());
+  std::string value = *n->value<std::string>();
+  // An empty value is a mistake, never a choice: an empty base would mean "no
+  // base" only by accident, an empty fixed_by says nothing.
+  if (value.empty())
+    Fail(
+        file, *n,
+        fmt::format("'{}' is empty{}", key, required ? "" : ": give a value or leave the key out"));
+  return value;
+}
+
+// Profile and series names become parts of file names (NAME--PROPERTY.mmtrace)
+// and of command lines: letters, digits, '.', '_', '-' and '+'.
+std::string RequireName(std::string_view file, const toml::table& t) {
+  std::string name = RequireString(file, t, "name");
+  auto ok = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '+';
+  };
+  if (!std::all_of(name.begin(), name.end(), ok) || name.starts_with('-') || name.starts_with('.'))
+    Fail(file, *t.get("name"),
+         fmt::format("name '{}' must be letters, digits, '.', '_', '-' or '+', not starting with "
+                     "'-' or '.'",
+                     name));
+  return name;
 }
 
 void RejectUnknownKeys(std::string_view file, const toml::table& t,
@@ -76,9 +115,16 @@ std::vector<ExpectedViolation> ParseExpect(std::string_view file, const toml::no
     RejectUnknownKeys(file, *t, {"property", "fixed_by"});
     ExpectedViolation ev;
     ev.property = RequireString(file, *t, "property");
+    const toml::node& property = *t->get("property");
+    CheckExpectationName(file, property, ev.property);
+    for (const ExpectedViolation& before : out)
+      if (before.property == ev.property)
+        Fail(file, property,
+             fmt::format("property '{}' is expected twice (first at line {})", ev.property,
+                         before.line));
     ev.fixed_by = RequireString(file, *t, "fixed_by");
-    ev.line = static_cast<int>(t->source().begin.line);
-    ev.column = static_cast<int>(t->source().begin.column);
+    ev.line = static_cast<int>(property.source().begin.line);
+    ev.column = static_cast<int>(property.source().begin.column);
     out.push_back(std::move(ev));
   }
   return out;
@@ -101,6 +147,77 @@ void CheckConsistent(std::string_view file, const toml::node& where, const Profi
   if (!why.empty()) Fail(file, where, fmt::format("profile '{}': contradictory knobs: {}", p.name, why));
 }
 
+// toml++ 3.3.0 (Debian 12) asks whether a non-ASCII character is whitespace
+// wherever it may skip whitespace, and its generated table for U+00A0..U+FEFF
+// reaches __builtin_unreachable() for most of them (upstream
+// marzer/tomlplusplus#295: "\xcc\xaa" alone is enough): undefined behaviour,
+// not a parse error. It never asks inside a comment or a single-line string,
+// so non-ASCII text is accepted there and refused, before toml++ sees it,
+// everywhere else (keys, values, multi-line strings). Returns normally when
+// the text is safe to parse.
+void RejectTomlplusplus295(std::string_view file, std::string_view text) {
+  enum { kCode, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral } state = kCode;
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+      // A single-line string or a comment ends at the line's end (toml++
+      // reports an unterminated string there).
+      if (state != kMultiBasic && state != kMultiLiteral) state = kCode;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      if (state == kComment || state == kBasic || state == kLiteral) continue;
+      throw ModelInputError(Printable(fmt::format(
+          "{}:{}:{}: non-ASCII byte 0x{:02x} outside a comment or a single-line string (only "
+          "comments and \"...\" or '...' strings may hold non-ASCII text)",
+          file, line, i - line_start + 1, static_cast<unsigned char>(c))));
+    }
+    const std::string_view rest = text.substr(i);
+    switch (state) {
+      case kCode:
+        if (c == '#')
+          state = kComment;
+        else if (rest.starts_with("\"\"\""))
+          state = kMultiBasic, i += 2;
+        else if (rest.starts_with("'''"))
+          state = kMultiLiteral, i += 2;
+        else if (c == '"')
+          state = kBasic;
+        else if (c == '\'')
+          state = kLiteral;
+        break;
+      case kComment:
+        break;
+      case kBasic:
+        if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n')
+          ++i;  // an escaped byte
+        else if (c == '"')
+          state = kCode;
+        break;
+      case kLiteral:
+        if (c == '\'') state = kCode;
+        break;
+      case kMultiBasic:
+      case kMultiLiteral: {
+        const char quote = state == kMultiBasic ? '"' : '\'';
+        if (state == kMultiBasic && c == '\\' && i + 1 < text.size() &&
+            static_cast<unsigned char>(text[i + 1]) < 0x80 && text[i + 1] != '\n')
+          ++i;
+        else if (rest.starts_with(std::string(3, quote))) {
+          // Up to two quotes may precede the closing three; take the whole run.
+          while (i + 1 < text.size() && text[i + 1] == quote) ++i;
+          state = kCode;
+        }
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool Profile::ExpectsViolation(std::string_view property) const {
@@ -120,20 +237,25 @@ const Profile* ProfileSet::Find(std::string_view name) const {
 }
 
 void ProfileSet::AddFile(std::string_view file, std::string_view text) {
+  text = CheckInputText(file, text);
+  RejectTomlplusplus295(file, text);
   toml::table root;
   try {
     root = toml::parse(text, std::string(file));
   } catch (const toml::parse_error& e) {
-    throw ModelInputError(fmt::format("{}: {}", Where(file, e.source()), e.description()));
+    throw ModelInputError(
+        Printable(fmt::format("{}: {}", Where(file, e.source()), e.description())));
   }
-  auto base_of = [&](const toml::table& t, Profile& p) {
-    std::string base = RequireString(file, t, "base", false);
-    if (base.empty()) return;
+  // The base profile named by t's 'base' key (required in a series), or null.
+  auto base_of = [&](const toml::table& t, Profile& p, bool required) -> const Profile* {
+    std::string base = RequireString(file, t, "base", required);
+    if (base.empty()) return nullptr;
     const Profile* b = Find(base);
     if (!b) Fail(file, *t.get("base"), fmt::format("unknown base profile '{}'", base));
     p.knobs = b->knobs;
     p.expect = b->expect;
     p.needs = b->needs;
+    return b;
   };
   auto add = [&](Profile p, const toml::node& where) {
     if (Find(p.name)) Fail(file, where, fmt::format("profile '{}' is defined twice", p.name));
@@ -146,10 +268,10 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
     RejectUnknownKeys(file, *pt, {"name", "doc", "kernel", "base", "min_universe"});
     Profile p;
     p.origin = std::string(file);
-    p.name = RequireString(file, *pt, "name");
+    p.name = RequireName(file, *pt);
     p.doc = RequireString(file, *pt, "doc");
     p.kernel = RequireString(file, *pt, "kernel");
-    base_of(*pt, p);
+    base_of(*pt, p, false);
     ApplyNeeds(file, *pt, p);
     if (const toml::node* k = root.get("knobs")) {
       if (!k->is_table()) Fail(file, *k, "[knobs] must be a table");
@@ -163,12 +285,11 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
   if (const toml::table* st = root["series"].as_table()) {
     RejectUnknownKeys(file, root, {"series", "patch"});
     RejectUnknownKeys(file, *st, {"name", "doc", "base", "min_universe"});
-    std::string series = RequireString(file, *st, "name");
+    std::string series = RequireName(file, *st);
     std::string doc = RequireString(file, *st, "doc");
     Profile prev;
-    base_of(*st, prev);
+    const std::string base_kernel = base_of(*st, prev, true)->kernel;
     ApplyNeeds(file, *st, prev);
-    std::string base_kernel = Find(RequireString(file, *st, "base"))->kernel;
     const toml::array* patches = root["patch"].as_array();
     if (!patches || patches->empty()) Fail(file, *st, "a series needs at least one [[patch]]");
     int expected_number = 1;
@@ -199,6 +320,7 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
         for (const toml::node& fp : *fa) {
           if (!fp.is_string()) Fail(file, fp, "'fixes' entries must be property names");
           std::string prop = *fp.value<std::string>();
+          CheckExpectationName(file, fp, prop);
           auto it = std::find_if(p.expect.begin(), p.expect.end(),
                                  [&](const ExpectedViolation& e) { return e.property == prop; });
           if (it == p.expect.end())
@@ -248,14 +370,15 @@ const ProfileSet& ProfileSet::Builtin() {
   return set;
 }
 
+void SetExpectationNameCheck(ExpectationNameCheck check) {
+  g_expectation_name_check = check;
+}
+
 std::vector<Profile> ProfileSet::LoadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ModelInputError(fmt::format("{}: cannot open profile file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text = ReadInputFile(path, "profile file");
   ProfileSet s = Builtin();
   size_t before = s.profiles_.size();
-  s.AddFile(path, ss.str());
+  s.AddFile(path, text);
   return {s.profiles_.begin() + static_cast<std::ptrdiff_t>(before), s.profiles_.end()};
 }
 
@@ -274,24 +397,28 @@ Profile ResolveProfile(std::string_view name_or_file) {
                   names));
 }
 
-void ApplyKnobOverride(Profile& profile, std::string_view assignment) {
+void ApplyKnobOverride(Profile& profile, std::string_view assignment, std::string_view where) {
   size_t eq = assignment.find('=');
   if (eq == std::string_view::npos)
-    throw ModelInputError(fmt::format("--knob '{}': expected name=value", assignment));
+    throw ModelInputError(
+        Printable(fmt::format("{} '{}': expected name=value", where, assignment)));
   std::string_view name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
   const KnobInfo* info = FindKnob(name);
-  if (!info) throw ModelInputError(fmt::format("--knob: unknown knob '{}' (see `mmcheck knobs`)", name));
+  if (!info)
+    throw ModelInputError(
+        Printable(fmt::format("{}: unknown knob '{}' (see `mmcheck knobs`)", where, name)));
   int idx = KnobValueIndex(*info, value);
   if (idx < 0) {
     std::string list;
     for (std::string_view a : info->values) list += (list.empty() ? "" : ", ") + std::string(a);
-    throw ModelInputError(
-        fmt::format("--knob: knob '{}' has no value '{}' (accepted: {})", name, value, list));
+    throw ModelInputError(Printable(
+        fmt::format("{}: knob '{}' has no value '{}' (accepted: {})", where, name, value, list)));
   }
   info->set(profile.knobs, idx);
   std::string why = KnobContradiction(profile.knobs);
   if (!why.empty())
-    throw ModelInputError(fmt::format("--knob {}: contradictory knobs: {}", assignment, why));
+    throw ModelInputError(Printable(fmt::format("{} {}: contradictory knobs on profile '{}': {}",
+                                                where, assignment, profile.name, why)));
   profile.name += fmt::format("+{}", assignment);
 }
 

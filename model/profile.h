@@ -39,7 +39,7 @@ const std::vector<EmbeddedFile>& BuiltinProfileFiles();
 struct ExpectedViolation {
   std::string property;  // kebab-case property name
   std::string fixed_by;  // the patch that removes the violation
-  int line = 0, column = 0;  // where it was declared (for later validation errors)
+  int line = 0, column = 0;  // where its property name was declared
 };
 
 struct Profile {
@@ -66,11 +66,12 @@ class ProfileSet {
 
   // Parses TOML profile/series text; `file` names it in error messages.
   // Profiles may inherit (base = "...") from profiles already in this set.
-  // Throws ModelInputError.
+  // Throws ModelInputError "file:line:col: ..." (CheckInputText's checks
+  // first, then TOML, then names, knobs and property names).
   void AddFile(std::string_view file, std::string_view text);
 
-  // Loads a profile file from disk into a copy of the built-in set and
-  // returns the profiles it defined.
+  // Loads a profile file from disk (ReadInputFile: at most 1 MiB) into a
+  // copy of the built-in set and returns the profiles it defined.
   static std::vector<Profile> LoadFile(const std::string& path);
 
   const Profile* Find(std::string_view name) const;
@@ -80,13 +81,26 @@ class ProfileSet {
   std::vector<Profile> profiles_;
 };
 
+// The names an [[expect]] or a patch's 'fixes' may give: the properties
+// (`mmcheck properties`) and the Z3 lemmas (`mmcheck prove`). Both live above
+// the model (properties observe it; lemmas prove its encodings), so model/
+// cannot list them: solver/smt/lemmas.cpp, which sees both, installs the
+// check before main() runs. A program without that library (the fuzz
+// targets) loads profiles without it. A check installed, every profile file
+// is checked at load, the built-in ones too.
+using ExpectationNameCheck = bool (*)(std::string_view name);
+void SetExpectationNameCheck(ExpectationNameCheck check);
+
 // Resolves --profile NAME|FILE: a built-in name, or a path to a .toml file
 // (which must define exactly one profile, or a series whose last prefix is
 // taken). Throws ModelInputError listing the built-in names when unknown.
 Profile ResolveProfile(std::string_view name_or_file);
 
 // Applies "--knob name=value" to `profile`, then rejects contradictions.
-// Throws ModelInputError naming the knob and its accepted values.
-void ApplyKnobOverride(Profile& profile, std::string_view assignment);
+// Throws ModelInputError naming the knob and its accepted values, and the
+// profile for a contradiction; `where` starts the message ("--knob", or
+// "t.mmtrace:5:6: knob" for a trace's knob line).
+void ApplyKnobOverride(Profile& profile, std::string_view assignment,
+                       std::string_view where = "--knob");
 
 }  // namespace mmcheck::model

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "model/input_file.h"
 #include "model/profile.h"
 
 namespace mmcheck::traces {
@@ -318,13 +319,11 @@ std::string NewRunId() {
 }
 
 Report ReadReportFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw model::ModelInputError(fmt::format("{}: cannot open report", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
+  // A report of every profile is ~100 KiB; 64 MiB stops /dev/zero, not a real report.
+  const std::string text = model::ReadInputFile(path, "report", std::size_t{64} << 20);
   json j;
   try {
-    j = json::parse(ss.str());
+    j = json::parse(text);
   } catch (const json::parse_error& e) {
     throw model::ModelInputError(fmt::format("{}: not valid JSON: {}", path, e.what()));
   }

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "model/input_file.h"
 #include "properties/properties.h"
 
 namespace mmcheck::traces {
@@ -28,8 +29,9 @@ struct Line {
   int number;
   std::string_view text;
 
+  // Messages quote the input: Printable keeps raw bytes off the terminal.
   [[noreturn]] void Fail(size_t col0, const std::string& what) const {
-    throw TraceError(fmt::format("{}:{}:{}: {}", file, number, col0 + 1, what));
+    throw TraceError(model::Printable(fmt::format("{}:{}:{}: {}", file, number, col0 + 1, what)));
   }
 };
 
@@ -180,6 +182,11 @@ Op ParseStep(const Line& line, const std::vector<Token>& toks, int expected_numb
 std::string PrintOp(const Op& op) { return model::FormatOp(op); }
 
 Trace ParseTrace(std::string_view file, std::string_view text) {
+  try {
+    text = model::CheckInputText(file, text);
+  } catch (const model::ModelInputError& e) {
+    throw TraceError(e.what());
+  }
   Trace t;
   enum Phase { kPreamble, kProfile, kUniverse, kKnobsOrExpect, kQuestion, kSteps } phase = kPreamble;
   std::vector<std::string> pending_comments;
@@ -193,7 +200,7 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
     std::string_view raw = text.substr(pos, nl - pos);
     pos = nl + 1;
     ++line_no;
-    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);  // CRLF (CheckInputText)
     if (nl == text.size() && raw.empty()) break;
     last_line = line_no;
     Line line{file, line_no, raw};
@@ -242,6 +249,7 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
         if (toks.size() != 2) line.Fail(toks[2].col, "'profile' takes one name or path");
         t.profile = std::string(toks[1].text);
         t.profile_line = line_no;
+        t.profile_column = static_cast<int>(toks[1].col) + 1;
         phase = kUniverse;
         break;
       case kUniverse:
@@ -270,6 +278,7 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
                       fmt::format("knob '{}' has no value '{}' (accepted: {})", k->name,
                                   kv.substr(eq + 1), Join(k->values)));
           t.knobs.emplace_back(kv);
+          t.knob_positions.push_back({line_no, static_cast<int>(toks[1].col) + 1});
           break;
         }
         expect_key("expect");
@@ -305,20 +314,22 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
   static const char* kMissing[] = {"'mmtrace 1'", "'profile'", "'universe'", "'expect'",
                                    "'question'"};
   if (phase != kSteps)
-    throw TraceError(fmt::format("{}:{}:1: the header ends before {}", file, last_line + 1,
-                                 kMissing[phase]));
+    throw TraceError(model::Printable(
+        fmt::format("{}:{}:1: the header ends before {}", file, last_line + 1, kMissing[phase])));
   if (!pending_comments.empty())
-    throw TraceError(fmt::format("{}:{}:1: comments after the last step belong to no step", file,
-                                 last_line));
+    throw TraceError(model::Printable(
+        fmt::format("{}:{}:1: comments after the last step belong to no step", file, last_line)));
   return t;
 }
 
 Trace ReadTraceFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw TraceError(fmt::format("{}: cannot open trace file: {}", path, std::strerror(errno)));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseTrace(path, ss.str());
+  std::string text;
+  try {
+    text = model::ReadInputFile(path, "trace file");
+  } catch (const model::ModelInputError& e) {
+    throw TraceError(e.what());
+  }
+  return ParseTrace(path, text);
 }
 
 std::string PrintTrace(const Trace& t) {
@@ -349,16 +360,25 @@ model::Profile TraceProfile(const Trace& t, std::string_view file) {
       name = (std::filesystem::path(file).parent_path() / name).string();
     p = model::ResolveProfile(name);
   } catch (const model::ModelInputError& e) {
-    throw TraceError(fmt::format("{}:{}:9: {}", file, t.profile_line, e.what()));
+    throw TraceError(model::Printable(
+        fmt::format("{}:{}:{}: {}", file, t.profile_line, t.profile_column, e.what())));
   }
-  for (const std::string& k : t.knobs) {
+  ApplyTraceKnobs(t, file, p);
+  return p;
+}
+
+void ApplyTraceKnobs(const Trace& t, std::string_view file, model::Profile& p) {
+  for (size_t i = 0; i < t.knobs.size(); ++i) {
+    // A Trace built in code has no positions; one parsed from text has one per knob.
+    const Trace::Position at =
+        i < t.knob_positions.size() ? t.knob_positions[i] : Trace::Position{};
     try {
-      model::ApplyKnobOverride(p, k);
+      model::ApplyKnobOverride(p, t.knobs[i],
+                               fmt::format("{}:{}:{}: knob", file, at.line, at.column));
     } catch (const model::ModelInputError& e) {
-      throw TraceError(fmt::format("{}: {}", file, e.what()));
+      throw TraceError(e.what());
     }
   }
-  return p;
 }
 
 void CheckPreconditions(const Trace& t, std::string_view file, const model::Profile& p) {

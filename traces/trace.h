@@ -63,7 +63,11 @@ struct Trace {
   Expectation expect;
   std::string question;
   std::vector<TraceStep> steps;
-  int profile_line = 0;                      // for error messages; not printed
+  int profile_line = 0, profile_column = 0;  // for error messages; not printed
+  struct Position {
+    int line = 0, column = 0;
+  };
+  std::vector<Position> knob_positions;  // of each knob's name=value; not printed
   bool operator==(const Trace& o) const {
     return header_comments == o.header_comments && version == o.version &&
            profile == o.profile && universe == o.universe && knobs == o.knobs &&
@@ -74,8 +78,16 @@ struct Trace {
 // Parses `text` (named `file` in errors). Checks syntax, op names, argument
 // names, values and ranges against the universe, and property names; it does
 // not run the model (see CheckPreconditions). Throws TraceError.
+//
+// Line endings are LF or CRLF (one CR before the LF is dropped; any other CR
+// is an error), a leading UTF-8 byte-order mark is skipped, and a NUL byte or
+// a line over 4 KiB is an error (model::CheckInputText). So for any text t
+// that parses, PrintTrace(ParseTrace(PrintTrace(ParseTrace(t)))) ==
+// PrintTrace(ParseTrace(t)), and for a canonical t, PrintTrace(ParseTrace(t))
+// == t. Messages quote the input with non-printable bytes escaped (\x00).
 Trace ParseTrace(std::string_view file, std::string_view text);
-// Reads and parses a file. Throws TraceError (also when unreadable).
+// Reads (at most 1 MiB, model::ReadInputFile) and parses a file. Throws
+// TraceError (also when unreadable, a directory, or too large).
 Trace ReadTraceFile(const std::string& path);
 // The canonical text of `t`.
 std::string PrintTrace(const Trace& t);
@@ -86,6 +98,10 @@ std::string PrintOp(const model::Op& op);
 // the trace file's directory) and applies its knob overrides. Throws
 // TraceError at the profile or knob line.
 model::Profile TraceProfile(const Trace& t, std::string_view file);
+// Applies the trace's knob lines to `p` (a profile given on the command line
+// instead of the trace's). Throws TraceError "file:line:col: knob ...:
+// contradictory knobs on profile 'NAME': ..." at the knob line.
+void ApplyTraceKnobs(const Trace& t, std::string_view file, model::Profile& p);
 
 // Runs the steps on the model and throws TraceError at the first step
 // whose precondition does not hold ("file:line:1: step 3: ... not enabled").

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -542,6 +543,11 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
       throw model::ModelInputError(fmt::format(
           "--restrict '{}' must be ARG=v1,v2 with ARG one of: {}", text, names));
     }
+    // The values the explorer gives an argument of this name: its range in the
+    // universe (data values: 1..--values). A value outside it would silently
+    // leave every op with this argument out of the search.
+    auto [lo, hi] = model::ArgRange(arg->kind, u);
+    if (arg->kind == model::ArgKind::kValue) hi = std::min(hi, lo + options_.values - 1);
     std::vector<int>& values = allowed_values[name];
     std::size_t pos = eq + 1;
     while (pos <= text.size()) {
@@ -552,16 +558,32 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
       const auto& symbols = model::ArgSymbols(arg->kind);
       for (std::size_t i = 0; i < symbols.size(); ++i)
         if (symbols[i] == item) value = static_cast<int>(i);
-      if (value < 0 && !item.empty() && item.find_first_not_of("0123456789") == std::string::npos)
-        value = std::stoi(item);
-      if (value < 0 && item.size() > 2 && (item.rfind("mm", 0) == 0 || item.rfind("dev", 0) == 0))
-        value = std::stoi(item.substr(item.rfind("mm", 0) == 0 ? 2 : 3));
+      // Numbers, and mm1/dev0 for mms and devices, as in traces.
+      std::string_view digits = item;
+      if (arg->kind == model::ArgKind::kMm && digits.starts_with("mm")) digits.remove_prefix(2);
+      if (arg->kind == model::ArgKind::kDevice && digits.starts_with("dev"))
+        digits.remove_prefix(3);
+      bool number = false;
+      if (value < 0 && symbols.empty() && !digits.empty() &&
+          digits.find_first_not_of("0123456789") == std::string_view::npos) {
+        number = true;
+        // More than 9 digits is out of every range; std::stoi would throw.
+        value =
+            digits.size() > 9 ? std::numeric_limits<int>::max() : std::stoi(std::string(digits));
+      }
       if (value < 0) {
         std::string accepted;
         for (std::string_view sym : symbols) accepted += (accepted.empty() ? "" : ", ") + std::string(sym);
         throw model::ModelInputError(fmt::format(
             "--restrict {}: '{}' is not a value of {}{}{}", name, item, name,
             accepted.empty() ? "" : "; accepted: ", accepted));
+      }
+      if (number && (value < lo || value > hi)) {
+        throw model::ModelInputError(fmt::format(
+            "--restrict {}={}: {} is out of range {}..{} for universe {}{}", name,
+            text.substr(eq + 1), item, lo, hi, u.ToString(),
+            arg->kind == model::ArgKind::kValue ? fmt::format(" and --values {}", options_.values)
+                                                : ""));
       }
       values.push_back(value);
       pos = end + 1;
@@ -597,7 +619,16 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
       domains.push_back(std::move(domain));
     }
     bool empty = false;
-    for (const auto& domain : domains) empty |= domain.empty();
+    for (std::size_t i = 0; i < domains.size(); ++i) {
+      if (!domains[i].empty()) continue;
+      empty = true;
+      // An op asked for by name that cannot run at all is a mistake, not a choice.
+      if (!options_.only_ops.empty()) {
+        throw model::ModelInputError(
+            fmt::format("--op {}: no instance in universe {}: its argument {} has no value there",
+                        name, u.ToString(), info.args[i].name));
+      }
+    }
     if (empty) continue;  // e.g. no devices in the universe
     // An odometer over the argument domains, the last argument turning fastest.
     std::vector<std::size_t> digit(domains.size(), 0);

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "model/profile.h"
+#include "properties/properties.h"
 #include "solver/smt/lemma_cases.h"
 #include "solver/smt/query.h"
 
@@ -173,6 +175,18 @@ const std::vector<std::string>& LemmaNames() {
 bool IsLemma(std::string_view name) {
   return FindLemma(name) != nullptr;
 }
+
+namespace {
+// A profile's [[expect]] names a property or a lemma. This library sees both
+// tables and the model sees neither, so it hands the model the check before
+// main() runs (model::SetExpectationNameCheck): every program that can prove
+// lemmas (mmcheck, the tests) rejects a misspelled expectation at load.
+[[maybe_unused]] const bool kProfilesCheckExpectationNames = [] {
+  model::SetExpectationNameCheck(
+      [](std::string_view name) { return properties::PropertyIndex(name) >= 0 || IsLemma(name); });
+  return true;
+}();
+}  // namespace
 
 std::string_view LemmaDoc(std::string_view name) {
   const LemmaRow* row = FindLemma(name);

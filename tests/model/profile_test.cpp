@@ -1,9 +1,13 @@
 // model/profile and model/universe: built-in profiles, series expansion,
 // and bad input answered with file:line:col.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "model/profile.h"
 #include "model/universe.h"
+#include "properties/properties.h"
+#include "solver/smt/lemmas.h"
 
 namespace mmcheck {
 namespace {
@@ -126,6 +130,136 @@ TEST(ProfileFiles, SeriesPatchMustFixAnExpectedViolation) {
                         "number = 2\ntitle = \"t\"\n");
   });
   EXPECT_NE(e.find("out of order"), std::string::npos) << e;
+}
+
+// A profile file: [profile] header, then `rest` (knobs, expectations).
+std::string ProfileText(const std::string& rest, const std::string& name = "x") {
+  return "[profile]\nname = \"" + name +
+         "\"\ndoc = \"d\"\nkernel = \"k\"\nbase = \"linux-6.14\"\n" + rest;
+}
+
+// Issue 14 item 1: a series with base = "" dereferenced a null base profile.
+TEST(ProfileFiles, EmptyBaseIsAnErrorNotACrash) {
+  ProfileSet s = ProfileSet::Builtin();
+  EXPECT_EQ(ErrorOf([&] {
+              s.AddFile("s.toml",
+                        "[series]\nname = \"s\"\ndoc = \"d\"\nbase = \"\"\n[[patch]]\n"
+                        "number = 1\ntitle = \"t\"\n");
+            }),
+            "s.toml:4:8: 'base' is empty");
+  EXPECT_EQ(ErrorOf([&] {
+              s.AddFile("m.toml",
+                        "[series]\nname = \"s\"\ndoc = \"d\"\n[[patch]]\nnumber = 1\n"
+                        "title = \"t\"\n");
+            }),
+            "m.toml:1:1: missing key 'base'");
+  EXPECT_EQ(ErrorOf([&] {
+              s.AddFile("p.toml",
+                        "[profile]\nname = \"x\"\ndoc = \"d\"\nkernel = \"k\"\nbase = \"\"\n");
+            }),
+            "p.toml:5:8: 'base' is empty: give a value or leave the key out");
+}
+
+// Issue 14 item 2: a misspelled property was never reported missing.
+TEST(ProfileFiles, ExpectationsNameKnownPropertiesOnce) {
+  ProfileSet s = ProfileSet::Builtin();
+  EXPECT_EQ(ErrorOf([&] {
+              s.AddFile("e.toml",
+                        ProfileText("[[expect]]\nproperty = \"mapcount-matches-mapping\"\n"
+                                    "fixed_by = \"a patch\"\n"));
+            }),
+            "e.toml:7:12: unknown property or lemma 'mapcount-matches-mapping' (see `mmcheck "
+            "properties` and `mmcheck prove --help`)");
+  EXPECT_EQ(ErrorOf([&] {
+              s.AddFile("d.toml", ProfileText("[[expect]]\nproperty = \"no-kernel-bug\"\n"
+                                              "fixed_by = \"a\"\n[[expect]]\n"
+                                              "property = \"no-kernel-bug\"\nfixed_by = \"b\"\n"));
+            }),
+            "d.toml:10:12: property 'no-kernel-bug' is expected twice (first at line 7)");
+  EXPECT_EQ(ErrorOf([&] {
+              s.AddFile("f.toml", ProfileText("[[expect]]\nproperty = \"no-kernel-bug\"\n"
+                                              "fixed_by = \"\"\n"));
+            }),
+            "f.toml:8:12: 'fixed_by' is empty");
+  EXPECT_EQ(ErrorOf([&] {
+              s.AddFile("x.toml",
+                        "[series]\nname = \"s\"\ndoc = \"d\"\nbase = \"linux-6.14\"\n[[patch]]\n"
+                        "number = 1\ntitle = \"t\"\nfixes = [\"no-kernel-bugs\"]\n");
+            }),
+            "x.toml:8:10: unknown property or lemma 'no-kernel-bugs' (see `mmcheck properties` "
+            "and `mmcheck prove --help`)");
+  EXPECT_EQ(ErrorOf([&] {
+              s.AddFile("ok.toml", ProfileText("[[expect]]\nproperty = \"no-kernel-bug\"\n"
+                                               "fixed_by = \"a patch\"\n[[expect]]\n"
+                                               "property = \"pvmw-ttu-sync-keeps-kind\"\n"
+                                               "fixed_by = \"a lemma's fix\"\n"));
+            }),
+            "");
+}
+
+// Every built-in expectation names a property or a lemma.
+TEST(BuiltinProfiles, ExpectOnlyKnownPropertiesAndLemmas) {
+  for (const model::Profile& p : ProfileSet::Builtin().All())
+    for (const model::ExpectedViolation& e : p.expect)
+      EXPECT_TRUE(properties::PropertyIndex(e.property) >= 0 || solver::smt::IsLemma(e.property))
+          << p.name << ": " << e.property;
+}
+
+TEST(ProfileFiles, NamesAreFileNameSafe) {
+  ProfileSet s = ProfileSet::Builtin();
+  EXPECT_EQ(ErrorOf([&] { s.AddFile("n.toml", ProfileText("", "../evil")); }),
+            "n.toml:2:8: name '../evil' must be letters, digits, '.', '_', '-' or '+', not "
+            "starting with '-' or '.'");
+  EXPECT_EQ(ErrorOf([&] { s.AddFile("n.toml", ProfileText("", "")); }),
+            "n.toml:2:8: 'name' is empty");
+  EXPECT_EQ(ErrorOf([&] { s.AddFile("n.toml", ProfileText("", "my-6.14+fix")); }), "");
+}
+
+// Debian's toml++ 3.3.0 reaches __builtin_unreachable() on "\xcc\xaa" and
+// most other non-ASCII text outside strings and comments (upstream
+// marzer/tomlplusplus#295): the loader refuses it before toml++ sees it.
+TEST(ProfileFiles, NonAsciiOutsideStringsIsRefusedBeforeToml) {
+  ProfileSet s = ProfileSet::Builtin();
+  EXPECT_EQ(ErrorOf([&] { s.AddFile("u.toml", "\xcc\xaa"); }),
+            "u.toml:1:1: non-ASCII byte 0xcc outside a comment or a single-line string (only "
+            "comments and \"...\" or '...' strings may hold non-ASCII text)");
+  EXPECT_NE(ErrorOf([&] {
+              s.AddFile("u.toml", "[profile]\nname = \"x\" \xc2\xa0\n");
+            }).find("u.toml:2:12: non-ASCII byte 0xc2"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] {
+              s.AddFile("u.toml", "a = \"\"\"\n\\\n  \xcc\xaa\"\"\"\n");
+            }).find("u.toml:3:3: non-ASCII"),
+            std::string::npos);
+  // In comments and single-line strings it is text like any other.
+  EXPECT_EQ(ErrorOf([&] {
+              s.AddFile("u.toml", "# caf\xc3\xa9 \xcc\xaa\n" +
+                                      ProfileText("", "u").replace(
+                                          ProfileText("", "u").find("doc = \"d\""), 9,
+                                          "doc = \"\xcc\xaa caf\xc3\xa9\"  # \xcc\xaa"));
+            }),
+            "");
+}
+
+TEST(ProfileFiles, TextChecksComeFirst) {
+  using namespace std::string_literals;
+  ProfileSet s = ProfileSet::Builtin();
+  EXPECT_EQ(ErrorOf([&] { s.AddFile("z.toml", "[profile]\nname = \"x\0\"\n"s); }),
+            "z.toml:2:10: NUL byte: a trace or profile is text");
+  // A byte-order mark is skipped.
+  EXPECT_EQ(ErrorOf([&] { s.AddFile("b.toml", "\xEF\xBB\xBF" + ProfileText("", "bom")); }), "");
+  // Raw control bytes quoted by toml++ are escaped in the message.
+  std::string e = ErrorOf([&] { s.AddFile("c.toml", "[profile]\nname = \"\x1b[31m\"\n"); });
+  EXPECT_EQ(e.find('\x1b'), std::string::npos) << e;
+  EXPECT_EQ(e.rfind("c.toml:2:", 0), 0u) << e;
+}
+
+TEST(ResolveProfile, FilesAreReadBounded) {
+  EXPECT_EQ(ErrorOf([] { model::ResolveProfile("/dev/zero"); }),
+            "/dev/zero: profile file is larger than 1 MiB, the limit for a profile file");
+  const std::string dir = std::filesystem::temp_directory_path().string() + "/";
+  EXPECT_EQ(ErrorOf([&] { model::ResolveProfile(dir); }),
+            dir + ": is a directory, not a profile file");
 }
 
 TEST(ResolveProfile, UnknownNameListsBuiltins) {

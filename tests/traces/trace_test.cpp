@@ -171,6 +171,107 @@ TEST(TraceFormat, UnknownProfileIsReportedAtItsLine) {
   }
 }
 
+// The parse error of `text` ("" if it parsed).
+std::string ParseError(const std::string& text) {
+  try {
+    ParseTrace("t.mmtrace", text);
+  } catch (const traces::TraceError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// kGood with every "\n" replaced by `eol`.
+std::string WithLineEnds(const std::string& eol) {
+  std::string out;
+  for (char c : std::string(kGood)) out += c == '\n' ? eol : std::string(1, c);
+  return out;
+}
+
+// Issue 14 item 15: a line ending in "\r\r\n" lost one CR per print/parse.
+// CRLF is a line ending; any other CR is refused, so printing is exact.
+TEST(TraceFormat, CarriageReturnsOnlyAsCrlf) {
+  EXPECT_EQ(PrintTrace(ParseTrace("t.mmtrace", WithLineEnds("\r\n"))), kGood);
+  std::string text = kGood;
+  text.replace(text.find("# about step 2\n"), 15, "# about step 2\r\r\n");
+  EXPECT_EQ(ParseError(text),
+            "t.mmtrace:10:15: carriage return (\\r) inside a line: only CRLF "
+            "line endings are accepted");
+  text = kGood;
+  text.replace(text.find("question Does"), 13, "question Do\res");
+  EXPECT_EQ(ParseError(text).rfind("t.mmtrace:7:12: carriage return", 0), 0u) << ParseError(text);
+  // Whatever parses prints to a fixed point.
+  for (const char* eol : {"\n", "\r\n"}) {
+    const std::string once = PrintTrace(ParseTrace("t.mmtrace", WithLineEnds(eol)));
+    EXPECT_EQ(PrintTrace(ParseTrace("t.mmtrace", once)), once);
+  }
+}
+
+// Issue 14 item 10: a byte-order mark is skipped, a NUL byte and raw control
+// bytes are reported as such, escaped.
+TEST(TraceFormat, ByteOrderMarkNulAndRawBytes) {
+  EXPECT_EQ(ParseTrace("t.mmtrace", "\xEF\xBB\xBF" + std::string(kGood)),
+            ParseTrace("t.mmtrace", kGood));
+  std::string text = kGood;
+  text.replace(text.find("about step 2"), 5, std::string("ab\0ut", 5));
+  EXPECT_EQ(ParseError(text), "t.mmtrace:10:5: NUL byte: a trace or profile is text");
+  text = kGood;
+  text.replace(text.find("2 cpu_write"), 11, "2 cpu_\x1b[2Jwrite\xff");
+  EXPECT_EQ(ParseError(text),
+            "t.mmtrace:11:3: unknown operation 'cpu_\\x1b[2Jwrite\\xff' (known: " +
+                ParseError(text).substr(ParseError(text).find("(known: ") + 8));
+  EXPECT_EQ(ParseError("\x01\x02\n"), "t.mmtrace:1:1: expected 'mmtrace', got '\\x01\\x02'");
+  EXPECT_EQ(ParseError(std::string(5000, 'x')), "t.mmtrace:1:4097: line is longer than 4096 bytes");
+}
+
+// Issue 14 item 6: a knob line that contradicts the profile is reported at
+// the knob line, naming the profile (also one given instead of the trace's).
+TEST(TraceFormat, ContradictoryKnobIsReportedAtItsLine) {
+  std::string text = kGood;
+  text.replace(text.find("knob transparent_hugepage=never"), 31,
+               "knob transparent_hugepage=never\nknob  make_exclusive_lock=lock-retry");
+  Trace t = ParseTrace("t.mmtrace", text);
+  std::string e;
+  try {
+    traces::TraceProfile(t, "t.mmtrace");
+  } catch (const traces::TraceError& x) {
+    e = x.what();
+  }
+  EXPECT_EQ(e.rfind("t.mmtrace:6:7: knob make_exclusive_lock=lock-retry: contradictory knobs on "
+                    "profile 'linux-6.14+transparent_hugepage=never': ",
+                    0),
+            0u)
+      << e;
+  model::Profile other = model::ResolveProfile("hildenbrand-v1-01");
+  e.clear();
+  try {
+    traces::ApplyTraceKnobs(t, "t.mmtrace", other);
+  } catch (const traces::TraceError& x) {
+    e = x.what();
+  }
+  EXPECT_EQ(e.rfind("t.mmtrace:6:7: knob make_exclusive_lock=lock-retry: contradictory knobs on "
+                    "profile 'hildenbrand-v1-01+transparent_hugepage=never': ",
+                    0),
+            0u)
+      << e;
+}
+
+// Issue 14 items 7 and 10: files are read bounded, a directory is named one.
+TEST(TraceFormat, ReadTraceFileRefusesDirectoriesAndEndlessFiles) {
+  auto error_of = [](const std::string& path) {
+    try {
+      traces::ReadTraceFile(path);
+    } catch (const traces::TraceError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  EXPECT_EQ(error_of(dir), dir + ": is a directory, not a trace file");
+  EXPECT_EQ(error_of("/dev/zero"),
+            "/dev/zero: trace file is larger than 1 MiB, the limit for a trace file");
+}
+
 // print(parse(t)) == t for every canonical trace, on random traces.
 RC_GTEST_PROP(TraceFormat, PrintParseRoundTrip, ()) {
   model::Universe u;

@@ -286,6 +286,54 @@ TEST(MainModel, ACountBeyondTheEncodingIsAnError) {
   EXPECT_THROW(model.Encode(s, bytes.data()), ExplorationError);
 }
 
+// Issue 14 item 3: --restrict va=99 outside the universe left every op with a
+// va out of the search (1 state, every property "holds", exit 0).
+TEST(MainModel, RestrictOutsideTheUniverseIsAnError) {
+  auto error_of = [](std::vector<std::string> restrictions) {
+    MainModelOptions o = Options("linux-6.15", kTiny);
+    o.restrictions = std::move(restrictions);
+    try {
+      MainModel model(o);
+    } catch (const model::ModelInputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string u = model::ParseUniverse(kTiny).ToString();
+  EXPECT_EQ(error_of({"va=99"}), "--restrict va=99: 99 is out of range 0..1 for universe " + u);
+  EXPECT_EQ(error_of({"va=0,2"}), "--restrict va=0,2: 2 is out of range 0..1 for universe " + u);
+  EXPECT_EQ(error_of({"mm=mm1"}), "--restrict mm=mm1: mm1 is out of range 0..0 for universe " + u);
+  EXPECT_EQ(error_of({"npages=0"}),
+            "--restrict npages=0: 0 is out of range 1..2 for universe " + u);
+  EXPECT_EQ(error_of({"dev=dev3"}),
+            "--restrict dev=dev3: dev3 is out of range 0..0 for universe " + u);
+  EXPECT_EQ(error_of({"value=2"}),
+            "--restrict value=2: 2 is out of range 1..1 for universe " + u + " and --values 1");
+  // Used to throw std::out_of_range out of std::stoi.
+  EXPECT_EQ(error_of({"va=99999999999999999999"}),
+            "--restrict va=99999999999999999999: 99999999999999999999 is out of range 0..1 for "
+            "universe " +
+                u);
+  EXPECT_EQ(error_of({"prot=2"}),
+            "--restrict prot: '2' is not a value of prot; accepted: none, r, rw");
+  EXPECT_EQ(error_of({"va=0", "mm=mm0", "npages=1,2", "dev=0", "value=1", "prot=rw"}), "");
+}
+
+// --op NAME of an op with no instance in the universe was dropped silently.
+TEST(MainModel, OpWithoutAnInstanceIsAnError) {
+  const char* no_devices = "mms=1,pages=2,folios=2,swap=1,devices=0,pmd_order=1";
+  std::string error;
+  try {
+    MainModel model(Options("linux-6.15", no_devices, {"mmap", "dev_exclusive"}));
+  } catch (const model::ModelInputError& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "--op dev_exclusive: no instance in universe " +
+                       model::ParseUniverse(no_devices).ToString() +
+                       ": its argument dev has no value there");
+  EXPECT_NO_THROW(MainModel(Options("linux-6.15", no_devices, {})));
+}
+
 // --alphabet devexcl-core: per (mm, va) the spec's page ops, one mmap of the spec's VMA per mm,
 // and nothing the spec leaves out (bench/devexcl-core.md §4).
 TEST(MainModel, DevexclCoreAlphabetHasTheBenchmarksOps) {
