@@ -960,7 +960,7 @@ void AddExploreCommand(CLI::App& app, int* status) {
       ->check(WholeNumber(0, 4294967294, "0 = no limit"));
   explore
       ->add_option("--max-memory", flags->max_memory_mb,
-                   "Stop (inconclusive, exit 3) before the explorer's memory would exceed this "
+                   "Stop (inconclusive, exit 3) before the process's memory would exceed this "
                    "many MB (or 2GB, 512MiB); 0 = no limit; default: half of physical memory, " +
                        std::to_string(HalfOfPhysicalMemory() / 1000000) + " MB here")
       ->transform(Megabytes());

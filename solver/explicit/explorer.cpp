@@ -3,6 +3,7 @@
 
 #include <malloc.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -79,6 +80,14 @@ void ReleaseFreeMemory() {
 }
 
 }  // namespace internal
+
+std::uint64_t RssBytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  const long page = sysconf(_SC_PAGESIZE);
+  return page > 0 ? resident * static_cast<std::uint64_t>(page) : 0;
+}
 
 std::uint64_t PeakRssBytes() {
   std::ifstream status("/proc/self/status");

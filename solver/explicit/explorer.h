@@ -30,8 +30,11 @@
 // exactly as a one-thread BFS would. The numbering of states, the parent links, the counts and
 // the counterexamples are therefore IDENTICAL for every N.
 //
-// Limits: max states, max memory (estimated from the explorer's own arrays and table) and a
-// time budget stop the search cleanly with partial figures and ExplorationStatus::kLimitReached.
+// Limits: max states, max memory and a time budget stop the search cleanly with partial figures
+// and ExplorationStatus::kLimitReached. The memory limit is on the process: what was resident
+// when the search started, the explorer's arrays and table, and the lists of new states each
+// thread keeps during a level and the buffers that sort them, each counted before it grows;
+// checked every kFlushEvery insertions of a thread, so the peak stays within a few percent.
 #pragma once
 
 #ifndef XXH_INLINE_ALL
@@ -150,7 +153,9 @@ struct ExplorerOptions {
   // the shortest counterexample of every property.
   bool stop_at_violation = true;
   std::uint64_t max_states = 0;        // 0 = no limit
-  std::uint64_t max_memory_bytes = 0;  // 0 = no limit; estimate of the explorer's own memory
+  // 0 = no limit; else the process's resident memory (what was there when Run() started plus
+  // what the explorer allocates) stays at or below it.
+  std::uint64_t max_memory_bytes = 0;
   double time_budget_seconds = 0;      // 0 = no limit
 };
 
@@ -202,7 +207,8 @@ enum class LivenessVerdict { kHolds, kViolated, kNotChecked };
 const char* LivenessVerdictName(LivenessVerdict verdict);
 
 struct LivenessOptions {
-  std::uint64_t max_memory_bytes = 0;  // 0 = no limit; the graph is not built if it would exceed
+  // 0 = no limit; the graph is not built if the process's resident memory with it would exceed.
+  std::uint64_t max_memory_bytes = 0;
 };
 
 // The verdict of one AG EF property. When it fails, the lasso is: `stem` from the initial state
@@ -234,6 +240,9 @@ class ExplorationError : public std::logic_error {
 // Returns the process's peak resident set size (VmHWM) in bytes, 0 if unknown.
 std::uint64_t PeakRssBytes();
 
+// Returns the process's resident set size now (VmRSS) in bytes, 0 if unknown.
+std::uint64_t RssBytes();
+
 // Returns `text` escaped for a double-quoted DOT or JSON string.
 std::string EscapeQuoted(const std::string& text);
 
@@ -255,11 +264,13 @@ class RecordArena {
         chunk_mask_((std::uint64_t{1} << chunk_shift) - 1) {}
 
   std::uint8_t* Append() {
-    if ((size_ & chunk_mask_) == 0) {
+    // After Reset the chunks are there already: a chunk is allocated only past the last one.
+    if ((size_ >> chunk_shift_) == chunks_.size()) {
       chunks_.emplace_back(new std::uint8_t[record_bytes_ << chunk_shift_]);
     }
-    std::uint8_t* record = chunks_.back().get() + (size_ & chunk_mask_) * record_bytes_;
+    std::uint8_t* record = chunks_[size_ >> chunk_shift_].get() + (size_ & chunk_mask_) * record_bytes_;
     ++size_;
+    touched_ = std::max(touched_, size_);
     return record;
   }
   // Drops the last record. REQUIRES: size() > 0.
@@ -274,6 +285,9 @@ class RecordArena {
   }
   std::uint64_t size() const { return size_; }
   std::uint64_t AllocatedBytes() const { return chunks_.size() * (record_bytes_ << chunk_shift_); }
+  // Bytes of the records ever used: what is resident of the chunks (a chunk's tail is not
+  // until it is used; Reset keeps the chunks, used).
+  std::uint64_t TouchedBytes() const { return touched_ * record_bytes_; }
   // Bytes one more chunk would take.
   std::uint64_t ChunkBytes() const { return record_bytes_ << chunk_shift_; }
 
@@ -282,6 +296,7 @@ class RecordArena {
   int chunk_shift_;
   std::uint64_t chunk_mask_;
   std::uint64_t size_ = 0;
+  std::uint64_t touched_ = 0;  // the largest size_ since the chunks were allocated
   std::vector<std::unique_ptr<std::uint8_t[]>> chunks_;
 };
 
@@ -441,6 +456,7 @@ class Explorer {
     std::vector<std::uint64_t> fresh;  // table positions this thread inserted in this level
     std::uint64_t unflushed = 0;       // insertions not yet added to inserted_
     internal::RecordArena* pending = nullptr;  // this thread's pending_ arena
+    std::uint64_t counted_bytes = 0;   // its part of transient_bytes_: `fresh` and `pending`
   };
 
   // Slot tags (the first 8 bytes of a slot). Numbered states hold index + kIndexBase; states
@@ -528,16 +544,45 @@ class Explorer {
   // Numbers the level's pending states in key order (the order a one-thread BFS finds them).
   // Returns a Limit; states over a limit are dropped from the table.
   int NumberNewStates(std::vector<Scratch>* scratches);
-  // Whether the memory limit allows doubling the table / adding one more state.
-  bool RoomToGrowTable() const {
+  // Memory that lasts from level to level: the arenas' records, the table and the level index.
+  std::uint64_t LastingBytes() const {
+    return encodings_.TouchedBytes() + parents_.TouchedBytes() + table_.size() +
+           level_start_.capacity() * 4;
+  }
+  // Brings the thread's part of transient_bytes_ up to date; returns whether it changed.
+  // REQUIRES: the scratch's own thread, or one thread.
+  bool CountTransient(Scratch* scratch) {
+    // A list's capacity: while it grows, the old and the new copy are both there.
+    const std::uint64_t now = scratch->fresh.capacity() * sizeof(std::uint64_t) +
+                              (scratch->pending != nullptr ? scratch->pending->TouchedBytes() : 0);
+    if (now == scratch->counted_bytes) return false;
+    transient_bytes_.fetch_add(now - scratch->counted_bytes, std::memory_order_relaxed);
+    scratch->counted_bytes = now;
+    return true;
+  }
+  // Whether the process stays within the memory limit with `extra` more bytes allocated. Safe
+  // during a level's expansion: the arenas and the table change only between rounds.
+  bool RoomFor(std::uint64_t extra) const {
     return options_.max_memory_bytes == 0 ||
-           StructureBytes() + static_cast<std::uint64_t>(slot_count_ * 2 * SlotBytes()) <=
+           baseline_bytes_ + LastingBytes() + transient_bytes_.load(std::memory_order_relaxed) +
+                   extra <=
                options_.max_memory_bytes;
   }
-  bool RoomForNewState() const {
-    return options_.max_memory_bytes == 0 || (encodings_.size() & 0xffff) != 0 ||
-           StructureBytes() + encodings_.ChunkBytes() + parents_.ChunkBytes() <=
-               options_.max_memory_bytes;
+  // Whether the memory limit allows doubling the table: the new table beside the old one, and
+  // the list of the level's new states that the rehash makes (`pending` of them).
+  bool RoomToGrowTable(std::uint64_t pending) const {
+    return RoomFor(static_cast<std::uint64_t>(slot_count_ * 2 * SlotBytes()) +
+                   pending * sizeof(std::uint64_t));
+  }
+  // Whether the memory limit allows one more state, with `sort_bytes` held by NumberNewStates.
+  bool RoomForNewState(std::uint64_t sort_bytes) const {
+    return RoomFor(sort_bytes + stride_ + sizeof(internal::ParentLink));
+  }
+  // Records the first limit hit and stops the search. Safe from any thread.
+  void SetLimit(int limit) {
+    int expected = kNoLimit;
+    limit_hit_.compare_exchange_strong(expected, limit);
+    stop_.store(true);
   }
   // Encodes `state` into a zero-padded stride_-byte buffer.
   std::vector<std::uint8_t> EncodePadded(const State& state) const {
@@ -594,6 +639,11 @@ class Explorer {
 
   std::chrono::steady_clock::time_point start_;
   std::atomic<bool> stop_{false};
+  std::atomic<int> limit_hit_{kNoLimit};
+  // Memory limit accounting (RoomFor): the process's resident memory when Run() started, and
+  // the threads' lists of new states and pending arenas as they last counted them.
+  std::uint64_t baseline_bytes_ = 0;
+  std::atomic<std::uint64_t> transient_bytes_{0};
   bool complete_ = false;      // Run() explored every reachable state
   double phase1_seconds_ = 0;  // expanding frontiers
   double phase2_seconds_ = 0;  // numbering new states
@@ -664,6 +714,8 @@ void Explorer<Model>::FlushInsertions(Scratch* scratch) {
       table_used_.fetch_add(scratch->unflushed, std::memory_order_relaxed) + scratch->unflushed;
   scratch->unflushed = 0;
   if (used > grow_at_) grow_.store(true, std::memory_order_relaxed);
+  // The thread's list of new states or pending arena grew: still within the memory limit?
+  if (CountTransient(scratch) && !RoomFor(0)) SetLimit(kMemoryLimit);
 }
 
 template <ExplorableModel Model>
@@ -697,8 +749,13 @@ void Explorer<Model>::GrowTable(std::vector<Scratch>* scratches) {
   internal::ZeroedBuffer old_table = std::move(table_);
   const std::uint64_t old_count = slot_count_;
   AllocateTable(old_count * 2);
-  for (Scratch& scratch : *scratches) scratch.fresh.clear();
+  std::uint64_t pending = 0;
+  for (Scratch& scratch : *scratches) {
+    pending += scratch.fresh.size();
+    std::vector<std::uint64_t>().swap(scratch.fresh);  // freed: RoomToGrowTable counted one list
+  }
   std::vector<std::uint64_t>& fresh = (*scratches)[0].fresh;
+  fresh.reserve(pending);
   for (std::uint64_t old = 0; old < old_count; ++old) {
     const std::uint8_t* slot = old_table.data() + old * slot_bytes_;
     std::uint64_t tag;
@@ -804,6 +861,15 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
   const int lists = static_cast<int>(scratches->size());
   std::uint64_t total = 0;
   for (const Scratch& scratch : *scratches) total += scratch.fresh.size();
+  // The sort buffers: an Entry per new state, twice while two lists are merged.
+  if (!RoomFor(total * sizeof(Entry) * (lists > 1 ? 2 : 1))) {
+    for (Scratch& scratch : *scratches) {
+      for (std::uint64_t pos : scratch.fresh) TagAt(pos).store(kDead, std::memory_order_relaxed);
+      std::vector<std::uint64_t>().swap(scratch.fresh);
+      CountTransient(&scratch);
+    }
+    return kMemoryLimit;
+  }
   const int threads = total < 4096 ? 1 : options_.jobs;
   // Each thread reads the keys of the states one worker inserted and sorts them.
   std::vector<std::vector<Entry>> sorted(lists);
@@ -816,10 +882,11 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
         if (k + kLookahead < fresh.size()) __builtin_prefetch(SlotAt(fresh[k + kLookahead]));
         out.emplace_back(TagAt(fresh[k]).load(std::memory_order_relaxed) & kKeyMask, fresh[k]);
       }
-      fresh.clear();
+      std::vector<std::uint64_t>().swap(fresh);  // freed, not kept for the next level
       std::sort(out.begin(), out.end());
     }
   });
+  for (Scratch& scratch : *scratches) CountTransient(&scratch);
   // Keys are distinct (one (parent, op) edge leads to one state): merge into one order.
   std::vector<Entry> order = std::move(sorted[0]);
   for (int t = 1; t < lists; ++t) {
@@ -839,7 +906,7 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
     limit = kStateLimit;
   }
   for (std::uint64_t k = 0; k < count; ++k) {
-    if (!RoomForNewState()) {
+    if (!RoomForNewState(order.capacity() * sizeof(Entry))) {
       count = k;
       limit = kMemoryLimit;
       break;
@@ -877,6 +944,7 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
 template <ExplorableModel Model>
 ExplorationResult Explorer<Model>::Run() {
   start_ = std::chrono::steady_clock::now();
+  baseline_bytes_ = RssBytes();
   ExplorationResult result;
   result.jobs = options_.jobs;
   const std::vector<PropertyInfo>& properties = model_.Properties();
@@ -902,12 +970,6 @@ ExplorationResult Explorer<Model>::Run() {
   std::uint64_t found_mask = 0;
   bool stopped_at_violation = false;
   std::uint32_t level_begin = 0;
-  std::atomic<int> limit_hit{kNoLimit};
-  auto set_limit = [&](int limit) {
-    int expected = kNoLimit;
-    limit_hit.compare_exchange_strong(expected, limit);
-    stop_.store(true);
-  };
   std::vector<Scratch> scratches(options_.jobs);
   for (int t = 0; t < options_.jobs; ++t) {
     pending_.emplace_back(stride_);
@@ -917,8 +979,8 @@ ExplorationResult Explorer<Model>::Run() {
   for (;;) {
     const std::uint32_t level_end = static_cast<std::uint32_t>(encodings_.size());
     if (level_begin == level_end) break;
-    if (options_.max_memory_bytes != 0 && StructureBytes() > options_.max_memory_bytes) {
-      set_limit(kMemoryLimit);
+    if (!RoomFor(0)) {
+      SetLimit(kMemoryLimit);
       break;
     }
     const std::uint64_t check_mask = asserted & ~found_mask;
@@ -951,12 +1013,13 @@ ExplorationResult Explorer<Model>::Run() {
             break;
           }
           if (OverTime()) {
-            set_limit(kTimeLimit);
+            SetLimit(kTimeLimit);
             break;
           }
           ExpandBlock(&blocks[todo[k]], check_mask, scratch);
           if (stop_.load(std::memory_order_relaxed)) {
-            set_limit(kTimeLimit);  // ExpandBlock stops only for the budget
+            // ExpandBlock stops for the budget, or for the memory limit already recorded.
+            SetLimit(kTimeLimit);
             break;
           }
         }
@@ -967,11 +1030,14 @@ ExplorationResult Explorer<Model>::Run() {
       internal::RunOnThreads(threads, [&](int t) { worker(&scratches[t]); });
       if (stop_) break;
       while (table_used_ > grow_at_) {
-        if (!RoomToGrowTable()) {
-          set_limit(kMemoryLimit);
+        std::uint64_t pending = 0;
+        for (const Scratch& scratch : scratches) pending += scratch.fresh.size();
+        if (!RoomToGrowTable(pending)) {
+          SetLimit(kMemoryLimit);
           break;
         }
         GrowTable(&scratches);
+        for (Scratch& scratch : scratches) CountTransient(&scratch);
       }
       grow_ = false;
       if (stop_) break;
@@ -1004,7 +1070,7 @@ ExplorationResult Explorer<Model>::Run() {
     phase2_seconds_ +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - phase2_start).count();
     if (limit != kNoLimit) {
-      set_limit(limit);
+      SetLimit(limit);
       break;
     }
     level_begin = level_end;
@@ -1020,7 +1086,7 @@ ExplorationResult Explorer<Model>::Run() {
   result.number_seconds = phase2_seconds_;
   if (stop_) {
     result.status = ExplorationStatus::kLimitReached;
-    result.limit = LimitName(limit_hit);
+    result.limit = LimitName(limit_hit_);
   } else if (stopped_at_violation) {
     result.status = ExplorationStatus::kStoppedAtViolation;
   } else {
@@ -1150,14 +1216,17 @@ LivenessResult Explorer<Model>::CheckLiveness(const LivenessProperty<State>& pro
   }
   const std::uint64_t vertices = state_of.size();
   result.graph_vertices = vertices;
-  // Bound the graph before building it: adjacency_list<vecS, vecS> keeps a std::vector of
-  // out-edges per vertex (24 bytes, plus ~8 per edge, at most one edge per allowed op), and the
-  // component, exit and search arrays take ~16 bytes per vertex, the vertex table 4 to 8; the
-  // search's arrays stay allocated.
+  // Bound the graph before building it, on top of what the process holds now (the explorer's
+  // tables, `good`, `state_of`). Per vertex: the vertex table (2 to 4 slots of 4 bytes), the
+  // adjacency_list<vecS, vecS>'s vector of out-edges (24 bytes, 16 more for malloc's header and
+  // rounding) and at most one edge per allowed op (8 bytes, 16 with the vector's slack), the
+  // component number (4), strong_components' root, discovery-time and color arrays and its
+  // stack (28), the condensation's lists (24, and 4 per edge). The search's arrays stay
+  // allocated. Measured on devexcl-core-L: 133 bytes per vertex with about one edge each.
   std::uint64_t allowed_count = 0;
   for (int op = 0; op < op_count_; ++op) allowed_count += allowed(op) ? 1 : 0;
   const std::uint64_t estimate =
-      StructureBytes() + vertices * (4 + 8 + 24 + 16 + 8 * allowed_count);
+      RssBytes() + vertices * (16 + 40 + 4 + 28 + 24 + 20 * allowed_count);
   if (options.max_memory_bytes != 0 && estimate > options.max_memory_bytes) {
     result.reason = "the liveness graph would exceed the memory limit";
     return finish();

@@ -288,6 +288,39 @@ TEST(ExplorerTest, MemoryLimitStopsCleanly) {
   EXPECT_LT(result.states, 2500u);
 }
 
+// The memory limit is on the process, what it held before the search included: a limit a
+// little above that stops the search at once (the table alone takes a megabyte), where a limit
+// on the explorer's own tables would let this small grid finish.
+TEST(ExplorerTest, MemoryLimitCountsWhatTheProcessHeldBefore) {
+  GridModel model(50, 1000);
+  ExplorerOptions options = NoStop();
+  const std::uint64_t before = RssBytes();
+  ASSERT_GT(before, 0u) << "no /proc/self/statm";
+  options.max_memory_bytes = before + (64 << 10);
+  Explorer<GridModel> explorer(model, options);
+  const ExplorationResult result = explorer.Run();
+  EXPECT_EQ(result.status, ExplorationStatus::kLimitReached);
+  EXPECT_EQ(result.limit, "max memory");
+  EXPECT_LT(result.states, 2500u);
+}
+
+// After Reset the arena writes into the chunks it has: the pending arenas of a search are reset
+// every level, and allocating new chunks each time kept every level's records resident.
+TEST(RecordArenaTest, ResetReusesTheChunks) {
+  internal::RecordArena arena(8, 4);  // 16 records a chunk
+  std::vector<const std::uint8_t*> first;
+  for (int i = 0; i < 40; ++i) first.push_back(arena.Append());
+  const std::uint64_t allocated = arena.AllocatedBytes();
+  EXPECT_EQ(allocated, 3u * 16 * 8);
+  arena.Reset();
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(arena.Append(), first[i]) << i;
+  EXPECT_EQ(arena.AllocatedBytes(), allocated);
+  EXPECT_EQ(arena.At(17), first[17]);
+  EXPECT_EQ(arena.TouchedBytes(), 40u * 8);
+  arena.Append();
+  EXPECT_EQ(arena.TouchedBytes(), 41u * 8);
+}
+
 TEST(ExplorerTest, TimeBudgetStopsCleanly) {
   GridModel model(50, 1000);
   ExplorerOptions options = NoStop();
