@@ -190,6 +190,13 @@ std::vector<KnobInfo> BuildTable() {
                   "dmirror_migrate_alloc_and_copy builds the dst mpfn with "
                   "migrate_pfn_from_page(), or with a leftover page_to_pfn() on the device-private "
                   "page, which the mirror then resolves as a RAM PFN (offset address space only)"));
+  t.push_back(Row(&Knobs::dmirror_invalidate_range, "dmirror_invalidate_range",
+                  {"exact", "one-past"},
+                  "lib/test_hmm.c dmirror_do_update: xa_for_each_range(..., start >> PAGE_SHIFT, "
+                  "end >> PAGE_SHIFT) with an inclusive last index (6.12.118; "
+                  "docs/findings/test-hmm-dmirror.md)",
+                  "the dmirror test driver erases its mirror entries for exactly the invalidated "
+                  "range, or for one page past its end too"));
   return t;
 }
 

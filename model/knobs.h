@@ -116,6 +116,11 @@ enum class PvmwDevicePrivatePmd : uint8_t { kUnchecked, kChecked };
 // have left the PFN space (kernel-semantics.md (d)16). Only changes anything
 // under device_private_address_space=offset.
 enum class DmirrorDeviceLookup : uint8_t { kOffset, kPageToPfn };
+// Which mirror entries lib/test_hmm.c dmirror_do_update() erases for an MMU
+// notifier range [start, end): exactly those, or one page more, because its
+// xa_for_each_range() takes `end >> PAGE_SHIFT` as an inclusive last index
+// (seen on Linux 6.12.118 by kernel/conform.sh; docs/findings/test-hmm-dmirror.md).
+enum class DmirrorInvalidateRange : uint8_t { kExact, kOnePast };
 
 // The knob values of one run. Defaults are Linux 6.14 (before the series).
 struct Knobs {
@@ -152,6 +157,7 @@ struct Knobs {
   DevicePrivateDeferredSplit device_private_deferred_split = DevicePrivateDeferredSplit::kQueued;
   PvmwDevicePrivatePmd pvmw_device_private_pmd = PvmwDevicePrivatePmd::kUnchecked;
   DmirrorDeviceLookup dmirror_device_lookup = DmirrorDeviceLookup::kOffset;
+  DmirrorInvalidateRange dmirror_invalidate_range = DmirrorInvalidateRange::kExact;
 
   bool operator==(const Knobs&) const = default;
 };

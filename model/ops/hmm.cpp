@@ -11,6 +11,8 @@
 // as read at linux-mm 7.x @ 0a1e70b48f45; used for every profile):
 // hmm_pte_need_fault() and hmm_range_need_fault() return 0, so nothing is
 // faulted and the page tables are only read.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "model/kernel/encoding_config.h"
@@ -84,6 +86,28 @@ int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool
           CheckDevicePrivateHmmPfn(w, r, mm, va, pte.pfn, out.back().write, 0);
           continue;
         }
+      }
+    }
+    if (!AccessHits(w, mm, va, write)) {
+      // hmm_vma_fault() faults every page from the first one that needs it
+      // to the end of the walk step (the PMD range, within the VMA and the
+      // request), then the walk restarts there (-EBUSY): pages after it are
+      // faulted even when they would have been reported as they are, the
+      // caller's own device-private pages too, which ->migrate_to_ram()
+      // brings back (mm/hmm.c hmm_vma_fault, hmm_vma_walk_pmd, 6.12.118 and
+      // v6.15). Seen on 6.12 by kernel/conform.sh: a device write over
+      // [none, own read-only device-private] returns 0 with the pages back in
+      // RAM. The kernel's 512-page PMD is wider than every model VMA, so the
+      // step ends at the VMA or the request.
+      const int walk_end = std::min(start + npages, static_cast<int>(v->end));
+      for (int next = va; next < walk_end; ++next) {
+        VmFault f = handle_mm_fault(w, r, mm, next, write);
+        if (f == VmFault::kBlocked) {
+          blocked = true;
+          return 0;
+        }
+        if (f == VmFault::kOom) return kENOMEM;
+        if (f != VmFault::kOk) return kEFAULT;
       }
     }
     for (int attempt = 0; attempt < 4 && !AccessHits(w, mm, va, write); ++attempt) {

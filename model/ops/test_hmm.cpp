@@ -5,6 +5,8 @@
 // invalidated range except for MMU_NOTIFY_MIGRATE events that carry this
 // device as owner. The ioctls themselves are operations (model/operations.cpp);
 // HMM_DMIRROR_SNAPSHOT's dmirror_snapshot() and dmirror_mkentry() are here.
+#include <algorithm>
+
 #include "model/ops/kernel.h"
 
 namespace mmcheck::model::kernel {
@@ -13,7 +15,12 @@ void dmirror_interval_invalidate(World& w, int device, int mm, int start, int en
                                  NotifyEvent ev, int owner_device) {
   if (ev == NotifyEvent::kMigrate && owner_device == device) return;
   Device& d = w.devices[static_cast<size_t>(device)];
-  for (int va = start; va < end; ++va)
+  // knob dmirror_invalidate_range=one-past: xa_for_each_range's last index is
+  // inclusive, and dmirror_do_update passes the exclusive end.
+  const int last = w.knobs.dmirror_invalidate_range == DmirrorInvalidateRange::kOnePast
+                       ? std::min(end + 1, w.universe.pages)
+                       : end;
+  for (int va = start; va < last; ++va)
     d.mirror[static_cast<size_t>(mm * w.universe.pages + va)] = MirrorEntry{};
 }
 
