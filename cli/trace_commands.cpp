@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "traces/c_reproducer.h"
 #include "traces/generate.h"
 #include "traces/output_file.h"
@@ -96,8 +97,6 @@ struct GenerateArgs {
 };
 
 void RunGenerate(const GenerateArgs& a) {
-  if (a.count < 1) throw UsageError("--count must be at least 1");
-  if (a.steps < 1) throw UsageError("--steps must be at least 1");
   traces::GenerateOptions o;
   o.trace_profile = a.profile;
   o.profile = model::ResolveProfile(a.profile);
@@ -129,9 +128,15 @@ void AddTraceCommands(CLI::App& app, int* status) {
   g->add_option("--profile", gen.profile, "profile whose verdict the traces expect")->capture_default_str();
   g->add_option("--knob", gen.knobs, "name=value, written into each trace (repeatable)");
   g->add_option("--universe", gen.universe, "the traces' universe")->capture_default_str();
-  g->add_option("--count", gen.count, "how many traces")->capture_default_str();
-  g->add_option("--seed", gen.seed, "trace i of a seed is the same on every machine")->capture_default_str();
-  g->add_option("--steps", gen.steps, "steps per trace")->capture_default_str();
+  g->add_option("--count", gen.count, "how many traces")
+      ->check(WholeNumber(1, 1000000))
+      ->capture_default_str();
+  g->add_option("--seed", gen.seed, "trace i of a seed is the same on every machine")
+      ->check(WholeNumber(0, UINT64_MAX))
+      ->capture_default_str();
+  g->add_option("--steps", gen.steps, "steps per trace")
+      ->check(WholeNumber(1, 1000))
+      ->capture_default_str();
   g->add_flag("--user-space", gen.user_space,
               "only steps a C reproducer can trigger from user space (mmcheck export --c)");
   g->add_option("--out", gen.out, "directory for random-SEED-NNNNN.mmtrace")->required();

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/model/error_of.h"
+
 #include "model/input_file.h"
 #include "model/profile.h"
 
@@ -21,15 +23,7 @@ using model::ModelInputError;
 using model::Printable;
 using model::ReadInputFile;
 
-template <typename F>
-std::string ErrorOf(F&& f) {
-  try {
-    f();
-  } catch (const ModelInputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 std::filesystem::path TempDir() {
   auto dir = std::filesystem::temp_directory_path() /

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/model/error_of.h"
+
 #include "model/profile.h"
 #include "model/universe.h"
 #include "properties/properties.h"
@@ -15,16 +17,7 @@ namespace {
 using model::ModelInputError;
 using model::ProfileSet;
 
-// The error message of `f`, or "" if it did not throw ModelInputError.
-template <typename F>
-std::string ErrorOf(F&& f) {
-  try {
-    f();
-  } catch (const ModelInputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 TEST(BuiltinProfiles, SeriesExpandIntoPrefixes) {
   const ProfileSet& s = ProfileSet::Builtin();
