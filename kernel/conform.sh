@@ -144,10 +144,23 @@ write_run() { # NAME... : the payload's run script for these programs
 	printf '; do\n'
 	cat <<'RUN'
 	i=$((i + 1))
-	timeout 60 ./$t >/tmp/out 2>&1
+	# A program stuck in the kernel (after an oops, a task can wait forever
+	# on a lock it held) cannot be killed: end this boot and say which.
+	./$t >/tmp/out 2>&1 &
+	pid=$!
+	n=0
+	while kill -0 $pid 2>/dev/null && [ $n -lt 600 ]; do usleep 100000; n=$((n + 1)); done
+	if kill -0 $pid 2>/dev/null; then
+		sed 's/^/# /' /tmp/out
+		dmesg -c | grep -E 'WARNING:|BUG:|Oops|Bad page|bad_page|RIP:' | sed 's/^/# dmesg: /'
+		echo "not ok $i $t # HUNG: not finished after 60 s"
+		echo "Bail out! $t hung"
+		exit 3
+	fi
+	wait $pid
 	rc=$?
 	sed 's/^/# /' /tmp/out
-	dmesg -c | grep -E 'WARNING:|BUG:|Oops|Bad page|bad_page' | sed 's/^/# dmesg: /'
+	dmesg -c | grep -E 'WARNING:|BUG:|Oops|Bad page|bad_page|RIP:' | sed 's/^/# dmesg: /'
 	case $rc in
 	0) echo "ok $i $t" ;;
 	4) echo "ok $i $t # SKIP no dmirror device" ;;
@@ -162,8 +175,11 @@ vmrc=0
 # hidden from the page allocator (kernel/hmm-tests.sh says why).
 # shellcheck disable=SC2016 # the $ is memmap's syntax
 append='memmap=512M$0x40000000 test_hmm.spm_addr_dev0=0x40000000 test_hmm.spm_addr_dev1=0x50000000'
-for ((first = 0, boot = 1; first < ${#runnable[@]}; first += batch, boot++)); do
-	part=("${runnable[@]:first:batch}")
+queue=("${runnable[@]}")
+boot=0
+while ((${#queue[@]} > 0)); do
+	boot=$((boot + 1))
+	part=("${queue[@]:0:batch}")
 	dir=$out/boot-$boot
 	mkdir -p "$dir"
 	for name in "${part[@]}"; do ln -f "$out/payload/$name" "$dir/$name"; done
@@ -172,12 +188,27 @@ for ((first = 0, boot = 1; first < ${#runnable[@]}; first += batch, boot++)); do
 	set +e
 	"$MMCHECK_KERNEL_DIR/vm.sh" --kernel "$entry/bzImage" --payload "$dir" --memory 1536M \
 		--timeout "${timeout_s:-$((120 + 10 * ${#part[@]}))}" --append "$append" \
-		--log "$out/console-$boot.log" >>"$out/ktap"
+		--log "$out/console-$boot.log" >"$out/ktap-$boot"
 	rc=$?
 	set -e
-	((rc != 2)) || die 2 "stage vm failed (see $out/console-$boot.log)"
-	((rc != 3)) || vmrc=3
 	rm -rf "$dir"
+	cat "$out/ktap-$boot" >>"$out/ktap"
+	((rc != 2)) || die 2 "stage vm failed (see $out/console-$boot.log)"
+	if ((rc == 3)); then
+		vmrc=3
+		break
+	fi
+	# The programs after one that hung go to the next boot.
+	done_here=0
+	for name in "${part[@]}"; do
+		grep -Eq "^(not )?ok [0-9]+ $name( |$)" "$out/ktap-$boot" || break
+		done_here=$((done_here + 1))
+	done
+	if ((done_here == 0)); then
+		vmrc=3
+		break
+	fi
+	queue=("${queue[@]:done_here}")
 done
 
 # ---- read the KTAP back
@@ -197,7 +228,11 @@ for name in "${runnable[@]}"; do
 	"not ok "*)
 		verdict[$name]=DISAGREE
 		# The program's first complaint, e.g. "step 3 (mm0): cpages is 0, the model says 1".
-		reason[$name]=$(awk -v t="$name" '/^# / && !/^# dmesg/ {buf = buf ? buf : substr($0, 3)} $0 ~ "ok [0-9]+ " t "( |$)" {print buf; exit} /^(not )?ok / {buf = ""}' "$out/ktap")
+		reason[$name]=$(awk -v t="$name" '
+			/^# dmesg/ {dm = dm ? dm : substr($0, 10)}
+			/^# / && !/^# dmesg/ && !/^# (PASS|FAIL)$/ {buf = buf ? buf : substr($0, 3)}
+			$0 ~ "ok [0-9]+ " t "( |$)" {sub(/^.*# /, ""); print (buf ? buf : dm ? "kernel: " dm " (" $0 ")" : $0); exit}
+			/^(not )?ok / {buf = ""; dm = ""}' "$out/ktap")
 		disagree=$((disagree + 1)) ;;
 	*) verdict[$name]="no result"; reason[$name]="the VM stopped before it ran" ;;
 	esac
