@@ -116,10 +116,22 @@ void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, 
       o.ret = -err;
       return;
     }
-    for (size_t i = 0; i < pfns.size(); ++i)
+    // dmirror_do_fault() stores the pages in order; a page reported without
+    // write access to a write fault (the caller's own read-only
+    // device-private page, which hmm_range_fault() does not fault) is
+    // WARN_ON() and -EFAULT (lib/test_hmm.c, 6.12.118; seen by
+    // kernel/conform.sh: HMM_DMIRROR_WRITE -EFAULT after fork).
+    for (size_t i = 0; i < pfns.size(); ++i) {
+      if (write && !pfns[i].write) {
+        r.Event(EventKind::kWarn,
+                "dmirror_do_fault: WARN_ON: a write fault got a page without write access");
+        o.ret = -kEFAULT;
+        return;
+      }
       d.mirror[static_cast<size_t>(mm * w.universe.pages + pos + static_cast<int>(i))] =
           MirrorEntry{pfns[i].write ? kMirrorWrite : kMirrorRead, pfns[i].pfn,
                       pfns[i].device_private};
+    }
     o.faults++;
   }
   o.cpages = npages;

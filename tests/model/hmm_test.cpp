@@ -33,6 +33,21 @@ TEST(HmmRangeFault, FaultsTheRestOfTheWalkStepAfterAMiss) {
   EXPECT_EQ(t.HardViolations(), "");
 }
 
+// With no miss before it, the caller's own read-only device-private page is
+// reported as it is, and dmirror_do_fault() answers a write fault with
+// WARN_ON() and -EFAULT (6.12.118 under kernel/conform.sh, random-2-00514);
+// the model's fault loop used to answer -EBUSY.
+TEST(HmmRangeFault, WriteToOwnReadOnlyDevicePrivatePageIsEfault) {
+  TestWorld t("linux-6.12", ParseUniverse("devices=1,device_pages=4,pmd_order=1"));
+  t.Do(OpCode::kMmap, {0, 0, 2, kProtReadWrite, kMapPrivate});
+  t.Do(OpCode::kMadvise, {0, 0, 2, kAdviceNohugepage});
+  ASSERT_EQ(t.Do(OpCode::kDeviceMigrateToDev, {0, 0, 0, 2}).outcome.ret, 0);
+  ASSERT_EQ(t.Do(OpCode::kFork, {0}).outcome.ret, 0);
+  StepResult r = t.Do(OpCode::kDeviceWrite, {0, 1, 0, 2, 7});
+  EXPECT_EQ(r.outcome.ret, -kernel::kEFAULT) << DrawWorld(t.w);
+  EXPECT_EQ(t.Pte(1, 0).kind, PteKind::kDevicePrivateRead);
+}
+
 // Without a miss before it, the caller's own device-private page is reported
 // as it is, not faulted (hmm_vma_handle_pte: "Don't fault in device private
 // pages owned by the caller").
