@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds mmcheck (Release, in build-bench/) and explores the devexcl-core benchmark machine
-# (/work/shared/bench/devexcl-core.md) exhaustively: devexcl-core and devexcl-core-L, OLD and NEW,
+# (the devexcl-core spec shared with SPIN (bench/devexcl-core-vs-main-model.md)) exhaustively: devexcl-core and devexcl-core-L, OLD and NEW,
 # with --no-stop (spec §7: OLD counts cover the whole reachable set). Prints one table row per
 # run, then devexcl-core-L NEW again with 1 and 2 jobs for the speed comparison with SPIN
 # (about 130,000 states/s and 585 MB on a 2-vCPU machine, spec §8).

@@ -12,7 +12,7 @@
 //
 //   mmcheck explore --bench devexcl-core-L --sem new --jobs 2
 //
-// explores the devexcl-core benchmark machine (/work/shared/bench/devexcl-core.md) and compares
+// explores the devexcl-core benchmark machine (the devexcl-core spec shared with SPIN (bench/devexcl-core-vs-main-model.md)) and compares
 // every verdict with the spec's §6.
 //
 // Exit status: 0 all as expected, 1 a verdict differs (or a sanity invariant failed: a model
@@ -945,7 +945,7 @@ void AddExploreCommand(CLI::App& app, int* status) {
                     "(default: explore everything and find every property's counterexample)");
   explore->add_option("--bench", flags->bench,
                       "Benchmark machine: devexcl-core or devexcl-core-L "
-                      "(/work/shared/bench/devexcl-core.md)");
+                      "(the devexcl-core spec shared with SPIN; bench/devexcl-core-vs-main-model.md)");
   explore->add_option("--sem", flags->semantics,
                       "Semantics: old (before the 6.15 device-exclusive fixes) or new");
   explore

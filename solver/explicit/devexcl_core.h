@@ -1,4 +1,4 @@
-// devexcl-core: the benchmark machine of /work/shared/bench/devexcl-core.md (spec v1), as a
+// devexcl-core: the benchmark machine of the devexcl-core spec shared with SPIN (bench/devexcl-core-vs-main-model.md) (spec v1), as a
 // compact model for the explorer.
 //
 // What it models: order-0 anonymous folios, one private anonymous VMA per mm (two mms, the

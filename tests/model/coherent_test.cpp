@@ -4,7 +4,7 @@
 //
 // The coherent cases are the hmm-tests variants hmm_device_coherent and
 // hmm2_device_coherent (tools/testing/selftests/mm/hmm-tests.c; lib/test_hmm.c
-// minors 2 and 3 @ 05ab51217205; /work/shared/reference/hmm-tests-catalog.md):
+// minors 2 and 3 @ 05ab51217205; tools/testing/selftests/mm/hmm-tests.c):
 // coherent pages are ordinary PFNs mapped by present PTEs, so the CPU
 // reads them without a migrate_to_ram fault, and they come back only with an
 // explicit MIGRATE_TO_SYS (MIGRATE_VMA_SELECT_DEVICE_COHERENT) or an eviction.

@@ -1,5 +1,5 @@
 // The kernel's own HMM selftests (tools/testing/selftests/mm/hmm-tests.c,
-// /work/shared/reference/hmm-tests-catalog.md) that the model covers, replayed
+// tools/testing/selftests/mm/hmm-tests.c) that the model covers, replayed
 // as sequences of model operations, each asserting what the selftest asserts.
 //
 // Scaling: one page of the selftests' 1024-page buffer is one model page; an

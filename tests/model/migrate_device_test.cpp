@@ -1,6 +1,6 @@
 // Device-private memory (model/ops/migrate_device.cpp, model/ops/memremap.cpp)
 // and the HMM selftests that exercise it (tools/testing/selftests/mm/hmm-tests.c,
-// /work/shared/reference/hmm-tests-catalog.md), replayed through the op table
+// tools/testing/selftests/mm/hmm-tests.c), replayed through the op table
 // on the PFN-backed (mainline) and offset-based (niethe) address spaces. Each
 // case asserts what the selftest asserts; after every step no HARD property
 // may be violated unless the profile expects it.

@@ -2,7 +2,7 @@
 // dmirror_mkentry over hmm_range_fault without HMM_PFN_REQ_FAULT, mm/hmm.c)
 // and the hmm-tests that assert its bytes (tools/testing/selftests/mm/
 // hmm-tests.c snapshot, compound, hmm_cow_in_device;
-// /work/shared/reference/hmm-tests-catalog.md). Every case also checks that
+// tools/testing/selftests/mm/hmm-tests.c). Every case also checks that
 // the snapshot changed nothing: no fault, no mirror entry, no state.
 //
 // Scaling as in hmm_tests_test.cpp: one selftest page is one model page; a

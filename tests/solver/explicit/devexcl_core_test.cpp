@@ -1,5 +1,5 @@
 // Tests of the devexcl-core benchmark machine (solver/explicit/devexcl_core.h) against
-// /work/shared/bench/devexcl-core.md.
+// the devexcl-core spec shared with SPIN (bench/devexcl-core-vs-main-model.md).
 //
 // The real test is the cross-check: a second, deliberately naive implementation of the spec
 // (below, namespace naive: plain structs and vectors, guards and effects written out from the
