@@ -4,7 +4,7 @@
 #
 # Usage: kernel/conform.sh [--out DIR] [--random N] [--seed S] [--steps K]
 #                          [--timeout SECONDS] [--batch N] [--strict]
-#                          [TRACE|DIR ...]
+#                          [--knob NAME=VALUE ...] [TRACE|DIR ...]
 #
 # Each trace (a .mmtrace file, or every *.mmtrace of a DIR; default: the
 # corpus, tests/corpus, plus the --random ones) is exported with
@@ -30,6 +30,10 @@
 # user-space trigger (reclaim, migrate, offline, ... : `mmcheck ops` says
 # which), or that map hugetlb pages.
 #
+# --knob NAME=VALUE (repeatable) changes the model's profile for the export,
+# to ask what the kernel would have done had it behaved as the knob says
+# (kernel/shrink.sh uses it in its self-test).
+#
 # --random N adds N random traces of user-space steps (`mmcheck generate
 # --user-space`, seed S, K steps each).
 #
@@ -49,7 +53,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 top=$(cd "$MMCHECK_KERNEL_DIR/.." && pwd)
 
 out=$top/build/conform random=0 seed=1 steps=8 timeout_s='' batch=200 strict=0 profile=linux-6.12
-inputs=()
+inputs=() knobs=()
 while (($#)); do
 	case $1 in
 	--out) out=${2:?}; shift 2 ;;
@@ -59,6 +63,7 @@ while (($#)); do
 	--timeout) timeout_s=${2:?}; shift 2 ;;
 	--batch) batch=${2:?}; shift 2 ;;
 	--strict) strict=1; shift ;;
+	--knob) knobs+=(--knob "${2:?}"); shift 2 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
 	-*) die 2 "unknown option '$1' (see --help)" ;;
 	*) inputs+=("$1"); shift ;;
@@ -111,7 +116,7 @@ for t in "${traces[@]}"; do
 	[[ -z ${verdict[$name]+x} ]] || name=$name-$(printf '%s' "$t" | sha256sum | cut -c1-6)
 	names+=("$name")
 	if ! "$mmcheck" export "$t" --c --profile "$profile" --knob transparent_hugepage=never \
-		--out "$out/src/$name.c" 2>"$out/src/$name.err"; then
+		${knobs[@]+"${knobs[@]}"} --out "$out/src/$name.c" 2>"$out/src/$name.err"; then
 		# Written for another profile: its steps do not all run on 6.12's model.
 		verdict[$name]="not runnable"
 		reason[$name]="the model cannot replay it on $profile: $(head -n1 "$out/src/$name.err" | sed 's/^.*: step /step /')"
