@@ -22,6 +22,10 @@
 # have; docs/real-kernel.md lists the known cases). Flaky traces are listed
 # with their first run's difference and do not fail the run unless --strict.
 #
+# The VM swaps to a 64 MiB zram device, so MADV_PAGEOUT pages anonymous
+# memory out as the model's reclaim does (without swap the kernel keeps them
+# and every later migration or snapshot of them differs).
+#
 # The model runs with transparent_hugepage=never: the programs map a few pages
 # at a time, so the real kernel never puts a THP in them, while the model's
 # PMDs are scaled down to a few pages. THP behaviour is not compared here.
@@ -216,7 +220,7 @@ while ((${#queue[@]} > 0)); do
 	write_run "${part[@]}" >"$dir/run"
 	chmod +x "$dir/run"
 	set +e
-	"$MMCHECK_KERNEL_DIR/vm.sh" --kernel "$entry/bzImage" --payload "$dir" --memory 1536M \
+	"$MMCHECK_KERNEL_DIR/vm.sh" --kernel "$entry/bzImage" --payload "$dir" --memory 1536M --zram 64M \
 		--timeout "${timeout_s:-$((120 + 10 * ${#part[@]}))}" --append "$append" \
 		--log "$out/console-$boot.log" >"$out/ktap-$boot"
 	rc=$?
