@@ -491,9 +491,13 @@ int folio_referenced(World& w, StepResult& r, int head) {
   int referenced = 0;
   const uint32_t folio_pfn = FolioPfn(w, head);
   ForEachVma(w, [&](int mm, const Vma& v) {
-    if (mapcount <= 0) return;  // pra.mapcount reached 0: the walk stops
+    // pra.mapcount reaching 0 stops the rmap walk between VMAs
+    // (folio_referenced_one returns false after its loop); within a VMA the
+    // walk goes on to its end (mm/rmap.c, 6.12 and 7.x). Seen on arm64: one
+    // reclaim pass rewrote all 511 device-exclusive entries of a THP.
+    if (mapcount <= 0) return;
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, w.NrPages(head), 0, mm, v);
-    while (mapcount > 0 && page_vma_mapped_walk(w, pvmw)) {
+    while (page_vma_mapped_walk(w, pvmw)) {
       if (DevicePrivateConfusion(w, r, head, pvmw, "folio_referenced_one")) continue;
       Mm& m = w.mms[static_cast<size_t>(mm)];
       if (pvmw.pmd) {
