@@ -87,6 +87,22 @@ static void show(const char *label, const void *addr) {
   fflush(stdout);
 }
 
+// How the THP's 512 PTEs look: present, or swap type N.
+static void census(const char *label, const char *buf) {
+  unsigned present = 0, none = 0, types[32] = {0};
+  for (unsigned long i = 0; i < THP; i += PAGE) {
+    uint64_t e = pagemap(buf + i);
+    if (e >> 63) ++present;
+    else if (e >> 62 & 1) ++types[e & 31];
+    else ++none;
+  }
+  printf("# %s: %u present, %u none", label, present, none);
+  for (int t = 0; t < 32; ++t)
+    if (types[t]) printf(", %u swap type %d", types[t], t);
+  printf("\n");
+  fflush(stdout);
+}
+
 static unsigned swap_type(const void *addr) {
   uint64_t e = pagemap(addr);
   return (e >> 62 & 1) ? (unsigned)(e & 31) : 0xff;
@@ -154,14 +170,15 @@ int main(void) {
   show("page 0 after the write", buf);
   show("page 1 after the write", buf + PAGE);
 
-  struct hmm_dmirror_cmd cmd = {.addr = (uintptr_t)buf, .npages = 1};
+  static char mirror[PAGE];  // dmirror_exclusive copies the page's mirror here
+  struct hmm_dmirror_cmd cmd = {.addr = (uintptr_t)buf, .ptr = (uintptr_t)mirror, .npages = 1};
   int r = ioctl(dev, HMM_DMIRROR_EXCLUSIVE, &cmd);
-  // 6.12 converts every PTE of the folio (the rmap walk) but maps only the
-  // head page in the mirror, so it may answer -EBUSY; the entries are what
-  // matter here.
+  // 6.12 converts every PTE of the folio (the rmap walk); the entries are
+  // what matter here, whatever the ioctl answers.
   printf("# HMM_DMIRROR_EXCLUSIVE: %s\n", r == 0 ? "0" : strerror(errno));
   show("page 0 after EXCLUSIVE", buf);
   show("page 1 after EXCLUSIVE", buf + PAGE);
+  census("THP after EXCLUSIVE", buf);
   unsigned before = swap_type(buf);
   ok(before >= 16 && before != 0xff, "page 0 holds a device-exclusive entry (swap type >= 16)");
 
@@ -169,6 +186,7 @@ int main(void) {
   volatile char c = buf[PAGE];
   (void)c;
   show("page 1 after the CPU read", buf + PAGE);
+  census("THP after the CPU read", buf);
 
   // Reclaim: folio_referenced() walks the folio and meets page 0's entry first.
   for (int round = 0; round < 3; ++round) {
@@ -177,6 +195,7 @@ int main(void) {
     printf("# reclaim round %d: %s\n", round, e == 0 ? "ok" : strerror(-e));
   }
   show("page 0 after reclaim", buf);
+  census("THP after reclaim", buf);
   unsigned after = swap_type(buf);
   printf("# page 0 swap type: %u before reclaim, %u after\n", before, after);
   ok(after == before, "reclaim kept page 0's device-exclusive entry (same swap type)");
@@ -187,6 +206,7 @@ int main(void) {
   pthread_create(&t, NULL, toucher, NULL);
   sleep(2);
   show("page 0 after the CPU access (2 s)", buf);
+  census("THP after the CPU access", buf);
   unsigned final_type = swap_type(buf);
   ok(final_type == 0xff, "the CPU access to page 0 restored a present PTE");
   printf("# %d of %d passed\n", tests - failed, tests);
