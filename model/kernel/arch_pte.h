@@ -33,34 +33,50 @@ enum class Arch : uint8_t { kX86_64, kArm64 };
 struct ArchPteLayout {
   Arch arch;
   std::string_view name;
-  int swp_type_shift;         // lowest bit of the 5-bit swap type in the PTE
-  int swp_type_bits;          // SWP_TYPE_BITS / __SWP_TYPE_BITS
-  int swp_offset_shift;       // lowest bit of the swap offset in the PTE
-  bool swp_offset_inverted;   // x86-64 stores ~offset (L1TF mitigation)
-  int swp_offset_bits;        // width of the offset field
-  int accessed_bit;           // the bit pte_young() tests and pte_mkold() clears
-  bool young_tests_first;     // ptep_test_and_clear_young() writes only if pte_young()
-  int write_bit;              // the bit pte_write() tests
-  int dirty_bit;              // the (software) dirty bit pte_dirty() tests
+  int swp_type_shift;        // lowest bit of the 5-bit swap type in the PTE
+  int swp_type_bits;         // SWP_TYPE_BITS / __SWP_TYPE_BITS
+  int swp_offset_shift;      // lowest bit of the swap offset in the PTE
+  bool swp_offset_inverted;  // x86-64 stores ~offset (L1TF mitigation)
+  int swp_offset_bits;       // width of the offset field
+  int accessed_bit;          // the bit pte_young() tests and pte_mkold() clears
+  bool young_tests_first;    // ptep_test_and_clear_young() writes only if pte_young()
+  int write_bit;             // the bit pte_write() tests
+  int dirty_bit;             // the (software) dirty bit pte_dirty() tests
 };
 
-inline constexpr ArchPteLayout kX86_64Pte{
-    Arch::kX86_64, "x86-64", /*swp_type_shift=*/59, /*swp_type_bits=*/5,
-    /*swp_offset_shift=*/9,  /*swp_offset_inverted=*/true, /*swp_offset_bits=*/50,
-    /*accessed_bit=*/5,      /*young_tests_first=*/true,   /*write_bit=*/1,
-    /*dirty_bit=*/6};
-inline constexpr ArchPteLayout kArm64Pte{
-    Arch::kArm64, "arm64",  /*swp_type_shift=*/6,  /*swp_type_bits=*/5,
-    /*swp_offset_shift=*/12, /*swp_offset_inverted=*/false, /*swp_offset_bits=*/50,
-    /*accessed_bit=*/10,     /*young_tests_first=*/false, /*write_bit=*/51,
-    /*dirty_bit=*/55};
+inline constexpr ArchPteLayout kX86_64Pte{.arch = Arch::kX86_64,
+                                          .name = "x86-64",
+                                          .swp_type_shift = 59,
+                                          .swp_type_bits = 5,
+                                          .swp_offset_shift = 9,
+                                          .swp_offset_inverted = true,
+                                          .swp_offset_bits = 50,
+                                          .accessed_bit = 5,
+                                          .young_tests_first = true,
+                                          .write_bit = 1,
+                                          .dirty_bit = 6};
+inline constexpr ArchPteLayout kArm64Pte{.arch = Arch::kArm64,
+                                         .name = "arm64",
+                                         .swp_type_shift = 6,
+                                         .swp_type_bits = 5,
+                                         .swp_offset_shift = 12,
+                                         .swp_offset_inverted = false,
+                                         .swp_offset_bits = 50,
+                                         .accessed_bit = 10,
+                                         .young_tests_first = false,
+                                         .write_bit = 51,
+                                         .dirty_bit = 55};
 
 constexpr const ArchPteLayout& ArchLayout(Arch a) {
   return a == Arch::kArm64 ? kArm64Pte : kX86_64Pte;
 }
 
-constexpr uint64_t ArchBit(int bit) { return uint64_t{1} << bit; }
-constexpr uint64_t ArchMask(int bits) { return bits >= 64 ? ~uint64_t{0} : ArchBit(bits) - 1; }
+constexpr uint64_t ArchBit(int bit) {
+  return uint64_t{1} << bit;
+}
+constexpr uint64_t ArchMask(int bits) {
+  return bits >= 64 ? ~uint64_t{0} : ArchBit(bits) - 1;
+}
 
 // __swp_entry_to_pte(__swp_entry(type, offset)). REQUIRES: type < 32 and
 // offset fits swp_offset_bits.
@@ -100,8 +116,10 @@ static_assert(kArm64Pte.accessed_bit == kArm64Pte.swp_type_shift + kArm64Pte.swp
               "arm64: PTE_AF (bit 10) is the top bit of __SWP_TYPE (bits 6-10)");
 // The arithmetic the finding rests on: SWP_DEVICE_EXCLUSIVE_WRITE is 29 in
 // 6.12 (MAX_SWAPFILES 24 + 3 migration + 2); the young helper leaves 13.
-static_assert(ArchSwapType(kArm64Pte, ArchYoungHelper(kArm64Pte, ArchSwapPte(kArm64Pte, 29, 0x4242))) == 13);
-static_assert(ArchSwapOffset(kArm64Pte, ArchYoungHelper(kArm64Pte, ArchSwapPte(kArm64Pte, 29, 0x4242))) == 0x4242);
+static_assert(ArchSwapType(kArm64Pte,
+                           ArchYoungHelper(kArm64Pte, ArchSwapPte(kArm64Pte, 29, 0x4242))) == 13);
+static_assert(ArchSwapOffset(kArm64Pte, ArchYoungHelper(kArm64Pte, ArchSwapPte(kArm64Pte, 29,
+                                                                               0x4242))) == 0x4242);
 static_assert(ArchYoungHelper(kX86_64Pte, ArchSwapPte(kX86_64Pte, 29, 0x4242)) ==
               ArchSwapPte(kX86_64Pte, 29, 0x4242));
 static_assert(ArchSwapOffset(kX86_64Pte, ArchSwapPte(kX86_64Pte, 29, 0x4242)) == 0x4242);
