@@ -129,6 +129,8 @@ struct Vma {
   bool hugetlb = false;      // MAP_HUGETLB, private: anon hugetlb folios mapped by PMDs
   bool hugepage = false;     // MADV_HUGEPAGE (VM_HUGEPAGE)
   bool nohugepage = false;   // MADV_NOHUGEPAGE (VM_NOHUGEPAGE)
+  bool anon_vma = false;     // vma->anon_vma set: anon_vma_prepare() ran, or inherited
+  bool anon_vma_inherited = false;  // anon_vma_fork(): the anon_vma_chain is not singular
   int8_t shmem = -1;         // shared: the shmem object; index = pgoff + (va - start)
   uint8_t pgoff = 0;
   bool operator==(const Vma&) const = default;

@@ -291,6 +291,9 @@ int madvise_free(World& w, StepResult& r, int mm, int start, int end);
 int dup_mmap(World& w, StepResult& r, int mm);
 // __split_vma(): makes `at` a VMA boundary of `mm` (if a VMA spans it).
 void split_vma_at(World& w, int mm, int at);
+// anon_vma_prepare() (mm/rmap.c): the VMA holding `va` gets its anon_vma, the
+// first time an anonymous folio is mapped there.
+void anon_vma_prepare(World& w, int mm, int va);
 // mremap(va, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, newva) (mm/mremap.c).
 // Returns 0 or a positive errno.
 int do_mremap(World& w, StepResult& r, int mm, int va, int npages, int newva);

@@ -157,6 +157,7 @@ VmFault do_anonymous_page(World& w, int mm, int va, const Vma& v, bool write) {
     pte.special = true;
     return VmFault::kOk;
   }
+  anon_vma_prepare(w, mm, va);  // vmf_anon_prepare(), before the allocation
   if (ThpEligible(w, v, mm, va) && do_huge_pmd_anonymous_page(w, mm, va, v)) return VmFault::kOk;
   int head = folio_alloc(w, 0);
   if (head < 0) return VmFault::kOom;
@@ -171,8 +172,53 @@ VmFault do_anonymous_page(World& w, int mm, int va, const Vma& v, bool write) {
   return VmFault::kOk;
 }
 
+// fault_around_pages (mm/memory.c, 6.12): fault_around_bytes defaults to
+// 65536, 16 pages of 4 KiB.
+constexpr int kFaultAroundPages = 65536 / 4096;
+static_assert(kFaultAroundPages == 16);
+
+// set_pte_range() for a shmem folio: mk_pte(page, vma->vm_page_prot). A
+// writable shared shmem VMA needs no writenotify (no ->page_mkwrite, no
+// writeback accounting: vma_wants_writenotify() is false), so vm_page_prot is
+// writable and even a read fault maps the page writable (6.12); a write fault
+// also dirties it.
+void MapShmemFolio(World& w, int mm, int va, const Vma& v, int head, bool write) {
+  folio_get(w, head);
+  folio_add_file_rmap_pte(w, head, head);
+  w.mms[static_cast<size_t>(mm)].rss[kMmShmemPages]++;
+  Pte& pte = PteAt(w, mm, va);
+  pte = Pte{};
+  pte.kind = PteKind::kPresent;
+  pte.pfn = w.PfnOf(head);
+  pte.young = true;
+  pte.write = v.write;
+  if (write) {
+    MakeDirty(pte);
+    w.Folio(head).dirty = true;
+  }
+}
+
+// do_fault_around() -> filemap_map_pages() (mm/memory.c, mm/filemap.c, 6.12):
+// a read fault on a shmem VMA first maps every folio already in the page
+// cache, and not locked, under an empty PTE of the fault_around_pages-aligned
+// window around `va`, clamped to the VMA. The model's page 0 stands for a
+// window-aligned address.
+void do_fault_around(World& w, int mm, int va, const Vma& v) {
+  const Shmem& obj = w.shmem[static_cast<size_t>(v.shmem)];
+  const int from = std::max<int>(va - va % kFaultAroundPages, v.start);
+  const int to = std::min<int>(from - from % kFaultAroundPages + kFaultAroundPages, v.end);
+  for (int p = from; p < to; ++p) {
+    if (p == va || PteAt(w, mm, p).kind != PteKind::kNone) continue;
+    if (w.PmdOf(mm, p).kind != PmdKind::kTable) continue;
+    const int head = obj.folio[static_cast<size_t>(v.pgoff + (p - v.start))];
+    if (head < 0 || w.lock_thread_folio == head) continue;
+    MapShmemFolio(w, mm, p, v, head, false);
+  }
+}
+
 // shmem_fault() + finish_fault(): the page cache folio of the shmem object.
 VmFault do_shared_fault(World& w, int mm, int va, const Vma& v, bool write) {
+  if (!write) do_fault_around(w, mm, va, v);  // do_read_fault()
   Shmem& obj = w.shmem[static_cast<size_t>(v.shmem)];
   int idx = v.pgoff + (va - v.start);
   int head = obj.folio[static_cast<size_t>(idx)];
@@ -186,19 +232,7 @@ VmFault do_shared_fault(World& w, int mm, int va, const Vma& v, bool write) {
     f.data = obj.logical[static_cast<size_t>(idx)];
     obj.folio[static_cast<size_t>(idx)] = static_cast<int16_t>(head);  // the page cache ref
   }
-  folio_get(w, head);
-  folio_add_file_rmap_pte(w, head, head);
-  w.mms[static_cast<size_t>(mm)].rss[kMmShmemPages]++;
-  Pte& pte = PteAt(w, mm, va);
-  pte = Pte{};
-  pte.kind = PteKind::kPresent;
-  pte.pfn = w.PfnOf(head);
-  pte.young = true;
-  if (write) {
-    pte.write = true;
-    MakeDirty(pte);
-    w.Folio(head).dirty = true;
-  }
+  MapShmemFolio(w, mm, va, v, head, write);
   return VmFault::kOk;
 }
 
@@ -222,6 +256,7 @@ bool wp_can_reuse_anon_folio(const World& w, int head, int mm) {
 
 // wp_page_copy(): a private copy of the page (or of the zero page).
 VmFault wp_page_copy(World& w, StepResult& r, int mm, int va, const Vma& v) {
+  anon_vma_prepare(w, mm, va);  // vmf_anon_prepare()
   Pte& pte = PteAt(w, mm, va);
   int new_head = folio_alloc(w, 0);
   if (new_head < 0) return VmFault::kOom;
@@ -336,6 +371,7 @@ VmFault do_swap_page_swap(World& w, int mm, int va, const Vma& v, bool write) {
 VmFault hugetlb_fault(World& w, StepResult& r, int mm, int va, const Vma& v, bool write) {
   Pmd& pmd = PmdAt(w, mm, va);
   if (pmd.kind != PmdKind::kHuge) {
+    anon_vma_prepare(w, mm, va);  // hugetlb_no_page(), a private mapping
     int head = folio_alloc(w, w.universe.pmd_order);
     if (head < 0) return VmFault::kOom;
     Page& f = w.Folio(head);
@@ -635,7 +671,11 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
 // fork: copy_page_range (copy_present_pte, copy_nonpresent_pte, copy_huge_pmd).
 
 int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& v) {
-  if (v.shared) return 0;  // vma_needs_copy(): no anon_vma, the child faults from the cache
+  // vma_needs_copy() (mm/memory.c, 6.12): only a VMA with an anon_vma has its
+  // page tables copied. A shmem VMA never has one; a private VMA has none until
+  // an anonymous folio was mapped in it (a read fault maps the zero page and
+  // prepares none). The child faults everything else afresh.
+  if (!v.anon_vma) return 0;
   const bool is_cow = true;  // private mappings always have VM_MAYWRITE
   mmu_notifier_invalidate(w, src_mm, v.start, v.end, NotifyEvent::kProtectionPage, -1);
   Mm& src = w.mms[static_cast<size_t>(src_mm)];

@@ -415,6 +415,7 @@ bool MigrateBlockToDevice(World& w, StepResult& r, int dev, int mm, int block, i
     if (dst < 0) return false;
     writable = v->write;
     for (int i = 0; i < pmd_pages; ++i) w.pages[static_cast<size_t>(dst + i)].data = 0;
+    anon_vma_prepare(w, mm, block);
     pmd = Pmd{PmdKind::kDevicePrivate, w.DevicePrivateNumber(dst), writable, false, false};
     folio_add_new_anon_rmap_pmd(w, dst);
     folio_get(w, dst);
@@ -463,6 +464,7 @@ void MigratePieceToDevice(World& w, StepResult& r, int dev, int mm, int start, i
       if (dst < 0) continue;
       writable = v.write;  // dmirror_migrate_alloc_and_copy: !spage && VM_WRITE
       if (pte.kind == PteKind::kPresent) mmu_notifier_invalidate(w, mm, va, va + 1, NotifyEvent::kMigrate, dev);
+      anon_vma_prepare(w, mm, va);  // migrate_vma_insert_page()
       Pte fresh{};
       if (folio_is_device_private(w, dst)) {
         fresh.kind = writable ? PteKind::kDevicePrivateWrite : PteKind::kDevicePrivateRead;

@@ -4,9 +4,13 @@
 // Models mm/mprotect.c (v6.14 change_pte_range; 7.x change_softleaf_pte).
 // OLD (device_exclusive_entry=read-write-pair) rewrites EXCL_WRITE to
 // EXCL_READ on every mprotect; NEW leaves SWP_DEVICE_EXCLUSIVE alone
-// (hildenbrand-v2 05/17 and 06/17). Diverges: MM_CP_TRY_CHANGE_WRITABLE
-// (eagerly making exclusive anon PTEs writable) is not modelled; the next
-// write fault reuses the page instead.
+// (hildenbrand-v2 05/17 and 06/17). When VM_WRITE is (re)granted,
+// present PTEs become writable without a write fault, as in 6.12
+// change_pte_range(): in a shmem VMA by pte_modify() itself (vm_page_prot is
+// writable: shmem needs no writenotify), in a private VMA through
+// MM_CP_TRY_CHANGE_WRITABLE and can_change_pte_writable() (exclusive anon
+// pages only; not the zero page). Diverges: soft-dirty and uffd-wp tracking
+// never hold the upgrade back (VM_SOFTDIRTY is always set in the model).
 #include "model/ops/kernel.h"
 
 namespace mmcheck::model::kernel {
@@ -33,6 +37,13 @@ void change_protection(World& w, StepResult& r, int mm, int start, int end, bool
       int block = va & ~(pmd_pages - 1);
       if (block >= start && block + pmd_pages <= end) {
         if (!write) pmd.write = false;  // change_huge_pmd
+        // change_huge_pmd(): MM_CP_TRY_CHANGE_WRITABLE and
+        // can_change_pmd_writable(), an exclusive anon THP (hugetlb's
+        // hugetlb_change_protection() has no such upgrade).
+        const int head = w.FolioOf(pmd.pfn);
+        if (write && head >= 0 && !w.Folio(head).hugetlb && w.Folio(head).anon &&
+            w.Folio(head).anon_exclusive)
+          pmd.write = true;
         va = block + pmd_pages - 1;
         continue;
       }
@@ -42,7 +53,10 @@ void change_protection(World& w, StepResult& r, int mm, int start, int end, bool
     Pte& pte = m.ptes[static_cast<size_t>(va)];
     switch (pte.kind) {
       case PteKind::kPresent:
-        if (!write) pte.write = false;
+        if (!write)
+          pte.write = false;
+        else if (!pte.special && (w.FindVma(mm, va)->shared || can_change_pte_writable(w, mm, va, pte)))
+          pte.write = true;
         break;
       case PteKind::kMigrationWrite: {
         int head = w.FolioOf(pte.pfn);

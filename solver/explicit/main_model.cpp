@@ -118,7 +118,8 @@ std::size_t ShmemBytes(std::size_t pages) { return 1 + 2 * pages + 1; }
 void WriteVma(Writer& w, const Vma& v) {
   w.U8(v.start);
   w.U8(v.end);
-  w.Bits({v.read, v.write, v.shared, v.hugetlb, v.hugepage, v.nohugepage});
+  w.Bits({v.read, v.write, v.shared, v.hugetlb, v.hugepage, v.nohugepage, v.anon_vma,
+           v.anon_vma_inherited});
   w.I8(v.shmem);
   w.U8(v.pgoff);
 }
@@ -126,7 +127,8 @@ Vma ReadVma(Reader& r) {
   Vma v;
   v.start = r.U8();
   v.end = r.U8();
-  r.Bits({&v.read, &v.write, &v.shared, &v.hugetlb, &v.hugepage, &v.nohugepage});
+  r.Bits({&v.read, &v.write, &v.shared, &v.hugetlb, &v.hugepage, &v.nohugepage, &v.anon_vma,
+           &v.anon_vma_inherited});
   v.shmem = r.I8();
   v.pgoff = r.U8();
   return v;

@@ -108,6 +108,7 @@ SymbolicLayout::SymbolicLayout(const Universe& u) : u_(u) {
     Add(fmt::format("mm{}.exists", mm), 0);
     Add(fmt::format("mm{}.rss_anon", mm), kCounterBits);
     Add(fmt::format("mm{}.rss_swap", mm), kCounterBits);
+    Add(fmt::format("mm{}.anon_vma", mm), 0);
     for (int va = 0; va < u.pages; ++va) {
       Add(fmt::format("mm{}.p{}.vma", mm, va), 0);
       Add(fmt::format("mm{}.p{}.logical", mm, va), 8);
@@ -216,6 +217,7 @@ std::vector<uint64_t> SymbolicLayout::Project(const World& w) const {
     set(MmExists(mm), m.exists);
     set(RssAnon(mm), m.rss[model::kMmAnonPages]);
     set(RssSwap(mm), m.rss[model::kMmSwapEnts]);
+    set(AnonVma(mm), m.vmas.size() == 1 && m.vmas[0].anon_vma);
     for (int va = 0; va < u_.pages; ++va) {
       set(VmaAt(mm, va), w.FindVma(mm, va) != nullptr);
       set(Logical(mm, va), m.logical[static_cast<size_t>(va)]);
@@ -580,6 +582,7 @@ class Exec {
       WritePte(mm, va, p);
       return;
     }
+    Set(lay_.AnonVma(mm), T());  // anon_vma_prepare()
     folio_alloc(
         [&](const Ref& fr) {
           folio_add_new_anon_rmap_pte(fr);
@@ -591,6 +594,7 @@ class Exec {
 
   // wp_page_copy(): `old_fr` is the old page's frame, null for the zero page.
   void wp_page_copy(int mm, int va, const Ref* old_fr, z3::expr& ok) {
+    Set(lay_.AnonVma(mm), T());  // anon_vma_prepare()
     folio_alloc(
         [&](const Ref& nf) {
           Invalidate(mm, va);
@@ -1228,6 +1232,9 @@ class Exec {
       Set(lay_.VmaAt(mm, p), F());
       Set(lay_.Logical(mm, p), K(0, 8));
     }
+    z3::expr any_vma = F();
+    for (int p = 0; p < u_.pages; ++p) any_vma = any_vma || Vma(mm, p);
+    Set(lay_.AnonVma(mm), Get(lay_.AnonVma(mm)) && any_vma);
   }
 
   // dup_mmap() into the lowest free mm, copy_page_range() of the VMA.
@@ -1246,8 +1253,12 @@ class Exec {
           Set(lay_.VmaAt(child, va), Vma(src, va));
           WritePte(child, va, NonePte());
         }
-        for (int va = 0; va < u_.pages; ++va) If(Vma(src, va), [&] { Invalidate(src, va); });
-        for (int va = 0; va < u_.pages; ++va) If(Vma(src, va), [&] { CopyPte(child, src, va); });
+        // vma_needs_copy(): the page tables are copied only under an anon_vma.
+        Set(lay_.AnonVma(child), Get(lay_.AnonVma(src)));
+        const z3::expr copy = Get(lay_.AnonVma(src));
+        for (int va = 0; va < u_.pages; ++va) If(Vma(src, va) && copy, [&] { Invalidate(src, va); });
+        for (int va = 0; va < u_.pages; ++va)
+          If(Vma(src, va) && copy, [&] { CopyPte(child, src, va); });
       });
     }
   }
@@ -1424,6 +1435,7 @@ class Exec {
               dev,
               [&](int d) {
                 If(zero, [&] { Invalidate(mm, va, dev); });
+                Set(lay_.AnonVma(mm), T());  // anon_vma_prepare()
                 PteVals p = NonePte();
                 p.kind = Kind(PteKind::kDevicePrivateWrite);  // VM_WRITE
                 p.pfn = NumK(d);
@@ -1915,6 +1927,10 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
                                  k == kindk(PteKind::kNone) && !get(lay.VmaAt(mm, va)));
         // No entry outside a VMA (munmap zaps what it unmaps).
         all = all && z3::implies(!get(lay.VmaAt(mm, va)), k == kindk(PteKind::kNone));
+        // Only the zero page maps without an anon_vma (anon_vma_prepare()
+        // runs before any anonymous folio is mapped).
+        all = all && z3::implies(k != kindk(PteKind::kNone) && !get(lay.Pte(mm, va, L::kSpecial)),
+                                 get(lay.AnonVma(mm)));
       }
     all = all && get(lay.MmExists(0));
     for (int fr = 0; fr < lay.frames() + nd; ++fr)

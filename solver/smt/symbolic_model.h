@@ -109,6 +109,8 @@ class SymbolicLayout {
   int MmExists(int mm) const { return mm_base(mm); }
   int RssAnon(int mm) const { return mm_base(mm) + 1; }
   int RssSwap(int mm) const { return mm_base(mm) + 2; }
+  // Whether the mm's VMA has an anon_vma (model::Vma::anon_vma; one VMA per mm here).
+  int AnonVma(int mm) const { return mm_base(mm) + 3; }
   int VmaAt(int mm, int va) const { return page_base(mm, va); }
   int Logical(int mm, int va) const { return page_base(mm, va) + 1; }
   int Pte(int mm, int va, PteField f) const { return page_base(mm, va) + 2 + f; }
@@ -131,7 +133,7 @@ class SymbolicLayout {
 
  private:
   int mm_base(int mm) const { return mm * mm_stride_; }
-  int page_base(int mm, int va) const { return mm_base(mm) + 3 + va * (2 + kPteFields); }
+  int page_base(int mm, int va) const { return mm_base(mm) + 4 + va * (2 + kPteFields); }
   int mirror_base(int dev, int mm, int va) const {
     return mirror_base_ + 3 * ((dev * u_.mms + mm) * u_.pages + va);
   }

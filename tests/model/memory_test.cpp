@@ -144,3 +144,64 @@ TEST(HandleMmFault, AccessErrors) {
 
 }  // namespace
 }  // namespace mmcheck
+
+namespace mmcheck {
+namespace {
+
+using model::OpCode;
+using model::PteKind;
+using testing::TestWorld;
+
+// fork copies the page tables of a private VMA only when it has an anon_vma
+// (vma_needs_copy, mm/memory.c 6.12). A read fault maps the zero page and
+// prepares none; a write fault prepares one, and a new VMA merged with that
+// one (same flags, adjacent) shares it.
+//   [0,2)rw anon_vma  [2,3)rw merged: anon_vma  [3,4)r no anon_vma
+TEST(Fork, CopiesOnlyVmasWithAnAnonVma) {
+  TestWorld t("linux-6.12");
+  t.Do(OpCode::kMmap, {0, 0, 4, model::kProtReadWrite, model::kMapPrivate});
+  t.Do(OpCode::kCpuRead, {0, 0});
+  t.Do(OpCode::kFork, {0});
+  EXPECT_EQ(t.Pte(1, 0).kind, PteKind::kNone);
+  EXPECT_EQ(t.Pte(0, 0).kind, PteKind::kPresent);
+
+  TestWorld m("linux-6.12");
+  m.Do(OpCode::kMmap, {0, 0, 2, model::kProtReadWrite, model::kMapPrivate});
+  m.Do(OpCode::kCpuWrite, {0, 0, 5});
+  m.Do(OpCode::kMmap, {0, 2, 1, model::kProtReadWrite, model::kMapPrivate});
+  m.Do(OpCode::kMmap, {0, 3, 1, model::kProtRead, model::kMapPrivate});
+  m.Do(OpCode::kCpuRead, {0, 1});
+  m.Do(OpCode::kCpuRead, {0, 2});
+  m.Do(OpCode::kCpuRead, {0, 3});
+  m.Do(OpCode::kFork, {0});
+  EXPECT_EQ(m.Pte(1, 0).kind, PteKind::kPresent);
+  EXPECT_EQ(m.Pte(1, 1).kind, PteKind::kPresent);  // the zero page, copied
+  EXPECT_EQ(m.Pte(1, 2).kind, PteKind::kPresent);  // merged into [0,2)
+  EXPECT_EQ(m.Pte(1, 3).kind, PteKind::kNone);     // other flags: its own VMA
+  EXPECT_EQ(m.HardViolations(), "");
+}
+
+// A read fault on a writable shmem mapping maps the page writable but clean,
+// and first maps the other cached pages around it (do_fault_around); a
+// read-only shmem mapping maps it read-only.
+TEST(SharedFault, ReadFaultWritableAndFaultAround) {
+  TestWorld t("linux-6.12");
+  t.Do(OpCode::kMmap, {0, 0, 3, model::kProtReadWrite, model::kMapShared});
+  t.Do(OpCode::kMmap, {0, 3, 1, model::kProtRead, model::kMapShared});
+  t.Do(OpCode::kCpuRead, {0, 0});
+  EXPECT_TRUE(t.Pte(0, 0).write);
+  EXPECT_FALSE(t.Pte(0, 0).dirty);
+  t.Do(OpCode::kCpuRead, {0, 3});
+  EXPECT_FALSE(t.Pte(0, 3).write);
+  t.Do(OpCode::kCpuWrite, {0, 2, 9});
+  t.Do(OpCode::kMadvise, {0, 0, 3, model::kAdviceDontneed});
+  ASSERT_EQ(t.Pte(0, 2).kind, PteKind::kNone);
+  t.Do(OpCode::kCpuRead, {0, 1});
+  EXPECT_EQ(t.Pte(0, 0).kind, PteKind::kPresent);  // still in the page cache
+  EXPECT_EQ(t.Pte(0, 2).kind, PteKind::kPresent);
+  EXPECT_TRUE(t.Pte(0, 2).write);
+  EXPECT_EQ(t.HardViolations(), "");
+}
+
+}  // namespace
+}  // namespace mmcheck
