@@ -217,7 +217,22 @@ void madvise_pageout(World& w, StepResult& r, int mm, int va, int end) {
   std::vector<int> heads;
   for (int p = va; p < end; ++p) {
     const Vma* v = w.FindVma(mm, p);
-    if (v->hugetlb || v->shared) continue;
+    if (v->shared) {
+      // A shmem folio (6.12: root passes can_do_file_pageout()) mapped only
+      // here: shrink_folio_list() unmaps it (try_to_unmap, MMU_NOTIFY_CLEAR
+      // over its page), then shmem_writepage() finds no swap device and
+      // redirties it: it stays in the page cache, unmapped. With swap the
+      // kernel would swap it out, which the model does not model (the data
+      // and the unmapping are the same).
+      const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(p)];
+      if (pte.kind != PteKind::kPresent || pte.special) continue;
+      const int frame = w.MappedFrame(mm, p);
+      const int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+      if (head < 0 || w.FolioMapcount(head) != 1 || w.lock_thread_folio == head) continue;
+      zap_page_range(w, r, mm, p, p + 1, NotifyEvent::kClear);
+      continue;
+    }
+    if (v->hugetlb) continue;
     const Pmd& pmd = w.PmdOf(mm, p);
     const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(p)];
     if (pmd.kind != PmdKind::kHuge && (pte.kind != PteKind::kPresent || pte.special)) continue;
