@@ -32,5 +32,7 @@ void AddExploreCommand(CLI::App& app, int* status);     // explore (solver/expli
 void AddProveCommand(CLI::App& app, int* status);       // prove (solver/smt)
 void AddCampaignCommands(CLI::App& app, int* status);   // campaign, merge, shrink
 void AddTraceCommands(CLI::App& app, int* status);      // replay, render, export
+void AddDiffCommand(CLI::App& app, int* status);        // diff
+void AddSeriesCommand(CLI::App& app, int* status);      // verify-series
 
 }  // namespace mmcheck::cli

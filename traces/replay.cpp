@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "model/dump.h"
+#include "traces/divergence.h"
 
 namespace mmcheck::traces {
 
@@ -61,8 +62,9 @@ std::vector<std::string> ChangedFolios(const World& before, const World& after) 
 
 }  // namespace
 
-ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile& profile) {
-  CheckPreconditions(t, file, profile);
+namespace {
+
+ReplayResult Run(const Trace& t, const model::Profile& profile, bool stop_when_disabled) {
   ReplayResult r;
   r.profile = profile;
   World w = World::Initial(t.universe, profile.knobs);
@@ -71,6 +73,10 @@ ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile&
   int i = 0;
   for (const TraceStep& step : t.steps) {
     ++i;
+    if (stop_when_disabled && !model::Enabled(w, step.op)) {
+      r.disabled_step = i;
+      break;
+    }
     StepRecord rec;
     rec.op = step.op;
     rec.result = model::Apply(w, step.op);
@@ -105,6 +111,17 @@ ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile&
   return r;
 }
 
+}  // namespace
+
+ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile& profile) {
+  CheckPreconditions(t, file, profile);
+  return Run(t, profile, false);
+}
+
+ReplayResult ReplayUntilDisabled(const Trace& t, const model::Profile& profile) {
+  return Run(t, profile, true);
+}
+
 std::string RenderStepTable(const Trace& t, const ReplayResult& r) {
   std::string s = fmt::format("profile {}  universe {}\n", r.profile.name, t.universe.ToString());
   for (size_t i = 0; i < r.run.steps.size(); ++i) {
@@ -134,33 +151,39 @@ std::string RenderStepTable(const Trace& t, const ReplayResult& r) {
 }
 
 std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const ReplayResult& b,
-                             int& first_difference) {
+                             int& first_difference, uint32_t ignored) {
   first_difference = 0;
   std::string s = fmt::format("{:>3} {:<44} | {:<34} | {}\n", "", "step", a.profile.name, b.profile.name);
+  auto cell = [](const ReplayResult& r, size_t i) {
+    if (i < r.run.steps.size()) return OutcomeText(r.run.steps[i].result) + " " + Verdicts(r.run.steps[i]);
+    return std::string(r.disabled_step == static_cast<int>(i + 1) ? "cannot run here" : "-");
+  };
   for (size_t i = 0; i < t.steps.size(); ++i) {
-    const StepRecord& x = a.run.steps[i];
-    const StepRecord& y = b.run.steps[i];
-    std::string why;
-    if (x.result.outcome.ret != y.result.outcome.ret || x.result.outcome.signal != y.result.outcome.signal ||
-        x.result.outcome.blocked != y.result.outcome.blocked)
-      why = "return value";
-    else if (x.result.outcome.value != y.result.outcome.value)
-      why = "value read";
-    else if (x.result.outcome.prot != y.result.outcome.prot)
-      why = "snapshot";
-    else if (Verdicts(x) != Verdicts(y))
-      why = "property verdict";
-    else if (model::DrawWorld(a.states[i + 1]) != model::DrawWorld(b.states[i + 1]))
-      why = "state";
-    bool first = !why.empty() && first_difference == 0;
-    if (first) first_difference = static_cast<int>(i + 1);
-    s += fmt::format("{:>3} {:<44} | {:<34} | {}{}\n", i + 1, PrintOp(x.op),
-                     OutcomeText(x.result) + " " + Verdicts(x), OutcomeText(y.result) + " " + Verdicts(y),
-                     first ? "   <== first difference: " + why : "");
-    if (first) {
-      for (const std::string& l : Lines(model::DrawWorld(a.states[i + 1]))) s += "      " + a.profile.name + " | " + l + "\n";
-      for (const std::string& l : Lines(model::DrawWorld(b.states[i + 1]))) s += "      " + b.profile.name + " | " + l + "\n";
+    const bool ran_a = i < a.run.steps.size(), ran_b = i < b.run.steps.size();
+    if (!ran_a && !ran_b) break;
+    DifferenceMask classes = 0;
+    if (ran_a != ran_b) {
+      classes = kDiffEnabled;
+    } else {
+      const StepRecord& x = a.run.steps[i];
+      const StepRecord& y = b.run.steps[i];
+      classes = StepDifferences(x.result, HardViolations(x.violations), y.result,
+                                HardViolations(y.violations));
+      if (model::DrawWorld(a.states[i + 1]) != model::DrawWorld(b.states[i + 1])) classes |= kDiffState;
     }
+    classes &= ~ignored;
+    const bool first = classes != 0 && first_difference == 0;
+    if (first) first_difference = static_cast<int>(i + 1);
+    s += fmt::format("{:>3} {:<44} | {:<34} | {}{}\n", i + 1, PrintOp(t.steps[i].op), cell(a, i),
+                     cell(b, i), first ? "   <== first difference: " + DifferenceNames(classes) : "");
+    if (first) {
+      for (const ReplayResult* r : {&a, &b}) {
+        const size_t at = std::min(i + 1, r->states.size() - 1);
+        for (const std::string& l : Lines(model::DrawWorld(r->states[at])))
+          s += "      " + r->profile.name + " | " + l + "\n";
+      }
+    }
+    if (!ran_a || !ran_b) break;
   }
   s += fmt::format("{}: {}; {}: {}\n", a.profile.name, a.verdict, b.profile.name, b.verdict);
   if (!first_difference) s += "the two runs do not differ\n";
