@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mmcheck campaign | merge | shrink: RapidCheck campaigns over profiles and
 // properties, joining shard reports, and minimising a failing trace.
 #include <unistd.h>

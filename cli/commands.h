@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The mmcheck command line: one registration function per command family.
 //
 // Each Add*Command registers its subcommand(s) on `app`. When a subcommand

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mmcheck ops | knobs | profiles | properties: listings generated from the
 // one table that defines each.
 #include <cstdio>

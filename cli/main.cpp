@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mmcheck: the command-line entry point. Subcommands live in their own files.
 #include <cstdio>
 #include <exception>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Replaying a trace on the model: the verdict against the trace's
 // expectation, a step table with the state change after each step, a
 // side-by-side comparison of two profiles, and exports (ITF JSON, DOT).
@@ -24,6 +25,10 @@ struct ReplayResult {
   // ReplayUntilDisabled only: the first step that cannot run (1-based, 0 if
   // every step ran); run.steps and states stop before it.
   int disabled_step = 0;
+  // The step expectations ("=>") the run does not meet: (step, "ret is X, the
+  // trace expects Y"). Replay's `matches` needs none.
+  std::vector<std::pair<int, std::string>> step_mismatches;
+  int step_expectations = 0;  // steps with expectations
 };
 
 // Replays `t` (read from `file`) on `profile`. Checks preconditions first
@@ -47,6 +52,12 @@ std::string RenderStepTable(const Trace& t, const ReplayResult& r);
 // in `first_difference`. The runs may stop early (ReplayUntilDisabled).
 std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const ReplayResult& b,
                              int& first_difference, uint32_t ignored = 0);
+
+// The run as JSON (replay --format json): per step the op, its outcome
+// (return value by errno name, value, cpages/faults, snapshot, signal),
+// kernel events, violations, the step expectations and what they missed, and
+// the state picture after it; then the verdict.
+nlohmann::ordered_json ReplayToJson(const Trace& t, std::string_view file, const ReplayResult& r);
 
 // Graphviz: one cluster per state (page tables and folios), edges from
 // entries to the folios they map.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Campaign reports: one result per (profile, property), rendered as a text
 // table, JSON (DIR/report.json, read back by `mmcheck merge`) and JUnit XML
 // (DIR/report.xml, one testcase per (profile, property)).

@@ -154,7 +154,7 @@ traces::Trace DivergenceTrace(const MainModelOptions& a, const MainModelOptions&
                   a.trace_profile.empty() ? a.profile.name : a.trace_profile,
                   b.trace_profile.empty() ? b.profile.name : b.trace_profile)};
   t.question = fmt::format("What does {} change against {}?", b.profile.name, a.profile.name);
-  for (const model::Op& op : search.ops) t.steps.push_back({op, {}, "", 0});
+  for (const model::Op& op : search.ops) t.steps.push_back({op, {}, "", 0, {}});
   traces::ReplayResult ra = traces::ReplayUntilDisabled(t, a.profile);
   if (ra.disabled_step) {
     // The last op runs on b only: the trace is b's, so that it replays.

@@ -282,7 +282,7 @@ RC_GTEST_PROP(TraceFormat, PrintParseRoundTrip, ()) {
   if (*rc::gen::arbitrary<bool>()) t.expect = {false, "data-integrity"};
   auto words = rc::gen::container<std::string>(rc::gen::elementOf(std::string("abc xyz-09.,:")));
   for (model::Op op : *rc::gen::container<std::vector<model::Op>>(properties::GenOp(u))) {
-    traces::TraceStep s{op, {}, {}, 0};
+    traces::TraceStep s{op, {}, {}, 0, {}};
     if (*rc::gen::inRange(0, 4) == 0) s.comments.push_back(*words);
     if (*rc::gen::inRange(0, 4) == 0) s.trailing = "note " + *words;
     t.steps.push_back(s);
