@@ -3,6 +3,7 @@
 // (print(parse(t)) == t), replay's check of each, and replay's JSON.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "traces/replay.h"
@@ -130,6 +131,24 @@ TEST(StepExpect, FilledExpectationsAreMetAndJsonShowsThem) {
   EXPECT_EQ(j["steps"][3]["violations"][0]["property"], "mapcount-matches-mappings");
   EXPECT_EQ(j["steps"][4]["outcome"]["value"], 7);
   EXPECT_TRUE(j["as_expected"]);
+}
+
+// The corpus asserts outcomes the way hmm-tests does: every dmirror ioctl step states what it
+// returns (and the suite's corpus test replays them all against those statements).
+TEST(StepExpect, EveryCorpusDeviceStepStatesItsOutcome) {
+  int checked = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(MMCHECK_SOURCE_DIR) + "/tests/corpus")) {
+    if (e.path().extension() != ".mmtrace") continue;
+    const Trace t = traces::ReadTraceFile(e.path().string());
+    for (const traces::TraceStep& step : t.steps) {
+      if (!traces::PrintOp(step.op).starts_with("dev_")) continue;
+      EXPECT_TRUE(step.expect.ret.has_value())
+          << e.path().filename().string() << ": " << traces::PrintOp(step.op);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 40);
 }
 
 }  // namespace
