@@ -4,6 +4,16 @@
 include(${CMAKE_CURRENT_LIST_DIR}/../cli/cli_helpers.cmake)
 file(MAKE_DIRECTORY ${WORK})
 
+# Fails when a line of OUT is longer than 75 columns (file(STRINGS) splits lines only at
+# newlines, whatever the text holds).
+function(expect_at_most_75_columns what)
+  file(WRITE ${WORK}/out.txt "${OUT}")
+  file(STRINGS ${WORK}/out.txt long LENGTH_MINIMUM 76)
+  if(long)
+    message(FATAL_ERROR "mmcheck ${what}: lines longer than 75 columns:\n${long}")
+  endif()
+endfunction()
+
 # Two equal profiles: no divergence, and the BFS says it was exhaustive.
 run(0 diff linux-6.15 linux-6.15 --op mmap --op cpu_write --op dev_exclusive --op reclaim)
 expect_match("${OUT}" "no divergence, exhaustive")
@@ -49,14 +59,16 @@ expect_match("${OUT}" "\"breaks_bisectability\": \"02/03 [^\n]*introduces mapcou
 # mapcount/reclaim/migration trio, nothing introduced; every line fits a mail.
 run(0 verify-series hildenbrand-v2 --budget 12s --seed 1 --jobs 2)
 expect_match("${OUT}" "nothing introduced")
-string(REPLACE "\n" ";" lines "${OUT}")
-foreach(line IN LISTS lines)
-  string(LENGTH "${line}" n)
-  if(n GREATER 75)
-    message(FATAL_ERROR "line of ${n} columns:\n${line}")
-  endif()
-endforeach()
+expect_at_most_75_columns("verify-series")
 run(0 verify-series hildenbrand-v2 --budget 12s --seed 1 --jobs 2 --format markdown)
 expect_match("${OUT}" "\\| 01/17 \\| mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs \\| [^|]* \\| no-kernel-bug \\| – \\| yes \\|")
 expect_match("${OUT}" "\\| 12/17 \\| [^|]* \\| [^|]* \\| no-memory-corruption \\| – \\| yes \\|")
 expect_match("${OUT}" "\\| 16/17 \\| [^|]* \\| [^|]* \\| mapcount-matches-mappings, reclaim-makes-progress, migration-makes-progress \\| – \\| yes \\|")
+
+# The listings fit a mail unless --wide.
+foreach(listing ops knobs profiles properties)
+  run(0 ${listing})
+  expect_at_most_75_columns(${listing})
+endforeach()
+run(0 knobs --wide)
+expect_match("${OUT}" "\n    kernel: hildenbrand-v2 01/17 mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs \\(")
