@@ -72,3 +72,12 @@ foreach(listing ops knobs profiles properties)
 endforeach()
 run(0 knobs --wide)
 expect_match("${OUT}" "\n    kernel: hildenbrand-v2 01/17 mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs \\(")
+
+# report --since: a run compared with itself has nothing new and nothing fixed.
+run(0 campaign --profile linux-6.15 --budget 1s --seed 1 --jobs 1 --out ${WORK}/run1 --force)
+run(0 report ${WORK}/run1 --since ${WORK}/run1/report.json)
+expect_match("${OUT}" "0 new, 0 fixed, 0 still failing")
+run(0 report ${WORK}/run1 --since ${WORK}/run1 --format json)
+expect_match("${OUT}" "\"new\": \\[\\]")
+run(2 report ${WORK}/run1 --since ${WORK}/no-such-run)
+expect_one_line_error("no-such-run")
