@@ -70,7 +70,9 @@ std::uint64_t HalfOfPhysicalMemory() {
   return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
 }
 
-std::string Seconds(double s) { return fmt::format("{:.3f} s", s); }
+std::string Seconds(double s) {
+  return fmt::format("{:.3f} s", s);
+}
 
 int RunDiff(const DiffFlags& flags) {
   if (flags.profiles.size() != 2) throw UsageError("diff compares two profiles: mmcheck diff A B");
@@ -151,7 +153,7 @@ int RunDiff(const DiffFlags& flags) {
     j["universe"] = oa.universe.ToString();
     j["values"] = oa.values;
     j["ignored"] = traces::DifferenceNames(ignored);
-    j["verdict"] = outcome.divergence ? "divergence"
+    j["verdict"] = outcome.divergence   ? "divergence"
                    : outcome.exhaustive ? "no-divergence"
                                         : "inconclusive";
     j["exhaustive"] = outcome.exhaustive;
@@ -186,25 +188,28 @@ int RunDiff(const DiffFlags& flags) {
              ignored ? ", ignoring " + traces::DifferenceNames(ignored) : "");
   if (outcome.bfs_ran)
     fmt::print("  explore   {}: {} states, {} edges, depth {}, {}\n",
-               solver::explicit_state::ExplorationStatusName(outcome.bfs.status), outcome.bfs.states,
-               outcome.bfs.edges, outcome.bfs.diameter, Seconds(outcome.bfs.seconds));
+               solver::explicit_state::ExplorationStatusName(outcome.bfs.status),
+               outcome.bfs.states, outcome.bfs.edges, outcome.bfs.diameter,
+               Seconds(outcome.bfs.seconds));
   if (outcome.random_ran)
-    fmt::print("  random    seed {}: {} traces, {} steps, {}{}\n", flags.seed, outcome.random.traces,
-               outcome.random.steps, Seconds(outcome.random.seconds),
-               outcome.random.found ? fmt::format(", shrunk {} -> {} steps",
-                                                  outcome.random.original_steps,
-                                                  outcome.random.ops.size())
-                                    : "");
+    fmt::print("  random    seed {}: {} traces, {} steps, {}{}\n", flags.seed,
+               outcome.random.traces, outcome.random.steps, Seconds(outcome.random.seconds),
+               outcome.random.found
+                   ? fmt::format(", shrunk {} -> {} steps", outcome.random.original_steps,
+                                 outcome.random.ops.size())
+                   : "");
   if (outcome.divergence) {
-    fmt::print("divergence in {} step{} ({}), first at step {}: {}\n\n{}\n{}\n",
-               outcome.ops.size(), outcome.ops.size() == 1 ? "" : "s",
-               outcome.engine == "explore" ? "shortest in this universe" : "shrunk, not proven shortest",
-               first, traces::DifferenceNames(classes), side_by_side, summary);
+    fmt::print(
+        "divergence in {} step{} ({}), first at step {}: {}\n\n{}\n{}\n", outcome.ops.size(),
+        outcome.ops.size() == 1 ? "" : "s",
+        outcome.engine == "explore" ? "shortest in this universe" : "shrunk, not proven shortest",
+        first, traces::DifferenceNames(classes), side_by_side, summary);
     if (!flags.out.empty()) fmt::print("trace written to {}\n", flags.out);
   } else if (outcome.exhaustive) {
-    fmt::print("no divergence, exhaustive: the two profiles agree on every sequence of this "
-               "universe ({} states, depth {})\n",
-               outcome.bfs.states, outcome.bfs.diameter);
+    fmt::print(
+        "no divergence, exhaustive: the two profiles agree on every sequence of this "
+        "universe ({} states, depth {})\n",
+        outcome.bfs.states, outcome.bfs.diameter);
   } else {
     fmt::print("inconclusive: {}\n", outcome.inconclusive);
   }
@@ -216,9 +221,10 @@ int RunDiff(const DiffFlags& flags) {
 void AddDiffCommand(CLI::App& app, int* status) {
   static DiffFlags flags;
   auto* cmd = app.add_subcommand(
-      "diff", "What does a patch change? The shortest operation sequence on which two profiles "
-              "differ (return value, values read, cpages, snapshot, kernel events, property "
-              "verdicts); exit 0 none, 1 found, 3 inconclusive");
+      "diff",
+      "What does a patch change? The shortest operation sequence on which two profiles "
+      "differ (return value, values read, cpages, snapshot, kernel events, property "
+      "verdicts); exit 0 none, 1 found, 3 inconclusive");
   cmd->add_option("profiles", flags.profiles, "the two profiles (names or .toml files): A B")
       ->required()
       ->expected(2);

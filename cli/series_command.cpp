@@ -49,7 +49,8 @@ std::string PatchDiff(const model::Profile& before, const model::Profile& after,
   solver::explicit_state::DivergenceSearchOptions so;
   so.budget_seconds = budget_seconds;
   so.seed = seed;
-  const solver::explicit_state::DivergenceSearch d = solver::explicit_state::SearchDivergence(a, b, so);
+  const solver::explicit_state::DivergenceSearch d =
+      solver::explicit_state::SearchDivergence(a, b, so);
   if (d.exhaustive) return "no divergence (exhaustive)";
   if (!d.divergence) return "inconclusive: " + d.inconclusive;
   const traces::Divergence first =
@@ -69,7 +70,8 @@ int RunSeries(const SeriesFlags& flags) {
   o.budget_seconds = flags.budget_seconds;
   o.budget_text = FormatDuration(flags.budget_seconds);
   o.seed = flags.seed;
-  o.jobs = flags.jobs > 0 ? flags.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.jobs = flags.jobs > 0 ? flags.jobs
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.properties = properties::HardProperties();
   std::vector<model::UniverseNeeds> needs;
   auto add = [&](const model::Profile& p) {
@@ -81,26 +83,33 @@ int RunSeries(const SeriesFlags& flags) {
   };
   add(series.base);
   for (const traces::SeriesPatch& p : series.patches) add(p.profile);
-  o.universe = flags.universe.empty() ? model::UniverseMeeting(needs)
-                                      : model::ParseUniverse(flags.universe);
+  o.universe =
+      flags.universe.empty() ? model::UniverseMeeting(needs) : model::ParseUniverse(flags.universe);
   o.corpus = traces::LoadCorpus("", flags.corpus);
   const traces::Report report = traces::RunCampaign(o);
   traces::SeriesVerdict v = traces::JudgeSeries(series, report);
   if (flags.diff) {
-    const model::Universe u = model::ParseUniverse("mms=2,pages=2,folios=3,swap=2,devices=1,pmd_order=1");
+    const model::Universe u =
+        model::ParseUniverse("mms=2,pages=2,folios=3,swap=2,devices=1,pmd_order=1");
     for (size_t i = 1; i < v.rows.size(); ++i) {
       const model::Profile& before = i == 1 ? series.base : series.patches[i - 2].profile;
       v.rows[i].diff = PatchDiff(before, series.patches[i - 1].profile, u,
                                  flags.diff_budget_seconds, flags.seed);
     }
   }
-  if (flags.format == "json") fmt::print("{}\n", traces::SeriesToJson(v).dump(2));
-  else if (flags.format == "markdown") fmt::print("{}", traces::RenderSeriesMarkdown(v));
-  else fmt::print("{}", traces::RenderSeriesText(v, flags.wide));
+  if (flags.format == "json")
+    fmt::print("{}\n", traces::SeriesToJson(v).dump(2));
+  else if (flags.format == "markdown")
+    fmt::print("{}", traces::RenderSeriesMarkdown(v));
+  else
+    fmt::print("{}", traces::RenderSeriesText(v, flags.wide));
   switch (v.verdict) {
-    case traces::Verdict::kAsExpected: return kExitOk;
-    case traces::Verdict::kUnexpected: return kExitUnexpected;
-    case traces::Verdict::kInconclusive: return kExitInconclusive;
+    case traces::Verdict::kAsExpected:
+      return kExitOk;
+    case traces::Verdict::kUnexpected:
+      return kExitUnexpected;
+    case traces::Verdict::kInconclusive:
+      return kExitInconclusive;
   }
   return kExitInconclusive;
 }

@@ -13,9 +13,9 @@ namespace mmcheck::traces {
 
 const std::vector<std::pair<DifferenceClass, std::string_view>>& DifferenceClasses() {
   static const std::vector<std::pair<DifferenceClass, std::string_view>> kClasses = {
-      {kDiffEnabled, "enabled"}, {kDiffReturn, "return"},     {kDiffTiming, "timing"},
-      {kDiffValue, "value"},     {kDiffCpages, "cpages"},     {kDiffSnapshot, "snapshot"},
-      {kDiffEvent, "event"},     {kDiffVerdict, "verdict"},   {kDiffState, "state"},
+      {kDiffEnabled, "enabled"}, {kDiffReturn, "return"},   {kDiffTiming, "timing"},
+      {kDiffValue, "value"},     {kDiffCpages, "cpages"},   {kDiffSnapshot, "snapshot"},
+      {kDiffEvent, "event"},     {kDiffVerdict, "verdict"}, {kDiffState, "state"},
   };
   return kClasses;
 }
@@ -155,8 +155,8 @@ RandomDivergenceResult RandomDivergence(const model::Profile& a, const model::Pr
     for (const TraceStep& s : t.steps) ops.push_back(s.op);
     ++result.traces;
     const CandidateCheck check = diverges(ops);
-    result.steps += check.outcome == CandidateOutcome::kFails ? check.step
-                                                              : static_cast<int64_t>(ops.size());
+    result.steps +=
+        check.outcome == CandidateOutcome::kFails ? check.step : static_cast<int64_t>(ops.size());
     if (check.outcome != CandidateOutcome::kFails) continue;
     ops.resize(static_cast<size_t>(check.step));
     result.original_steps = check.step;
@@ -182,10 +182,14 @@ namespace {
 std::string InWords(const StepRecord& rec) {
   const model::Outcome& o = rec.result.outcome;
   std::vector<std::string> parts;
-  if (o.blocked) parts.push_back("blocks (a lock is held)");
-  else if (o.signal == model::Signal::kSigsegv) parts.push_back("gets SIGSEGV");
-  else if (o.signal == model::Signal::kSigbus) parts.push_back("gets SIGBUS");
-  else parts.push_back("returns " + model::RetName(o.ret));
+  if (o.blocked)
+    parts.push_back("blocks (a lock is held)");
+  else if (o.signal == model::Signal::kSigsegv)
+    parts.push_back("gets SIGSEGV");
+  else if (o.signal == model::Signal::kSigbus)
+    parts.push_back("gets SIGBUS");
+  else
+    parts.push_back("returns " + model::RetName(o.ret));
   if (o.value >= 0) parts.push_back(fmt::format("reads {}", o.value));
   if (o.cpages || o.faults) parts.push_back(fmt::format("cpages {} faults {}", o.cpages, o.faults));
   if (!o.prot.empty()) {
@@ -195,11 +199,20 @@ std::string InWords(const StepRecord& rec) {
   }
   for (const model::KernelEvent& e : rec.result.events) {
     switch (e.kind) {
-      case model::EventKind::kBug: parts.push_back("the kernel BUGs"); break;
-      case model::EventKind::kCorruption: parts.push_back("the kernel corrupts memory"); break;
-      case model::EventKind::kWarn: parts.push_back("the kernel WARNs"); break;
-      case model::EventKind::kDumpPage: parts.push_back("the kernel dumps a page"); break;
-      case model::EventKind::kInfo: break;
+      case model::EventKind::kBug:
+        parts.push_back("the kernel BUGs");
+        break;
+      case model::EventKind::kCorruption:
+        parts.push_back("the kernel corrupts memory");
+        break;
+      case model::EventKind::kWarn:
+        parts.push_back("the kernel WARNs");
+        break;
+      case model::EventKind::kDumpPage:
+        parts.push_back("the kernel dumps a page");
+        break;
+      case model::EventKind::kInfo:
+        break;
     }
   }
   std::string violated;
@@ -215,7 +228,8 @@ std::string InWords(const StepRecord& rec) {
 }
 
 std::string OnProfile(const ReplayResult& r, size_t i) {
-  if (i < r.run.steps.size()) return fmt::format("on {} it {}", r.profile.name, InWords(r.run.steps[i]));
+  if (i < r.run.steps.size())
+    return fmt::format("on {} it {}", r.profile.name, InWords(r.run.steps[i]));
   return fmt::format("on {} it cannot run (its precondition does not hold there)", r.profile.name);
 }
 
@@ -224,12 +238,14 @@ std::string OnProfile(const ReplayResult& r, size_t i) {
 std::string DescribeDivergence(const Trace& t, const ReplayResult& a, const ReplayResult& b,
                                int step) {
   if (step <= 0 || step > static_cast<int>(t.steps.size()))
-    return fmt::format("{} and {} do not differ on these {} steps.", a.profile.name,
-                       b.profile.name, t.steps.size());
+    return fmt::format("{} and {} do not differ on these {} steps.", a.profile.name, b.profile.name,
+                       t.steps.size());
   const size_t i = static_cast<size_t>(step - 1);
   std::string s;
-  if (step == 2) s = fmt::format("Both run step 1 alike (`{}`). ", PrintOp(t.steps[0].op));
-  else if (step > 2) s = fmt::format("Both run steps 1-{} alike. ", step - 1);
+  if (step == 2)
+    s = fmt::format("Both run step 1 alike (`{}`). ", PrintOp(t.steps[0].op));
+  else if (step > 2)
+    s = fmt::format("Both run steps 1-{} alike. ", step - 1);
   s += fmt::format("At step {}, `{}`: {}; {}.", step, PrintOp(t.steps[i].op), OnProfile(a, i),
                    OnProfile(b, i));
   return s;

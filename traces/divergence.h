@@ -85,18 +85,18 @@ FailureTest DivergenceTest(const model::Universe& u, const model::Knobs& a, cons
 struct RandomDivergenceOptions {
   model::Universe universe;
   uint64_t seed = 1;
-  int steps = 12;               // per random trace
-  double budget_seconds = 10;   // search and shrinking together
-  int64_t max_traces = 0;       // 0: until the budget
+  int steps = 12;              // per random trace
+  double budget_seconds = 10;  // search and shrinking together
+  int64_t max_traces = 0;      // 0: until the budget
   DifferenceMask ignored = 0;
-  std::function<bool()> stop;   // polled between traces (SIGINT)
+  std::function<bool()> stop;  // polled between traces (SIGINT)
 };
 struct RandomDivergenceResult {
   bool found = false;
-  std::vector<model::Op> ops;   // shrunk: 1-minimal for "diverges"
+  std::vector<model::Op> ops;  // shrunk: 1-minimal for "diverges"
   Divergence divergence;
   int64_t traces = 0, steps = 0;
-  int original_steps = 0;       // of the divergent random trace, before shrinking
+  int original_steps = 0;  // of the divergent random trace, before shrinking
   ShrinkStats shrink;
   double seconds = 0;
 };

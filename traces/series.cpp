@@ -55,7 +55,8 @@ Series FromToml(const toml::table& root, std::string origin,
   return s;
 }
 
-std::vector<std::string> Minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+std::vector<std::string> Minus(const std::vector<std::string>& a,
+                               const std::vector<std::string>& b) {
   std::vector<std::string> out;
   for (const std::string& x : a)
     if (std::find(b.begin(), b.end(), x) == b.end()) out.push_back(x);
@@ -139,7 +140,8 @@ SeriesVerdict JudgeSeries(const Series& s, const Report& report) {
     row.title = p.title;
     row.declared_fixes = p.declared_fixes;
     row.note = p.note;
-    const model::Profile& previous = v.rows.size() == 1 ? s.base : s.patches[v.rows.size() - 2].profile;
+    const model::Profile& previous =
+        v.rows.size() == 1 ? s.base : s.patches[v.rows.size() - 2].profile;
     row.knobs_changed = !(previous.knobs == p.profile.knobs);
     row.fixes = Minus(before.observed, row.observed);
     row.introduces = Minus(row.observed, before.observed);
@@ -154,7 +156,9 @@ SeriesVerdict JudgeSeries(const Series& s, const Report& report) {
     wrong |= !r.unexpected.empty() || (!r.missing.empty() && r.complete);
     incomplete |= !r.complete;
   }
-  v.verdict = wrong ? Verdict::kUnexpected : incomplete ? Verdict::kInconclusive : Verdict::kAsExpected;
+  v.verdict = wrong        ? Verdict::kUnexpected
+              : incomplete ? Verdict::kInconclusive
+                           : Verdict::kAsExpected;
   return v;
 }
 
@@ -197,7 +201,8 @@ std::string Fit(const std::string& s, size_t width) {
 std::string Check(const PrefixRow& r, const std::vector<std::pair<std::string, char>>& letters) {
   std::string s;
   if (!r.unexpected.empty()) s += "+" + LettersOf(r.unexpected, letters);
-  if (!r.missing.empty()) s += (s.empty() ? "" : " ") + std::string("?") + LettersOf(r.missing, letters);
+  if (!r.missing.empty())
+    s += (s.empty() ? "" : " ") + std::string("?") + LettersOf(r.missing, letters);
   if (!r.complete) s += (s.empty() ? "" : " ") + std::string("partial");
   return s.empty() ? "ok" : s;
 }
@@ -248,8 +253,8 @@ std::string VerdictLines(const SeriesVerdict& v, size_t width) {
 }  // namespace
 
 std::string RenderSeriesText(const SeriesVerdict& v, bool wide) {
-  std::string s = fmt::format("verify-series {}: the base and {} patches\n", v.series,
-                              v.rows.size() - 1);
+  std::string s =
+      fmt::format("verify-series {}: the base and {} patches\n", v.series, v.rows.size() - 1);
   s += fmt::format("universe {}\ncampaign seed {}, budget {}\n\n", v.universe, v.seed, v.budget);
   if (wide) {
     s += fmt::format("{:<6} {:<72} {}\n", "patch", "title", "violates / fixes / introduces");
@@ -278,8 +283,8 @@ std::string RenderSeriesText(const SeriesVerdict& v, bool wide) {
                    "intro", "check");
   for (const PrefixRow& r : v.rows) {
     s += fmt::format("{:<6} {:<36} {:<8} {:<5} {:<6} {}\n", r.label + (r.knobs_changed ? "" : "*"),
-                     Fit(r.title, 36),
-                     LettersOf(r.observed, letters), r.label == "base" ? "" : LettersOf(r.fixes, letters),
+                     Fit(r.title, 36), LettersOf(r.observed, letters),
+                     r.label == "base" ? "" : LettersOf(r.fixes, letters),
                      r.label == "base" ? "" : LettersOf(r.introduces, letters), Check(r, letters));
   }
   s += "*: the patch changes no knob of the model\n";
@@ -292,18 +297,22 @@ std::string RenderSeriesText(const SeriesVerdict& v, bool wide) {
 }
 
 std::string RenderSeriesMarkdown(const SeriesVerdict& v) {
-  std::string s = fmt::format("### verify-series {}\n\nUniverse `{}`, campaign seed {}, budget {}.\n\n",
-                              v.series, v.universe, v.seed, v.budget);
+  std::string s =
+      fmt::format("### verify-series {}\n\nUniverse `{}`, campaign seed {}, budget {}.\n\n",
+                  v.series, v.universe, v.seed, v.budget);
   s += "| patch | title | violates | fixes | introduces | as expected |\n";
   s += "|---|---|---|---|---|---|\n";
-  auto cell = [](const std::vector<std::string>& v) { return v.empty() ? std::string("–") : Join(v, ", "); };
+  auto cell = [](const std::vector<std::string>& v) {
+    return v.empty() ? std::string("–") : Join(v, ", ");
+  };
   for (const PrefixRow& r : v.rows) {
     std::string check = r.unexpected.empty() && r.missing.empty() ? "yes" : "";
     if (!r.unexpected.empty()) check += "unexpected: " + Join(r.unexpected, ", ");
-    if (!r.missing.empty()) check += (check.empty() ? "" : "; ") + std::string("not seen: ") + Join(r.missing, ", ");
+    if (!r.missing.empty())
+      check += (check.empty() ? "" : "; ") + std::string("not seen: ") + Join(r.missing, ", ");
     s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", r.label, r.title, cell(r.observed),
-                     r.label == "base" ? "" : cell(r.fixes), r.label == "base" ? "" : cell(r.introduces),
-                     check);
+                     r.label == "base" ? "" : cell(r.fixes),
+                     r.label == "base" ? "" : cell(r.introduces), check);
   }
   s += "\n" + VerdictLines(v, 1000);
   return s;

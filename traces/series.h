@@ -35,8 +35,8 @@ struct SeriesPatch {
 
 struct Series {
   std::string name, doc;
-  std::string origin;          // the file, or "built-in"
-  model::Profile base;         // prefix 00
+  std::string origin;   // the file, or "built-in"
+  model::Profile base;  // prefix 00
   std::vector<SeriesPatch> patches;
 };
 
@@ -47,8 +47,8 @@ Series LoadSeries(std::string_view name_or_file);
 
 // One prefix's row.
 struct PrefixRow {
-  std::string label;   // "base", "01/17"
-  std::string title;   // the patch title, or the base profile's name
+  std::string label;  // "base", "01/17"
+  std::string title;  // the patch title, or the base profile's name
   std::string profile;
   std::vector<std::string> observed;    // hard properties violated (root causes), table order
   std::vector<std::string> expected;    // the profile's [[expect]] list
@@ -57,7 +57,7 @@ struct PrefixRow {
   std::vector<std::string> missing;     // expected, not observed
   std::vector<std::string> unexpected;  // observed, not expected
   std::vector<std::string> declared_fixes;
-  bool knobs_changed = true;            // the patch changes a knob the model has
+  bool knobs_changed = true;  // the patch changes a knob the model has
   std::string note;
   std::string diff;  // the behavioural diff from the prefix before (filled by the command)
   bool complete = true;

@@ -57,9 +57,9 @@ bool DiffModel::Step(const State& state, int op, State* post) const {
   }
   const model::StepResult ra = model::Apply(post->a, o, /*texts=*/false);
   const model::StepResult rb = model::Apply(post->b, o, /*texts=*/false);
-  post->divergence = traces::StepDifferences(ra, StepViolations(post->a, ra), rb,
-                                             StepViolations(post->b, rb)) &
-                     ~ignored_;
+  post->divergence =
+      traces::StepDifferences(ra, StepViolations(post->a, ra), rb, StepViolations(post->b, rb)) &
+      ~ignored_;
   post->unchanged = post->a == state.a && post->b == state.b;
   return true;
 }
@@ -110,9 +110,10 @@ DivergenceSearch SearchDivergence(const MainModelOptions& a, const MainModelOpti
     } else if (out.bfs.status == ExplorationStatus::kComplete) {
       out.exhaustive = true;
     } else {
-      out.inconclusive = fmt::format("the breadth-first search stopped at a limit ({}) after {} "
-                                     "states",
-                                     out.bfs.limit, out.bfs.states);
+      out.inconclusive = fmt::format(
+          "the breadth-first search stopped at a limit ({}) after {} "
+          "states",
+          out.bfs.limit, out.bfs.states);
     }
   }
   if (!out.divergence && !out.exhaustive && options.engine != "explore") {
@@ -130,9 +131,9 @@ DivergenceSearch SearchDivergence(const MainModelOptions& a, const MainModelOpti
       out.inconclusive.clear();
       out.ops = out.random.ops;
     } else {
-      out.inconclusive += fmt::format("{}{} random traces of {} steps found no divergence",
-                                      out.inconclusive.empty() ? "" : "; ", out.random.traces,
-                                      ro.steps);
+      out.inconclusive +=
+          fmt::format("{}{} random traces of {} steps found no divergence",
+                      out.inconclusive.empty() ? "" : "; ", out.random.traces, ro.steps);
     }
   }
   out.seconds = elapsed();

@@ -69,17 +69,17 @@ class DiffModel {
 struct DivergenceSearchOptions {
   std::string engine = "auto";  // explore, random, or auto (BFS, then random at a limit)
   traces::DifferenceMask ignored = 0;
-  double budget_seconds = 20;   // the whole search; auto gives the BFS half
+  double budget_seconds = 20;  // the whole search; auto gives the BFS half
   std::uint64_t max_states = 0;
   std::uint64_t max_memory_bytes = 0;
   int jobs = 1;
-  std::uint64_t seed = 1;       // random search
-  int steps = 12;               // per random trace
+  std::uint64_t seed = 1;  // random search
+  int steps = 12;          // per random trace
 };
 
 // What SearchDivergence found.
 struct DivergenceSearch {
-  std::string engine;          // the engine that decided: "explore" or "random"
+  std::string engine;  // the engine that decided: "explore" or "random"
   bool divergence = false;
   bool exhaustive = false;     // the BFS completed without one
   std::string inconclusive;    // why neither engine decided ("" if one did)

@@ -47,9 +47,10 @@ TEST(StepExpect, ParsesAndPrintsCanonically) {
 }
 
 TEST(StepExpect, ErrnoNamesSignalsSnapshotsAndEvents) {
-  const Trace t = ParseTrace(
-      "t.mmtrace", kHeader + "1 cpu_read mm=mm0 va=0 => ret=-EBUSY signal=SIGSEGV blocked=yes "
-                             "snapshot=ff,01,22 event=bug,warn\n");
+  const Trace t =
+      ParseTrace("t.mmtrace", kHeader +
+                                  "1 cpu_read mm=mm0 va=0 => ret=-EBUSY signal=SIGSEGV blocked=yes "
+                                  "snapshot=ff,01,22 event=bug,warn\n");
   const traces::StepExpect& e = t.steps[0].expect;
   EXPECT_EQ(e.ret, -16);
   EXPECT_EQ(e.signal, model::Signal::kSigsegv);

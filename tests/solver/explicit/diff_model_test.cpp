@@ -61,8 +61,8 @@ TEST(DiffModel, FindsAShortestDivergenceOf614And615) {
   ASSERT_TRUE(d.divergence);
   const MainModelOptions a = Options("linux-6.14"), b = Options("linux-6.15");
   // The path replays: the two profiles diverge at its last step and not before.
-  const traces::Divergence first =
-      traces::FirstDivergence(a.universe, a.profile.knobs, b.profile.knobs, d.ops, traces::kDiffState);
+  const traces::Divergence first = traces::FirstDivergence(
+      a.universe, a.profile.knobs, b.profile.knobs, d.ops, traces::kDiffState);
   EXPECT_EQ(first.step, static_cast<int>(d.ops.size()));
   EXPECT_NE(first.classes, 0u);
   // Shortest: no sequence of one op fewer diverges (checked here for lengths 1 and 2 by brute
@@ -72,7 +72,9 @@ TEST(DiffModel, FindsAShortestDivergenceOf614And615) {
   if (d.ops.size() >= 2) {
     for (const model::Op& x : alphabet) {
       EXPECT_EQ(traces::FirstDivergence(a.universe, a.profile.knobs, b.profile.knobs, {x},
-                                        traces::kDiffState).step, 0)
+                                        traces::kDiffState)
+                    .step,
+                0)
           << traces::PrintOp(x);
     }
   }
@@ -80,7 +82,9 @@ TEST(DiffModel, FindsAShortestDivergenceOf614And615) {
     for (const model::Op& x : alphabet)
       for (const model::Op& y : alphabet)
         EXPECT_EQ(traces::FirstDivergence(a.universe, a.profile.knobs, b.profile.knobs, {x, y},
-                                          traces::kDiffState).step, 0);
+                                          traces::kDiffState)
+                      .step,
+                  0);
   }
 }
 
@@ -89,7 +93,8 @@ TEST(DiffModel, IgnoredClassesAreNotDivergences) {
   ASSERT_TRUE(all.divergence);
   const MainModelOptions a = Options("linux-6.14"), b = Options("linux-6.15");
   const traces::DifferenceMask seen =
-      traces::FirstDivergence(a.universe, a.profile.knobs, b.profile.knobs, all.ops, traces::kDiffState)
+      traces::FirstDivergence(a.universe, a.profile.knobs, b.profile.knobs, all.ops,
+                              traces::kDiffState)
           .classes;
   // Ignoring what that divergence showed: either another one (in other classes) or none.
   const DivergenceSearch rest = Search("linux-6.14", "linux-6.15", "explore", seen);
