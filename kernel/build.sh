@@ -2,20 +2,21 @@
 # kernel/build.sh — build (or find in the cache) the Linux 6.12 kernel that
 # mmcheck's real-kernel runs boot.
 #
-# Usage: kernel/build.sh [--arch x86_64] [--print bzimage|source|headers|entry]
+# Usage: kernel/build.sh [--arch x86_64|arm64] [--print bzimage|source|headers|entry]
 #
-#   Builds arch/x86/boot/bzImage from Debian's linux-source-6.12 with
-#   `make tinyconfig` + kernel/config/<arch>.config, and caches it outside the
-#   repository in
+#   Builds arch/x86/boot/bzImage (x86_64) or arch/arm64/boot/Image (arm64,
+#   cross-compiled with Debian's gcc-aarch64-linux-gnu) from Debian's
+#   linux-source-6.12 with `make tinyconfig` + kernel/config/<arch>.config, and
+#   caches it outside the repository in
 #     ${MMCHECK_CACHE:-$HOME/.cache/mmcheck}/kernel/<pkg-version>-<arch>-<sha12>/
-#       bzImage  .config  build.log  headers/include (make headers_install)
+#       bzImage|Image  .config  build.log  headers/include (make headers_install)
 #   where <sha12> is the first 12 hex digits of the fragment's sha256. The
 #   unpacked source tree is kept too, in .../kernel/src/<pkg-version>/ (hmm-tests
 #   compile against it). A second run with the entry present runs no make.
 #   A build happens in a temporary directory that is renamed into place, so a
 #   killed build leaves no half entry.
 #
-# Stdout: one path — the bzImage (default), the source tree (--print source),
+# Stdout: one path — the kernel image (default; bzImage or Image), the source tree (--print source),
 #   the installed uapi headers' include dir (--print headers) or the cache
 #   entry directory (--print entry). Progress goes to stderr.
 # Exit: 0 success; 2 any failure, with one line on stderr naming the stage
@@ -48,6 +49,16 @@ fragment=$MMCHECK_KERNEL_DIR/config/$arch.config
 # and for CONFIG_KERNEL_XZ.
 ensure_packages "$MMCHECK_SRC_PKG" build-essential flex bison bc libelf-dev xz-utils ||
 	die 2 "stage packages failed: apt-get could not install the build dependencies"
+# Per-architecture make target and image; x86_64 builds natively, arm64 with
+# Debian's cross compiler (CROSS_COMPILE=aarch64-linux-gnu-).
+cross=()
+image=bzImage image_path=arch/x86/boot/bzImage
+if [[ $arch == arm64 ]]; then
+	ensure_packages gcc-aarch64-linux-gnu ||
+		die 2 "stage packages failed: apt-get could not install gcc-aarch64-linux-gnu"
+	cross=(CROSS_COMPILE=aarch64-linux-gnu-)
+	image=Image image_path=arch/arm64/boot/Image
+fi
 
 version=$(dpkg-query -W -f='${Version}' "$MMCHECK_SRC_PKG")
 tarball=/usr/src/$MMCHECK_SRC_PKG.tar.xz
@@ -59,7 +70,7 @@ srcdir=$root/src/$version/$MMCHECK_SRC_PKG
 
 emit() {
 	case $print in
-	bzimage) printf '%s\n' "$entry/bzImage" ;;
+	bzimage) printf '%s\n' "$entry/$image" ;;
 	source) printf '%s\n' "$srcdir" ;;
 	headers) printf '%s\n' "$entry/headers/include" ;;
 	entry) printf '%s\n' "$entry" ;;
@@ -67,7 +78,7 @@ emit() {
 }
 
 # The fast path: a complete entry (it only ever appears by rename) and its source.
-if [[ -f $entry/bzImage && -d $srcdir ]]; then
+if [[ -f $entry/$image && -d $srcdir ]]; then
 	emit
 	exit 0
 fi
@@ -76,7 +87,7 @@ mkdir -p "$root/src" || die 2 "stage unpack failed: cannot create $root"
 # One builder at a time per cache; a second one waits, then finds the entry.
 exec 9>"$root/.lock"
 flock 9
-if [[ -f $entry/bzImage && -d $srcdir ]]; then
+if [[ -f $entry/$image && -d $srcdir ]]; then
 	emit
 	exit 0
 fi
@@ -93,7 +104,7 @@ if [[ ! -d $srcdir ]]; then
 	mv "$tmp_src" "${srcdir%/*}"
 fi
 
-if [[ ! -f $entry/bzImage ]]; then
+if [[ ! -f $entry/$image ]]; then
 	# The object directory survives a failed or killed build, so a rerun
 	# resumes make where it stopped (kbuild rebuilds any object whose .cmd
 	# record is missing); it is removed once the entry is in place.
@@ -109,7 +120,7 @@ if [[ ! -f $entry/bzImage ]]; then
 		cp "$blog" "$keep" 2>/dev/null || true
 		die 2 "stage $stage failed, see $keep"
 	}
-	kmake() { make -C "$srcdir" O="$obj" ARCH="$arch" "$@" >>"$blog" 2>&1; }
+	kmake() { make -C "$srcdir" O="$obj" ARCH="$arch" "${cross[@]}" "$@" >>"$blog" 2>&1; }
 	jobs=$(nproc)
 	log "configuring: tinyconfig + kernel/config/$arch.config"
 	kmake tinyconfig || fail config
@@ -126,15 +137,15 @@ if [[ ! -f $entry/bzImage ]]; then
 		cp "$blog" "$root/failed-$version-$arch-$sha12.log" 2>/dev/null || true
 		die 2 "stage config failed: olddefconfig dropped ${dropped[*]} (unmet dependencies or unknown symbols; see $root/failed-$version-$arch-$sha12.log)"
 	fi
-	log "make -j$jobs bzImage (log: $blog while building)"
+	log "make -j$jobs $image (log: $blog while building)"
 	start=$SECONDS
-	kmake -j"$jobs" bzImage || fail make
+	kmake -j"$jobs" "$image" || fail make
 	log "make took $((SECONDS - start)) s"
 	# `make headers` + a copy of the .h files is headers_install without its
 	# rsync dependency.
 	kmake headers || fail headers
 	(cd "$obj/usr" && find include -name '*.h' -exec cp --parents -t "$out/headers" {} +) >>"$blog" 2>&1 || fail headers
-	cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$out/" || fail install
+	cp "$obj/$image_path" "$obj/.config" "$out/" || fail install
 	printf '%s\n' "$version" >"$out/source-version"
 	chmod 755 "$out"
 	rm -rf "$entry"

@@ -7,7 +7,12 @@
 #                     [--memory SIZE]      (default 512M; QEMU -m syntax)
 #                     [--append "ARGS"]    (extra kernel command line)
 #                     [--zram SIZE]        (swap on a zram device of SIZE, e.g. 64M)
-#                     [--arch x86_64]
+#                     [--arch x86_64|arm64]
+#
+# arm64 (issue 13): qemu-system-aarch64 -machine virt, the kernel console on
+# the PL011 (ttyAMA0) and the payload's output on a virtio console (hvc0)
+# instead of ttyS0/ttyS1; the initramfs gets Debian's busybox-static:arm64
+# (fetched with `apt-get download`, dpkg's arm64 architecture added once).
 #
 # The payload DIR must hold an executable `run`; it is packed at /payload in a
 # busybox-static initramfs whose /init installs the applet symlinks, mounts proc, sysfs, devtmpfs, debugfs
@@ -57,9 +62,30 @@ check_arch "$arch"
 [[ $timeout_s =~ ^[0-9]+$ && $timeout_s -gt 0 ]] || die 2 "setup: --timeout wants a positive number of seconds, not '$timeout_s'"
 [[ -z $zram || $zram =~ ^[0-9]+[KMG]?$ ]] || die 2 "setup: --zram wants a size like 64M, not '$zram'"
 
+if [[ $arch == arm64 ]]; then
+	ensure_packages qemu-system-arm cpio gzip ||
+		die 2 "setup: apt-get could not install qemu-system-arm cpio gzip"
+	# busybox-static:arm64, unpacked once into the cache (no arm64 package is installed).
+	bbdir=$(cache_root)/busybox-arm64
+	if [[ ! -x $bbdir/bin/busybox ]]; then
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			dpkg --add-architecture arm64 && apt-get update -q >&2 ||
+				die 2 "setup: cannot add dpkg architecture arm64 for busybox-static:arm64"
+		fi
+		bbtmp=$(mktemp -d "${TMPDIR:-/tmp}/mmcheck-bb.XXXXXX")
+		chmod 777 "$bbtmp"
+		(cd "$bbtmp" && apt-get download -q busybox-static:arm64 >&2) &&
+			mkdir -p "$bbdir" && dpkg-deb -x "$bbtmp"/busybox-static_*_arm64.deb "$bbdir" ||
+			{ rm -rf "$bbtmp"; die 2 "setup: apt-get download busybox-static:arm64 failed"; }
+		rm -rf "$bbtmp"
+	fi
+	busybox=$bbdir/bin/busybox
+	[[ -x $busybox ]] || die 2 "setup: no $busybox"
+else
 ensure_packages qemu-system-x86 busybox-static cpio gzip ||
 	die 2 "setup: apt-get could not install qemu-system-x86 busybox-static cpio gzip"
 busybox=/bin/busybox
+fi
 # The dynamic `busybox` package also ships /bin/busybox; an initramfs has no libc.
 readelf -l "$busybox" 2>/dev/null | grep -q INTERP &&
 	die 2 "setup: $busybox is dynamically linked (install busybox-static)"
@@ -83,15 +109,19 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
+port=ttyS1
 for arg in $(cat /proc/cmdline); do
-	case $arg in mmcheck.zram=*) zram=${arg#mmcheck.zram=} ;; esac
+	case $arg in
+	mmcheck.zram=*) zram=${arg#mmcheck.zram=} ;;
+	mmcheck.port=*) port=${arg#mmcheck.port=} ;;
+	esac
 done
 if [ -n "$zram" ]; then
 	echo "$zram" >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
 		swapon /dev/zram0 && echo "mmcheck-init: zram swap $zram on"
 fi
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
-exec 3>/dev/ttyS1
+stty -F /dev/$port raw -echo 2>/dev/null
+exec 3>/dev/$port
 read up _ </proc/uptime
 echo "MMCHECK-PAYLOAD-BEGIN uptime=$up"
 echo "MMCHECK-PAYLOAD-BEGIN uptime=$up" >&3
@@ -125,12 +155,25 @@ mkdir -p "$(dirname "$logfile")" || die 2 "setup: cannot create the log's direct
 log "booting $(basename "$kernel") (TCG, -m $memory, timeout ${timeout_s}s)"
 start=$(date +%s.%N)
 set +e
+if [[ $arch == arm64 ]]; then
+	cmdline=${cmdline/console=ttyS0/console=ttyAMA0}
+	cmdline+=" mmcheck.port=hvc0"
+	timeout -k 10 "$timeout_s" qemu-system-aarch64 \
+		-nodefaults -display none -no-reboot -monitor none \
+		-machine virt -accel tcg -cpu cortex-a57 -smp 2 -m "$memory" \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+		-serial "file:$console" \
+		-device virtio-serial-device -chardev "file,id=payload,path=$pout" \
+		-device virtconsole,chardev=payload \
+		</dev/null >"$work/qemu.out" 2>&1
+else
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-nodefaults -display none -no-reboot -monitor none \
 	-machine pc -accel tcg -cpu qemu64 -smp 2 -m "$memory" \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-serial "file:$console" -serial "file:$pout" \
 	</dev/null >"$work/qemu.out" 2>&1
+fi
 qrc=$?
 set -e
 wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')

@@ -77,7 +77,8 @@ std::vector<KnobInfo> BuildTable() {
                   "hildenbrand-v2 12/17 mm/rmap: handle device-exclusive entries correctly in "
                   "page_vma_mkclean_one()",
                   "page_vma_mkclean_one applies pte_dirty/pte_write to a non-present PTE and "
-                  "rewrites it as a garbage present PTE, or skips it"));
+                  "rewrites it as a garbage present PTE, or skips it (only VM_SHARED mappings "
+                  "are walked, so no device-exclusive entry reaches it)"));
   t.push_back(Row(&Knobs::referenced_nonpresent, "referenced_nonpresent",
                   {"young-helper", "treat-old"},
                   "hildenbrand-v1 10/12 mm/rmap: handle device-exclusive entries correctly in "
@@ -136,6 +137,18 @@ std::vector<KnobInfo> BuildTable() {
                   "MAX_PHYSMEM_BITS - PAGE_SHIFT (x86-64 5-level: 52 - 12); 64 for an "
                   "architecture whose PFNs may use bit 63 (Zi Yan, niethe v2 review)",
                   "how many bits a PFN or device offset may use"));
+  t.push_back(Row(&Knobs::arch, "arch", {"x86-64", "arm64"},
+                  "arch/x86/include/asm/pgtable_64.h, arch/x86/mm/pgtable.c; "
+                  "arch/arm64/include/asm/pgtable.h (Linux 6.12; model/kernel/arch_pte.h)",
+                  "the architecture's swap-format PTE layout and what its young/dirty/write "
+                  "helpers do to a non-present PTE (x86-64: the young helper tests bit 5 first; "
+                  "arm64: it clears PTE_AF, bit 10, the swap type's top bit)"));
+  t.push_back(Row(&Knobs::referenced_pte_batch, "referenced_pte_batch", {"none", "folio-pte-batch"},
+                  "linux-mm 7.x mm/rmap.c folio_referenced_one (batched young checks of large "
+                  "folios) with mm/internal.h folio_pte_batch's VM_WARN_ON_FOLIO(!pte_present)",
+                  "folio_referenced_one checks a large folio's PTEs one at a time, or batches "
+                  "them with folio_pte_batch, which warns (CONFIG_DEBUG_VM) on a non-present "
+                  "first PTE"));
   // Device-private memory (issue 4).
   t.push_back(Row(&Knobs::device_private_address_space, "device_private_address_space",
                   {"pfn", "offset"},

@@ -40,6 +40,9 @@ enum class NonPresentPfn : uint8_t { kPtePfn, kSwpOffset };
 enum class MkcleanNonPresent : uint8_t { kRewrite, kSkip };
 // folio_referenced_one() on a non-present PTE.
 enum class ReferencedNonPresent : uint8_t { kYoungHelper, kTreatOld };
+// folio_referenced_one() on a PTE-mapped large folio: one PTE at a time, or
+// a folio_pte_batch() batch (linux-mm 7.x).
+enum class ReferencedPteBatch : uint8_t { kNone, kFolioPteBatch };
 // Whether a device-exclusive entry keeps the folio mapcount.
 enum class DeviceExclusiveMapcount : uint8_t { kDropped, kKept };
 // MMU notifier event used by remove_device_exclusive_entry().
@@ -68,6 +71,9 @@ enum class HmmPfnDevicePrivate : uint8_t { kNone, kBitsMinus7 };
 enum class MigratePfnDevicePrivate : uint8_t { kNone, kBit5 };
 // How many bits an architecture's PFNs (and device offsets) may use.
 enum class ArchPfnBits : uint8_t { k40, k64 };
+// The architecture whose non-present PTE layout and PTE helpers the rmap
+// walkers meet (model/kernel/arch_pte.h).
+enum class PteArch : uint8_t { kX86_64, kArm64 };
 
 // --- device-private memory (issue 4) ---
 // Where device-private struct pages live: in the physical address space
@@ -149,6 +155,8 @@ struct Knobs {
   HmmPfnDevicePrivate hmm_pfn_device_private = HmmPfnDevicePrivate::kNone;
   MigratePfnDevicePrivate migrate_pfn_device_private = MigratePfnDevicePrivate::kNone;
   ArchPfnBits arch_pfn_bits = ArchPfnBits::k40;
+  PteArch arch = PteArch::kX86_64;
+  ReferencedPteBatch referenced_pte_batch = ReferencedPteBatch::kNone;
   DevicePrivateAddressSpace device_private_address_space = DevicePrivateAddressSpace::kPfn;
   DeviceMigrationDowngrade device_migration_downgrade = DeviceMigrationDowngrade::kTypePreserving;
   DevicePrivateThp device_private_thp = DevicePrivateThp::kNone;

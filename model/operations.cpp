@@ -411,8 +411,14 @@ void ApplyDeviceMigrateToSys(World& w, const Op& op, StepResult& r) {
 // copies them; unlock_folio is that thread resuming (migrate_device_pages,
 // migrate_device_finalize, then memunmap_pages). Other operations may run in
 // between: no mmap lock is held.
+//
+// The ioctl copies the caller's cmd back unchanged (cpages stays 0); the
+// number of pages put under migration is an informational event.
 void ApplyDeviceRelease(World& w, const Op& op, StepResult& r) {
-  r.outcome.cpages = migrate_device_range_unmap(w, r, op.Arg(0));
+  const int evicting = migrate_device_range_unmap(w, r, op.Arg(0));
+  if (r.texts)
+    r.Event(EventKind::kInfo,
+            fmt::format("dmirror_device_evict_chunk: {} device page(s) under migration", evicting));
   if (w.migrating.empty()) MemunmapWait(w, r, op.Arg(0));  // nothing to copy
 }
 

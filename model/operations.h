@@ -92,6 +92,9 @@ enum class EventKind : uint8_t {
   kDumpPage,    // dump_page() output (e.g. "migration failure")
   kInfo,        // model notes shown in traces
 };
+// Prefix of the kInfo event a kernel page_vma_mapped_walk() that missed one
+// of its folio's mappings reports (properties: pvmw-sound-and-complete).
+inline constexpr const char* kPvmwMissPrefix = "pvmw missed a mapping: ";
 struct KernelEvent {
   EventKind kind;
   std::string text;

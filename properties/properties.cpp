@@ -118,10 +118,11 @@ const std::vector<PropertyInfo>& Table() {
        "range of PFNs; only the entry type or flag tells them apart)",
        Severity::kHard},
       {"pvmw-sound-and-complete",
-       "page_vma_mapped_walk for a folio, as DEFINE_FOLIO_VMA_WALK and as try_to_unmap_one/"
-       "try_to_migrate_one with TTU_SYNC start it, hits exactly the present, device-private, "
-       "device-exclusive and huge entries that map the folio (checked in universes with "
-       "device memory)",
+       "page_vma_mapped_walk for a folio, as DEFINE_FOLIO_VMA_WALK starts it (every state) and "
+       "as try_to_migrate_one with TTU_SYNC starts it where the kernel does (unmap_folio, the "
+       "split of a mapped large device-private folio), hits exactly the present, "
+       "device-private, device-exclusive and huge entries that map the folio (checked in "
+       "universes with device memory)",
        "mm/page_vma_mapped.c check_pte (linux-mm 7.x @ 02bd6a2b49e5); kernel-semantics.md "
        "(c)4; niethe v3-v6 05/13 PVMW_DEVICE_PRIVATE and the TTU_SYNC overwrite (d)15",
        Severity::kHard},
@@ -552,6 +553,17 @@ void CheckProgress(const StepResult& r, PropertyMask en, std::vector<Violation>&
   }
 }
 
+// pvmw-sound-and-complete, the walks a step ran: a kernel walk that missed a
+// mapping of its folio (the TTU_SYNC walk of unmap_folio, bug 15).
+void CheckPvmwEvents(const StepResult& r, std::vector<Violation>& out) {
+  const std::string_view prefix = kPvmwMissPrefix;
+  for (const KernelEvent& e : r.events)
+    if (e.kind == EventKind::kInfo && std::string_view(e.text).substr(0, prefix.size()) == prefix) {
+      Fail(out, kPvmwSoundAndComplete, "{}", e.text.substr(prefix.size()));
+      return;
+    }
+}
+
 // pfn-offset-no-confusion: the step's lookups, and the mirror's flags.
 void CheckConfusion(const World& w, const StepResult& r, std::vector<Violation>& out) {
   for (const KernelEvent& e : r.events)
@@ -714,40 +726,32 @@ void CheckPvmw(const World& w, std::vector<Violation>& out) {
       std::string d = DrawFolio(w, head);
       return d.substr(6, d.find(' ', 6) - 6);
     };
-    // DEFINE_FOLIO_VMA_WALK, then (only when its kind differs: the model's
-    // walk ignores PVMW_SYNC) try_to_migrate_one's TTU_SYNC flags.
-    unsigned folio_flags = 0;
-    const unsigned ttu_flags = kernel::TtuSyncFlags(w, head);
-    for (int k = 0; k < 2; ++k) {
-      hits.clear();
-      kernel::ForEachVma(w, [&](int mm, const Vma& v) {
-        kernel::PageVmaMappedWalk pvmw = kernel::StartFolioWalk(w, head, 0, mm, v);
-        folio_flags = pvmw.flags;
-        if (k == 1) pvmw.flags = ttu_flags;
-        while (kernel::page_vma_mapped_walk(w, pvmw)) hits.push_back({mm, pvmw.address});
-      });
-      const char* walk = k == 0 ? "DEFINE_FOLIO_VMA_WALK" : "try_to_migrate_one(TTU_SYNC)";
-      for (const auto& hit : hits) {
-        bool maps = false;
-        for (const Mapping& m : mappings)
-          maps = maps || (m.mm == hit.first && m.va == hit.second && m.head == head);
-        if (!maps) {
-          Fail(out, kPvmwSoundAndComplete, "{} for folio {} hit mm{}:{}, which does not map it",
-               walk, name(), hit.first, hit.second);
-          return;
-        }
-      }
+    // DEFINE_FOLIO_VMA_WALK. The TTU_SYNC walk is judged where the kernel
+    // runs it, the split of a mapped large device-private folio
+    // (unmap_folio in model/ops/huge_memory.cpp): see CheckPvmwEvents.
+    hits.clear();
+    kernel::ForEachVma(w, [&](int mm, const Vma& v) {
+      kernel::PageVmaMappedWalk pvmw = kernel::StartFolioWalk(w, head, 0, mm, v);
+      while (kernel::page_vma_mapped_walk(w, pvmw)) hits.push_back({mm, pvmw.address});
+    });
+    const char* walk = "DEFINE_FOLIO_VMA_WALK";
+    for (const auto& hit : hits) {
+      bool maps = false;
       for (const Mapping& m : mappings)
-        if (m.head == head &&
-            std::find(hits.begin(), hits.end(), std::make_pair(m.mm, m.va)) == hits.end()) {
-          Fail(out, kPvmwSoundAndComplete, "{} for folio {} missed its mapping at mm{}:{}", walk,
-               name(), m.mm, m.va);
-          return;
-        }
-      if (k == 0 && (ttu_flags & kernel::PVMW_DEVICE_PRIVATE) ==
-                        (folio_flags & kernel::PVMW_DEVICE_PRIVATE))
-        break;
+        maps = maps || (m.mm == hit.first && m.va == hit.second && m.head == head);
+      if (!maps) {
+        Fail(out, kPvmwSoundAndComplete, "{} for folio {} hit mm{}:{}, which does not map it",
+             walk, name(), hit.first, hit.second);
+        return;
+      }
     }
+    for (const Mapping& m : mappings)
+      if (m.head == head &&
+          std::find(hits.begin(), hits.end(), std::make_pair(m.mm, m.va)) == hits.end()) {
+        Fail(out, kPvmwSoundAndComplete, "{} for folio {} missed its mapping at mm{}:{}", walk,
+             name(), m.mm, m.va);
+        return;
+      }
   }
 }
 
@@ -774,13 +778,14 @@ PropertyMask HardProperties() {
 
 PropertyMask StateOnlyProperties() {
   // Exactly the properties whose checks below take no StepResult: CheckFolios, CheckEntries,
-  // CheckDeviceExclusive, CheckRss, CheckSwap, CheckDeviceEntryKinds, CheckPgmapRefs, CheckPvmw.
+  // CheckDeviceExclusive, CheckRss, CheckSwap, CheckDeviceEntryKinds, CheckPgmapRefs.
+  // pvmw-sound-and-complete also reads the step's walks (CheckPvmwEvents).
   return (1u << kMapcountMatchesMappings) | (1u << kRefcountCoversMappings) |
          (1u << kAnonExclusiveConsistent) | (1u << kNoDanglingEntry) |
          (1u << kEntryKindMatchesFolio) | (1u << kMigrationEntriesTemporary) |
          (1u << kDeviceExclusiveIsExclusive) | (1u << kRssMatchesEntries) |
          (1u << kSwapCountMatches) | (1u << kDevicePrivateEntryKindPreserved) |
-         (1u << kPgmapRefsBalance) | (1u << kPvmwSoundAndComplete);
+         (1u << kPgmapRefsBalance);
 }
 
 PropertyMask MaskOf(std::string_view name) {
@@ -816,7 +821,10 @@ void CheckStep(const World& w, const StepResult& r, PropertyMask en, std::vector
     if (en & (1u << kPfnOffsetNoConfusion)) CheckConfusion(w, r, out);
     if (en & (1u << kDevicePrivateEntryKindPreserved)) CheckDeviceEntryKinds(w, out);
     if (en & (1u << kPgmapRefsBalance)) CheckPgmapRefs(w, out);
-    if (en & (1u << kPvmwSoundAndComplete)) CheckPvmw(w, out);
+    if (en & (1u << kPvmwSoundAndComplete)) {
+      CheckPvmwEvents(r, out);
+      CheckPvmw(w, out);
+    }
   }
   // One violation per property: keep the first detail.
   PropertyMask seen = 0;

@@ -76,6 +76,7 @@ static pid_t children[NR_MMS];
 static int failures;
 static sigjmp_buf fault_jmp;
 static volatile sig_atomic_t fault_sig;
+static int pagemap_fd = -2, kpagecount_fd = -2, kpageflags_fd = -2;
 
 static char *page(int va)
 {
@@ -97,7 +98,7 @@ static void wait_turn(int step)
 		sched_yield();
 }
 
-/* Only from `step`: after fork, parent and child both end the fork's turn. */
+/* The step's process ends its turn (after fork, the parent). */
 static void end_turn(int step)
 {
 	int expected = step;
@@ -112,6 +113,10 @@ static void become(int mm)
 	int i;
 
 	self = mm;
+	/* /proc/self/pagemap is bound to the mm of the task that opened it */
+	if (pagemap_fd >= 0)
+		close(pagemap_fd);
+	pagemap_fd = -2;
 	for (i = 0; i < NR_DEVICES; i++)
 		dev_fd[i] = -1;
 	for (i = 0; i < NR_MMS; i++)
@@ -185,6 +190,60 @@ static __attribute__((unused)) void expect_snapshot(int step, int npages, const 
 			expect(step, "snapshot byte", (unsigned char)mirror[i] & mask[i], want[i]);
 }
 
+/*
+ * The kernel's page-table view of model page `va` of this process, read from
+ * /proc/self/pagemap (Documentation/admin-guide/mm/pagemap.rst), as bits:
+ * 1 present, 2 swap (any non-present entry), 4 file or shared-anon page,
+ * 8 exclusively mapped, 16 not a swap file's slot (migration, device-private
+ * or device-exclusive entry: swap type >= MAX_SWAPFILES; type 0 is the VM's
+ * only swap device). For a present page, as root (PFNs shown): its
+ * /proc/kpagecount, -1 for no check, and its /proc/kpageflags bits under kmask.
+ */
+static unsigned long long read_u64(int *fd, const char *path, unsigned long long index)
+{
+	unsigned long long v = 0;
+
+	if (*fd == -2)
+		*fd = open(path, O_RDONLY);
+	if (*fd < 0 || pread(*fd, &v, sizeof(v), index * sizeof(v)) != sizeof(v))
+		return ~0ULL;
+	return v;
+}
+
+static __attribute__((unused)) void expect_page(int step, int va, int want, long mapcount,
+						 unsigned long long kflags, unsigned long long kmask)
+{
+	unsigned long long e, pfn, v;
+	char what[40];
+	int got;
+
+	e = read_u64(&pagemap_fd, "/proc/self/pagemap", (unsigned long)page(va) / page_size);
+	if (e == ~0ULL) {
+		expect(step, "reading /proc/self/pagemap", -1, 0);
+		return;
+	}
+	pfn = e & ((1ULL << 55) - 1);
+	got = (e >> 63 & 1) | (e >> 62 & 1) << 1 | (e >> 61 & 1) << 2 | (e >> 56 & 1) << 3;
+	if (geteuid() != 0)
+		want &= ~16;		/* the swap type is in the PFN field, hidden */
+	else if ((e >> 62 & 1) && (pfn & 0x1f))
+		got |= 16;
+	snprintf(what, sizeof(what), "pagemap bits of p%d", va);
+	expect(step, what, got, want);
+	if (!(e >> 63 & 1) || !pfn || geteuid() != 0)
+		return;
+	if (mapcount >= 0) {
+		v = read_u64(&kpagecount_fd, "/proc/kpagecount", pfn);
+		snprintf(what, sizeof(what), "kpagecount of p%d", va);
+		expect(step, what, (long)v, mapcount);
+	}
+	if (kmask) {
+		v = read_u64(&kpageflags_fd, "/proc/kpageflags", pfn);
+		snprintf(what, sizeof(what), "masked kpageflags of p%d", va);
+		expect(step, what, (long)(v & kmask), (long)kflags);
+	}
+}
+
 int main(void)
 {
 	struct hmm_dmirror_cmd cmd;
@@ -197,13 +256,19 @@ int main(void)
 	page_size = sysconf(_SC_PAGESIZE);
 	turn = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	mirror = malloc(NR_PAGES * page_size);
-	/* Find room for the model's pages, then leave it free for the steps. */
-	base = mmap(NULL, NR_PAGES * page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (turn == MAP_FAILED || !mirror || base == MAP_FAILED) {
+	/*
+	 * Find room for the model's pages, at a 2 MiB boundary so that they
+	 * share one page table and one fault-around window as the model's do
+	 * (do_fault_around() maps a shared mapping's cached neighbours in
+	 * aligned windows), then leave it free for the steps.
+	 */
+	p = mmap(NULL, NR_PAGES * page_size + (2UL << 20), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (turn == MAP_FAILED || !mirror || p == MAP_FAILED) {
 		perror("setup");
 		return KSFT_SKIP;
 	}
-	munmap(base, NR_PAGES * page_size);
+	munmap(p, NR_PAGES * page_size + (2UL << 20));
+	base = (char *)(((unsigned long)p + (2UL << 20) - 1) & ~((2UL << 20) - 1));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fault;
 	sigaction(SIGSEGV, &sa, NULL);
@@ -379,6 +444,78 @@ std::string StepBody(const Op& op, int n, const StepRecord& rec, const model::Wo
   }
 }
 
+// What the kernel's /proc/self/pagemap, /proc/kpagecount and
+// /proc/kpageflags say of page `va` of `mm` after a step, as expect_page()
+// takes it (fs/proc/task_mmu.c pte_to_pagemap_entry() and fs/proc/page.c
+// kpagecount_read() / stable_page_flags(), Linux 6.12): present; any
+// non-present entry is PM_SWAP, and its swap type tells a swap slot from a
+// migration or device entry; PM_FILE for a page that is not anon
+// (vm_normal_page() or the entry's page); PM_MMAP_EXCLUSIVE for a present
+// page whose precise page mapcount is 1. kpagecount is that mapcount;
+// kpageflags' ANON and (for shmem) SWAPBACKED are the folio's, ZERO_PAGE the
+// zero page's.
+// Unchecked (bits < 0): PMD mappings (THP and hugetlb are not reproduced)
+// and PTE markers.
+struct PageView {
+  int bits = -1;
+  long mapcount = -1;
+  unsigned long long kflags = 0, kmask = 0;
+};
+constexpr unsigned long long kKpfAnon = 1ULL << 12, kKpfSwapbacked = 1ULL << 14,
+                             kKpfZeroPage = 1ULL << 24;
+
+PageView ViewOf(const model::World& w, int mm, int va) {
+  PageView v;
+  const model::Vma* vma = w.FindVma(mm, va);
+  if (vma == nullptr) return PageView{0};  // pagemap_pte_hole(): no entry
+  if (vma->hugetlb || w.PmdOf(mm, va).kind != model::PmdKind::kTable) return v;
+  const model::Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+  if (pte.kind == model::PteKind::kNone) return PageView{0};
+  if (pte.kind == model::PteKind::kMarker) return v;
+  if (pte.kind == model::PteKind::kSwap) return PageView{2};
+  const int frame = pte.special ? -1 : w.EntryFrame(pte);
+  if (pte.kind != model::PteKind::kPresent) {
+    if (frame < 0) return v;
+    v.bits = 2 | 16 | (w.Folio(w.pages[static_cast<size_t>(frame)].head).anon ? 0 : 4);
+    return v;
+  }
+  if (pte.special) {  // the zero page: vm_normal_page() is NULL
+    v.bits = 1;
+    v.kflags = kKpfZeroPage;
+    v.kmask = kKpfZeroPage | kKpfAnon;
+    return v;
+  }
+  if (frame < 0) return v;
+  const model::Page& page = w.pages[static_cast<size_t>(frame)];
+  const model::Page& folio = w.Folio(page.head);
+  // folio_precise_page_mapcount(): the page's mapcount plus the folio's
+  // entire (PMD) mapcount.
+  long mapcount = page.mapcount + 1 + (w.NrPages(page.head) > 1 ? folio.entire_mapcount + 1 : 0);
+  v.bits = 1 | (folio.anon ? 0 : 4) | (mapcount == 1 ? 8 : 0);
+  if (w.IsDeviceFrame(frame)) return v;  // ZONE_DEVICE: not an online page for /proc/kpage*
+  v.mapcount = mapcount;
+  // An anon folio's SWAPBACKED is not compared: MADV_FREE clears it in
+  // lru_lazyfree(), when the per-CPU folio batch drains (mm/swap.c
+  // folio_mark_lazyfree(), 6.12), which the model does not time.
+  v.kflags = (folio.anon ? kKpfAnon : 0) | (!folio.anon && folio.swapbacked ? kKpfSwapbacked : 0);
+  v.kmask = kKpfAnon | kKpfZeroPage | (folio.anon ? 0 : kKpfSwapbacked);
+  return v;
+}
+
+// expect_page() calls for every page of `mm`, run by that mm's process.
+std::string PageChecks(const model::World& w, int mm, int n) {
+  if (mm < 0 || mm >= static_cast<int>(w.mms.size()) || !w.mms[static_cast<size_t>(mm)].exists)
+    return "";
+  std::string s;
+  for (int va = 0; va < w.universe.pages; ++va) {
+    const PageView v = ViewOf(w, mm, va);
+    if (v.bits < 0) continue;
+    s += fmt::format("\t\t\texpect_page({}, {}, {}, {}, 0x{:x}ULL, 0x{:x}ULL);\n", n, va, v.bits,
+                     v.mapcount, v.kflags, v.kmask);
+  }
+  return s.empty() ? s : fmt::format("\t\tif (self == {}) {{\n{}\t\t}}\n", mm, s);
+}
+
 // Whether the step's mapping is hugetlb (its steps are not reproduced).
 bool OnHugetlb(const model::World& before, const Op& op) {
   const int mm = ArgOf(op, "mm"), va = ArgOf(op, "va");
@@ -410,7 +547,13 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
                            info.name, info.kernel_entry, info.trigger);
     }
     steps += body;
-    steps += fmt::format("\t\tend_turn({});\n\t}}\n", n);
+    if (!body.empty()) steps += PageChecks(r.states[i + 1], ArgOf(rec.op, "mm"), n);
+    // After fork only the parent ends the turn, once it has checked its
+    // pages: a child that went on to the next step could change them.
+    if (rec.op.code == OpCode::kFork)
+      steps += fmt::format("\t\tif (self == {})\n\t\t\tend_turn({});\n\t}}\n", mm, n);
+    else
+      steps += fmt::format("\t\tend_turn({});\n\t}}\n", n);
   }
 
   const model::Universe& u = t.universe;
@@ -421,7 +564,10 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
                       r.profile.name, r.verdict);
   head += " * Needs lib/test_hmm.ko loaded (tools/testing/selftests/mm/test_hmm.sh), run as root:\n"
           " *   gcc -O0 -o repro repro.c && ./repro\n"
-          " * PASS means every outcome matched the model; exit 4 (KSFT_SKIP) when no dmirror.\n";
+          " * PASS means every outcome matched the model; exit 4 (KSFT_SKIP) when no dmirror.\n"
+          " * After every step the process also compares its pages' /proc/self/pagemap\n"
+          " * entries (and, as root, /proc/kpagecount and /proc/kpageflags) with the\n"
+          " * model's page tables and folios (expect_page).\n";
   if (out.commented_steps)
     head += fmt::format(" *\n * PARTIAL: {} step(s) have no user-space trigger and are comments;\n"
                         " * the outcomes after them may differ from the model's.\n",

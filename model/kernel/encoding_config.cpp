@@ -54,6 +54,7 @@ EncodingConfig EncodingConfigFor(const Knobs& k) {
   c.hmm_pfn.dma_flags = k.hmm_pfn_order_shift != HmmPfnOrderShift::kBitsMinus8;
   c.hmm_pfn.device_private_bit =
       k.hmm_pfn_device_private == HmmPfnDevicePrivate::kBitsMinus7 ? kHmmPfnDevicePrivateBit : -1;
+  c.arch = k.arch == PteArch::kArm64 ? Arch::kArm64 : Arch::kX86_64;
   return c;
 }
 
@@ -65,14 +66,15 @@ std::string DescribeEncodingConfig(const EncodingConfig& c) {
       "swap: {} exclusive type(s), {} device-migration types, SWP_DEVICE_NUM={}, "
       "MAX_SWAPFILES={}; pfn_bits={} SWP_PFN_BITS={} device_private_offsets={}; pvmw={} "
       "ttu_sync={} check_pte={}; migrate_pfn: compound={} device_private={}; "
-      "hmm_pfn: ORDER_SHIFT=BITS_PER_LONG-{} dma_flags={} DEVICE_PRIVATE={}",
+      "hmm_pfn: ORDER_SHIFT=BITS_PER_LONG-{} dma_flags={} DEVICE_PRIVATE={}; arch={}",
       c.swap.device_exclusive_types, c.swap.device_migration_types, c.swap.swp_device_num,
       MaxSwapfiles(c.swap), c.pfn_bits, c.swp_pfn_bits, c.device_private_offsets, pvmw,
       c.ttu_sync_overwrites_flags ? "overwrite" : "preserve",
       c.check_pte == CheckPteForm::kOneSided ? "one-sided" : "two-sided", c.migrate_pfn.compound,
       c.migrate_pfn.device_private, kBitsPerLong - c.hmm_pfn.order_shift, c.hmm_pfn.dma_flags,
       c.hmm_pfn.device_private_bit < 0 ? std::string("none")
-                                       : fmt::format("bit {}", c.hmm_pfn.device_private_bit));
+                                       : fmt::format("bit {}", c.hmm_pfn.device_private_bit),
+      ArchLayout(c.arch).name);
 }
 
 }  // namespace mmcheck::model::kernel

@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "model/kernel/arch_pte.h"
 #include "model/kernel/hmm_pfn.h"
 #include "model/kernel/migrate_pfn.h"
 #include "model/kernel/pvmw_encoding.h"
@@ -41,6 +42,8 @@ struct EncodingConfig {
   CheckPteForm check_pte = CheckPteForm::kTwoSided;
   MigratePfnLayout migrate_pfn = kMigratePfnLayoutV6_14;
   HmmPfnLayout hmm_pfn = kHmmPfnLayoutDma;
+  // Knob arch: the swap-format PTE layout and the PTE helpers (arch_pte.h).
+  Arch arch = Arch::kX86_64;
 
   bool operator==(const EncodingConfig&) const = default;
 };

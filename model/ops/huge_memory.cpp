@@ -7,6 +7,10 @@
 // Diverges: PMD migration entries and the huge zero page are not modelled.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "model/ops/kernel.h"
 
 namespace mmcheck::model::kernel {
@@ -83,7 +87,47 @@ void split_device_private_pmd(World& w, StepResult& r, int mm, int va) {
   (void)r;
 }
 
+namespace {
+
+// unmap_folio() of a mapped large device-private folio: try_to_migrate(folio,
+// TTU_SPLIT_HUGE_PMD | TTU_SYNC | TTU_RMAP_LOCKED) (mm/huge_memory.c,
+// linux-mm 7.x, reached from migrate_vma_split_folio -> split_folio). It is
+// the one kernel walk of a device-private folio that carries TTU_SYNC:
+// migrate_device_unmap calls try_to_migrate(folio, 0). try_to_migrate_one
+// then replaces the walk's flags (ttu_sync_flags knob); a PTE mapping of the
+// folio the walk does not return keeps its device-private entry, so the
+// split's unmap is incomplete (the folio_ref_freeze that follows fails).
+// The model reports each missed mapping (pvmw-sound-and-complete, bug 15)
+// and, like the kernel's remap, leaves the entries as they were.
+void UnmapFolioTtuSyncWalk(const World& w, StepResult& r, int head) {
+  if (w.FolioMapcount(head) <= 0) return;
+  const unsigned flags = TtuSyncFlags(w, head);
+  std::vector<std::pair<int, int>> hits;
+  ForEachVma(w, [&](int mm, const Vma& v) {
+    PageVmaMappedWalk pvmw = StartFolioWalk(w, head, 0, mm, v);
+    pvmw.flags = flags;  // try_to_migrate_one: `if (flags & TTU_SYNC) pvmw.flags = ...`
+    while (page_vma_mapped_walk(w, pvmw)) hits.push_back({mm, pvmw.address});
+  });
+  const int nr = w.NrPages(head);
+  ForEachVma(w, [&](int mm, const Vma& v) {
+    for (int va = v.start; va < v.end; ++va) {
+      if (!IsDevicePrivate(w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)].kind))
+        continue;
+      const int frame = w.MappedFrame(mm, va);
+      if (frame < head || frame >= head + nr) continue;
+      if (std::find(hits.begin(), hits.end(), std::make_pair(mm, va)) != hits.end()) continue;
+      r.Event(EventKind::kInfo,
+              fmt::format("{}unmap_folio: try_to_migrate_one(TTU_SYNC) walk of device-private "
+                          "folio {:#x} missed its mapping at mm{}:{}",
+                          kPvmwMissPrefix, w.DevicePrivateNumber(head), mm, va));
+    }
+  });
+}
+
+}  // namespace
+
 void split_device_private_folio(World& w, StepResult& r, int head) {
+  if (w.NrPages(head) > 1) UnmapFolioTtuSyncWalk(w, r, head);
   // __folio_split() of an unmapped-at-PMD-level device-private folio
   // (migrate_vma_split_folio / folio_split_unmapped, then
   // zone_device_private_split_cb: the driver's ->folio_split() or the pgmap

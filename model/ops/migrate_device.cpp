@@ -348,13 +348,22 @@ bool MigrateDevicePmdToRam(World& w, StepResult& r, int dev, int mm, int block, 
   return false;
 }
 
-// The checks dmirror_migrate_to_{device,system} make per VMA chunk and
-// migrate_vma_setup() makes on the VMA: -EINVAL for a hole, no VM_READ, or
-// hugetlb.
-int CheckRange(const World& w, int mm, int start, int npages) {
-  for (int va = start; va < start + npages; ++va) {
+// dmirror_migrate_to_{device,system}() (lib/test_hmm.c, 6.12 and since the
+// driver's first version) go through the range a VMA at a time (and 64 pages
+// at a time, more than any universe has): each piece is checked (a VMA with
+// VM_READ; migrate_vma_setup() refuses hugetlb) and migrated before the next
+// is looked at, so a hole or an unreadable or hugetlb VMA fails the ioctl
+// with -EINVAL after the pieces before it have moved. `piece(start, npages)`
+// migrates one piece; its error ends the walk too.
+template <typename Piece>
+int ByVmaPiece(const World& w, int mm, int start, int npages, Piece piece) {
+  const int end = start + npages;
+  for (int va = start; va < end;) {
     const Vma* v = w.FindVma(mm, va);
     if (!v || !v->read || v->hugetlb) return kEINVAL;
+    const int next = std::min(end, static_cast<int>(v->end));
+    if (int err = piece(va, next - va)) return err;
+    va = next;
   }
   return 0;
 }
@@ -419,12 +428,10 @@ bool MigrateBlockToDevice(World& w, StepResult& r, int dev, int mm, int block, i
   return true;
 }
 
-}  // namespace
-
-int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int start, int npages,
-                              int& cpages) {
-  cpages = 0;
-  if (int err = CheckRange(w, mm, start, npages)) return err;
+// One VMA piece of dmirror_migrate_to_device(): migrate_vma_setup(),
+// dmirror_migrate_alloc_and_copy(), migrate_vma_pages(),
+// dmirror_migrate_finalize_and_map(), migrate_vma_finalize().
+void MigratePieceToDevice(World& w, StepResult& r, int dev, int mm, int start, int npages) {
   // migrate_vma_collect(): MMU_NOTIFY_MIGRATE with pgmap_owner = this device,
   // MIGRATE_VMA_SELECT_SYSTEM.
   mmu_notifier_invalidate(w, mm, start, start + npages, NotifyEvent::kMigrate, dev);
@@ -504,6 +511,18 @@ int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int star
     MirrorAt(w, dev, mm, va) = dmirror_mirror_entry(w, writable, dst);
     folio_put(w, r, dst);  // migrate_vma_finalize: unlock and put the allocation ref
   }
+}
+
+}  // namespace
+
+int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int start, int npages,
+                              int& cpages) {
+  cpages = 0;
+  if (int err = ByVmaPiece(w, mm, start, npages, [&](int piece_start, int piece_npages) {
+        MigratePieceToDevice(w, r, dev, mm, piece_start, piece_npages);
+        return 0;
+      }))
+    return err;
   // "Return the migrated data for verification. Only for pages in device
   // zone": dmirror_do_read() without faulting; a missing entry is -ENOENT.
   for (int va = start; va < start + npages; ++va) {
@@ -521,10 +540,12 @@ int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int star
   return 0;
 }
 
-int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int start, int npages,
-                              int& cpages) {
-  cpages = 0;
-  if (int err = CheckRange(w, mm, start, npages)) return err;
+namespace {
+
+// One VMA piece of dmirror_migrate_to_system(); adds the pages it moved to
+// cpages (dmirror_successful_migrated_pages()).
+int MigratePieceToSystem(World& w, StepResult& r, int dev, int mm, int start, int npages,
+                         int& cpages) {
   // MIGRATE_VMA_SELECT_DEVICE_PRIVATE with pgmap_owner = this device.
   mmu_notifier_invalidate(w, mm, start, start + npages, NotifyEvent::kMigrate, dev);
   const int pmd_pages = w.universe.PmdPages();
@@ -596,6 +617,16 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
     if (!migrate_page(head, va)) return kENOMEM;
   }
   return 0;
+}
+
+}  // namespace
+
+int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int start, int npages,
+                              int& cpages) {
+  cpages = 0;
+  return ByVmaPiece(w, mm, start, npages, [&](int piece_start, int piece_npages) {
+    return MigratePieceToSystem(w, r, dev, mm, piece_start, piece_npages, cpages);
+  });
 }
 
 VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va) {

@@ -10,6 +10,8 @@
 // so folio_try_dup/share_anon_rmap never fail.
 #include <fmt/format.h>
 
+#include "model/kernel/arch_pte.h"
+#include "model/kernel/encoding_config.h"
 #include "model/ops/kernel.h"
 
 namespace mmcheck::model::kernel {
@@ -265,6 +267,50 @@ bool folio_make_device_exclusive(World& w, StepResult& r, int head, int mm, int 
 
 namespace {
 
+// The swap type the profile's kernel gives a device entry of kind `kind`
+// (include/linux/swap.h numbering, model/kernel/swap_entry.h).
+int DeviceSwapType(const World& w, PteKind kind) {
+  const SwapLayout l = EncodingConfigFor(w.knobs).swap;
+  switch (kind) {
+    case PteKind::kDevicePrivateRead: return SwapType(l, SwapKind::kDeviceRead);
+    case PteKind::kDevicePrivateWrite: return SwapType(l, SwapKind::kDeviceWrite);
+    case PteKind::kDeviceExclusive: return SwapType(l, SwapKind::kDeviceExclusive);
+    case PteKind::kDeviceExclusiveRead: return SwapType(l, SwapKind::kDeviceExclusiveRead);
+    case PteKind::kDeviceExclusiveWrite: return SwapType(l, SwapKind::kDeviceExclusiveWrite);
+    default: return -1;
+  }
+}
+
+// folio_referenced_one() without a pte_present() test (v6.12 and mainline;
+// hildenbrand-v1 10/12 added one, v2 dropped it) applies the young helper
+// (ptep_clear_flush_young_notify, or lru_gen_look_around's
+// ptep_clear_young_notify) to a device-exclusive entry page_vma_mapped_walk
+// returned. What that does is the architecture's (knob arch,
+// model/kernel/arch_pte.h): x86-64's ptep_test_and_clear_young tests
+// _PAGE_ACCESSED (bit 5, unused by swap PTEs) first and writes nothing;
+// arm64's __ptep_test_and_clear_young clears PTE_AF (bit 10), the swap type's
+// top bit, so every device type (>= 16) becomes a real swap type with the PFN
+// as its offset. The model reports that as corruption and leaves its own
+// entry (it has no swap slot numbered by a PFN); what follows in the kernel
+// is a swap entry of a swap device that does not exist.
+void YoungHelperOnNonPresent(const World& w, StepResult& r, const Pte& pte, int mm, int va) {
+  const int type = DeviceSwapType(w, pte.kind);
+  if (type < 0) return;
+  const ArchPteLayout& arch = ArchLayout(EncodingConfigFor(w.knobs).arch);
+  const uint64_t before = ArchSwapPte(arch, static_cast<uint64_t>(type), pte.pfn);
+  const uint64_t after = ArchYoungHelper(arch, before);
+  if (after == before) return;
+  const uint64_t new_type = ArchSwapType(arch, after);
+  r.Event(EventKind::kCorruption,
+          fmt::format("folio_referenced_one: the {} young helper cleared bit {} of the {} entry "
+                      "at mm{}:{}: swap type {} became {} ({}), offset {:#x}",
+                      arch.name, arch.accessed_bit, PteKindName(pte.kind), mm, va, type, new_type,
+                      static_cast<int>(new_type) < MaxSwapfiles(EncodingConfigFor(w.knobs).swap)
+                          ? "a swap device's type"
+                          : "another special type",
+                      ArchSwapOffset(arch, after)));
+}
+
 // folio_test_lazyfree(): an anon folio MADV_FREE cleared PG_swapbacked on.
 bool IsLazyfree(const World& w, int head) {
   const Page& f = w.Folio(head);
@@ -445,9 +491,13 @@ int folio_referenced(World& w, StepResult& r, int head) {
   int referenced = 0;
   const uint32_t folio_pfn = FolioPfn(w, head);
   ForEachVma(w, [&](int mm, const Vma& v) {
-    if (mapcount <= 0) return;  // pra.mapcount reached 0: the walk stops
+    // pra.mapcount reaching 0 stops the rmap walk between VMAs
+    // (folio_referenced_one returns false after its loop); within a VMA the
+    // walk goes on to its end (mm/rmap.c, 6.12 and 7.x). Seen on arm64: one
+    // reclaim pass rewrote all 511 device-exclusive entries of a THP.
+    if (mapcount <= 0) return;
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, w.NrPages(head), 0, mm, v);
-    while (mapcount > 0 && page_vma_mapped_walk(w, pvmw)) {
+    while (page_vma_mapped_walk(w, pvmw)) {
       if (DevicePrivateConfusion(w, r, head, pvmw, "folio_referenced_one")) continue;
       Mm& m = w.mms[static_cast<size_t>(mm)];
       if (pvmw.pmd) {
@@ -460,12 +510,18 @@ int folio_referenced(World& w, StepResult& r, int head) {
           if (pte.young) ++referenced;
           pte.young = false;  // ptep_clear_flush_young_notify
         } else if (w.knobs.referenced_nonpresent == ReferencedNonPresent::kYoungHelper) {
-          // v6.15+ applies the young helper to a non-present PTE; on x86-64
-          // _PAGE_ACCESSED (bit 5) is clear in swap-format PTEs, so it reads
-          // old. Other architectures were not established (see LIMITATIONS).
-          r.Event(EventKind::kWarn, fmt::format("folio_referenced_one: young-bit helper applied "
-                                                "to a non-present {} entry at mm{}:{}",
-                                                PteKindName(pte.kind), mm, pvmw.address));
+          // linux-mm 7.x batches a large folio's PTEs before the young
+          // helper: folio_pte_batch() starts with
+          // VM_WARN_ON_FOLIO(!pte_present(pte)) (mm/internal.h), a real
+          // CONFIG_DEBUG_VM warning for a device-exclusive first PTE.
+          if (w.knobs.referenced_pte_batch == ReferencedPteBatch::kFolioPteBatch &&
+              w.Folio(head).order > 0)
+            r.Event(EventKind::kWarn,
+                    fmt::format("VM_WARN_ON_FOLIO(!pte_present(pte)) in folio_pte_batch: "
+                                "folio_referenced_one batched the non-present {} entry at "
+                                "mm{}:{} of large folio {:#x}",
+                                PteKindName(pte.kind), mm, pvmw.address, folio_pfn));
+          YoungHelperOnNonPresent(w, r, pte, mm, pvmw.address);
         }
       }
       --mapcount;
@@ -479,6 +535,12 @@ int folio_mkclean(World& w, StepResult& r, int head) {
   int cleaned = 0;
   const uint32_t folio_pfn = FolioPfn(w, head);
   ForEachVma(w, [&](int mm, const Vma& v) {
+    // invalid_mkclean_vma(): only VM_SHARED mappings are walked (mm/rmap.c,
+    // v6.12 and linux-mm 7.x; mapping_wrprotect_range and pfn_mkclean_range
+    // check VM_SHARED the same way). Anonymous folios, the only ones that
+    // get device-exclusive entries, are mapped private, so no kernel path
+    // brings page_vma_mkclean_one to such an entry (issue 13).
+    if (!v.shared) return;
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, w.NrPages(head), kPvmwSync, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
       if (DevicePrivateConfusion(w, r, head, pvmw, "page_vma_mkclean_one")) continue;
@@ -494,7 +556,9 @@ int folio_mkclean(World& w, StepResult& r, int head) {
       Pte& pte = m.ptes[static_cast<size_t>(pvmw.address)];
       if (pte.kind != PteKind::kPresent) {
         if (w.knobs.mkclean_nonpresent == MkcleanNonPresent::kSkip) continue;
-        // OLD: pte_dirty()/pte_write() of a swap-format PTE. On x86-64
+        // Unreachable for device-exclusive entries (see invalid_mkclean_vma
+        // above); kept for a device-private entry of a shared mapping should
+        // one ever exist. OLD: pte_dirty()/pte_write() of a swap-format PTE. On x86-64
         // pte_write() reads _PAGE_RW, which is _PAGE_SWP_SOFT_DIRTY, so a
         // soft-dirty entry is "written back" as a present PTE built from the
         // swap bits (ptep_clear_flush + pte_wrprotect + pte_mkclean).

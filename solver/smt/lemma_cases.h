@@ -33,6 +33,8 @@ LemmaResult ProveMigratePfnRoundTrip(const EncodingConfig& config, unsigned time
 LemmaResult ProveMigratePfnFlagsDisjoint(const EncodingConfig& config, unsigned timeout_ms);
 LemmaResult ProveHmmPfnRoundTrip(const EncodingConfig& config, unsigned timeout_ms);
 LemmaResult ProveHmmPfnFlagsDisjoint(const EncodingConfig& config, unsigned timeout_ms);
+// arch_lemmas.cpp (arch/*/include/asm/pgtable*.h; model/kernel/arch_pte.h).
+LemmaResult ProveYoungHelperKeepsSwapType(const EncodingConfig& config, unsigned timeout_ms);
 
 // Adds to `run` the case "no two of `fields` share a bit": inputs field_a,
 // field_b (indices into `fields`) and bit. Used for flag/field layouts.

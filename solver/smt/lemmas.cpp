@@ -26,6 +26,11 @@ std::string SwapKey(const EncodingConfig& c) {
   return fmt::format("swap {} {} {} swp_pfn_bits {}", c.swap.device_exclusive_types,
                      c.swap.device_migration_types, c.swap.swp_device_num, c.swp_pfn_bits);
 }
+std::string ArchKey(const EncodingConfig& c) {
+  return fmt::format("arch {} {} {} {} swp_pfn_bits {}", static_cast<int>(c.arch),
+                     c.swap.device_exclusive_types, c.swap.device_migration_types,
+                     c.swap.swp_device_num, c.swp_pfn_bits);
+}
 std::string PvmwKey(const EncodingConfig& c) {
   return fmt::format("pvmw {} pfn_bits {} offsets {} ttu {} check_pte {}", static_cast<int>(c.pvmw),
                      c.pfn_bits, c.device_private_offsets, c.ttu_sync_overwrites_flags,
@@ -110,6 +115,11 @@ const std::vector<LemmaRow>& LemmaTable() {
        "HMM_PFN_* flags, the 5-bit order field and the PFN field do not overlap "
        "(include/linux/hmm.h; bug 18)",
        ProveHmmPfnFlagsDisjoint, HmmPfnKey},
+      {"young-helper-keeps-swap-type",
+       "the architecture's ptep_test_and_clear_young applied to a non-present device-private "
+       "or device-exclusive PTE keeps its swap type (arch/x86/mm/pgtable.c, "
+       "arch/arm64/include/asm/pgtable.h; mm/rmap.c folio_referenced_one; issue 13)",
+       ProveYoungHelperKeepsSwapType, ArchKey},
   };
   return table;
 }

@@ -5,6 +5,7 @@ list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/swap_lemmas.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/pvmw_lemmas.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/pfn_flag_lemmas.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/smt/arch_lemmas.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/lemmas.cpp)
 list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/symbolic_model.cpp

@@ -128,6 +128,69 @@ TEST(FolioReferenced, EarlyReturnAtMapcountZero) {
   EXPECT_TRUE(r.events.empty());
 }
 
+// Issue 13: on x86-64 the young helper leaves a device-exclusive entry alone
+// and nothing warns; on arm64 it clears PTE_AF, the swap type's top bit.
+//   mm0 | p0 X:0x100 (mapcount kept, so reclaim's walk reaches it)
+TEST(FolioReferenced, YoungHelperOnDeviceExclusiveDependsOnArch) {
+  for (const char* profile : {"mainline", "mainline-arm64"}) {
+    TestWorld t(profile);
+    FillSmallPages(t, 0, 1);
+    t.Do(OpCode::kDeviceExclusive, {0, 0, 0, 1});
+    ASSERT_EQ(t.Pte(0, 0).kind, PteKind::kDeviceExclusive);
+    model::StepResult r;
+    model::kernel::folio_referenced(t.w, r, t.HeadAt(0, 0));
+    const bool arm64 = std::string(profile) == "mainline-arm64";
+    bool corruption = false, warning = false;
+    for (const model::KernelEvent& e : r.events) {
+      corruption = corruption || e.kind == model::EventKind::kCorruption;
+      warning = warning || e.kind == model::EventKind::kWarn;
+    }
+    EXPECT_EQ(corruption, arm64) << profile;
+    EXPECT_FALSE(warning) << profile << ": an order-0 folio is not batched";
+  }
+}
+
+// linux-mm 7.x batches a large folio's PTEs: folio_pte_batch's DEBUG_VM
+// check warns when the walk's PTE is device-exclusive (a real warning).
+TEST(FolioReferenced, PteBatchWarnsOnDeviceExclusiveOfLargeFolio) {
+  for (const char* profile : {"linux-6.15", "mainline"}) {
+    TestWorld t(profile);
+    t.Do(OpCode::kMmap, {0, 0, 4, model::kProtReadWrite, model::kMapPrivate});
+    t.Do(OpCode::kCpuWrite, {0, 0, 9});  // a THP
+    ASSERT_EQ(t.Do(OpCode::kDeviceExclusive, {0, 0, 0, 1}).outcome.ret, 0);
+    ASSERT_GT(t.w.Folio(t.HeadAt(0, 1)).order, 0);
+    model::StepResult r;
+    model::kernel::folio_referenced(t.w, r, t.HeadAt(0, 1));
+    bool warning = false;
+    for (const model::KernelEvent& e : r.events)
+      warning = warning || (e.kind == model::EventKind::kWarn &&
+                            e.text.find("folio_pte_batch") != std::string::npos);
+    EXPECT_EQ(warning, std::string(profile) == "mainline") << profile << "\n" << t.Picture();
+  }
+}
+
+// Issue 13: the mkclean walkers skip VMAs without VM_SHARED
+// (invalid_mkclean_vma), so even 6.12's rewrite never meets a
+// device-exclusive entry; a shared mapping is still cleaned.
+TEST(FolioMkclean, WalksSharedMappingsOnly) {
+  TestWorld t("linux-6.12");
+  FillSmallPages(t, 0, 1);
+  t.Do(OpCode::kDeviceExclusive, {0, 0, 0, 1});
+  t.w.mms[0].ptes[0].soft_dirty = true;  // what made OLD rewrite it
+  const model::Pte before = t.Pte(0, 0);
+  model::StepResult r = t.Do(OpCode::kMkclean, {0, 0});
+  EXPECT_EQ(r.outcome.value, 0);
+  EXPECT_EQ(t.Pte(0, 0), before) << t.Picture();
+  EXPECT_FALSE(t.Violates("no-memory-corruption"));
+
+  TestWorld s("linux-6.12");
+  s.Do(OpCode::kMmap, {0, 0, 4, model::kProtReadWrite, model::kMapShared});
+  s.Do(OpCode::kCpuWrite, {0, 0, 5});
+  ASSERT_TRUE(s.Pte(0, 0).dirty || s.Pte(0, 0).write) << s.Picture();
+  EXPECT_EQ(s.Do(OpCode::kMkclean, {0, 0}).outcome.value, 1) << s.Picture();
+  EXPECT_FALSE(s.Pte(0, 0).write);
+}
+
 // Accounting: a fresh anon page is exclusive with mapcount 1; fork shares
 // it (mapcount 2, AnonExclusive cleared, both read-only).
 TEST(RmapAccounting, ForkDupClearsAnonExclusive) {

@@ -47,7 +47,7 @@ void ExpectWitnessedRefutation(const LemmaResult& r) {
 }
 
 TEST(SmtLemmas, NamesAreStableKebabCaseWithDocs) {
-  ASSERT_EQ(LemmaNames().size(), 15u);
+  ASSERT_EQ(LemmaNames().size(), 16u);
   for (const std::string& name : LemmaNames()) {
     EXPECT_TRUE(IsLemma(name));
     EXPECT_FALSE(LemmaDoc(name).empty()) << name;
@@ -173,6 +173,38 @@ TEST(SmtLemmas, TtuSyncOverwriteDropsTheKind) {
   EXPECT_EQ(ProveOne(Builtin("niethe-v6"), "pvmw-ttu-sync-keeps-kind").verdict, Verdict::kProved);
   // v2 keeps the kind in pvmw->pfn, so the mainline overwrite is harmless there.
   EXPECT_EQ(ProveOne(Builtin("niethe-v2"), "pvmw-ttu-sync-keeps-kind").verdict, Verdict::kProved);
+}
+
+// Issue 13: x86-64's young helper tests _PAGE_ACCESSED (bit 5, outside the
+// swap layout) first; arm64's clears PTE_AF, bit 10, the type's top bit.
+TEST(SmtLemmas, YoungHelperKeepsSwapTypeOnlyOnX86) {
+  EXPECT_EQ(ProveOne(Builtin("mainline"), "young-helper-keeps-swap-type").verdict,
+            Verdict::kProved);
+  EXPECT_EQ(ProveOne(Builtin("linux-6.12"), "young-helper-keeps-swap-type").verdict,
+            Verdict::kProved);
+  for (const char* name : {"mainline-arm64", "linux-6.12-arm64"}) {
+    const model::Profile& p = Builtin(name);
+    const LemmaResult r = ProveOne(p, "young-helper-keeps-swap-type");
+    ExpectWitnessedRefutation(r);
+    // Replay the witness on the arm64 layout: the type loses bit 4.
+    const k::EncodingConfig c = k::EncodingConfigFor(p.knobs);
+    ASSERT_EQ(c.arch, k::Arch::kArm64);
+    const uint64_t offset = W(r).at("offset");
+    bool some_type_changed = false;
+    for (k::SwapKind kind : k::SpecialSwapKinds(c.swap)) {
+      const uint64_t type = static_cast<uint64_t>(k::SwapType(c.swap, kind));
+      const uint64_t after =
+          k::ArchSwapType(k::kArm64Pte, k::ArchYoungHelper(k::kArm64Pte,
+                                                            k::ArchSwapPte(k::kArm64Pte, type, offset)));
+      if (type >= 16) EXPECT_EQ(after, type - 16) << k::SwapKindName(kind);
+      some_type_changed = some_type_changed || after != type;
+    }
+    EXPECT_TRUE(some_type_changed) << name;
+  }
+  // The same layouts with arch=x86-64 prove it: the architecture decides.
+  k::EncodingConfig x86 = k::EncodingConfigFor(Builtin("mainline-arm64").knobs);
+  x86.arch = k::Arch::kX86_64;
+  EXPECT_EQ(ProveOne(x86, "young-helper-keeps-swap-type").verdict, Verdict::kProved);
 }
 
 TEST(SmtLemmas, NietheV1HmmFlagCollidesWithOrder) {
