@@ -1,5 +1,7 @@
-// mmcheck campaign | merge | shrink: RapidCheck campaigns over profiles and
-// properties, joining shard reports, and minimising a failing trace.
+// SPDX-License-Identifier: GPL-2.0
+// mmcheck campaign | merge | report | shrink: RapidCheck campaigns over profiles and
+// properties, joining shard reports, comparing a run with an earlier one, and minimising a
+// failing trace.
 #include <unistd.h>
 
 #include <cstdint>
@@ -271,6 +273,30 @@ void RunShrink(const ShrinkArgs& a, int* status) {
 
 }  // namespace
 
+// ---------------------------------------------------------------- report --since
+
+struct ReportArgs {
+  std::string now, before, format = "text";
+  bool wide = false;
+};
+
+// DIR/report.json, or the file itself.
+std::string ReportPath(const std::string& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec) ? (fs::path(p) / "report.json").string() : p;
+}
+
+void RunReport(const ReportArgs& a, int* status) {
+  if (a.format != "text" && a.format != "json")
+    throw UsageError(fmt::format("unknown format '{}' (accepted: text, json)", a.format));
+  const traces::Report now = traces::ReadReportFile(ReportPath(a.now));
+  const traces::Report before = traces::ReadReportFile(ReportPath(a.before));
+  const traces::RunComparison c = traces::CompareRuns(now, before);
+  if (a.format == "json") fmt::print("{}\n", traces::ComparisonToJson(c).dump(2));
+  else fmt::print("{}", traces::RenderComparison(c, a.now, a.before, a.wide));
+  *status = c.news.empty() ? kExitOk : kExitUnexpected;
+}
+
 void AddCampaignCommands(CLI::App& app, int* status) {
   static CampaignArgs c;
   auto* campaign = app.add_subcommand(
@@ -316,6 +342,17 @@ void AddCampaignCommands(CLI::App& app, int* status) {
   merge->add_option("--format", m.format, "stdout: text, json or junit")->capture_default_str();
   merge->add_flag("-v,--verbose", m.verbose, "list clean properties too");
   merge->callback([status] { RunMerge(m, status); });
+
+  static ReportArgs rep;
+  auto* report = app.add_subcommand(
+      "report", "Compare a campaign's report with an earlier one: what is new, fixed, still "
+                "failing (exit 1 when something new fails)");
+  report->add_option("report", rep.now, "the run: its --out directory or report.json")->required();
+  report->add_option("--since", rep.before, "the earlier run: its directory or report.json")
+      ->required();
+  report->add_option("--format", rep.format, "text or json")->capture_default_str();
+  report->add_flag("--wide", rep.wide, "one line a row (text)");
+  report->callback([status] { RunReport(rep, status); });
 
   static ShrinkArgs s;
   auto* shrink = app.add_subcommand(

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The mmcheck command line: one registration function per command family.
 //
 // Each Add*Command registers its subcommand(s) on `app`. When a subcommand
@@ -32,5 +33,7 @@ void AddExploreCommand(CLI::App& app, int* status);     // explore (solver/expli
 void AddProveCommand(CLI::App& app, int* status);       // prove (solver/smt)
 void AddCampaignCommands(CLI::App& app, int* status);   // campaign, merge, shrink
 void AddTraceCommands(CLI::App& app, int* status);      // replay, render, export
+void AddDiffCommand(CLI::App& app, int* status);        // diff
+void AddSeriesCommand(CLI::App& app, int* status);      // verify-series
 
 }  // namespace mmcheck::cli

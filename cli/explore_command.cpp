@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mmcheck explore: exhaustive breadth-first exploration (solver/explicit, DESIGN.md §2.3).
 //
 // Two machines:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mmcheck: the command-line entry point. Subcommands live in their own files.
 #include <cstdio>
 #include <exception>
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
   mmcheck::cli::AddProveCommand(app, &status);
   mmcheck::cli::AddCampaignCommands(app, &status);
   mmcheck::cli::AddTraceCommands(app, &status);
+  mmcheck::cli::AddDiffCommand(app, &status);
+  mmcheck::cli::AddSeriesCommand(app, &status);
 
   // The first argument that is not an option names the command. CLI11 would
   // answer an unknown one with "A subcommand is required"; say what is wrong.

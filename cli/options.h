@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Option values shared by every command: durations, whole numbers and memory sizes.
 //
 // Each is a CLI11 validator that refuses a value outside its range with the option's name, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mmcheck prove: the Z3 lemmas on the kernel encodings (solver/smt/lemmas.h)
 // and bounded model checking / k-induction of the model's properties on the
 // symbolic transition relation (solver/smt/bmc.h), for every selected

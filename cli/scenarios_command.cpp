@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mmcheck scenarios: every built-in bug scenario on every profile, the
 // expected and the observed verdict side by side.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mmcheck replay | render | export: run a .mmtrace on the model and show it.
 #include <cstdio>
 #include <filesystem>
@@ -18,11 +19,20 @@ struct ReplayOptions {
   std::vector<std::string> files;
   std::vector<std::string> profiles;
   bool quiet = false;
+  std::string format = "text";
+  bool fill = false;
 };
 
 void RunReplay(const ReplayOptions& opt, int* status) {
   if (opt.profiles.size() > 2) throw UsageError("replay compares at most two profiles");
+  if (opt.format != "text" && opt.format != "json")
+    throw UsageError("unknown --format '" + opt.format + "'; accepted: text, json");
+  if (opt.format == "json" && opt.profiles.size() == 2)
+    throw UsageError("--format json replays on one profile");
+  if (opt.fill && (opt.files.size() != 1 || opt.profiles.size() == 2))
+    throw UsageError("--fill takes one trace and at most one --profile");
   int mismatched = 0;
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
   for (const std::string& file : opt.files) {
     traces::Trace t = traces::ReadTraceFile(file);
     if (opt.profiles.size() == 2) {
@@ -39,11 +49,31 @@ void RunReplay(const ReplayOptions& opt, int* status) {
                                             : model::ResolveProfile(opt.profiles[0]);
     if (!opt.profiles.empty()) traces::ApplyTraceKnobs(t, file, p);
     traces::ReplayResult r = traces::Replay(t, file, p);
+    if (opt.fill) {
+      // Every step's outcome as its expectation (entries kept as the trace gave them).
+      for (size_t i = 0; i < t.steps.size(); ++i) {
+        std::vector<traces::StepExpect::Entry> entries = t.steps[i].expect.entries;
+        t.steps[i].expect = traces::ExpectationsOf(r.run.steps[i].result);
+        t.steps[i].expect.entries = entries;
+      }
+      fmt::print("{}", traces::PrintTrace(t));
+      *status = kExitOk;
+      return;
+    }
+    mismatched += !r.matches;
+    if (opt.format == "json") {
+      runs.push_back(traces::ReplayToJson(t, file, r));
+      continue;
+    }
     if (opt.quiet)
       fmt::print("{:<48} {:<44} {}\n", file, r.verdict, r.matches ? "ok" : "NOT AS EXPECTED");
     else
       fmt::print("{}: {}\n{}", file, t.question, traces::RenderStepTable(t, r));
-    mismatched += !r.matches;
+  }
+  if (opt.format == "json") {
+    fmt::print("{}\n", (opt.files.size() == 1 ? runs[0] : runs).dump(2));
+    *status = mismatched ? kExitUnexpected : kExitOk;
+    return;
   }
   if (opt.files.size() > 1 && opt.profiles.size() < 2)
     fmt::print("{} traces: {} as expected, {} not\n", opt.files.size(),
@@ -83,6 +113,10 @@ traces::ReplayResult ReplayFor(const OutputOptions& opt, traces::Trace& t) {
   if (!opt.profile.empty())
     for (const std::string& k : t.knobs) model::ApplyKnobOverride(p, k);
   for (const std::string& k : opt.knobs) model::ApplyKnobOverride(p, k);
+  // Step expectations ("=>") are the trace's profile's; on another profile or with other knobs
+  // the outputs show what the model says there.
+  if (!opt.profile.empty() || !opt.knobs.empty())
+    for (traces::TraceStep& step : t.steps) step.expect = {};
   return traces::Replay(t, opt.file, p);
 }
 
@@ -149,6 +183,12 @@ void AddTraceCommands(CLI::App& app, int* status) {
   r->add_option("files", replay.files, "trace files")->required();
   r->add_option("--profile", replay.profiles, "run on this profile instead (twice: compare)");
   r->add_flag("-q,--quiet", replay.quiet, "one line per trace");
+  r->add_option("--format", replay.format,
+                "text or json (per step: op, outcome, events, violations, expectations, state)")
+      ->capture_default_str();
+  r->add_flag("--fill", replay.fill,
+              "print the trace with every step's outcome written as its expectation (=> ret=... "
+              "value=...), to edit down to what the test needs");
   r->callback([status] { RunReplay(replay, status); });
 
   static OutputOptions render;
@@ -185,6 +225,14 @@ void AddTraceCommands(CLI::App& app, int* status) {
       Emit(exp, traces::ExportItf(t, res).dump(2) + "\n");
       return;
     }
+    // The C file checks what the model says; a trace whose own step expectations the model
+    // does not meet would export checks that contradict it.
+    if (!res.step_mismatches.empty())
+      throw model::ModelInputError(fmt::format(
+          "{}:{}:1: step {}: {} (the C file would check the model's outcome; fix the trace or "
+          "the model first)",
+          exp.file, t.steps[static_cast<size_t>(res.step_mismatches[0].first - 1)].line,
+          res.step_mismatches[0].first, res.step_mismatches[0].second));
     traces::CReproducer repro = traces::ExportCReproducer(t, exp.file, res);
     Emit(exp, repro.source);
     if (repro.commented_steps)

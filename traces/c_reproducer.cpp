@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "traces/c_reproducer.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // A trace as a C reproducer in the style of the kernel's
 // tools/testing/selftests/mm/hmm-tests.c: one process per model mm (fork
 // makes the children), dmirror ioctls through /dev/hmm_dmirrorN

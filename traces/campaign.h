@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Campaigns: RapidCheck stateful random testing of every profile against
 // every property (properties/state_commands.h), with the regression corpus
 // replayed first, time budgets, deterministic seeds and shards, several

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "traces/generate.h"
 
 #include <fmt/format.h>
@@ -53,7 +54,7 @@ Trace RandomTrace(const GenerateOptions& o, uint64_t index) {
                                    next() % 4 == 0 ? model::kMapShared : model::kMapPrivate});
     if (model::Enabled(w, map)) {
       model::Apply(w, map);
-      t.steps.push_back({map, {}, "", 0});
+      t.steps.push_back({map, {}, "", 0, {}});
     }
   }
   // Draws until a step may run; an op that cannot (or that a C program
@@ -66,7 +67,7 @@ Trace RandomTrace(const GenerateOptions& o, uint64_t index) {
       model::World after = w;
       StepRecord rec{op, model::Apply(after, op), {}};
       if (o.user_space && !Reproducible(rec, w, after)) continue;
-      t.steps.push_back({op, {}, "", 0});
+      t.steps.push_back({op, {}, "", 0, {}});
       w = std::move(after);
       placed = true;
     }

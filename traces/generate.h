@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Random traces for the real-kernel conformance run (kernel/conform.sh):
 // sequences of operations drawn uniformly from the op table with arguments
 // in the universe's ranges, each kept only if it may run in the state it

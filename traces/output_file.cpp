@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "traces/output_file.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Every file mmcheck writes (traces, campaign reports, state dumps, DOT, exports) goes through
 // here, so that an output never destroys what is already there.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "traces/replay.h"
 
 #include <set>
@@ -6,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "model/dump.h"
+#include "traces/divergence.h"
 
 namespace mmcheck::traces {
 
@@ -61,8 +63,9 @@ std::vector<std::string> ChangedFolios(const World& before, const World& after) 
 
 }  // namespace
 
-ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile& profile) {
-  CheckPreconditions(t, file, profile);
+namespace {
+
+ReplayResult Run(const Trace& t, const model::Profile& profile, bool stop_when_disabled) {
   ReplayResult r;
   r.profile = profile;
   World w = World::Initial(t.universe, profile.knobs);
@@ -71,6 +74,10 @@ ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile&
   int i = 0;
   for (const TraceStep& step : t.steps) {
     ++i;
+    if (stop_when_disabled && !model::Enabled(w, step.op)) {
+      r.disabled_step = i;
+      break;
+    }
     StepRecord rec;
     rec.op = step.op;
     rec.result = model::Apply(w, step.op);
@@ -85,6 +92,11 @@ ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile&
         r.violated_step = i;
       }
     }
+    if (!step.expect.Empty()) {
+      ++r.step_expectations;
+      for (std::string& m : StepExpectMismatches(step.expect, rec.result, w))
+        r.step_mismatches.push_back({i, std::move(m)});
+    }
     r.run.steps.push_back(std::move(rec));
     r.states.push_back(w);
   }
@@ -95,6 +107,7 @@ ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile&
     int idx = properties::PropertyIndex(t.expect.property);
     r.matches = r.run.first_violation[static_cast<size_t>(idx)] > 0;
   }
+  r.matches = r.matches && r.step_mismatches.empty();
   if (!t.expect.holds && r.run.first_violation[static_cast<size_t>(properties::PropertyIndex(t.expect.property))])
     r.verdict = fmt::format("violates {} at step {}", t.expect.property,
                             r.run.first_violation[static_cast<size_t>(properties::PropertyIndex(t.expect.property))]);
@@ -103,6 +116,17 @@ ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile&
   else
     r.verdict = "holds";
   return r;
+}
+
+}  // namespace
+
+ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile& profile) {
+  CheckPreconditions(t, file, profile);
+  return Run(t, profile, false);
+}
+
+ReplayResult ReplayUntilDisabled(const Trace& t, const model::Profile& profile) {
+  return Run(t, profile, true);
 }
 
 std::string RenderStepTable(const Trace& t, const ReplayResult& r) {
@@ -119,6 +143,13 @@ std::string RenderStepTable(const Trace& t, const ReplayResult& r) {
     }
     for (const properties::Violation& v : rec.violations)
       s += fmt::format("      {}: {}\n", PropertyName(v.property), v.detail);
+    if (i < t.steps.size() && !t.steps[i].expect.Empty()) {
+      std::string missed;
+      for (const auto& [step, what] : r.step_mismatches)
+        if (step == static_cast<int>(i + 1)) missed += (missed.empty() ? "" : "; ") + what;
+      s += fmt::format("      expect {}: {}\n", PrintStepExpect(t.steps[i].expect),
+                       missed.empty() ? "met" : "NOT MET: " + missed);
+    }
     // The state change: picture lines of mms and mirrors that differ.
     std::vector<std::string> before = Lines(model::DrawWorld(r.states[i]));
     std::vector<std::string> after = Lines(model::DrawWorld(r.states[i + 1]));
@@ -127,6 +158,9 @@ std::string RenderStepTable(const Trace& t, const ReplayResult& r) {
       if (!before_set.count(l) && l.rfind("  folio", 0) != 0) s += "      | " + l + "\n";
     for (const std::string& f : ChangedFolios(r.states[i], r.states[i + 1])) s += "      " + f + "\n";
   }
+  if (r.step_expectations)
+    s += fmt::format("step expectations: {} step{} checked, {} not met\n", r.step_expectations,
+                     r.step_expectations == 1 ? "" : "s", r.step_mismatches.size());
   s += fmt::format("verdict: {}; expected: {} -> {}\n", r.verdict,
                    t.expect.holds ? "holds" : "violates " + t.expect.property,
                    r.matches ? "as expected" : "NOT as expected");
@@ -134,37 +168,94 @@ std::string RenderStepTable(const Trace& t, const ReplayResult& r) {
 }
 
 std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const ReplayResult& b,
-                             int& first_difference) {
+                             int& first_difference, uint32_t ignored) {
   first_difference = 0;
   std::string s = fmt::format("{:>3} {:<44} | {:<34} | {}\n", "", "step", a.profile.name, b.profile.name);
+  auto cell = [](const ReplayResult& r, size_t i) {
+    if (i < r.run.steps.size()) return OutcomeText(r.run.steps[i].result) + " " + Verdicts(r.run.steps[i]);
+    return std::string(r.disabled_step == static_cast<int>(i + 1) ? "cannot run here" : "-");
+  };
   for (size_t i = 0; i < t.steps.size(); ++i) {
-    const StepRecord& x = a.run.steps[i];
-    const StepRecord& y = b.run.steps[i];
-    std::string why;
-    if (x.result.outcome.ret != y.result.outcome.ret || x.result.outcome.signal != y.result.outcome.signal ||
-        x.result.outcome.blocked != y.result.outcome.blocked)
-      why = "return value";
-    else if (x.result.outcome.value != y.result.outcome.value)
-      why = "value read";
-    else if (x.result.outcome.prot != y.result.outcome.prot)
-      why = "snapshot";
-    else if (Verdicts(x) != Verdicts(y))
-      why = "property verdict";
-    else if (model::DrawWorld(a.states[i + 1]) != model::DrawWorld(b.states[i + 1]))
-      why = "state";
-    bool first = !why.empty() && first_difference == 0;
-    if (first) first_difference = static_cast<int>(i + 1);
-    s += fmt::format("{:>3} {:<44} | {:<34} | {}{}\n", i + 1, PrintOp(x.op),
-                     OutcomeText(x.result) + " " + Verdicts(x), OutcomeText(y.result) + " " + Verdicts(y),
-                     first ? "   <== first difference: " + why : "");
-    if (first) {
-      for (const std::string& l : Lines(model::DrawWorld(a.states[i + 1]))) s += "      " + a.profile.name + " | " + l + "\n";
-      for (const std::string& l : Lines(model::DrawWorld(b.states[i + 1]))) s += "      " + b.profile.name + " | " + l + "\n";
+    const bool ran_a = i < a.run.steps.size(), ran_b = i < b.run.steps.size();
+    if (!ran_a && !ran_b) break;
+    DifferenceMask classes = 0;
+    if (ran_a != ran_b) {
+      classes = kDiffEnabled;
+    } else {
+      const StepRecord& x = a.run.steps[i];
+      const StepRecord& y = b.run.steps[i];
+      classes = StepDifferences(x.result, HardViolations(x.violations), y.result,
+                                HardViolations(y.violations));
+      if (model::DrawWorld(a.states[i + 1]) != model::DrawWorld(b.states[i + 1])) classes |= kDiffState;
     }
+    classes &= ~ignored;
+    const bool first = classes != 0 && first_difference == 0;
+    if (first) first_difference = static_cast<int>(i + 1);
+    s += fmt::format("{:>3} {:<44} | {:<34} | {}{}\n", i + 1, PrintOp(t.steps[i].op), cell(a, i),
+                     cell(b, i), first ? "   <== first difference: " + DifferenceNames(classes) : "");
+    if (first) {
+      for (const ReplayResult* r : {&a, &b}) {
+        const size_t at = std::min(i + 1, r->states.size() - 1);
+        for (const std::string& l : Lines(model::DrawWorld(r->states[at])))
+          s += "      " + r->profile.name + " | " + l + "\n";
+      }
+    }
+    if (!ran_a || !ran_b) break;
   }
   s += fmt::format("{}: {}; {}: {}\n", a.profile.name, a.verdict, b.profile.name, b.verdict);
   if (!first_difference) s += "the two runs do not differ\n";
   return s;
+}
+
+nlohmann::ordered_json ReplayToJson(const Trace& t, std::string_view file, const ReplayResult& r) {
+  using json = nlohmann::ordered_json;
+  json j;
+  j["file"] = std::string(file);
+  j["profile"] = r.profile.name;
+  j["universe"] = t.universe.ToString();
+  j["question"] = t.question;
+  j["steps"] = json::array();
+  for (size_t i = 0; i < r.run.steps.size(); ++i) {
+    const StepRecord& rec = r.run.steps[i];
+    const model::Outcome& o = rec.result.outcome;
+    json step;
+    step["step"] = i + 1;
+    step["op"] = PrintOp(rec.op);
+    json outcome;
+    outcome["ret"] = model::RetName(o.ret);
+    outcome["signal"] = o.signal == model::Signal::kSigsegv ? "SIGSEGV"
+                        : o.signal == model::Signal::kSigbus ? "SIGBUS"
+                                                             : "none";
+    outcome["blocked"] = o.blocked;
+    if (o.value >= 0) outcome["value"] = o.value;
+    if (o.cpages || o.faults) {
+      outcome["cpages"] = o.cpages;
+      outcome["faults"] = o.faults;
+    }
+    if (!o.prot.empty()) outcome["snapshot"] = o.prot;
+    step["outcome"] = outcome;
+    step["events"] = json::array();
+    for (const model::KernelEvent& e : rec.result.events)
+      step["events"].push_back({{"kind", EventKindName(e.kind)}, {"text", e.text}});
+    step["violations"] = json::array();
+    for (const properties::Violation& v : rec.violations)
+      step["violations"].push_back({{"property", PropertyName(v.property)}, {"detail", v.detail}});
+    if (i < t.steps.size() && !t.steps[i].expect.Empty()) {
+      step["expect"] = PrintStepExpect(t.steps[i].expect);
+      json missed = json::array();
+      for (const auto& [n, what] : r.step_mismatches)
+        if (n == static_cast<int>(i + 1)) missed.push_back(what);
+      step["expect_not_met"] = missed;
+    }
+    step["state"] = Lines(model::DrawWorld(r.states[i + 1]));
+    j["steps"].push_back(step);
+  }
+  j["verdict"] = r.verdict;
+  j["expected"] = t.expect.holds ? "holds" : "violates " + t.expect.property;
+  j["step_expectations"] = r.step_expectations;
+  j["step_expectations_not_met"] = r.step_mismatches.size();
+  j["as_expected"] = r.matches;
+  return j;
 }
 
 std::string RenderDot(const Trace& t, const ReplayResult& r) {
@@ -209,13 +300,14 @@ nlohmann::json ExportItf(const Trace& t, const ReplayResult& r) {
                   {"description", t.question},
                   {"profile", r.profile.name},
                   {"universe", t.universe.ToString()}};
-  itf["vars"] = json::array({"action", "ptes", "folios", "swap", "mirror", "violations"});
+  itf["vars"] = json::array({"action", "expect", "ptes", "folios", "swap", "mirror", "violations"});
   json states = json::array();
   for (size_t i = 0; i < r.states.size(); ++i) {
     const World& w = r.states[i];
     json st;
     st["#meta"] = {{"index", i}};
     st["action"] = i == 0 ? "init" : PrintOp(t.steps[i - 1].op);
+    st["expect"] = i == 0 ? "" : PrintStepExpect(t.steps[i - 1].expect);
     json ptes = json::object();
     for (size_t mm = 0; mm < w.mms.size(); ++mm) {
       if (!w.mms[mm].exists) continue;

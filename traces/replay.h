@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Replaying a trace on the model: the verdict against the trace's
 // expectation, a step table with the state change after each step, a
 // side-by-side comparison of two profiles, and exports (ITF JSON, DOT).
@@ -21,22 +22,42 @@ struct ReplayResult {
   int violated_step = 0;        // 1-based, 0 if none
   bool matches = false;         // the outcome agrees with the trace's `expect` line
   std::string verdict;          // "holds" or "violates <property> at step N"
+  // ReplayUntilDisabled only: the first step that cannot run (1-based, 0 if
+  // every step ran); run.steps and states stop before it.
+  int disabled_step = 0;
+  // The step expectations ("=>") the run does not meet: (step, "ret is X, the
+  // trace expects Y"). Replay's `matches` needs none.
+  std::vector<std::pair<int, std::string>> step_mismatches;
+  int step_expectations = 0;  // steps with expectations
 };
 
 // Replays `t` (read from `file`) on `profile`. Checks preconditions first
 // (TraceError at the offending step's line).
 ReplayResult Replay(const Trace& t, std::string_view file, const model::Profile& profile);
 
+// Like Replay, but a step whose precondition does not hold ends the run
+// (disabled_step) instead of throwing: `mmcheck diff` shows a divergence in
+// which one profile can no longer run the op.
+ReplayResult ReplayUntilDisabled(const Trace& t, const model::Profile& profile);
+
 // The step table: each step, its outcome, kernel events, violations, the
 // lines of the state picture that changed, and dump_folio-style lines for
 // the folios the step touched.
 std::string RenderStepTable(const Trace& t, const ReplayResult& r);
 
-// Two runs side by side; marks the first step where they differ (return
-// value, value read, snapshot bytes, state, or property verdict). Returns
-// that step (0 if none) in `first_difference`.
+// Two runs side by side; marks the first step where they differ in a class
+// of traces/divergence.h not in `ignored` (return value, value read,
+// cpages, snapshot bytes, events, property verdict, state, or the op running
+// on one only) and draws both states after it. Returns that step (0 if none)
+// in `first_difference`. The runs may stop early (ReplayUntilDisabled).
 std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const ReplayResult& b,
-                             int& first_difference);
+                             int& first_difference, uint32_t ignored = 0);
+
+// The run as JSON (replay --format json): per step the op, its outcome
+// (return value by errno name, value, cpages/faults, snapshot, signal),
+// kernel events, violations, the step expectations and what they missed, and
+// the state picture after it; then the verdict.
+nlohmann::ordered_json ReplayToJson(const Trace& t, std::string_view file, const ReplayResult& r);
 
 // Graphviz: one cluster per state (page tables and folios), edges from
 // entries to the folios they map.

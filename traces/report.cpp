@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "traces/report.h"
 
 #include <unistd.h>
@@ -5,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -541,6 +543,79 @@ Report MergeReports(const std::vector<Report>& shards, const std::vector<std::st
     }
   }
   return m;
+}
+
+}  // namespace mmcheck::traces
+
+namespace mmcheck::traces {
+
+namespace {
+
+bool Failing(ResultStatus s) { return s == ResultStatus::kUnexpected || s == ResultStatus::kMissing; }
+
+}  // namespace
+
+RunComparison CompareRuns(const Report& now, const Report& before) {
+  std::map<std::pair<std::string, std::string>, ResultStatus> earlier;
+  std::set<std::string> profiles_now;
+  for (const ProfileReport& p : before.profiles)
+    for (const PropertyResult& r : p.results) earlier[{p.name, r.property}] = r.status;
+  RunComparison c;
+  for (const ProfileReport& p : now.profiles) {
+    profiles_now.insert(p.name);
+    for (const PropertyResult& r : p.results) {
+      auto it = earlier.find({p.name, r.property});
+      const bool was = it != earlier.end() && Failing(it->second);
+      const std::string before_name =
+          it == earlier.end() ? "absent" : std::string(StatusName(it->second));
+      RunComparison::Row row{p.name, r.property, std::string(StatusName(r.status)), before_name};
+      if (Failing(r.status)) (was ? c.still : c.news).push_back(row);
+      else if (was) c.fixed.push_back(row);
+    }
+  }
+  std::set<std::string> gone;
+  for (const ProfileReport& p : before.profiles)
+    if (!profiles_now.count(p.name)) gone.insert(p.name);
+  c.gone.assign(gone.begin(), gone.end());
+  return c;
+}
+
+std::string RenderComparison(const RunComparison& c, const std::string& now_name,
+                             const std::string& before_name, bool wide) {
+  std::string s = fmt::format("{} since {}:\n", now_name, before_name);
+  s += fmt::format("{} new, {} fixed, {} still failing\n", c.news.size(), c.fixed.size(),
+                   c.still.size());
+  auto rows = [&](const char* label, const std::vector<RunComparison::Row>& v) {
+    for (const RunComparison::Row& r : v) {
+      if (wide)
+        s += fmt::format("{:<6} {:<32} {:<36} {} (before: {})\n", label, r.profile, r.property,
+                         r.now, r.before);
+      else
+        s += fmt::format("{:<6} {} / {}\n       {} (before: {})\n", label, r.profile, r.property,
+                         r.now, r.before);
+    }
+  };
+  rows("new", c.news);
+  rows("fixed", c.fixed);
+  rows("still", c.still);
+  for (const std::string& p : c.gone) s += fmt::format("not run now: {}\n", p);
+  return s;
+}
+
+nlohmann::ordered_json ComparisonToJson(const RunComparison& c) {
+  auto rows = [](const std::vector<RunComparison::Row>& v) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const RunComparison::Row& r : v)
+      a.push_back({{"profile", r.profile}, {"property", r.property}, {"now", r.now},
+                   {"before", r.before}});
+    return a;
+  };
+  nlohmann::ordered_json j;
+  j["new"] = rows(c.news);
+  j["fixed"] = rows(c.fixed);
+  j["still_failing"] = rows(c.still);
+  j["not_run_now"] = c.gone;
+  return j;
 }
 
 }  // namespace mmcheck::traces

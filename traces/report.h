@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Campaign reports: one result per (profile, property), rendered as a text
 // table, JSON (DIR/report.json, read back by `mmcheck merge`) and JUnit XML
 // (DIR/report.xml, one testcase per (profile, property)).
@@ -138,5 +139,28 @@ std::string RenderText(const Report& r, const std::string& dir, bool all_rows);
 // summed steps, cases and consequences. Throws model::ModelInputError when
 // the reports do not belong together. `files` name the inputs in messages.
 Report MergeReports(const std::vector<Report>& shards, const std::vector<std::string>& files);
+
+}  // namespace mmcheck::traces
+
+namespace mmcheck::traces {
+
+// A run compared with an earlier one, for nightly use (`mmcheck report --since OLD`). A result
+// fails when it is unexpected or an expected violation is missing. Pairs (profile, property)
+// are matched by name.
+struct RunComparison {
+  struct Row {
+    std::string profile, property;
+    std::string now, before;  // status names; "absent" when the run did not have the pair
+  };
+  std::vector<Row> news;   // failing now, not before (or absent before)
+  std::vector<Row> fixed;  // failing before, in this run and not failing
+  std::vector<Row> still;  // failing in both
+  std::vector<std::string> gone;  // profiles the earlier run had and this one does not
+};
+RunComparison CompareRuns(const Report& now, const Report& before);
+// `wide`: one line a row; otherwise every line fits 75 columns.
+std::string RenderComparison(const RunComparison& c, const std::string& now_name,
+                             const std::string& before_name, bool wide);
+nlohmann::ordered_json ComparisonToJson(const RunComparison& c);
 
 }  // namespace mmcheck::traces

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "traces/scenarios.h"
 
 #include <fmt/format.h>
@@ -501,7 +502,7 @@ Trace ScenarioToTrace(const Scenario& s, const Profile& profile) {
   t.universe = s.universe;
   if (!s.property.empty() && s.expected(profile.knobs)) t.expect = {false, std::string(s.property)};
   t.question = std::string(s.question);
-  for (const Op& op : s.steps) t.steps.push_back(TraceStep{op, {}, {}, 0});
+  for (const Op& op : s.steps) t.steps.push_back(TraceStep{op, {}, {}, 0, {}});
   return t;
 }
 

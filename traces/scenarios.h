@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Built-in bug scenarios: one short operation sequence per kernel bug of
 // kernel-semantics.md (d) 1-12, each with the symptom it shows and the knob
 // condition under which the symptom is expected. `mmcheck scenarios` runs

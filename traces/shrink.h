@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Minimising a failing operation sequence: delta debugging over the steps
 // (Zeller's ddmin: remove chunks, halving their size), then lowering an mm,
 // address or device in every step at once, then simplifying each step's

@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "traces/trace.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -104,6 +106,160 @@ int ParseValue(const Line& line, const Token& tok, size_t value_col, std::string
   return v;
 }
 
+constexpr std::pair<model::EventKind, std::string_view> kEventKinds[] = {
+    {model::EventKind::kBug, "bug"},
+    {model::EventKind::kCorruption, "corruption"},
+    {model::EventKind::kWarn, "warn"},
+    {model::EventKind::kDumpPage, "dump-page"},
+    {model::EventKind::kInfo, "info"},
+};
+
+// The kinds of the events a step expectation states (model notes left out).
+std::vector<model::EventKind> VisibleEventKinds(const model::StepResult& r) {
+  std::vector<model::EventKind> kinds;
+  for (const model::KernelEvent& e : r.events)
+    if (e.kind != model::EventKind::kInfo) kinds.push_back(e.kind);
+  return kinds;
+}
+
+std::string EventsText(const std::vector<model::EventKind>& kinds) {
+  std::string s;
+  for (model::EventKind k : kinds) s += (s.empty() ? "" : ",") + std::string(EventKindName(k));
+  return s.empty() ? "none" : s;
+}
+
+std::string SnapshotText(const std::vector<uint8_t>& bytes) {
+  std::string s;
+  for (uint8_t b : bytes) s += fmt::format("{}{:02x}", s.empty() ? "" : ",", b);
+  return s;
+}
+
+std::string SignalText(model::Signal s) {
+  return s == model::Signal::kSigsegv ? "SIGSEGV" : s == model::Signal::kSigbus ? "SIGBUS" : "none";
+}
+
+// The kind of the entry mapping page `va` of `mm` in `w`, as step expectations name it.
+std::string EntryKind(const model::World& w, int mm, int va) {
+  if (mm >= static_cast<int>(w.mms.size()) || !w.mms[static_cast<size_t>(mm)].exists) return "none";
+  if (w.PmdOf(mm, va).kind == model::PmdKind::kHuge) return "huge-pmd";
+  return model::PteKindName(w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)].kind);
+}
+
+// Parses the expectations after "=>" (tokens `from`..end).
+StepExpect ParseStepExpect(const Line& line, const std::vector<Token>& toks, size_t from,
+                           const model::Universe& u) {
+  StepExpect e;
+  std::vector<std::string> seen;
+  for (size_t t = from; t < toks.size(); ++t) {
+    const Token& tok = toks[t];
+    const size_t eq = tok.text.find('=');
+    if (eq == std::string_view::npos)
+      line.Fail(tok.col, fmt::format("expected an expectation key=value after '=>', got '{}'",
+                                     tok.text));
+    const std::string_view key = tok.text.substr(0, eq), value = tok.text.substr(eq + 1);
+    const size_t col = tok.col + eq + 1;
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      line.Fail(tok.col, fmt::format("expectation '{}' given twice", key));
+    seen.emplace_back(key);
+    auto number = [&](int lo) {
+      int v = 0;
+      if (!ParseInt(value, v) || v < lo)
+        line.Fail(col, fmt::format("{}='{}' is not a number{}", key, value,
+                                   lo == 0 ? " (0 or more)" : ""));
+      return v;
+    };
+    if (key == "ret") {
+      int v = 1;
+      for (int n = 0; n <= 200 && v > 0; ++n)
+        if (model::RetName(-n) == value) v = -n;
+      if (v > 0 && ParseInt(value, v) && v <= 0) {
+      } else if (v > 0) {
+        line.Fail(col, fmt::format("ret='{}' is not 0, an errno name (-EBUSY) or -N", value));
+      }
+      e.ret = v;
+    } else if (key == "signal") {
+      if (value == "none") e.signal = model::Signal::kNone;
+      else if (value == "SIGSEGV") e.signal = model::Signal::kSigsegv;
+      else if (value == "SIGBUS") e.signal = model::Signal::kSigbus;
+      else line.Fail(col, fmt::format("signal='{}' is not one of: none, SIGSEGV, SIGBUS", value));
+    } else if (key == "blocked") {
+      if (value != "yes" && value != "no")
+        line.Fail(col, fmt::format("blocked='{}' is not yes or no", value));
+      e.blocked = value == "yes";
+    } else if (key == "value") {
+      e.value = number(0);
+    } else if (key == "cpages") {
+      e.cpages = number(0);
+    } else if (key == "faults") {
+      e.faults = number(0);
+    } else if (key == "snapshot") {
+      std::vector<uint8_t> bytes;
+      size_t at = 0;
+      while (at <= value.size()) {
+        size_t comma = value.find(',', at);
+        if (comma == std::string_view::npos) comma = value.size();
+        const std::string_view byte = value.substr(at, comma - at);
+        unsigned v = 0;
+        auto [p, ec] = std::from_chars(byte.data(), byte.data() + byte.size(), v, 16);
+        if (byte.size() != 2 || ec != std::errc() || p != byte.data() + byte.size())
+          line.Fail(col + at, fmt::format("snapshot byte '{}' is not two hex digits", byte));
+        bytes.push_back(static_cast<uint8_t>(v));
+        at = comma + 1;
+      }
+      e.snapshot = bytes;
+    } else if (key == "event") {
+      std::vector<model::EventKind> kinds;
+      if (value != "none") {
+        size_t at = 0;
+        while (at <= value.size()) {
+          size_t comma = value.find(',', at);
+          if (comma == std::string_view::npos) comma = value.size();
+          const std::string_view name = value.substr(at, comma - at);
+          bool known = false;
+          for (const auto& [kind, kind_name] : kEventKinds)
+            if (name == kind_name && kind != model::EventKind::kInfo) {
+              kinds.push_back(kind);
+              known = true;
+            }
+          if (!known)
+            line.Fail(col + at, fmt::format("event '{}' is not one of: none, bug, corruption, "
+                                            "warn, dump-page",
+                                            name));
+          at = comma + 1;
+        }
+      }
+      e.events = kinds;
+    } else if (key.starts_with("entry@")) {
+      // entry@mm0:p1=device-exclusive
+      const std::string_view where = key.substr(6);
+      const size_t colon = where.find(':');
+      int mm = 0, va = 0;
+      if (!where.starts_with("mm") || colon == std::string_view::npos ||
+          where.substr(colon + 1, 1) != "p" || !ParseInt(where.substr(2, colon - 2), mm) ||
+          !ParseInt(where.substr(colon + 2), va))
+        line.Fail(tok.col, fmt::format("'{}' must look like entry@mm0:p1=KIND", tok.text));
+      auto [mlo, mhi] = model::ArgRange(ArgKind::kMm, u);
+      auto [vlo, vhi] = model::ArgRange(ArgKind::kVa, u);
+      if (mm < mlo || mm > mhi || va < vlo || va > vhi)
+        line.Fail(tok.col + 6, fmt::format("{} is outside universe {}", where, u.ToString()));
+      bool known = value == "huge-pmd";
+      for (int k = 0; k <= static_cast<int>(model::PteKind::kMigrationDeviceWrite); ++k)
+        known |= value == model::PteKindName(static_cast<model::PteKind>(k));
+      if (!known)
+        line.Fail(col, fmt::format("'{}' is not an entry kind (none, present, swap, "
+                                   "device-exclusive, ..., huge-pmd)",
+                                   value));
+      e.entries.push_back({mm, va, std::string(value)});
+    } else {
+      line.Fail(tok.col, fmt::format("unknown expectation '{}' (known: ret, signal, blocked, "
+                                     "value, cpages, faults, snapshot, event, entry@mmM:pN)",
+                                     key));
+    }
+  }
+  if (from >= toks.size()) line.Fail(toks[from - 1].col + 2, "'=>' needs at least one expectation");
+  return e;
+}
+
 // Parses "N op key=value ..." (the comment already removed).
 Op ParseStep(const Line& line, const std::vector<Token>& toks, int expected_number,
              const model::Universe& u) {
@@ -125,7 +281,7 @@ Op ParseStep(const Line& line, const std::vector<Token>& toks, int expected_numb
   op.code = info->code;
   std::vector<bool> seen(info->args.size(), false);
   bool folio_seen = false;
-  for (size_t t = 2; t < toks.size(); ++t) {
+  for (size_t t = 2; t < toks.size() && toks[t].text != "=>"; ++t) {
     const Token& tok = toks[t];
     size_t eq = tok.text.find('=');
     if (eq == std::string_view::npos)
@@ -178,6 +334,67 @@ Op ParseStep(const Line& line, const std::vector<Token>& toks, int expected_numb
 }
 
 }  // namespace
+
+std::string_view EventKindName(model::EventKind k) {
+  for (const auto& [kind, name] : kEventKinds)
+    if (kind == k) return name;
+  return "?";
+}
+
+std::string PrintStepExpect(const StepExpect& e) {
+  std::vector<std::string> parts;
+  if (e.ret) parts.push_back("ret=" + model::RetName(*e.ret));
+  if (e.signal) parts.push_back("signal=" + SignalText(*e.signal));
+  if (e.blocked) parts.push_back(*e.blocked ? "blocked=yes" : "blocked=no");
+  if (e.value) parts.push_back(fmt::format("value={}", *e.value));
+  if (e.cpages) parts.push_back(fmt::format("cpages={}", *e.cpages));
+  if (e.faults) parts.push_back(fmt::format("faults={}", *e.faults));
+  if (e.snapshot) parts.push_back("snapshot=" + SnapshotText(*e.snapshot));
+  if (e.events) parts.push_back("event=" + EventsText(*e.events));
+  for (const StepExpect::Entry& x : e.entries)
+    parts.push_back(fmt::format("entry@mm{}:p{}={}", x.mm, x.va, x.kind));
+  std::string s;
+  for (const std::string& p : parts) s += (s.empty() ? "" : " ") + p;
+  return s;
+}
+
+std::vector<std::string> StepExpectMismatches(const StepExpect& e, const model::StepResult& r,
+                                              const model::World& after) {
+  std::vector<std::string> out;
+  const model::Outcome& o = r.outcome;
+  auto differ = [&](const char* what, const std::string& is, const std::string& want) {
+    if (is != want) out.push_back(fmt::format("{} is {}, the trace expects {}", what, is, want));
+  };
+  if (e.ret) differ("ret", model::RetName(o.ret), model::RetName(*e.ret));
+  if (e.signal) differ("signal", SignalText(o.signal), SignalText(*e.signal));
+  if (e.blocked) differ("blocked", o.blocked ? "yes" : "no", *e.blocked ? "yes" : "no");
+  if (e.value) differ("value", o.value < 0 ? "(nothing read)" : std::to_string(o.value), std::to_string(*e.value));
+  if (e.cpages) differ("cpages", std::to_string(o.cpages), std::to_string(*e.cpages));
+  if (e.faults) differ("faults", std::to_string(o.faults), std::to_string(*e.faults));
+  if (e.snapshot)
+    differ("snapshot", o.prot.empty() ? "(none)" : SnapshotText(o.prot), SnapshotText(*e.snapshot));
+  if (e.events) differ("event", EventsText(VisibleEventKinds(r)), EventsText(*e.events));
+  for (const StepExpect::Entry& x : e.entries)
+    differ(fmt::format("entry@mm{}:p{}", x.mm, x.va).c_str(), EntryKind(after, x.mm, x.va), x.kind);
+  return out;
+}
+
+StepExpect ExpectationsOf(const model::StepResult& r) {
+  StepExpect e;
+  const model::Outcome& o = r.outcome;
+  e.ret = o.ret;
+  if (o.signal != model::Signal::kNone) e.signal = o.signal;
+  if (o.blocked) e.blocked = true;
+  if (o.value >= 0) e.value = o.value;
+  if (o.cpages || o.faults) {
+    e.cpages = o.cpages;
+    e.faults = o.faults;
+  }
+  if (!o.prot.empty()) e.snapshot = o.prot;
+  const std::vector<model::EventKind> kinds = VisibleEventKinds(r);
+  if (!kinds.empty()) e.events = kinds;
+  return e;
+}
 
 std::string PrintOp(const Op& op) { return model::FormatOp(op); }
 
@@ -302,6 +519,11 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
       case kSteps: {
         TraceStep step;
         step.op = ParseStep(line, toks, ++number, t.universe);
+        for (size_t k = 2; k < toks.size(); ++k)
+          if (toks[k].text == "=>") {
+            step.expect = ParseStepExpect(line, toks, k + 1, t.universe);
+            break;
+          }
         step.comments = std::move(pending_comments);
         pending_comments.clear();
         if (has_comment) step.trailing = comment;
@@ -345,6 +567,7 @@ std::string PrintTrace(const Trace& t) {
   for (const TraceStep& step : t.steps) {
     for (const std::string& c : step.comments) s += comment(c);
     s += fmt::format("{} {}", ++n, PrintOp(step.op));
+    if (!step.expect.Empty()) s += " => " + PrintStepExpect(step.expect);
     if (!step.trailing.empty()) s += "  # " + step.trailing;
     s += "\n";
   }

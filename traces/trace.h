@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The .mmtrace format: a human-writable, line-oriented, versioned trace.
 //
 //   # Bug 3: device-exclusive pages cannot be swapped out (6.14).
@@ -13,14 +14,18 @@
 //   2 cpu_write mm=mm0 va=0 value=7
 //   3 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1   # trailing comments too
 //   4 reclaim folio=@mm0:p0
+//   5 cpu_read mm=mm0 va=0 => ret=0 value=7       (optional step expectations)
 //
 // Header lines come in that order. Steps are numbered from 1 without gaps;
-// every argument of the op is named exactly once. Folios are named by a
+// every argument of the op is named exactly once. After "=>" a step may
+// state what it must show, as hmm-tests asserts it (StepExpect); replay
+// checks each. Folios are named by a
 // mapping of them (@mm0:p3). The parser is strict: any mistake is a
 // TraceError "file:line:col: what is wrong". PrintTrace(ParseTrace(t)) == t
 // for every trace in canonical form (single spaces, canonical values).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,13 +49,57 @@ struct Expectation {
   bool operator==(const Expectation&) const = default;
 };
 
+// What one step must show (every field optional), written after "=>" in
+// this order:
+//   ret=0|-EBUSY|-N    the return value, by errno name
+//   signal=none|SIGSEGV|SIGBUS
+//   blocked=yes|no     the op would sleep on a lock another thread holds
+//   value=N            the value read (cpu_read, dev_read, dev_exclusive)
+//   cpages=N faults=N  the dmirror ioctl's counts
+//   snapshot=ff,11,00  HMM_DMIRROR_SNAPSHOT's bytes, one per page (hex)
+//   event=none|bug,corruption,warn,dump-page
+//                      the kinds of the kernel events, in order
+//   entry@mm0:p1=KIND  the entry of page 1 of mm0 after the step
+//                      (none, present, swap, device-exclusive, ..., huge-pmd)
+struct StepExpect {
+  std::optional<int> ret;
+  std::optional<model::Signal> signal;
+  std::optional<bool> blocked;
+  std::optional<int> value;
+  std::optional<int> cpages, faults;
+  std::optional<std::vector<uint8_t>> snapshot;
+  std::optional<std::vector<model::EventKind>> events;
+  struct Entry {
+    int mm = 0, va = 0;
+    std::string kind;
+    bool operator==(const Entry&) const = default;
+  };
+  std::vector<Entry> entries;  // in the order given
+  bool Empty() const { return *this == StepExpect{}; }
+  bool operator==(const StepExpect&) const = default;
+};
+
+// "ret=0 value=7": the canonical text of `e` (empty when it states nothing).
+std::string PrintStepExpect(const StepExpect& e);
+// Where `result` (and the world after the step) differ from `e`: one line
+// each, "ret is -EBUSY, the trace expects 0".
+std::vector<std::string> StepExpectMismatches(const StepExpect& e, const model::StepResult& result,
+                                              const model::World& after);
+// The expectations a step's outcome meets in full: what `mmcheck replay
+// --fill` writes (entries are not filled: a trace names the pages it cares
+// about).
+StepExpect ExpectationsOf(const model::StepResult& result);
+// "bug", "corruption", "warn", "dump-page", "info".
+std::string_view EventKindName(model::EventKind k);
+
 struct TraceStep {
   model::Op op;
   std::vector<std::string> comments;  // full-line comments before the step, without "# "
   std::string trailing;               // trailing comment, without "# "
   int line = 0;                       // source line (0 for generated steps); not printed
+  StepExpect expect;                  // after "=>"
   bool operator==(const TraceStep& o) const {
-    return op == o.op && comments == o.comments && trailing == o.trailing;
+    return op == o.op && expect == o.expect && comments == o.comments && trailing == o.trailing;
   }
 };
 

@@ -288,7 +288,7 @@ void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o, Bm
       fmt::format("Can {} be violated within {} steps of the {}?", r.property, o.depth,
                   o.universe.device_pages > 0 ? "device-exclusive and device-private operations"
                                               : "device-exclusive operations");
-  for (const Op& op : r.ops) t.steps.push_back({op, {}, "", 0});
+  for (const Op& op : r.ops) t.steps.push_back({op, {}, "", 0, {}});
   const int want_step = static_cast<int>(BmcPrologue(o.universe).size()) + r.depth;
   try {
     traces::ReplayResult rr = traces::Replay(t, "<bmc>", profile);

@@ -61,7 +61,7 @@ run(2 replay ${CMAKE_CURRENT_BINARY_DIR}/does-not-exist.mmtrace)
 expect_match("${ERR}" "cannot open trace file")
 run(0 replay ${SOURCE_DIR}/tests/corpus/bug-03-mapcount-dropped.mmtrace
     --profile hildenbrand-v2-15 --profile hildenbrand-v2-16)
-expect_match("${OUT}" "first difference: property verdict")
+expect_match("${OUT}" "first difference: verdict")
 run(0 render ${SOURCE_DIR}/tests/corpus/hmm-exclusive.mmtrace --dot)
 expect_match("${OUT}" "^digraph mmtrace")
 run(0 export ${SOURCE_DIR}/tests/corpus/hmm-exclusive.mmtrace --itf

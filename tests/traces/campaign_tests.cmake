@@ -16,3 +16,8 @@ add_test(NAME c_reproducer COMMAND ${CMAKE_COMMAND} -DMMCHECK=$<TARGET_FILE:mmch
   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/c_reproducer
   -P ${CMAKE_CURRENT_SOURCE_DIR}/traces/c_reproducer.cmake)
 set_tests_properties(c_reproducer PROPERTIES SKIP_REGULAR_EXPRESSION "SKIP: ")
+# mmcheck diff and verify-series (issue 15).
+list(APPEND MMCHECK_TEST_SOURCES traces/series_test.cpp)
+add_test(NAME review_cli COMMAND ${CMAKE_COMMAND} -DMMCHECK=$<TARGET_FILE:mmcheck>
+  -DSOURCE_DIR=${PROJECT_SOURCE_DIR} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/review_cli
+  -P ${CMAKE_CURRENT_SOURCE_DIR}/traces/review_cli.cmake)

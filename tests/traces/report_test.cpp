@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include "model/profile.h"
 
 namespace mmcheck::traces {
@@ -179,6 +183,49 @@ TEST(Report, MergeRejectsReportsThatDoNotBelongTogether) {
   Report half = MergeReports({s0}, {"a"});
   EXPECT_FALSE(half.complete);
   EXPECT_EQ(VerdictOf(half), Verdict::kInconclusive);
+}
+
+// report --since: per (profile, property), new failures, fixed ones and those still failing.
+Report RunOf(const std::vector<std::tuple<std::string, std::string, ResultStatus>>& rows) {
+  Report r;
+  for (const auto& [profile, property, status] : rows) {
+    if (r.profiles.empty() || r.profiles.back().name != profile) r.profiles.push_back({});
+    r.profiles.back().name = profile;
+    PropertyResult res;
+    res.property = property;
+    res.status = status;
+    r.profiles.back().results.push_back(res);
+  }
+  return r;
+}
+
+TEST(CompareRuns, NewFixedAndStillFailing) {
+  const Report before = RunOf({{"a", "p", ResultStatus::kUnexpected},
+                               {"a", "q", ResultStatus::kMissing},
+                               {"a", "r", ResultStatus::kClean},
+                               {"gone", "p", ResultStatus::kClean}});
+  const Report now = RunOf({{"a", "p", ResultStatus::kClean},
+                            {"a", "q", ResultStatus::kMissing},
+                            {"a", "r", ResultStatus::kUnexpected},
+                            {"b", "p", ResultStatus::kMissing}});
+  const RunComparison c = CompareRuns(now, before);
+  ASSERT_EQ(c.news.size(), 2u);
+  EXPECT_EQ(c.news[0].property, "r");
+  EXPECT_EQ(c.news[0].before, "clean");
+  EXPECT_EQ(c.news[1].profile, "b");
+  EXPECT_EQ(c.news[1].before, "absent");
+  ASSERT_EQ(c.fixed.size(), 1u);
+  EXPECT_EQ(c.fixed[0].property, "p");
+  ASSERT_EQ(c.still.size(), 1u);
+  EXPECT_EQ(c.still[0].property, "q");
+  EXPECT_EQ(c.gone, std::vector<std::string>{"gone"});
+  const std::string text = RenderComparison(c, "now", "old", false);
+  EXPECT_NE(text.find("2 new, 1 fixed, 1 still failing"), std::string::npos) << text;
+  // Nothing changes between a run and itself but what still fails.
+  const RunComparison same = CompareRuns(now, now);
+  EXPECT_TRUE(same.news.empty());
+  EXPECT_TRUE(same.fixed.empty());
+  EXPECT_EQ(same.still.size(), 3u);
 }
 
 }  // namespace

@@ -7,3 +7,4 @@ list(APPEND MMCHECK_TEST_SOURCES solver/explicit/main_model_test.cpp)
 add_test(NAME explore_cli COMMAND ${CMAKE_COMMAND} -DMMCHECK=$<TARGET_FILE:mmcheck>
   -DSOURCE_DIR=${PROJECT_SOURCE_DIR} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/explore_cli
   -P ${CMAKE_CURRENT_SOURCE_DIR}/solver/explicit/explore_cli.cmake)
+list(APPEND MMCHECK_TEST_SOURCES solver/explicit/diff_model_test.cpp)
