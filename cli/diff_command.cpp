@@ -103,13 +103,12 @@ int RunDiff(const DiffFlags& flags) {
   oa.only_ops = flags.only_ops;
   oa.without_ops = flags.without_ops;
   oa.restrictions = flags.restrictions;
-  ob.universe = oa.universe;
+  // B differs from A only in its profile.
+  model::Profile b_profile = std::move(ob.profile);
+  ob = oa;
+  ob.profile = std::move(b_profile);
   ob.trace_profile = flags.profiles[1];
   ob.knob_overrides = flags.knobs_b;
-  ob.values = oa.values;
-  ob.only_ops = oa.only_ops;
-  ob.without_ops = oa.without_ops;
-  ob.restrictions = oa.restrictions;
   solver::explicit_state::DivergenceSearchOptions so;
   so.engine = flags.engine;
   so.ignored = ignored;
