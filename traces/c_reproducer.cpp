@@ -474,9 +474,12 @@ PageView ViewOf(const model::World& w, int mm, int va) {
   if (pte.kind == model::PteKind::kMarker) return v;
   if (pte.kind == model::PteKind::kSwap) return PageView{2};
   const int frame = pte.special ? -1 : w.EntryFrame(pte);
+  // An entry naming no folio (a corrupted state the model reports) says
+  // nothing the kernel could be held to.
+  const int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
   if (pte.kind != model::PteKind::kPresent) {
-    if (frame < 0) return v;
-    v.bits = 2 | 16 | (w.Folio(w.pages[static_cast<size_t>(frame)].head).anon ? 0 : 4);
+    if (head < 0) return v;
+    v.bits = 2 | 16 | (w.Folio(head).anon ? 0 : 4);
     return v;
   }
   if (pte.special) {  // the zero page: vm_normal_page() is NULL
@@ -485,9 +488,9 @@ PageView ViewOf(const model::World& w, int mm, int va) {
     v.kmask = kKpfZeroPage | kKpfAnon;
     return v;
   }
-  if (frame < 0) return v;
+  if (head < 0) return v;
   const model::Page& page = w.pages[static_cast<size_t>(frame)];
-  const model::Page& folio = w.Folio(page.head);
+  const model::Page& folio = w.Folio(head);
   // folio_precise_page_mapcount(): the page's mapcount plus the folio's
   // entire (PMD) mapcount.
   long mapcount = page.mapcount + 1 + (w.NrPages(page.head) > 1 ? folio.entire_mapcount + 1 : 0);
