@@ -36,7 +36,8 @@ std::vector<model::Op> OpStream(const model::Universe& u, size_t n) {
     op.code = info.code;
     for (size_t a = 0; a < info.args.size(); ++a) {
       auto [lo, hi] = model::ArgRange(info.args[a].kind, u);
-      op.args[a] = static_cast<int16_t>(lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1)));
+      op.args[a] =
+          static_cast<int16_t>(lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1)));
     }
     ops.push_back(op);
   }
@@ -46,7 +47,8 @@ std::vector<model::Op> OpStream(const model::Universe& u, size_t n) {
 model::World Warm(const model::Universe& u, const model::Knobs& k) {
   model::World w = model::World::Initial(u, k);
   model::Apply(w, model::MakeOp(model::OpCode::kMmap, {0, 0, 4, model::kProtReadWrite, 0}));
-  for (int va = 0; va < 4; ++va) model::Apply(w, model::MakeOp(model::OpCode::kCpuWrite, {0, va, va + 1}));
+  for (int va = 0; va < 4; ++va)
+    model::Apply(w, model::MakeOp(model::OpCode::kCpuWrite, {0, va, va + 1}));
   return w;
 }
 
@@ -75,18 +77,26 @@ void Run(benchmark::State& state, const char* profile, properties::PropertyMask 
       since_reset = 0;
     }
   }
-  state.counters["steps/s"] = benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
-  state.counters["enabled%"] = 100.0 * static_cast<double>(steps) / static_cast<double>(state.iterations());
+  state.counters["steps/s"] =
+      benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
+  state.counters["enabled%"] =
+      100.0 * static_cast<double>(steps) / static_cast<double>(state.iterations());
   state.counters["violating_steps"] = static_cast<double>(violated);
 }
 
-void BM_Steps_NoChecks(benchmark::State& s) { Run(s, "linux-6.15", 0); }
-void BM_Steps_AllProperties(benchmark::State& s) { Run(s, "linux-6.15", properties::AllProperties()); }
+void BM_Steps_NoChecks(benchmark::State& s) {
+  Run(s, "linux-6.15", 0);
+}
+void BM_Steps_AllProperties(benchmark::State& s) {
+  Run(s, "linux-6.15", properties::AllProperties());
+}
 void BM_Steps_AllProperties_614(benchmark::State& s) {
   Run(s, "linux-6.14", properties::AllProperties());
 }
 
-void BM_Steps_DevicePrivate_NoChecks(benchmark::State& s) { Run(s, "mainline", 0, 4); }
+void BM_Steps_DevicePrivate_NoChecks(benchmark::State& s) {
+  Run(s, "mainline", 0, 4);
+}
 void BM_Steps_DevicePrivate_AllProperties(benchmark::State& s) {
   Run(s, "mainline", properties::AllProperties(), 4);
 }

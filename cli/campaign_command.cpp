@@ -30,9 +30,12 @@ namespace fs = std::filesystem;
 
 int ExitOf(traces::Verdict v) {
   switch (v) {
-    case traces::Verdict::kAsExpected: return kExitOk;
-    case traces::Verdict::kUnexpected: return kExitUnexpected;
-    case traces::Verdict::kInconclusive: return kExitInconclusive;
+    case traces::Verdict::kAsExpected:
+      return kExitOk;
+    case traces::Verdict::kUnexpected:
+      return kExitUnexpected;
+    case traces::Verdict::kInconclusive:
+      return kExitInconclusive;
   }
   return kExitInconclusive;
 }
@@ -45,9 +48,12 @@ void CheckFormat(const std::string& format) {
 // The report on stdout, in the chosen format.
 void PrintReport(const traces::Report& r, const std::string& format, const std::string& dir,
                  bool all_rows) {
-  if (format == "json") fmt::print("{}\n", traces::ReportToJson(r).dump(2));
-  else if (format == "junit") fmt::print("{}", traces::RenderJunit(r));
-  else fmt::print("{}", traces::RenderText(r, dir, all_rows));
+  if (format == "json")
+    fmt::print("{}\n", traces::ReportToJson(r).dump(2));
+  else if (format == "junit")
+    fmt::print("{}", traces::RenderJunit(r));
+  else
+    fmt::print("{}", traces::RenderText(r, dir, all_rows));
   std::fflush(stdout);
 }
 
@@ -102,10 +108,12 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
   traces::CampaignOptions o;
   o.budget_text = FormatDuration(a.budget_seconds);
   o.budget_seconds = a.budget_seconds;
-  if (!a.shard.empty()) o.shard = traces::ParseShard(a.shard);
-  else if (auto env = traces::ShardFromEnvironment()) o.shard = *env;
+  if (!a.shard.empty())
+    o.shard = traces::ParseShard(a.shard);
+  else if (auto env = traces::ShardFromEnvironment())
+    o.shard = *env;
   if (const char* f = std::getenv("GTEST_SHARD_STATUS_FILE")) std::ofstream{f};  // we shard
-  if (!a.universe.empty()) o.universe = model::ParseUniverse(a.universe);  // else see below
+  if (!a.universe.empty()) o.universe = model::ParseUniverse(a.universe);        // else see below
   o.knobs = a.knobs;
   std::vector<std::string> specs = a.profiles;
   if (specs.empty())
@@ -116,7 +124,8 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
     for (const std::string& k : a.knobs) model::ApplyKnobOverride(cp.profile, k);
     cp.trace_profile = model::ProfileSet::Builtin().Find(spec) ? spec : fs::absolute(spec).string();
     bool duplicate = false;
-    for (const traces::CampaignProfile& q : o.profiles) duplicate |= q.profile.name == cp.profile.name;
+    for (const traces::CampaignProfile& q : o.profiles)
+      duplicate |= q.profile.name == cp.profile.name;
     if (!duplicate) o.profiles.push_back(std::move(cp));
   }
   if (a.universe.empty()) {
@@ -145,10 +154,11 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
     fmt::print("campaign: {} profiles x {} properties, universe {}{}{}\n", n, nprops,
                o.universe.ToString(), a.universe.empty() ? " (the profiles' min_universe)" : "",
                o.knobs.empty() ? "" : ", knobs " + fmt::format("{}", fmt::join(o.knobs, " ")));
-    fmt::print("  seed {}, budget {} ({} per profile), {} jobs, shard {}/{}, out {}\n", o.seed,
-               o.budget_text,
-               FormatSeconds(n ? o.budget_seconds / static_cast<double>((n + o.jobs - 1) / o.jobs) : 0), o.jobs,
-               o.shard.index, o.shard.count, o.out_dir);
+    fmt::print(
+        "  seed {}, budget {} ({} per profile), {} jobs, shard {}/{}, out {}\n", o.seed,
+        o.budget_text,
+        FormatSeconds(n ? o.budget_seconds / static_cast<double>((n + o.jobs - 1) / o.jobs) : 0),
+        o.jobs, o.shard.index, o.shard.count, o.out_dir);
     fmt::print("  corpus: {} traces replayed first\n", o.corpus.size());
     if (!stale.empty())
       fmt::print("  removed {} temporary file(s) a killed run left in {}: {}\n", stale.size(),
@@ -160,10 +170,12 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
   if (tty)
     o.progress = [](const traces::Progress& p) {
       double rate = p.elapsed_seconds > 0 ? static_cast<double>(p.steps) / p.elapsed_seconds : 0;
-      std::fprintf(stderr, "\r\033[K  %d/%d profiles  %lld steps  %.0f steps/s  %s/%s  found %d  unexpected %d",
-                   p.profiles_done, p.profiles_total, static_cast<long long>(p.steps), rate,
-                   FormatSeconds(p.elapsed_seconds).c_str(), FormatSeconds(p.budget_seconds).c_str(),
-                   p.found, p.unexpected);
+      std::fprintf(
+          stderr,
+          "\r\033[K  %d/%d profiles  %lld steps  %.0f steps/s  %s/%s  found %d  unexpected %d",
+          p.profiles_done, p.profiles_total, static_cast<long long>(p.steps), rate,
+          FormatSeconds(p.elapsed_seconds).c_str(), FormatSeconds(p.budget_seconds).c_str(),
+          p.found, p.unexpected);
       std::fflush(stderr);
     };
   traces::InstallStopHandlers();
@@ -172,13 +184,15 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
   PrintReport(r, a.format, o.out_dir, a.verbose);
   if (text) {
     traces::Counts c = traces::CountResults(r);
-    fmt::print("{:.1f} s, {:.0f} steps/s; reports: {}/report.json, {}/report.xml\n", r.elapsed_seconds,
+    fmt::print("{:.1f} s, {:.0f} steps/s; reports: {}/report.json, {}/report.xml\n",
+               r.elapsed_seconds,
                r.elapsed_seconds > 0 ? static_cast<double>(c.steps) / r.elapsed_seconds : 0.0,
                o.out_dir, o.out_dir);
   }
   *status = ExitOf(traces::VerdictOf(r));
   if (r.interrupted)
-    std::fprintf(stderr, "interrupted: report as of %s in %s\n", r.finished_at.c_str(), o.out_dir.c_str());
+    std::fprintf(stderr, "interrupted: report as of %s in %s\n", r.finished_at.c_str(),
+                 o.out_dir.c_str());
 }
 
 // ---------------------------------------------------------------- merge
@@ -217,7 +231,8 @@ void RunMerge(const MergeArgs& a, int* status) {
         fs::path dst = fs::path(a.out) / x.trace;
         if (fs::equivalent(src, dst, ec)) continue;
         std::ifstream in(src, std::ios::binary);
-        if (!in) throw UsageError(fmt::format("{}: cannot read the trace the report names", src.string()));
+        if (!in)
+          throw UsageError(fmt::format("{}: cannot read the trace the report names", src.string()));
         std::stringstream ss;
         ss << in.rdbuf();
         traces::WriteFileAtomically(dst.string(), ss.str());
@@ -250,7 +265,8 @@ void RunShrink(const ShrinkArgs& a, int* status) {
   model::Profile p = traces::TraceProfile(t, a.file);
   if (!a.property.empty() && properties::PropertyIndex(a.property) < 0)
     throw UsageError(fmt::format("unknown property '{}' (see `mmcheck properties`)", a.property));
-  if (a.verbose) so.log = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
+  if (a.verbose)
+    so.log = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
   if (!a.output.empty()) {
     try {
       traces::CheckOutputFile(a.output);
@@ -262,8 +278,10 @@ void RunShrink(const ShrinkArgs& a, int* status) {
   so.stop = traces::StopRequested;
   traces::TraceShrinkResult r = traces::ShrinkTrace(t, a.file, p, a.property, so);
   std::string text = traces::PrintTrace(r.trace);
-  if (a.output.empty()) fmt::print("{}", text);
-  else traces::WriteFileAtomically(a.output, text);
+  if (a.output.empty())
+    fmt::print("{}", text);
+  else
+    traces::WriteFileAtomically(a.output, text);
   std::fprintf(stderr, "%s: %d -> %d steps (%d candidates tried, %d kept); step %d violates %s%s\n",
                a.file.c_str(), r.stats.original_steps, r.stats.final_steps, r.stats.candidates,
                r.stats.accepted, r.step, r.property.c_str(),
@@ -292,8 +310,10 @@ void RunReport(const ReportArgs& a, int* status) {
   const traces::Report now = traces::ReadReportFile(ReportPath(a.now));
   const traces::Report before = traces::ReadReportFile(ReportPath(a.before));
   const traces::RunComparison c = traces::CompareRuns(now, before);
-  if (a.format == "json") fmt::print("{}\n", traces::ComparisonToJson(c).dump(2));
-  else fmt::print("{}", traces::RenderComparison(c, a.now, a.before, a.wide));
+  if (a.format == "json")
+    fmt::print("{}\n", traces::ComparisonToJson(c).dump(2));
+  else
+    fmt::print("{}", traces::RenderComparison(c, a.now, a.before, a.wide));
   *status = c.news.empty() ? kExitOk : kExitUnexpected;
 }
 
@@ -303,9 +323,12 @@ void AddCampaignCommands(CLI::App& app, int* status) {
       "campaign",
       "RapidCheck campaign: random operation sequences on every profile, every property checked "
       "after every step; counterexamples shrunk and written as .mmtrace files");
-  campaign->add_option("--profile", c.profiles, "profile name or .toml file (repeatable; default: every built-in profile)");
-  campaign->add_option("--property", c.properties, "check and report only this property (repeatable; default: all)");
-  campaign->add_option("--knob", c.knobs, "override a knob on every profile: name=value (repeatable)");
+  campaign->add_option("--profile", c.profiles,
+                       "profile name or .toml file (repeatable; default: every built-in profile)");
+  campaign->add_option("--property", c.properties,
+                       "check and report only this property (repeatable; default: all)");
+  campaign->add_option("--knob", c.knobs,
+                       "override a knob on every profile: name=value (repeatable)");
   campaign->add_option("--universe", c.universe,
                        "mms=2,pages=4,... (default: the smallest universe that reaches every "
                        "selected profile's expectations, from the profiles' min_universe)");
@@ -315,17 +338,26 @@ void AddCampaignCommands(CLI::App& app, int* status) {
                    "seconds)")
       ->transform(Duration())
       ->default_str("20s");
-  auto* seed = campaign
-                   ->add_option("--seed", c.seed,
-                                "base seed, 0..18446744073709551615 (default: a fresh one, printed)")
-                   ->check(WholeNumber(0, UINT64_MAX));
+  auto* seed =
+      campaign
+          ->add_option("--seed", c.seed,
+                       "base seed, 0..18446744073709551615 (default: a fresh one, printed)")
+          ->check(WholeNumber(0, UINT64_MAX));
   campaign->add_option("--jobs", c.jobs, "worker processes (default: one per core)")
       ->check(WholeNumber(1, 1024));
-  campaign->add_option("--shard", c.shard, "I/N: this shard's disjoint seeds (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1)");
-  campaign->add_option("--out", c.out, "directory for traces and report.json/report.xml; its traces are the corpus")->capture_default_str();
-  campaign->add_flag("--force", c.force, "replace the report of an earlier run in --out (refused without it)");
-  campaign->add_option("--corpus", c.corpus, "more corpus traces: a .mmtrace file or a directory (repeatable)");
-  campaign->add_option("--cases", c.cases, "at most this many random cases per profile (0: no limit)")
+  campaign->add_option(
+      "--shard", c.shard,
+      "I/N: this shard's disjoint seeds (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1)");
+  campaign
+      ->add_option("--out", c.out,
+                   "directory for traces and report.json/report.xml; its traces are the corpus")
+      ->capture_default_str();
+  campaign->add_flag("--force", c.force,
+                     "replace the report of an earlier run in --out (refused without it)");
+  campaign->add_option("--corpus", c.corpus,
+                       "more corpus traces: a .mmtrace file or a directory (repeatable)");
+  campaign
+      ->add_option("--cases", c.cases, "at most this many random cases per profile (0: no limit)")
       ->check(WholeNumber(0, INT64_MAX, "0 = no limit"));
   campaign->add_option("--format", c.format, "stdout: text, json or junit")->capture_default_str();
   campaign->add_flag("-v,--verbose", c.verbose, "list clean properties too");
@@ -336,17 +368,20 @@ void AddCampaignCommands(CLI::App& app, int* status) {
 
   static MergeArgs m;
   auto* merge = app.add_subcommand("merge", "Join the reports of campaign shards into one");
-  merge->add_option("reports", m.inputs, "shard output directories or report.json files")->required();
+  merge->add_option("reports", m.inputs, "shard output directories or report.json files")
+      ->required();
   merge->add_option("--out", m.out, "write the merged report.json/report.xml and the traces here");
-  merge->add_flag("--force", m.force, "replace the report of an earlier run in --out (refused without it)");
+  merge->add_flag("--force", m.force,
+                  "replace the report of an earlier run in --out (refused without it)");
   merge->add_option("--format", m.format, "stdout: text, json or junit")->capture_default_str();
   merge->add_flag("-v,--verbose", m.verbose, "list clean properties too");
   merge->callback([status] { RunMerge(m, status); });
 
   static ReportArgs rep;
   auto* report = app.add_subcommand(
-      "report", "Compare a campaign's report with an earlier one: what is new, fixed, still "
-                "failing (exit 1 when something new fails)");
+      "report",
+      "Compare a campaign's report with an earlier one: what is new, fixed, still "
+      "failing (exit 1 when something new fails)");
   report->add_option("report", rep.now, "the run: its --out directory or report.json")->required();
   report->add_option("--since", rep.before, "the earlier run: its directory or report.json")
       ->required();
@@ -359,7 +394,9 @@ void AddCampaignCommands(CLI::App& app, int* status) {
       "shrink", "Minimise a failing trace: delete steps, simplify arguments, keep the violation");
   shrink->add_option("file", s.file, "the .mmtrace file")->required();
   shrink->add_option("-o,--output", s.output, "write the shrunk trace here (default: stdout)");
-  shrink->add_option("--property", s.property, "the property to keep violated (default: the trace's expect line, else the first violated)");
+  shrink->add_option(
+      "--property", s.property,
+      "the property to keep violated (default: the trace's expect line, else the first violated)");
   shrink
       ->add_option("--budget", s.budget_seconds,
                    "time limit: 500ms, 30s, 10m, 2h (a plain number is seconds)")

@@ -27,13 +27,13 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-void AddListCommands(CLI::App& app, int* status);       // ops, knobs, profiles, properties
-void AddScenariosCommand(CLI::App& app, int* status);   // scenarios
-void AddExploreCommand(CLI::App& app, int* status);     // explore (solver/explicit)
-void AddProveCommand(CLI::App& app, int* status);       // prove (solver/smt)
-void AddCampaignCommands(CLI::App& app, int* status);   // campaign, merge, shrink
-void AddTraceCommands(CLI::App& app, int* status);      // replay, render, export
-void AddDiffCommand(CLI::App& app, int* status);        // diff
-void AddSeriesCommand(CLI::App& app, int* status);      // verify-series
+void AddListCommands(CLI::App& app, int* status);      // ops, knobs, profiles, properties
+void AddScenariosCommand(CLI::App& app, int* status);  // scenarios
+void AddExploreCommand(CLI::App& app, int* status);    // explore (solver/explicit)
+void AddProveCommand(CLI::App& app, int* status);      // prove (solver/smt)
+void AddCampaignCommands(CLI::App& app, int* status);  // campaign, merge, shrink
+void AddTraceCommands(CLI::App& app, int* status);     // replay, render, export
+void AddDiffCommand(CLI::App& app, int* status);       // diff
+void AddSeriesCommand(CLI::App& app, int* status);     // verify-series
 
 }  // namespace mmcheck::cli

@@ -13,8 +13,8 @@
 //
 //   mmcheck explore --bench devexcl-core-L --sem new --jobs 2
 //
-// explores the devexcl-core benchmark machine (the devexcl-core spec shared with SPIN (bench/devexcl-core-vs-main-model.md)) and compares
-// every verdict with the spec's §6.
+// explores the devexcl-core benchmark machine (the devexcl-core spec shared with SPIN
+// (bench/devexcl-core-vs-main-model.md)) and compares every verdict with the spec's §6.
 //
 // Exit status: 0 all as expected, 1 a verdict differs (or a sanity invariant failed: a model
 // bug), 2 bad usage, 3 a limit stopped the search (figures are partial).
@@ -516,9 +516,9 @@ int RunBenchExploration(const ExploreFlags& flags) {
 // ---------------------------------------------------------------------------------------------
 // The main model.
 
+using solver::explicit_state::CheckSymmetry;
 using solver::explicit_state::MainModel;
 using solver::explicit_state::MainModelOptions;
-using solver::explicit_state::CheckSymmetry;
 using solver::explicit_state::ParseSymmetryGroups;
 using solver::explicit_state::SymmetryCheck;
 
@@ -627,14 +627,16 @@ void PrintMainText(const MainReport& report) {
     if (c.renamings == 0) {
       std::printf("symmetry       trivial: these groups have no renaming in this universe\n");
     } else if (c.exact) {
-      std::printf("symmetry       exact: each of the %s renamings is a bisimulation on all %s "
-                  "states (checked in %s s)\n",
-                  WithCommas(c.renamings).c_str(), WithCommas(c.states).c_str(),
-                  Fixed(c.seconds, 3).c_str());
+      std::printf(
+          "symmetry       exact: each of the %s renamings is a bisimulation on all %s "
+          "states (checked in %s s)\n",
+          WithCommas(c.renamings).c_str(), WithCommas(c.states).c_str(),
+          Fixed(c.seconds, 3).c_str());
     } else {
       std::printf("symmetry       NOT EXACT at state %u: %s\n", c.witness_state, c.witness.c_str());
-      inconclusive_why = "the symmetry reduction is not exact for this alphabet and universe; "
-                         "rerun with fewer groups (--symmetry swap) or without --symmetry";
+      inconclusive_why =
+          "the symmetry reduction is not exact for this alphabet and universe; "
+          "rerun with fewer groups (--symmetry swap) or without --symmetry";
     }
   }
   PrintVerdictText(r, report.exit_status, report.notes, report.mismatches,
@@ -772,7 +774,8 @@ int RunMainExploration(const ExploreFlags& flags) {
       } catch (const solver::explicit_state::ExplorationError&) {
         // Only when the symmetry is not known exact: the reduced path has no concrete twin.
         if (!symmetry_refuted && !symmetry_unchecked) throw;
-        report.notes.push_back(s.name + ": the reduced path does not replay concretely (the "
+        report.notes.push_back(s.name +
+                               ": the reduced path does not replay concretely (the "
                                "symmetry is not exact); its ops are the canonical states' ops");
       }
       s.concrete_ops = explorer.OpNames(ops);
@@ -944,14 +947,16 @@ void AddExploreCommand(CLI::App& app, int* status) {
   explore->add_flag("--stop-at-violation", flags->stop,
                     "Main model: stop at the end of the BFS level of the first violation "
                     "(default: explore everything and find every property's counterexample)");
-  explore->add_option("--bench", flags->bench,
-                      "Benchmark machine: devexcl-core or devexcl-core-L "
-                      "(the devexcl-core spec shared with SPIN; bench/devexcl-core-vs-main-model.md)");
+  explore->add_option(
+      "--bench", flags->bench,
+      "Benchmark machine: devexcl-core or devexcl-core-L "
+      "(the devexcl-core spec shared with SPIN; bench/devexcl-core-vs-main-model.md)");
   explore->add_option("--sem", flags->semantics,
                       "Semantics: old (before the 6.15 device-exclusive fixes) or new");
   explore
-      ->add_option("--jobs", flags->jobs,
-                   "Threads expanding each BFS level, 1..256; results are identical for every value")
+      ->add_option(
+          "--jobs", flags->jobs,
+          "Threads expanding each BFS level, 1..256; results are identical for every value")
       ->default_val(1)
       ->check(WholeNumber(1, 256));
   explore

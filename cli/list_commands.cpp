@@ -29,7 +29,8 @@ void Print(const std::string& text) {
     if (end == std::string::npos) end = text.size();
     std::string line = text.substr(start, end - start);
     start = end + 1;
-    const size_t indent = line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' ');
+    const size_t indent =
+        line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' ');
     while (line.size() > kWidth) {
       size_t cut = line.rfind(' ', kWidth);
       if (cut == std::string::npos || cut <= indent) cut = line.find(' ', kWidth);
@@ -89,8 +90,8 @@ void AddListCommands(CLI::App& app, int* status) {
   props->callback([] {
     for (const properties::PropertyInfo& p : properties::PropertyTable())
       Print(fmt::format("{}{}\n    {}\n    source: {}\n", p.name,
-                        p.severity == properties::Severity::kAdvisory ? " (advisory)" : "",
-                        p.rule, p.source));
+                        p.severity == properties::Severity::kAdvisory ? " (advisory)" : "", p.rule,
+                        p.source));
   });
   (void)status;
 }

@@ -48,10 +48,10 @@ bool ConvertWithUnits(const std::map<std::string, double>& units, const std::str
 }  // namespace
 
 CLI::Validator Duration(double max_seconds) {
-  const std::string range =
-      fmt::format("expected a duration > 0 and at most {}, like 500ms, 30s, 10m or 2h (a plain "
-                  "number is seconds)",
-                  max_seconds == kMaxDurationSeconds ? "30 days" : FormatDuration(max_seconds));
+  const std::string range = fmt::format(
+      "expected a duration > 0 and at most {}, like 500ms, 30s, 10m or 2h (a plain "
+      "number is seconds)",
+      max_seconds == kMaxDurationSeconds ? "30 days" : FormatDuration(max_seconds));
   return CLI::Validator(
       [max_seconds, range](std::string& text) -> std::string {
         static const std::map<std::string, double> kUnits = {
@@ -96,10 +96,12 @@ CLI::Validator Megabytes(double max_mb) {
       max_mb);
   return CLI::Validator(
       [max_mb, range](std::string& text) -> std::string {
-        static const std::map<std::string, double> kUnits = {
-            {"kb", 1e-3},           {"mb", 1},
-            {"gb", 1e3},            {"kib", 1024 / 1e6},
-            {"mib", 1048576 / 1e6}, {"gib", 1073741824 / 1e6}};
+        static const std::map<std::string, double> kUnits = {{"kb", 1e-3},
+                                                             {"mb", 1},
+                                                             {"gb", 1e3},
+                                                             {"kib", 1024 / 1e6},
+                                                             {"mib", 1048576 / 1e6},
+                                                             {"gib", 1073741824 / 1e6}};
         double mb = 0;
         if (!ConvertWithUnits(kUnits, text, &mb) || mb < 0 || mb > max_mb)
           return fmt::format("{}; got '{}'", range, text);

@@ -28,7 +28,8 @@ std::string FormatDuration(double seconds);
 
 // A whole number in decimal, without a sign, in [min, max]. `zero_means` explains 0 in the
 // message when 0 is allowed and special ("no limit").
-CLI::Validator WholeNumber(std::uint64_t min, std::uint64_t max, const std::string& zero_means = "");
+CLI::Validator WholeNumber(std::uint64_t min, std::uint64_t max,
+                           const std::string& zero_means = "");
 
 // A memory size in MB (10^6 bytes): a plain number is MB; units KB, MB, GB, KiB, MiB and GiB
 // are accepted ("512MiB", "2GB"). Transforms the text into MB for a `double` option. Refused

@@ -113,8 +113,8 @@ void Run(const Options& opt, int* status) {
   int mismatches = 0, runs = 0;
   for (const traces::Scenario* s : scenarios) {
     fmt::print("{}: {}\n  symptom: {}{}\n  expected when: {}\n", s->name, s->question,
-               s->property.empty() ? "" : fmt::format("{} violated: ", s->property),
-               s->symptom_doc, s->expected_doc);
+               s->property.empty() ? "" : fmt::format("{} violated: ", s->property), s->symptom_doc,
+               s->expected_doc);
     fmt::print("  {:<24} {:<10} {:<10} {}\n", "profile", "expected", "observed", "");
     for (const model::Profile& p : profiles) {
       if (opt.show) Show(*s, p);
@@ -153,7 +153,9 @@ void AddScenariosCommand(CLI::App& app, int* status) {
   cmd->add_option("--scenario", opt.scenarios, "run only this scenario (repeatable)");
   cmd->add_option("--universe", opt.universe,
                   "run in this universe: mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2");
-  cmd->add_option("--emit", opt.emit, "write each scenario on each profile as DIR/<scenario>--<profile>.mmtrace instead of running");
+  cmd->add_option("--emit", opt.emit,
+                  "write each scenario on each profile as DIR/<scenario>--<profile>.mmtrace "
+                  "instead of running");
   cmd->add_flag("-v,--verbose", opt.verbose, "print violation details");
   cmd->add_flag("--show", opt.show, "print every step and the state after it");
   cmd->callback([status] { Run(opt, status); });

@@ -157,9 +157,11 @@ void RunGenerate(const GenerateArgs& a) {
 void AddTraceCommands(CLI::App& app, int* status) {
   static GenerateArgs gen;
   auto* g = app.add_subcommand(
-      "generate", "Write random traces (for kernel/conform.sh): ops drawn from the op table, "
-                  "each enabled where it runs; the expect line is the model's verdict");
-  g->add_option("--profile", gen.profile, "profile whose verdict the traces expect")->capture_default_str();
+      "generate",
+      "Write random traces (for kernel/conform.sh): ops drawn from the op table, "
+      "each enabled where it runs; the expect line is the model's verdict");
+  g->add_option("--profile", gen.profile, "profile whose verdict the traces expect")
+      ->capture_default_str();
   g->add_option("--knob", gen.knobs, "name=value, written into each trace (repeatable)");
   g->add_option("--universe", gen.universe, "the traces' universe")->capture_default_str();
   g->add_option("--count", gen.count, "how many traces")
@@ -178,8 +180,9 @@ void AddTraceCommands(CLI::App& app, int* status) {
 
   static ReplayOptions replay;
   auto* r = app.add_subcommand(
-      "replay", "Run .mmtrace files, check every property after every step, compare with the "
-                "expected verdict (exit 1 if not as expected); two --profile: side by side");
+      "replay",
+      "Run .mmtrace files, check every property after every step, compare with the "
+      "expected verdict (exit 1 if not as expected); two --profile: side by side");
   r->add_option("files", replay.files, "trace files")->required();
   r->add_option("--profile", replay.profiles, "run on this profile instead (twice: compare)");
   r->add_flag("-q,--quiet", replay.quiet, "one line per trace");
@@ -207,12 +210,14 @@ void AddTraceCommands(CLI::App& app, int* status) {
   static OutputOptions exp;
   static bool itf = false, c = false;
   auto* e = app.add_subcommand(
-      "export", "Export a trace: --itf (Informal Trace Format JSON) or --c (a C reproducer in "
-                "the style of hmm-tests.c, expecting what the model says on the profile)");
+      "export",
+      "Export a trace: --itf (Informal Trace Format JSON) or --c (a C reproducer in "
+      "the style of hmm-tests.c, expecting what the model says on the profile)");
   e->add_option("file", exp.file, "trace file")->required();
   auto* itf_flag = e->add_flag("--itf", itf, "ITF JSON, one state per step");
   e->add_flag("--c", c, "C reproducer: dmirror ioctls, one process per mm")->excludes(itf_flag);
-  e->add_option("--profile", exp.profile, "run on this profile instead (the C file's expectations)");
+  e->add_option("--profile", exp.profile,
+                "run on this profile instead (the C file's expectations)");
   e->add_option("--knob", exp.knobs, "name=value, after the trace's own knob lines (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -236,7 +241,8 @@ void AddTraceCommands(CLI::App& app, int* status) {
     traces::CReproducer repro = traces::ExportCReproducer(t, exp.file, res);
     Emit(exp, repro.source);
     if (repro.commented_steps)
-      std::fprintf(stderr, "%s: %d step(s) have no user-space trigger; the C file keeps them as comments\n",
+      std::fprintf(stderr,
+                   "%s: %d step(s) have no user-space trigger; the C file keeps them as comments\n",
                    exp.file.c_str(), repro.commented_steps);
   });
 }

@@ -7,24 +7,39 @@ namespace {
 
 std::string DrawPte(const Pte& p) {
   switch (p.kind) {
-    case PteKind::kNone: return "-";
+    case PteKind::kNone:
+      return "-";
     case PteKind::kPresent:
       if (p.special) return "Z";
       return fmt::format("P:{:#x}{}{}", p.pfn, p.write ? "w" : "", p.dirty ? "d" : "");
-    case PteKind::kSwap: return fmt::format("S:s{}{}", p.pfn, p.swp_exclusive ? "x" : "");
-    case PteKind::kMigrationRead: return fmt::format("Mr:{:#x}", p.pfn);
-    case PteKind::kMigrationReadExclusive: return fmt::format("Mx:{:#x}", p.pfn);
-    case PteKind::kMigrationWrite: return fmt::format("Mw:{:#x}", p.pfn);
-    case PteKind::kDevicePrivateRead: return fmt::format("Dr:{:#x}", p.pfn);
-    case PteKind::kDevicePrivateWrite: return fmt::format("Dw:{:#x}", p.pfn);
-    case PteKind::kDeviceExclusive: return fmt::format("X:{:#x}", p.pfn);
-    case PteKind::kDeviceExclusiveRead: return fmt::format("Xr:{:#x}", p.pfn);
-    case PteKind::kDeviceExclusiveWrite: return fmt::format("Xw:{:#x}", p.pfn);
-    case PteKind::kHwpoison: return fmt::format("HW:{:#x}", p.pfn);
-    case PteKind::kMarker: return fmt::format("MK:{}", p.pfn);
-    case PteKind::kMigrationDeviceRead: return fmt::format("MDr:{:#x}", p.pfn);
-    case PteKind::kMigrationDeviceReadExclusive: return fmt::format("MDx:{:#x}", p.pfn);
-    case PteKind::kMigrationDeviceWrite: return fmt::format("MDw:{:#x}", p.pfn);
+    case PteKind::kSwap:
+      return fmt::format("S:s{}{}", p.pfn, p.swp_exclusive ? "x" : "");
+    case PteKind::kMigrationRead:
+      return fmt::format("Mr:{:#x}", p.pfn);
+    case PteKind::kMigrationReadExclusive:
+      return fmt::format("Mx:{:#x}", p.pfn);
+    case PteKind::kMigrationWrite:
+      return fmt::format("Mw:{:#x}", p.pfn);
+    case PteKind::kDevicePrivateRead:
+      return fmt::format("Dr:{:#x}", p.pfn);
+    case PteKind::kDevicePrivateWrite:
+      return fmt::format("Dw:{:#x}", p.pfn);
+    case PteKind::kDeviceExclusive:
+      return fmt::format("X:{:#x}", p.pfn);
+    case PteKind::kDeviceExclusiveRead:
+      return fmt::format("Xr:{:#x}", p.pfn);
+    case PteKind::kDeviceExclusiveWrite:
+      return fmt::format("Xw:{:#x}", p.pfn);
+    case PteKind::kHwpoison:
+      return fmt::format("HW:{:#x}", p.pfn);
+    case PteKind::kMarker:
+      return fmt::format("MK:{}", p.pfn);
+    case PteKind::kMigrationDeviceRead:
+      return fmt::format("MDr:{:#x}", p.pfn);
+    case PteKind::kMigrationDeviceReadExclusive:
+      return fmt::format("MDx:{:#x}", p.pfn);
+    case PteKind::kMigrationDeviceWrite:
+      return fmt::format("MDw:{:#x}", p.pfn);
   }
   return "?";
 }
@@ -40,7 +55,10 @@ std::string DrawFolio(const World& w, int head) {
                          ? fmt::format("dev{}+{:#x}", w.PgmapOf(head), w.DevicePrivateNumber(head))
                          : fmt::format("dev{}:{:#x}", w.PgmapOf(head), w.DevicePrivateNumber(head));
   std::string s = fmt::format("folio {} o{} {} ref:{} map:{}", name, f.order,
-                              f.hugetlb ? "hugetlb" : f.anon ? "anon" : f.shmem >= 0 ? "shmem" : "-",
+                              f.hugetlb      ? "hugetlb"
+                              : f.anon       ? "anon"
+                              : f.shmem >= 0 ? "shmem"
+                                             : "-",
                               f.refcount, w.FolioMapcount(head));
   if (f.order > 0) s += fmt::format(" entire:{}", f.entire_mapcount + 1);
   if (f.locked) s += " locked";
@@ -64,10 +82,13 @@ std::string DrawWorld(const World& w) {
     s += fmt::format("mm{} rss anon:{} shmem:{} swap:{} |", mm, m.rss[kMmAnonPages],
                      m.rss[kMmShmemPages], m.rss[kMmSwapEnts]);
     for (const Vma& v : m.vmas)
-      s += fmt::format(" [{},{}){}{}{}", v.start, v.end,
-                       v.read ? (v.write ? "rw" : "r") : "none",
-                       v.shared ? " shared" : v.hugetlb ? " hugetlb" : "",
-                       v.hugepage ? " thp" : v.nohugepage ? " nothp" : "");
+      s += fmt::format(" [{},{}){}{}{}", v.start, v.end, v.read ? (v.write ? "rw" : "r") : "none",
+                       v.shared    ? " shared"
+                       : v.hugetlb ? " hugetlb"
+                                   : "",
+                       v.hugepage     ? " thp"
+                       : v.nohugepage ? " nothp"
+                                      : "");
     s += "\n   ";
     for (int va = 0; va < w.universe.pages; ++va) {
       const Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
@@ -82,7 +103,8 @@ std::string DrawWorld(const World& w) {
     s += "\n";
   }
   for (size_t f = 0; f < w.pages.size(); ++f)
-    if (w.pages[f].head == static_cast<int>(f)) s += "  " + DrawFolio(w, static_cast<int>(f)) + "\n";
+    if (w.pages[f].head == static_cast<int>(f))
+      s += "  " + DrawFolio(w, static_cast<int>(f)) + "\n";
   std::string swap;
   for (size_t i = 0; i < w.swap.size(); ++i)
     if (w.swap[i].count) swap += fmt::format(" s{}:{}", i, w.swap[i].count);
@@ -94,8 +116,8 @@ std::string DrawWorld(const World& w) {
       if (e.perm == kMirrorNone) continue;
       const char* p = e.perm == kMirrorRead ? "R" : e.perm == kMirrorWrite ? "W" : "A";
       mir += fmt::format(" mm{}:p{}={}:{}{:#x}", i / static_cast<size_t>(w.universe.pages),
-                         i % static_cast<size_t>(w.universe.pages), p,
-                         e.device_private ? "D" : "", e.pfn);
+                         i % static_cast<size_t>(w.universe.pages), p, e.device_private ? "D" : "",
+                         e.pfn);
     }
     if (!mir.empty()) s += fmt::format("  dev{}{}\n", d, mir);
   }

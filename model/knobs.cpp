@@ -91,8 +91,7 @@ std::vector<KnobInfo> BuildTable() {
                   "entries",
                   "a device-exclusive entry drops the folio mapcount (re-added on restore) or "
                   "keeps it like any mapping"));
-  t.push_back(Row(&Knobs::restore_notifier_event, "restore_notifier_event",
-                  {"exclusive", "clear"},
+  t.push_back(Row(&Knobs::restore_notifier_event, "restore_notifier_event", {"exclusive", "clear"},
                   "hildenbrand cleanups v2 5/5 (6.15): remove_device_exclusive_entry() uses "
                   "MMU_NOTIFY_CLEAR",
                   "MMU notifier event sent when the CPU revokes a device-exclusive entry"));
@@ -130,8 +129,7 @@ std::vector<KnobInfo> BuildTable() {
                   "niethe v1 HMM_PFN_DEVICE_PRIVATE (include/linux/hmm.h)",
                   "hmm pfn flag saying the number is a device-private offset"));
   t.push_back(Row(&Knobs::migrate_pfn_device_private, "migrate_pfn_device_private",
-                  {"none", "bit5"},
-                  "niethe MIGRATE_PFN_DEVICE_PRIVATE (include/linux/migrate.h)",
+                  {"none", "bit5"}, "niethe MIGRATE_PFN_DEVICE_PRIVATE (include/linux/migrate.h)",
                   "migrate pfn flag saying the number is a device-private offset"));
   t.push_back(Row(&Knobs::arch_pfn_bits, "arch_pfn_bits", {"40", "64"},
                   "MAX_PHYSMEM_BITS - PAGE_SHIFT (x86-64 5-level: 52 - 12); 64 for an "
@@ -195,8 +193,7 @@ std::vector<KnobInfo> BuildTable() {
                   "'Fixes: 65edfda6f3f2'; kernel-semantics.md (d)13",
                   "page_vma_mapped_walk returns any device-private PMD (no check_pmd, even in "
                   "PVMW_MIGRATION mode), or rejects it in migration mode and range-checks it"));
-  t.push_back(Row(&Knobs::dmirror_device_lookup, "dmirror_device_lookup",
-                  {"offset", "page-to-pfn"},
+  t.push_back(Row(&Knobs::dmirror_device_lookup, "dmirror_device_lookup", {"offset", "page-to-pfn"},
                   "niethe v2 'mm/migrate_device: Introduce migrate_pfn_from_page() helper' and "
                   "'mm: Remove device private pages from the physical address space' "
                   "(lib/test_hmm.c converted); kernel-semantics.md (d)16",

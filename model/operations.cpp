@@ -27,11 +27,20 @@ int FolioAt(const World& w, int mm, int va) {
 
 void SetFault(Outcome& o, VmFault f) {
   switch (f) {
-    case VmFault::kOk: break;
-    case VmFault::kSigsegv: o.signal = Signal::kSigsegv; break;
-    case VmFault::kSigbus: o.signal = Signal::kSigbus; break;
-    case VmFault::kOom: o.ret = -kENOMEM; break;
-    case VmFault::kBlocked: o.blocked = true; break;
+    case VmFault::kOk:
+      break;
+    case VmFault::kSigsegv:
+      o.signal = Signal::kSigsegv;
+      break;
+    case VmFault::kSigbus:
+      o.signal = Signal::kSigbus;
+      break;
+    case VmFault::kOom:
+      o.ret = -kENOMEM;
+      break;
+    case VmFault::kBlocked:
+      o.blocked = true;
+      break;
   }
 }
 
@@ -91,7 +100,8 @@ void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, 
       } else {
         int got = MirrorData(w, e);
         int expected = w.Logical(mm, pos);
-        if (got != expected) r.mismatches.push_back({mm, pos, got, expected, fmt::format("dev{}", dev)});
+        if (got != expected)
+          r.mismatches.push_back({mm, pos, got, expected, fmt::format("dev{}", dev)});
         if (pos == va) o.value = got;
       }
       ++pos;
@@ -142,7 +152,9 @@ void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, 
 bool EnabledRange(const World& w, const Op& op) {
   return MmExists(w, op.Arg(0)) && op.Arg(1) + op.Arg(2) <= w.universe.pages;
 }
-bool EnabledMm(const World& w, const Op& op) { return MmExists(w, op.Arg(0)); }
+bool EnabledMm(const World& w, const Op& op) {
+  return MmExists(w, op.Arg(0));
+}
 bool EnabledDeviceRange(const World& w, const Op& op) {
   return op.Arg(0) < w.universe.devices && MmExists(w, op.Arg(1)) &&
          op.Arg(2) + op.Arg(3) <= w.universe.pages;
@@ -166,7 +178,6 @@ bool EnabledDeviceMemory(const World& w, const Op& op) {
   return w.universe.device_pages > 0 && op.Arg(0) < w.universe.devices;
 }
 
-
 // ---- operations ----
 
 void ApplyMmap(World& w, const Op& op, StepResult& r) {
@@ -183,8 +194,10 @@ void ApplyMadvise(World& w, const Op& op, StepResult& r) {
 }
 void ApplyFork(World& w, const Op& op, StepResult& r) {
   int child = dup_mmap(w, r, op.Arg(0));
-  if (child < 0) r.outcome.ret = child;
-  else r.outcome.value = child;
+  if (child < 0)
+    r.outcome.ret = child;
+  else
+    r.outcome.value = child;
 }
 
 void ApplyCpuRead(World& w, const Op& op, StepResult& r) {
@@ -449,100 +462,207 @@ std::vector<OpInfo> BuildTable() {
       dev{"dev", ArgKind::kDevice}, value{"value", ArgKind::kValue}, prot{"prot", ArgKind::kProt},
       kind{"kind", ArgKind::kMapKind}, advice{"advice", ArgKind::kAdvice};
   return {
-      {OpCode::kMmap, "mmap", "do_mmap (mm/mmap.c)", "mmap(MAP_FIXED_NOREPLACE)",
+      {OpCode::kMmap,
+       "mmap",
+       "do_mmap (mm/mmap.c)",
+       "mmap(MAP_FIXED_NOREPLACE)",
        "map [va, va+npages) private anon, shared anon (shmem) or hugetlb",
-       {mm, va, n, prot, kind}, EnabledRange, ApplyMmap},
-      {OpCode::kMunmap, "munmap", "do_vmi_munmap, zap_pte_range (mm/vma.c, mm/memory.c)",
-       "munmap()", "zap and remove the range", {mm, va, n}, EnabledRange, ApplyMunmap},
-      {OpCode::kMprotect, "mprotect", "change_protection (mm/mprotect.c)", "mprotect()",
-       "change protection of a mapped range", {mm, va, n, prot}, EnabledRange, ApplyMprotect},
-      {OpCode::kMadvise, "madvise", "madvise_vma_behavior (mm/madvise.c)", "madvise()",
+       {mm, va, n, prot, kind},
+       EnabledRange,
+       ApplyMmap},
+      {OpCode::kMunmap,
+       "munmap",
+       "do_vmi_munmap, zap_pte_range (mm/vma.c, mm/memory.c)",
+       "munmap()",
+       "zap and remove the range",
+       {mm, va, n},
+       EnabledRange,
+       ApplyMunmap},
+      {OpCode::kMprotect,
+       "mprotect",
+       "change_protection (mm/mprotect.c)",
+       "mprotect()",
+       "change protection of a mapped range",
+       {mm, va, n, prot},
+       EnabledRange,
+       ApplyMprotect},
+      {OpCode::kMadvise,
+       "madvise",
+       "madvise_vma_behavior (mm/madvise.c)",
+       "madvise()",
        "MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_PAGEOUT (reclaim, skips non-present PTEs), "
        "MADV_DONTNEED (zap), MADV_FREE (lazyfree: clean, discarded by reclaim unless written "
        "again; swap entries freed)",
-       {mm, va, n, advice}, EnabledRange, ApplyMadvise},
-      {OpCode::kFork, "fork", "dup_mmap, copy_page_range (kernel/fork.c, mm/memory.c)", "fork()",
+       {mm, va, n, advice},
+       EnabledRange,
+       ApplyMadvise},
+      {OpCode::kFork,
+       "fork",
+       "dup_mmap, copy_page_range (kernel/fork.c, mm/memory.c)",
+       "fork()",
        "copy the mm into the lowest free mm; device-exclusive entries are restored first",
-       {mm}, EnabledMm, ApplyFork},
-      {OpCode::kCpuRead, "cpu_read", "handle_mm_fault (mm/memory.c)", "a load",
-       "read a byte; faults as needed", {mm, va}, EnabledMm, ApplyCpuRead},
-      {OpCode::kCpuWrite, "cpu_write", "handle_mm_fault (mm/memory.c)", "a store",
-       "write a byte; faults (COW, restore of device-exclusive) as needed", {mm, va, value},
-       EnabledMm, ApplyCpuWrite},
-      {OpCode::kDeviceRead, "dev_read", "dmirror_read, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)",
-       "ioctl(HMM_DMIRROR_READ)", "device read through the mirror, faulting missing entries",
-       {dev, mm, va, n}, EnabledDeviceRange, ApplyDeviceRead},
-      {OpCode::kDeviceWrite, "dev_write",
-       "dmirror_write, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)", "ioctl(HMM_DMIRROR_WRITE)",
-       "device write; needs WRITE mirror entries", {dev, mm, va, n, value}, EnabledDeviceRange,
+       {mm},
+       EnabledMm,
+       ApplyFork},
+      {OpCode::kCpuRead,
+       "cpu_read",
+       "handle_mm_fault (mm/memory.c)",
+       "a load",
+       "read a byte; faults as needed",
+       {mm, va},
+       EnabledMm,
+       ApplyCpuRead},
+      {OpCode::kCpuWrite,
+       "cpu_write",
+       "handle_mm_fault (mm/memory.c)",
+       "a store",
+       "write a byte; faults (COW, restore of device-exclusive) as needed",
+       {mm, va, value},
+       EnabledMm,
+       ApplyCpuWrite},
+      {OpCode::kDeviceRead,
+       "dev_read",
+       "dmirror_read, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)",
+       "ioctl(HMM_DMIRROR_READ)",
+       "device read through the mirror, faulting missing entries",
+       {dev, mm, va, n},
+       EnabledDeviceRange,
+       ApplyDeviceRead},
+      {OpCode::kDeviceWrite,
+       "dev_write",
+       "dmirror_write, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)",
+       "ioctl(HMM_DMIRROR_WRITE)",
+       "device write; needs WRITE mirror entries",
+       {dev, mm, va, n, value},
+       EnabledDeviceRange,
        ApplyDeviceWrite},
-      {OpCode::kDeviceExclusive, "dev_exclusive",
+      {OpCode::kDeviceExclusive,
+       "dev_exclusive",
        "dmirror_exclusive, make_device_exclusive[_range] (lib/test_hmm.c, mm/rmap.c)",
        "ioctl(HMM_DMIRROR_EXCLUSIVE)",
        "make each page device-exclusive, map it ATOMIC in the mirror, unlock and put",
-       {dev, mm, va, n}, EnabledDeviceRange, ApplyDeviceExclusive},
-      {OpCode::kDeviceCheckExclusive, "dev_check_exclusive", "dmirror_check_atomic (lib/test_hmm.c)",
-       "ioctl(HMM_DMIRROR_CHECK_EXCLUSIVE)", "-EPERM if any mirror entry is still ATOMIC",
-       {dev, mm, va, n}, EnabledDeviceRange, ApplyDeviceCheckExclusive},
-      {OpCode::kReclaim, "reclaim", "shrink_folio_list (mm/vmscan.c)",
+       {dev, mm, va, n},
+       EnabledDeviceRange,
+       ApplyDeviceExclusive},
+      {OpCode::kDeviceCheckExclusive,
+       "dev_check_exclusive",
+       "dmirror_check_atomic (lib/test_hmm.c)",
+       "ioctl(HMM_DMIRROR_CHECK_EXCLUSIVE)",
+       "-EPERM if any mirror entry is still ATOMIC",
+       {dev, mm, va, n},
+       EnabledDeviceRange,
+       ApplyDeviceCheckExclusive},
+      {OpCode::kReclaim,
+       "reclaim",
+       "shrink_folio_list (mm/vmscan.c)",
        "memory pressure (no direct trigger)",
-       "reclaim the folio mapped at (mm, va) to swap, honouring references", {mm, va},
-       EnabledFolio, ApplyReclaim, true},
-      {OpCode::kMigrate, "migrate", "migrate_pages (mm/migrate.c)",
-       "compaction (no direct trigger)", "migrate the folio mapped at (mm, va)", {mm, va},
-       EnabledFolio, ApplyMigrate, true},
-      {OpCode::kOffline, "offline", "offline_pages, do_migrate_range (mm/memory_hotplug.c)",
+       "reclaim the folio mapped at (mm, va) to swap, honouring references",
+       {mm, va},
+       EnabledFolio,
+       ApplyReclaim,
+       true},
+      {OpCode::kMigrate,
+       "migrate",
+       "migrate_pages (mm/migrate.c)",
+       "compaction (no direct trigger)",
+       "migrate the folio mapped at (mm, va)",
+       {mm, va},
+       EnabledFolio,
+       ApplyMigrate,
+       true},
+      {OpCode::kOffline,
+       "offline",
+       "offline_pages, do_migrate_range (mm/memory_hotplug.c)",
        "echo offline > /sys/devices/system/memory/memoryN/state",
-       "offline the memory holding the folio: migrate it, retrying (3 times here)", {mm, va},
-       EnabledFolio, ApplyOffline, true},
-      {OpCode::kSplit, "split", "split_huge_pmd, split_folio (mm/huge_memory.c)",
-       "debugfs split_huge_pages", "split the PMD mapping, or else the large folio", {mm, va},
-       EnabledFolio, ApplySplit, true},
-      {OpCode::kMkclean, "mkclean", "folio_mkclean, page_vma_mkclean_one (mm/rmap.c)",
+       "offline the memory holding the folio: migrate it, retrying (3 times here)",
+       {mm, va},
+       EnabledFolio,
+       ApplyOffline,
+       true},
+      {OpCode::kSplit,
+       "split",
+       "split_huge_pmd, split_folio (mm/huge_memory.c)",
+       "debugfs split_huge_pages",
+       "split the PMD mapping, or else the large folio",
+       {mm, va},
+       EnabledFolio,
+       ApplySplit,
+       true},
+      {OpCode::kMkclean,
+       "mkclean",
+       "folio_mkclean, page_vma_mkclean_one (mm/rmap.c)",
        "writeback (no direct trigger)",
        "write-protect and clean every mapping of the folio (the walker; folio_mapping() is not "
        "checked)",
-       {mm, va}, EnabledFolio, ApplyMkclean, true},
-      {OpCode::kLockFolio, "lock_folio", "folio_lock (another thread)", "none",
-       "another kernel thread takes the folio lock and a reference and holds them", {mm, va},
-       EnabledLock, ApplyLockFolio, true},
-      {OpCode::kUnlockFolio, "unlock_folio", "folio_unlock, folio_put (another thread)", "none",
+       {mm, va},
+       EnabledFolio,
+       ApplyMkclean,
+       true},
+      {OpCode::kLockFolio,
+       "lock_folio",
+       "folio_lock (another thread)",
+       "none",
+       "another kernel thread takes the folio lock and a reference and holds them",
+       {mm, va},
+       EnabledLock,
+       ApplyLockFolio,
+       true},
+      {OpCode::kUnlockFolio,
+       "unlock_folio",
+       "folio_unlock, folio_put (another thread)",
+       "none",
        "that thread releases the lock and its reference (or the dev_release thread finishes "
        "its eviction: migrate_device_pages, migrate_device_finalize, memunmap_pages)",
-       {}, EnabledUnlock, ApplyUnlockFolio},
-      {OpCode::kDeviceMigrateToDev, "dev_migrate_to_dev",
+       {},
+       EnabledUnlock,
+       ApplyUnlockFolio},
+      {OpCode::kDeviceMigrateToDev,
+       "dev_migrate_to_dev",
        "dmirror_migrate_to_device, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
        "mm/migrate_device.c)",
        "ioctl(HMM_DMIRROR_MIGRATE_TO_DEV)",
        "migrate anonymous pages, holes and the zero page to device-private memory and map them "
        "in the mirror; -ENOENT if a page is not in the mirror afterwards",
-       {dev, mm, va, n}, EnabledDeviceMemoryRange, ApplyDeviceMigrateToDev},
-      {OpCode::kDeviceMigrateToSys, "dev_migrate_to_sys",
+       {dev, mm, va, n},
+       EnabledDeviceMemoryRange,
+       ApplyDeviceMigrateToDev},
+      {OpCode::kDeviceMigrateToSys,
+       "dev_migrate_to_sys",
        "dmirror_migrate_to_system, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
        "mm/migrate_device.c)",
        "ioctl(HMM_DMIRROR_MIGRATE_TO_SYS)",
-       "migrate this device's device-private pages in the range back to RAM", {dev, mm, va, n},
-       EnabledDeviceMemoryRange, ApplyDeviceMigrateToSys},
-      {OpCode::kDeviceRelease, "dev_release",
+       "migrate this device's device-private pages in the range back to RAM",
+       {dev, mm, va, n},
+       EnabledDeviceMemoryRange,
+       ApplyDeviceMigrateToSys},
+      {OpCode::kDeviceRelease,
+       "dev_release",
        "dmirror_device_remove_chunks, migrate_device_range, migrate_device_unmap (lib/test_hmm.c, "
        "mm/migrate_device.c)",
        "ioctl(HMM_DMIRROR_RELEASE)",
        "lock the device's pages under migration entries to evict them; unlock_folio lets the "
        "thread copy them to RAM, finish and unmap the pgmap (memunmap_pages)",
        {dev},
-       EnabledDeviceMemory, ApplyDeviceRelease},
-      {OpCode::kDeviceSnapshot, "dev_snapshot",
+       EnabledDeviceMemory,
+       ApplyDeviceRelease},
+      {OpCode::kDeviceSnapshot,
+       "dev_snapshot",
        "dmirror_snapshot, hmm_range_fault without HMM_PFN_REQ_FAULT (lib/test_hmm.c, mm/hmm.c)",
        "ioctl(HMM_DMIRROR_SNAPSHOT)",
        "one HMM_DMIRROR_PROT_* byte per page (ERROR, NONE, READ/WRITE, PMD, ZERO, "
        "DEV_PRIVATE_LOCAL) from a walk that faults nothing and changes nothing",
-       {dev, mm, va, n}, EnabledDeviceRange, ApplyDeviceSnapshot},
-      {OpCode::kMremap, "mremap",
+       {dev, mm, va, n},
+       EnabledDeviceRange,
+       ApplyDeviceSnapshot},
+      {OpCode::kMremap,
+       "mremap",
        "mremap_to, move_vma, move_page_tables, move_huge_pmd (mm/mremap.c, mm/huge_memory.c)",
        "mremap(MREMAP_MAYMOVE | MREMAP_FIXED)",
        "move [va, va+npages) of one VMA to newva (unmapping the destination): PTEs of every kind "
        "move as they are, huge and device-private PMDs whole when aligned, else split",
-       {mm, va, n, {"newva", ArgKind::kVa}}, EnabledMremap, ApplyMremap},
+       {mm, va, n, {"newva", ArgKind::kVa}},
+       EnabledMremap,
+       ApplyMremap},
   };
 }
 
@@ -553,7 +673,9 @@ const std::vector<OpInfo>& OpTable() {
   return table;
 }
 
-const OpInfo& InfoOf(OpCode code) { return OpTable()[static_cast<size_t>(code)]; }
+const OpInfo& InfoOf(OpCode code) {
+  return OpTable()[static_cast<size_t>(code)];
+}
 
 const OpInfo* FindOp(std::string_view name) {
   for (const OpInfo& o : OpTable())
@@ -563,27 +685,39 @@ const OpInfo* FindOp(std::string_view name) {
 
 std::pair<int, int> ArgRange(ArgKind kind, const Universe& u) {
   switch (kind) {
-    case ArgKind::kMm: return {0, u.mms - 1};
-    case ArgKind::kVa: return {0, u.pages - 1};
-    case ArgKind::kNpages: return {1, u.pages};
-    case ArgKind::kDevice: return {0, u.devices - 1};
-    case ArgKind::kValue: return {1, 255};
-    case ArgKind::kProt: return {0, 2};
-    case ArgKind::kMapKind: return {0, 2};
-    case ArgKind::kAdvice: return {0, 4};
+    case ArgKind::kMm:
+      return {0, u.mms - 1};
+    case ArgKind::kVa:
+      return {0, u.pages - 1};
+    case ArgKind::kNpages:
+      return {1, u.pages};
+    case ArgKind::kDevice:
+      return {0, u.devices - 1};
+    case ArgKind::kValue:
+      return {1, 255};
+    case ArgKind::kProt:
+      return {0, 2};
+    case ArgKind::kMapKind:
+      return {0, 2};
+    case ArgKind::kAdvice:
+      return {0, 4};
   }
   return {0, 0};
 }
 
 const std::vector<std::string_view>& ArgSymbols(ArgKind kind) {
   static const std::vector<std::string_view> none, prot{"none", "r", "rw"},
-      map{"private", "shared", "hugetlb"}, advice{"hugepage", "nohugepage", "pageout", "dontneed",
-                                                             "free"};
+      map{"private", "shared", "hugetlb"},
+      advice{"hugepage", "nohugepage", "pageout", "dontneed", "free"};
   switch (kind) {
-    case ArgKind::kProt: return prot;
-    case ArgKind::kMapKind: return map;
-    case ArgKind::kAdvice: return advice;
-    default: return none;
+    case ArgKind::kProt:
+      return prot;
+    case ArgKind::kMapKind:
+      return map;
+    case ArgKind::kAdvice:
+      return advice;
+    default:
+      return none;
   }
 }
 
@@ -619,14 +753,25 @@ std::string OpSyntax(const OpInfo& info) {
   for (size_t i = first; i < info.args.size(); ++i) {
     const ArgInfo& a = info.args[i];
     std::string values;
-    for (std::string_view v : ArgSymbols(a.kind)) values += (values.empty() ? "" : "|") + std::string(v);
+    for (std::string_view v : ArgSymbols(a.kind))
+      values += (values.empty() ? "" : "|") + std::string(v);
     if (values.empty()) {
       switch (a.kind) {
-        case ArgKind::kMm: values = "mmM"; break;
-        case ArgKind::kDevice: values = "devD"; break;
-        case ArgKind::kValue: values = "1..255"; break;
-        case ArgKind::kNpages: values = "N>=1"; break;
-        default: values = "N"; break;
+        case ArgKind::kMm:
+          values = "mmM";
+          break;
+        case ArgKind::kDevice:
+          values = "devD";
+          break;
+        case ArgKind::kValue:
+          values = "1..255";
+          break;
+        case ArgKind::kNpages:
+          values = "N>=1";
+          break;
+        default:
+          values = "N";
+          break;
       }
     }
     s += fmt::format(" {}={}", a.name, values);
@@ -636,9 +781,9 @@ std::string OpSyntax(const OpInfo& info) {
 
 std::string RetName(int ret) {
   static constexpr std::pair<int, std::string_view> kNames[] = {
-      {kernel::kEPERM, "EPERM"},   {kernel::kENOENT, "ENOENT"}, {kernel::kEIO, "EIO"},
-      {kernel::kEAGAIN, "EAGAIN"}, {kernel::kENOMEM, "ENOMEM"}, {kernel::kEFAULT, "EFAULT"},
-      {kernel::kEBUSY, "EBUSY"},   {kernel::kEEXIST, "EEXIST"}, {kernel::kEINVAL, "EINVAL"},
+      {kernel::kEPERM, "EPERM"},           {kernel::kENOENT, "ENOENT"}, {kernel::kEIO, "EIO"},
+      {kernel::kEAGAIN, "EAGAIN"},         {kernel::kENOMEM, "ENOMEM"}, {kernel::kEFAULT, "EFAULT"},
+      {kernel::kEBUSY, "EBUSY"},           {kernel::kEEXIST, "EEXIST"}, {kernel::kEINVAL, "EINVAL"},
       {kernel::kEOPNOTSUPP, "EOPNOTSUPP"},
   };
   for (const auto& [number, name] : kNames)

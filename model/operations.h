@@ -75,12 +75,12 @@ enum class Signal : uint8_t { kNone, kSigsegv, kSigbus };
 
 // The kernel-visible outcome of one operation.
 struct Outcome {
-  int ret = 0;                  // 0, or -errno (e.g. -EBUSY, -EPERM, -ENOMEM)
+  int ret = 0;  // 0, or -errno (e.g. -EBUSY, -EPERM, -ENOMEM)
   Signal signal = Signal::kNone;
-  bool blocked = false;         // would sleep until another thread releases a lock
-  int value = -1;               // cpu_read: the value read
-  int cpages = 0, faults = 0;   // dmirror ioctl results
-  std::vector<uint8_t> prot;    // dev_snapshot: one HMM_DMIRROR_PROT_* byte per page
+  bool blocked = false;        // would sleep until another thread releases a lock
+  int value = -1;              // cpu_read: the value read
+  int cpages = 0, faults = 0;  // dmirror ioctl results
+  std::vector<uint8_t> prot;   // dev_snapshot: one HMM_DMIRROR_PROT_* byte per page
   bool operator==(const Outcome&) const = default;
 };
 
@@ -103,9 +103,9 @@ struct KernelEvent {
 // A progress obligation: an eligible folio that reclaim or migration must move.
 struct ProgressCheck {
   enum Kind : uint8_t { kReclaim, kMigration } kind;
-  uint32_t pfn;       // the folio's head PFN before the operation
-  bool progressed;    // reclaimed (no entry references it) / migrated
-  std::string why;    // why it did not progress
+  uint32_t pfn;     // the folio's head PFN before the operation
+  bool progressed;  // reclaimed (no entry references it) / migrated
+  std::string why;  // why it did not progress
 };
 
 // A read that returned something other than what was last written.
@@ -137,7 +137,7 @@ struct OpInfo {
   std::string_view trigger;       // the user-space trigger, if any
   std::string_view doc;
   std::vector<ArgInfo> args;
-  EnabledFn enabled;              // precondition (all arguments in range, etc.)
+  EnabledFn enabled;  // precondition (all arguments in range, etc.)
   ApplyFn apply;
   // Arguments 0 and 1 (mm, va) name a folio by a mapping of it; traces
   // write them as "folio=@mm0:p3" so they survive shrinking.

@@ -98,7 +98,8 @@ void ApplyKnobTable(std::string_view file, const toml::table& t, Knobs& knobs) {
     if (idx < 0) {
       std::string list;
       for (std::string_view a : info->values) list += (list.empty() ? "" : ", ") + std::string(a);
-      Fail(file, v, fmt::format("knob '{}' has no value '{}' (accepted: {})", k.str(), value, list));
+      Fail(file, v,
+           fmt::format("knob '{}' has no value '{}' (accepted: {})", k.str(), value, list));
     }
     info->set(knobs, idx);
   }
@@ -134,7 +135,8 @@ std::vector<ExpectedViolation> ParseExpect(std::string_view file, const toml::no
 void ApplyNeeds(std::string_view file, const toml::table& t, Profile& p) {
   const toml::node* n = t.get("min_universe");
   if (!n) return;
-  if (!n->is_string()) Fail(file, *n, "'min_universe' must be a string such as \"devices=2,device_pages=4\"");
+  if (!n->is_string())
+    Fail(file, *n, "'min_universe' must be a string such as \"devices=2,device_pages=4\"");
   try {
     p.needs = ParseUniverseNeeds(*n->value<std::string>());
   } catch (const ModelInputError& e) {
@@ -144,7 +146,8 @@ void ApplyNeeds(std::string_view file, const toml::table& t, Profile& p) {
 
 void CheckConsistent(std::string_view file, const toml::node& where, const Profile& p) {
   std::string why = KnobContradiction(p.knobs);
-  if (!why.empty()) Fail(file, where, fmt::format("profile '{}': contradictory knobs: {}", p.name, why));
+  if (!why.empty())
+    Fail(file, where, fmt::format("profile '{}': contradictory knobs: {}", p.name, why));
 }
 
 // toml++ 3.3.0 (Debian 12) asks whether a non-ASCII character is whitespace
@@ -300,8 +303,9 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
       const toml::node* num = t->get("number");
       if (!num || !num->is_integer()) Fail(file, *t, "[[patch]] needs an integer 'number'");
       if (*num->value<int64_t>() != expected_number)
-        Fail(file, *num, fmt::format("patch number {} out of order (expected {})",
-                                     *num->value<int64_t>(), expected_number));
+        Fail(file, *num,
+             fmt::format("patch number {} out of order (expected {})", *num->value<int64_t>(),
+                         expected_number));
       std::string title = RequireString(file, *t, "title");
       RequireString(file, *t, "note", false);
       Profile p = prev;
@@ -324,9 +328,10 @@ void ProfileSet::AddFile(std::string_view file, std::string_view text) {
           auto it = std::find_if(p.expect.begin(), p.expect.end(),
                                  [&](const ExpectedViolation& e) { return e.property == prop; });
           if (it == p.expect.end())
-            Fail(file, fp, fmt::format("patch {:02} fixes '{}', which the profile before it does "
-                                       "not expect to violate",
-                                       expected_number, prop));
+            Fail(file, fp,
+                 fmt::format("patch {:02} fixes '{}', which the profile before it does "
+                             "not expect to violate",
+                             expected_number, prop));
           p.expect.erase(it);
         }
       }
@@ -384,17 +389,15 @@ std::vector<Profile> ProfileSet::LoadFile(const std::string& path) {
 
 Profile ResolveProfile(std::string_view name_or_file) {
   if (const Profile* p = ProfileSet::Builtin().Find(name_or_file)) return *p;
-  if (name_or_file.find('/') != std::string_view::npos ||
-      name_or_file.ends_with(".toml")) {
+  if (name_or_file.find('/') != std::string_view::npos || name_or_file.ends_with(".toml")) {
     std::vector<Profile> ps = ProfileSet::LoadFile(std::string(name_or_file));
     return ps.back();
   }
   std::string names;
   for (const Profile& p : ProfileSet::Builtin().All())
     names += (names.empty() ? "" : ", ") + p.name;
-  throw ModelInputError(
-      fmt::format("unknown profile '{}' (built-in: {}; or a path to a .toml file)", name_or_file,
-                  names));
+  throw ModelInputError(fmt::format(
+      "unknown profile '{}' (built-in: {}; or a path to a .toml file)", name_or_file, names));
 }
 
 void ApplyKnobOverride(Profile& profile, std::string_view assignment, std::string_view where) {

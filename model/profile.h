@@ -37,8 +37,8 @@ struct EmbeddedFile {
 const std::vector<EmbeddedFile>& BuiltinProfileFiles();
 
 struct ExpectedViolation {
-  std::string property;  // kebab-case property name
-  std::string fixed_by;  // the patch that removes the violation
+  std::string property;      // kebab-case property name
+  std::string fixed_by;      // the patch that removes the violation
   int line = 0, column = 0;  // where its property name was declared
 };
 

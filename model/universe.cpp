@@ -51,12 +51,12 @@ void ValidateUniverse(const Universe& u) {
         "universe: coherent={} is more than devices={} (coherent devices are the last ones)",
         u.coherent, u.devices));
   if (u.coherent > 0 && u.device_pages == 0)
-    throw ModelInputError(fmt::format(
-        "universe: coherent={} needs device memory (device_pages > 0)", u.coherent));
+    throw ModelInputError(
+        fmt::format("universe: coherent={} needs device memory (device_pages > 0)", u.coherent));
   if (u.pages % u.PmdPages() != 0)
-    throw ModelInputError(fmt::format(
-        "universe: pages={} must be a multiple of the PMD size {} (pmd_order={})", u.pages,
-        u.PmdPages(), u.pmd_order));
+    throw ModelInputError(
+        fmt::format("universe: pages={} must be a multiple of the PMD size {} (pmd_order={})",
+                    u.pages, u.PmdPages(), u.pmd_order));
 }
 
 namespace {
@@ -73,21 +73,24 @@ void ForEachUniverseItem(std::string_view text, Visit visit) {
     std::string_view item = text.substr(pos, end - pos);
     size_t eq = item.find('=');
     if (eq == std::string_view::npos)
-      throw ModelInputError(fmt::format(
-          "universe: '{}' is not key=value (keys: mms, pages, folios, swap, devices, pmd_order, device_pages, coherent)",
-          item));
+      throw ModelInputError(
+          fmt::format("universe: '{}' is not key=value (keys: mms, pages, folios, swap, devices, "
+                      "pmd_order, device_pages, coherent)",
+                      item));
     std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
     const Field* field = nullptr;
     for (const Field& f : kFields)
       if (f.key == key) field = &f;
     if (!field)
-      throw ModelInputError(fmt::format(
-          "universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, pmd_order, device_pages, coherent)", key));
+      throw ModelInputError(
+          fmt::format("universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, "
+                      "pmd_order, device_pages, coherent)",
+                      key));
     for (std::string_view earlier : given)
       if (earlier.substr(0, earlier.find('=')) == key)
-        throw ModelInputError(fmt::format(
-            "universe: key '{}' is given twice ({}, then {}); give each key once", key, earlier,
-            item));
+        throw ModelInputError(
+            fmt::format("universe: key '{}' is given twice ({}, then {}); give each key once", key,
+                        earlier, item));
     given.push_back(item);
     int v = 0;
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
@@ -105,11 +108,15 @@ const Field& FieldOf(std::string_view key) {
 }
 
 // pmd_order is the one need that is an upper bound.
-bool IsUpperBound(std::string_view key) { return key == "pmd_order"; }
+bool IsUpperBound(std::string_view key) {
+  return key == "pmd_order";
+}
 
 }  // namespace
 
-Universe ParseUniverse(std::string_view text) { return ParseUniverse(text, Universe{}); }
+Universe ParseUniverse(std::string_view text) {
+  return ParseUniverse(text, Universe{});
+}
 
 Universe ParseUniverse(std::string_view text, const Universe& base) {
   Universe u = base;

@@ -10,7 +10,7 @@
 namespace mmcheck::model {
 
 // Hard ceilings that keep per-folio arrays fixed-size and states small.
-inline constexpr int kMaxPmdOrder = 3;               // a "PMD" maps at most 8 pages
+inline constexpr int kMaxPmdOrder = 3;  // a "PMD" maps at most 8 pages
 inline constexpr int kMaxPagesPerFolio = 1 << kMaxPmdOrder;
 
 struct Universe {

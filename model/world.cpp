@@ -4,22 +4,38 @@ namespace mmcheck::model {
 
 const char* PteKindName(PteKind k) {
   switch (k) {
-    case PteKind::kNone: return "none";
-    case PteKind::kPresent: return "present";
-    case PteKind::kSwap: return "swap";
-    case PteKind::kMigrationRead: return "migration-read";
-    case PteKind::kMigrationReadExclusive: return "migration-read-exclusive";
-    case PteKind::kMigrationWrite: return "migration-write";
-    case PteKind::kDevicePrivateRead: return "device-private-read";
-    case PteKind::kDevicePrivateWrite: return "device-private-write";
-    case PteKind::kDeviceExclusive: return "device-exclusive";
-    case PteKind::kDeviceExclusiveRead: return "device-exclusive-read";
-    case PteKind::kDeviceExclusiveWrite: return "device-exclusive-write";
-    case PteKind::kHwpoison: return "hwpoison";
-    case PteKind::kMarker: return "marker";
-    case PteKind::kMigrationDeviceRead: return "migration-device-read";
-    case PteKind::kMigrationDeviceReadExclusive: return "migration-device-read-exclusive";
-    case PteKind::kMigrationDeviceWrite: return "migration-device-write";
+    case PteKind::kNone:
+      return "none";
+    case PteKind::kPresent:
+      return "present";
+    case PteKind::kSwap:
+      return "swap";
+    case PteKind::kMigrationRead:
+      return "migration-read";
+    case PteKind::kMigrationReadExclusive:
+      return "migration-read-exclusive";
+    case PteKind::kMigrationWrite:
+      return "migration-write";
+    case PteKind::kDevicePrivateRead:
+      return "device-private-read";
+    case PteKind::kDevicePrivateWrite:
+      return "device-private-write";
+    case PteKind::kDeviceExclusive:
+      return "device-exclusive";
+    case PteKind::kDeviceExclusiveRead:
+      return "device-exclusive-read";
+    case PteKind::kDeviceExclusiveWrite:
+      return "device-exclusive-write";
+    case PteKind::kHwpoison:
+      return "hwpoison";
+    case PteKind::kMarker:
+      return "marker";
+    case PteKind::kMigrationDeviceRead:
+      return "migration-device-read";
+    case PteKind::kMigrationDeviceReadExclusive:
+      return "migration-device-read-exclusive";
+    case PteKind::kMigrationDeviceWrite:
+      return "migration-device-write";
   }
   return "?";
 }
@@ -80,7 +96,8 @@ uint32_t World::DevicePrivateNumber(int frame) const {
 
 int World::DevicePrivateFrame(uint32_t number) const {
   for (const DevPagemap& pg : pgmaps)
-    if (pg.type == PgmapType::kPrivate && number >= pg.range_start && number < pg.range_start + static_cast<uint32_t>(pg.nr_pages))
+    if (pg.type == PgmapType::kPrivate && number >= pg.range_start &&
+        number < pg.range_start + static_cast<uint32_t>(pg.nr_pages))
       return pg.first_frame + static_cast<int>(number - pg.range_start);
   return -1;
 }
@@ -145,7 +162,8 @@ int World::MappedFrame(int mm, int va) const {
 
 uint8_t World::Logical(int mm, int va) const {
   const Vma* v = FindVma(mm, va);
-  if (v && v->shared) return shmem[static_cast<size_t>(v->shmem)].logical[v->pgoff + (va - v->start)];
+  if (v && v->shared)
+    return shmem[static_cast<size_t>(v->shmem)].logical[v->pgoff + (va - v->start)];
   return mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(va)];
 }
 

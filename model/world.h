@@ -88,19 +88,19 @@ inline bool IsDevicePrivate(PteKind k) {
 }
 // softleaf_has_pfn(): migration, device-private, device-exclusive, hwpoison.
 inline bool HasPfn(PteKind k) {
-  return k == PteKind::kPresent || IsMigration(k) || IsDeviceExclusive(k) ||
-         IsDevicePrivate(k) || k == PteKind::kHwpoison;
+  return k == PteKind::kPresent || IsMigration(k) || IsDeviceExclusive(k) || IsDevicePrivate(k) ||
+         k == PteKind::kHwpoison;
 }
 
 struct Pte {
   PteKind kind = PteKind::kNone;
-  uint32_t pfn = 0;  // present/migration/device/hwpoison: PFN; swap: slot; marker: bits
-  bool write = false;       // pte_write (present only)
-  bool dirty = false;       // pte_dirty, or the migration entry's dirty bit
-  bool young = false;       // pte_young, or the migration entry's young bit
-  bool soft_dirty = false;  // pte_soft_dirty / pte_swp_soft_dirty
-  bool uffd_wp = false;     // pte_uffd_wp / pte_swp_uffd_wp
-  bool special = false;     // pte_special: the zero page
+  uint32_t pfn = 0;            // present/migration/device/hwpoison: PFN; swap: slot; marker: bits
+  bool write = false;          // pte_write (present only)
+  bool dirty = false;          // pte_dirty, or the migration entry's dirty bit
+  bool young = false;          // pte_young, or the migration entry's young bit
+  bool soft_dirty = false;     // pte_soft_dirty / pte_swp_soft_dirty
+  bool uffd_wp = false;        // pte_uffd_wp / pte_swp_uffd_wp
+  bool special = false;        // pte_special: the zero page
   bool swp_exclusive = false;  // pte_swp_exclusive (swap entries only)
   bool operator==(const Pte&) const = default;
 };
@@ -125,13 +125,13 @@ enum : uint8_t { kMapPrivate = 0, kMapShared = 1, kMapHugetlb = 2 };
 struct Vma {
   uint8_t start = 0, end = 0;  // [start, end) in pages
   bool read = false, write = false;
-  bool shared = false;       // MAP_SHARED|MAP_ANONYMOUS: shmem-backed, folios not anon
-  bool hugetlb = false;      // MAP_HUGETLB, private: anon hugetlb folios mapped by PMDs
-  bool hugepage = false;     // MADV_HUGEPAGE (VM_HUGEPAGE)
-  bool nohugepage = false;   // MADV_NOHUGEPAGE (VM_NOHUGEPAGE)
-  bool anon_vma = false;     // vma->anon_vma set: anon_vma_prepare() ran, or inherited
+  bool shared = false;              // MAP_SHARED|MAP_ANONYMOUS: shmem-backed, folios not anon
+  bool hugetlb = false;             // MAP_HUGETLB, private: anon hugetlb folios mapped by PMDs
+  bool hugepage = false;            // MADV_HUGEPAGE (VM_HUGEPAGE)
+  bool nohugepage = false;          // MADV_NOHUGEPAGE (VM_NOHUGEPAGE)
+  bool anon_vma = false;            // vma->anon_vma set: anon_vma_prepare() ran, or inherited
   bool anon_vma_inherited = false;  // anon_vma_fork(): the anon_vma_chain is not singular
-  int8_t shmem = -1;         // shared: the shmem object; index = pgoff + (va - start)
+  int8_t shmem = -1;                // shared: the shmem object; index = pgoff + (va - start)
   uint8_t pgoff = 0;
   bool operator==(const Vma&) const = default;
 };
@@ -141,11 +141,11 @@ enum RssCounter : uint8_t { kMmFilePages, kMmAnonPages, kMmSwapEnts, kMmShmemPag
 
 struct Mm {
   bool exists = false;
-  std::vector<Vma> vmas;                 // sorted, non-overlapping
-  std::vector<Pmd> pmds;                 // universe.PmdsPerMm()
-  std::vector<Pte> ptes;                 // universe.pages
-  std::array<int16_t, kNrRss> rss{};     // percpu counters, summed
-  std::vector<uint8_t> logical;          // what a correct kernel returns per private page
+  std::vector<Vma> vmas;              // sorted, non-overlapping
+  std::vector<Pmd> pmds;              // universe.PmdsPerMm()
+  std::vector<Pte> ptes;              // universe.pages
+  std::array<int16_t, kNrRss> rss{};  // percpu counters, summed
+  std::vector<uint8_t> logical;       // what a correct kernel returns per private page
   bool operator==(const Mm&) const = default;
 };
 
@@ -159,16 +159,16 @@ struct Page {
   int16_t entire_mapcount = -1;  // _entire_mapcount (large folios)
   bool anon = false;             // FOLIO_MAPPING_ANON
   bool hugetlb = false;
-  bool dirty = false;            // PG_dirty
-  bool swapbacked = false;       // PG_swapbacked
-  bool lru = false;              // on an LRU list
-  bool locked = false;           // PG_locked (held across steps only by the lock thread)
-  int8_t shmem = -1;             // page cache owner (shmem object), -1 if none
-  uint8_t index = 0;             // page cache index of the head
+  bool dirty = false;       // PG_dirty
+  bool swapbacked = false;  // PG_swapbacked
+  bool lru = false;         // on an LRU list
+  bool locked = false;      // PG_locked (held across steps only by the lock thread)
+  int8_t shmem = -1;        // page cache owner (shmem object), -1 if none
+  uint8_t index = 0;        // page cache index of the head
   // --- per-page fields ---
-  int16_t mapcount = -1;         // page->_mapcount (PTE mappings of this page)
-  bool anon_exclusive = false;   // PG_anon_exclusive
-  uint8_t data = 0;              // the abstract content of the page
+  int16_t mapcount = -1;        // page->_mapcount (PTE mappings of this page)
+  bool anon_exclusive = false;  // PG_anon_exclusive
+  uint8_t data = 0;             // the abstract content of the page
   bool operator==(const Page&) const = default;
 };
 
@@ -205,9 +205,9 @@ struct Device {
 enum class PgmapType : uint8_t { kPrivate = 1, kCoherent = 2 };  // MEMORY_DEVICE_*
 struct DevPagemap {
   PgmapType type = PgmapType::kPrivate;
-  int8_t owner = 0;        // pgmap->owner: the dmirror device
-  int16_t ref = 0;         // percpu_ref pgmap->ref, as a count of outstanding gets
-  int16_t first_frame = 0; // its struct pages: frames [first_frame, first_frame + nr_pages)
+  int8_t owner = 0;         // pgmap->owner: the dmirror device
+  int16_t ref = 0;          // percpu_ref pgmap->ref, as a count of outstanding gets
+  int16_t first_frame = 0;  // its struct pages: frames [first_frame, first_frame + nr_pages)
   int16_t nr_pages = 0;
   uint32_t range_start = 0;  // first PFN (PFN-backed) or first offset (offset-based)
   bool operator==(const DevPagemap&) const = default;

@@ -12,7 +12,9 @@
 
 namespace mmcheck::model {
 // How RapidCheck prints an op in a counterexample: "cpu_write mm=mm0 va=1 value=7".
-inline void showValue(const Op& op, std::ostream& os) { os << FormatOp(op); }
+inline void showValue(const Op& op, std::ostream& os) {
+  os << FormatOp(op);
+}
 }  // namespace mmcheck::model
 
 namespace mmcheck::properties {
@@ -22,13 +24,12 @@ namespace mmcheck::properties {
 inline rc::Gen<model::Op> GenOp(const model::Universe& u) {
   const int n_ops = static_cast<int>(model::OpTable().size());
   return rc::gen::map(
-      rc::gen::tuple(rc::gen::inRange(0, n_ops), rc::gen::inRange(0, 256),
-                     rc::gen::inRange(0, 256), rc::gen::inRange(0, 256), rc::gen::inRange(0, 256),
-                     rc::gen::inRange(0, 256)),
+      rc::gen::tuple(rc::gen::inRange(0, n_ops), rc::gen::inRange(0, 256), rc::gen::inRange(0, 256),
+                     rc::gen::inRange(0, 256), rc::gen::inRange(0, 256), rc::gen::inRange(0, 256)),
       [u](const std::tuple<int, int, int, int, int, int>& t) {
         const model::OpInfo& info = model::OpTable()[static_cast<size_t>(std::get<0>(t))];
-        int raw[model::kMaxArgs] = {std::get<1>(t), std::get<2>(t), std::get<3>(t),
-                                    std::get<4>(t), std::get<5>(t)};
+        int raw[model::kMaxArgs] = {std::get<1>(t), std::get<2>(t), std::get<3>(t), std::get<4>(t),
+                                    std::get<5>(t)};
         model::Op op;
         op.code = info.code;
         for (size_t i = 0; i < info.args.size(); ++i) {
@@ -43,8 +44,8 @@ inline rc::Gen<model::Op> GenOp(const model::Universe& u) {
 // most random ops find memory to act on), then random ops. The prologue is
 // fixed: shrinking removes only the random part.
 inline std::vector<model::Op> Prologue(const model::Universe& u) {
-  return {model::MakeOp(model::OpCode::kMmap, {0, 0, u.pages, model::kProtReadWrite,
-                                               model::kMapPrivate})};
+  return {model::MakeOp(model::OpCode::kMmap,
+                        {0, 0, u.pages, model::kProtReadWrite, model::kMapPrivate})};
 }
 
 inline rc::Gen<std::vector<model::Op>> GenOps(const model::Universe& u) {

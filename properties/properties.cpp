@@ -96,8 +96,7 @@ const std::vector<PropertyInfo>& Table() {
        "type, swap entries in MM_SWAPENTS",
        "mm/memory.c zap_nonpresent_ptes, copy_nonpresent_pte; kernel-semantics.md (c)10",
        Severity::kHard},
-      {"swap-count-matches",
-       "a swap slot's count equals the swap entries that reference it",
+      {"swap-count-matches", "a swap slot's count equals the swap entries that reference it",
        "mm/swapfile.c swap_duplicate/free_swap_and_cache", Severity::kHard},
       {"data-integrity",
        "every CPU and device read returns the last value written to that address; what every "
@@ -309,8 +308,9 @@ void CheckEntries(const World& w, PropertyMask en, std::vector<Violation>& out) 
         if (kind && !k_done &&
             (w.DevicePrivateNumber(head) != pmd.pfn || f.order != w.universe.pmd_order || !v ||
              !f.anon)) {
-          Fail(out, kEntryKindMatchesFolio, "mm{}:{} device-private PMD {:#x} is not a PMD-sized "
-                                            "anon device folio head inside a VMA",
+          Fail(out, kEntryKindMatchesFolio,
+               "mm{}:{} device-private PMD {:#x} is not a PMD-sized "
+               "anon device folio head inside a VMA",
                mm, va, pmd.pfn);
           k_done = true;
         }
@@ -332,10 +332,11 @@ void CheckEntries(const World& w, PropertyMask en, std::vector<Violation>& out) 
           continue;
         }
         if (kind && !k_done &&
-            (w.PfnOf(head) != pmd.pfn || w.pages[static_cast<size_t>(head)].order !=
-                                             w.universe.pmd_order || !v)) {
-          Fail(out, kEntryKindMatchesFolio, "mm{}:{} huge PMD pfn {:#x} is not a PMD-sized folio "
-                                            "head inside a VMA",
+            (w.PfnOf(head) != pmd.pfn ||
+             w.pages[static_cast<size_t>(head)].order != w.universe.pmd_order || !v)) {
+          Fail(out, kEntryKindMatchesFolio,
+               "mm{}:{} huge PMD pfn {:#x} is not a PMD-sized folio "
+               "head inside a VMA",
                mm, va, pmd.pfn);
           k_done = true;
         }
@@ -365,15 +366,16 @@ void CheckEntries(const World& w, PropertyMask en, std::vector<Violation>& out) 
         }
         if (ax && !ax_done && pte.swp_exclusive && pte.pfn < w.swap.size() &&
             w.swap[pte.pfn].count != 1) {
-          Fail(out, kAnonExclusiveConsistent, "mm{}:{} exclusive swap entry with count {}", mm,
-               va, w.swap[pte.pfn].count);
+          Fail(out, kAnonExclusiveConsistent, "mm{}:{} exclusive swap entry with count {}", mm, va,
+               w.swap[pte.pfn].count);
           ax_done = true;
         }
         continue;
       }
       if (mig && !m_done && IsMigration(pte.kind) && !InFlight(w, pte)) {
-        Fail(out, kMigrationEntriesTemporary, "mm{}:{} {} entry for pfn {:#x} outlived its "
-                                              "migration",
+        Fail(out, kMigrationEntriesTemporary,
+             "mm{}:{} {} entry for pfn {:#x} outlived its "
+             "migration",
              mm, va, PteKindName(pte.kind), pte.pfn);
         m_done = true;
       }
@@ -449,9 +451,9 @@ void CheckDeviceExclusive(const World& w, const Census& c, std::vector<Violation
         for (int p = 0; p < w.universe.pages; ++p) {
           const Pte& q = w.mms[m].ptes[p];
           int f = w.MappedFrame(static_cast<int>(m), p);
-          if (f == frame && (w.mms[m].pmds[static_cast<size_t>(w.PmdIndex(p))].kind ==
-                                 PmdKind::kHuge ||
-                             q.kind == PteKind::kPresent))
+          if (f == frame &&
+              (w.mms[m].pmds[static_cast<size_t>(w.PmdIndex(p))].kind == PmdKind::kHuge ||
+               q.kind == PteKind::kPresent))
             ++present;
         }
       }
@@ -505,9 +507,12 @@ void CheckData(const World& w, const StepResult& r, std::vector<Violation>& out)
         const bool huge = pmd.kind == PmdKind::kHuge || pmd.kind == PmdKind::kDevicePrivate;
         if (huge || (HasPfn(pte.kind) && !IsMigration(pte.kind))) {
           int frame = w.MappedFrame(static_cast<int>(mm), va);
-          if (pte.special && !huge) got = 0;
-          else if (frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0) continue;  // dangling
-          else got = w.pages[static_cast<size_t>(frame)].data;
+          if (pte.special && !huge)
+            got = 0;
+          else if (frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0)
+            continue;  // dangling
+          else
+            got = w.pages[static_cast<size_t>(frame)].data;
         } else if (pte.kind == PteKind::kSwap) {
           if (pte.pfn >= w.swap.size() || w.swap[pte.pfn].count <= 0) continue;
           got = w.swap[pte.pfn].data;
@@ -632,8 +637,7 @@ void CheckDeviceEntryKinds(const World& w, std::vector<Violation>& out) {
       int frame = w.EntryFrame(pte);
       // Device-coherent pages are mapped by present PTEs like RAM.
       bool device = frame >= 0 && w.IsDevicePrivateFrame(frame);
-      if (IsDevicePrivate(pte.kind) &&
-          (!device || w.pages[static_cast<size_t>(frame)].head < 0)) {
+      if (IsDevicePrivate(pte.kind) && (!device || w.pages[static_cast<size_t>(frame)].head < 0)) {
         Fail(out, kDevicePrivateEntryKindPreserved,
              "mm{}:{} {} entry names {:#x}, which is no allocated device-private page", mm, va,
              PteKindName(pte.kind), pte.pfn);
@@ -646,8 +650,8 @@ void CheckDeviceEntryKinds(const World& w, std::vector<Violation>& out) {
           IsDeviceMigration(pte.kind) || (IsMigration(pte.kind) && !w.DeviceOffsets());
       if (!IsDevicePrivate(pte.kind) && device && !migration_ok) {
         Fail(out, kDevicePrivateEntryKindPreserved,
-             "mm{}:{} {} entry names device-private page {:#x}: the device type was lost", mm,
-             va, PteKindName(pte.kind), pte.pfn);
+             "mm{}:{} {} entry names device-private page {:#x}: the device type was lost", mm, va,
+             PteKindName(pte.kind), pte.pfn);
         return;
       }
       if (IsDeviceMigration(pte.kind) && !device) {
@@ -740,8 +744,8 @@ void CheckPvmw(const World& w, std::vector<Violation>& out) {
       for (const Mapping& m : mappings)
         maps = maps || (m.mm == hit.first && m.va == hit.second && m.head == head);
       if (!maps) {
-        Fail(out, kPvmwSoundAndComplete, "{} for folio {} hit mm{}:{}, which does not map it",
-             walk, name(), hit.first, hit.second);
+        Fail(out, kPvmwSoundAndComplete, "{} for folio {} hit mm{}:{}, which does not map it", walk,
+             name(), hit.first, hit.second);
         return;
       }
     }
@@ -757,7 +761,9 @@ void CheckPvmw(const World& w, std::vector<Violation>& out) {
 
 }  // namespace
 
-const std::vector<PropertyInfo>& PropertyTable() { return Table(); }
+const std::vector<PropertyInfo>& PropertyTable() {
+  return Table();
+}
 
 int PropertyIndex(std::string_view name) {
   const auto& t = Table();
@@ -766,7 +772,9 @@ int PropertyIndex(std::string_view name) {
   return -1;
 }
 
-PropertyMask AllProperties() { return (1u << kNumProperties) - 1; }
+PropertyMask AllProperties() {
+  return (1u << kNumProperties) - 1;
+}
 
 PropertyMask HardProperties() {
   PropertyMask m = 0;

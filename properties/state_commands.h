@@ -38,12 +38,14 @@ namespace mmcheck::properties {
 struct StepChecker {
   model::World world;
   PropertyMask mask = 0;
-  int steps = 0;                  // steps run so far
+  int steps = 0;                     // steps run so far
   std::vector<int> first_violation;  // per property: first step (1-based) violating it, 0 if none
   std::vector<Violation> last;       // the violations of the last step
 
   StepChecker(model::World initial, PropertyMask m, int steps_before = 0)
-      : world(std::move(initial)), mask(m), steps(steps_before),
+      : world(std::move(initial)),
+        mask(m),
+        steps(steps_before),
         first_violation(PropertyTable().size(), 0) {}
 
   // Runs `op` (REQUIRES: Enabled(world, op)) and checks the properties.
@@ -67,7 +69,9 @@ class OpCommand final : public OpCommandBase {
   explicit OpCommand(const model::Op& op) : op_(op) {}
   const model::Op& op() const { return op_; }
 
-  void checkPreconditions(const model::World& s0) const override { RC_PRE(model::Enabled(s0, op_)); }
+  void checkPreconditions(const model::World& s0) const override {
+    RC_PRE(model::Enabled(s0, op_));
+  }
   void apply(model::World& s0) const override { model::Apply(s0, op_); }
   void run(const model::World&, StepChecker& sut) const override { sut.Step(op_); }
   void show(std::ostream& os) const override { os << model::FormatOp(op_); }
@@ -108,7 +112,7 @@ inline std::vector<model::Op> SimplerOps(const model::Op& op) {
   }
   for (size_t i = first; i < info.args.size(); ++i) {
     const int v = op.Arg(static_cast<int>(i));
-    const int lo = info.args[i].kind == model::ArgKind::kNpages ? 1
+    const int lo = info.args[i].kind == model::ArgKind::kNpages  ? 1
                    : info.args[i].kind == model::ArgKind::kValue ? 1
                                                                  : 0;
     if (v <= lo) continue;
@@ -129,10 +133,10 @@ inline std::vector<model::Op> SimplerOps(const model::Op& op) {
 // the (mm, va) entries that map or reference a folio.
 struct GenContext {
   model::Universe universe;
-  std::vector<int> mms;                             // existing mms
+  std::vector<int> mms;                                // existing mms
   std::vector<std::vector<std::pair<int, int>>> vmas;  // per mm: [start, end)
   std::vector<std::vector<std::pair<int, int>>> gaps;  // per mm: unmapped [start, end)
-  std::vector<std::pair<int, int>> folio_entries;   // (mm, va) naming a folio
+  std::vector<std::pair<int, int>> folio_entries;      // (mm, va) naming a folio
 
   explicit GenContext(const model::World& w)
       : universe(w.universe), vmas(w.mms.size()), gaps(w.mms.size()) {
@@ -161,7 +165,9 @@ struct GenContext {
 // ranges. The result may still be disabled; RapidCheck then draws again.
 inline model::Op DrawOp(const GenContext& ctx, rc::Random& r) {
   const auto& table = model::OpTable();
-  auto below = [&r](int n) { return n <= 1 ? 0 : static_cast<int>(r.next() % static_cast<uint64_t>(n)); };
+  auto below = [&r](int n) {
+    return n <= 1 ? 0 : static_cast<int>(r.next() % static_cast<uint64_t>(n));
+  };
   const model::OpInfo& info = table[static_cast<size_t>(below(static_cast<int>(table.size())))];
   model::Op op;
   op.code = info.code;
@@ -170,7 +176,8 @@ inline model::Op DrawOp(const GenContext& ctx, rc::Random& r) {
   int va = 0;
   size_t i = 0;
   if (info.names_folio && !ctx.folio_entries.empty()) {
-    auto [m, v] = ctx.folio_entries[static_cast<size_t>(below(static_cast<int>(ctx.folio_entries.size())))];
+    auto [m, v] =
+        ctx.folio_entries[static_cast<size_t>(below(static_cast<int>(ctx.folio_entries.size())))];
     op.args[0] = static_cast<int16_t>(m);
     op.args[1] = static_cast<int16_t>(v);
     i = 2;
@@ -181,7 +188,9 @@ inline model::Op DrawOp(const GenContext& ctx, rc::Random& r) {
     int value = lo;
     switch (kind) {
       case model::ArgKind::kMm:
-        mm = ctx.mms.empty() ? lo : ctx.mms[static_cast<size_t>(below(static_cast<int>(ctx.mms.size())))];
+        mm = ctx.mms.empty()
+                 ? lo
+                 : ctx.mms[static_cast<size_t>(below(static_cast<int>(ctx.mms.size())))];
         value = mm;
         break;
       case model::ArgKind::kVa: {

@@ -1,2 +1,6 @@
 // Anchor so the solver library is never empty.
-namespace mmcheck::solver { int SolverLibraryAnchor() { return 0; } }
+namespace mmcheck::solver {
+int SolverLibraryAnchor() {
+  return 0;
+}
+}  // namespace mmcheck::solver

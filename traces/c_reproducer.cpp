@@ -305,28 +305,39 @@ int ArgOf(const Op& op, std::string_view name) {
 
 const char* ProtFlags(int prot) {
   switch (prot) {
-    case model::kProtRead: return "PROT_READ";
-    case model::kProtReadWrite: return "PROT_READ | PROT_WRITE";
-    default: return "PROT_NONE";
+    case model::kProtRead:
+      return "PROT_READ";
+    case model::kProtReadWrite:
+      return "PROT_READ | PROT_WRITE";
+    default:
+      return "PROT_NONE";
   }
 }
 
 const char* AdviceName(int advice) {
   switch (advice) {
-    case model::kAdviceHugepage: return "MADV_HUGEPAGE";
-    case model::kAdviceNohugepage: return "MADV_NOHUGEPAGE";
-    case model::kAdvicePageout: return "MADV_PAGEOUT";
-    case model::kAdviceFree: return "MADV_FREE";
-    default: return "MADV_DONTNEED";
+    case model::kAdviceHugepage:
+      return "MADV_HUGEPAGE";
+    case model::kAdviceNohugepage:
+      return "MADV_NOHUGEPAGE";
+    case model::kAdvicePageout:
+      return "MADV_PAGEOUT";
+    case model::kAdviceFree:
+      return "MADV_FREE";
+    default:
+      return "MADV_DONTNEED";
   }
 }
 
 int SignalNumber(model::Signal s) {
   // SIGBUS and SIGSEGV as on x86-64 and the generic signal numbers.
   switch (s) {
-    case model::Signal::kSigsegv: return 11;
-    case model::Signal::kSigbus: return 7;
-    default: return 0;
+    case model::Signal::kSigsegv:
+      return 11;
+    case model::Signal::kSigbus:
+      return 7;
+    default:
+      return 0;
   }
 }
 
@@ -345,14 +356,18 @@ std::string StepBody(const Op& op, int n, const StepRecord& rec, const model::Wo
           va, npages, ProtFlags(ArgOf(op, "prot")), flags, n, o.ret);
     }
     case OpCode::kMunmap:
-      return fmt::format("\t\texpect({}, \"munmap\", munmap(page({}), {} * page_size) ? -errno : 0, {});\n",
-                         n, va, npages, o.ret);
+      return fmt::format(
+          "\t\texpect({}, \"munmap\", munmap(page({}), {} * page_size) ? -errno : 0, {});\n", n, va,
+          npages, o.ret);
     case OpCode::kMprotect:
-      return fmt::format("\t\texpect({}, \"mprotect\", mprotect(page({}), {} * page_size, {}) ? -errno : 0, {});\n",
-                         n, va, npages, ProtFlags(ArgOf(op, "prot")), o.ret);
+      return fmt::format(
+          "\t\texpect({}, \"mprotect\", mprotect(page({}), {} * page_size, {}) ? -errno : 0, "
+          "{});\n",
+          n, va, npages, ProtFlags(ArgOf(op, "prot")), o.ret);
     case OpCode::kMadvise:
-      return fmt::format("\t\texpect({}, \"madvise\", madvise(page({}), {} * page_size, {}) ? -errno : 0, {});\n",
-                         n, va, npages, AdviceName(ArgOf(op, "advice")), o.ret);
+      return fmt::format(
+          "\t\texpect({}, \"madvise\", madvise(page({}), {} * page_size, {}) ? -errno : 0, {});\n",
+          n, va, npages, AdviceName(ArgOf(op, "advice")), o.ret);
     case OpCode::kMremap:
       return fmt::format(
           "\t\tp = mremap(page({}), {} * page_size, {} * page_size, MREMAP_MAYMOVE | MREMAP_FIXED, "
@@ -363,18 +378,22 @@ std::string StepBody(const Op& op, int n, const StepRecord& rec, const model::Wo
         return "";
       return fmt::format(
           "\t\tpid = fork();\n\t\tif (pid == 0) {{\n\t\t\tbecome({});\n\t\t}} else {{\n"
-          "\t\t\texpect({}, \"fork\", pid < 0 ? -errno : 0, 0);\n\t\t\tchildren[{}] = pid;\n\t\t}}\n",
+          "\t\t\texpect({}, \"fork\", pid < 0 ? -errno : 0, 0);\n\t\t\tchildren[{}] = "
+          "pid;\n\t\t}}\n",
           o.value, n, o.value);
     case OpCode::kCpuRead: {
-      std::string s = fmt::format("\t\tsig = cpu_access({}, 0, 0, &value);\n\t\texpect({}, \"signal\", sig, {});\n",
-                                  va, n, SignalNumber(o.signal));
+      std::string s = fmt::format(
+          "\t\tsig = cpu_access({}, 0, 0, &value);\n\t\texpect({}, \"signal\", sig, {});\n", va, n,
+          SignalNumber(o.signal));
       if (o.signal == model::Signal::kNone && o.value >= 0)
-        s += fmt::format("\t\tif (!sig)\n\t\t\texpect({}, \"value read\", value, {});\n", n, o.value);
+        s += fmt::format("\t\tif (!sig)\n\t\t\texpect({}, \"value read\", value, {});\n", n,
+                         o.value);
       return s;
     }
     case OpCode::kCpuWrite:
-      return fmt::format("\t\tsig = cpu_access({}, 1, {}, NULL);\n\t\texpect({}, \"signal\", sig, {});\n",
-                         va, ArgOf(op, "value"), n, SignalNumber(o.signal));
+      return fmt::format(
+          "\t\tsig = cpu_access({}, 1, {}, NULL);\n\t\texpect({}, \"signal\", sig, {});\n", va,
+          ArgOf(op, "value"), n, SignalNumber(o.signal));
     case OpCode::kDeviceSnapshot: {
       std::string s = fmt::format(
           "\t\texpect({}, \"HMM_DMIRROR_SNAPSHOT\", "
@@ -412,13 +431,15 @@ std::string StepBody(const Op& op, int n, const StepRecord& rec, const model::Wo
       const bool migrate =
           op.code == OpCode::kDeviceMigrateToDev || op.code == OpCode::kDeviceMigrateToSys;
       const char* request = op.code == OpCode::kDeviceRead           ? "HMM_DMIRROR_READ"
-                            : write                                   ? "HMM_DMIRROR_WRITE"
-                            : op.code == OpCode::kDeviceExclusive     ? "HMM_DMIRROR_EXCLUSIVE"
+                            : write                                  ? "HMM_DMIRROR_WRITE"
+                            : op.code == OpCode::kDeviceExclusive    ? "HMM_DMIRROR_EXCLUSIVE"
                             : op.code == OpCode::kDeviceMigrateToDev ? "HMM_DMIRROR_MIGRATE_TO_DEV"
-                            : op.code == OpCode::kDeviceMigrateToSys ? "HMM_DMIRROR_MIGRATE_TO_SYS"
-                                                                      : "HMM_DMIRROR_CHECK_EXCLUSIVE";
+                            : op.code == OpCode::kDeviceMigrateToSys
+                                ? "HMM_DMIRROR_MIGRATE_TO_SYS"
+                                : "HMM_DMIRROR_CHECK_EXCLUSIVE";
       std::string s;
-      if (write) s += fmt::format("\t\tmemset(mirror, {}, {} * page_size);\n", ArgOf(op, "value"), npages);
+      if (write)
+        s += fmt::format("\t\tmemset(mirror, {}, {} * page_size);\n", ArgOf(op, "value"), npages);
       s += fmt::format("\t\texpect({}, \"{}\", dmirror({}, {}, {}, {}, &cmd), {});\n", n, request,
                        dev, request, va, npages, o.ret);
       if (op.code == OpCode::kDeviceCheckExclusive || o.ret != 0) return s;
@@ -541,13 +562,14 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
     const int n = static_cast<int>(i) + 1;
     const int mm = std::max(0, ArgOf(rec.op, "mm"));
     const model::OpInfo& info = model::InfoOf(rec.op.code);
-    std::string body = OnHugetlb(r.states[i], rec.op) ? "" : StepBody(rec.op, n, rec, r.states[i + 1]);
+    std::string body =
+        OnHugetlb(r.states[i], rec.op) ? "" : StepBody(rec.op, n, rec, r.states[i + 1]);
     steps += fmt::format("\n\t/* {} {} */\n\tif (self == {}) {{\n\t\twait_turn({});\n", n,
                          PrintOp(rec.op), mm, n);
     if (body.empty()) {
       ++out.commented_steps;
-      steps += fmt::format("\t\t/* not reproduced: {} runs through {}; trigger: {} */\n",
-                           info.name, info.kernel_entry, info.trigger);
+      steps += fmt::format("\t\t/* not reproduced: {} runs through {}; trigger: {} */\n", info.name,
+                           info.kernel_entry, info.trigger);
     }
     steps += body;
     if (!body.empty()) steps += PageChecks(r.states[i + 1], ArgOf(rec.op, "mm"), n);
@@ -565,16 +587,18 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
   if (!t.question.empty()) head += fmt::format(" * {}\n", t.question);
   head += fmt::format(" *\n * Expectations: the model on profile {}, which says: {}.\n",
                       r.profile.name, r.verdict);
-  head += " * Needs lib/test_hmm.ko loaded (tools/testing/selftests/mm/test_hmm.sh), run as root:\n"
-          " *   gcc -O0 -o repro repro.c && ./repro\n"
-          " * PASS means every outcome matched the model; exit 4 (KSFT_SKIP) when no dmirror.\n"
-          " * After every step the process also compares its pages' /proc/self/pagemap\n"
-          " * entries (and, as root, /proc/kpagecount and /proc/kpageflags) with the\n"
-          " * model's page tables and folios (expect_page).\n";
+  head +=
+      " * Needs lib/test_hmm.ko loaded (tools/testing/selftests/mm/test_hmm.sh), run as root:\n"
+      " *   gcc -O0 -o repro repro.c && ./repro\n"
+      " * PASS means every outcome matched the model; exit 4 (KSFT_SKIP) when no dmirror.\n"
+      " * After every step the process also compares its pages' /proc/self/pagemap\n"
+      " * entries (and, as root, /proc/kpagecount and /proc/kpageflags) with the\n"
+      " * model's page tables and folios (expect_page).\n";
   if (out.commented_steps)
-    head += fmt::format(" *\n * PARTIAL: {} step(s) have no user-space trigger and are comments;\n"
-                        " * the outcomes after them may differ from the model's.\n",
-                        out.commented_steps);
+    head += fmt::format(
+        " *\n * PARTIAL: {} step(s) have no user-space trigger and are comments;\n"
+        " * the outcomes after them may differ from the model's.\n",
+        out.commented_steps);
   // The model's private devices are dmirror minors 0 and 1, its coherent
   // ones (the last universe.coherent) minors 2 and 3, which lib/test_hmm.c
   // creates only with spm_addr_dev0/1 set (hmm_dmirror_init @ 05ab51217205).
@@ -583,13 +607,17 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
     minors += fmt::format("{}{}", d ? ", " : "",
                           u.DeviceCoherent(d) ? 2 + d - (u.devices - u.coherent) : d);
   if (u.coherent > 0)
-    head += " *\n * Coherent devices are /dev/hmm_dmirror2 and 3: load test_hmm with\n"
-            " * spm_addr_dev0 and spm_addr_dev1 set (MEMORY_DEVICE_COHERENT).\n";
+    head +=
+        " *\n * Coherent devices are /dev/hmm_dmirror2 and 3: load test_hmm with\n"
+        " * spm_addr_dev0 and spm_addr_dev1 set (MEMORY_DEVICE_COHERENT).\n";
   head += " */\n";
-  out.source = head + fmt::format("#define NR_MMS {}\n#define NR_PAGES {}\n#define NR_DEVICES {}\n#define NR_STEPS {}\n",
-                                  u.mms, u.pages, std::max(1, u.devices), r.run.steps.size()) +
-               fmt::format("#define DEV_MINORS {{ {} }}\n", minors) +
-               std::string(kPrologue) + steps + std::string(kEpilogue);
+  out.source =
+      head +
+      fmt::format(
+          "#define NR_MMS {}\n#define NR_PAGES {}\n#define NR_DEVICES {}\n#define NR_STEPS {}\n",
+          u.mms, u.pages, std::max(1, u.devices), r.run.steps.size()) +
+      fmt::format("#define DEV_MINORS {{ {} }}\n", minors) + std::string(kPrologue) + steps +
+      std::string(kEpilogue);
   return out;
 }
 

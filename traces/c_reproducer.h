@@ -22,7 +22,7 @@
 namespace mmcheck::traces {
 
 struct CReproducer {
-  std::string source;    // the C file
+  std::string source;       // the C file
   int commented_steps = 0;  // steps kept as comments (no user-space trigger)
 };
 

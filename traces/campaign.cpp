@@ -40,9 +40,13 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
-extern "C" void OnStopSignal(int) { g_stop.store(true, std::memory_order_relaxed); }
+extern "C" void OnStopSignal(int) {
+  g_stop.store(true, std::memory_order_relaxed);
+}
 
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 uint64_t Mix(uint64_t z) {  // splitmix64 finaliser
   z += 0x9e3779b97f4a7c15ull;
@@ -57,7 +61,9 @@ uint64_t Fnv1a(std::string_view s) {
   return h;
 }
 
-PropertyMask Bit(int property) { return PropertyMask{1} << property; }
+PropertyMask Bit(int property) {
+  return PropertyMask{1} << property;
+}
 
 std::string PropertyName(int property) {
   return std::string(PropertyTable()[static_cast<size_t>(property)].name);
@@ -69,7 +75,8 @@ bool IsAdvisory(int property) {
 
 PropertyMask ExpectedMask(const model::Profile& p) {
   PropertyMask m = 0;
-  for (const model::ExpectedViolation& e : p.expect) m |= properties::MaskOf(e.property);  // 0 for lemma names
+  for (const model::ExpectedViolation& e : p.expect)
+    m |= properties::MaskOf(e.property);  // 0 for lemma names
   return m;
 }
 
@@ -136,7 +143,9 @@ struct ProfileSearch {
     r.expected = exp;
     r.advisory = adv;
     r.consequences = consequences;
-    r.status = exp ? ResultStatus::kFound : adv ? ResultStatus::kWarning : ResultStatus::kUnexpected;
+    r.status = exp   ? ResultStatus::kFound
+               : adv ? ResultStatus::kWarning
+                     : ResultStatus::kUnexpected;
     targets &= ~Bit(q);
   }
 
@@ -153,17 +162,17 @@ struct ProfileSearch {
         r.detail = unreachable;
       } else if (r.expected) {
         r.status = out.complete ? ResultStatus::kMissing : ResultStatus::kIncomplete;
-      }
-      else if (r.consequences) r.status = ResultStatus::kConsequence;
+      } else if (r.consequences)
+        r.status = ResultStatus::kConsequence;
     }
   }
 };
 
 // The first violations of one run, classified.
 struct RunVerdict {
-  int steps = 0;               // steps run
-  int disabled_step = 0;       // a step whose precondition did not hold (1-based), 0 if none
-  int failing = -1;            // the first target violated as a root cause, -1 if none
+  int steps = 0;          // steps run
+  int disabled_step = 0;  // a step whose precondition did not hold (1-based), 0 if none
+  int failing = -1;       // the first target violated as a root cause, -1 if none
   int failing_step = 0;
   std::string detail;
   std::vector<int> consequences;  // properties violated as consequences
@@ -208,7 +217,9 @@ RunVerdict RunAndClassify(const model::World& initial, const std::vector<Op>& op
   return v;
 }
 
-std::string Hex(uint64_t x) { return fmt::format("{:#018x}", x); }
+std::string Hex(uint64_t x) {
+  return fmt::format("{:#018x}", x);
+}
 
 // Builds the counterexample trace for `q`.
 Trace MakeTrace(const ProfileSearch& s, int q, const std::vector<Op>& ops, int step,
@@ -300,14 +311,16 @@ std::optional<Shard> ShardFromEnvironment() {
 }
 
 uint64_t CaseSeed(uint64_t base, std::string_view profile, Shard shard, uint64_t chunk) {
-  const uint64_t stream = chunk * static_cast<uint64_t>(shard.count) + static_cast<uint64_t>(shard.index);
+  const uint64_t stream =
+      chunk * static_cast<uint64_t>(shard.count) + static_cast<uint64_t>(shard.index);
   return Mix(Mix(base) ^ Fnv1a(profile) ^ Mix(stream + 1));
 }
 
 std::string TraceFileName(std::string_view profile, std::string_view property) {
   std::string name;
   for (char c : profile)
-    name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_';
+    name +=
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_';
   return fmt::format("{}--{}.mmtrace", name, property);
 }
 
@@ -318,9 +331,15 @@ void InstallStopHandlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 }
-void RequestStop() { g_stop.store(true); }
-bool StopRequested() { return g_stop.load(std::memory_order_relaxed); }
-void ResetStop() { g_stop.store(false); }
+void RequestStop() {
+  g_stop.store(true);
+}
+bool StopRequested() {
+  return g_stop.load(std::memory_order_relaxed);
+}
+void ResetStop() {
+  g_stop.store(false);
+}
 
 // ---------------------------------------------------------------- corpus
 
@@ -334,20 +353,26 @@ std::vector<CorpusTrace> LoadCorpus(const std::string& out_dir,
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
       if (it->path().extension() == ".mmtrace" && !it->is_directory(ec))
         found.push_back(it->path().string());
-    if (ec) throw model::ModelInputError(fmt::format("{}: cannot list the corpus: {}", dir.string(), ec.message()));
+    if (ec)
+      throw model::ModelInputError(
+          fmt::format("{}: cannot list the corpus: {}", dir.string(), ec.message()));
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());
   };
   if (!out_dir.empty() && fs::is_directory(out_dir)) add_dir(out_dir);
   for (const std::string& p : corpus_paths) {
     std::error_code ec;
-    if (fs::is_directory(p, ec)) add_dir(p);
-    else if (fs::exists(p, ec)) files.push_back(p);
-    else throw model::ModelInputError(fmt::format("{}: no such corpus file or directory", p));
+    if (fs::is_directory(p, ec))
+      add_dir(p);
+    else if (fs::exists(p, ec))
+      files.push_back(p);
+    else
+      throw model::ModelInputError(fmt::format("{}: no such corpus file or directory", p));
   }
   std::vector<CorpusTrace> out;
   for (const std::string& f : files) {
-    if (std::find_if(out.begin(), out.end(), [&](const CorpusTrace& c) { return c.path == f; }) != out.end())
+    if (std::find_if(out.begin(), out.end(), [&](const CorpusTrace& c) { return c.path == f; }) !=
+        out.end())
       continue;
     out.push_back({f, ReadTraceFile(f)});
   }
@@ -414,7 +439,8 @@ ProfileReport SearchProfile(const CampaignOptions& o, size_t profile_index, doub
         s.out.cases++;
         s.out.steps += v.steps;
         for (int q : v.consequences) s.Result(q).consequences++;
-        if (on_progress && std::chrono::duration<double>(Clock::now() - last_progress).count() > 0.1) {
+        if (on_progress &&
+            std::chrono::duration<double>(Clock::now() - last_progress).count() > 0.1) {
           last_progress = Clock::now();
           on_progress(s.out.steps, s.out.cases);
         }
@@ -465,7 +491,8 @@ ProfileReport SearchProfile(const CampaignOptions& o, size_t profile_index, doub
         step = run.first_violation[static_cast<size_t>(q)];
         if (!step) return false;
         for (int e = 0; e < static_cast<int>(run.first_violation.size()); ++e)
-          if (e != q && (RootsBefore(s.p, q) & Bit(e)) && run.first_violation[static_cast<size_t>(e)] &&
+          if (e != q && (RootsBefore(s.p, q) & Bit(e)) &&
+              run.first_violation[static_cast<size_t>(e)] &&
               run.first_violation[static_cast<size_t>(e)] <= step)
             return false;
         for (const properties::Violation& x : run.steps[static_cast<size_t>(step - 1)].violations)
@@ -510,7 +537,8 @@ ProfileReport SearchProfile(const CampaignOptions& o, size_t profile_index, doub
       e.seed = Hex(seed);
       e.reproduce = reproduce;
       e.detail = OneLine(detail);
-      if (!o.out_dir.empty()) WriteFileAtomically((std::filesystem::path(o.out_dir) / e.trace).string(), PrintTrace(t));
+      if (!o.out_dir.empty())
+        WriteFileAtomically((std::filesystem::path(o.out_dir) / e.trace).string(), PrintTrace(t));
       s.Found(q, std::move(e));
       if (StopRequested()) interrupted = true;
       continue;
@@ -661,7 +689,8 @@ Report RunCampaign(const CampaignOptions& o) {
   while (next < n || !running.empty()) {
     while (static_cast<int>(running.size()) < jobs && next < n && !StopRequested()) {
       int fds[2];
-      if (pipe(fds) != 0) throw model::ModelInputError(fmt::format("pipe: {}", std::strerror(errno)));
+      if (pipe(fds) != 0)
+        throw model::ModelInputError(fmt::format("pipe: {}", std::strerror(errno)));
       std::fflush(nullptr);
       pid_t pid = fork();
       if (pid < 0) throw model::ModelInputError(fmt::format("fork: {}", std::strerror(errno)));
@@ -682,7 +711,8 @@ Report RunCampaign(const CampaignOptions& o) {
     std::vector<pollfd> pfds;
     for (const Running& r : running) pfds.push_back({r.fd, POLLIN, 0});
     int ready = poll(pfds.data(), pfds.size(), 100);
-    if (ready < 0 && errno != EINTR) throw model::ModelInputError(fmt::format("poll: {}", std::strerror(errno)));
+    if (ready < 0 && errno != EINTR)
+      throw model::ModelInputError(fmt::format("poll: {}", std::strerror(errno)));
     for (size_t k = 0; k < running.size(); ++k) {
       Running& r = running[k];
       if (ready <= 0 || !(pfds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -722,8 +752,9 @@ Report RunCampaign(const CampaignOptions& o) {
       if (!done[r.profile]) {
         ProfileReport p;
         p.name = o.profiles[r.profile].profile.name;
-        p.error = WIFSIGNALED(status) ? fmt::format("worker killed by signal {}", WTERMSIG(status))
-                                      : fmt::format("worker exited with status {}", WEXITSTATUS(status));
+        p.error = WIFSIGNALED(status)
+                      ? fmt::format("worker killed by signal {}", WTERMSIG(status))
+                      : fmt::format("worker exited with status {}", WEXITSTATUS(status));
         done[r.profile] = p;
       }
       steps_done += done[r.profile]->steps;
@@ -732,8 +763,9 @@ Report RunCampaign(const CampaignOptions& o) {
       r.done = true;
       publish(false);
     }
-    running.erase(std::remove_if(running.begin(), running.end(), [](const Running& r) { return r.done; }),
-                  running.end());
+    running.erase(
+        std::remove_if(running.begin(), running.end(), [](const Running& r) { return r.done; }),
+        running.end());
     progress.steps = steps_done;
     progress.cases = cases_done;
     for (const Running& r : running) progress.steps += r.steps, progress.cases += r.cases;

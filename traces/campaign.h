@@ -80,22 +80,22 @@ struct Progress {
 
 struct CampaignOptions {
   std::vector<CampaignProfile> profiles;
-  std::vector<std::string> knobs;            // overrides already applied; written to traces
-  properties::PropertyMask properties = 0;   // the properties to report (0 = all)
+  std::vector<std::string> knobs;           // overrides already applied; written to traces
+  properties::PropertyMask properties = 0;  // the properties to report (0 = all)
   model::Universe universe;
   uint64_t seed = 1;
   std::string budget_text = "20s";
-  double budget_seconds = 20;                // total, split across profiles
-  int64_t cases_per_profile = 0;             // 0 = no limit
+  double budget_seconds = 20;     // total, split across profiles
+  int64_t cases_per_profile = 0;  // 0 = no limit
   int jobs = 1;
   Shard shard;
-  std::string out_dir;                       // traces and reports; "" = write nothing
-  std::vector<CorpusTrace> corpus;           // replayed first, in this order
-  int cases_per_chunk = 100;                 // RapidCheck maxSuccess per chunk
-  int max_size = 40;                         // RapidCheck maxSize (commands per case)
-  double shrink_seconds = 10;                // per counterexample (trace shrinker)
-  std::function<void(const Progress&)> progress;       // called a few times a second
-  std::function<void(const Report&)> report_written;   // after each (partial) report
+  std::string out_dir;                                // traces and reports; "" = write nothing
+  std::vector<CorpusTrace> corpus;                    // replayed first, in this order
+  int cases_per_chunk = 100;                          // RapidCheck maxSuccess per chunk
+  int max_size = 40;                                  // RapidCheck maxSize (commands per case)
+  double shrink_seconds = 10;                         // per counterexample (trace shrinker)
+  std::function<void(const Progress&)> progress;      // called a few times a second
+  std::function<void(const Report&)> report_written;  // after each (partial) report
 };
 
 // Reads the corpus: DIR/*.mmtrace (sorted) and every --corpus path (a file,

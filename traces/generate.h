@@ -16,9 +16,9 @@
 namespace mmcheck::traces {
 
 struct GenerateOptions {
-  std::string trace_profile;        // the `profile` line: a built-in name or a path
-  model::Profile profile;           // resolved, with `knobs` applied
-  std::vector<std::string> knobs;   // written as the trace's knob lines
+  std::string trace_profile;       // the `profile` line: a built-in name or a path
+  model::Profile profile;          // resolved, with `knobs` applied
+  std::vector<std::string> knobs;  // written as the trace's knob lines
   model::Universe universe;
   uint64_t seed = 1;
   int steps = 8;

@@ -64,11 +64,15 @@ Target Resolve(const std::string& path) {
       t.direct = true;
       return t;
     }
-    if (S_ISDIR(st.st_mode)) throw OutputError(fmt::format("cannot write {}: it is a directory", path));
+    if (S_ISDIR(st.st_mode))
+      throw OutputError(fmt::format("cannot write {}: it is a directory", path));
     if (!S_ISREG(st.st_mode))
       throw OutputError(fmt::format(
           "cannot write {}: it is a {}; mmcheck writes regular files, FIFOs and character devices",
-          path, S_ISBLK(st.st_mode) ? "block device" : S_ISSOCK(st.st_mode) ? "socket" : "special file"));
+          path,
+          S_ISBLK(st.st_mode)    ? "block device"
+          : S_ISSOCK(st.st_mode) ? "socket"
+                                 : "special file"));
     t.exists = true;
     t.mode = st.st_mode & 07777;
   } else if (errno != ENOENT) {
@@ -122,8 +126,10 @@ class FdStreamBuf : public std::streambuf {
     while (p < pptr() && error_ == 0) {
       const ssize_t n = ::write(fd_, p, static_cast<size_t>(pptr() - p));
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) error_ = n < 0 ? errno : EIO;
-      else p += n;
+      if (n <= 0)
+        error_ = n < 0 ? errno : EIO;
+      else
+        p += n;
     }
     setp(buffer_.data(), buffer_.data() + buffer_.size());
     return error_ == 0 ? 0 : -1;

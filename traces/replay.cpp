@@ -44,7 +44,8 @@ std::string PropertyName(int idx) {
 
 std::string Verdicts(const StepRecord& rec) {
   std::string s;
-  for (const properties::Violation& v : rec.violations) s += (s.empty() ? "" : ",") + PropertyName(v.property);
+  for (const properties::Violation& v : rec.violations)
+    s += (s.empty() ? "" : ",") + PropertyName(v.property);
   return s.empty() ? "ok" : s;
 }
 
@@ -56,7 +57,9 @@ std::vector<std::string> ChangedFolios(const World& before, const World& after) 
     bool head_before = before.pages[f].head == static_cast<int>(f);
     std::string a = head_after ? model::DrawFolio(after, static_cast<int>(f)) : "";
     std::string b = head_before ? model::DrawFolio(before, static_cast<int>(f)) : "";
-    if (a != b) out.push_back(head_after ? a : fmt::format("folio {:#x} freed", before.PfnOf(static_cast<int>(f))));
+    if (a != b)
+      out.push_back(
+          head_after ? a : fmt::format("folio {:#x} freed", before.PfnOf(static_cast<int>(f))));
   }
   return out;
 }
@@ -108,9 +111,11 @@ ReplayResult Run(const Trace& t, const model::Profile& profile, bool stop_when_d
     r.matches = r.run.first_violation[static_cast<size_t>(idx)] > 0;
   }
   r.matches = r.matches && r.step_mismatches.empty();
-  if (!t.expect.holds && r.run.first_violation[static_cast<size_t>(properties::PropertyIndex(t.expect.property))])
-    r.verdict = fmt::format("violates {} at step {}", t.expect.property,
-                            r.run.first_violation[static_cast<size_t>(properties::PropertyIndex(t.expect.property))]);
+  if (!t.expect.holds &&
+      r.run.first_violation[static_cast<size_t>(properties::PropertyIndex(t.expect.property))])
+    r.verdict = fmt::format(
+        "violates {} at step {}", t.expect.property,
+        r.run.first_violation[static_cast<size_t>(properties::PropertyIndex(t.expect.property))]);
   else if (!r.violated.empty())
     r.verdict = fmt::format("violates {} at step {}", r.violated, r.violated_step);
   else
@@ -156,7 +161,8 @@ std::string RenderStepTable(const Trace& t, const ReplayResult& r) {
     std::set<std::string> before_set(before.begin(), before.end());
     for (const std::string& l : after)
       if (!before_set.count(l) && l.rfind("  folio", 0) != 0) s += "      | " + l + "\n";
-    for (const std::string& f : ChangedFolios(r.states[i], r.states[i + 1])) s += "      " + f + "\n";
+    for (const std::string& f : ChangedFolios(r.states[i], r.states[i + 1]))
+      s += "      " + f + "\n";
   }
   if (r.step_expectations)
     s += fmt::format("step expectations: {} step{} checked, {} not met\n", r.step_expectations,
@@ -170,9 +176,11 @@ std::string RenderStepTable(const Trace& t, const ReplayResult& r) {
 std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const ReplayResult& b,
                              int& first_difference, uint32_t ignored) {
   first_difference = 0;
-  std::string s = fmt::format("{:>3} {:<44} | {:<34} | {}\n", "", "step", a.profile.name, b.profile.name);
+  std::string s =
+      fmt::format("{:>3} {:<44} | {:<34} | {}\n", "", "step", a.profile.name, b.profile.name);
   auto cell = [](const ReplayResult& r, size_t i) {
-    if (i < r.run.steps.size()) return OutcomeText(r.run.steps[i].result) + " " + Verdicts(r.run.steps[i]);
+    if (i < r.run.steps.size())
+      return OutcomeText(r.run.steps[i].result) + " " + Verdicts(r.run.steps[i]);
     return std::string(r.disabled_step == static_cast<int>(i + 1) ? "cannot run here" : "-");
   };
   for (size_t i = 0; i < t.steps.size(); ++i) {
@@ -186,13 +194,15 @@ std::string RenderSideBySide(const Trace& t, const ReplayResult& a, const Replay
       const StepRecord& y = b.run.steps[i];
       classes = StepDifferences(x.result, HardViolations(x.violations), y.result,
                                 HardViolations(y.violations));
-      if (model::DrawWorld(a.states[i + 1]) != model::DrawWorld(b.states[i + 1])) classes |= kDiffState;
+      if (model::DrawWorld(a.states[i + 1]) != model::DrawWorld(b.states[i + 1]))
+        classes |= kDiffState;
     }
     classes &= ~ignored;
     const bool first = classes != 0 && first_difference == 0;
     if (first) first_difference = static_cast<int>(i + 1);
     s += fmt::format("{:>3} {:<44} | {:<34} | {}{}\n", i + 1, PrintOp(t.steps[i].op), cell(a, i),
-                     cell(b, i), first ? "   <== first difference: " + DifferenceNames(classes) : "");
+                     cell(b, i),
+                     first ? "   <== first difference: " + DifferenceNames(classes) : "");
     if (first) {
       for (const ReplayResult* r : {&a, &b}) {
         const size_t at = std::min(i + 1, r->states.size() - 1);
@@ -223,7 +233,7 @@ nlohmann::ordered_json ReplayToJson(const Trace& t, std::string_view file, const
     step["op"] = PrintOp(rec.op);
     json outcome;
     outcome["ret"] = model::RetName(o.ret);
-    outcome["signal"] = o.signal == model::Signal::kSigsegv ? "SIGSEGV"
+    outcome["signal"] = o.signal == model::Signal::kSigsegv  ? "SIGSEGV"
                         : o.signal == model::Signal::kSigbus ? "SIGBUS"
                                                              : "none";
     outcome["blocked"] = o.blocked;
@@ -281,9 +291,10 @@ std::string RenderDot(const Trace& t, const ReplayResult& r) {
     for (size_t f = 0; f < w.pages.size(); ++f)
       if (w.pages[f].head == static_cast<int>(f)) {
         const model::Page& p = w.pages[f];
-        s += fmt::format("    s{}_f{} [shape=ellipse, label=\"folio {:#x} o{}\\nref:{} map:{}\"];\n", i, f,
-                         w.PfnOf(static_cast<int>(f)), p.order, p.refcount,
-                         w.FolioMapcount(static_cast<int>(f)));
+        s +=
+            fmt::format("    s{}_f{} [shape=ellipse, label=\"folio {:#x} o{}\\nref:{} map:{}\"];\n",
+                        i, f, w.PfnOf(static_cast<int>(f)), p.order, p.refcount,
+                        w.FolioMapcount(static_cast<int>(f)));
       }
     s += "  }\n";
   }

@@ -16,12 +16,12 @@ namespace mmcheck::traces {
 
 struct ReplayResult {
   model::Profile profile;
-  ScenarioRun run;              // every step with its result and violations
+  ScenarioRun run;                   // every step with its result and violations
   std::vector<model::World> states;  // the state after each step (states[0] = initial)
-  std::string violated;         // the first hard property violated (by step), "" if none
-  int violated_step = 0;        // 1-based, 0 if none
-  bool matches = false;         // the outcome agrees with the trace's `expect` line
-  std::string verdict;          // "holds" or "violates <property> at step N"
+  std::string violated;              // the first hard property violated (by step), "" if none
+  int violated_step = 0;             // 1-based, 0 if none
+  bool matches = false;              // the outcome agrees with the trace's `expect` line
+  std::string verdict;               // "holds" or "violates <property> at step N"
   // ReplayUntilDisabled only: the first step that cannot run (1-based, 0 if
   // every step ran); run.steps and states stop before it.
   int disabled_step = 0;

@@ -23,9 +23,9 @@ using nlohmann::ordered_json;
 namespace {
 
 constexpr ResultStatus kAllStatuses[] = {
-    ResultStatus::kFound,       ResultStatus::kMissing, ResultStatus::kUnexpected,
-    ResultStatus::kWarning,     ResultStatus::kConsequence, ResultStatus::kClean,
-    ResultStatus::kIncomplete,  ResultStatus::kUnreachable,
+    ResultStatus::kFound,      ResultStatus::kMissing,     ResultStatus::kUnexpected,
+    ResultStatus::kWarning,    ResultStatus::kConsequence, ResultStatus::kClean,
+    ResultStatus::kIncomplete, ResultStatus::kUnreachable,
 };
 
 [[noreturn]] void Bad(std::string_view file, const std::string& what) {
@@ -53,15 +53,27 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 forbids most control characters.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t')
+          out += ' ';
+        else
+          out += c;
     }
   }
   return out;
@@ -70,14 +82,22 @@ std::string XmlEscape(std::string_view s) {
 // The order in which merged results win.
 int Strength(ResultStatus s) {
   switch (s) {
-    case ResultStatus::kUnexpected: return 7;
-    case ResultStatus::kFound: return 6;
-    case ResultStatus::kWarning: return 5;
-    case ResultStatus::kConsequence: return 4;
-    case ResultStatus::kClean: return 3;
-    case ResultStatus::kIncomplete: return 2;  // a shard did not finish: not known missing
-    case ResultStatus::kUnreachable: return 1;  // every shard has the same universe
-    case ResultStatus::kMissing: return 0;
+    case ResultStatus::kUnexpected:
+      return 7;
+    case ResultStatus::kFound:
+      return 6;
+    case ResultStatus::kWarning:
+      return 5;
+    case ResultStatus::kConsequence:
+      return 4;
+    case ResultStatus::kClean:
+      return 3;
+    case ResultStatus::kIncomplete:
+      return 2;  // a shard did not finish: not known missing
+    case ResultStatus::kUnreachable:
+      return 1;  // every shard has the same universe
+    case ResultStatus::kMissing:
+      return 0;
   }
   return 0;
 }
@@ -88,14 +108,22 @@ bool HasEvidence(ResultStatus s) {
 
 std::string ResultText(const PropertyResult& p) {
   switch (p.status) {
-    case ResultStatus::kFound: return "expected, found";
-    case ResultStatus::kMissing: return "expected, NOT FOUND";
-    case ResultStatus::kUnexpected: return "UNEXPECTED";
-    case ResultStatus::kWarning: return "warning (advisory)";
-    case ResultStatus::kConsequence: return fmt::format("consequence ({} runs)", p.consequences);
-    case ResultStatus::kClean: return "clean";
-    case ResultStatus::kIncomplete: return "expected, interrupted";
-    case ResultStatus::kUnreachable: return "expected, unreachable here";
+    case ResultStatus::kFound:
+      return "expected, found";
+    case ResultStatus::kMissing:
+      return "expected, NOT FOUND";
+    case ResultStatus::kUnexpected:
+      return "UNEXPECTED";
+    case ResultStatus::kWarning:
+      return "warning (advisory)";
+    case ResultStatus::kConsequence:
+      return fmt::format("consequence ({} runs)", p.consequences);
+    case ResultStatus::kClean:
+      return "clean";
+    case ResultStatus::kIncomplete:
+      return "expected, interrupted";
+    case ResultStatus::kUnreachable:
+      return "expected, unreachable here";
   }
   return "";
 }
@@ -114,23 +142,34 @@ PropertyResult Blank(const PropertyResult& x) {
 
 std::string_view StatusName(ResultStatus s) {
   switch (s) {
-    case ResultStatus::kFound: return "found";
-    case ResultStatus::kMissing: return "missing";
-    case ResultStatus::kUnexpected: return "unexpected";
-    case ResultStatus::kWarning: return "warning";
-    case ResultStatus::kConsequence: return "consequence";
-    case ResultStatus::kClean: return "clean";
-    case ResultStatus::kIncomplete: return "incomplete";
-    case ResultStatus::kUnreachable: return "unreachable";
+    case ResultStatus::kFound:
+      return "found";
+    case ResultStatus::kMissing:
+      return "missing";
+    case ResultStatus::kUnexpected:
+      return "unexpected";
+    case ResultStatus::kWarning:
+      return "warning";
+    case ResultStatus::kConsequence:
+      return "consequence";
+    case ResultStatus::kClean:
+      return "clean";
+    case ResultStatus::kIncomplete:
+      return "incomplete";
+    case ResultStatus::kUnreachable:
+      return "unreachable";
   }
   return "?";
 }
 
 std::string_view VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kAsExpected: return "as-expected";
-    case Verdict::kUnexpected: return "unexpected";
-    case Verdict::kInconclusive: return "inconclusive";
+    case Verdict::kAsExpected:
+      return "as-expected";
+    case Verdict::kUnexpected:
+      return "unexpected";
+    case Verdict::kInconclusive:
+      return "inconclusive";
   }
   return "?";
 }
@@ -142,14 +181,30 @@ Counts CountResults(const Report& r) {
     c.cases += p.cases;
     for (const PropertyResult& x : p.results) {
       switch (x.status) {
-        case ResultStatus::kFound: ++c.found; break;
-        case ResultStatus::kMissing: ++c.missing; break;
-        case ResultStatus::kUnexpected: ++c.unexpected; break;
-        case ResultStatus::kWarning: ++c.warnings; break;
-        case ResultStatus::kConsequence: ++c.consequences; break;
-        case ResultStatus::kClean: ++c.clean; break;
-        case ResultStatus::kIncomplete: ++c.incomplete; break;
-        case ResultStatus::kUnreachable: ++c.unreachable; break;
+        case ResultStatus::kFound:
+          ++c.found;
+          break;
+        case ResultStatus::kMissing:
+          ++c.missing;
+          break;
+        case ResultStatus::kUnexpected:
+          ++c.unexpected;
+          break;
+        case ResultStatus::kWarning:
+          ++c.warnings;
+          break;
+        case ResultStatus::kConsequence:
+          ++c.consequences;
+          break;
+        case ResultStatus::kClean:
+          ++c.clean;
+          break;
+        case ResultStatus::kIncomplete:
+          ++c.incomplete;
+          break;
+        case ResultStatus::kUnreachable:
+          ++c.unreachable;
+          break;
       }
     }
   }
@@ -184,10 +239,14 @@ ordered_json ReportToJson(const Report& r) {
   j["interrupted"] = r.interrupted;
   j["verdict"] = VerdictName(VerdictOf(r));
   Counts c = CountResults(r);
-  j["summary"] = {{"found", c.found},         {"missing", c.missing},
-                  {"unexpected", c.unexpected}, {"warnings", c.warnings},
-                  {"consequences", c.consequences}, {"clean", c.clean},
-                  {"incomplete", c.incomplete}, {"unreachable", c.unreachable},
+  j["summary"] = {{"found", c.found},
+                  {"missing", c.missing},
+                  {"unexpected", c.unexpected},
+                  {"warnings", c.warnings},
+                  {"consequences", c.consequences},
+                  {"clean", c.clean},
+                  {"incomplete", c.incomplete},
+                  {"unreachable", c.unreachable},
                   {"cases", c.cases},
                   {"steps", c.steps}};
   ordered_json profiles = ordered_json::array();
@@ -234,10 +293,11 @@ ordered_json ReportToJson(const Report& r) {
   for (const ProfileReport& p : r.profiles) {
     auto it = r.profile_timings.find(p.name);
     if (it == r.profile_timings.end()) continue;
-    tp[p.name] = {{"seconds", it->second.seconds},
-                  {"steps_per_second",
-                   it->second.seconds > 0 ? static_cast<double>(p.steps) / it->second.seconds : 0.0},
-                  {"first_counterexample_seconds", it->second.first_counterexample_seconds}};
+    tp[p.name] = {
+        {"seconds", it->second.seconds},
+        {"steps_per_second",
+         it->second.seconds > 0 ? static_cast<double>(p.steps) / it->second.seconds : 0.0},
+        {"first_counterexample_seconds", it->second.first_counterexample_seconds}};
   }
   t["profiles"] = std::move(tp);
   j["timings"] = std::move(t);
@@ -248,7 +308,8 @@ Report ReportFromJson(const json& j, std::string_view file) {
   if (!j.is_object()) Bad(file, "expected a JSON object");
   int version = Field<int>(j, "mmcheck_report", file);
   if (version != kReportFormatVersion)
-    Bad(file, fmt::format("report format {} (this mmcheck reads {})", version, kReportFormatVersion));
+    Bad(file,
+        fmt::format("report format {} (this mmcheck reads {})", version, kReportFormatVersion));
   Report r;
   r.command = Field<std::string>(j, "command", file);
   r.seed = Field<uint64_t>(j, "seed", file);
@@ -305,8 +366,9 @@ Report ReportFromJson(const json& j, std::string_view file) {
     r.revision = OptField<int>(t, "revision", 0, file);
     if (t.contains("profiles") && t["profiles"].is_object())
       for (const auto& [name, jt] : t["profiles"].items())
-        r.profile_timings[name] = {OptField<double>(jt, "seconds", 0.0, file),
-                                   OptField<double>(jt, "first_counterexample_seconds", -1.0, file)};
+        r.profile_timings[name] = {
+            OptField<double>(jt, "seconds", 0.0, file),
+            OptField<double>(jt, "first_counterexample_seconds", -1.0, file)};
   }
   return r;
 }
@@ -342,9 +404,10 @@ std::string RenderJunit(const Report& r) {
     }
   std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   if (!r.run_id.empty())
-    s += fmt::format("<!-- mmcheck run {} revision {}: the report.json of the same run and revision "
-                     "belongs with this file -->\n",
-                     XmlEscape(r.run_id), r.revision);
+    s += fmt::format(
+        "<!-- mmcheck run {} revision {}: the report.json of the same run and revision "
+        "belongs with this file -->\n",
+        XmlEscape(r.run_id), r.revision);
   s += fmt::format("<testsuites name=\"mmcheck {}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
                    XmlEscape(r.command), tests, failures, skipped);
   for (const ProfileReport& p : r.profiles) {
@@ -355,29 +418,38 @@ std::string RenderJunit(const Report& r) {
     }
     s += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
                      XmlEscape(p.name), p.results.size(), pf, ps);
-    s += fmt::format("    <properties><property name=\"steps\" value=\"{}\"/><property "
-                     "name=\"cases\" value=\"{}\"/></properties>\n",
-                     p.steps, p.cases);
+    s += fmt::format(
+        "    <properties><property name=\"steps\" value=\"{}\"/><property "
+        "name=\"cases\" value=\"{}\"/></properties>\n",
+        p.steps, p.cases);
     for (const PropertyResult& x : p.results) {
       s += fmt::format("    <testcase classname=\"{}\" name=\"{}\"", XmlEscape(p.name),
                        XmlEscape(x.property));
-      std::string evidence =
-          x.trace.empty() ? "" : fmt::format("{} ({} steps, violated at step {})", x.trace, x.trace_steps, x.step);
+      std::string evidence = x.trace.empty() ? ""
+                                             : fmt::format("{} ({} steps, violated at step {})",
+                                                           x.trace, x.trace_steps, x.step);
       switch (x.status) {
         case ResultStatus::kUnexpected:
-          s += fmt::format(">\n      <failure type=\"unexpected\" message=\"unexpected violation of {}\">{}\n{}</failure>\n    </testcase>\n",
-                           XmlEscape(x.property), XmlEscape(evidence), XmlEscape(x.detail));
+          s += fmt::format(
+              ">\n      <failure type=\"unexpected\" message=\"unexpected violation of "
+              "{}\">{}\n{}</failure>\n    </testcase>\n",
+              XmlEscape(x.property), XmlEscape(evidence), XmlEscape(x.detail));
           break;
         case ResultStatus::kMissing:
-          s += fmt::format(">\n      <failure type=\"missing\" message=\"expected violation of {} not found in {} steps\"/>\n    </testcase>\n",
-                           XmlEscape(x.property), p.steps);
+          s += fmt::format(
+              ">\n      <failure type=\"missing\" message=\"expected violation of {} not found in "
+              "{} steps\"/>\n    </testcase>\n",
+              XmlEscape(x.property), p.steps);
           break;
         case ResultStatus::kIncomplete:
-          s += ">\n      <skipped message=\"interrupted before the expected violation was found\"/>\n    </testcase>\n";
+          s += ">\n      <skipped message=\"interrupted before the expected violation was "
+               "found\"/>\n    </testcase>\n";
           break;
         case ResultStatus::kUnreachable:
-          s += fmt::format(">\n      <skipped message=\"unreachable in this universe: the profile needs {}\"/>\n    </testcase>\n",
-                           XmlEscape(x.detail));
+          s += fmt::format(
+              ">\n      <skipped message=\"unreachable in this universe: the profile needs "
+              "{}\"/>\n    </testcase>\n",
+              XmlEscape(x.detail));
           break;
         case ResultStatus::kFound:
         case ResultStatus::kWarning:
@@ -385,8 +457,10 @@ std::string RenderJunit(const Report& r) {
                            StatusName(x.status), XmlEscape(evidence), XmlEscape(x.detail));
           break;
         case ResultStatus::kConsequence:
-          s += fmt::format(">\n      <system-out>violated only after an expected violation, in {} runs</system-out>\n    </testcase>\n",
-                           x.consequences);
+          s += fmt::format(
+              ">\n      <system-out>violated only after an expected violation, in {} "
+              "runs</system-out>\n    </testcase>\n",
+              x.consequences);
           break;
         case ResultStatus::kClean:
           s += "/>\n";
@@ -436,21 +510,24 @@ std::string RenderText(const Report& r, const std::string& dir, bool all_rows) {
                        consequences ? fmt::format("clean, {} consequences", consequences) : "clean",
                        p.steps);
     if (!p.error.empty()) s += fmt::format("{:<{}}  error: {}\n", p.name, pw, p.error);
-    if (p.interrupted) s += fmt::format("{:<{}}  (interrupted after {} steps)\n", p.name, pw, p.steps);
+    if (p.interrupted)
+      s += fmt::format("{:<{}}  (interrupted after {} steps)\n", p.name, pw, p.steps);
   }
   Counts c = CountResults(r);
   s += fmt::format(
       "\n{} profiles: {} expected violations found, {} missing, {} unexpected, {} warnings, {} "
       "consequences{}; {} cases, {} steps\n",
       r.profiles.size(), c.found, c.missing, c.unexpected, c.warnings, c.consequences,
-      c.unreachable ? fmt::format(", {} unreachable in this universe", c.unreachable) : "",
-      c.cases, c.steps);
+      c.unreachable ? fmt::format(", {} unreachable in this universe", c.unreachable) : "", c.cases,
+      c.steps);
   return s;
 }
 
 Report MergeReports(const std::vector<Report>& shards, const std::vector<std::string>& files) {
   if (shards.empty()) throw model::ModelInputError("merge: no reports given");
-  auto file = [&](size_t i) { return i < files.size() ? files[i] : fmt::format("report {}", i + 1); };
+  auto file = [&](size_t i) {
+    return i < files.size() ? files[i] : fmt::format("report {}", i + 1);
+  };
   const Report& first = shards[0];
   Report m;
   m.command = "merge";
@@ -468,15 +545,16 @@ Report MergeReports(const std::vector<Report>& shards, const std::vector<std::st
     const Report& r = shards[i];
     auto differs = [&](const char* what, const std::string& a, const std::string& b) {
       if (a != b)
-        throw model::ModelInputError(fmt::format("{}: {} {} differs from {} in {}", file(i), what,
-                                                 a, b, file(0)));
+        throw model::ModelInputError(
+            fmt::format("{}: {} {} differs from {} in {}", file(i), what, a, b, file(0)));
     };
     differs("seed", std::to_string(r.seed), std::to_string(first.seed));
     differs("universe", r.universe, first.universe);
     differs("knobs", fmt::format("[{}]", fmt::join(r.knobs, ",")),
             fmt::format("[{}]", fmt::join(first.knobs, ",")));
     differs("shard count", std::to_string(r.shard_count), std::to_string(first.shard_count));
-    differs("case limit", std::to_string(r.cases_per_profile), std::to_string(first.cases_per_profile));
+    differs("case limit", std::to_string(r.cases_per_profile),
+            std::to_string(first.cases_per_profile));
     for (int s : r.shards)
       if (!seen.insert(s).second)
         throw model::ModelInputError(
@@ -551,7 +629,9 @@ namespace mmcheck::traces {
 
 namespace {
 
-bool Failing(ResultStatus s) { return s == ResultStatus::kUnexpected || s == ResultStatus::kMissing; }
+bool Failing(ResultStatus s) {
+  return s == ResultStatus::kUnexpected || s == ResultStatus::kMissing;
+}
 
 }  // namespace
 
@@ -569,8 +649,10 @@ RunComparison CompareRuns(const Report& now, const Report& before) {
       const std::string before_name =
           it == earlier.end() ? "absent" : std::string(StatusName(it->second));
       RunComparison::Row row{p.name, r.property, std::string(StatusName(r.status)), before_name};
-      if (Failing(r.status)) (was ? c.still : c.news).push_back(row);
-      else if (was) c.fixed.push_back(row);
+      if (Failing(r.status))
+        (was ? c.still : c.news).push_back(row);
+      else if (was)
+        c.fixed.push_back(row);
     }
   }
   std::set<std::string> gone;
@@ -606,8 +688,8 @@ nlohmann::ordered_json ComparisonToJson(const RunComparison& c) {
   auto rows = [](const std::vector<RunComparison::Row>& v) {
     nlohmann::ordered_json a = nlohmann::ordered_json::array();
     for (const RunComparison::Row& r : v)
-      a.push_back({{"profile", r.profile}, {"property", r.property}, {"now", r.now},
-                   {"before", r.before}});
+      a.push_back(
+          {{"profile", r.profile}, {"property", r.property}, {"now", r.now}, {"before", r.before}});
     return a;
   };
   nlohmann::ordered_json j;

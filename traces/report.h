@@ -42,10 +42,10 @@ struct PropertyResult {
   bool expected = false;  // the profile's [[expect]] list names it
   bool advisory = false;  // Severity::kAdvisory
   ResultStatus status = ResultStatus::kClean;
-  int consequences = 0;   // runs in which it was violated as a consequence
+  int consequences = 0;  // runs in which it was violated as a consequence
   // The evidence, for found / unexpected / warning:
-  std::string source;     // "search" or "corpus"
-  std::string trace;      // the .mmtrace file (relative to the report's directory when inside it)
+  std::string source;  // "search" or "corpus"
+  std::string trace;   // the .mmtrace file (relative to the report's directory when inside it)
   int trace_steps = 0;
   int step = 0;           // the step of the trace that violates the property
   std::string seed;       // the RapidCheck case seed (hex), for search results
@@ -57,44 +57,45 @@ struct PropertyResult {
 
 struct ProfileReport {
   std::string name;
-  bool complete = false;    // the search ran to its budget, case limit or all found
+  bool complete = false;  // the search ran to its budget, case limit or all found
   bool interrupted = false;
-  int64_t cases = 0;        // random cases run (searching; shrinking not counted)
-  int64_t steps = 0;        // steps run in those cases
+  int64_t cases = 0;                    // random cases run (searching; shrinking not counted)
+  int64_t steps = 0;                    // steps run in those cases
   std::vector<PropertyResult> results;  // in property-table order
-  std::string error;        // a worker that died or failed, empty if none
+  std::string error;                    // a worker that died or failed, empty if none
   bool operator==(const ProfileReport&) const = default;
 };
 
 // Wall-clock figures; kept apart from the rest so two runs can be compared.
 struct ProfileTimings {
-  double seconds = 0;                      // search + shrink time
-  double first_counterexample_seconds = -1;  // first failing case found (before shrinking), -1 if none
+  double seconds = 0;  // search + shrink time
+  double first_counterexample_seconds =
+      -1;  // first failing case found (before shrinking), -1 if none
   bool operator==(const ProfileTimings&) const = default;
 };
 
 struct Report {
   std::string command = "campaign";  // or "merge"
   uint64_t seed = 0;
-  std::string budget;                // as given, e.g. "20s"
+  std::string budget;  // as given, e.g. "20s"
   double budget_seconds = 0;
-  int64_t cases_per_profile = 0;     // 0 = no limit
+  int64_t cases_per_profile = 0;  // 0 = no limit
   std::string universe;
   std::vector<std::string> knobs;
   int shard_count = 1;
-  std::vector<int> shards;           // the shard indices this report covers
-  std::vector<std::string> corpus;   // corpus traces replayed
-  bool complete = false;             // every profile (and, merged, every shard) finished
-  bool interrupted = false;          // SIGINT/SIGTERM stopped it
+  std::vector<int> shards;          // the shard indices this report covers
+  std::vector<std::string> corpus;  // corpus traces replayed
+  bool complete = false;            // every profile (and, merged, every shard) finished
+  bool interrupted = false;         // SIGINT/SIGTERM stopped it
   std::vector<ProfileReport> profiles;
   // timings (not compared)
   double elapsed_seconds = 0;
-  std::string finished_at;           // local time, "2025-01-31 12:00:00"
+  std::string finished_at;  // local time, "2025-01-31 12:00:00"
   std::map<std::string, ProfileTimings> profile_timings;
   // Which write of which run this is. report.json and report.xml written together carry the
   // same pair, so a pair that a kill between the two renames left mismatched is recognisable.
-  std::string run_id;                // NewRunId() of the run that wrote it, "" if none
-  int revision = 0;                  // counts the reports that run has written, from 1
+  std::string run_id;  // NewRunId() of the run that wrote it, "" if none
+  int revision = 0;    // counts the reports that run has written, from 1
 };
 
 // A run id: the local start time and the process id, "20250131T120000-12345".
@@ -152,9 +153,9 @@ struct RunComparison {
     std::string profile, property;
     std::string now, before;  // status names; "absent" when the run did not have the pair
   };
-  std::vector<Row> news;   // failing now, not before (or absent before)
-  std::vector<Row> fixed;  // failing before, in this run and not failing
-  std::vector<Row> still;  // failing in both
+  std::vector<Row> news;          // failing now, not before (or absent before)
+  std::vector<Row> fixed;         // failing before, in this run and not failing
+  std::vector<Row> still;         // failing in both
   std::vector<std::string> gone;  // profiles the earlier run had and this one does not
 };
 RunComparison CompareRuns(const Report& now, const Report& before);

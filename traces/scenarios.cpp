@@ -19,12 +19,22 @@ Op Mmap(int mm, int va, int n, int prot = kProtReadWrite, int kind = kMapPrivate
 Op Madvise(int mm, int va, int n, int advice) {
   return MakeOp(OpCode::kMadvise, {mm, va, n, advice});
 }
-Op Write(int mm, int va, int value) { return MakeOp(OpCode::kCpuWrite, {mm, va, value}); }
-Op Read(int mm, int va) { return MakeOp(OpCode::kCpuRead, {mm, va}); }
-Op Exclusive(int mm, int va, int n) { return MakeOp(OpCode::kDeviceExclusive, {0, mm, va, n}); }
-Op Reclaim(int mm, int va) { return MakeOp(OpCode::kReclaim, {mm, va}); }
+Op Write(int mm, int va, int value) {
+  return MakeOp(OpCode::kCpuWrite, {mm, va, value});
+}
+Op Read(int mm, int va) {
+  return MakeOp(OpCode::kCpuRead, {mm, va});
+}
+Op Exclusive(int mm, int va, int n) {
+  return MakeOp(OpCode::kDeviceExclusive, {0, mm, va, n});
+}
+Op Reclaim(int mm, int va) {
+  return MakeOp(OpCode::kReclaim, {mm, va});
+}
 
-Universe Small() { return Universe{}; }  // mms=2 pages=4 folios=6 swap=4 devices=1 pmd_order=2
+Universe Small() {
+  return Universe{};
+}  // mms=2 pages=4 folios=6 swap=4 devices=1 pmd_order=2
 // The small universe with device memory: 1 device with 4 device-private pages.
 Universe SmallDevice() {
   Universe u;
@@ -53,20 +63,23 @@ Op MigrateToDev(int mm, int va, int n) {
 }
 
 // The outcome of the last step.
-const Outcome& Last(const ScenarioRun& r) { return r.steps.back().result.outcome; }
+const Outcome& Last(const ScenarioRun& r) {
+  return r.steps.back().result.outcome;
+}
 
 std::vector<Scenario> Build() {
   std::vector<Scenario> v;
-  v.push_back({"bug-01-thp-exclusive",
-               "Can a device get exclusive access to a page of an anonymous THP?",
-               "kernel-semantics.md (d)1; hildenbrand-v2 03/17, 04/17",
-               Small(),
-               {Mmap(0, 0, 4), Write(0, 1, 7), Exclusive(0, 1, 1)},
-               "",
-               [](const ScenarioRun& r) { return Last(r).ret == -16; },
-               "HMM_DMIRROR_EXCLUSIVE on a THP tail page returns -EBUSY",
-               [](const Knobs& k) { return k.make_exclusive_impl == MakeExclusiveImpl::kRangeRmapWalk; },
-               "make_exclusive_impl=range-rmap-walk (PageTail pages are dropped)"});
+  v.push_back(
+      {"bug-01-thp-exclusive",
+       "Can a device get exclusive access to a page of an anonymous THP?",
+       "kernel-semantics.md (d)1; hildenbrand-v2 03/17, 04/17",
+       Small(),
+       {Mmap(0, 0, 4), Write(0, 1, 7), Exclusive(0, 1, 1)},
+       "",
+       [](const ScenarioRun& r) { return Last(r).ret == -16; },
+       "HMM_DMIRROR_EXCLUSIVE on a THP tail page returns -EBUSY",
+       [](const Knobs& k) { return k.make_exclusive_impl == MakeExclusiveImpl::kRangeRmapWalk; },
+       "make_exclusive_impl=range-rmap-walk (PageTail pages are dropped)"});
   v.push_back({"bug-02-hugetlb-split-pmd",
                "Does EXCLUSIVE on a hugetlb page split a hugetlb PMD?",
                "kernel-semantics.md (d)2; hildenbrand-v2 01/17 (CVE-2025-22034)",
@@ -90,19 +103,19 @@ std::vector<Scenario> Build() {
                  return k.device_exclusive_mapcount == DeviceExclusiveMapcount::kDropped;
                },
                "device_exclusive_mapcount=dropped"});
-  v.push_back({"bug-03-mapcount-dropped",
-               "Does a device-exclusive entry keep its folio's mapcount?",
-               "kernel-semantics.md (c)1, (d)3; hildenbrand-v2 16/17",
-               Small(),
-               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
-                Exclusive(0, 0, 1)},
-               "mapcount-matches-mappings",
-               nullptr,
-               "mapcount 0 while the device-exclusive entry maps the folio",
-               [](const Knobs& k) {
-                 return k.device_exclusive_mapcount == DeviceExclusiveMapcount::kDropped;
-               },
-               "device_exclusive_mapcount=dropped"});
+  v.push_back(
+      {"bug-03-mapcount-dropped",
+       "Does a device-exclusive entry keep its folio's mapcount?",
+       "kernel-semantics.md (c)1, (d)3; hildenbrand-v2 16/17",
+       Small(),
+       {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7), Exclusive(0, 0, 1)},
+       "mapcount-matches-mappings",
+       nullptr,
+       "mapcount 0 while the device-exclusive entry maps the folio",
+       [](const Knobs& k) {
+         return k.device_exclusive_mapcount == DeviceExclusiveMapcount::kDropped;
+       },
+       "device_exclusive_mapcount=dropped"});
   v.push_back({"bug-04-offline-loops",
                "After EXCLUSIVE, can memory offline migrate the page away?",
                "kernel-semantics.md (d)4; hildenbrand-v2 16/17",
@@ -131,11 +144,8 @@ std::vector<Scenario> Build() {
   };
   v.push_back({"bug-05-try-to-unmap-subpage",
                "Does reclaim of a THP with a device-exclusive PTE find the right subpage?",
-               "kernel-semantics.md (d)5; hildenbrand-v2 10/17",
-               Small(),
-               with(Reclaim(0, 0)),
-               "no-memory-corruption",
-               nullptr,
+               "kernel-semantics.md (d)5; hildenbrand-v2 10/17", Small(), with(Reclaim(0, 0)),
+               "no-memory-corruption", nullptr,
                "try_to_unmap_one computes a garbage subpage from pte_pfn() of a non-present PTE "
                "(on arm64 folio_referenced_one's young helper corrupts the entry first, bug 7)",
                [](const Knobs& k) {
@@ -147,15 +157,10 @@ std::vector<Scenario> Build() {
                "arch=arm64"});
   v.push_back({"bug-06-try-to-migrate-subpage",
                "Does migration of a THP with a device-exclusive PTE find the right subpage?",
-               "kernel-semantics.md (d)6; hildenbrand-v2 11/17",
-               Small(),
-               with(MakeOp(OpCode::kMigrate, {0, 0})),
-               "no-memory-corruption",
-               nullptr,
+               "kernel-semantics.md (d)6; hildenbrand-v2 11/17", Small(),
+               with(MakeOp(OpCode::kMigrate, {0, 0})), "no-memory-corruption", nullptr,
                "try_to_migrate_one computes a garbage subpage from pte_pfn() of a non-present PTE",
-               [](const Knobs& k) {
-                 return k.try_to_migrate_nonpresent == NonPresentPfn::kPtePfn;
-               },
+               [](const Knobs& k) { return k.try_to_migrate_nonpresent == NonPresentPfn::kPtePfn; },
                "try_to_migrate_nonpresent=pte-pfn"});
   v.push_back({"bug-07-referenced-nonpresent",
                "Does folio_referenced_one's young helper keep a device-exclusive entry?",
@@ -194,28 +199,29 @@ std::vector<Scenario> Build() {
                "the restored PTE is read-only in a writable VMA with an exclusive page",
                [](const Knobs& k) {
                  return k.device_exclusive_entry == DeviceExclusiveEntry::kReadWritePair &&
-                        k.restore_exclusive_writable == RestoreExclusiveWritable::kMaybeMkwriteDirty;
+                        k.restore_exclusive_writable ==
+                            RestoreExclusiveWritable::kMaybeMkwriteDirty;
                },
                "device_exclusive_entry=read-write-pair and "
                "restore_exclusive_writable=maybe-mkwrite-dirty"});
-  v.push_back({"bug-11-exclusive-ebusy",
-               "Does EXCLUSIVE fail with -EBUSY while another thread holds the folio lock?",
-               "kernel-semantics.md (d)11; hildenbrand-v2 17/17",
-               Small(),
-               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
-                MakeOp(OpCode::kLockFolio, {0, 0}), Exclusive(0, 0, 1)},
-               "",
-               [](const ScenarioRun& r) { return Last(r).ret == -16; },
-               "HMM_DMIRROR_EXCLUSIVE returns -EBUSY (v2 17/17 sleeps instead)",
-               [](const Knobs& k) { return k.make_exclusive_lock == MakeExclusiveLock::kTrylockEbusy; },
-               "make_exclusive_lock=trylock-ebusy"});
+  v.push_back(
+      {"bug-11-exclusive-ebusy",
+       "Does EXCLUSIVE fail with -EBUSY while another thread holds the folio lock?",
+       "kernel-semantics.md (d)11; hildenbrand-v2 17/17",
+       Small(),
+       {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
+        MakeOp(OpCode::kLockFolio, {0, 0}), Exclusive(0, 0, 1)},
+       "",
+       [](const ScenarioRun& r) { return Last(r).ret == -16; },
+       "HMM_DMIRROR_EXCLUSIVE returns -EBUSY (v2 17/17 sleeps instead)",
+       [](const Knobs& k) { return k.make_exclusive_lock == MakeExclusiveLock::kTrylockEbusy; },
+       "make_exclusive_lock=trylock-ebusy"});
   v.push_back({"bug-12-fork-enomem",
                "Does fork fail while a device-exclusive folio is locked by another thread?",
                "kernel-semantics.md (d)12 (read from mm/memory.c copy_nonpresent_pte; no fix)",
                Small(),
                {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
-                Exclusive(0, 0, 1), MakeOp(OpCode::kLockFolio, {0, 0}),
-                MakeOp(OpCode::kFork, {0})},
+                Exclusive(0, 0, 1), MakeOp(OpCode::kLockFolio, {0, 0}), MakeOp(OpCode::kFork, {0})},
                "",
                [](const ScenarioRun& r) { return Last(r).ret == -12; },
                "fork() returns -ENOMEM",
@@ -241,60 +247,61 @@ std::vector<Scenario> Build() {
                },
                "pvmw_device_private=flags, ttu_sync_flags=overwrite and "
                "device_private_thp=pmd"});
-  v.push_back({"bug-17-fork-loses-device-type",
-               "Does fork during a device eviction keep the device type of the migration "
-               "entry it downgrades?",
-               "kernel-semantics.md (d)17; niethe: make_readable_migration_device_private_entry() "
-               "in copy_nonpresent_pte",
-               SmallDevice(),
-               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
-                MigrateToDev(0, 0, 1), MakeOp(OpCode::kDeviceRelease, {0}),
-                MakeOp(OpCode::kFork, {0})},
-               "device-private-entry-kind-preserved",
-               nullptr,
-               "a plain migration entry holds the device offset; softleaf_to_page() would "
-               "pfn_to_page() it: the wrong page",
-               [](const Knobs& k) {
-                 return DevicePrivateOffsets(k) &&
-                        k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe &&
-                        k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
-               },
-               "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
-  v.push_back({"bug-17-stale-migration-entry",
-               "After fork during a device eviction, does the eviction restore every migration "
-               "entry?",
-               "kernel-semantics.md (d)17, (c)9; niethe: type-preserving downgrade helpers",
-               SmallDevice(),
-               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
-                MigrateToDev(0, 0, 1), MakeOp(OpCode::kDeviceRelease, {0}),
-                MakeOp(OpCode::kFork, {0}), MakeOp(OpCode::kUnlockFolio, {})},
-               "migration-entries-temporary",
-               nullptr,
-               "remove_migration_ptes' kind test skips the type-less entries: they stay, and a "
-               "CPU access waits forever",
-               [](const Knobs& k) {
-                 return DevicePrivateOffsets(k) &&
-                        k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe &&
-                        k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
-               },
-               "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
-  v.push_back({"bug-16-page-to-pfn-on-device-private",
-               "With device-private pages outside the PFN space, does a driver's leftover "
-               "page_to_pfn() point the device at a RAM page?",
-               "kernel-semantics.md (d)16; niethe v2 \"mm/migrate_device: Introduce "
-               "migrate_pfn_from_page() helper\" (lib/test_hmm.c converted)",
-               SmallDevice(),
-               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
-                MigrateToDev(0, 0, 1)},
-               "pfn-offset-no-confusion",
-               nullptr,
-               "the mirror maps RAM pfn 0x100 (the device page's offset taken for a PFN) where "
-               "mm0 maps the device page",
-               [](const Knobs& k) {
-                 return DevicePrivateOffsets(k) &&
-                        k.dmirror_device_lookup == DmirrorDeviceLookup::kPageToPfn;
-               },
-               "device-private offsets and dmirror_device_lookup=page-to-pfn"});
+  v.push_back(
+      {"bug-17-fork-loses-device-type",
+       "Does fork during a device eviction keep the device type of the migration "
+       "entry it downgrades?",
+       "kernel-semantics.md (d)17; niethe: make_readable_migration_device_private_entry() "
+       "in copy_nonpresent_pte",
+       SmallDevice(),
+       {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7), MigrateToDev(0, 0, 1),
+        MakeOp(OpCode::kDeviceRelease, {0}), MakeOp(OpCode::kFork, {0})},
+       "device-private-entry-kind-preserved",
+       nullptr,
+       "a plain migration entry holds the device offset; softleaf_to_page() would "
+       "pfn_to_page() it: the wrong page",
+       [](const Knobs& k) {
+         return DevicePrivateOffsets(k) &&
+                k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe &&
+                k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
+       },
+       "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
+  v.push_back(
+      {"bug-17-stale-migration-entry",
+       "After fork during a device eviction, does the eviction restore every migration "
+       "entry?",
+       "kernel-semantics.md (d)17, (c)9; niethe: type-preserving downgrade helpers",
+       SmallDevice(),
+       {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7), MigrateToDev(0, 0, 1),
+        MakeOp(OpCode::kDeviceRelease, {0}), MakeOp(OpCode::kFork, {0}),
+        MakeOp(OpCode::kUnlockFolio, {})},
+       "migration-entries-temporary",
+       nullptr,
+       "remove_migration_ptes' kind test skips the type-less entries: they stay, and a "
+       "CPU access waits forever",
+       [](const Knobs& k) {
+         return DevicePrivateOffsets(k) &&
+                k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe &&
+                k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
+       },
+       "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
+  v.push_back(
+      {"bug-16-page-to-pfn-on-device-private",
+       "With device-private pages outside the PFN space, does a driver's leftover "
+       "page_to_pfn() point the device at a RAM page?",
+       "kernel-semantics.md (d)16; niethe v2 \"mm/migrate_device: Introduce "
+       "migrate_pfn_from_page() helper\" (lib/test_hmm.c converted)",
+       SmallDevice(),
+       {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7), MigrateToDev(0, 0, 1)},
+       "pfn-offset-no-confusion",
+       nullptr,
+       "the mirror maps RAM pfn 0x100 (the device page's offset taken for a PFN) where "
+       "mm0 maps the device page",
+       [](const Knobs& k) {
+         return DevicePrivateOffsets(k) &&
+                k.dmirror_device_lookup == DmirrorDeviceLookup::kPageToPfn;
+       },
+       "device-private offsets and dmirror_device_lookup=page-to-pfn"});
   v.push_back({"bug-18-hmm-pfn-order-collision",
                "Does the owner's snapshot of its own device-private page read back the map "
                "order it was reported with?",
@@ -374,22 +381,22 @@ std::vector<Scenario> Build() {
                "one put_dev_pagemap() for 1 << order references: memunmap_pages waits forever",
                PreBalbirLargeFree,
                "device_private_thp=pmd and zone_device_free=page0"});
-  v.push_back({"bug-21-order1-device-folio",
-               "With 2-page THPs, does an order-1 device folio give back both pgmap references, "
-               "so that releasing the device completes?",
-               "kernel-semantics.md (d)21; balbir v6 as posted (prep_compound_page only for "
-               "order > 1), merged form prepares any order != 0",
-               OrderOneDevice(),
-               {Mmap(0, 0, 2), Write(0, 0, 7), MigrateToDev(0, 0, 2),
-                MakeOp(OpCode::kDeviceMigrateToSys, {0, 0, 0, 2}),
-                MakeOp(OpCode::kDeviceRelease, {0})},
-               "",
-               [](const ScenarioRun& r) { return Last(r).blocked; },
-               "HMM_DMIRROR_RELEASE never returns: memunmap_pages waits on pgmap->done for the "
-               "reference free_zone_device_folio did not put",
-               OrderOneRefLeak,
-               "device_private_thp=pmd and zone_device_folio_init=order-gt-1 (or the pre-balbir "
-               "zone_device_free=page0)"});
+  v.push_back(
+      {"bug-21-order1-device-folio",
+       "With 2-page THPs, does an order-1 device folio give back both pgmap references, "
+       "so that releasing the device completes?",
+       "kernel-semantics.md (d)21; balbir v6 as posted (prep_compound_page only for "
+       "order > 1), merged form prepares any order != 0",
+       OrderOneDevice(),
+       {Mmap(0, 0, 2), Write(0, 0, 7), MigrateToDev(0, 0, 2),
+        MakeOp(OpCode::kDeviceMigrateToSys, {0, 0, 0, 2}), MakeOp(OpCode::kDeviceRelease, {0})},
+       "",
+       [](const ScenarioRun& r) { return Last(r).blocked; },
+       "HMM_DMIRROR_RELEASE never returns: memunmap_pages waits on pgmap->done for the "
+       "reference free_zone_device_folio did not put",
+       OrderOneRefLeak,
+       "device_private_thp=pmd and zone_device_folio_init=order-gt-1 (or the pre-balbir "
+       "zone_device_free=page0)"});
   v.push_back({"bug-21-order1-pgmap-refs",
                "With 2-page THPs, does freeing an order-1 device folio put both pgmap "
                "references?",
@@ -404,28 +411,28 @@ std::vector<Scenario> Build() {
                OrderOneRefLeak,
                "device_private_thp=pmd and zone_device_folio_init=order-gt-1 (or the pre-balbir "
                "zone_device_free=page0)"});
-  v.push_back({"bug-22-deferred-split",
-               "Does a partial munmap of a device-private THP queue it for deferred split?",
-               "kernel-semantics.md (d)22, (c)12; balbir: __folio_remove_rmap skips "
-               "device-private folios",
-               SmallDevice(),
-               {Mmap(0, 0, 4), Write(0, 0, 7), MigrateToDev(0, 0, 4),
-                MakeOp(OpCode::kMunmap, {0, 3, 1})},
-               "no-kernel-bug",
-               nullptr,
-               "deferred_split_folio() queues a ZONE_DEVICE folio the shrinker cannot split",
-               [](const Knobs& k) {
-                 return k.device_private_thp == DevicePrivateThp::kPmd &&
-                        k.device_private_deferred_split == DevicePrivateDeferredSplit::kQueued;
-               },
-               "device_private_thp=pmd and device_private_deferred_split=queued"});
+  v.push_back(
+      {"bug-22-deferred-split",
+       "Does a partial munmap of a device-private THP queue it for deferred split?",
+       "kernel-semantics.md (d)22, (c)12; balbir: __folio_remove_rmap skips "
+       "device-private folios",
+       SmallDevice(),
+       {Mmap(0, 0, 4), Write(0, 0, 7), MigrateToDev(0, 0, 4), MakeOp(OpCode::kMunmap, {0, 3, 1})},
+       "no-kernel-bug",
+       nullptr,
+       "deferred_split_folio() queues a ZONE_DEVICE folio the shrinker cannot split",
+       [](const Knobs& k) {
+         return k.device_private_thp == DevicePrivateThp::kPmd &&
+                k.device_private_deferred_split == DevicePrivateDeferredSplit::kQueued;
+       },
+       "device_private_thp=pmd and device_private_deferred_split=queued"});
   v.push_back({"dp-offset-walk-unsound",
                "With device-private offsets overlapping RAM PFNs and no kind in "
                "page_vma_mapped_walk, does the walk for a RAM folio hit a device-private entry?",
                "kernel-semantics.md (c)4, (c)6; niethe v2 05/11",
                SmallDevice(),
-               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
-                Write(0, 1, 8), MigrateToDev(0, 1, 1)},
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7), Write(0, 1, 8),
+                MigrateToDev(0, 1, 1)},
                "pvmw-sound-and-complete",
                nullptr,
                "a walk for RAM pfn 0x100 also hits device-private offset 0x100",
@@ -440,8 +447,8 @@ std::vector<Scenario> Build() {
                "kernel-semantics.md (c)6; niethe v2 05/11 (PVMW_PFN_DEVICE_PRIVATE) is what "
                "prevents it",
                SmallDevice(),
-               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7),
-                Write(0, 1, 8), MigrateToDev(0, 1, 1), Read(0, 1)},
+               {Mmap(0, 0, 4), Madvise(0, 0, 4, kAdviceNohugepage), Write(0, 0, 7), Write(0, 1, 8),
+                MigrateToDev(0, 1, 1), Read(0, 1)},
                "pfn-offset-no-confusion",
                nullptr,
                "the walk for device offset 0x100 hits the present PTE of RAM pfn 0x100",
@@ -479,8 +486,8 @@ ScenarioRun RunSteps(const Universe& u, const Knobs& knobs, const std::vector<Op
   for (const Op& op : steps) {
     ++i;
     if (!Enabled(run.final_world, op))
-      throw ModelInputError(fmt::format("step {}: '{}' is not enabled in this state", i,
-                                        FormatOp(op)));
+      throw ModelInputError(
+          fmt::format("step {}: '{}' is not enabled in this state", i, FormatOp(op)));
     StepRecord rec;
     rec.op = op;
     rec.result = Apply(run.final_world, op);
@@ -496,7 +503,8 @@ ScenarioRun RunSteps(const Universe& u, const Knobs& knobs, const std::vector<Op
 Trace ScenarioToTrace(const Scenario& s, const Profile& profile) {
   Trace t;
   t.header_comments.push_back(fmt::format("{}: {}", s.name, s.kernel_ref));
-  if (!s.symptom_doc.empty()) t.header_comments.push_back(fmt::format("Symptom: {}.", s.symptom_doc));
+  if (!s.symptom_doc.empty())
+    t.header_comments.push_back(fmt::format("Symptom: {}.", s.symptom_doc));
   t.header_comments.push_back(fmt::format("Expected when {}.", s.expected_doc));
   t.profile = profile.name;
   t.universe = s.universe;

@@ -17,14 +17,18 @@ using properties::PropertyMask;
 namespace {
 
 std::string Range(size_t from, size_t to) {  // 0-based [from, to) as 1-based steps
-  return to - from == 1 ? fmt::format("step {}", from + 1) : fmt::format("steps {}-{}", from + 1, to);
+  return to - from == 1 ? fmt::format("step {}", from + 1)
+                        : fmt::format("steps {}-{}", from + 1, to);
 }
 
 std::string Said(const CandidateCheck& c) {
   switch (c.outcome) {
-    case CandidateOutcome::kFails: return fmt::format("still violates (step {}): kept", c.step);
-    case CandidateOutcome::kPasses: return "no longer violates";
-    case CandidateOutcome::kDisabled: return fmt::format("step {} not enabled", c.step);
+    case CandidateOutcome::kFails:
+      return fmt::format("still violates (step {}): kept", c.step);
+    case CandidateOutcome::kPasses:
+      return "no longer violates";
+    case CandidateOutcome::kDisabled:
+      return fmt::format("step {} not enabled", c.step);
   }
   return "";
 }
@@ -39,7 +43,9 @@ class Shrinker {
     if (Exhausted()) return false;
     ++stats_.candidates;
     CandidateCheck c = fails_(candidate);
-    if (o_.log) o_.log(fmt::format("try {} ({} -> {} steps): {}", what, ops.size(), candidate.size(), Said(c)));
+    if (o_.log)
+      o_.log(
+          fmt::format("try {} ({} -> {} steps): {}", what, ops.size(), candidate.size(), Said(c)));
     if (c.outcome != CandidateOutcome::kFails) return false;
     ++stats_.accepted;
     ops = std::move(candidate);
@@ -48,7 +54,8 @@ class Shrinker {
 
   bool Exhausted() {
     if (stats_.limit_hit) return true;
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (stats_.candidates >= o_.max_candidates || elapsed > o_.budget_seconds ||
         (o_.stop && o_.stop())) {
       stats_.limit_hit = true;
@@ -69,7 +76,8 @@ class Shrinker {
       // Keep only one chunk.
       for (size_t from = 0; from < size && !reduced && n > 2; from += chunk) {
         size_t to = std::min(size, from + chunk);
-        std::vector<Op> c(ops.begin() + static_cast<long>(from), ops.begin() + static_cast<long>(to));
+        std::vector<Op> c(ops.begin() + static_cast<long>(from),
+                          ops.begin() + static_cast<long>(to));
         if (Try(ops, std::move(c), "keeping only " + Range(from, to))) reduced = true, n = 2;
       }
       // Remove one chunk.
@@ -77,7 +85,8 @@ class Shrinker {
         size_t to = std::min(size, from + chunk);
         std::vector<Op> c(ops.begin(), ops.begin() + static_cast<long>(from));
         c.insert(c.end(), ops.begin() + static_cast<long>(to), ops.end());
-        if (Try(ops, std::move(c), "removing " + Range(from, to))) reduced = true, n = std::max<size_t>(n - 1, 2);
+        if (Try(ops, std::move(c), "removing " + Range(from, to)))
+          reduced = true, n = std::max<size_t>(n - 1, 2);
       }
       changed |= reduced;
       if (!reduced) {
@@ -93,7 +102,8 @@ class Shrinker {
   // or device stay consistent where changing one step alone would not.
   bool RenameArguments(std::vector<Op>& ops) {
     bool changed = false;
-    for (model::ArgKind kind : {model::ArgKind::kMm, model::ArgKind::kVa, model::ArgKind::kDevice}) {
+    for (model::ArgKind kind :
+         {model::ArgKind::kMm, model::ArgKind::kVa, model::ArgKind::kDevice}) {
       auto values = [&] {
         std::vector<int> v;
         for (const Op& op : ops) {
@@ -115,11 +125,13 @@ class Shrinker {
             for (Op& op : c) {
               const model::OpInfo& info = model::InfoOf(op.code);
               for (size_t i = 0; i < info.args.size(); ++i)
-                if (info.args[i].kind == kind && op.args[i] == *from) op.args[i] = static_cast<int16_t>(to);
+                if (info.args[i].kind == kind && op.args[i] == *from)
+                  op.args[i] = static_cast<int16_t>(to);
             }
-            std::string what = fmt::format("renaming every {}{} to {}{}",
-                                           kind == model::ArgKind::kVa ? "va=" : "", model::FormatArg(kind, *from),
-                                           kind == model::ArgKind::kVa ? "va=" : "", model::FormatArg(kind, to));
+            std::string what =
+                fmt::format("renaming every {}{} to {}{}", kind == model::ArgKind::kVa ? "va=" : "",
+                            model::FormatArg(kind, *from), kind == model::ArgKind::kVa ? "va=" : "",
+                            model::FormatArg(kind, to));
             if (Try(ops, std::move(c), what)) again = changed = true;
           }
       }
@@ -235,9 +247,9 @@ TraceShrinkResult ShrinkTrace(const Trace& t, std::string_view file, const model
   FailureTest fails = ViolationTest(t.universe, p.knobs, idx, RootsBefore(p, idx));
   CandidateCheck original = fails(ops);
   if (original.outcome != CandidateOutcome::kFails)
-    throw model::ModelInputError(fmt::format(
-        "{}: nothing to shrink: the trace does not violate {} on {}{}", file, name, p.name,
-        RootsBefore(p, idx) ? " before an expected violation" : ""));
+    throw model::ModelInputError(
+        fmt::format("{}: nothing to shrink: the trace does not violate {} on {}{}", file, name,
+                    p.name, RootsBefore(p, idx) ? " before an expected violation" : ""));
   TraceShrinkResult result;
   result.property = name;
   std::vector<Op> small = ShrinkOps(ops, fails, options, &result.stats);

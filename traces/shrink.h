@@ -49,9 +49,9 @@ FailureTest ViolationTest(const model::Universe& u, const model::Knobs& knobs, i
 properties::PropertyMask RootsBefore(const model::Profile& p, int property);
 
 struct ShrinkOptions {
-  double budget_seconds = 30;         // wall-clock limit
-  int max_candidates = 200000;        // a deterministic limit on the candidates run
-  std::function<bool()> stop;         // polled between candidates (SIGINT)
+  double budget_seconds = 30;                   // wall-clock limit
+  int max_candidates = 200000;                  // a deterministic limit on the candidates run
+  std::function<bool()> stop;                   // polled between candidates (SIGINT)
   std::function<void(const std::string&)> log;  // one line per candidate, for -v
 };
 
@@ -67,9 +67,9 @@ std::vector<model::Op> ShrinkOps(std::vector<model::Op> ops, const FailureTest& 
                                  const ShrinkOptions& options, ShrinkStats* stats = nullptr);
 
 struct TraceShrinkResult {
-  Trace trace;            // the shrunk trace, steps renumbered, step comments dropped
-  std::string property;   // the property it keeps violating
-  int step = 0;           // the step that violates it
+  Trace trace;           // the shrunk trace, steps renumbered, step comments dropped
+  std::string property;  // the property it keeps violating
+  int step = 0;          // the step that violates it
   ShrinkStats stats;
 };
 

@@ -97,7 +97,8 @@ int ParseValue(const Line& line, const Token& tok, size_t value_col, std::string
       line.Fail(value_col, fmt::format("{}='{}' must look like {}0", name, value, prefix));
     digits.remove_prefix(std::strlen(prefix));
   }
-  if (!ParseInt(digits, v)) line.Fail(value_col, fmt::format("{}='{}' is not a number", name, value));
+  if (!ParseInt(digits, v))
+    line.Fail(value_col, fmt::format("{}='{}' is not a number", name, value));
   auto [lo, hi] = model::ArgRange(kind, u);
   if (v < lo || v > hi)
     line.Fail(value_col, fmt::format("{}={} is out of range {}..{} for universe {}", name, value,
@@ -107,10 +108,8 @@ int ParseValue(const Line& line, const Token& tok, size_t value_col, std::string
 }
 
 constexpr std::pair<model::EventKind, std::string_view> kEventKinds[] = {
-    {model::EventKind::kBug, "bug"},
-    {model::EventKind::kCorruption, "corruption"},
-    {model::EventKind::kWarn, "warn"},
-    {model::EventKind::kDumpPage, "dump-page"},
+    {model::EventKind::kBug, "bug"},   {model::EventKind::kCorruption, "corruption"},
+    {model::EventKind::kWarn, "warn"}, {model::EventKind::kDumpPage, "dump-page"},
     {model::EventKind::kInfo, "info"},
 };
 
@@ -154,8 +153,8 @@ StepExpect ParseStepExpect(const Line& line, const std::vector<Token>& toks, siz
     const Token& tok = toks[t];
     const size_t eq = tok.text.find('=');
     if (eq == std::string_view::npos)
-      line.Fail(tok.col, fmt::format("expected an expectation key=value after '=>', got '{}'",
-                                     tok.text));
+      line.Fail(tok.col,
+                fmt::format("expected an expectation key=value after '=>', got '{}'", tok.text));
     const std::string_view key = tok.text.substr(0, eq), value = tok.text.substr(eq + 1);
     const size_t col = tok.col + eq + 1;
     if (std::find(seen.begin(), seen.end(), key) != seen.end())
@@ -178,10 +177,14 @@ StepExpect ParseStepExpect(const Line& line, const std::vector<Token>& toks, siz
       }
       e.ret = v;
     } else if (key == "signal") {
-      if (value == "none") e.signal = model::Signal::kNone;
-      else if (value == "SIGSEGV") e.signal = model::Signal::kSigsegv;
-      else if (value == "SIGBUS") e.signal = model::Signal::kSigbus;
-      else line.Fail(col, fmt::format("signal='{}' is not one of: none, SIGSEGV, SIGBUS", value));
+      if (value == "none")
+        e.signal = model::Signal::kNone;
+      else if (value == "SIGSEGV")
+        e.signal = model::Signal::kSigsegv;
+      else if (value == "SIGBUS")
+        e.signal = model::Signal::kSigbus;
+      else
+        line.Fail(col, fmt::format("signal='{}' is not one of: none, SIGSEGV, SIGBUS", value));
     } else if (key == "blocked") {
       if (value != "yes" && value != "no")
         line.Fail(col, fmt::format("blocked='{}' is not yes or no", value));
@@ -267,15 +270,15 @@ Op ParseStep(const Line& line, const std::vector<Token>& toks, int expected_numb
   if (!ParseInt(toks[0].text, n))
     line.Fail(toks[0].col, fmt::format("expected a step number, got '{}'", toks[0].text));
   if (n != expected_number)
-    line.Fail(toks[0].col, fmt::format("step number {} out of order (expected {})", n,
-                                       expected_number));
+    line.Fail(toks[0].col,
+              fmt::format("step number {} out of order (expected {})", n, expected_number));
   if (toks.size() < 2) line.Fail(toks[0].col + toks[0].text.size(), "missing operation");
   const OpInfo* info = model::FindOp(toks[1].text);
   if (!info) {
     std::vector<std::string_view> names;
     for (const OpInfo& o : model::OpTable()) names.push_back(o.name);
-    line.Fail(toks[1].col, fmt::format("unknown operation '{}' (known: {})", toks[1].text,
-                                       Join(names)));
+    line.Fail(toks[1].col,
+              fmt::format("unknown operation '{}' (known: {})", toks[1].text, Join(names)));
   }
   Op op;
   op.code = info->code;
@@ -326,10 +329,9 @@ Op ParseStep(const Line& line, const std::vector<Token>& toks, int expected_numb
   }
   for (size_t a = 0; a < info->args.size(); ++a)
     if (!seen[a])
-      line.Fail(line.text.size(),
-                fmt::format("{} is missing argument '{}'", info->name,
-                            info->names_folio && a < 2 ? std::string_view("folio")
-                                                       : info->args[a].name));
+      line.Fail(line.text.size(), fmt::format("{} is missing argument '{}'", info->name,
+                                              info->names_folio && a < 2 ? std::string_view("folio")
+                                                                         : info->args[a].name));
   return op;
 }
 
@@ -368,7 +370,9 @@ std::vector<std::string> StepExpectMismatches(const StepExpect& e, const model::
   if (e.ret) differ("ret", model::RetName(o.ret), model::RetName(*e.ret));
   if (e.signal) differ("signal", SignalText(o.signal), SignalText(*e.signal));
   if (e.blocked) differ("blocked", o.blocked ? "yes" : "no", *e.blocked ? "yes" : "no");
-  if (e.value) differ("value", o.value < 0 ? "(nothing read)" : std::to_string(o.value), std::to_string(*e.value));
+  if (e.value)
+    differ("value", o.value < 0 ? "(nothing read)" : std::to_string(o.value),
+           std::to_string(*e.value));
   if (e.cpages) differ("cpages", std::to_string(o.cpages), std::to_string(*e.cpages));
   if (e.faults) differ("faults", std::to_string(o.faults), std::to_string(*e.faults));
   if (e.snapshot)
@@ -396,7 +400,9 @@ StepExpect ExpectationsOf(const model::StepResult& r) {
   return e;
 }
 
-std::string PrintOp(const Op& op) { return model::FormatOp(op); }
+std::string PrintOp(const Op& op) {
+  return model::FormatOp(op);
+}
 
 Trace ParseTrace(std::string_view file, std::string_view text) {
   try {
@@ -405,7 +411,14 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
     throw TraceError(e.what());
   }
   Trace t;
-  enum Phase { kPreamble, kProfile, kUniverse, kKnobsOrExpect, kQuestion, kSteps } phase = kPreamble;
+  enum Phase {
+    kPreamble,
+    kProfile,
+    kUniverse,
+    kKnobsOrExpect,
+    kQuestion,
+    kSteps
+  } phase = kPreamble;
   std::vector<std::string> pending_comments;
   int number = 0;
   size_t pos = 0;
@@ -426,22 +439,25 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
     std::vector<Token> toks = Tokenize(raw, &comment, &has_comment);
     if (toks.empty() && !has_comment) continue;  // blank line
     if (toks.empty()) {                          // a full-line comment
-      if (phase == kPreamble) t.header_comments.push_back(comment);
-      else if (phase == kSteps) pending_comments.push_back(comment);
-      else line.Fail(raw.find('#'), "comments inside the header are not allowed; put them "
-                                    "before 'mmtrace' or before a step");
+      if (phase == kPreamble)
+        t.header_comments.push_back(comment);
+      else if (phase == kSteps)
+        pending_comments.push_back(comment);
+      else
+        line.Fail(raw.find('#'),
+                  "comments inside the header are not allowed; put them "
+                  "before 'mmtrace' or before a step");
       continue;
     }
     std::string_view key = toks[0].text;
     auto rest_of = [&](size_t tok_index) {
-      std::string_view r = raw.substr(toks[tok_index].col,
-                                      toks.back().col + toks.back().text.size() - toks[tok_index].col);
+      std::string_view r = raw.substr(
+          toks[tok_index].col, toks.back().col + toks.back().text.size() - toks[tok_index].col);
       while (!r.empty() && (r.back() == ' ' || r.back() == '\t')) r.remove_suffix(1);
       return r;
     };
     auto expect_key = [&](std::string_view want) {
-      if (key != want)
-        line.Fail(toks[0].col, fmt::format("expected '{}', got '{}'", want, key));
+      if (key != want) line.Fail(toks[0].col, fmt::format("expected '{}', got '{}'", want, key));
       if (toks.size() < 2) line.Fail(raw.size(), fmt::format("'{}' needs a value", want));
       if (has_comment && phase != kSteps)
         line.Fail(raw.find('#'), "comments inside the header are not allowed");
@@ -451,8 +467,8 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
         expect_key("mmtrace");
         int v = 0;
         if (!ParseInt(toks[1].text, v) || toks.size() != 2)
-          line.Fail(toks[1].col, fmt::format("'mmtrace' takes a format version, got '{}'",
-                                             rest_of(1)));
+          line.Fail(toks[1].col,
+                    fmt::format("'mmtrace' takes a format version, got '{}'", rest_of(1)));
         if (v != kTraceFormatVersion)
           line.Fail(toks[1].col, fmt::format("unsupported trace format version {} (this mmcheck "
                                              "reads version {})",
@@ -487,9 +503,10 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
           std::string_view kv = toks[1].text;
           size_t eq = kv.find('=');
           if (eq != std::string_view::npos) k = model::FindKnob(kv.substr(0, eq));
-          if (!k) line.Fail(toks[1].col, fmt::format("'{}' is not name=value of a known knob "
-                                                     "(see `mmcheck knobs`)",
-                                                     kv));
+          if (!k)
+            line.Fail(toks[1].col, fmt::format("'{}' is not name=value of a known knob "
+                                               "(see `mmcheck knobs`)",
+                                               kv));
           if (model::KnobValueIndex(*k, kv.substr(eq + 1)) < 0)
             line.Fail(toks[1].col + eq + 1,
                       fmt::format("knob '{}' has no value '{}' (accepted: {})", k->name,
@@ -556,12 +573,15 @@ Trace ReadTraceFile(const std::string& path) {
 
 std::string PrintTrace(const Trace& t) {
   std::string s;
-  auto comment = [](const std::string& c) { return c.empty() ? std::string("#\n") : "# " + c + "\n"; };
+  auto comment = [](const std::string& c) {
+    return c.empty() ? std::string("#\n") : "# " + c + "\n";
+  };
   for (const std::string& c : t.header_comments) s += comment(c);
   s += fmt::format("mmtrace {}\nprofile {}\nuniverse {}\n", t.version, t.profile,
                    t.universe.ToString());
   for (const std::string& k : t.knobs) s += "knob " + k + "\n";
-  s += t.expect.holds ? std::string("expect holds\n") : "expect violates " + t.expect.property + "\n";
+  s += t.expect.holds ? std::string("expect holds\n")
+                      : "expect violates " + t.expect.property + "\n";
   s += "question " + t.question + "\n\n";
   int n = 0;
   for (const TraceStep& step : t.steps) {
@@ -610,9 +630,10 @@ void CheckPreconditions(const Trace& t, std::string_view file, const model::Prof
   for (const TraceStep& step : t.steps) {
     ++n;
     if (!model::Enabled(w, step.op))
-      throw TraceError(fmt::format("{}:{}:1: step {}: '{}' cannot run in this state (its "
-                                   "precondition does not hold: no such mm or no folio there)",
-                                   file, step.line, n, PrintOp(step.op)));
+      throw TraceError(
+          fmt::format("{}:{}:1: step {}: '{}' cannot run in this state (its "
+                      "precondition does not hold: no such mm or no folio there)",
+                      file, step.line, n, PrintOp(step.op)));
     model::Apply(w, step.op);
   }
 }

@@ -106,9 +106,9 @@ struct TraceStep {
 struct Trace {
   std::vector<std::string> header_comments;  // comment lines before "mmtrace"
   int version = kTraceFormatVersion;
-  std::string profile;                       // a built-in name or a .toml path
+  std::string profile;  // a built-in name or a .toml path
   model::Universe universe;
-  std::vector<std::string> knobs;            // "name=value" overrides, in order
+  std::vector<std::string> knobs;  // "name=value" overrides, in order
   Expectation expect;
   std::string question;
   std::vector<TraceStep> steps;
@@ -118,9 +118,9 @@ struct Trace {
   };
   std::vector<Position> knob_positions;  // of each knob's name=value; not printed
   bool operator==(const Trace& o) const {
-    return header_comments == o.header_comments && version == o.version &&
-           profile == o.profile && universe == o.universe && knobs == o.knobs &&
-           expect == o.expect && question == o.question && steps == o.steps;
+    return header_comments == o.header_comments && version == o.version && profile == o.profile &&
+           universe == o.universe && knobs == o.knobs && expect == o.expect &&
+           question == o.question && steps == o.steps;
   }
 };
 

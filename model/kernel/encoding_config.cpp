@@ -46,9 +46,15 @@ EncodingConfig EncodingConfigFor(const Knobs& k) {
   c.migrate_pfn.compound = c.device_private_offsets;  // inferred: see the header
 
   switch (k.hmm_pfn_order_shift) {
-    case HmmPfnOrderShift::kBitsMinus8: c.hmm_pfn.order_shift = kBitsPerLong - 8; break;
-    case HmmPfnOrderShift::kBitsMinus11: c.hmm_pfn.order_shift = kBitsPerLong - 11; break;
-    case HmmPfnOrderShift::kBitsMinus12: c.hmm_pfn.order_shift = kBitsPerLong - 12; break;
+    case HmmPfnOrderShift::kBitsMinus8:
+      c.hmm_pfn.order_shift = kBitsPerLong - 8;
+      break;
+    case HmmPfnOrderShift::kBitsMinus11:
+      c.hmm_pfn.order_shift = kBitsPerLong - 11;
+      break;
+    case HmmPfnOrderShift::kBitsMinus12:
+      c.hmm_pfn.order_shift = kBitsPerLong - 12;
+      break;
   }
   // v6.14/v6.15 (order at BITS_PER_LONG - 8) have no HMM DMA flags yet.
   c.hmm_pfn.dma_flags = k.hmm_pfn_order_shift != HmmPfnOrderShift::kBitsMinus8;

@@ -36,7 +36,7 @@ GupResult get_user_page_remote(World& w, StepResult& r, int mm, int va, unsigned
       }
       int head = w.pages[static_cast<size_t>(frame)].head;
       if (head < 0) return {kEFAULT};  // no struct page behind the PTE
-      folio_get(w, head);  // FOLL_GET
+      folio_get(w, head);              // FOLL_GET
       return {0, head, frame, false};
     }
     VmFault f = handle_mm_fault(w, r, mm, va, write);  // faultin_page()

@@ -35,8 +35,8 @@ void CheckDevicePrivateHmmPfn(const World& w, StepResult& r, int mm, int va, uin
   const HmmPfnLayout l = EncodingConfigFor(w.knobs).hmm_pfn;
   const uint64_t flag = HmmPfnDevicePrivate(l);
   if (flag == 0) return;
-  const uint64_t word = HmmPfnEncode(
-      l, number, HMM_PFN_VALID | (write ? HMM_PFN_WRITE : 0) | flag, kernel_order);
+  const uint64_t word =
+      HmmPfnEncode(l, number, HMM_PFN_VALID | (write ? HMM_PFN_WRITE : 0) | flag, kernel_order);
   const unsigned read = hmm_pfn_to_map_order(l, word);
   if (read == kernel_order) return;
   r.Event(EventKind::kCorruption,

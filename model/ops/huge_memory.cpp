@@ -27,8 +27,9 @@ void split_huge_pmd(World& w, StepResult& r, int mm, int va) {
     // pmd_trans_huge() is also true for hugetlb PMDs; splitting one clears it
     // through pmdp_huge_clear_flush and page_table_check BUGs (bug 2, seen
     // with GUP(FOLL_SPLIT_PMD) before hildenbrand-v2 01/17).
-    r.Event(EventKind::kBug, "kernel BUG at mm/page_table_check.c:87! split_huge_pmd() on a "
-                             "hugetlb PMD (page_table_check_clear via pmdp_huge_clear_flush)");
+    r.Event(EventKind::kBug,
+            "kernel BUG at mm/page_table_check.c:87! split_huge_pmd() on a "
+            "hugetlb PMD (page_table_check_clear via pmdp_huge_clear_flush)");
     return;
   }
   int head = w.FolioOf(pmd.pfn);
@@ -236,7 +237,7 @@ bool madvise_free_huge_pmd(World& w, StepResult& r, int mm, int addr, int next) 
     split_folio(w, r, head);
     return false;
   }
-  w.Folio(head).dirty = false;  // folio_clear_dirty
+  w.Folio(head).dirty = false;    // folio_clear_dirty
   pmd.young = pmd.dirty = false;  // pmd_mkold, pmd_mkclean
   Page& f = w.Folio(head);
   if (f.anon && f.swapbacked && !f.hugetlb) f.swapbacked = false;  // folio_mark_lazyfree

@@ -40,11 +40,11 @@ enum class NotifyEvent : uint8_t {
 
 // Result of a fault (the vm_fault_t bits the model distinguishes).
 enum class VmFault : uint8_t {
-  kOk,      // handled; the access can retry and hit
+  kOk,  // handled; the access can retry and hit
   kSigsegv,
   kSigbus,
-  kOom,     // VM_FAULT_OOM: no free folio
-  kBlocked, // would sleep on a folio lock held by another thread
+  kOom,      // VM_FAULT_OOM: no free folio
+  kBlocked,  // would sleep on a folio lock held by another thread
 };
 
 // x86-64: pte_pfn() of a non-present (swap-format) PTE whose generic swap
@@ -52,7 +52,9 @@ enum class VmFault : uint8_t {
 // (SWP_OFFSET_FIRST_BIT, arch/x86/include/asm/pgtable_64.h __swp_entry) and
 // pte_pfn() re-inverts non-present values (protnone_mask) and reads bits
 // 12..51 (arch/x86/include/asm/pgtable.h), giving offset >> 3.
-inline uint32_t PtePfnOfNonPresent(uint32_t offset) { return offset >> 3; }
+inline uint32_t PtePfnOfNonPresent(uint32_t offset) {
+  return offset >> 3;
+}
 
 // ---- folio lifetime (mm/page_alloc.c, mm/swap.c) ----
 // Allocates a folio of `order` at the lowest free naturally aligned frames:
@@ -77,8 +79,8 @@ void folio_try_dup_anon_rmap_pte(World& w, int head, int frame);
 void folio_try_dup_anon_rmap_pmd(World& w, int head);
 
 struct ExclusiveResult {
-  int err = 0;      // 0 or a positive errno
-  int head = -1;    // the folio, locked and referenced on success
+  int err = 0;    // 0 or a positive errno
+  int head = -1;  // the folio, locked and referenced on success
   bool blocked = false;
 };
 // make_device_exclusive() (hildenbrand-v2 03/17+), per the make_exclusive_* knobs.
@@ -87,8 +89,8 @@ ExclusiveResult make_device_exclusive(World& w, StepResult& r, int mm, int va);
 // exclusive per address (-1 where the page was dropped); each returned page
 // holds the GUP reference for the caller. `err` is set when GUP failed on the
 // first page.
-std::vector<int> make_device_exclusive_range(World& w, StepResult& r, int mm, int start,
-                                             int npages, int& err);
+std::vector<int> make_device_exclusive_range(World& w, StepResult& r, int mm, int start, int npages,
+                                             int& err);
 // folio_make_device_exclusive() (v6.14, v1/v2 03): rmap walk converting
 // every PTE of the folio; true iff (mm, va) was writable and the folio ended
 // unmapped. The caller holds the folio lock and a reference.
@@ -106,17 +108,17 @@ int folio_mkclean(World& w, StepResult& r, int head);
 inline constexpr unsigned kPvmwSync = 1u << 0;
 inline constexpr unsigned kPvmwMigration = 1u << 1;
 struct PageVmaMappedWalk {
-  uint32_t pfn = 0;        // first PFN (or device-private offset) of the range looked for
+  uint32_t pfn = 0;  // first PFN (or device-private offset) of the range looked for
   int nr_pages = 1;
-  unsigned flags = 0;      // PVMW_SYNC, PVMW_MIGRATION, niethe v3+: PVMW_DEVICE_PRIVATE
+  unsigned flags = 0;  // PVMW_SYNC, PVMW_MIGRATION, niethe v3+: PVMW_DEVICE_PRIVATE
   // pvmw->pfn as the profile's kernel encodes it (pvmw_device_private knob,
   // model/kernel/pvmw_encoding.h): the raw number, or niethe v2's
   // number << PVMW_PFN_SHIFT | PVMW_PFN_DEVICE_PRIVATE.
   uint64_t walk_pfn = 0;
   int mm = 0;
-  int address = -1;        // current page; -1 before the first call
-  int end = 0;             // vma_address_end (exclusive)
-  bool pmd = false;        // hit is a huge PMD (address = PMD start)
+  int address = -1;  // current page; -1 before the first call
+  int end = 0;       // vma_address_end (exclusive)
+  bool pmd = false;  // hit is a huge PMD (address = PMD start)
 };
 // Starts a walk of folio `head` (or of a PFN range) in VMA `v` of `mm`.
 PageVmaMappedWalk StartWalk(const World& w, uint32_t pfn, int nr_pages, unsigned flags, int mm,
@@ -299,8 +301,8 @@ void anon_vma_prepare(World& w, int mm, int va);
 int do_mremap(World& w, StepResult& r, int mm, int va, int npages, int newva);
 
 // ---- lib/test_hmm.c ----
-void dmirror_interval_invalidate(World& w, int device, int mm, int start, int end,
-                                 NotifyEvent ev, int owner_device);
+void dmirror_interval_invalidate(World& w, int device, int mm, int start, int end, NotifyEvent ev,
+                                 int owner_device);
 
 // HMM_DMIRROR_PROT_* (lib/test_hmm_uapi.h): the per-page byte of
 // HMM_DMIRROR_SNAPSHOT. DEV_COHERENT_* (0x40, 0x50) need device-coherent

@@ -53,7 +53,9 @@ int folio_alloc(World& w, int order) {
   return -1;
 }
 
-void folio_get(World& w, int head, int n) { w.Folio(head).refcount += static_cast<int16_t>(n); }
+void folio_get(World& w, int head, int n) {
+  w.Folio(head).refcount += static_cast<int16_t>(n);
+}
 
 void folio_put(World& w, StepResult& r, int head, int n) {
   Page& f = w.Folio(head);
@@ -123,7 +125,8 @@ bool BlockEmpty(const World& w, int mm, int block_start) {
 bool ThpEligible(const World& w, const Vma& v, int mm, int va) {
   if (v.shared || v.hugetlb) return false;  // shmem THP is not modelled
   switch (w.knobs.transparent_hugepage) {
-    case TransparentHugepage::kNever: return false;
+    case TransparentHugepage::kNever:
+      return false;
     case TransparentHugepage::kMadvise:
       if (!v.hugepage) return false;
       break;
@@ -376,7 +379,7 @@ VmFault hugetlb_fault(World& w, StepResult& r, int mm, int va, const Vma& v, boo
     if (head < 0) return VmFault::kOom;
     Page& f = w.Folio(head);
     f.hugetlb = true;
-    f.lru = false;  // hugetlb folios are never on an LRU
+    f.lru = false;                         // hugetlb folios are never on an LRU
     folio_add_new_anon_rmap_pmd(w, head);  // hugetlb_add_new_anon_rmap
     pmd = Pmd{PmdKind::kHuge, w.PfnOf(head), write && v.write, write, true};
     if (write) f.dirty = true;
@@ -490,7 +493,8 @@ VmFault FaultIn(World& w, StepResult& r, int mm, int va, bool write) {
     if (f != VmFault::kOk) return f;
   }
   if (AccessHits(w, mm, va, write)) return VmFault::kOk;
-  r.Event(EventKind::kWarn, fmt::format("fault at mm{}:{} did not resolve after 4 retries", mm, va));
+  r.Event(EventKind::kWarn,
+          fmt::format("fault at mm{}:{} did not resolve after 4 retries", mm, va));
   return VmFault::kSigbus;
 }
 
@@ -601,7 +605,7 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
         va = block + pmd_pages - 1;
         continue;
       }
-      split_huge_pmd(w, r, mm, va);  // a partial unmap splits the PMD first
+      split_huge_pmd(w, r, mm, va);              // a partial unmap splits the PMD first
       if (pmd.kind == PmdKind::kHuge) continue;  // split refused (BUG already reported)
     }
     Pte& pte = m.ptes[static_cast<size_t>(va)];

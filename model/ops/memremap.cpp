@@ -20,7 +20,9 @@
 
 namespace mmcheck::model::kernel {
 
-void zone_device_page_init(World& w, int frame) { zone_device_folio_init(w, frame, 0); }
+void zone_device_page_init(World& w, int frame) {
+  zone_device_folio_init(w, frame, 0);
+}
 
 void zone_device_folio_init(World& w, int frame, int order) {
   DevPagemap& pgmap = w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))];

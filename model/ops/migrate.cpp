@@ -29,7 +29,8 @@ std::string dump_page(const World& w, int head, int extra_refs, const char* reas
       "page: refcount:{} mapcount:{} mapping:{} index:0x{:x} pfn:0x{:x}{}\n{}flags: ({})\n"
       "page dumped because: {}",
       f.refcount + extra_refs, w.FolioMapcount(head), mapping, f.index, w.PfnOf(head),
-      f.order > 0 ? fmt::format(" order:{} entire_mapcount:{}", f.order, f.entire_mapcount + 1) : "",
+      f.order > 0 ? fmt::format(" order:{} entire_mapcount:{}", f.order, f.entire_mapcount + 1)
+                  : "",
       f.anon ? "anon " : "", flags, reason);
 }
 
@@ -130,7 +131,8 @@ int migrate_folio(World& w, StepResult& r, int head, bool report_failure) {
   if (s.shmem >= 0) {
     // The page cache now points at dst and its reference moves with it.
     Shmem& obj = w.shmem[static_cast<size_t>(s.shmem)];
-    for (int i = 0; i < nr; ++i) obj.folio[static_cast<size_t>(s.index + i)] = static_cast<int16_t>(dst);
+    for (int i = 0; i < nr; ++i)
+      obj.folio[static_cast<size_t>(s.index + i)] = static_cast<int16_t>(dst);
     w.Folio(dst).refcount += static_cast<int16_t>(nr);
     w.Folio(head).refcount -= static_cast<int16_t>(nr);
     w.Folio(head).shmem = -1;

@@ -64,7 +64,8 @@ bool folio_is_device_coherent(const World& w, int head) {
 namespace {
 
 MirrorEntry& MirrorAt(World& w, int dev, int mm, int va) {
-  return w.devices[static_cast<size_t>(dev)].mirror[static_cast<size_t>(mm * w.universe.pages + va)];
+  return w.devices[static_cast<size_t>(dev)]
+      .mirror[static_cast<size_t>(mm * w.universe.pages + va)];
 }
 
 struct Hit {
@@ -87,10 +88,9 @@ struct Hit {
 // model keeps the core's destination right and corrupts only the mirror.
 MirrorEntry dmirror_mirror_entry(const World& w, bool writable, int frame) {
   const uint8_t perm = writable ? kMirrorWrite : kMirrorRead;
-  if (!w.IsDevicePrivateFrame(frame))
-    return MirrorEntry{perm, w.PfnOf(frame), false};
-  const bool unconverted = w.DeviceOffsets() &&
-                           w.knobs.dmirror_device_lookup == DmirrorDeviceLookup::kPageToPfn;
+  if (!w.IsDevicePrivateFrame(frame)) return MirrorEntry{perm, w.PfnOf(frame), false};
+  const bool unconverted =
+      w.DeviceOffsets() && w.knobs.dmirror_device_lookup == DmirrorDeviceLookup::kPageToPfn;
   return MirrorEntry{perm, w.DevicePrivateNumber(frame), !unconverted};
 }
 
@@ -119,8 +119,8 @@ int dmirror_devmem_alloc_page(World& w, int dev) {
 // for every mapping (migrate_device_unmap: "still mapped", restored) or the
 // folio has references beyond its mappings and the caller's `extra`
 // (migrate_vma_check_page / folio_migrate_mapping: -EAGAIN).
-bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int collect_mm,
-                  int start, int end, int extra) {
+bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int collect_mm, int start,
+                  int end, int extra) {
   std::vector<Hit> hits;
   bool confused = false;
   ForEachVma(w, [&](int mm, const Vma& v) {
@@ -135,14 +135,15 @@ bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int coll
         // check_pte() matched an entry of another page: with device-private
         // offsets numerically equal to PFNs and no kind test, a walk for
         // one names the other (kernel-semantics.md (c)6).
-        r.Event(EventKind::kCorruption,
-                fmt::format("pfn/offset confusion: page_vma_mapped_walk for {} folio {:#x} hit "
-                            "the {} entry at mm{}:{}, which maps another page",
-                            folio_is_device_private(w, src) ? "device-private" : "RAM",
-                            pvmw.pfn, PteKindName(w.mms[static_cast<size_t>(mm)]
-                                                      .ptes[static_cast<size_t>(pvmw.address)]
-                                                      .kind),
-                            mm, pvmw.address));
+        r.Event(
+            EventKind::kCorruption,
+            fmt::format(
+                "pfn/offset confusion: page_vma_mapped_walk for {} folio {:#x} hit "
+                "the {} entry at mm{}:{}, which maps another page",
+                folio_is_device_private(w, src) ? "device-private" : "RAM", pvmw.pfn,
+                PteKindName(
+                    w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)].kind),
+                mm, pvmw.address));
         confused = true;
         continue;
       }
@@ -324,8 +325,8 @@ void SplitDeviceFolio(World& w, StepResult& r, int head) {
 // Returns false, after splitting the device folio to order 0, when it cannot
 // move as a whole (mapped by PTEs too, locked, no free RAM THP); the caller
 // then goes page by page. `extra`: the caller's references.
-bool MigrateDevicePmdToRam(World& w, StepResult& r, int dev, int mm, int block, int start,
-                           int end, int extra) {
+bool MigrateDevicePmdToRam(World& w, StepResult& r, int dev, int mm, int block, int start, int end,
+                           int extra) {
   const int head = w.DevicePrivatePmdFolio(w.PmdOf(mm, block));
   if (head < 0) return false;
   std::vector<PmdHit> hits;
@@ -377,8 +378,7 @@ int ByVmaPiece(const World& w, int mm, int start, int npages, Piece piece) {
 // the block is neither or no compound device folio is free (the caller
 // splits and goes page by page, as dmirror_migrate_alloc_and_copy falls
 // back).
-bool MigrateBlockToDevice(World& w, StepResult& r, int dev, int mm, int block, int start,
-                          int end) {
+bool MigrateBlockToDevice(World& w, StepResult& r, int dev, int mm, int block, int start, int end) {
   const int pmd_pages = w.universe.PmdPages();
   if (w.universe.DeviceCoherent(dev)) return false;  // order 0 only (see the header)
   const Vma* v = w.FindVma(mm, block);
@@ -463,7 +463,8 @@ void MigratePieceToDevice(World& w, StepResult& r, int dev, int mm, int start, i
       dst = dmirror_devmem_alloc_page(w, dev);
       if (dst < 0) continue;
       writable = v.write;  // dmirror_migrate_alloc_and_copy: !spage && VM_WRITE
-      if (pte.kind == PteKind::kPresent) mmu_notifier_invalidate(w, mm, va, va + 1, NotifyEvent::kMigrate, dev);
+      if (pte.kind == PteKind::kPresent)
+        mmu_notifier_invalidate(w, mm, va, va + 1, NotifyEvent::kMigrate, dev);
       anon_vma_prepare(w, mm, va);  // migrate_vma_insert_page()
       Pte fresh{};
       if (folio_is_device_private(w, dst)) {
@@ -665,7 +666,7 @@ VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va) {
   // migrate_vma_check_page(): extra = collect ref + (page == fault_page).
   bool moved = MoveMappings(w, r, head, dst, dev, mm, va, va + 1, 2);
   if (moved) MirrorAt(w, dev, mm, va) = MirrorEntry{};  // xa_erase in alloc_and_copy
-  folio_put(w, r, head);  // migrate_vma_finalize
+  folio_put(w, r, head);                                // migrate_vma_finalize
   folio_put(w, r, dst);
   folio_put(w, r, head);  // put_page() after ->migrate_to_ram()
   // Not migrated: the fault returns 0 and the CPU faults again.
@@ -692,8 +693,8 @@ VmFault do_huge_pmd_device_private(World& w, StepResult& r, int mm, int va) {
   mmu_notifier_invalidate(w, mm, block, block + w.universe.PmdPages(), NotifyEvent::kMigrate, dev);
   folio_get(w, head);  // get_page() around ->migrate_to_ram()
   // migrate_vma_check_page(): extra = collect ref + (page == fault_page).
-  const bool whole = MigrateDevicePmdToRam(w, r, dev, mm, block, block,
-                                           block + w.universe.PmdPages(), 1);
+  const bool whole =
+      MigrateDevicePmdToRam(w, r, dev, mm, block, block, block + w.universe.PmdPages(), 1);
   const int frame = head;  // the head page keeps our reference across a split
   folio_put(w, r, w.pages[static_cast<size_t>(frame)].head);
   if (whole) return VmFault::kOk;
@@ -748,19 +749,19 @@ int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
       Pte& pte = PteAt(w, h.mm, h.va);
       const Pte old = pte;
       mmu_notifier_invalidate(w, h.mm, h.va, h.va + 1, NotifyEvent::kClear, -1);
-      const bool writable = old.kind == PteKind::kPresent ? old.write
-                                                          : old.kind == PteKind::kDevicePrivateWrite;
+      const bool writable =
+          old.kind == PteKind::kPresent ? old.write : old.kind == PteKind::kDevicePrivateWrite;
       if (old.kind == PteKind::kPresent && old.dirty) w.Folio(f).dirty = true;
       Page& p = w.pages[static_cast<size_t>(f)];
       const bool anon_exclusive = p.anon_exclusive;
       p.anon_exclusive = false;  // folio_try_share_anon_rmap_pte
       Pte mig{};
-      mig.kind = writable         ? (device_entries ? PteKind::kMigrationDeviceWrite
-                                                    : PteKind::kMigrationWrite)
-                 : anon_exclusive ? (device_entries ? PteKind::kMigrationDeviceReadExclusive
-                                                    : PteKind::kMigrationReadExclusive)
-                                  : (device_entries ? PteKind::kMigrationDeviceRead
-                                                    : PteKind::kMigrationRead);
+      mig.kind = writable
+                     ? (device_entries ? PteKind::kMigrationDeviceWrite : PteKind::kMigrationWrite)
+                 : anon_exclusive
+                     ? (device_entries ? PteKind::kMigrationDeviceReadExclusive
+                                       : PteKind::kMigrationReadExclusive)
+                     : (device_entries ? PteKind::kMigrationDeviceRead : PteKind::kMigrationRead);
       if (coherent)  // make_*_migration_entry(page_to_pfn(subpage))
         mig.kind = writable         ? PteKind::kMigrationWrite
                    : anon_exclusive ? PteKind::kMigrationReadExclusive

@@ -95,7 +95,9 @@ void MergeAnonVma(World& w, int mm) {
 
 }  // namespace
 
-void split_vma_at(World& w, int mm, int at) { SplitAt(w, mm, at); }
+void split_vma_at(World& w, int mm, int at) {
+  SplitAt(w, mm, at);
+}
 
 void anon_vma_prepare(World& w, int mm, int va) {
   if (Vma* v = w.FindVma(mm, va)) v->anon_vma = true;
@@ -322,7 +324,8 @@ int do_madvise(World& w, StepResult& r, int mm, int va, int npages, int advice) 
         const bool shared = v->shared;
         zap_page_range(w, r, mm, s, e, NotifyEvent::kClear);
         if (!shared)
-          for (int p = s; p < e; ++p) w.mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(p)] = 0;
+          for (int p = s; p < e; ++p)
+            w.mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(p)] = 0;
         return 0;
       });
     case kAdvicePageout:

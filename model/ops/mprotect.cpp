@@ -55,7 +55,8 @@ void change_protection(World& w, StepResult& r, int mm, int start, int end, bool
       case PteKind::kPresent:
         if (!write)
           pte.write = false;
-        else if (!pte.special && (w.FindVma(mm, va)->shared || can_change_pte_writable(w, mm, va, pte)))
+        else if (!pte.special &&
+                 (w.FindVma(mm, va)->shared || can_change_pte_writable(w, mm, va, pte)))
           pte.write = true;
         break;
       case PteKind::kMigrationWrite: {

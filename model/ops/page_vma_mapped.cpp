@@ -40,9 +40,12 @@ bool check_pmd(const World& w, const PageVmaMappedWalk& pvmw, uint32_t pfn) {
 
 PvmwScheme SchemeOf(const World& w) {
   switch (w.knobs.pvmw_device_private) {
-    case PvmwDevicePrivate::kNone: return PvmwScheme::kRawPfn;
-    case PvmwDevicePrivate::kPfnShift: return PvmwScheme::kPfnShift;
-    case PvmwDevicePrivate::kFlags: return PvmwScheme::kFlags;
+    case PvmwDevicePrivate::kNone:
+      return PvmwScheme::kRawPfn;
+    case PvmwDevicePrivate::kPfnShift:
+      return PvmwScheme::kPfnShift;
+    case PvmwDevicePrivate::kFlags:
+      return PvmwScheme::kFlags;
   }
   return PvmwScheme::kRawPfn;
 }
@@ -57,13 +60,14 @@ bool KindAndRangeMatch(const World& w, const PageVmaMappedWalk& pvmw, uint32_t p
   const CheckPteForm form = w.knobs.check_pte_overlap == CheckPteOverlap::kOneSided
                                 ? CheckPteForm::kOneSided
                                 : CheckPteForm::kTwoSided;
-  return CheckPteRange(form, pfn, static_cast<uint64_t>(n), PvmwWalkPfn(s, walk),
-                       walk.nr_pages);
+  return CheckPteRange(form, pfn, static_cast<uint64_t>(n), PvmwWalkPfn(s, walk), walk.nr_pages);
 }
 
 }  // namespace
 
-bool PvmwHasKind(const World& w) { return SchemeOf(w) != PvmwScheme::kRawPfn; }
+bool PvmwHasKind(const World& w) {
+  return SchemeOf(w) != PvmwScheme::kRawPfn;
+}
 
 PageVmaMappedWalk StartFolioWalk(const World& w, int head, unsigned flags, int mm, const Vma& v) {
   const bool dp = folio_is_device_private(w, head);
@@ -101,8 +105,8 @@ bool check_pte(const World& w, const PageVmaMappedWalk& pvmw, const Pte& pte, in
   // (v3+) or the pvmw->pfn bit (v2); only SWP_DEVICE_* entries are device
   // private, and in PVMW_MIGRATION mode only SWP_MIGRATION_DEVICE_* ones.
   // In PVMW_MIGRATION mode the device kind is SWP_MIGRATION_DEVICE_*.
-  const bool entry_dp = (pvmw.flags & kPvmwMigration) ? IsDeviceMigration(pte.kind)
-                                                       : IsDevicePrivate(pte.kind);
+  const bool entry_dp =
+      (pvmw.flags & kPvmwMigration) ? IsDeviceMigration(pte.kind) : IsDevicePrivate(pte.kind);
   if (PvmwHasKind(w)) return KindAndRangeMatch(w, pvmw, pfn, pte_nr, entry_dp);
   return PfnOverlaps(w, pvmw, pfn, pte_nr);
 }
@@ -151,9 +155,8 @@ bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw) {
     if (pmd.kind == PmdKind::kHuge) {
       // A present huge PMD: not_found in PVMW_MIGRATION mode, else check_pmd.
       if ((addr & (pmd_pages - 1)) != 0) continue;
-      const bool pmd_match = PvmwHasKind(w)
-                                 ? KindAndRangeMatch(w, pvmw, pmd.pfn, pmd_pages, false)
-                                 : check_pmd(w, pvmw, pmd.pfn);
+      const bool pmd_match = PvmwHasKind(w) ? KindAndRangeMatch(w, pvmw, pmd.pfn, pmd_pages, false)
+                                            : check_pmd(w, pvmw, pmd.pfn);
       if (!(pvmw.flags & kPvmwMigration) && pmd_match) {
         pvmw.address = addr;
         pvmw.pmd = true;
@@ -201,7 +204,7 @@ bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw) {
 }
 
 bool DevicePrivatePmdHit(const World& w, StepResult& r, const PageVmaMappedWalk& pvmw, int head,
-                        const char* walker) {
+                         const char* walker) {
   if (!pvmw.pmd) return false;
   const Pmd& pmd = w.PmdOf(pvmw.mm, pvmw.address);
   if (pmd.kind != PmdKind::kDevicePrivate) return false;

@@ -62,7 +62,8 @@ void folio_remove_rmap_pte(World& w, StepResult& r, int head, int frame) {
   // kernel decrements some other struct page; only the folio counter is ours.
   // For a small folio that is all that changes: the kernel decremented the
   // garbage page's _mapcount, not the folio's.
-  if (frame >= head && frame < head + w.NrPages(head)) w.pages[static_cast<size_t>(frame)].mapcount--;
+  if (frame >= head && frame < head + w.NrPages(head))
+    w.pages[static_cast<size_t>(frame)].mapcount--;
   if (w.Folio(head).order > 0) w.Folio(head).large_mapcount--;
   // deferred_split_folio() is not modelled for RAM folios. A large
   // device-private folio left partially mapped (a page unmapped, others
@@ -102,7 +103,9 @@ void folio_try_dup_anon_rmap_pmd(World& w, int head) {
 
 namespace {
 
-bool FolioMapped(const World& w, int head) { return w.FolioMapcount(head) > 0; }
+bool FolioMapped(const World& w, int head) {
+  return w.FolioMapcount(head) > 0;
+}
 
 // The rmap walkers' MMU notifier range covers the folio's pages in the VMA
 // (mmu_notifier_range_init over [address, address + folio_size)); the model
@@ -112,23 +115,25 @@ void InvalidateHit(World& w, const PageVmaMappedWalk& pvmw, NotifyEvent ev) {
   mmu_notifier_invalidate(w, pvmw.mm, pvmw.address, pvmw.address + n, ev, -1);
 }
 
-uint32_t FolioPfn(const World& w, int head) { return w.PfnOf(head); }
+uint32_t FolioPfn(const World& w, int head) {
+  return w.PfnOf(head);
+}
 
 // A walk of RAM folio `head` hit a device-private entry: only possible when
 // device-private offsets overlap RAM PFNs and check_pte has no kind test
 // (kernel-semantics.md (c)6). The kernel would treat the device entry as a
 // mapping of `head`; the model reports the confusion and leaves it alone.
-bool DevicePrivateConfusion(const World& w, StepResult& r, int head,
-                            const PageVmaMappedWalk& pvmw, const char* walker) {
+bool DevicePrivateConfusion(const World& w, StepResult& r, int head, const PageVmaMappedWalk& pvmw,
+                            const char* walker) {
   if (DevicePrivatePmdHit(w, r, pvmw, head, walker)) return true;
   if (pvmw.pmd) return false;
   const Pte& pte = w.mms[static_cast<size_t>(pvmw.mm)].ptes[static_cast<size_t>(pvmw.address)];
   if (!IsDevicePrivate(pte.kind) || folio_is_device_private(w, head)) return false;
-  r.Event(EventKind::kCorruption,
-          fmt::format("pfn/offset confusion: {} for RAM folio {:#x} hit the {} entry at mm{}:{} "
-                      "(device-private offset {:#x})",
-                      walker, w.PfnOf(head), PteKindName(pte.kind), pvmw.mm, pvmw.address,
-                      pte.pfn));
+  r.Event(
+      EventKind::kCorruption,
+      fmt::format("pfn/offset confusion: {} for RAM folio {:#x} hit the {} entry at mm{}:{} "
+                  "(device-private offset {:#x})",
+                  walker, w.PfnOf(head), PteKindName(pte.kind), pvmw.mm, pvmw.address, pte.pfn));
   return true;
 }
 
@@ -147,8 +152,9 @@ bool page_make_device_exclusive_one(World& w, StepResult& r, int head, int mm, c
   while (page_vma_mapped_walk(w, pvmw)) {
     InvalidateHit(w, pvmw, NotifyEvent::kExclusive);
     if (pvmw.pmd) {
-      r.Event(EventKind::kBug, "VM_BUG_ON_FOLIO(!pvmw.pte): page_make_device_exclusive_one met "
-                               "a PMD-mapped folio (mm/rmap.c, v6.14)");
+      r.Event(EventKind::kBug,
+              "VM_BUG_ON_FOLIO(!pvmw.pte): page_make_device_exclusive_one met "
+              "a PMD-mapped folio (mm/rmap.c, v6.14)");
       return false;
     }
     Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)];
@@ -216,8 +222,8 @@ ExclusiveResult make_device_exclusive(World& w, StepResult& r, int mm, int va) {
   return {0, head, false};
 }
 
-std::vector<int> make_device_exclusive_range(World& w, StepResult& r, int mm, int start,
-                                             int npages, int& err) {
+std::vector<int> make_device_exclusive_range(World& w, StepResult& r, int mm, int start, int npages,
+                                             int& err) {
   // GUP the whole range first (FOLL_GET | FOLL_WRITE | FOLL_SPLIT_PMD).
   err = 0;
   std::vector<GupResult> gup;
@@ -253,8 +259,7 @@ bool folio_make_device_exclusive(World& w, StepResult& r, int head, int mm, int 
   const Page& f = w.Folio(head);
   // "Restrict to anonymous folios for now"; v1/v2 02 also rejects hugetlb.
   if (!f.anon ||
-      (f.hugetlb &&
-       w.knobs.make_exclusive_rejects_hugetlb == MakeExclusiveRejectsHugetlb::kYes))
+      (f.hugetlb && w.knobs.make_exclusive_rejects_hugetlb == MakeExclusiveRejectsHugetlb::kYes))
     return false;
   bool valid = false;
   bool ok = true;
@@ -272,12 +277,18 @@ namespace {
 int DeviceSwapType(const World& w, PteKind kind) {
   const SwapLayout l = EncodingConfigFor(w.knobs).swap;
   switch (kind) {
-    case PteKind::kDevicePrivateRead: return SwapType(l, SwapKind::kDeviceRead);
-    case PteKind::kDevicePrivateWrite: return SwapType(l, SwapKind::kDeviceWrite);
-    case PteKind::kDeviceExclusive: return SwapType(l, SwapKind::kDeviceExclusive);
-    case PteKind::kDeviceExclusiveRead: return SwapType(l, SwapKind::kDeviceExclusiveRead);
-    case PteKind::kDeviceExclusiveWrite: return SwapType(l, SwapKind::kDeviceExclusiveWrite);
-    default: return -1;
+    case PteKind::kDevicePrivateRead:
+      return SwapType(l, SwapKind::kDeviceRead);
+    case PteKind::kDevicePrivateWrite:
+      return SwapType(l, SwapKind::kDeviceWrite);
+    case PteKind::kDeviceExclusive:
+      return SwapType(l, SwapKind::kDeviceExclusive);
+    case PteKind::kDeviceExclusiveRead:
+      return SwapType(l, SwapKind::kDeviceExclusiveRead);
+    case PteKind::kDeviceExclusiveWrite:
+      return SwapType(l, SwapKind::kDeviceExclusiveWrite);
+    default:
+      return -1;
   }
 }
 
@@ -369,7 +380,8 @@ void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swa
       Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)];
       Pte old = pte;
       uint32_t pfn = old.pfn;
-      if (old.kind != PteKind::kPresent && w.knobs.try_to_unmap_nonpresent == NonPresentPfn::kPtePfn)
+      if (old.kind != PteKind::kPresent &&
+          w.knobs.try_to_unmap_nonpresent == NonPresentPfn::kPtePfn)
         pfn = PtePfnOfNonPresent(old.pfn);
       int frame = static_cast<int>(pfn - folio_pfn) + head;
       bool garbage = pfn < folio_pfn || pfn >= folio_pfn + static_cast<uint32_t>(nr);
@@ -456,8 +468,9 @@ void try_to_migrate(World& w, StepResult& r, int head) {
       // NEW: writable only from a present PTE or a device-private WRITE
       // entry. OLD read pte_write() of a swap-format PTE, which on x86-64 is
       // _PAGE_RW = _PAGE_SWP_SOFT_DIRTY.
-      bool writable = present ? old.write
-                              : (old_pfn ? old.soft_dirty : old.kind == PteKind::kDevicePrivateWrite);
+      bool writable = present
+                          ? old.write
+                          : (old_pfn ? old.soft_dirty : old.kind == PteKind::kDevicePrivateWrite);
       int frame = static_cast<int>(pfn - folio_pfn) + head;
       bool garbage = pfn < folio_pfn || pfn >= folio_pfn + static_cast<uint32_t>(nr);
       if (garbage)
@@ -566,8 +579,7 @@ int folio_mkclean(World& w, StepResult& r, int head) {
         r.Event(EventKind::kCorruption,
                 fmt::format("page_vma_mkclean_one: rewrote non-present {} entry at mm{}:{} as a "
                             "present PTE for pfn 0x{:x}",
-                            PteKindName(pte.kind), mm, pvmw.address,
-                            PtePfnOfNonPresent(pte.pfn)));
+                            PteKindName(pte.kind), mm, pvmw.address, PtePfnOfNonPresent(pte.pfn)));
         Pte garbage{};
         garbage.kind = PteKind::kPresent;
         garbage.pfn = PtePfnOfNonPresent(pte.pfn);

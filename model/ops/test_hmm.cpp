@@ -11,8 +11,8 @@
 
 namespace mmcheck::model::kernel {
 
-void dmirror_interval_invalidate(World& w, int device, int mm, int start, int end,
-                                 NotifyEvent ev, int owner_device) {
+void dmirror_interval_invalidate(World& w, int device, int mm, int start, int end, NotifyEvent ev,
+                                 int owner_device) {
   if (ev == NotifyEvent::kMigrate && owner_device == device) return;
   Device& d = w.devices[static_cast<size_t>(device)];
   // knob dmirror_invalidate_range=one-past: xa_for_each_range's last index is

@@ -59,8 +59,7 @@ bool ReclaimEligible(const World& w, int head, bool ignore_references, std::stri
     if (free_slots < w.NrPages(head)) return why = "no free swap slots", false;
   }
   if (!ignore_references && AnyEntryOf(w, head, [](const Pmd& pmd, const Pte& pte) {
-        return pmd.kind == PmdKind::kHuge ? pmd.young
-                                          : pte.kind == PteKind::kPresent && pte.young;
+        return pmd.kind == PmdKind::kHuge ? pmd.young : pte.kind == PteKind::kPresent && pte.young;
       }))
     return why = "recently referenced", false;
   return true;
@@ -73,7 +72,8 @@ void shrink_folio(World& w, StepResult& r, int head, bool ignore_references) {
   std::string why;
   bool eligible = ReclaimEligible(w, head, ignore_references, why);
   auto record = [&](bool progressed, std::string reason) {
-    if (eligible) r.progress.push_back({ProgressCheck::kReclaim, pfn, progressed, std::move(reason)});
+    if (eligible)
+      r.progress.push_back({ProgressCheck::kReclaim, pfn, progressed, std::move(reason)});
   };
   Page& f = w.Folio(head);
   if (!f.lru || f.hugetlb) return record(false, "not on an LRU list");

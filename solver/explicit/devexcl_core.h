@@ -1,5 +1,5 @@
-// devexcl-core: the benchmark machine of the devexcl-core spec shared with SPIN (bench/devexcl-core-vs-main-model.md) (spec v1), as a
-// compact model for the explorer.
+// devexcl-core: the benchmark machine of the devexcl-core spec shared with SPIN
+// (bench/devexcl-core-vs-main-model.md) (spec v1), as a compact model for the explorer.
 //
 // What it models: order-0 anonymous folios, one private anonymous VMA per mm (two mms, the
 // second created by fork), swap, migration and one device asking for device-exclusive access,

@@ -152,11 +152,11 @@ struct ExplorerOptions {
   // the search continues over the whole reachable set (like SPIN's pan -A) and still records
   // the shortest counterexample of every property.
   bool stop_at_violation = true;
-  std::uint64_t max_states = 0;        // 0 = no limit
+  std::uint64_t max_states = 0;  // 0 = no limit
   // 0 = no limit; else the process's resident memory (what was there when Run() started plus
   // what the explorer allocates) stays at or below it.
   std::uint64_t max_memory_bytes = 0;
-  double time_budget_seconds = 0;      // 0 = no limit
+  double time_budget_seconds = 0;  // 0 = no limit
 };
 
 enum class ExplorationStatus {
@@ -268,7 +268,8 @@ class RecordArena {
     if ((size_ >> chunk_shift_) == chunks_.size()) {
       chunks_.emplace_back(new std::uint8_t[record_bytes_ << chunk_shift_]);
     }
-    std::uint8_t* record = chunks_[size_ >> chunk_shift_].get() + (size_ & chunk_mask_) * record_bytes_;
+    std::uint8_t* record =
+        chunks_[size_ >> chunk_shift_].get() + (size_ & chunk_mask_) * record_bytes_;
     ++size_;
     touched_ = std::max(touched_, size_);
     return record;
@@ -453,10 +454,10 @@ class Explorer {
     std::vector<std::uint8_t> encodings;  // zero padding beyond encoding_bytes_ stays zero
     std::vector<std::uint64_t> hashes;
     std::vector<int> ops;
-    std::vector<std::uint64_t> fresh;  // table positions this thread inserted in this level
-    std::uint64_t unflushed = 0;       // insertions not yet added to inserted_
+    std::vector<std::uint64_t> fresh;          // table positions this thread inserted in this level
+    std::uint64_t unflushed = 0;               // insertions not yet added to inserted_
     internal::RecordArena* pending = nullptr;  // this thread's pending_ arena
-    std::uint64_t counted_bytes = 0;   // its part of transient_bytes_: `fresh` and `pending`
+    std::uint64_t counted_bytes = 0;  // its part of transient_bytes_: `fresh` and `pending`
   };
 
   // Slot tags (the first 8 bytes of a slot). Numbered states hold index + kIndexBase; states
@@ -608,7 +609,7 @@ class Explorer {
   const Model& model_;
   ExplorerOptions options_;
   std::size_t encoding_bytes_;
-  std::size_t stride_;      // encoding_bytes_ rounded up to whole 8-byte words; records are padded
+  std::size_t stride_;  // encoding_bytes_ rounded up to whole 8-byte words; records are padded
   // Encodings longer than this are kept out of the table (indirect_): a slot is the tag and a
   // pointer to the encoding (in the arena, or in a thread's pending_ arena while the state is
   // pending) with 16 hash bits. Shorter ones sit in the slot, where a hit costs one access.
@@ -826,7 +827,9 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
           block->hits.push_back(Hit{__builtin_ctzll(failed), i, op});
         }
       }
-      if constexpr (requires { { model_.Unchanged(post) } -> std::same_as<bool>; }) {
+      if constexpr (requires {
+                      { model_.Unchanged(post) } -> std::same_as<bool>;
+                    }) {
         if (model_.Unchanged(post)) {
           ++block->self_loops;
           continue;

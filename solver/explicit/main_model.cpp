@@ -49,11 +49,13 @@ class Writer {
   // swap slot or marker in two bytes. A bounded universe keeps them far inside these ranges;
   // a value outside is an error, never a silent wrap that would merge two states.
   void S8(int v) {
-    if (v < -128 || v > 127) [[unlikely]] DoesNotFit("count", v);
+    if (v < -128 || v > 127) [[unlikely]]
+      DoesNotFit("count", v);
     U8(static_cast<std::uint8_t>(static_cast<std::int8_t>(v)));
   }
   void N16(std::uint32_t v) {
-    if (v > 0xffff) [[unlikely]] DoesNotFit("number", static_cast<std::int64_t>(v));
+    if (v > 0xffff) [[unlikely]]
+      DoesNotFit("number", static_cast<std::int64_t>(v));
     U8(static_cast<std::uint8_t>(v >> 8));
     U8(static_cast<std::uint8_t>(v));
   }
@@ -105,21 +107,23 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-constexpr std::size_t kVmaBytes = 5;   // start, end, flags, shmem, pgoff
-constexpr std::size_t kPmdBytes = 4;   // kind, pfn, flags
-constexpr std::size_t kPteBytes = 4;   // kind, pfn, flags
+constexpr std::size_t kVmaBytes = 5;  // start, end, flags, shmem, pgoff
+constexpr std::size_t kPmdBytes = 4;  // kind, pfn, flags
+constexpr std::size_t kPteBytes = 4;  // kind, pfn, flags
 constexpr std::size_t kPageBytes = 10;
 constexpr std::size_t kMirrorBytes = 3;
 constexpr std::size_t kRssBytes = 1;
 constexpr std::size_t kSwapBytes = 2;
 // A shmem object: the page count, a head frame and a logical byte per page, the users.
-std::size_t ShmemBytes(std::size_t pages) { return 1 + 2 * pages + 1; }
+std::size_t ShmemBytes(std::size_t pages) {
+  return 1 + 2 * pages + 1;
+}
 
 void WriteVma(Writer& w, const Vma& v) {
   w.U8(v.start);
   w.U8(v.end);
   w.Bits({v.read, v.write, v.shared, v.hugetlb, v.hugepage, v.nohugepage, v.anon_vma,
-           v.anon_vma_inherited});
+          v.anon_vma_inherited});
   w.I8(v.shmem);
   w.U8(v.pgoff);
 }
@@ -128,7 +132,7 @@ Vma ReadVma(Reader& r) {
   v.start = r.U8();
   v.end = r.U8();
   r.Bits({&v.read, &v.write, &v.shared, &v.hugetlb, &v.hugepage, &v.nohugepage, &v.anon_vma,
-           &v.anon_vma_inherited});
+          &v.anon_vma_inherited});
   v.shmem = r.I8();
   v.pgoff = r.U8();
   return v;
@@ -222,11 +226,15 @@ class Renamed {
   Renamed(const World& w, const std::vector<int>& swap, const std::vector<int>& block,
           const std::vector<int>& inverse_swap, const std::vector<int>& inverse_block,
           const std::vector<int>& inverse_mm)
-      : w_(w), swap_(swap), block_(block), inverse_swap_(inverse_swap),
-        inverse_block_(inverse_block), inverse_mm_(inverse_mm),
-        block_pages_(w.universe.PmdPages()), ram_(w.RamFrames()) {
-    for (std::size_t b = 0; b < block.size(); ++b)
-      frames_moved_ |= block[b] != static_cast<int>(b);
+      : w_(w),
+        swap_(swap),
+        block_(block),
+        inverse_swap_(inverse_swap),
+        inverse_block_(inverse_block),
+        inverse_mm_(inverse_mm),
+        block_pages_(w.universe.PmdPages()),
+        ram_(w.RamFrames()) {
+    for (std::size_t b = 0; b < block.size(); ++b) frames_moved_ |= block[b] != static_cast<int>(b);
   }
   // Makes Keep() abandon the write as soon as the bytes written so far are greater than the
   // same prefix of `best` (the least encoding found so far): this renaming cannot be the least.
@@ -319,7 +327,8 @@ std::size_t WriteWorld(const World& world, std::size_t max_shmem, const R& r, st
   }
   if (!r.Keep(w)) return 0;
   for (std::size_t t = 0; t < world.swap.size(); ++t) {
-    const model::SwapSlot& s = world.swap[static_cast<std::size_t>(r.SourceSwap(static_cast<int>(t)))];
+    const model::SwapSlot& s =
+        world.swap[static_cast<std::size_t>(r.SourceSwap(static_cast<int>(t)))];
     w.S8(s.count);
     w.U8(s.count == 0 ? 0 : s.data);  // a free slot's stale data is never read
   }
@@ -361,18 +370,19 @@ std::size_t WriteWorld(const World& world, std::size_t max_shmem, const R& r, st
 std::size_t EncodedBytes(const World& initial, std::size_t max_shmem) {
   const model::Universe& u = initial.universe;
   const auto pages = static_cast<std::size_t>(u.pages);
-  const std::size_t mm = 2 + kVmaBytes * pages + kPmdBytes * static_cast<std::size_t>(u.PmdsPerMm()) +
-                         kPteBytes * pages + kRssBytes * model::kNrRss + pages;
-  return mm * static_cast<std::size_t>(u.mms) +
-         kPageBytes * initial.pages.size() + kPgmapBytes * initial.pgmaps.size() +
-         MigratingBytes(initial) +
+  const std::size_t mm = 2 + kVmaBytes * pages +
+                         kPmdBytes * static_cast<std::size_t>(u.PmdsPerMm()) + kPteBytes * pages +
+                         kRssBytes * model::kNrRss + pages;
+  return mm * static_cast<std::size_t>(u.mms) + kPageBytes * initial.pages.size() +
+         kPgmapBytes * initial.pgmaps.size() + MigratingBytes(initial) +
          kSwapBytes * static_cast<std::size_t>(u.swap_slots) + 1 + max_shmem * ShmemBytes(pages) +
          kMirrorBytes * static_cast<std::size_t>(u.devices * u.mms * u.pages) + 2;
 }
 
 std::vector<int> Inverse(const std::vector<int>& p) {
   std::vector<int> inverse(p.size());
-  for (std::size_t i = 0; i < p.size(); ++i) inverse[static_cast<std::size_t>(p[i])] = static_cast<int>(i);
+  for (std::size_t i = 0; i < p.size(); ++i)
+    inverse[static_cast<std::size_t>(p[i])] = static_cast<int>(i);
   return inverse;
 }
 
@@ -406,7 +416,8 @@ World Rename(const World& w, const std::vector<int>& swap, const std::vector<int
     if (p.head >= 0) p.head = static_cast<std::int16_t>(frame(p.head));
     out.pages[static_cast<std::size_t>(frame(static_cast<int>(f)))] = p;
   }
-  for (std::size_t s = 0; s < w.swap.size(); ++s) out.swap[static_cast<std::size_t>(swap[s])] = w.swap[s];
+  for (std::size_t s = 0; s < w.swap.size(); ++s)
+    out.swap[static_cast<std::size_t>(swap[s])] = w.swap[s];
   for (std::size_t m = 0; m < w.mms.size(); ++m) {
     Mm copy = w.mms[m];
     for (Pmd& pmd : copy.pmds)
@@ -508,8 +519,8 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   const model::Universe& u = options_.universe;
   model::ValidateUniverse(u);
   if (options_.values < 1 || options_.values > 255) {
-    throw model::ModelInputError(
-        fmt::format("--values {} is out of range (data values 1..V; V in 1..255)", options_.values));
+    throw model::ModelInputError(fmt::format(
+        "--values {} is out of range (data values 1..V; V in 1..255)", options_.values));
   }
   auto known = [](const std::string& name) {
     if (model::FindOp(name) != nullptr) return;
@@ -520,8 +531,8 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
         fmt::format("unknown op '{}' in --op/--no-op; accepted: {}", name, accepted));
   };
   if (!options_.alphabet.empty() && options_.alphabet != "devexcl-core") {
-    throw model::ModelInputError(fmt::format(
-        "unknown --alphabet '{}'; accepted: devexcl-core", options_.alphabet));
+    throw model::ModelInputError(
+        fmt::format("unknown --alphabet '{}'; accepted: devexcl-core", options_.alphabet));
   }
   for (const std::string& name : options_.only_ops) known(name);
   for (const std::string& name : options_.without_ops) known(name);
@@ -537,13 +548,14 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
     for (const model::OpInfo& info : model::OpTable()) {
       for (const model::ArgInfo& a : info.args) {
         if (a.name == name) arg = &a;
-        if (names.find(std::string(a.name) + ",") == std::string::npos) names += std::string(a.name) + ",";
+        if (names.find(std::string(a.name) + ",") == std::string::npos)
+          names += std::string(a.name) + ",";
       }
     }
     if (eq == std::string::npos || arg == nullptr) {
       names.pop_back();
-      throw model::ModelInputError(fmt::format(
-          "--restrict '{}' must be ARG=v1,v2 with ARG one of: {}", text, names));
+      throw model::ModelInputError(
+          fmt::format("--restrict '{}' must be ARG=v1,v2 with ARG one of: {}", text, names));
     }
     // The values the explorer gives an argument of this name: its range in the
     // universe (data values: 1..--values). A value outside it would silently
@@ -575,10 +587,11 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
       }
       if (value < 0) {
         std::string accepted;
-        for (std::string_view sym : symbols) accepted += (accepted.empty() ? "" : ", ") + std::string(sym);
-        throw model::ModelInputError(fmt::format(
-            "--restrict {}: '{}' is not a value of {}{}{}", name, item, name,
-            accepted.empty() ? "" : "; accepted: ", accepted));
+        for (std::string_view sym : symbols)
+          accepted += (accepted.empty() ? "" : ", ") + std::string(sym);
+        throw model::ModelInputError(fmt::format("--restrict {}: '{}' is not a value of {}{}{}",
+                                                 name, item, name,
+                                                 accepted.empty() ? "" : "; accepted: ", accepted));
       }
       if (number && (value < lo || value > hi)) {
         throw model::ModelInputError(fmt::format(
@@ -595,9 +608,8 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   // The alphabet: every instance of every op of the table, arguments over their ranges.
   for (const model::OpInfo& info : model::OpTable()) {
     const std::string name(info.name);
-    if (!options_.only_ops.empty() &&
-        std::find(options_.only_ops.begin(), options_.only_ops.end(), name) ==
-            options_.only_ops.end())
+    if (!options_.only_ops.empty() && std::find(options_.only_ops.begin(), options_.only_ops.end(),
+                                                name) == options_.only_ops.end())
       continue;
     if (std::find(options_.without_ops.begin(), options_.without_ops.end(), name) !=
         options_.without_ops.end())
@@ -650,8 +662,7 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
     }
   }
   if (ops_.empty()) {
-    throw model::ModelInputError(
-        "--op/--no-op/--restrict/--alphabet left no operation to explore");
+    throw model::ModelInputError("--op/--no-op/--restrict/--alphabet left no operation to explore");
   }
   if (ops_.size() > 65535) throw model::ModelInputError("too many op instances; lower --values");
   for (std::size_t i = 0; i < ops_.size(); ++i) {
@@ -667,7 +678,7 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
     // reached; the others read the step's result (events, progress, data mismatches).
     const int index = static_cast<int>(properties_.size());
     info.kind = (properties::StateOnlyProperties() >> index & 1) != 0 ? PropertyKind::kState
-                                                                       : PropertyKind::kTransition;
+                                                                      : PropertyKind::kTransition;
     info.description = std::string(p.rule);
     properties_.push_back(std::move(info));
   }
@@ -694,7 +705,9 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   for (const auto& p : mm_perms_) mm_inverses_.push_back(Inverse(p));
 }
 
-MainModel::State MainModel::InitialState() const { return State{initial_, 0}; }
+MainModel::State MainModel::InitialState() const {
+  return State{initial_, 0};
+}
 
 int MainModel::OpIndex(std::string_view name) const {
   auto it = index_of_name_.find(name);
@@ -710,8 +723,8 @@ bool MainModel::Step(const State& state, int op, State* post) const {
   // A step that changed nothing and reported nothing can only repeat what the state's own
   // incoming step already showed (its state properties are unchanged), and the explorer keeps
   // the first, shorter, hit: skip the check. Most enabled ops are such self-loops.
-  post->unchanged = result.events.empty() && result.progress.empty() &&
-                    result.mismatches.empty() && post->world == state.world;
+  post->unchanged = result.events.empty() && result.progress.empty() && result.mismatches.empty() &&
+                    post->world == state.world;
   if (post->unchanged) return true;
   std::vector<properties::Violation> violations;
   properties::CheckStep(post->world, result, options_.checked & ~properties::StateOnlyProperties(),
@@ -721,9 +734,8 @@ bool MainModel::Step(const State& state, int op, State* post) const {
 }
 
 std::uint64_t MainModel::ViolatedStateProperties(const State& state, std::uint64_t mask) const {
-  const properties::PropertyMask judged =
-      static_cast<properties::PropertyMask>(mask) & options_.checked &
-      properties::StateOnlyProperties();
+  const properties::PropertyMask judged = static_cast<properties::PropertyMask>(mask) &
+                                          options_.checked & properties::StateOnlyProperties();
   if (judged == 0) return 0;
   std::vector<properties::Violation> violations;
   properties::CheckStep(state.world, model::StepResult{}, judged, violations);
@@ -738,7 +750,8 @@ std::uint32_t MainModel::Violations(const State& post) const {
 }
 
 void MainModel::EncodeExact(const World& world, std::uint8_t* out) const {
-  if (world.shmem.size() > max_shmem_ || world.mms.size() != static_cast<std::size_t>(options_.universe.mms))
+  if (world.shmem.size() > max_shmem_ ||
+      world.mms.size() != static_cast<std::size_t>(options_.universe.mms))
     throw ExplorationError("main model: the world outgrew its encoding (shmem objects)");
   if (WriteWorld(world, max_shmem_, Identity{}, out) != encoding_size_)
     throw ExplorationError("main model: the encoding size does not match its layout");
@@ -769,7 +782,7 @@ void MainModel::Encode(const State& state, std::uint8_t* out) const {
     for (std::size_t b = 0; b < block_perms_.size(); ++b) {
       for (std::size_t k = 0; k < swap_perms_.size(); ++k) {
         if (m == 0 && b == 0 && k == 0) continue;  // the identity, written above
-        if (k != 0 && !swap_in_use) continue;  // renaming free slots changes nothing
+        if (k != 0 && !swap_in_use) continue;      // renaming free slots changes nothing
         Renamed renamed(state.world, swap_perms_[k], block_perms_[b], swap_inverses_[k],
                         block_inverses_[b], mm_inverses_[m]);
         renamed.PruneAgainst(out, bytes.data());
@@ -824,9 +837,10 @@ std::string MainModel::CheckSymmetryAt(const State& state) const {
         // representative only.
         const std::uint64_t twin = ViolatedStateProperties(renamed, ~std::uint64_t{0});
         if (own != twin) {
-          return fmt::format("renaming [{}]: the renamed state violates properties 0x{:x}, the "
-                             "explored state 0x{:x}",
-                             renaming, twin, own);
+          return fmt::format(
+              "renaming [{}]: the renamed state violates properties 0x{:x}, the "
+              "explored state 0x{:x}",
+              renaming, twin, own);
         }
         // Fast, sufficient: op by op, the renamed op from the renamed state reaches the class
         // the op reaches from the state, with the same transition violations. The renaming
@@ -858,8 +872,7 @@ std::string MainModel::CheckSymmetryAt(const State& state) const {
         return fmt::format(
             "renaming [{}]: `{}` from the {} state reaches a class{} that the {} state does not "
             "reach ({} vs {} successor classes)",
-            renaming, names_[static_cast<std::size_t>(lone.op)],
-            mine_only ? "explored" : "renamed",
+            renaming, names_[static_cast<std::size_t>(lone.op)], mine_only ? "explored" : "renamed",
             lone.violations != 0 ? fmt::format(" (violations 0x{:x})", lone.violations) : "",
             mine_only ? "renamed" : "explored", mine.size(), theirs.size());
       }
@@ -895,8 +908,7 @@ int MainModel::RenamedOp(int op, const std::vector<int>& mm) const {
   return OpIndex(model::FormatOp(o));
 }
 
-SymmetryCheck CheckSymmetry(const MainModel& model, const Explorer<MainModel>& explorer,
-                            int jobs) {
+SymmetryCheck CheckSymmetry(const MainModel& model, const Explorer<MainModel>& explorer, int jobs) {
   const auto start = std::chrono::steady_clock::now();
   SymmetryCheck check;
   check.states = explorer.StateCount();
@@ -970,10 +982,11 @@ SymmetryGroups ParseSymmetryGroups(std::string_view text) {
     } else if (item == "all") {
       g.swap_slots = g.mms = g.folio_slots = true;
     } else if (item != "off" || text != "off") {
-      throw model::ModelInputError(fmt::format(
-          "--symmetry '{}': unknown group '{}'; accepted: swap, mms, folios, all (comma-separated), "
-          "off",
-          text, item));
+      throw model::ModelInputError(
+          fmt::format("--symmetry '{}': unknown group '{}'; accepted: swap, mms, folios, all "
+                      "(comma-separated), "
+                      "off",
+                      text, item));
     }
     pos = end + 1;
   }
@@ -1047,7 +1060,9 @@ std::uint64_t MainModel::ViolatedTransitionProperties(const State&, int, const S
   return post.step_violations & mask;
 }
 
-std::uint64_t MainModel::DefaultAssertedMask() const { return properties::HardProperties(); }
+std::uint64_t MainModel::DefaultAssertedMask() const {
+  return properties::HardProperties();
+}
 
 std::uint64_t MainModel::MaskOf(const std::vector<std::string>& names) const {
   std::uint64_t mask = 0;

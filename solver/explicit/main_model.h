@@ -60,12 +60,12 @@ SymmetryGroups ParseSymmetryGroups(std::string_view text);
 
 struct MainModelOptions {
   model::Universe universe;
-  model::Profile profile;           // knobs (with --knob overrides applied) and expectations
-  std::string trace_profile;        // how traces name the profile (--profile as given)
+  model::Profile profile;     // knobs (with --knob overrides applied) and expectations
+  std::string trace_profile;  // how traces name the profile (--profile as given)
   std::vector<std::string> knob_overrides;  // --knob name=value, written into traces
-  int values = 2;                   // data values 1..values for kValue arguments
-  std::vector<std::string> only_ops;     // --op: keep only these (empty = all)
-  std::vector<std::string> without_ops;  // --no-op: drop these
+  int values = 2;                           // data values 1..values for kValue arguments
+  std::vector<std::string> only_ops;        // --op: keep only these (empty = all)
+  std::vector<std::string> without_ops;     // --no-op: drop these
   // --restrict NAME=v1,v2: argument NAME (of every op that has it, e.g. kind, prot, npages)
   // takes only these values; symbols (private, rw, ...) or numbers.
   std::vector<std::string> restrictions;
@@ -192,10 +192,10 @@ model::World Rename(const model::World& w, const std::vector<int>& swap,
 // The outcome of checking the renamings on every explored state.
 struct SymmetryCheck {
   bool exact = true;
-  std::uint64_t states = 0;        // states checked
-  std::uint64_t renamings = 0;     // renamings per state (the group's size minus one)
-  std::uint32_t witness_state = 0; // the lowest-numbered state where a renaming fails
-  std::string witness;             // CheckSymmetryAt's witness there
+  std::uint64_t states = 0;         // states checked
+  std::uint64_t renamings = 0;      // renamings per state (the group's size minus one)
+  std::uint32_t witness_state = 0;  // the lowest-numbered state where a renaming fails
+  std::string witness;              // CheckSymmetryAt's witness there
   double seconds = 0;
 };
 

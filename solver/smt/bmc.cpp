@@ -7,9 +7,9 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -315,7 +315,9 @@ void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o, Bm
 
 }  // namespace
 
-bool FreeingContexts() { return ContextReaper::Instance().Busy(); }
+bool FreeingContexts() {
+  return ContextReaper::Instance().Busy();
+}
 
 BmcResult CheckProperty(const model::Profile& profile, const std::string& property,
                         const BmcOptions& o) {

@@ -42,7 +42,7 @@ struct BmcOptions {
   // The whole run's end: no query runs past it, and one it stops makes the verdict unknown.
   // With a deadline, contexts are freed on a thread of their own (FreeingContexts()).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  model::Universe universe;      // default: BmcUniverse()
+  model::Universe universe;  // default: BmcUniverse()
   // k-induction strengthens the property with every state invariant of
   // SymbolicModel::StateProperties(); false: only with subset-well-formed.
   // With SymbolicModel::StrengtheningInvariants() too.

@@ -152,7 +152,9 @@ ScopedQueryDeadline::ScopedQueryDeadline(std::chrono::steady_clock::time_point d
   query_deadline = deadline;
 }
 
-ScopedQueryDeadline::~ScopedQueryDeadline() { query_deadline = previous_; }
+ScopedQueryDeadline::~ScopedQueryDeadline() {
+  query_deadline = previous_;
+}
 
 unsigned ScopedQueryDeadline::TimeoutMs(unsigned timeout_ms) {
   if (query_deadline == std::chrono::steady_clock::time_point::max()) return timeout_ms;

@@ -1256,7 +1256,8 @@ class Exec {
         // vma_needs_copy(): the page tables are copied only under an anon_vma.
         Set(lay_.AnonVma(child), Get(lay_.AnonVma(src)));
         const z3::expr copy = Get(lay_.AnonVma(src));
-        for (int va = 0; va < u_.pages; ++va) If(Vma(src, va) && copy, [&] { Invalidate(src, va); });
+        for (int va = 0; va < u_.pages; ++va)
+          If(Vma(src, va) && copy, [&] { Invalidate(src, va); });
         for (int va = 0; va < u_.pages; ++va)
           If(Vma(src, va) && copy, [&] { CopyPte(child, src, va); });
       });

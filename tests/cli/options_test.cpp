@@ -57,8 +57,8 @@ TEST(Duration, TakesUnitsAndPlainSeconds) {
 }
 
 TEST(Duration, RefusesNothingNegativeNotANumberAndTooLongNamingTheOption) {
-  for (const char* bad : {"0s", "0", "0ms", "-1", "-5s", "nan", "NaN", "inf", "1e3s", "0x10",
-                          "10x", "s", "1..2s", "ten minutes", "721h", "1e400"})
+  for (const char* bad : {"0s", "0", "0ms", "-1", "-5s", "nan", "NaN", "inf", "1e3s", "0x10", "10x",
+                          "s", "1..2s", "ten minutes", "721h", "1e400"})
     EXPECT_NE(DurationError(bad).find("--opt: expected a duration > 0 and at most 30 days"),
               std::string::npos)
         << bad << ": " << DurationError(bad);

@@ -7,7 +7,9 @@
 
 namespace mmcheck::traces {
 // gtest prints parameters; print the scenario's name, not its address.
-inline void PrintTo(const Scenario* s, std::ostream* os) { *os << s->name; }
+inline void PrintTo(const Scenario* s, std::ostream* os) {
+  *os << s->name;
+}
 }  // namespace mmcheck::traces
 
 namespace mmcheck {
@@ -60,8 +62,8 @@ TEST(BugScenarios, ProfileExpectationsAgreeWithScenarios) {
 
 // The symptoms of the seeds, as the maintainers saw them.
 TEST(BugScenarios, SeedSymptomsReadAsInTheThreads) {
-  traces::ScenarioRun run = traces::RunScenario(
-      *traces::FindScenario("bug-04-offline-loops"), *model::ProfileSet::Builtin().Find("linux-6.14"));
+  traces::ScenarioRun run = traces::RunScenario(*traces::FindScenario("bug-04-offline-loops"),
+                                                *model::ProfileSet::Builtin().Find("linux-6.14"));
   bool dump = false;
   for (const model::KernelEvent& e : run.steps.back().result.events)
     dump = dump || e.text.find("page: refcount:2 mapcount:0") != std::string::npos;

@@ -70,8 +70,8 @@ class Coherent : public ::testing::TestWithParam<const char*> {
   }
   void ExpectRam(const Session& s, int mm, int va, int n) {
     for (int p = va; p < va + n; ++p)
-      EXPECT_TRUE(MapsRam(s.world(), mm, p)) << "mm" << mm << ":" << p << " should map RAM"
-                                              << s.Where();
+      EXPECT_TRUE(MapsRam(s.world(), mm, p))
+          << "mm" << mm << ":" << p << " should map RAM" << s.Where();
   }
 };
 
@@ -398,8 +398,8 @@ TEST_P(CoherentRandom, NoUnexpectedViolation) {
         if (!holds) return;
       }
     }
-    EXPECT_GT(coherent_steps, 1000) << "coherent=" << coherent
-                                    << ": the streams must put pages on coherent devices";
+    EXPECT_GT(coherent_steps, 1000)
+        << "coherent=" << coherent << ": the streams must put pages on coherent devices";
   }
 }
 
@@ -429,9 +429,9 @@ Bug16Run RunBug16(const Knobs& knobs) {
   run.entry = w.devices[0].mirror[0];
   run.mismatch = !r.mismatches.empty();
   for (const properties::Violation& v : properties::CheckAll(w, r))
-    run.confusion = run.confusion ||
-                    properties::PropertyTable()[static_cast<size_t>(v.property)].name ==
-                        "pfn-offset-no-confusion";
+    run.confusion =
+        run.confusion || properties::PropertyTable()[static_cast<size_t>(v.property)].name ==
+                             "pfn-offset-no-confusion";
   return run;
 }
 

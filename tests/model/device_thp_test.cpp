@@ -27,7 +27,9 @@ Universe ThpUniverse(int devices = 1, int device_pages = 4, int pages = 4) {
   return selftest::DeviceUniverse(pages, devices, device_pages);
 }
 
-const Pmd& PmdAt(const Session& s, int mm, int va) { return s.world().PmdOf(mm, va); }
+const Pmd& PmdAt(const Session& s, int mm, int va) {
+  return s.world().PmdOf(mm, va);
+}
 
 // The device folio a device-private PMD at (mm, va) maps, or -1.
 int DeviceFolioAt(const Session& s, int mm, int va) {
@@ -267,8 +269,7 @@ TEST_P(LargeDeviceFolioRandom, NoUnexpectedViolation) {
     World& w = stream.world();
     auto run = [&](const Op& op) { return stream.Run(op); };
     bool ok = run(MakeOp(OpCode::kMmap, {0, 0, u.pages, kProtReadWrite, kMapPrivate})) &&
-              run(MakeOp(OpCode::kFork, {0})) &&
-              run(MakeOp(OpCode::kCpuWrite, {0, 0, 1})) &&
+              run(MakeOp(OpCode::kFork, {0})) && run(MakeOp(OpCode::kCpuWrite, {0, 0, 1})) &&
               run(MakeOp(OpCode::kCpuWrite, {1, kPmd, 2})) &&
               run(MakeOp(OpCode::kDeviceMigrateToDev, {static_cast<int>(seed % 2), 0, 0, kPmd}));
     for (int step = 0; ok && step < 40; ++step) {
@@ -381,7 +382,8 @@ TEST(LargeDeviceFolioBugs, Bug22DeferredSplitOnPartialUnmap) {
     StepResult r = s.Do(OpCode::kMunmap, {0, 3, 1});
     bool bug = false;
     for (const KernelEvent& e : r.events)
-      bug = bug || (e.kind == EventKind::kBug && e.text.find("deferred_split") != std::string::npos);
+      bug =
+          bug || (e.kind == EventKind::kBug && e.text.find("deferred_split") != std::string::npos);
     EXPECT_EQ(bug, queued) << profile << s.Where();
     s.ExpectCpu(0, 0, Iota(3, 1));
   }

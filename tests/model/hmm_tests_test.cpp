@@ -40,7 +40,6 @@ using kernel::kEPERM;
 constexpr std::string_view kLinux615 = "linux-6.15";
 constexpr std::string_view kLinux614 = "linux-6.14";
 
-
 Universe MakeUniverse(int pages, int mms = 2, int devices = 1, int folios = 8) {
   Universe u;
   u.mms = mms;
@@ -50,9 +49,6 @@ Universe MakeUniverse(int pages, int mms = 2, int devices = 1, int folios = 8) {
   ValidateUniverse(u);
   return u;
 }
-
-
-
 
 // hmm-tests anon_read: private anon buffer, all but the first two pages
 // filled, mprotect(PROT_READ), page 1 read by the CPU (the zero page; page 0

@@ -29,7 +29,6 @@ using namespace selftest;  // NOLINT(google-build-using-namespace)
 using kernel::kEINVAL;
 using kernel::kENOENT;
 
-
 Universe DeviceUniverse(int pages, int devices = 1, int device_pages = 8, int folios = 16) {
   Universe u;
   u.mms = 2;
@@ -40,9 +39,6 @@ Universe DeviceUniverse(int pages, int devices = 1, int device_pages = 8, int fo
   ValidateUniverse(u);
   return u;
 }
-
-
-
 
 // The hmm-tests run on both device-private address spaces.
 class DevicePrivate : public ::testing::TestWithParam<const char*> {
@@ -334,7 +330,7 @@ TEST(DevicePrivateOps, AddressSpaces) {
   const int first = pfn.RamFrames();
   EXPECT_EQ(pfn.DevicePrivateNumber(first), kFirstPfn + static_cast<uint32_t>(first));
   EXPECT_EQ(pfn.FrameOf(pfn.DevicePrivateNumber(first)), first);
-  EXPECT_EQ(off.DevicePrivateNumber(first), kFirstPfn);  // == the first RAM PFN
+  EXPECT_EQ(off.DevicePrivateNumber(first), kFirstPfn);       // == the first RAM PFN
   EXPECT_EQ(off.FrameOf(off.DevicePrivateNumber(first)), 0);  // pfn_to_page(offset): RAM!
   EXPECT_EQ(off.DevicePrivateFrame(kFirstPfn), first);
   Pte dp{};
@@ -428,23 +424,26 @@ TEST(DevicePrivateEviction, MprotectDowngradeDuringRelease) {
     Apply(w, MakeOp(OpCode::kCpuWrite, {0, 0, 7}));
     Apply(w, MakeOp(OpCode::kDeviceMigrateToDev, {0, 0, 0, 1}));
     Apply(w, MakeOp(OpCode::kDeviceRelease, {0}));
-    const bool niethe = p.knobs.device_private_migration_entries ==
-                        DevicePrivateMigrationEntries::kNiethe;
+    const bool niethe =
+        p.knobs.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe;
     EXPECT_EQ(w.mms[0].ptes[0].kind,
               niethe ? PteKind::kMigrationDeviceWrite : PteKind::kMigrationWrite)
-        << name << "\n" << DrawWorld(w);
+        << name << "\n"
+        << DrawWorld(w);
     StepResult r = Apply(w, MakeOp(OpCode::kMprotect, {0, 0, 4, kProtRead}));
     const bool losing = p.knobs.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
     EXPECT_EQ(w.mms[0].ptes[0].kind, niethe && !losing ? PteKind::kMigrationDeviceReadExclusive
                                                        : PteKind::kMigrationReadExclusive)
-        << name << "\n" << DrawWorld(w);
+        << name << "\n"
+        << DrawWorld(w);
     std::vector<properties::Violation> v;
     properties::CheckStep(w, r, properties::MaskOf("device-private-entry-kind-preserved"), v);
     EXPECT_EQ(v.empty(), !losing) << name << "\n" << DrawWorld(w);
     Apply(w, MakeOp(OpCode::kUnlockFolio, {}));
     // Finished: the page is back in RAM and readable, unless the entry lost its type.
     EXPECT_EQ(w.mms[0].ptes[0].kind, losing ? PteKind::kMigrationReadExclusive : PteKind::kPresent)
-        << name << "\n" << DrawWorld(w);
+        << name << "\n"
+        << DrawWorld(w);
     StepResult read = Apply(w, MakeOp(OpCode::kCpuRead, {0, 0}));
     EXPECT_EQ(read.outcome.blocked, losing) << name << "\n" << DrawWorld(w);
     if (!losing) {

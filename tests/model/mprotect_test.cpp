@@ -94,7 +94,7 @@ TEST(ChangeProtection, WriteUpgradeOnlyWhereNoFaultIsNeeded) {
   t.Do(OpCode::kCpuRead, {0, 1});
   t.Do(OpCode::kCpuWrite, {0, 2, 2});
   t.Do(OpCode::kCpuWrite, {0, 3, 3});
-  t.Do(OpCode::kFork, {0});  // p2 COW-shared with mm1 below
+  t.Do(OpCode::kFork, {0});            // p2 COW-shared with mm1 below
   t.Do(OpCode::kCpuWrite, {0, 0, 4});  // p0 exclusive again
   t.Do(OpCode::kMprotect, {0, 0, 4, model::kProtRead});
   for (int va = 0; va < 4; ++va) EXPECT_FALSE(t.Pte(0, va).write) << va;

@@ -61,8 +61,8 @@ TEST(PageVmaMappedWalk, FindsEveryPteOfAFolio) {
   t.Do(OpCode::kSplit, {0, 0});  // split the PMD: four PTEs
   t.Do(OpCode::kDeviceExclusive, {0, 0, 3, 1});
   int head = t.HeadAt(0, 0);
-  PageVmaMappedWalk pvmw = model::kernel::StartWalk(t.w, t.w.PfnOf(head), 4, 0, 0,
-                                                    t.w.mms[0].vmas[0]);
+  PageVmaMappedWalk pvmw =
+      model::kernel::StartWalk(t.w, t.w.PfnOf(head), 4, 0, 0, t.w.mms[0].vmas[0]);
   std::vector<int> hits;
   while (model::kernel::page_vma_mapped_walk(t.w, pvmw)) hits.push_back(pvmw.address);
   EXPECT_EQ(hits, (std::vector<int>{0, 1, 2, 3}));

@@ -71,8 +71,9 @@ TEST(BuiltinProfiles, Linux612IsLinux614WithItsStableBackports) {
 TEST(ProfileFiles, UnknownKnobNamesFileLineColumn) {
   ProfileSet s = ProfileSet::Builtin();
   std::string e = ErrorOf([&] {
-    s.AddFile("my.toml", "[profile]\nname = \"x\"\ndoc = \"d\"\nkernel = \"k\"\n\n[knobs]\n"
-                         "no_such_knob = \"yes\"\n");
+    s.AddFile("my.toml",
+              "[profile]\nname = \"x\"\ndoc = \"d\"\nkernel = \"k\"\n\n[knobs]\n"
+              "no_such_knob = \"yes\"\n");
   });
   EXPECT_EQ(e.rfind("my.toml:7:1:", 0), 0u) << e;
   EXPECT_NE(e.find("unknown knob 'no_such_knob'"), std::string::npos) << e;
@@ -81,8 +82,9 @@ TEST(ProfileFiles, UnknownKnobNamesFileLineColumn) {
 TEST(ProfileFiles, BadValueListsAcceptedValues) {
   ProfileSet s = ProfileSet::Builtin();
   std::string e = ErrorOf([&] {
-    s.AddFile("my.toml", "[profile]\nname = \"x\"\ndoc = \"d\"\nkernel = \"k\"\n[knobs]\n"
-                         "device_exclusive_mapcount = \"sometimes\"\n");
+    s.AddFile("my.toml",
+              "[profile]\nname = \"x\"\ndoc = \"d\"\nkernel = \"k\"\n[knobs]\n"
+              "device_exclusive_mapcount = \"sometimes\"\n");
   });
   EXPECT_EQ(e.rfind("my.toml:6:", 0), 0u) << e;
   EXPECT_NE(e.find("accepted: dropped, kept"), std::string::npos) << e;
@@ -106,8 +108,9 @@ TEST(ProfileFiles, MalformedTomlAndMissingKeys) {
 TEST(ProfileFiles, ContradictoryKnobsRejected) {
   ProfileSet s = ProfileSet::Builtin();
   std::string e = ErrorOf([&] {
-    s.AddFile("c.toml", "[profile]\nname = \"x\"\ndoc = \"d\"\nkernel = \"k\"\n[knobs]\n"
-                        "make_exclusive_lock = \"lock-retry\"\n");
+    s.AddFile("c.toml",
+              "[profile]\nname = \"x\"\ndoc = \"d\"\nkernel = \"k\"\n[knobs]\n"
+              "make_exclusive_lock = \"lock-retry\"\n");
   });
   EXPECT_NE(e.find("contradictory knobs"), std::string::npos) << e;
 }
@@ -122,8 +125,9 @@ TEST(ProfileFiles, SeriesPatchMustFixAnExpectedViolation) {
   EXPECT_NE(e.find("s.toml:8:"), std::string::npos) << e;
   EXPECT_NE(e.find("does not expect"), std::string::npos) << e;
   e = ErrorOf([&] {
-    s.AddFile("n.toml", "[series]\nname = \"s\"\ndoc = \"d\"\nbase = \"linux-6.15\"\n[[patch]]\n"
-                        "number = 2\ntitle = \"t\"\n");
+    s.AddFile("n.toml",
+              "[series]\nname = \"s\"\ndoc = \"d\"\nbase = \"linux-6.15\"\n[[patch]]\n"
+              "number = 2\ntitle = \"t\"\n");
   });
   EXPECT_NE(e.find("out of order"), std::string::npos) << e;
 }
@@ -272,11 +276,13 @@ TEST(ApplyKnobOverride, ValidatesNameValueAndConsistency) {
   EXPECT_EQ(p.knobs.device_exclusive_entry, model::DeviceExclusiveEntry::kSingle);
   EXPECT_NE(ErrorOf([&] { model::ApplyKnobOverride(p, "nope=1"); }).find("unknown knob"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([&] { model::ApplyKnobOverride(p, "device_exclusive_entry"); })
-                .find("expected name=value"),
+  EXPECT_NE(ErrorOf([&] {
+              model::ApplyKnobOverride(p, "device_exclusive_entry");
+            }).find("expected name=value"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([&] { model::ApplyKnobOverride(p, "make_exclusive_lock=lock-retry"); })
-                .find("contradictory"),
+  EXPECT_NE(ErrorOf([&] {
+              model::ApplyKnobOverride(p, "make_exclusive_lock=lock-retry");
+            }).find("contradictory"),
             std::string::npos);
 }
 
@@ -294,8 +300,7 @@ TEST(Universe, ParseAndValidate) {
             std::string::npos);
   EXPECT_NE(ErrorOf([] { model::ParseUniverse("bogus=1"); }).find("unknown key"),
             std::string::npos);
-  EXPECT_NE(ErrorOf([] { model::ParseUniverse("mms=x"); }).find("not a number"),
-            std::string::npos);
+  EXPECT_NE(ErrorOf([] { model::ParseUniverse("mms=x"); }).find("not a number"), std::string::npos);
 }
 
 TEST(Universe, KeyGivenTwiceIsAnError) {
@@ -342,7 +347,8 @@ TEST(ProfileFiles, MinUniverseIsInheritedAndChecked) {
 // cannot reach says so: the campaign's default universe meets them all.
 TEST(BuiltinProfiles, DeviceMemoryProfilesNameTheirMinUniverse) {
   const ProfileSet& s = ProfileSet::Builtin();
-  for (const char* name : {"niethe-v1", "niethe-v6-ttu-sync", "balbir-v6-posted", "balbir-old-free"})
+  for (const char* name :
+       {"niethe-v1", "niethe-v6-ttu-sync", "balbir-v6-posted", "balbir-old-free"})
     EXPECT_FALSE(s.Find(name)->needs.empty()) << name;
   std::vector<model::UniverseNeeds> needs;
   for (const model::Profile& p : s.All()) needs.push_back(p.needs);

@@ -74,10 +74,10 @@ TEST(Properties, EachStateInvariantCanFail) {
             S{"anon-exclusive-consistent"});
   EXPECT_EQ(broken([&](model::World& w) { w.mms[0].ptes[2].kind = PteKind::kMigrationRead; }),
             (S{"migration-entries-temporary", "mapcount-matches-mappings"}));
-  EXPECT_TRUE(broken([&](model::World& w) { w.mms[0].ptes[2].pfn = 0x1ff; })
-                  .count("no-dangling-entry"));
-  EXPECT_TRUE(broken([&](model::World& w) { w.mms[0].vmas[0].end = 2; })
-                  .count("entry-kind-matches-folio"));
+  EXPECT_TRUE(
+      broken([&](model::World& w) { w.mms[0].ptes[2].pfn = 0x1ff; }).count("no-dangling-entry"));
+  EXPECT_TRUE(
+      broken([&](model::World& w) { w.mms[0].vmas[0].end = 2; }).count("entry-kind-matches-folio"));
   EXPECT_EQ(broken([&](model::World& w) {
               w.devices[0].mirror[2] = {model::kMirrorAtomic, w.PfnOf(page2)};
             }),
@@ -98,10 +98,10 @@ TEST(Properties, EachStepPropertyCanFail) {
   r.Event(model::EventKind::kCorruption, "bad");
   r.Event(model::EventKind::kWarn, "warn");
   r.Event(model::EventKind::kInfo, "note");
-  EXPECT_EQ(Violated(t.w, r),
-            (std::set<std::string>{"reclaim-makes-progress", "migration-makes-progress",
-                                   "data-integrity", "no-kernel-bug", "no-memory-corruption",
-                                   "no-kernel-warning"}));
+  EXPECT_EQ(
+      Violated(t.w, r),
+      (std::set<std::string>{"reclaim-makes-progress", "migration-makes-progress", "data-integrity",
+                             "no-kernel-bug", "no-memory-corruption", "no-kernel-warning"}));
 }
 
 }  // namespace

@@ -46,8 +46,8 @@ rc::detail::TestResult Check(uint64_t seed, int max_success, const model::Univer
   params.maxSuccess = max_success;
   params.maxSize = 100;
   rc::detail::TestMetadata meta;
-  return rc::detail::checkTestable(
-      [=] { ReplayAndCheck(u, knobs, *properties::GenOps(u), mask); }, meta, params);
+  return rc::detail::checkTestable([=] { ReplayAndCheck(u, knobs, *properties::GenOps(u), mask); },
+                                   meta, params);
 }
 
 std::string Describe(const rc::detail::TestResult& r) {
@@ -56,13 +56,15 @@ std::string Describe(const rc::detail::TestResult& r) {
   return os.str();
 }
 
-model::Knobs KnobsOf(const char* name) { return model::ProfileSet::Builtin().Find(name)->knobs; }
+model::Knobs KnobsOf(const char* name) {
+  return model::ProfileSet::Builtin().Find(name)->knobs;
+}
 
 // The benchmark universe: 2 mms x 4 pages, 6 folios, 4 swap slots, 1 device.
 TEST(RandomOps, Linux615HoldsEveryHardProperty) {
   for (uint64_t seed : {1u, 2u, 3u}) {
-    auto r = Check(seed, 150, model::Universe{}, KnobsOf("linux-6.15"),
-                   properties::HardProperties());
+    auto r =
+        Check(seed, 150, model::Universe{}, KnobsOf("linux-6.15"), properties::HardProperties());
     EXPECT_TRUE(r.is<rc::detail::SuccessResult>()) << "seed " << seed << "\n" << Describe(r);
   }
 }
@@ -107,9 +109,11 @@ void ReplayExplained(const model::Profile& p, const std::vector<model::Op>& ops)
     properties::CheckStep(w, r, properties::HardProperties(), v);
     bool root_now = false;
     for (const properties::Violation& x : v)
-      root_now |= p.ExpectsViolation(properties::PropertyTable()[static_cast<size_t>(x.property)].name);
+      root_now |=
+          p.ExpectsViolation(properties::PropertyTable()[static_cast<size_t>(x.property)].name);
     if (!root_seen && !root_now && !v.empty()) {
-      RC_LOG() << "step " << step << ": " << model::FormatOp(op) << "\n" << v[0].detail << "\n"
+      RC_LOG() << "step " << step << ": " << model::FormatOp(op) << "\n"
+               << v[0].detail << "\n"
                << model::DrawWorld(w);
       RC_FAIL("unexpected " +
               std::string(properties::PropertyTable()[static_cast<size_t>(v[0].property)].name) +

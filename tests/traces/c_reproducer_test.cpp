@@ -29,7 +29,8 @@ TEST(CReproducer, DeviceStepsAreIoctlsAndBackgroundWorkIsAComment) {
   EXPECT_NE(r.source.find("PARTIAL: 1 step(s)"), std::string::npos);
   EXPECT_NE(r.source.find("/* not reproduced: reclaim runs through shrink_folio_list"),
             std::string::npos);
-  EXPECT_NE(r.source.find("expect(4, \"HMM_DMIRROR_EXCLUSIVE\", dmirror(0, HMM_DMIRROR_EXCLUSIVE, 0, 1, &cmd), 0);"),
+  EXPECT_NE(r.source.find("expect(4, \"HMM_DMIRROR_EXCLUSIVE\", dmirror(0, HMM_DMIRROR_EXCLUSIVE, "
+                          "0, 1, &cmd), 0);"),
             std::string::npos)
       << r.source;
   EXPECT_NE(r.source.find("expect(4, \"cpages\", cmd.cpages, 1);"), std::string::npos);
@@ -55,7 +56,8 @@ TEST(CReproducer, ForkSignalsAndValuesFollowTheModel) {
 // the values the CPU wrote, page by page.
 TEST(CReproducer, DeviceReadExpectsTheModelsValues) {
   const std::string text =
-      "mmtrace 1\nprofile linux-6.15\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+      "mmtrace 1\nprofile linux-6.15\nuniverse "
+      "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
       "expect holds\nquestion q\n\n"
       "1 mmap mm=mm0 va=0 npages=2 prot=rw kind=private\n"
       "2 cpu_write mm=mm0 va=0 value=7\n"
@@ -66,7 +68,8 @@ TEST(CReproducer, DeviceReadExpectsTheModelsValues) {
   CReproducer r = ExportCReproducer(t, "inline.mmtrace", Replay(t, "inline.mmtrace", p));
   EXPECT_NE(r.source.find("expect_mirror(4, 2, (const int[]){ 7, 8 });"), std::string::npos)
       << r.source;
-  EXPECT_NE(r.source.find("expect(4, \"HMM_DMIRROR_READ\", dmirror(0, HMM_DMIRROR_READ, 0, 2, &cmd), 0);"),
+  EXPECT_NE(r.source.find(
+                "expect(4, \"HMM_DMIRROR_READ\", dmirror(0, HMM_DMIRROR_READ, 0, 2, &cmd), 0);"),
             std::string::npos);
 }
 
@@ -101,7 +104,8 @@ TEST(CReproducer, SnapshotExpectsTheModelsBytes) {
 // with PTEs: the PMD bit is masked off (THP: WRITE|PMD is compared as WRITE).
 TEST(CReproducer, SnapshotMasksThePmdBitOfModelPmds) {
   const std::string text =
-      "mmtrace 1\nprofile linux-6.15\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+      "mmtrace 1\nprofile linux-6.15\nuniverse "
+      "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
       "expect holds\nquestion q\n\n"
       "1 mmap mm=mm0 va=0 npages=4 prot=rw kind=private\n"
       "2 madvise mm=mm0 va=0 npages=4 advice=hugepage\n"
@@ -117,7 +121,6 @@ TEST(CReproducer, SnapshotMasksThePmdBitOfModelPmds) {
             std::string::npos)
       << r.source;
 }
-
 
 // The model's coherent devices (universe coherent=N, the last ones) open
 // dmirror minors 2 and 3, the MEMORY_DEVICE_COHERENT devices lib/test_hmm.c

@@ -186,10 +186,13 @@ TEST(Campaign, FindsTheMapcountBugOn614AndShrinksItToTwoSteps) {
   std::vector<model::Op> ops;
   for (const TraceStep& s : t.steps) ops.push_back(s.op);
   ScenarioRun run = RunSteps(t.universe, TraceProfile(t, dir + "/" + x.trace).knobs, ops);
-  EXPECT_EQ(run.first_violation[static_cast<size_t>(properties::PropertyIndex("mapcount-matches-mappings"))], 2);
+  EXPECT_EQ(run.first_violation[static_cast<size_t>(
+                properties::PropertyIndex("mapcount-matches-mappings"))],
+            2);
   // And report.json / report.xml are there.
   EXPECT_NE(ReadFile(dir + "/report.json").find("\"verdict\": \"as-expected\""), std::string::npos);
-  EXPECT_NE(ReadFile(dir + "/report.xml").find("<testcase classname=\"linux-6.14\""), std::string::npos);
+  EXPECT_NE(ReadFile(dir + "/report.xml").find("<testcase classname=\"linux-6.14\""),
+            std::string::npos);
 }
 
 // Nothing shorter exists: no single operation from the initial state breaks
@@ -207,8 +210,10 @@ TEST(Campaign, NoOneStepTraceViolatesTheMapcount) {
     for (const model::ArgInfo& a : info.args) {
       auto [lo, hi] = model::ArgRange(a.kind, u);
       std::vector<int> c;
-      if (a.kind == model::ArgKind::kValue) c = {lo, hi};
-      else for (int v = lo; v <= hi; ++v) c.push_back(v);
+      if (a.kind == model::ArgKind::kValue)
+        c = {lo, hi};
+      else
+        for (int v = lo; v <= hi; ++v) c.push_back(v);
       choices.push_back(c);
     }
     std::vector<size_t> at(choices.size(), 0);
@@ -226,8 +231,10 @@ TEST(Campaign, NoOneStepTraceViolatesTheMapcount) {
       }
       more = false;
       for (size_t i = 0; i < at.size() && !more; ++i) {
-        if (++at[i] < choices[i].size()) more = true;
-        else at[i] = 0;
+        if (++at[i] < choices[i].size())
+          more = true;
+        else
+          at[i] = 0;
       }
     }
   }
@@ -236,8 +243,10 @@ TEST(Campaign, NoOneStepTraceViolatesTheMapcount) {
 
 TEST(Campaign, SameInputsGiveByteIdenticalTracesAndReports) {
   std::string a = FreshDir("det_a"), b = FreshDir("det_b");
-  Report ra = RunCampaign(Options({Builtin("linux-6.14"), Builtin("hildenbrand-v2-16")}, "", 300, a));
-  Report rb = RunCampaign(Options({Builtin("linux-6.14"), Builtin("hildenbrand-v2-16")}, "", 300, b));
+  Report ra =
+      RunCampaign(Options({Builtin("linux-6.14"), Builtin("hildenbrand-v2-16")}, "", 300, a));
+  Report rb =
+      RunCampaign(Options({Builtin("linux-6.14"), Builtin("hildenbrand-v2-16")}, "", 300, b));
   EXPECT_EQ(Comparable(ra), Comparable(rb));
   int traces = 0;
   for (const auto& e : fs::directory_iterator(a)) {
@@ -268,9 +277,9 @@ TEST(Campaign, ConsequencesOfExpectedViolationsAreNotUnexpected) {
 // knobs, but expecting no violation, gets an unexpected result.
 TEST(Campaign, UnexpectedViolationOnAFixedProfileWithTheBugPutBack) {
   std::string dir = FreshDir("unexpected");
-  CampaignOptions o = Options(
-      {Builtin("linux-6.15", {"device_exclusive_mapcount=dropped", "make_exclusive_impl=single-folio-walk"})},
-      "mapcount-matches-mappings", 2000, dir);
+  CampaignOptions o = Options({Builtin("linux-6.15", {"device_exclusive_mapcount=dropped",
+                                                      "make_exclusive_impl=single-folio-walk"})},
+                              "mapcount-matches-mappings", 2000, dir);
   o.knobs = {"device_exclusive_mapcount=dropped", "make_exclusive_impl=single-folio-walk"};
   Report r = RunCampaign(o);
   ASSERT_EQ(r.profiles.size(), 1u);
@@ -284,10 +293,11 @@ TEST(Campaign, UnexpectedViolationOnAFixedProfileWithTheBugPutBack) {
             "linux-6.15_device_exclusive_mapcount_dropped_make_exclusive_impl_single-folio-walk"
             "--mapcount-matches-mappings.mmtrace");
   std::string text = ReadFile(dir + "/" + x.trace);
-  EXPECT_NE(text.find("profile linux-6.15\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
-                      "knob device_exclusive_mapcount=dropped\n"
-                      "knob make_exclusive_impl=single-folio-walk\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("profile linux-6.15\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+                "knob device_exclusive_mapcount=dropped\n"
+                "knob make_exclusive_impl=single-folio-walk\n"),
+      std::string::npos)
       << text;
 }
 
@@ -308,13 +318,15 @@ TEST(Campaign, FixedProfileIsCleanForHardProperties) {
 TEST(Campaign, CorpusIsReplayedFirst) {
   std::string dir = FreshDir("corpus");
   const std::string trace =
-      "mmtrace 1\nprofile linux-6.14\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+      "mmtrace 1\nprofile linux-6.14\nuniverse "
+      "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
       "expect violates mapcount-matches-mappings\nquestion q\n\n"
       "1 mmap mm=mm0 va=0 npages=1 prot=rw kind=private\n"
       "2 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1\n";
   WriteFileAtomically(dir + "/linux-6.14--mapcount-matches-mappings.mmtrace", trace);
-  CampaignOptions o = Options({Builtin("linux-6.14"), Builtin("hildenbrand-v2-15"), Builtin("linux-6.15")},
-                              "mapcount-matches-mappings", 0, dir);
+  CampaignOptions o =
+      Options({Builtin("linux-6.14"), Builtin("hildenbrand-v2-15"), Builtin("linux-6.15")},
+              "mapcount-matches-mappings", 0, dir);
   o.budget_seconds = 0;  // no search at all
   o.corpus = LoadCorpus(dir, {});
   ASSERT_EQ(o.corpus.size(), 1u);
@@ -355,14 +367,16 @@ TEST(Campaign, ExpectationOutsideTheUniverseIsUnreachable) {
   EXPECT_EQ(x.detail, "device_pages=1 (has 0)");
   EXPECT_EQ(VerdictOf(r), Verdict::kAsExpected);
   EXPECT_NE(RenderText(r, "", false).find("expected, unreachable here"), std::string::npos);
-  EXPECT_NE(RenderJunit(r).find("<skipped message=\"unreachable in this universe: the profile needs "
-                                "device_pages=1 (has 0)\"/>"),
-            std::string::npos);
+  EXPECT_NE(
+      RenderJunit(r).find("<skipped message=\"unreachable in this universe: the profile needs "
+                          "device_pages=1 (has 0)\"/>"),
+      std::string::npos);
 
   CampaignOptions o = Options({cp}, "pfn-offset-no-confusion", 3000, "");
   o.universe = model::UniverseMeeting({cp.profile.needs});
-  EXPECT_EQ(ResultOf(RunCampaign(o), "niethe-v6-unconverted-driver", "pfn-offset-no-confusion").status,
-            ResultStatus::kFound);
+  EXPECT_EQ(
+      ResultOf(RunCampaign(o), "niethe-v6-unconverted-driver", "pfn-offset-no-confusion").status,
+      ResultStatus::kFound);
 }
 
 TEST(Campaign, InterruptedRunIsInconclusive) {

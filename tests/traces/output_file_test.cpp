@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -73,8 +73,9 @@ TEST(WriteFileAtomically, KeepsTheModeOfTheFileItReplaces) {
 }
 
 TEST(WriteFileAtomically, AMissingDirectoryIsAnErrorNamingTheFile) {
-  EXPECT_NE(ErrorOf([] { WriteFileAtomically("/nonexistent-mmcheck-dir/out.dot", "x"); })
-                .find("cannot write /nonexistent-mmcheck-dir/out.dot: "),
+  EXPECT_NE(ErrorOf([] {
+              WriteFileAtomically("/nonexistent-mmcheck-dir/out.dot", "x");
+            }).find("cannot write /nonexistent-mmcheck-dir/out.dot: "),
             std::string::npos);
 }
 
@@ -177,9 +178,9 @@ TEST(CheckOutputFile, AcceptsWritablePathsAndLeavesNothingBehind) {
 
 TEST(CheckOutputFile, RefusesWhatAWriteWouldRefuse) {
   const std::string dir = TestDir("check-bad");
-  EXPECT_NE(ErrorOf([&] { CheckOutputFile(dir + "/missing/x.txt"); })
-                .find("No such file or directory"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf([&] { CheckOutputFile(dir + "/missing/x.txt"); }).find("No such file or directory"),
+      std::string::npos);
   EXPECT_NE(ErrorOf([&] { CheckOutputFile(dir); }).find("it is a directory"), std::string::npos);
   WriteFileAtomically(dir + "/file", "x");
   EXPECT_NE(ErrorOf([&] { CheckOutputFile(dir + "/file/x.txt"); }).find("Not a directory"),

@@ -52,11 +52,13 @@ Report Shard(int index, int count, std::vector<PropertyResult> results, int64_t 
 }
 
 TEST(Report, JsonRoundTrip) {
-  Report r = Shard(0, 1,
-                   {Result("a", true, ResultStatus::kFound, 3), Result("b", false, ResultStatus::kUnexpected, 4),
-                    Result("c", false, ResultStatus::kWarning, 2), Result("d", false, ResultStatus::kConsequence),
-                    Result("e", false, ResultStatus::kClean), Result("f", true, ResultStatus::kMissing),
-                    Result("g", true, ResultStatus::kIncomplete), Result("h", true, ResultStatus::kUnreachable)});
+  Report r = Shard(
+      0, 1,
+      {Result("a", true, ResultStatus::kFound, 3), Result("b", false, ResultStatus::kUnexpected, 4),
+       Result("c", false, ResultStatus::kWarning, 2),
+       Result("d", false, ResultStatus::kConsequence), Result("e", false, ResultStatus::kClean),
+       Result("f", true, ResultStatus::kMissing), Result("g", true, ResultStatus::kIncomplete),
+       Result("h", true, ResultStatus::kUnreachable)});
   r.profiles[0].results[3].consequences = 7;
   r.profiles[0].results[2].advisory = true;
   r.knobs = {"device_exclusive_mapcount=dropped"};
@@ -89,33 +91,43 @@ TEST(Report, BadJsonNamesTheField) {
 }
 
 TEST(Report, VerdictFollowsTheResults) {
-  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("a", true, ResultStatus::kFound, 2)})), Verdict::kAsExpected);
-  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("w", false, ResultStatus::kWarning, 2)})), Verdict::kAsExpected)
+  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("a", true, ResultStatus::kFound, 2)})),
+            Verdict::kAsExpected);
+  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("w", false, ResultStatus::kWarning, 2)})),
+            Verdict::kAsExpected)
       << "advisory warnings never fail a run";
-  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("d", false, ResultStatus::kConsequence)})), Verdict::kAsExpected);
-  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("a", true, ResultStatus::kMissing)})), Verdict::kInconclusive)
+  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("d", false, ResultStatus::kConsequence)})),
+            Verdict::kAsExpected);
+  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("a", true, ResultStatus::kMissing)})),
+            Verdict::kInconclusive)
       << "an expected violation not found: the budget may be too short, not news";
-  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("a", true, ResultStatus::kUnreachable)})), Verdict::kAsExpected)
+  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("a", true, ResultStatus::kUnreachable)})),
+            Verdict::kAsExpected)
       << "the report names what the universe lacks";
-  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("b", false, ResultStatus::kUnexpected, 2)})), Verdict::kUnexpected);
+  EXPECT_EQ(VerdictOf(Shard(0, 1, {Result("b", false, ResultStatus::kUnexpected, 2)})),
+            Verdict::kUnexpected);
   Report interrupted = Shard(0, 1, {Result("a", true, ResultStatus::kIncomplete)});
   interrupted.interrupted = true;
   interrupted.complete = false;
   EXPECT_EQ(VerdictOf(interrupted), Verdict::kInconclusive);
   interrupted.profiles[0].results.push_back(Result("b", false, ResultStatus::kUnexpected, 2));
-  EXPECT_EQ(VerdictOf(interrupted), Verdict::kUnexpected) << "an unexpected result wins over an interrupt";
+  EXPECT_EQ(VerdictOf(interrupted), Verdict::kUnexpected)
+      << "an unexpected result wins over an interrupt";
 }
 
 TEST(Report, JunitHasATestcasePerResultAndFailuresForUnexpected) {
-  std::string xml = RenderJunit(Shard(0, 1,
-                                      {Result("a", true, ResultStatus::kFound, 3),
-                                       Result("b", false, ResultStatus::kUnexpected, 4),
-                                       Result("c", true, ResultStatus::kMissing),
-                                       Result("e", false, ResultStatus::kClean)}));
-  EXPECT_NE(xml.find("<testsuites name=\"mmcheck campaign\" tests=\"4\" failures=\"2\" skipped=\"0\">"),
-            std::string::npos) << xml;
+  std::string xml = RenderJunit(Shard(
+      0, 1,
+      {Result("a", true, ResultStatus::kFound, 3), Result("b", false, ResultStatus::kUnexpected, 4),
+       Result("c", true, ResultStatus::kMissing), Result("e", false, ResultStatus::kClean)}));
+  EXPECT_NE(
+      xml.find("<testsuites name=\"mmcheck campaign\" tests=\"4\" failures=\"2\" skipped=\"0\">"),
+      std::string::npos)
+      << xml;
   EXPECT_NE(xml.find("<testcase classname=\"p\" name=\"e\"/>"), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<failure type=\"unexpected\" message=\"unexpected violation of b\">"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<failure type=\"unexpected\" message=\"unexpected violation of b\">"),
+            std::string::npos)
+      << xml;
   EXPECT_NE(xml.find("<failure type=\"missing\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("&lt;detail&gt; &amp; more"), std::string::npos) << "escaped: " << xml;
   EXPECT_EQ(xml.find("<detail>"), std::string::npos);
@@ -132,21 +144,24 @@ TEST(Report, TextTableListsFindingsAndSummarisesCleanProperties) {
   EXPECT_NE(text.find("(2 more properties)"), std::string::npos) << text;
   EXPECT_NE(text.find("clean, 1 consequences"), std::string::npos) << text;
   EXPECT_EQ(text.find("swap"), std::string::npos) << text;
-  EXPECT_NE(RenderText(Shard(0, 1, {Result("swap", false, ResultStatus::kClean)}), "", true).find("swap"),
-            std::string::npos);
+  EXPECT_NE(
+      RenderText(Shard(0, 1, {Result("swap", false, ResultStatus::kClean)}), "", true).find("swap"),
+      std::string::npos);
 }
 
 TEST(Report, MergeTakesTheStrongestResultAndTheShortestTrace) {
-  Report s0 = Shard(0, 2,
-                    {Result("a", true, ResultStatus::kFound, 4), Result("b", true, ResultStatus::kMissing),
-                     Result("c", true, ResultStatus::kMissing), Result("d", false, ResultStatus::kConsequence),
-                     Result("e", false, ResultStatus::kClean)},
-                    100);
-  Report s1 = Shard(1, 2,
-                    {Result("a", true, ResultStatus::kFound, 2), Result("b", true, ResultStatus::kFound, 5),
-                     Result("c", true, ResultStatus::kMissing), Result("d", false, ResultStatus::kConsequence),
-                     Result("e", false, ResultStatus::kUnexpected, 3)},
-                    50);
+  Report s0 = Shard(
+      0, 2,
+      {Result("a", true, ResultStatus::kFound, 4), Result("b", true, ResultStatus::kMissing),
+       Result("c", true, ResultStatus::kMissing), Result("d", false, ResultStatus::kConsequence),
+       Result("e", false, ResultStatus::kClean)},
+      100);
+  Report s1 = Shard(
+      1, 2,
+      {Result("a", true, ResultStatus::kFound, 2), Result("b", true, ResultStatus::kFound, 5),
+       Result("c", true, ResultStatus::kMissing), Result("d", false, ResultStatus::kConsequence),
+       Result("e", false, ResultStatus::kUnexpected, 3)},
+      50);
   s0.profiles[0].results[3].consequences = 2;
   s1.profiles[0].results[3].consequences = 3;
   Report m = MergeReports({s0, s1}, {"s0/report.json", "s1/report.json"});

@@ -12,8 +12,12 @@ namespace {
 using model::MakeOp;
 using model::OpCode;
 
-const model::Profile& Profile(const char* name) { return *model::ProfileSet::Builtin().Find(name); }
-int Index(const char* property) { return properties::PropertyIndex(property); }
+const model::Profile& Profile(const char* name) {
+  return *model::ProfileSet::Builtin().Find(name);
+}
+int Index(const char* property) {
+  return properties::PropertyIndex(property);
+}
 
 std::string Show(const std::vector<model::Op>& ops) {
   std::string s;
@@ -66,7 +70,8 @@ TEST(Shrink, KeepsTheStepsPreconditionsNeed) {
       MakeOp(OpCode::kCpuRead, {0, 0}),
       MakeOp(OpCode::kUnlockFolio, {}),
   };
-  const model::World initial = model::World::Initial(model::Universe{}, Profile("linux-6.15").knobs);
+  const model::World initial =
+      model::World::Initial(model::Universe{}, Profile("linux-6.15").knobs);
   int disabled_seen = 0;
   // "Fails" when an unlock runs.
   FailureTest unlock_runs = [&](const std::vector<model::Op>& c) {
@@ -74,7 +79,8 @@ TEST(Shrink, KeepsTheStepsPreconditionsNeed) {
     int step = 0;
     for (const model::Op& op : c) {
       ++step;
-      if (!model::Enabled(w, op)) return ++disabled_seen, CandidateCheck{CandidateOutcome::kDisabled, step};
+      if (!model::Enabled(w, op))
+        return ++disabled_seen, CandidateCheck{CandidateOutcome::kDisabled, step};
       model::Apply(w, op);
       if (op.code == OpCode::kUnlockFolio) return CandidateCheck{CandidateOutcome::kFails, step};
     }
@@ -117,8 +123,10 @@ TEST(Shrink, UnexpectedPropertyStaysARootCause) {
   EXPECT_NE(RootsBefore(p, dangling) & properties::MaskOf("mapcount-matches-mappings"), 0u);
   EXPECT_EQ(RootsBefore(p, dangling) & properties::MaskOf("no-dangling-entry"), 0u);
   // After the mapcount is broken, anything else is a consequence.
-  FailureTest test = ViolationTest(model::Universe{}, p.knobs, Index("mapcount-matches-mappings"), 0);
-  FailureTest rooted = ViolationTest(model::Universe{}, p.knobs, dangling, RootsBefore(p, dangling));
+  FailureTest test =
+      ViolationTest(model::Universe{}, p.knobs, Index("mapcount-matches-mappings"), 0);
+  FailureTest rooted =
+      ViolationTest(model::Universe{}, p.knobs, dangling, RootsBefore(p, dangling));
   std::vector<model::Op> ops = PaddedMapcountCase();
   EXPECT_EQ(test(ops).outcome, CandidateOutcome::kFails);
   EXPECT_EQ(rooted(ops).outcome, CandidateOutcome::kPasses);
@@ -127,7 +135,8 @@ TEST(Shrink, UnexpectedPropertyStaysARootCause) {
 TEST(Shrink, ShrinksATraceFileKeepingItsExpectation) {
   const std::string text =
       "# A padded case.\n"
-      "mmtrace 1\nprofile linux-6.14\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+      "mmtrace 1\nprofile linux-6.14\nuniverse "
+      "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
       "expect violates reclaim-makes-progress\nquestion Can reclaim make progress?\n\n"
       "1 mmap mm=mm0 va=0 npages=4 prot=rw kind=private\n"
       "# noise\n"
@@ -138,39 +147,46 @@ TEST(Shrink, ShrinksATraceFileKeepingItsExpectation) {
       "6 cpu_read mm=mm0 va=0\n"
       "7 reclaim folio=@mm0:p1  # the symptom\n";
   Trace t = ParseTrace("padded.mmtrace", text);
-  TraceShrinkResult r = ShrinkTrace(t, "padded.mmtrace", TraceProfile(t, "padded.mmtrace"), "",
-                                    ShrinkOptions{});
+  TraceShrinkResult r =
+      ShrinkTrace(t, "padded.mmtrace", TraceProfile(t, "padded.mmtrace"), "", ShrinkOptions{});
   EXPECT_EQ(r.property, "reclaim-makes-progress");
   EXPECT_EQ(r.trace.steps.size(), 3u);
   EXPECT_EQ(r.step, 3);
-  EXPECT_EQ(PrintTrace(r.trace),
-            "# A padded case.\n"
-            "# Shrunk by mmcheck shrink from 7 to 3 steps; step 3 violates reclaim-makes-progress.\n"
-            "mmtrace 1\nprofile linux-6.14\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
-            "expect violates reclaim-makes-progress\nquestion Can reclaim make progress?\n\n"
-            "1 mmap mm=mm0 va=0 npages=1 prot=rw kind=private\n"
-            "2 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1\n"
-            "3 reclaim folio=@mm0:p0\n");
+  EXPECT_EQ(
+      PrintTrace(r.trace),
+      "# A padded case.\n"
+      "# Shrunk by mmcheck shrink from 7 to 3 steps; step 3 violates reclaim-makes-progress.\n"
+      "mmtrace 1\nprofile linux-6.14\nuniverse "
+      "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+      "expect violates reclaim-makes-progress\nquestion Can reclaim make progress?\n\n"
+      "1 mmap mm=mm0 va=0 npages=1 prot=rw kind=private\n"
+      "2 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1\n"
+      "3 reclaim folio=@mm0:p0\n");
   // print(parse(t)) == t for the result.
   EXPECT_EQ(PrintTrace(ParseTrace("out", PrintTrace(r.trace))), PrintTrace(r.trace));
 }
 
 TEST(Shrink, TraceWithNothingToShrinkIsAnInputError) {
-  Trace t = ParseTrace("holds.mmtrace",
-                       "mmtrace 1\nprofile linux-6.15\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
-                       "expect holds\nquestion q\n\n1 mmap mm=mm0 va=0 npages=4 prot=rw kind=private\n");
+  Trace t =
+      ParseTrace("holds.mmtrace",
+                 "mmtrace 1\nprofile linux-6.15\nuniverse "
+                 "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+                 "expect holds\nquestion q\n\n1 mmap mm=mm0 va=0 npages=4 prot=rw kind=private\n");
   try {
     ShrinkTrace(t, "holds.mmtrace", TraceProfile(t, "holds.mmtrace"), "", ShrinkOptions{});
     ADD_FAILURE() << "no error";
   } catch (const model::ModelInputError& e) {
-    EXPECT_NE(std::string(e.what()).find("holds.mmtrace: nothing to shrink"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("holds.mmtrace: nothing to shrink"), std::string::npos)
+        << e.what();
   }
   // A step that cannot run is reported at its line.
   Trace bad = ParseTrace("bad.mmtrace",
-                         "mmtrace 1\nprofile linux-6.15\nuniverse mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
+                         "mmtrace 1\nprofile linux-6.15\nuniverse "
+                         "mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2\n"
                          "expect holds\nquestion q\n\n1 reclaim folio=@mm0:p0\n");
-  EXPECT_THROW(ShrinkTrace(bad, "bad.mmtrace", TraceProfile(bad, "bad.mmtrace"), "", ShrinkOptions{}),
-               TraceError);
+  EXPECT_THROW(
+      ShrinkTrace(bad, "bad.mmtrace", TraceProfile(bad, "bad.mmtrace"), "", ShrinkOptions{}),
+      TraceError);
 }
 
 }  // namespace

@@ -129,8 +129,7 @@ TEST(TraceFormat, StrictErrorsWithLineAndColumn) {
       {"folio=@mm0:p0", "folio=mm0:p0", "t.mmtrace:13:17: folio='mm0:p0' must look like @mm0:p3"},
       {"mm=mm0 va=0 npages=4", "mm=mX va=0 npages=4", "t.mmtrace:9:11: mm='mX' must look like mm0"},
       {"question Does", "# sneaky\nquestion Does", "t.mmtrace:7:1: comments inside the header"},
-      {"question Does the mapcount survive?\n", "",
-       "t.mmtrace:8:1: expected 'question', got '1'"},
+      {"question Does the mapcount survive?\n", "", "t.mmtrace:8:1: expected 'question', got '1'"},
       {"2 cpu_write mm=mm0 va=0 value=7\n3 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1  # the bug\n"
        "4 reclaim folio=@mm0:p0\n",
        "", "t.mmtrace:10:1: comments after the last step belong to no step"},
@@ -299,7 +298,9 @@ RC_GTEST_PROP(TraceFormat, PrintParseRoundTrip, ()) {
   RC_ASSERT(PrintTrace(back) == text);
 }
 
-std::string CorpusDir() { return std::string(MMCHECK_SOURCE_DIR) + "/tests/corpus"; }
+std::string CorpusDir() {
+  return std::string(MMCHECK_SOURCE_DIR) + "/tests/corpus";
+}
 
 // Every corpus trace: canonical, its preconditions hold, and its verdict is
 // the one its `expect` line states (litmus-style).

@@ -223,7 +223,8 @@ TEST(ExplorerTest, EncodingsOutsideTheTableGiveTheSameGraph) {
     wide_bytes = result.structure_bytes;
     ExpectSameExploration(result, expected, std::to_string(jobs) + " jobs");
     for (std::uint32_t i = 0; i < explorer.StateCount(); i += 97) {
-      ASSERT_EQ(wide.DescribeState(explorer.StateAt(i)), narrow.DescribeState(reference.StateAt(i)));
+      ASSERT_EQ(wide.DescribeState(explorer.StateAt(i)),
+                narrow.DescribeState(reference.StateAt(i)));
       ASSERT_EQ(explorer.Find(explorer.StateAt(i)), std::optional<std::uint32_t>(i));
     }
     EXPECT_FALSE(explorer.Find(GridModel::State{250, 3}).has_value());

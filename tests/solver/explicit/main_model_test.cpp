@@ -73,9 +73,9 @@ TEST(MainModel, EncodingRoundTripsEveryReachedState) {
   // A concrete world decodes to itself (up to the stale data of free swap slots).
   MainModel::State s = model.InitialState();
   MainModel::State post;
-  for (const char* name : {"mmap mm=mm0 va=0 npages=2 prot=rw kind=private",
-                           "cpu_write mm=mm0 va=1 value=1",
-                           "dev_exclusive dev=dev0 mm=mm0 va=1 npages=1"}) {
+  for (const char* name :
+       {"mmap mm=mm0 va=0 npages=2 prot=rw kind=private", "cpu_write mm=mm0 va=1 value=1",
+        "dev_exclusive dev=dev0 mm=mm0 va=1 npages=1"}) {
     const int op = model.OpIndex(name);
     ASSERT_GE(op, 0) << name;
     ASSERT_TRUE(model.Step(s, op, &post)) << name;
@@ -108,8 +108,8 @@ std::string FirstDifference(const model::World& a, const model::World& b) {
 // EVERY op of the table (device memory included) decodes back to the same world. A field the
 // model gains and the encoding forgets fails here.
 TEST(MainModel, EncodingKeepsEveryFieldOnAWalkOverAllOps) {
-  MainModelOptions o =
-      Options("linux-6.15", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1,device_pages=2", {});
+  MainModelOptions o = Options(
+      "linux-6.15", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1,device_pages=2", {});
   o.restrictions.clear();
   const MainModel model(o);
   MainModel::State s = model.InitialState(), post;
@@ -128,8 +128,8 @@ TEST(MainModel, EncodingKeepsEveryFieldOnAWalkOverAllOps) {
       if (slot.count == 0) slot.data = 0;  // a free slot's stale data is not state
     model.Encode(s, bytes.data());
     const model::World decoded = model.Decode(bytes.data()).world;
-    ASSERT_TRUE(decoded == expected) << "after step " << k << ": "
-                                     << FirstDifference(decoded, expected);
+    ASSERT_TRUE(decoded == expected)
+        << "after step " << k << ": " << FirstDifference(decoded, expected);
   }
   EXPECT_GT(steps, 500);
 }
@@ -229,8 +229,9 @@ TEST(MainModel, FolioSymmetryIsRefutedWhereFirstFitAllocationBreaksIt) {
 // exclusive), each renaming of all three groups writes exactly EncodeExact(Rename(...)), and
 // Encode is the least of them.
 TEST(MainModel, RenamedEncodingsAreThoseOfTheRenamedWorlds) {
-  MainModelOptions o = Options("linux-6.15", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
-                               {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim", "migrate"});
+  MainModelOptions o =
+      Options("linux-6.15", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
+              {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim", "migrate"});
   o.restrictions = {"prot=rw", "kind=private", "va=0"};
   const MainModel model(o);
   ExplorerOptions options;
@@ -349,8 +350,8 @@ TEST(MainModel, DevexclCoreAlphabetHasTheBenchmarksOps) {
   for (const char* name : {"mmap mm=mm0 va=0 npages=2 prot=rw kind=private", "fork mm=mm1",
                            "cpu_write mm=mm1 va=1 value=1", "cpu_read mm=mm0 va=1",
                            "dev_exclusive dev=dev0 mm=mm1 va=1 npages=1",
-                           "madvise mm=mm0 va=1 npages=1 advice=dontneed",
-                           "reclaim folio=@mm1:p0", "migrate folio=@mm0:p1", "offline folio=@mm1:p1"})
+                           "madvise mm=mm0 va=1 npages=1 advice=dontneed", "reclaim folio=@mm1:p0",
+                           "migrate folio=@mm0:p1", "offline folio=@mm1:p1"})
     EXPECT_EQ(names.count(name), 1u) << name;
   // 2 mmap + 2 fork + 4 each of cpu_read, cpu_write, dev_exclusive, madvise, reclaim, migrate,
   // offline: nothing else (no munmap, mprotect, other mmap kinds or advice, device memory).
@@ -398,8 +399,8 @@ TEST(MainModel, NoViolationOn615InATinyUniverse) {
   const ExplorationResult r = Explore(model, 1);
   EXPECT_EQ(r.status, ExplorationStatus::kComplete);
   EXPECT_GT(r.states, 100u);
-  EXPECT_TRUE(r.violations.empty()) << r.violations.front().name << ": "
-                                    << r.violations.front().op_names.size() << " ops";
+  EXPECT_TRUE(r.violations.empty())
+      << r.violations.front().name << ": " << r.violations.front().op_names.size() << " ops";
 }
 
 // Bug 4 (kernel-semantics.md (d)4): memory offline loops forever on a device-exclusive folio
@@ -433,8 +434,8 @@ TEST(MainModel, OfflineLassoOn614NotOn615) {
 // place, so "frame F can be emptied" has the same verdict for every property as on the full
 // graph, and the reduced lasso concretizes to ops of the concrete model.
 TEST(MainModel, LivenessVerdictsSurviveMmSymmetry) {
-  const std::vector<std::string> ops = {"mmap", "fork", "cpu_write", "dev_exclusive", "offline",
-                                        "reclaim"};
+  const std::vector<std::string> ops = {"mmap",          "fork",    "cpu_write",
+                                        "dev_exclusive", "offline", "reclaim"};
   const char* universe = "mms=2,pages=2,folios=2,swap=1,devices=1,pmd_order=1";
   MainModelOptions po = Options("linux-6.14", universe, ops);
   po.restrictions.insert(po.restrictions.end(), {"kind=private", "npages=2", "va=0"});

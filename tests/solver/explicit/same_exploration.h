@@ -19,7 +19,8 @@ inline void ExpectSameExploration(const ExplorationResult& got, const Exploratio
   EXPECT_EQ(got.level_sizes, want.level_sizes) << what;
   ASSERT_EQ(got.violations.size(), want.violations.size()) << what;
   for (std::size_t v = 0; v < want.violations.size(); ++v)
-    EXPECT_EQ(got.violations[v].ops, want.violations[v].ops) << what << ", " << want.violations[v].name;
+    EXPECT_EQ(got.violations[v].ops, want.violations[v].ops)
+        << what << ", " << want.violations[v].name;
 }
 
 }  // namespace mmcheck::solver::explicit_state

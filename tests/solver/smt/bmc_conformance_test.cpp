@@ -63,7 +63,8 @@ TEST(SymbolicConformance, DeviceUniverseCoversAllButTheConfusionWhatIf) {
   for (const char* p : {"mainline", "linux-6.15", "niethe-v6", "niethe-v6-type-losing-downgrade"})
     EXPECT_NE(std::find(names.begin(), names.end(), p), names.end()) << p;
   for (const model::Profile& p : model::ProfileSet::Builtin().All()) {
-    const bool one_past = p.knobs.dmirror_invalidate_range == model::DmirrorInvalidateRange::kOnePast;
+    const bool one_past =
+        p.knobs.dmirror_invalidate_range == model::DmirrorInvalidateRange::kOnePast;
     const std::string why = SymbolicKnobsUnsupported(BmcDeviceUniverse(), p.knobs);
     if (!why.empty()) {
       EXPECT_NE(why.find(one_past ? "one page past" : "confusion"), std::string::npos)
@@ -149,14 +150,14 @@ RC_GTEST_PROP(SymbolicConformance, StepMatchesApply, ()) {
   z3::context ctx;
   SymbolicModel sm(ctx, u, model::ProfileSet::Builtin().Find(profile)->knobs);
   const auto& alphabet = sm.Alphabet();
-  auto gen_op =
-      rc::gen::map(rc::gen::pair(rc::gen::resize(100, rc::gen::inRange<size_t>(0, alphabet.size())),
-                                 rc::gen::inRange(1, 256)),
-                   [alphabet](const std::pair<size_t, int>& p) {  // by value: shrinking runs it later
-                     Op op = alphabet[p.first];
-                     if (op.code == OpCode::kCpuWrite) op.args[2] = static_cast<int16_t>(p.second);
-                     return op;
-                   });
+  auto gen_op = rc::gen::map(
+      rc::gen::pair(rc::gen::resize(100, rc::gen::inRange<size_t>(0, alphabet.size())),
+                    rc::gen::inRange(1, 256)),
+      [alphabet](const std::pair<size_t, int>& p) {  // by value: shrinking runs it later
+        Op op = alphabet[p.first];
+        if (op.code == OpCode::kCpuWrite) op.args[2] = static_cast<int16_t>(p.second);
+        return op;
+      });
   const auto ops = *rc::gen::resize(12, rc::gen::container<std::vector<Op>>(gen_op));
   model::World w = Prologue(u, sm.knobs());
   for (const Op& op : ops) {

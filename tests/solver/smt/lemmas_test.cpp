@@ -193,9 +193,9 @@ TEST(SmtLemmas, YoungHelperKeepsSwapTypeOnlyOnX86) {
     bool some_type_changed = false;
     for (k::SwapKind kind : k::SpecialSwapKinds(c.swap)) {
       const uint64_t type = static_cast<uint64_t>(k::SwapType(c.swap, kind));
-      const uint64_t after =
-          k::ArchSwapType(k::kArm64Pte, k::ArchYoungHelper(k::kArm64Pte,
-                                                            k::ArchSwapPte(k::kArm64Pte, type, offset)));
+      const uint64_t after = k::ArchSwapType(
+          k::kArm64Pte,
+          k::ArchYoungHelper(k::kArm64Pte, k::ArchSwapPte(k::kArm64Pte, type, offset)));
       if (type >= 16) EXPECT_EQ(after, type - 16) << k::SwapKindName(kind);
       some_type_changed = some_type_changed || after != type;
     }
