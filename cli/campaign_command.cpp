@@ -28,18 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int ExitOf(traces::Verdict v) {
-  switch (v) {
-    case traces::Verdict::kAsExpected:
-      return kExitOk;
-    case traces::Verdict::kUnexpected:
-      return kExitUnexpected;
-    case traces::Verdict::kInconclusive:
-      return kExitInconclusive;
-  }
-  return kExitInconclusive;
-}
-
 void CheckFormat(const std::string& format) {
   if (format != "text" && format != "json" && format != "junit")
     throw UsageError(fmt::format("unknown format '{}' (accepted: text, json, junit)", format));
@@ -315,6 +303,18 @@ void RunReport(const ReportArgs& a, int* status) {
   else
     fmt::print("{}", traces::RenderComparison(c, a.now, a.before, a.wide));
   *status = c.news.empty() ? kExitOk : kExitUnexpected;
+}
+
+ExitStatus ExitOf(traces::Verdict v) {
+  switch (v) {
+    case traces::Verdict::kAsExpected:
+      return kExitOk;
+    case traces::Verdict::kUnexpected:
+      return kExitUnexpected;
+    case traces::Verdict::kInconclusive:
+      return kExitInconclusive;
+  }
+  return kExitInconclusive;
 }
 
 void AddCampaignCommands(CLI::App& app, int* status) {

@@ -475,6 +475,22 @@ std::string RenderJunit(const Report& r) {
 
 namespace {
 
+// The rows of `p` a table lists: all with `all_rows`, else those that need
+// attention; the clean and consequence rows left out are counted.
+std::vector<const PropertyResult*> ListedRows(const ProfileReport& p, bool all_rows, int& clean,
+                                              int& consequences) {
+  std::vector<const PropertyResult*> rows;
+  for (const PropertyResult& x : p.results) {
+    if (!all_rows && x.status == ResultStatus::kClean)
+      ++clean;
+    else if (!all_rows && x.status == ResultStatus::kConsequence)
+      ++consequences;
+    else
+      rows.push_back(&x);
+  }
+  return rows;
+}
+
 // The narrow form: one block a profile, every line within 75 columns
 // (property names and results are short; a trace gets a line of its own and
 // is named relative to `dir`, which the first line gives once).
@@ -487,15 +503,8 @@ std::string RenderNarrow(const Report& r, const std::string& dir, bool all_rows)
   for (const ProfileReport& p : r.profiles) {
     s += fmt::format("\n{} ({} steps)\n", p.name, p.steps);
     int clean = 0, consequences = 0;
-    for (const PropertyResult& x : p.results) {
-      if (!all_rows && x.status == ResultStatus::kClean) {
-        ++clean;
-        continue;
-      }
-      if (!all_rows && x.status == ResultStatus::kConsequence) {
-        ++consequences;
-        continue;
-      }
+    for (const PropertyResult* row_of : ListedRows(p, all_rows, clean, consequences)) {
+      const PropertyResult& x = *row_of;
       if (x.trace.empty() || x.status == ResultStatus::kUnreachable) {
         row(x.property, ResultText(x));
       } else {
@@ -544,15 +553,8 @@ std::string RenderText(const Report& r, const std::string& dir, bool all_rows, b
   };
   for (const ProfileReport& p : r.profiles) {
     int clean = 0, consequences = 0;
-    for (const PropertyResult& x : p.results) {
-      if (!all_rows && x.status == ResultStatus::kClean) {
-        ++clean;
-        continue;
-      }
-      if (!all_rows && x.status == ResultStatus::kConsequence) {
-        ++consequences;
-        continue;
-      }
+    for (const PropertyResult* row_of : ListedRows(p, all_rows, clean, consequences)) {
+      const PropertyResult& x = *row_of;
       s += fmt::format("{:<{}}  {:<{}}  {:<24}  {:>9}  {}\n", p.name, pw, x.property, qw,
                        ResultText(x), p.steps,
                        x.status == ResultStatus::kUnreachable ? "needs " + x.detail : trace_of(x));
