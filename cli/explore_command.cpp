@@ -36,6 +36,8 @@
 #include "cli/options.h"
 #include "solver/explicit/devexcl_core.h"
 #include "solver/explicit/explorer.h"
+#include "solver/explicit/graph_output.h"
+#include "solver/explicit/liveness.h"
 #include "solver/explicit/main_model.h"
 #ifdef MMCHECK_HAVE_MPI
 #include "solver/explicit/distributed_explorer.h"
@@ -43,6 +45,8 @@
 #include "traces/output_file.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
+#include "util/process_memory.h"
+#include "util/text.h"
 
 namespace mmcheck::cli {
 namespace {
@@ -52,19 +56,20 @@ using solver::explicit_state::DevexclBenchByName;
 using solver::explicit_state::DevexclBenchNames;
 using solver::explicit_state::DevexclCoreModel;
 using solver::explicit_state::DevexclSemantics;
-using solver::explicit_state::EscapeQuoted;
 using solver::explicit_state::ExplorationResult;
 using solver::explicit_state::ExplorationStatus;
 using solver::explicit_state::ExplorationStatusName;
 using solver::explicit_state::Explorer;
 using solver::explicit_state::ExplorerOptions;
-using solver::explicit_state::JsonStrings;
 using solver::explicit_state::LivenessOptions;
 using solver::explicit_state::LivenessResult;
 using solver::explicit_state::LivenessVerdict;
 using solver::explicit_state::LivenessVerdictName;
 using solver::explicit_state::PropertyInfo;
 using traces::WriteFileAtomically;
+using util::EscapeQuoted;
+using util::JsonStrings;
+using util::WithCommas;
 
 struct ExploreFlags {
   std::string bench;
@@ -145,16 +150,6 @@ void CheckOutputs(const ExploreFlags& flags, bool main_model) {
   if (!flags.dump_states.empty())
     check("--dump-states", [&] { traces::CheckOutputFile(flags.dump_states); });
   if (!flags.dot.empty()) check("--dot", [&] { traces::CheckOutputFile(flags.dot); });
-}
-
-std::string WithCommas(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
 }
 
 std::string Fixed(double value, int decimals) {
@@ -260,7 +255,7 @@ void PrintVerdictText(const ExplorationResult& r, int exit_status,
                       const std::vector<std::string>& mismatches, const std::string& as_expected,
                       const std::string& inconclusive_why = "") {
   std::printf("memory         peak %s MB (VmHWM, whole run)\n",
-              Fixed(static_cast<double>(solver::explicit_state::PeakRssBytes()) / 1e6, 1).c_str());
+              Fixed(static_cast<double>(util::PeakRssBytes()) / 1e6, 1).c_str());
   for (const std::string& note : notes) std::printf("note           %s\n", note.c_str());
   if (exit_status == kExitInconclusive && !inconclusive_why.empty()) {
     std::printf("verdict        INCONCLUSIVE: %s\n", inconclusive_why.c_str());
@@ -287,7 +282,7 @@ void WriteSearchJson(std::ostream& out, const ExplorationResult& r) {
       << ",\n  \"number_seconds\": " << Fixed(r.number_seconds, 6)
       << ",\n  \"states_per_second\": " << Fixed(r.states_per_second, 0)
       << ",\n  \"bytes_per_state\": " << Fixed(r.bytes_per_state, 2)
-      << ",\n  \"peak_rss_bytes\": " << solver::explicit_state::PeakRssBytes() << ",\n";
+      << ",\n  \"peak_rss_bytes\": " << util::PeakRssBytes() << ",\n";
 }
 
 // The "liveness" array, JSON, with each result's lasso trace when `trace_paths` has one.
@@ -446,17 +441,17 @@ void WriteGraphOutputs(const ExploreFlags& flags, const ExplorerType& explorer, 
   const char* partial = complete ? "" : " (partial)";
   if (!flags.dump_states.empty()) {
     WriteFileAtomically(flags.dump_states,
-                        [&](std::ostream& out) { explorer.WriteStateDump(out); });
+                        [&](std::ostream& out) { WriteStateDump(explorer, out); });
     notes->push_back("wrote " + WithCommas(explorer.StateCount()) + " states" + partial + " to " +
                      flags.dump_states);
   }
   if (flags.dot.empty()) return;
   std::ostringstream dot;
   if (explorer.StateCount() <= flags.dot_max_states) {
-    explorer.WriteDot(dot, flags.dot_max_states);
+    WriteDot(explorer, dot, flags.dot_max_states);
     notes->push_back("wrote the state graph" + std::string(partial) + " to " + flags.dot);
   } else {
-    explorer.WritePathsDot(dot, paths);
+    WritePathsDot(explorer, dot, paths);
     notes->push_back(WithCommas(explorer.StateCount()) + " states are more than " +
                      "--dot-max-states " + WithCommas(flags.dot_max_states) +
                      "; wrote only the counterexample paths to " + flags.dot);
@@ -527,7 +522,7 @@ int RunBenchExploration(const ExploreFlags& flags) {
     LivenessOptions liveness_options;
     liveness_options.max_memory_bytes = options.max_memory_bytes;
     for (const auto& property : model.LivenessProperties()) {
-      report.liveness.push_back(explorer.CheckLiveness(property, liveness_options));
+      report.liveness.push_back(CheckLiveness(explorer, property, liveness_options));
       report.liveness_seconds += report.liveness.back().seconds;
     }
   }
@@ -878,7 +873,7 @@ int RunMainExploration(const ExploreFlags& flags) {
     for (const auto& property : model.LivenessProperties()) {
       const std::string mover = property.name.substr(0, property.name.find('-'));
       if (std::find(movers.begin(), movers.end(), mover) == movers.end()) continue;
-      report.liveness.push_back(explorer.CheckLiveness(property, liveness_options));
+      report.liveness.push_back(CheckLiveness(explorer, property, liveness_options));
       report.lasso_paths.emplace_back();
       const LivenessResult& l = report.liveness.back();
       report.liveness_seconds += l.seconds;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/profile.h"
+#include "solver/explicit/liveness.h"
 #include "tests/solver/explicit/same_exploration.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
@@ -415,7 +416,7 @@ TEST(MainModel, OfflineLassoOn614NotOn615) {
     bool lasso = false;
     for (const auto& property : model.LivenessProperties()) {
       if (property.name.rfind("offline-", 0) != 0) continue;
-      const LivenessResult l = explorer.CheckLiveness(property);
+      const LivenessResult l = CheckLiveness(explorer, property);
       ASSERT_NE(l.verdict, LivenessVerdict::kNotChecked) << l.reason;
       if (l.verdict != LivenessVerdict::kViolated) continue;
       lasso = true;
@@ -453,8 +454,8 @@ TEST(MainModel, LivenessVerdictsSurviveMmSymmetry) {
   ASSERT_EQ(plain_properties.size(), symmetric_properties.size());
   int violated = 0;
   for (std::size_t i = 0; i < plain_properties.size(); ++i) {
-    const LivenessResult a = full.CheckLiveness(plain_properties[i]);
-    const LivenessResult b = reduced.CheckLiveness(symmetric_properties[i]);
+    const LivenessResult a = CheckLiveness(full, plain_properties[i]);
+    const LivenessResult b = CheckLiveness(reduced, symmetric_properties[i]);
     EXPECT_EQ(a.verdict, b.verdict) << plain_properties[i].name;
     if (b.verdict != LivenessVerdict::kViolated) continue;
     ++violated;
