@@ -103,15 +103,7 @@ int RunSeries(const SeriesFlags& flags) {
     fmt::print("{}", traces::RenderSeriesMarkdown(v));
   else
     fmt::print("{}", traces::RenderSeriesText(v, flags.wide));
-  switch (v.verdict) {
-    case traces::Verdict::kAsExpected:
-      return kExitOk;
-    case traces::Verdict::kUnexpected:
-      return kExitUnexpected;
-    case traces::Verdict::kInconclusive:
-      return kExitInconclusive;
-  }
-  return kExitInconclusive;
+  return ExitOf(v.verdict);
 }
 
 }  // namespace
