@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # The distributed explorer (mmcheck explore --mpi) on 1, 2 and 4 MPI ranks against the
 # one-process explorer: states (identical on every row, or the script says so), time, states/s
 # and the bytes the ranks sent each other per state. Two searches: the devexcl-core benchmark

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Exhaustive breadth-first exploration on several processes (MPI), for universes that outgrow
 // one machine: hash-partitioned state ownership, as in Stern and Dill's parallel Murphi, PReach
 // and DiVinE.
@@ -32,6 +33,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -39,8 +41,11 @@
 #include <string>
 #include <vector>
 
-#include "solver/explicit/explorer.h"
+#include "solver/explicit/exploration_result.h"
+#include "solver/explicit/model_concept.h"
 #include "solver/explicit/rank_group.h"
+#include "solver/explicit/record_arena.h"
+#include "util/process_memory.h"
 
 namespace mmcheck::solver::explicit_state {
 
@@ -435,8 +440,8 @@ ExplorationResult DistributedExplorer<Model>::Run() {
         Visit(Hash(encoding.data()), encoding.data(), key);
       }
       // Every rank learns whether any must stop: over time, or over its share of the memory.
-      std::vector<std::uint64_t> stops{OverTime() ? 1u : 0u,
-                                       memory_limit != 0 && RssBytes() > memory_limit ? 1u : 0u};
+      std::vector<std::uint64_t> stops{
+          OverTime() ? 1u : 0u, memory_limit != 0 && util::RssBytes() > memory_limit ? 1u : 0u};
       group_.Max(&stops);
       if (stops[1] != 0) limit = "max memory";
       if (stops[0] != 0) limit = "time budget";
@@ -506,7 +511,7 @@ ExplorationResult DistributedExplorer<Model>::Run() {
   result.states_per_second = result.seconds > 0 ? states / result.seconds : 0;
   result.structure_bytes = sums[5];
   result.bytes_per_state = states > 0 ? static_cast<double>(sums[5]) / states : 0;
-  result.peak_rss_bytes = PeakRssBytes();
+  result.peak_rss_bytes = util::PeakRssBytes();
   stats_.bytes_sent = sums[2];
   stats_.records_sent = sums[3];
   stats_.records_cached = sums[4];

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The processes of one MPI job, seen by the distributed explorer (distributed_explorer.h): the
 // few collective operations a level-synchronous search needs, and the bytes they sent.
 //

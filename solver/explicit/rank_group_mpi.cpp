@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // RankGroup on the MPI C API (Open MPI from Debian; any MPI-3 library will do).
 #include <mpi.h>
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # mmcheck explore --mpi under mpirun with 2 ranks and 4 (oversubscribed on a 2-core machine)
 # against the one-process explorer: the same status, states, edges, self-loops, BFS levels,
 # exit status and the same shortest counterexample of every property, on the devexcl-core
