@@ -185,7 +185,8 @@ ExplorationResult Search(const ExploreFlags& flags, const Model& model,
                    " bytes/state), " + WithCommas(s.records_sent) + " successors sent, " +
                    WithCommas(s.records_cached) + " not sent (sent before), " +
                    WithCommas(s.rounds) + " rounds, fullest rank " + WithCommas(s.max_rank_states) +
-                   " states");
+                   " states, largest rank peak " +
+                   Fixed(static_cast<double>(s.max_rank_peak_rss_bytes) / 1e6, 1) + " MB");
   return result;
 #else
   throw UsageError("--mpi: this mmcheck was built without MPI (libopenmpi-dev, MMCHECK_MPI)");

@@ -57,6 +57,7 @@ struct DistributedStats {
   std::uint64_t records_cached = 0;   // successors not sent: the rank had sent them before
   std::uint64_t rounds = 0;           // all-to-all exchanges (the same on every rank)
   std::uint64_t max_rank_states = 0;  // states of the fullest rank (balance: states / ranks)
+  std::uint64_t max_rank_peak_rss_bytes = 0;  // the largest VmHWM of a rank (whole process)
 };
 
 template <ExplorableModel Model>
@@ -490,7 +491,7 @@ ExplorationResult DistributedExplorer<Model>::Run() {
                                       global_.capacity() * 4 + links_.capacity() * 8 +
                                       cache_hashes_.capacity() * 8 + cache_encodings_.capacity()};
   group_.Sum(&sums);
-  std::vector<std::uint64_t> fullest{encodings_.size()};
+  std::vector<std::uint64_t> fullest{encodings_.size(), util::PeakRssBytes()};
   group_.Max(&fullest);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
   result.status = limit != nullptr       ? ExplorationStatus::kLimitReached
@@ -516,6 +517,7 @@ ExplorationResult DistributedExplorer<Model>::Run() {
   stats_.records_sent = sums[3];
   stats_.records_cached = sums[4];
   stats_.max_rank_states = fullest[0];
+  stats_.max_rank_peak_rss_bytes = fullest[1];
 
   std::vector<std::uint64_t> targets;
   for (std::size_t p = 0; p < properties.size(); ++p) {
