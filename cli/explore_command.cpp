@@ -39,6 +39,9 @@
 #include "solver/explicit/graph_output.h"
 #include "solver/explicit/liveness.h"
 #include "solver/explicit/main_model.h"
+#ifdef MMCHECK_HAVE_MPI
+#include "solver/explicit/distributed_explorer.h"
+#endif
 #include "traces/output_file.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
@@ -94,6 +97,7 @@ struct ExploreFlags {
   std::string alphabet;
   std::string liveness = "offline,reclaim";
   bool stop = false;
+  bool mpi = false;  // --mpi: the distributed search (solver/explicit/distributed_explorer.h)
 };
 
 // The verdict of one safety property as this run saw it.
@@ -161,6 +165,41 @@ std::string JoinOps(const std::vector<std::string>& ops) {
     out += ops[i];
   }
   return out;
+}
+
+// Runs the search: in this process, or with --mpi on every rank of the MPI job (the result is
+// the same on every rank), noting what the distribution cost.
+template <typename Model>
+ExplorationResult Search(const ExploreFlags& flags, const Model& model,
+                         const ExplorerOptions& options, Explorer<Model>& explorer,
+                         std::vector<std::string>* notes) {
+  if (!flags.mpi) return explorer.Run();
+#ifdef MMCHECK_HAVE_MPI
+  solver::explicit_state::DistributedExplorer<Model> distributed(
+      model, options, solver::explicit_state::RankGroup::World());
+  ExplorationResult result = distributed.Run();
+  const solver::explicit_state::DistributedStats& s = distributed.stats();
+  const double states = static_cast<double>(std::max<std::uint64_t>(result.states, 1));
+  notes->push_back("mpi: " + std::to_string(s.ranks) + " ranks, " + WithCommas(s.bytes_sent) +
+                   " bytes sent (" + Fixed(static_cast<double>(s.bytes_sent) / states, 1) +
+                   " bytes/state), " + WithCommas(s.records_sent) + " successors sent, " +
+                   WithCommas(s.records_cached) + " not sent (sent before), " +
+                   WithCommas(s.rounds) + " rounds, fullest rank " + WithCommas(s.max_rank_states) +
+                   " states, largest rank peak " +
+                   Fixed(static_cast<double>(s.max_rank_peak_rss_bytes) / 1e6, 1) + " MB");
+  return result;
+#else
+  throw UsageError("--mpi: this mmcheck was built without MPI (libopenmpi-dev, MMCHECK_MPI)");
+#endif
+}
+
+// Whether this process prints the report: with --mpi only rank 0 does.
+bool PrintsReport(const ExploreFlags& flags) {
+#ifdef MMCHECK_HAVE_MPI
+  return !flags.mpi || solver::explicit_state::RankGroup::World().rank() == 0;
+#else
+  return true;
+#endif
 }
 
 // --- Report pieces shared by the benchmark and main-model reports. ---
@@ -449,7 +488,7 @@ int RunBenchExploration(const ExploreFlags& flags) {
   options.max_memory_bytes = MaxMemoryBytes(flags);
   options.time_budget_seconds = flags.budget_seconds;
   Explorer<DevexclCoreModel> explorer(model, options);
-  report.main = explorer.Run();
+  report.main = Search(flags, model, options, explorer, &report.notes);
 
   // OLD, stopping at violations: P1 stops the search at level 1, so P3 is searched again with
   // P1 not asserted (spec §6). With --no-stop one search already found both.
@@ -460,7 +499,7 @@ int RunBenchExploration(const ExploreFlags& flags) {
     ExplorerOptions second = options;
     second.asserted_properties &= ~p1;
     without_p1.emplace(model, second);
-    report.no_p1 = without_p1->Run();
+    report.no_p1 = Search(flags, model, second, *without_p1, &report.notes);
   }
   for (const PropertyInfo& info : model.Properties()) {
     SafetyVerdict verdict;
@@ -474,7 +513,13 @@ int RunBenchExploration(const ExploreFlags& flags) {
     report.safety.push_back(verdict);
   }
 
-  if (report.main.status == ExplorationStatus::kComplete) {
+  if (report.main.status == ExplorationStatus::kComplete && flags.mpi) {
+    for (const auto& property : model.LivenessProperties()) {
+      report.liveness.emplace_back();
+      report.liveness.back().property = property.name;
+      report.liveness.back().reason = "--mpi (AG EF needs the whole graph in one process)";
+    }
+  } else if (report.main.status == ExplorationStatus::kComplete) {
     LivenessOptions liveness_options;
     liveness_options.max_memory_bytes = options.max_memory_bytes;
     for (const auto& property : model.LivenessProperties()) {
@@ -504,7 +549,7 @@ int RunBenchExploration(const ExploreFlags& flags) {
       ExitStatus(report.main.status == ExplorationStatus::kLimitReached ||
                      (report.no_p1 && report.no_p1->status == ExplorationStatus::kLimitReached),
                  report.mismatches);
-  flags.format == "json" ? PrintJson(report) : PrintText(report);
+  if (PrintsReport(flags)) flags.format == "json" ? PrintJson(report) : PrintText(report);
   return report.exit_status;
 }
 
@@ -743,7 +788,7 @@ int RunMainExploration(const ExploreFlags& flags) {
   explorer_options.max_memory_bytes = MaxMemoryBytes(flags);
   explorer_options.time_budget_seconds = flags.budget_seconds;
   Explorer<MainModel> explorer(model, explorer_options);
-  report.result = explorer.Run();
+  report.result = Search(flags, model, explorer_options, explorer, &report.notes);
   const ExplorationResult& r = report.result;
   // The reduced graph stands for the full one only if every renaming is a bisimulation on it.
   // A search cut short by a limit is inconclusive anyway and is not checked (the check costs
@@ -819,6 +864,8 @@ int RunMainExploration(const ExploreFlags& flags) {
         "with --symmetry folios (the goal names a frame, which folio-slot renaming moves)";
   } else if (r.status != ExplorationStatus::kComplete) {
     report.liveness_note = "the search did not complete";
+  } else if (flags.mpi) {
+    report.liveness_note = "--mpi (AG EF needs the whole graph in one process)";
   } else if (symmetry_refuted) {
     report.liveness_note = "the symmetry reduction is not exact";
   } else {
@@ -876,7 +923,7 @@ int RunMainExploration(const ExploreFlags& flags) {
                     &report.notes);
   report.exit_status = ExitStatus(r.status == ExplorationStatus::kLimitReached || symmetry_refuted,
                                   report.mismatches);
-  flags.format == "json" ? PrintMainJson(report) : PrintMainText(report);
+  if (PrintsReport(flags)) flags.format == "json" ? PrintMainJson(report) : PrintMainText(report);
   return report.exit_status;
 }
 
@@ -984,6 +1031,12 @@ void AddExploreCommand(CLI::App& app, int* status) {
   explore->add_flag("--no-stop", flags->no_stop,
                     "Keep exploring after violations (like SPIN pan -A): full counts, and the "
                     "shortest counterexample of every property in one search");
+  explore->add_flag(
+      "--mpi", flags->mpi,
+      "Distributed search over the ranks of an MPI job: mpirun -np N mmcheck explore --mpi ... "
+      "States are hash-partitioned over the ranks; counts and shortest counterexamples are "
+      "identical to one process; rank 0 prints the report. Liveness is not checked; not with "
+      "--jobs, --symmetry, --dump-states, --dot");
   explore->add_option("--format", flags->format, "Output format: text or json")
       ->default_val("text");
   explore->callback([flags, status] {
@@ -997,6 +1050,10 @@ void AddExploreCommand(CLI::App& app, int* status) {
     }
     if (!flags->bench.empty() && flags->semantics.empty()) {
       throw UsageError("--sem is required: old or new");
+    }
+    if (flags->mpi && (flags->jobs != 1 || flags->symmetry != "off" ||
+                       !flags->dump_states.empty() || !flags->dot.empty())) {
+      throw UsageError("--mpi excludes --jobs, --symmetry, --dump-states and --dot");
     }
     try {
       *status = flags->bench.empty() ? RunMainExploration(*flags) : RunBenchExploration(*flags);
