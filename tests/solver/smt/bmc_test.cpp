@@ -63,6 +63,29 @@ TEST(BmcTest, Linux614ReclaimRefutedAndReplays) {
   EXPECT_EQ(r.ops.back().code, OpCode::kReclaim);
 }
 
+// linux-6.14's three symbolic bugs, every property and the whole alphabet in
+// one incremental unrolling: each is found at its shortest depth (BMC asks
+// depth by depth) and each counterexample replays on the concrete model.
+// mapcount: one dev_exclusive; reclaim: dev_exclusive, then reclaim of the
+// exclusive folio; migration: dev_exclusive, then migrate of it.
+TEST(BmcTest, Linux614ThreeBugsAtTheirShortestDepths) {
+  BmcOptions o;
+  o.depth = 2;
+  const std::vector<std::string> props = {"mapcount-matches-mappings", "reclaim-makes-progress",
+                                          "migration-makes-progress"};
+  std::vector<BmcResult> rs = CheckProperties(Builtin("linux-6.14"), props, o);
+  ASSERT_EQ(rs.size(), 3u);
+  const int want[] = {1, 2, 2};
+  for (size_t i = 0; i < rs.size(); ++i) {
+    EXPECT_EQ(rs[i].property, props[i]);
+    ASSERT_EQ(rs[i].verdict, BmcVerdict::kRefuted)
+        << props[i] << rs[i].replay_detail << rs[i].reason;
+    EXPECT_EQ(rs[i].depth, want[i]) << props[i];
+    EXPECT_TRUE(rs[i].replay_confirmed) << props[i];
+    EXPECT_EQ(rs[i].ops.size(), BmcPrologue(o.universe).size() + static_cast<size_t>(want[i]));
+  }
+}
+
 // linux-6.15 (device-exclusive entries keep the mapcount): no violation
 // within one step of any op.
 TEST(BmcTest, Linux615NoMapcountViolationWithinBound) {
@@ -136,7 +159,8 @@ TEST(BmcTest, FailingStepCaseNamesConjunctDepthAndTransition) {
       << r.induction_note;
 }
 
-// Bug 17 (kernel-semantics.md (d)17) on the type-losing what-if of niethe
+// Bug 17 (make_readable_migration_entry() in copy_nonpresent_pte(),
+// mm/memory.c with niethe v6 applied) on the type-losing what-if of niethe
 // v6, in the universe with one device-private page: migrate a page to the
 // device, start evicting it (dev_release leaves a SWP_MIGRATION_DEVICE_WRITE
 // entry), fork: copy_nonpresent_pte downgrades it to a plain migration
