@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "model/dump.h"
+#include "util/threads.h"
 
 namespace mmcheck::solver::explicit_state {
 
@@ -928,7 +929,7 @@ SymmetryCheck CheckSymmetry(const MainModel& model, const Explorer<MainModel>& e
   std::vector<std::uint64_t> first(static_cast<std::size_t>(jobs), check.states);
   std::vector<std::string> witness(static_cast<std::size_t>(jobs));
   std::atomic<std::uint64_t> lowest{check.states};
-  internal::RunOnThreads(jobs, [&](int t) {
+  util::RunOnThreads(jobs, [&](int t) {
     for (std::uint64_t i = static_cast<std::uint64_t>(t); i < check.states;
          i += static_cast<std::uint64_t>(jobs)) {
       if (i > lowest.load(std::memory_order_relaxed)) return;

@@ -17,8 +17,7 @@ TEST(SmtSwapEntry, TypeShiftAndOffsetMask) {
   EXPECT_EQ(swp_entry(31, kSwpOffsetMask) >> 63, 0u);
 }
 
-// One row of the swap-type table: the special types of include/linux/swap.h
-// in one kernel version.
+// One row of the swap-type table, docs/kernel-rules.md#swap-types.
 struct TableRow {
   const char* version;
   SwapLayout layout;
