@@ -508,9 +508,23 @@ bool InAlphabet(const std::string& alphabet, const model::Op& op, const model::U
     case OpCode::kMigrate:
     case OpCode::kOffline:
       return true;
-    default:
+    case OpCode::kMunmap:
+    case OpCode::kMprotect:
+    case OpCode::kDeviceRead:
+    case OpCode::kDeviceWrite:
+    case OpCode::kDeviceCheckExclusive:
+    case OpCode::kSplit:
+    case OpCode::kMkclean:
+    case OpCode::kLockFolio:
+    case OpCode::kUnlockFolio:
+    case OpCode::kDeviceMigrateToDev:
+    case OpCode::kDeviceMigrateToSys:
+    case OpCode::kDeviceRelease:
+    case OpCode::kDeviceSnapshot:
+    case OpCode::kMremap:
       return false;
   }
+  return false;
 }
 
 }  // namespace
