@@ -36,10 +36,17 @@
 #include "cli/options.h"
 #include "solver/explicit/devexcl_core.h"
 #include "solver/explicit/explorer.h"
+#include "solver/explicit/graph_output.h"
+#include "solver/explicit/liveness.h"
 #include "solver/explicit/main_model.h"
+#ifdef MMCHECK_HAVE_MPI
+#include "solver/explicit/distributed_explorer.h"
+#endif
 #include "traces/output_file.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
+#include "util/process_memory.h"
+#include "util/text.h"
 
 namespace mmcheck::cli {
 namespace {
@@ -49,19 +56,20 @@ using solver::explicit_state::DevexclBenchByName;
 using solver::explicit_state::DevexclBenchNames;
 using solver::explicit_state::DevexclCoreModel;
 using solver::explicit_state::DevexclSemantics;
-using solver::explicit_state::EscapeQuoted;
 using solver::explicit_state::ExplorationResult;
 using solver::explicit_state::ExplorationStatus;
 using solver::explicit_state::ExplorationStatusName;
 using solver::explicit_state::Explorer;
 using solver::explicit_state::ExplorerOptions;
-using solver::explicit_state::JsonStrings;
 using solver::explicit_state::LivenessOptions;
 using solver::explicit_state::LivenessResult;
 using solver::explicit_state::LivenessVerdict;
 using solver::explicit_state::LivenessVerdictName;
 using solver::explicit_state::PropertyInfo;
 using traces::WriteFileAtomically;
+using util::EscapeQuoted;
+using util::JsonStrings;
+using util::WithCommas;
 
 struct ExploreFlags {
   std::string bench;
@@ -89,6 +97,7 @@ struct ExploreFlags {
   std::string alphabet;
   std::string liveness = "offline,reclaim";
   bool stop = false;
+  bool mpi = false;  // --mpi: the distributed search (solver/explicit/distributed_explorer.h)
 };
 
 // The verdict of one safety property as this run saw it.
@@ -143,16 +152,6 @@ void CheckOutputs(const ExploreFlags& flags, bool main_model) {
   if (!flags.dot.empty()) check("--dot", [&] { traces::CheckOutputFile(flags.dot); });
 }
 
-std::string WithCommas(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 std::string Fixed(double value, int decimals) {
   char buffer[64];
   std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, value);
@@ -166,6 +165,41 @@ std::string JoinOps(const std::vector<std::string>& ops) {
     out += ops[i];
   }
   return out;
+}
+
+// Runs the search: in this process, or with --mpi on every rank of the MPI job (the result is
+// the same on every rank), noting what the distribution cost.
+template <typename Model>
+ExplorationResult Search(const ExploreFlags& flags, const Model& model,
+                         const ExplorerOptions& options, Explorer<Model>& explorer,
+                         std::vector<std::string>* notes) {
+  if (!flags.mpi) return explorer.Run();
+#ifdef MMCHECK_HAVE_MPI
+  solver::explicit_state::DistributedExplorer<Model> distributed(
+      model, options, solver::explicit_state::RankGroup::World());
+  ExplorationResult result = distributed.Run();
+  const solver::explicit_state::DistributedStats& s = distributed.stats();
+  const double states = static_cast<double>(std::max<std::uint64_t>(result.states, 1));
+  notes->push_back("mpi: " + std::to_string(s.ranks) + " ranks, " + WithCommas(s.bytes_sent) +
+                   " bytes sent (" + Fixed(static_cast<double>(s.bytes_sent) / states, 1) +
+                   " bytes/state), " + WithCommas(s.records_sent) + " successors sent, " +
+                   WithCommas(s.records_cached) + " not sent (sent before), " +
+                   WithCommas(s.rounds) + " rounds, fullest rank " + WithCommas(s.max_rank_states) +
+                   " states, largest rank peak " +
+                   Fixed(static_cast<double>(s.max_rank_peak_rss_bytes) / 1e6, 1) + " MB");
+  return result;
+#else
+  throw UsageError("--mpi: this mmcheck was built without MPI (libopenmpi-dev, MMCHECK_MPI)");
+#endif
+}
+
+// Whether this process prints the report: with --mpi only rank 0 does.
+bool PrintsReport(const ExploreFlags& flags) {
+#ifdef MMCHECK_HAVE_MPI
+  return !flags.mpi || solver::explicit_state::RankGroup::World().rank() == 0;
+#else
+  return true;
+#endif
 }
 
 // --- Report pieces shared by the benchmark and main-model reports. ---
@@ -222,7 +256,7 @@ void PrintVerdictText(const ExplorationResult& r, int exit_status,
                       const std::vector<std::string>& mismatches, const std::string& as_expected,
                       const std::string& inconclusive_why = "") {
   std::printf("memory         peak %s MB (VmHWM, whole run)\n",
-              Fixed(static_cast<double>(solver::explicit_state::PeakRssBytes()) / 1e6, 1).c_str());
+              Fixed(static_cast<double>(util::PeakRssBytes()) / 1e6, 1).c_str());
   for (const std::string& note : notes) std::printf("note           %s\n", note.c_str());
   if (exit_status == kExitInconclusive && !inconclusive_why.empty()) {
     std::printf("verdict        INCONCLUSIVE: %s\n", inconclusive_why.c_str());
@@ -249,7 +283,7 @@ void WriteSearchJson(std::ostream& out, const ExplorationResult& r) {
       << ",\n  \"number_seconds\": " << Fixed(r.number_seconds, 6)
       << ",\n  \"states_per_second\": " << Fixed(r.states_per_second, 0)
       << ",\n  \"bytes_per_state\": " << Fixed(r.bytes_per_state, 2)
-      << ",\n  \"peak_rss_bytes\": " << solver::explicit_state::PeakRssBytes() << ",\n";
+      << ",\n  \"peak_rss_bytes\": " << util::PeakRssBytes() << ",\n";
 }
 
 // The "liveness" array, JSON, with each result's lasso trace when `trace_paths` has one.
@@ -408,17 +442,17 @@ void WriteGraphOutputs(const ExploreFlags& flags, const ExplorerType& explorer, 
   const char* partial = complete ? "" : " (partial)";
   if (!flags.dump_states.empty()) {
     WriteFileAtomically(flags.dump_states,
-                        [&](std::ostream& out) { explorer.WriteStateDump(out); });
+                        [&](std::ostream& out) { WriteStateDump(explorer, out); });
     notes->push_back("wrote " + WithCommas(explorer.StateCount()) + " states" + partial + " to " +
                      flags.dump_states);
   }
   if (flags.dot.empty()) return;
   std::ostringstream dot;
   if (explorer.StateCount() <= flags.dot_max_states) {
-    explorer.WriteDot(dot, flags.dot_max_states);
+    WriteDot(explorer, dot, flags.dot_max_states);
     notes->push_back("wrote the state graph" + std::string(partial) + " to " + flags.dot);
   } else {
-    explorer.WritePathsDot(dot, paths);
+    WritePathsDot(explorer, dot, paths);
     notes->push_back(WithCommas(explorer.StateCount()) + " states are more than " +
                      "--dot-max-states " + WithCommas(flags.dot_max_states) +
                      "; wrote only the counterexample paths to " + flags.dot);
@@ -454,7 +488,7 @@ int RunBenchExploration(const ExploreFlags& flags) {
   options.max_memory_bytes = MaxMemoryBytes(flags);
   options.time_budget_seconds = flags.budget_seconds;
   Explorer<DevexclCoreModel> explorer(model, options);
-  report.main = explorer.Run();
+  report.main = Search(flags, model, options, explorer, &report.notes);
 
   // OLD, stopping at violations: P1 stops the search at level 1, so P3 is searched again with
   // P1 not asserted (spec §6). With --no-stop one search already found both.
@@ -465,7 +499,7 @@ int RunBenchExploration(const ExploreFlags& flags) {
     ExplorerOptions second = options;
     second.asserted_properties &= ~p1;
     without_p1.emplace(model, second);
-    report.no_p1 = without_p1->Run();
+    report.no_p1 = Search(flags, model, second, *without_p1, &report.notes);
   }
   for (const PropertyInfo& info : model.Properties()) {
     SafetyVerdict verdict;
@@ -479,11 +513,17 @@ int RunBenchExploration(const ExploreFlags& flags) {
     report.safety.push_back(verdict);
   }
 
-  if (report.main.status == ExplorationStatus::kComplete) {
+  if (report.main.status == ExplorationStatus::kComplete && flags.mpi) {
+    for (const auto& property : model.LivenessProperties()) {
+      report.liveness.emplace_back();
+      report.liveness.back().property = property.name;
+      report.liveness.back().reason = "--mpi (AG EF needs the whole graph in one process)";
+    }
+  } else if (report.main.status == ExplorationStatus::kComplete) {
     LivenessOptions liveness_options;
     liveness_options.max_memory_bytes = options.max_memory_bytes;
     for (const auto& property : model.LivenessProperties()) {
-      report.liveness.push_back(explorer.CheckLiveness(property, liveness_options));
+      report.liveness.push_back(CheckLiveness(explorer, property, liveness_options));
       report.liveness_seconds += report.liveness.back().seconds;
     }
   }
@@ -509,7 +549,7 @@ int RunBenchExploration(const ExploreFlags& flags) {
       ExitStatus(report.main.status == ExplorationStatus::kLimitReached ||
                      (report.no_p1 && report.no_p1->status == ExplorationStatus::kLimitReached),
                  report.mismatches);
-  flags.format == "json" ? PrintJson(report) : PrintText(report);
+  if (PrintsReport(flags)) flags.format == "json" ? PrintJson(report) : PrintText(report);
   return report.exit_status;
 }
 
@@ -748,7 +788,7 @@ int RunMainExploration(const ExploreFlags& flags) {
   explorer_options.max_memory_bytes = MaxMemoryBytes(flags);
   explorer_options.time_budget_seconds = flags.budget_seconds;
   Explorer<MainModel> explorer(model, explorer_options);
-  report.result = explorer.Run();
+  report.result = Search(flags, model, explorer_options, explorer, &report.notes);
   const ExplorationResult& r = report.result;
   // The reduced graph stands for the full one only if every renaming is a bisimulation on it.
   // A search cut short by a limit is inconclusive anyway and is not checked (the check costs
@@ -824,6 +864,8 @@ int RunMainExploration(const ExploreFlags& flags) {
         "with --symmetry folios (the goal names a frame, which folio-slot renaming moves)";
   } else if (r.status != ExplorationStatus::kComplete) {
     report.liveness_note = "the search did not complete";
+  } else if (flags.mpi) {
+    report.liveness_note = "--mpi (AG EF needs the whole graph in one process)";
   } else if (symmetry_refuted) {
     report.liveness_note = "the symmetry reduction is not exact";
   } else {
@@ -832,7 +874,7 @@ int RunMainExploration(const ExploreFlags& flags) {
     for (const auto& property : model.LivenessProperties()) {
       const std::string mover = property.name.substr(0, property.name.find('-'));
       if (std::find(movers.begin(), movers.end(), mover) == movers.end()) continue;
-      report.liveness.push_back(explorer.CheckLiveness(property, liveness_options));
+      report.liveness.push_back(CheckLiveness(explorer, property, liveness_options));
       report.lasso_paths.emplace_back();
       const LivenessResult& l = report.liveness.back();
       report.liveness_seconds += l.seconds;
@@ -881,7 +923,7 @@ int RunMainExploration(const ExploreFlags& flags) {
                     &report.notes);
   report.exit_status = ExitStatus(r.status == ExplorationStatus::kLimitReached || symmetry_refuted,
                                   report.mismatches);
-  flags.format == "json" ? PrintMainJson(report) : PrintMainText(report);
+  if (PrintsReport(flags)) flags.format == "json" ? PrintMainJson(report) : PrintMainText(report);
   return report.exit_status;
 }
 
@@ -989,6 +1031,12 @@ void AddExploreCommand(CLI::App& app, int* status) {
   explore->add_flag("--no-stop", flags->no_stop,
                     "Keep exploring after violations (like SPIN pan -A): full counts, and the "
                     "shortest counterexample of every property in one search");
+  explore->add_flag(
+      "--mpi", flags->mpi,
+      "Distributed search over the ranks of an MPI job: mpirun -np N mmcheck explore --mpi ... "
+      "States are hash-partitioned over the ranks; counts and shortest counterexamples are "
+      "identical to one process; rank 0 prints the report. Liveness is not checked; not with "
+      "--jobs, --symmetry, --dump-states, --dot");
   explore->add_option("--format", flags->format, "Output format: text or json")
       ->default_val("text");
   explore->callback([flags, status] {
@@ -1002,6 +1050,10 @@ void AddExploreCommand(CLI::App& app, int* status) {
     }
     if (!flags->bench.empty() && flags->semantics.empty()) {
       throw UsageError("--sem is required: old or new");
+    }
+    if (flags->mpi && (flags->jobs != 1 || flags->symmetry != "off" ||
+                       !flags->dump_states.empty() || !flags->dot.empty())) {
+      throw UsageError("--mpi excludes --jobs, --symmetry, --dump-states and --dot");
     }
     try {
       *status = flags->bench.empty() ? RunMainExploration(*flags) : RunBenchExploration(*flags);

@@ -38,13 +38,13 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "model/profile.h"
-#include "solver/explicit/explorer.h"
 #include "solver/smt/bmc.h"
 #include "solver/smt/lemmas.h"
 #include "solver/smt/query.h"
 #include "solver/smt/symbolic_model.h"
 #include "traces/output_file.h"
 #include "traces/trace.h"
+#include "util/text.h"
 
 namespace mmcheck::cli {
 namespace {
@@ -124,10 +124,10 @@ std::vector<model::Profile> SelectProfiles(const ProveOptions& o) {
 }
 
 std::string JsonString(std::string_view s) {
-  return "\"" + solver::explicit_state::EscapeQuoted(std::string(s)) + "\"";
+  return "\"" + util::EscapeQuoted(std::string(s)) + "\"";
 }
 
-using solver::explicit_state::JsonStrings;
+using util::JsonStrings;
 
 // The text line of one row.
 std::string TextLine(const Row& row, size_t profile_width, size_t lemma_width) {

@@ -31,9 +31,8 @@ inline constexpr std::string_view kFieldsNotDrawn[] = {
     // Bookkeeping a reader of a counterexample rarely needs; the encoding,
     // ITF's `world` and the properties still see it.
     "mms.vmas.anon_vma", "mms.vmas.anon_vma_inherited", "mms.vmas.shmem", "mms.vmas.pgoff",
-    "mms.pmds.dirty", "mms.pmds.young", "mms.ptes.young", "mms.ptes.soft_dirty",
-    "mms.ptes.uffd_wp", "pages.swapbacked", "pages.lru", "pages.index", "pgmaps.owner",
-    "pgmaps.first_frame",
+    "mms.pmds.dirty", "mms.pmds.young", "mms.ptes.young", "mms.ptes.soft_dirty", "mms.ptes.uffd_wp",
+    "pages.swapbacked", "pages.lru", "pages.index", "pgmaps.owner", "pgmaps.first_frame",
     // Which shmem object owns a folio (the picture says "shmem"), and the
     // objects themselves: their folios are drawn as folios.
     "pages.shmem", "shmem.folio", "shmem.logical", "shmem.users",

@@ -45,7 +45,9 @@ Field(std::string_view, T S::*) -> Field<S, T>;
 
 // Whether S has a field list.
 template <typename S>
-concept HasFields = requires { S::Fields(); };
+concept HasFields = requires {
+  S::Fields();
+};
 
 namespace fields_internal {
 
@@ -59,7 +61,9 @@ using AnyMemberAt = AnyMember;
 
 template <typename S, std::size_t... I>
 constexpr bool InitialisableWith(std::index_sequence<I...>) {
-  return requires { S{AnyMemberAt<I>{}...}; };
+  return requires {
+    S{AnyMemberAt<I>{}...};
+  };
 }
 
 template <typename S, std::size_t N>
@@ -115,7 +119,7 @@ constexpr bool FieldsListed() {
 // Calls f(name, member) for every field of `s`, in list order; the member is
 // a (const) reference when `s` is.
 template <typename S, typename F>
-  requires HasFields<std::remove_const_t<S>>
+requires HasFields<std::remove_const_t<S>>
 constexpr void ForEachField(S& s, F&& f) {
   std::apply([&](const auto&... field) { (f(field.name, s.*(field.member)), ...); },
              std::remove_const_t<S>::Fields());

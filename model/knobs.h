@@ -192,13 +192,13 @@ inline constexpr int kMaxKnobValues = 4;
 
 // One row of the knob table (a literal type: the table is constexpr).
 struct KnobInfo {
-  std::string_view name;                                // snake_case, stable
+  std::string_view name;                               // snake_case, stable
   FixedList<std::string_view, kMaxKnobValues> values;  // value names, in enum order
-  std::string_view kernel_ref;                          // the commit/patch/file it stands for
-  std::string_view doc;                                 // one line
-  int (*get)(const Knobs&) = nullptr;                   // current value index
-  void (*set)(Knobs&, int) = nullptr;                   // set by value index
-  int default_value = 0;  // the value index in Knobs{} (Linux 6.14)
+  std::string_view kernel_ref;                         // the commit/patch/file it stands for
+  std::string_view doc;                                // one line
+  int (*get)(const Knobs&) = nullptr;                  // current value index
+  void (*set)(Knobs&, int) = nullptr;                  // set by value index
+  int default_value = 0;                               // the value index in Knobs{} (Linux 6.14)
 };
 
 // The one knob table, in a stable order: one row per field of Knobs.

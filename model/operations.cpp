@@ -496,18 +496,23 @@ constexpr OpInfo RowOf(OpCode code) {
       return {.name = "madvise",
               .kernel_entry = "madvise_vma_behavior (mm/madvise.c)",
               .trigger = "madvise()",
-              .doc = "MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_PAGEOUT (reclaim, skips non-present PTEs), " "MADV_DONTNEED (zap), MADV_FREE (lazyfree: clean, discarded by reclaim unless written " "again; swap entries freed)",
+              .doc =
+                  "MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_PAGEOUT (reclaim, skips non-present PTEs), "
+                  "MADV_DONTNEED (zap), MADV_FREE (lazyfree: clean, discarded by reclaim unless "
+                  "written "
+                  "again; swap entries freed)",
               .args = {kMm, kVa, kNpages, kAdvice},
               .enabled = EnabledRange,
               .apply = ApplyMadvise};
     case OpCode::kFork:
-      return {.name = "fork",
-              .kernel_entry = "dup_mmap, copy_page_range (kernel/fork.c, mm/memory.c)",
-              .trigger = "fork()",
-              .doc = "copy the mm into the lowest free mm; device-exclusive entries are restored first",
-              .args = {kMm},
-              .enabled = EnabledMm,
-              .apply = ApplyFork};
+      return {
+          .name = "fork",
+          .kernel_entry = "dup_mmap, copy_page_range (kernel/fork.c, mm/memory.c)",
+          .trigger = "fork()",
+          .doc = "copy the mm into the lowest free mm; device-exclusive entries are restored first",
+          .args = {kMm},
+          .enabled = EnabledMm,
+          .apply = ApplyFork};
     case OpCode::kCpuRead:
       return {.name = "cpu_read",
               .kernel_entry = "handle_mm_fault (mm/memory.c)",
@@ -542,7 +547,8 @@ constexpr OpInfo RowOf(OpCode code) {
               .apply = ApplyDeviceWrite};
     case OpCode::kDeviceExclusive:
       return {.name = "dev_exclusive",
-              .kernel_entry = "dmirror_exclusive, make_device_exclusive[_range] (lib/test_hmm.c, mm/rmap.c)",
+              .kernel_entry =
+                  "dmirror_exclusive, make_device_exclusive[_range] (lib/test_hmm.c, mm/rmap.c)",
               .trigger = "ioctl(HMM_DMIRROR_EXCLUSIVE)",
               .doc = "make each page device-exclusive, map it ATOMIC in the mirror, unlock and put",
               .args = {kDev, kMm, kVa, kNpages},
@@ -596,7 +602,10 @@ constexpr OpInfo RowOf(OpCode code) {
       return {.name = "mkclean",
               .kernel_entry = "folio_mkclean, page_vma_mkclean_one (mm/rmap.c)",
               .trigger = "writeback (no direct trigger)",
-              .doc = "write-protect and clean every mapping of the folio (the walker; folio_mapping() is not " "checked)",
+              .doc =
+                  "write-protect and clean every mapping of the folio (the walker; folio_mapping() "
+                  "is not "
+                  "checked)",
               .args = {kMm, kVa},
               .enabled = EnabledFolio,
               .apply = ApplyMkclean,
@@ -611,24 +620,34 @@ constexpr OpInfo RowOf(OpCode code) {
               .apply = ApplyLockFolio,
               .names_folio = true};
     case OpCode::kUnlockFolio:
-      return {.name = "unlock_folio",
-              .kernel_entry = "folio_unlock, folio_put (another thread)",
-              .trigger = "none",
-              .doc = "that thread releases the lock and its reference (or the dev_release thread finishes " "its eviction: migrate_device_pages, migrate_device_finalize, memunmap_pages)",
-              .args = {},
-              .enabled = EnabledUnlock,
-              .apply = ApplyUnlockFolio};
+      return {
+          .name = "unlock_folio",
+          .kernel_entry = "folio_unlock, folio_put (another thread)",
+          .trigger = "none",
+          .doc =
+              "that thread releases the lock and its reference (or the dev_release thread finishes "
+              "its eviction: migrate_device_pages, migrate_device_finalize, memunmap_pages)",
+          .args = {},
+          .enabled = EnabledUnlock,
+          .apply = ApplyUnlockFolio};
     case OpCode::kDeviceMigrateToDev:
       return {.name = "dev_migrate_to_dev",
-              .kernel_entry = "dmirror_migrate_to_device, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, " "mm/migrate_device.c)",
+              .kernel_entry =
+                  "dmirror_migrate_to_device, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
+                  "mm/migrate_device.c)",
               .trigger = "ioctl(HMM_DMIRROR_MIGRATE_TO_DEV)",
-              .doc = "migrate anonymous pages, holes and the zero page to device-private memory and map them " "in the mirror; -ENOENT if a page is not in the mirror afterwards",
+              .doc =
+                  "migrate anonymous pages, holes and the zero page to device-private memory and "
+                  "map them "
+                  "in the mirror; -ENOENT if a page is not in the mirror afterwards",
               .args = {kDev, kMm, kVa, kNpages},
               .enabled = EnabledDeviceMemoryRange,
               .apply = ApplyDeviceMigrateToDev};
     case OpCode::kDeviceMigrateToSys:
       return {.name = "dev_migrate_to_sys",
-              .kernel_entry = "dmirror_migrate_to_system, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, " "mm/migrate_device.c)",
+              .kernel_entry =
+                  "dmirror_migrate_to_system, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
+                  "mm/migrate_device.c)",
               .trigger = "ioctl(HMM_DMIRROR_MIGRATE_TO_SYS)",
               .doc = "migrate this device's device-private pages in the range back to RAM",
               .args = {kDev, kMm, kVa, kNpages},
@@ -636,25 +655,40 @@ constexpr OpInfo RowOf(OpCode code) {
               .apply = ApplyDeviceMigrateToSys};
     case OpCode::kDeviceRelease:
       return {.name = "dev_release",
-              .kernel_entry = "dmirror_device_remove_chunks, migrate_device_range, migrate_device_unmap (lib/test_hmm.c, " "mm/migrate_device.c)",
+              .kernel_entry =
+                  "dmirror_device_remove_chunks, migrate_device_range, migrate_device_unmap "
+                  "(lib/test_hmm.c, "
+                  "mm/migrate_device.c)",
               .trigger = "ioctl(HMM_DMIRROR_RELEASE)",
-              .doc = "lock the device's pages under migration entries to evict them; unlock_folio lets the " "thread copy them to RAM, finish and unmap the pgmap (memunmap_pages)",
+              .doc =
+                  "lock the device's pages under migration entries to evict them; unlock_folio "
+                  "lets the "
+                  "thread copy them to RAM, finish and unmap the pgmap (memunmap_pages)",
               .args = {kDev},
               .enabled = EnabledDeviceMemory,
               .apply = ApplyDeviceRelease};
     case OpCode::kDeviceSnapshot:
       return {.name = "dev_snapshot",
-              .kernel_entry = "dmirror_snapshot, hmm_range_fault without HMM_PFN_REQ_FAULT (lib/test_hmm.c, mm/hmm.c)",
+              .kernel_entry =
+                  "dmirror_snapshot, hmm_range_fault without HMM_PFN_REQ_FAULT (lib/test_hmm.c, "
+                  "mm/hmm.c)",
               .trigger = "ioctl(HMM_DMIRROR_SNAPSHOT)",
-              .doc = "one HMM_DMIRROR_PROT_* byte per page (ERROR, NONE, READ/WRITE, PMD, ZERO, " "DEV_PRIVATE_LOCAL) from a walk that faults nothing and changes nothing",
+              .doc =
+                  "one HMM_DMIRROR_PROT_* byte per page (ERROR, NONE, READ/WRITE, PMD, ZERO, "
+                  "DEV_PRIVATE_LOCAL) from a walk that faults nothing and changes nothing",
               .args = {kDev, kMm, kVa, kNpages},
               .enabled = EnabledDeviceRange,
               .apply = ApplyDeviceSnapshot};
     case OpCode::kMremap:
       return {.name = "mremap",
-              .kernel_entry = "mremap_to, move_vma, move_page_tables, move_huge_pmd (mm/mremap.c, mm/huge_memory.c)",
+              .kernel_entry =
+                  "mremap_to, move_vma, move_page_tables, move_huge_pmd (mm/mremap.c, "
+                  "mm/huge_memory.c)",
               .trigger = "mremap(MREMAP_MAYMOVE | MREMAP_FIXED)",
-              .doc = "move [va, va+npages) of one VMA to newva (unmapping the destination): PTEs of every kind " "move as they are, huge and device-private PMDs whole when aligned, else split",
+              .doc =
+                  "move [va, va+npages) of one VMA to newva (unmapping the destination): PTEs of "
+                  "every kind "
+                  "move as they are, huge and device-private PMDs whole when aligned, else split",
               .args = {kMm, kVa, kNpages, {"newva", ArgKind::kVa}},
               .enabled = EnabledMremap,
               .apply = ApplyMremap};
@@ -694,8 +728,9 @@ constexpr bool RowsComplete() {
   }
   return true;
 }
-static_assert(RowsComplete(), "an op row lacks a name, doc, kernel entry, trigger or precondition, "
-                              "or repeats a name");
+static_assert(RowsComplete(),
+              "an op row lacks a name, doc, kernel entry, trigger or precondition, "
+              "or repeats a name");
 
 }  // namespace
 

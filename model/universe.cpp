@@ -106,8 +106,7 @@ void ForEachUniverseItem(std::string_view text, Visit visit) {
     for (const UniverseKey& f : kKeys)
       if (f.key == key) field = &f;
     if (!field)
-      throw ModelInputError(
-          fmt::format("universe: unknown key '{}' (keys: {})", key, KeyNames()));
+      throw ModelInputError(fmt::format("universe: unknown key '{}' (keys: {})", key, KeyNames()));
     for (std::string_view earlier : given)
       if (earlier.substr(0, earlier.find('=')) == key)
         throw ModelInputError(

@@ -50,7 +50,14 @@ struct Universe {
   bool operator==(const Universe&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"mms", &Universe::mms}, Field{"pages", &Universe::pages}, Field{"folios", &Universe::folios}, Field{"swap_slots", &Universe::swap_slots}, Field{"devices", &Universe::devices}, Field{"pmd_order", &Universe::pmd_order}, Field{"device_pages", &Universe::device_pages}, Field{"coherent", &Universe::coherent}};
+    return std::tuple{Field{"mms", &Universe::mms},
+                      Field{"pages", &Universe::pages},
+                      Field{"folios", &Universe::folios},
+                      Field{"swap_slots", &Universe::swap_slots},
+                      Field{"devices", &Universe::devices},
+                      Field{"pmd_order", &Universe::pmd_order},
+                      Field{"device_pages", &Universe::device_pages},
+                      Field{"coherent", &Universe::coherent}};
   }
 };
 static_assert(FieldsListed<Universe>(), "a field of Universe is missing from Universe::Fields()");

@@ -107,7 +107,15 @@ struct Pte {
   bool operator==(const Pte&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"kind", &Pte::kind}, Field{"pfn", &Pte::pfn}, Field{"write", &Pte::write}, Field{"dirty", &Pte::dirty}, Field{"young", &Pte::young}, Field{"soft_dirty", &Pte::soft_dirty}, Field{"uffd_wp", &Pte::uffd_wp}, Field{"special", &Pte::special}, Field{"swp_exclusive", &Pte::swp_exclusive}};
+    return std::tuple{Field{"kind", &Pte::kind},
+                      Field{"pfn", &Pte::pfn},
+                      Field{"write", &Pte::write},
+                      Field{"dirty", &Pte::dirty},
+                      Field{"young", &Pte::young},
+                      Field{"soft_dirty", &Pte::soft_dirty},
+                      Field{"uffd_wp", &Pte::uffd_wp},
+                      Field{"special", &Pte::special},
+                      Field{"swp_exclusive", &Pte::swp_exclusive}};
   }
 };
 static_assert(FieldsListed<Pte>(), "a field of Pte is missing from Pte::Fields()");
@@ -128,7 +136,9 @@ struct Pmd {
   bool operator==(const Pmd&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"kind", &Pmd::kind}, Field{"pfn", &Pmd::pfn}, Field{"write", &Pmd::write}, Field{"dirty", &Pmd::dirty}, Field{"young", &Pmd::young}};
+    return std::tuple{Field{"kind", &Pmd::kind}, Field{"pfn", &Pmd::pfn},
+                      Field{"write", &Pmd::write}, Field{"dirty", &Pmd::dirty},
+                      Field{"young", &Pmd::young}};
   }
 };
 static_assert(FieldsListed<Pmd>(), "a field of Pmd is missing from Pmd::Fields()");
@@ -152,7 +162,13 @@ struct Vma {
   bool operator==(const Vma&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"start", &Vma::start}, Field{"end", &Vma::end}, Field{"read", &Vma::read}, Field{"write", &Vma::write}, Field{"shared", &Vma::shared}, Field{"hugetlb", &Vma::hugetlb}, Field{"hugepage", &Vma::hugepage}, Field{"nohugepage", &Vma::nohugepage}, Field{"anon_vma", &Vma::anon_vma}, Field{"anon_vma_inherited", &Vma::anon_vma_inherited}, Field{"shmem", &Vma::shmem}, Field{"pgoff", &Vma::pgoff}};
+    return std::tuple{
+        Field{"start", &Vma::start},       Field{"end", &Vma::end},
+        Field{"read", &Vma::read},         Field{"write", &Vma::write},
+        Field{"shared", &Vma::shared},     Field{"hugetlb", &Vma::hugetlb},
+        Field{"hugepage", &Vma::hugepage}, Field{"nohugepage", &Vma::nohugepage},
+        Field{"anon_vma", &Vma::anon_vma}, Field{"anon_vma_inherited", &Vma::anon_vma_inherited},
+        Field{"shmem", &Vma::shmem},       Field{"pgoff", &Vma::pgoff}};
   }
 };
 static_assert(FieldsListed<Vma>(), "a field of Vma is missing from Vma::Fields()");
@@ -170,7 +186,9 @@ struct Mm {
   bool operator==(const Mm&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"exists", &Mm::exists}, Field{"vmas", &Mm::vmas}, Field{"pmds", &Mm::pmds}, Field{"ptes", &Mm::ptes}, Field{"rss", &Mm::rss}, Field{"logical", &Mm::logical}};
+    return std::tuple{Field{"exists", &Mm::exists}, Field{"vmas", &Mm::vmas},
+                      Field{"pmds", &Mm::pmds},     Field{"ptes", &Mm::ptes},
+                      Field{"rss", &Mm::rss},       Field{"logical", &Mm::logical}};
   }
 };
 static_assert(FieldsListed<Mm>(), "a field of Mm is missing from Mm::Fields()");
@@ -198,7 +216,22 @@ struct Page {
   bool operator==(const Page&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"head", &Page::head}, Field{"order", &Page::order}, Field{"refcount", &Page::refcount}, Field{"large_mapcount", &Page::large_mapcount}, Field{"entire_mapcount", &Page::entire_mapcount}, Field{"anon", &Page::anon}, Field{"hugetlb", &Page::hugetlb}, Field{"dirty", &Page::dirty}, Field{"swapbacked", &Page::swapbacked}, Field{"lru", &Page::lru}, Field{"locked", &Page::locked}, Field{"shmem", &Page::shmem}, Field{"index", &Page::index}, Field{"mapcount", &Page::mapcount}, Field{"anon_exclusive", &Page::anon_exclusive}, Field{"data", &Page::data}};
+    return std::tuple{Field{"head", &Page::head},
+                      Field{"order", &Page::order},
+                      Field{"refcount", &Page::refcount},
+                      Field{"large_mapcount", &Page::large_mapcount},
+                      Field{"entire_mapcount", &Page::entire_mapcount},
+                      Field{"anon", &Page::anon},
+                      Field{"hugetlb", &Page::hugetlb},
+                      Field{"dirty", &Page::dirty},
+                      Field{"swapbacked", &Page::swapbacked},
+                      Field{"lru", &Page::lru},
+                      Field{"locked", &Page::locked},
+                      Field{"shmem", &Page::shmem},
+                      Field{"index", &Page::index},
+                      Field{"mapcount", &Page::mapcount},
+                      Field{"anon_exclusive", &Page::anon_exclusive},
+                      Field{"data", &Page::data}};
   }
 };
 static_assert(FieldsListed<Page>(), "a field of Page is missing from Page::Fields()");
@@ -222,7 +255,8 @@ struct Shmem {
   bool operator==(const Shmem&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"folio", &Shmem::folio}, Field{"logical", &Shmem::logical}, Field{"users", &Shmem::users}};
+    return std::tuple{Field{"folio", &Shmem::folio}, Field{"logical", &Shmem::logical},
+                      Field{"users", &Shmem::users}};
   }
 };
 static_assert(FieldsListed<Shmem>(), "a field of Shmem is missing from Shmem::Fields()");
@@ -238,17 +272,17 @@ struct MirrorEntry {
   bool operator==(const MirrorEntry&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"perm", &MirrorEntry::perm}, Field{"pfn", &MirrorEntry::pfn}, Field{"device_private", &MirrorEntry::device_private}};
+    return std::tuple{Field{"perm", &MirrorEntry::perm}, Field{"pfn", &MirrorEntry::pfn},
+                      Field{"device_private", &MirrorEntry::device_private}};
   }
 };
-static_assert(FieldsListed<MirrorEntry>(), "a field of MirrorEntry is missing from MirrorEntry::Fields()");
+static_assert(FieldsListed<MirrorEntry>(),
+              "a field of MirrorEntry is missing from MirrorEntry::Fields()");
 struct Device {
   std::vector<MirrorEntry> mirror;  // [mm * pages + va]
   bool operator==(const Device&) const = default;
   // Every field, in declaration order (model/fields.h).
-  static constexpr auto Fields() {
-    return std::tuple{Field{"mirror", &Device::mirror}};
-  }
+  static constexpr auto Fields() { return std::tuple{Field{"mirror", &Device::mirror}}; }
 };
 static_assert(FieldsListed<Device>(), "a field of Device is missing from Device::Fields()");
 
@@ -264,10 +298,14 @@ struct DevPagemap {
   bool operator==(const DevPagemap&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"type", &DevPagemap::type}, Field{"owner", &DevPagemap::owner}, Field{"ref", &DevPagemap::ref}, Field{"first_frame", &DevPagemap::first_frame}, Field{"nr_pages", &DevPagemap::nr_pages}, Field{"range_start", &DevPagemap::range_start}};
+    return std::tuple{
+        Field{"type", &DevPagemap::type},         Field{"owner", &DevPagemap::owner},
+        Field{"ref", &DevPagemap::ref},           Field{"first_frame", &DevPagemap::first_frame},
+        Field{"nr_pages", &DevPagemap::nr_pages}, Field{"range_start", &DevPagemap::range_start}};
   }
 };
-static_assert(FieldsListed<DevPagemap>(), "a field of DevPagemap is missing from DevPagemap::Fields()");
+static_assert(FieldsListed<DevPagemap>(),
+              "a field of DevPagemap is missing from DevPagemap::Fields()");
 
 struct World {
   Universe universe;
@@ -348,7 +386,16 @@ struct World {
   bool operator==(const World&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
-    return std::tuple{Field{"universe", &World::universe}, Field{"knobs", &World::knobs}, Field{"mms", &World::mms}, Field{"pages", &World::pages}, Field{"swap", &World::swap}, Field{"shmem", &World::shmem}, Field{"devices", &World::devices}, Field{"pgmaps", &World::pgmaps}, Field{"migrating", &World::migrating}, Field{"lock_thread_folio", &World::lock_thread_folio}};
+    return std::tuple{Field{"universe", &World::universe},
+                      Field{"knobs", &World::knobs},
+                      Field{"mms", &World::mms},
+                      Field{"pages", &World::pages},
+                      Field{"swap", &World::swap},
+                      Field{"shmem", &World::shmem},
+                      Field{"devices", &World::devices},
+                      Field{"pgmaps", &World::pgmaps},
+                      Field{"migrating", &World::migrating},
+                      Field{"lock_thread_folio", &World::lock_thread_folio}};
   }
 };
 static_assert(FieldsListed<World>(), "a field of World is missing from World::Fields()");

@@ -315,7 +315,10 @@ nlohmann::json ItfValue(const T& v) {
       record[std::string(name)] = ItfValue(member);
     });
     return record;
-  } else if constexpr (requires { v.begin(); v.end(); }) {
+  } else if constexpr (requires {
+                         v.begin();
+                         v.end();
+                       }) {
     json list = json::array();
     for (const auto& element : v) list.push_back(ItfValue(element));
     return list;
@@ -354,8 +357,8 @@ nlohmann::json ExportItf(const Trace& t, const ReplayResult& r) {
                   {"profile", r.profile.name},
                   {"universe", t.universe.ToString()},
                   {"knobs", knobs}};
-  itf["vars"] = json::array(
-      {"action", "expect", "ptes", "folios", "swap", "mirror", "violations", "world"});
+  itf["vars"] =
+      json::array({"action", "expect", "ptes", "folios", "swap", "mirror", "violations", "world"});
   json states = json::array();
   for (size_t i = 0; i < r.states.size(); ++i) {
     const World& w = r.states[i];

@@ -136,9 +136,7 @@ constexpr int SwapType(const SwapLayout& l, SwapKind kind) {
   return -1;
 }
 
-// The swap-type numbers of include/linux/swap.h (64-bit, CONFIG_DEVICE_PRIVATE,
-// CONFIG_MIGRATION and CONFIG_MEMORY_FAILURE on), worked out from its macros
-// for v6.14, v6.15 (hildenbrand-v2 06/17) and niethe v3-v6, row by row.
+// The table of docs/kernel-rules.md#swap-types (64-bit, every option on), row by row.
 // OLD (v6.14): MAX_SWAPFILES 23, HWPOISON 23, MIG 24/25/26, DEV 27/28, EXCL_W 29, EXCL_R 30,
 // MARKER 31.
 static_assert(MaxSwapfiles(kSwapLayoutOld) == 23);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "model/dump.h"
+#include "util/threads.h"
 
 namespace mmcheck::solver::explicit_state {
 
@@ -942,7 +943,7 @@ SymmetryCheck CheckSymmetry(const MainModel& model, const Explorer<MainModel>& e
   std::vector<std::uint64_t> first(static_cast<std::size_t>(jobs), check.states);
   std::vector<std::string> witness(static_cast<std::size_t>(jobs));
   std::atomic<std::uint64_t> lowest{check.states};
-  internal::RunOnThreads(jobs, [&](int t) {
+  util::RunOnThreads(jobs, [&](int t) {
     for (std::uint64_t i = static_cast<std::uint64_t>(t); i < check.states;
          i += static_cast<std::uint64_t>(jobs)) {
       if (i > lowest.load(std::memory_order_relaxed)) return;
@@ -1106,7 +1107,7 @@ std::uint64_t MainModel::MaskOf(const std::vector<std::string>& names) const {
 // swap). So the goal is: frame F is free, or no mapping names its folio, or the folio is not
 // eligible. On linux-6.14 a device-exclusive folio has mapcount 0 but is eligible, and
 // offline fails on it forever: a lasso whose cycle is the offline op (bug 4,
-// kernel-semantics.md (d)4). Frames, not folio slots: migration allocates first-fit and may
+// docs/kernel-rules.md#bug-04). Frames, not folio slots: migration allocates first-fit and may
 // move a small folio to another frame of the same PMD-sized block, but never to its own frame.
 std::vector<LivenessProperty<MainModel::State>> MainModel::LivenessProperties() const {
   std::vector<LivenessProperty<State>> out;

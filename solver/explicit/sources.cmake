@@ -1,6 +1,7 @@
 # Owned by solver/explicit/ (explorer). Append sources as solver/explicit/foo.cpp.
 list(APPEND MMCHECK_SOLVER_SOURCES
-  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/explorer.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/exploration_result.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/record_arena.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/devexcl_core.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/diff_model.cpp)

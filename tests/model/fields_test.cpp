@@ -37,8 +37,7 @@ struct Complete {
   std::array<short, 3> b{};
   std::vector<int> c;
   static constexpr auto Fields() {
-    return std::tuple{Field{"a", &Complete::a}, Field{"b", &Complete::b},
-                      Field{"c", &Complete::c}};
+    return std::tuple{Field{"a", &Complete::a}, Field{"b", &Complete::b}, Field{"c", &Complete::c}};
   }
 };
 

@@ -14,8 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "solver/explicit/graph_output.h"
+#include "solver/explicit/liveness.h"
 #include "tests/solver/explicit/same_exploration.h"
 #include "traces/output_file.h"
+#include "util/process_memory.h"
 
 namespace mmcheck::solver::explicit_state {
 namespace {
@@ -274,7 +277,7 @@ TEST(ExplorerTest, MaxStatesStopsCleanlyWithPartialFigures) {
   EXPECT_EQ(result.limit, "max states");
   EXPECT_EQ(result.states, 100u);
   // A partial graph is not the reachable graph: liveness refuses to answer.
-  const LivenessResult liveness = explorer.CheckLiveness(model.ReachRightEdge({}));
+  const LivenessResult liveness = CheckLiveness(explorer, model.ReachRightEdge({}));
   EXPECT_EQ(liveness.verdict, LivenessVerdict::kNotChecked);
 }
 
@@ -295,7 +298,7 @@ TEST(ExplorerTest, MemoryLimitStopsCleanly) {
 TEST(ExplorerTest, MemoryLimitCountsWhatTheProcessHeldBefore) {
   GridModel model(50, 1000);
   ExplorerOptions options = NoStop();
-  const std::uint64_t before = RssBytes();
+  const std::uint64_t before = util::RssBytes();
   ASSERT_GT(before, 0u) << "no /proc/self/statm";
   options.max_memory_bytes = before + (64 << 10);
   Explorer<GridModel> explorer(model, options);
@@ -338,7 +341,7 @@ TEST(ExplorerTest, LivenessHoldsWhenTheGoalIsAlwaysReachable) {
   Explorer<GridModel> explorer(model, NoStop());
   explorer.Run();
   // Only inc_x: every state walks right to x = N-1.
-  const LivenessResult result = explorer.CheckLiveness(model.ReachRightEdge({true, false, false}));
+  const LivenessResult result = CheckLiveness(explorer, model.ReachRightEdge({true, false, false}));
   EXPECT_EQ(result.verdict, LivenessVerdict::kHolds);
   EXPECT_EQ(result.failing_states, 0u);
 }
@@ -350,7 +353,7 @@ TEST(ExplorerTest, LivenessFailureWithADeadlockedTerminalState) {
   explorer.Run();
   // Only inc_y: x never changes. Every state with x < N-1 fails, and (x, N-1) is stuck. The
   // stuck state nearest the origin is (0, N-1).
-  const LivenessResult result = explorer.CheckLiveness(model.ReachRightEdge({false, true, false}));
+  const LivenessResult result = CheckLiveness(explorer, model.ReachRightEdge({false, true, false}));
   EXPECT_EQ(result.verdict, LivenessVerdict::kViolated);
   EXPECT_EQ(result.failing_states, std::uint64_t{n * (n - 1)});
   EXPECT_TRUE(result.deadlock);
@@ -365,7 +368,7 @@ TEST(ExplorerTest, LivenessFailureWithACycle) {
   explorer.Run();
   // inc_y and reset: the column x = 0 is a terminal component that never reaches x = N-1. Its
   // first state is the origin, whose shortest cycle is the reset self-loop.
-  const LivenessResult result = explorer.CheckLiveness(model.ReachRightEdge({false, true, true}));
+  const LivenessResult result = CheckLiveness(explorer, model.ReachRightEdge({false, true, true}));
   EXPECT_EQ(result.verdict, LivenessVerdict::kViolated);
   EXPECT_FALSE(result.deadlock);
   EXPECT_TRUE(result.stem.empty());
@@ -378,7 +381,7 @@ TEST(ExplorerTest, DotShowsEveryStateAndEdgeOfASmallGraph) {
   Explorer<GridModel> explorer(model, NoStop());
   explorer.Run();
   std::ostringstream dot;
-  explorer.WriteDot(dot, 10);
+  WriteDot(explorer, dot, 10);
   const std::string text = dot.str();
   EXPECT_NE(text.find("digraph states {"), std::string::npos);
   EXPECT_NE(text.find("s0 [label=\"#0 (level 0)\\n(0,0)\", penwidth=2];"), std::string::npos);
@@ -386,10 +389,10 @@ TEST(ExplorerTest, DotShowsEveryStateAndEdgeOfASmallGraph) {
   EXPECT_NE(text.find("s0 -> s0 [label=\"reset\"];"), std::string::npos);
   EXPECT_NE(text.find("s3 -> s0 [label=\"reset\"];"), std::string::npos);
   std::ostringstream too_small;
-  EXPECT_THROW(explorer.WriteDot(too_small, 3), std::runtime_error);
+  EXPECT_THROW(WriteDot(explorer, too_small, 3), std::runtime_error);
 
   std::ostringstream paths;
-  explorer.WritePathsDot(paths, {{"cex", {GridModel::kIncX, GridModel::kReset}}});
+  WritePathsDot(explorer, paths, {{"cex", {GridModel::kIncX, GridModel::kReset}}});
   EXPECT_NE(paths.str().find("n0 -> n1 [label=\"cex: 1. inc_x\"];"), std::string::npos);
   EXPECT_NE(paths.str().find("n1 -> n0 [label=\"cex: 2. reset\"];"), std::string::npos);
 }
@@ -400,16 +403,12 @@ TEST(ExplorerTest, DumpIsSortedAsIntegerTuplesAndWrittenAtomically) {
   explorer.Run();
   const std::string path =
       (std::filesystem::temp_directory_path() / "mmcheck_explorer_dump_test.txt").string();
-  traces::WriteFileAtomically(path, [&](std::ostream& out) { explorer.WriteStateDump(out); });
+  traces::WriteFileAtomically(path, [&](std::ostream& out) { WriteStateDump(explorer, out); });
   std::ifstream in(path);
   std::stringstream contents;
   contents << in.rdbuf();
   EXPECT_EQ(contents.str(), "0,0\n0,1\n0,2\n1,0\n1,1\n1,2\n2,0\n2,1\n2,2\n");
   std::filesystem::remove(path);
-}
-
-TEST(ExplorerTest, EscapeQuotedEscapesQuotesBackslashesAndNewlines) {
-  EXPECT_EQ(EscapeQuoted("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
 }
 
 }  // namespace

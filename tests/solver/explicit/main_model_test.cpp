@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/profile.h"
+#include "solver/explicit/liveness.h"
 #include "tests/model/field_coverage.h"
 #include "tests/solver/explicit/same_exploration.h"
 #include "traces/replay.h"
@@ -168,8 +169,7 @@ TEST(MainModel, EncodingCoversTheFieldLists) {
     if (bytes == before) continue;  // e.g. a free swap slot's data
     for (model::SwapSlot& slot : changed.swap)
       if (slot.count == 0) slot.data = 0;  // a free slot's stale data is not state
-    EXPECT_TRUE(model.Decode(reinterpret_cast<const std::uint8_t*>(bytes.data())).world ==
-                changed)
+    EXPECT_TRUE(model.Decode(reinterpret_cast<const std::uint8_t*>(bytes.data())).world == changed)
         << paths[i] << " (leaf " << i << ") is written but not read back";
   }
 }
@@ -411,7 +411,7 @@ TEST(MainModel, SymmetryGroupsParse) {
   EXPECT_THROW(ParseSymmetryGroups("swap,off"), model::ModelInputError);
 }
 
-// Bug 3/4's root (kernel-semantics.md (c)1): on 6.14 a device-exclusive entry drops the
+// Bug 3/4's root (docs/kernel-rules.md#invariant-1): on 6.14 a device-exclusive entry drops the
 // mapcount. The shortest counterexample is map, make exclusive (GUP faults the page in); as a
 // .mmtrace it
 // replays on the concrete model with the same violation at the last step.
@@ -443,7 +443,7 @@ TEST(MainModel, NoViolationOn615InATinyUniverse) {
       << r.violations.front().name << ": " << r.violations.front().op_names.size() << " ops";
 }
 
-// Bug 4 (kernel-semantics.md (d)4): memory offline loops forever on a device-exclusive folio
+// Bug 4 (docs/kernel-rules.md#bug-04): memory offline loops forever on a device-exclusive folio
 // on 6.14; the lasso's cycle is the offline op. 6.15 migrates it.
 TEST(MainModel, OfflineLassoOn614NotOn615) {
   for (const char* profile : {"linux-6.14", "linux-6.15"}) {
@@ -455,7 +455,7 @@ TEST(MainModel, OfflineLassoOn614NotOn615) {
     bool lasso = false;
     for (const auto& property : model.LivenessProperties()) {
       if (property.name.rfind("offline-", 0) != 0) continue;
-      const LivenessResult l = explorer.CheckLiveness(property);
+      const LivenessResult l = CheckLiveness(explorer, property);
       ASSERT_NE(l.verdict, LivenessVerdict::kNotChecked) << l.reason;
       if (l.verdict != LivenessVerdict::kViolated) continue;
       lasso = true;
@@ -493,8 +493,8 @@ TEST(MainModel, LivenessVerdictsSurviveMmSymmetry) {
   ASSERT_EQ(plain_properties.size(), symmetric_properties.size());
   int violated = 0;
   for (std::size_t i = 0; i < plain_properties.size(); ++i) {
-    const LivenessResult a = full.CheckLiveness(plain_properties[i]);
-    const LivenessResult b = reduced.CheckLiveness(symmetric_properties[i]);
+    const LivenessResult a = CheckLiveness(full, plain_properties[i]);
+    const LivenessResult b = CheckLiveness(reduced, symmetric_properties[i]);
     EXPECT_EQ(a.verdict, b.verdict) << plain_properties[i].name;
     if (b.verdict != LivenessVerdict::kViolated) continue;
     ++violated;

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+// What a search is asked and what it answers: the explorer's options and limits, its status,
+// counts and shortest counterexamples, and the verdict of a liveness check.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mmcheck::solver::explicit_state {
+
+struct ExplorerOptions {
+  int jobs = 1;  // threads expanding the frontier; results do not depend on it
+  // Properties that are checked (bit i = Properties()[i]). Unasserted properties are not
+  // checked at all, like an assertion left out of a SPIN model.
+  std::uint64_t asserted_properties = ~std::uint64_t{0};
+  // Stop at the end of the BFS level in which the first asserted property failed. When false
+  // the search continues over the whole reachable set (like SPIN's pan -A) and still records
+  // the shortest counterexample of every property.
+  bool stop_at_violation = true;
+  std::uint64_t max_states = 0;  // 0 = no limit
+  // 0 = no limit; else the process's resident memory (what was there when Run() started plus
+  // what the explorer allocates) stays at or below it.
+  std::uint64_t max_memory_bytes = 0;
+  double time_budget_seconds = 0;  // 0 = no limit
+};
+
+enum class ExplorationStatus {
+  kComplete,            // every reachable state was expanded
+  kStoppedAtViolation,  // stop_at_violation and an asserted property failed
+  kLimitReached,        // max states, max memory or the time budget; figures are partial
+};
+
+const char* ExplorationStatusName(ExplorationStatus status);
+
+// The shortest counterexample of one property: the operations from the initial state. For a
+// state property the last state of the path violates it; for a transition property the last
+// operation is the violating edge.
+struct Counterexample {
+  int property = -1;  // index into Properties()
+  std::string label;
+  std::string name;
+  bool sanity = false;
+  std::uint32_t last_state = 0;  // the violating state, or the pre-state of the violating edge
+  std::vector<int> ops;
+  std::vector<std::string> op_names;
+};
+
+struct ExplorationResult {
+  ExplorationStatus status = ExplorationStatus::kComplete;
+  std::string limit;  // which limit stopped the search, when kLimitReached
+  std::uint64_t states = 0;
+  std::uint64_t edges = 0;  // enabled op instances summed over the EXPANDED states
+  std::uint64_t self_loops = 0;
+  std::uint32_t diameter = 0;              // deepest BFS level reached (the initial state is 0)
+  std::vector<std::uint64_t> level_sizes;  // states per BFS level
+  int jobs = 1;
+  double seconds = 0;
+  double expand_seconds = 0;  // of which: expanding frontiers (parallel)
+  double number_seconds = 0;  // and numbering their new states
+  double states_per_second = 0;
+  std::uint64_t structure_bytes = 0;       // the explorer's arrays and table at the end
+  double bytes_per_state = 0;              // structure_bytes / states
+  std::uint64_t peak_rss_bytes = 0;        // the process's VmHWM (whole process, all phases)
+  std::vector<Counterexample> violations;  // one per violated property, in property order
+
+  // Returns the counterexample of the property labelled or named `property`, or nullptr.
+  const Counterexample* Violation(const std::string& property) const;
+};
+
+enum class LivenessVerdict { kHolds, kViolated, kNotChecked };
+
+const char* LivenessVerdictName(LivenessVerdict verdict);
+
+struct LivenessOptions {
+  // 0 = no limit; the graph is not built if the process's resident memory with it would exceed.
+  std::uint64_t max_memory_bytes = 0;
+};
+
+// The verdict of one AG EF property. When it fails, the lasso is: `stem` from the initial state
+// to a state in a terminal strongly connected component (of the graph restricted to the allowed
+// ops) none of whose states can reach the goal, then `cycle`, a shortest cycle through that
+// state inside the component. An empty cycle with `deadlock` set means no allowed op is
+// enabled there at all.
+struct LivenessResult {
+  std::string property;
+  LivenessVerdict verdict = LivenessVerdict::kNotChecked;
+  std::string reason;                // why it was not checked
+  std::uint64_t failing_states = 0;  // reachable states from which the goal is unreachable
+  std::uint64_t graph_vertices = 0;  // vertices of the reduced graph given to strong_components
+  std::uint64_t graph_edges = 0;
+  std::uint64_t components = 0;
+  std::uint32_t lasso_state = 0;
+  std::vector<std::string> stem;
+  std::vector<std::string> cycle;
+  bool deadlock = false;
+  double seconds = 0;
+};
+
+// Errors that mean the explorer or the model broke its own contract.
+class ExplorationError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+}  // namespace mmcheck::solver::explicit_state
