@@ -60,12 +60,11 @@ void AddListCommands(CLI::App& app, int* status) {
   auto* knobs = app.add_subcommand("knobs", "List the semantic knobs (the one knob table)");
   knobs->add_flag("--wide", wide, "do not wrap lines at 75 columns (for a terminal)");
   knobs->callback([] {
-    model::Knobs defaults;
     for (const model::KnobInfo& k : model::KnobTable()) {
       std::string values;
       for (std::string_view v : k.values) values += (values.empty() ? "" : "|") + std::string(v);
       Print(fmt::format("{} = {}  (default {})\n    {}\n    kernel: {}\n", k.name, values,
-                        model::KnobValueName(k, defaults), k.doc, k.kernel_ref));
+                        k.values[static_cast<size_t>(k.default_value)], k.doc, k.kernel_ref));
     }
   });
 

@@ -1,16 +1,24 @@
 // Semantic knobs: every place where kernel versions or patches behave
 // differently, as one table (name, values, default, kernel reference, doc).
 //
-// The model reads the typed fields of `Knobs`; listings, profile parsing and
-// --knob overrides iterate `KnobTable()`. A profile is a set of knob values
-// (profiles/*.toml). Adding a knob means: one enum, one field, one row.
+// The model reads the typed fields of `Knobs`; listings, profile parsing,
+// --knob overrides, trace knob lines, the BMC's profile summary and the
+// symbolic model's refusal of knobs it does not encode iterate `KnobTable()`.
+// A profile is a set of knob values (profiles/*.toml). Adding a knob means:
+// one enum, one field of `Knobs`, one row in model/knobs.cpp, and the branch
+// in the model/ops function it changes. A field without a row (or a row
+// bound to a field twice) fails to compile (knobs.cpp static_asserts the
+// table against the struct); consumers that cannot take every knob from the
+// table check it in a test that iterates KnobTable().
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "model/fixed_list.h"
 
 namespace mmcheck::model {
 
@@ -85,7 +93,8 @@ enum class DevicePrivateAddressSpace : uint8_t { kPfn, kOffset };
 // writable SWP_MIGRATION_DEVICE_* entry: with the type-preserving
 // make_readable[_exclusive]_migration_device_private_entry() (the series as
 // posted), or with the plain make_readable[_exclusive]_migration_entry(),
-// which loses the device type (kernel-semantics.md (d)17).
+// which loses the device type: softleaf_to_page() then reads the device
+// offset as a PFN (niethe v3-v6, mm/memory.c copy_nonpresent_pte).
 enum class DeviceMigrationDowngrade : uint8_t { kTypePreserving, kTypeLosing };
 
 // --- large device-private folios (Balbir Singh, "mm/zone_device: support
@@ -99,7 +108,8 @@ enum class DevicePrivateThp : uint8_t { kNone, kPmd };
 //   kPerPage: before the series, one zone_device_page_init() (one pgmap
 //     ref) per page and no compound folio (a what-if for large folios);
 //   kOrderGt1: balbir v6 as posted: tryget_many(1 << order), and
-//     prep_compound_page only when order > 1 (kernel-semantics.md (d)21);
+//     prep_compound_page only when order > 1, so an order-1 folio takes two
+//     refs and frees as one page (balbir v6 01/15 mm/memremap.c);
 //   kOrderNonzero: as merged (linux-mm 7.x memremap.c): any order != 0.
 enum class ZoneDeviceFolioInit : uint8_t { kPerPage, kOrderGt1, kOrderNonzero };
 // free_zone_device_folio(): before the series, AnonExclusive cleared on
@@ -119,7 +129,8 @@ enum class PvmwDevicePrivatePmd : uint8_t { kUnchecked, kChecked };
 // migrate_pfn_from_page() (Niethe's conversion, and the only way before the
 // series, when page_to_pfn() was the PFN), or with a leftover
 // migrate_pfn(page_to_pfn(dpage)), meaningless once device-private pages
-// have left the PFN space (kernel-semantics.md (d)16). Only changes anything
+// have left the PFN space (niethe v2 "mm: Remove device private pages from
+// the physical address space", lib/test_hmm.c). Only changes anything
 // under device_private_address_space=offset.
 enum class DmirrorDeviceLookup : uint8_t { kOffset, kPageToPfn };
 // Which mirror entries lib/test_hmm.c dmirror_do_update() erases for an MMU
@@ -177,18 +188,21 @@ struct Knobs {
 // concrete model (World::DeviceOffsets).
 bool DevicePrivateOffsets(const Knobs& k);
 
-// One row of the knob table.
+inline constexpr int kMaxKnobValues = 4;
+
+// One row of the knob table (a literal type: the table is constexpr).
 struct KnobInfo {
-  std::string_view name;                 // kebab-free snake_case, stable
-  std::vector<std::string_view> values;  // value names, in enum order
-  std::string_view kernel_ref;           // the commit/patch/file the knob stands for
-  std::string_view doc;                  // one line
-  std::function<int(const Knobs&)> get;  // current value index
-  std::function<void(Knobs&, int)> set;  // set by value index
+  std::string_view name;                               // snake_case, stable
+  FixedList<std::string_view, kMaxKnobValues> values;  // value names, in enum order
+  std::string_view kernel_ref;                         // the commit/patch/file it stands for
+  std::string_view doc;                                // one line
+  int (*get)(const Knobs&) = nullptr;                  // current value index
+  void (*set)(Knobs&, int) = nullptr;                  // set by value index
+  int default_value = 0;                               // the value index in Knobs{} (Linux 6.14)
 };
 
-// The one knob table, in a stable order.
-const std::vector<KnobInfo>& KnobTable();
+// The one knob table, in a stable order: one row per field of Knobs.
+std::span<const KnobInfo> KnobTable();
 
 // Looks up a knob row by name; nullptr if unknown.
 const KnobInfo* FindKnob(std::string_view name);
@@ -198,6 +212,11 @@ int KnobValueIndex(const KnobInfo& info, std::string_view value);
 
 // The value name of knob `info` in `knobs`.
 std::string_view KnobValueName(const KnobInfo& info, const Knobs& knobs);
+
+// The rows whose value in `knobs` is not their default (Knobs{}), in table
+// order. For a consumer that encodes only some knobs (the symbolic model):
+// anything it does not know must be at its default.
+std::vector<const KnobInfo*> KnobsNotAtDefault(const Knobs& knobs);
 
 // A knob combination the model cannot express, with the reason; empty if
 // `knobs` is consistent. Example: lock-retry exists only in the

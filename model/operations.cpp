@@ -457,224 +457,289 @@ void ApplyMremap(World& w, const Op& op, StepResult& r) {
   r.outcome.ret = -do_mremap(w, r, op.Arg(0), op.Arg(1), op.Arg(2), op.Arg(3));
 }
 
-std::vector<OpInfo> BuildTable() {
-  const ArgInfo mm{"mm", ArgKind::kMm}, va{"va", ArgKind::kVa}, n{"npages", ArgKind::kNpages},
-      dev{"dev", ArgKind::kDevice}, value{"value", ArgKind::kValue}, prot{"prot", ArgKind::kProt},
-      kind{"kind", ArgKind::kMapKind}, advice{"advice", ArgKind::kAdvice};
-  return {
-      {OpCode::kMmap,
-       "mmap",
-       "do_mmap (mm/mmap.c)",
-       "mmap(MAP_FIXED_NOREPLACE)",
-       "map [va, va+npages) private anon, shared anon (shmem) or hugetlb",
-       {mm, va, n, prot, kind},
-       EnabledRange,
-       ApplyMmap},
-      {OpCode::kMunmap,
-       "munmap",
-       "do_vmi_munmap, zap_pte_range (mm/vma.c, mm/memory.c)",
-       "munmap()",
-       "zap and remove the range",
-       {mm, va, n},
-       EnabledRange,
-       ApplyMunmap},
-      {OpCode::kMprotect,
-       "mprotect",
-       "change_protection (mm/mprotect.c)",
-       "mprotect()",
-       "change protection of a mapped range",
-       {mm, va, n, prot},
-       EnabledRange,
-       ApplyMprotect},
-      {OpCode::kMadvise,
-       "madvise",
-       "madvise_vma_behavior (mm/madvise.c)",
-       "madvise()",
-       "MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_PAGEOUT (reclaim, skips non-present PTEs), "
-       "MADV_DONTNEED (zap), MADV_FREE (lazyfree: clean, discarded by reclaim unless written "
-       "again; swap entries freed)",
-       {mm, va, n, advice},
-       EnabledRange,
-       ApplyMadvise},
-      {OpCode::kFork,
-       "fork",
-       "dup_mmap, copy_page_range (kernel/fork.c, mm/memory.c)",
-       "fork()",
-       "copy the mm into the lowest free mm; device-exclusive entries are restored first",
-       {mm},
-       EnabledMm,
-       ApplyFork},
-      {OpCode::kCpuRead,
-       "cpu_read",
-       "handle_mm_fault (mm/memory.c)",
-       "a load",
-       "read a byte; faults as needed",
-       {mm, va},
-       EnabledMm,
-       ApplyCpuRead},
-      {OpCode::kCpuWrite,
-       "cpu_write",
-       "handle_mm_fault (mm/memory.c)",
-       "a store",
-       "write a byte; faults (COW, restore of device-exclusive) as needed",
-       {mm, va, value},
-       EnabledMm,
-       ApplyCpuWrite},
-      {OpCode::kDeviceRead,
-       "dev_read",
-       "dmirror_read, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)",
-       "ioctl(HMM_DMIRROR_READ)",
-       "device read through the mirror, faulting missing entries",
-       {dev, mm, va, n},
-       EnabledDeviceRange,
-       ApplyDeviceRead},
-      {OpCode::kDeviceWrite,
-       "dev_write",
-       "dmirror_write, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)",
-       "ioctl(HMM_DMIRROR_WRITE)",
-       "device write; needs WRITE mirror entries",
-       {dev, mm, va, n, value},
-       EnabledDeviceRange,
-       ApplyDeviceWrite},
-      {OpCode::kDeviceExclusive,
-       "dev_exclusive",
-       "dmirror_exclusive, make_device_exclusive[_range] (lib/test_hmm.c, mm/rmap.c)",
-       "ioctl(HMM_DMIRROR_EXCLUSIVE)",
-       "make each page device-exclusive, map it ATOMIC in the mirror, unlock and put",
-       {dev, mm, va, n},
-       EnabledDeviceRange,
-       ApplyDeviceExclusive},
-      {OpCode::kDeviceCheckExclusive,
-       "dev_check_exclusive",
-       "dmirror_check_atomic (lib/test_hmm.c)",
-       "ioctl(HMM_DMIRROR_CHECK_EXCLUSIVE)",
-       "-EPERM if any mirror entry is still ATOMIC",
-       {dev, mm, va, n},
-       EnabledDeviceRange,
-       ApplyDeviceCheckExclusive},
-      {OpCode::kReclaim,
-       "reclaim",
-       "shrink_folio_list (mm/vmscan.c)",
-       "memory pressure (no direct trigger)",
-       "reclaim the folio mapped at (mm, va) to swap, honouring references",
-       {mm, va},
-       EnabledFolio,
-       ApplyReclaim,
-       true},
-      {OpCode::kMigrate,
-       "migrate",
-       "migrate_pages (mm/migrate.c)",
-       "compaction (no direct trigger)",
-       "migrate the folio mapped at (mm, va)",
-       {mm, va},
-       EnabledFolio,
-       ApplyMigrate,
-       true},
-      {OpCode::kOffline,
-       "offline",
-       "offline_pages, do_migrate_range (mm/memory_hotplug.c)",
-       "echo offline > /sys/devices/system/memory/memoryN/state",
-       "offline the memory holding the folio: migrate it, retrying (3 times here)",
-       {mm, va},
-       EnabledFolio,
-       ApplyOffline,
-       true},
-      {OpCode::kSplit,
-       "split",
-       "split_huge_pmd, split_folio (mm/huge_memory.c)",
-       "debugfs split_huge_pages",
-       "split the PMD mapping, or else the large folio",
-       {mm, va},
-       EnabledFolio,
-       ApplySplit,
-       true},
-      {OpCode::kMkclean,
-       "mkclean",
-       "folio_mkclean, page_vma_mkclean_one (mm/rmap.c)",
-       "writeback (no direct trigger)",
-       "write-protect and clean every mapping of the folio (the walker; folio_mapping() is not "
-       "checked)",
-       {mm, va},
-       EnabledFolio,
-       ApplyMkclean,
-       true},
-      {OpCode::kLockFolio,
-       "lock_folio",
-       "folio_lock (another thread)",
-       "none",
-       "another kernel thread takes the folio lock and a reference and holds them",
-       {mm, va},
-       EnabledLock,
-       ApplyLockFolio,
-       true},
-      {OpCode::kUnlockFolio,
-       "unlock_folio",
-       "folio_unlock, folio_put (another thread)",
-       "none",
-       "that thread releases the lock and its reference (or the dev_release thread finishes "
-       "its eviction: migrate_device_pages, migrate_device_finalize, memunmap_pages)",
-       {},
-       EnabledUnlock,
-       ApplyUnlockFolio},
-      {OpCode::kDeviceMigrateToDev,
-       "dev_migrate_to_dev",
-       "dmirror_migrate_to_device, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
-       "mm/migrate_device.c)",
-       "ioctl(HMM_DMIRROR_MIGRATE_TO_DEV)",
-       "migrate anonymous pages, holes and the zero page to device-private memory and map them "
-       "in the mirror; -ENOENT if a page is not in the mirror afterwards",
-       {dev, mm, va, n},
-       EnabledDeviceMemoryRange,
-       ApplyDeviceMigrateToDev},
-      {OpCode::kDeviceMigrateToSys,
-       "dev_migrate_to_sys",
-       "dmirror_migrate_to_system, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
-       "mm/migrate_device.c)",
-       "ioctl(HMM_DMIRROR_MIGRATE_TO_SYS)",
-       "migrate this device's device-private pages in the range back to RAM",
-       {dev, mm, va, n},
-       EnabledDeviceMemoryRange,
-       ApplyDeviceMigrateToSys},
-      {OpCode::kDeviceRelease,
-       "dev_release",
-       "dmirror_device_remove_chunks, migrate_device_range, migrate_device_unmap (lib/test_hmm.c, "
-       "mm/migrate_device.c)",
-       "ioctl(HMM_DMIRROR_RELEASE)",
-       "lock the device's pages under migration entries to evict them; unlock_folio lets the "
-       "thread copy them to RAM, finish and unmap the pgmap (memunmap_pages)",
-       {dev},
-       EnabledDeviceMemory,
-       ApplyDeviceRelease},
-      {OpCode::kDeviceSnapshot,
-       "dev_snapshot",
-       "dmirror_snapshot, hmm_range_fault without HMM_PFN_REQ_FAULT (lib/test_hmm.c, mm/hmm.c)",
-       "ioctl(HMM_DMIRROR_SNAPSHOT)",
-       "one HMM_DMIRROR_PROT_* byte per page (ERROR, NONE, READ/WRITE, PMD, ZERO, "
-       "DEV_PRIVATE_LOCAL) from a walk that faults nothing and changes nothing",
-       {dev, mm, va, n},
-       EnabledDeviceRange,
-       ApplyDeviceSnapshot},
-      {OpCode::kMremap,
-       "mremap",
-       "mremap_to, move_vma, move_page_tables, move_huge_pmd (mm/mremap.c, mm/huge_memory.c)",
-       "mremap(MREMAP_MAYMOVE | MREMAP_FIXED)",
-       "move [va, va+npages) of one VMA to newva (unmapping the destination): PTEs of every kind "
-       "move as they are, huge and device-private PMDs whole when aligned, else split",
-       {mm, va, n, {"newva", ArgKind::kVa}},
-       EnabledMremap,
-       ApplyMremap},
-  };
+// The row of `code`: name, kernel entry point, user-space trigger, doc,
+// arguments, precondition and transition. A switch with no default: an
+// OpCode without a row here is a compile error (-Werror=switch). A value
+// past the last OpCode has no row ({}, apply == nullptr), which is how
+// kOpCount below finds the end of the enum.
+constexpr OpInfo RowOf(OpCode code) {
+  constexpr ArgInfo kMm{"mm", ArgKind::kMm}, kVa{"va", ArgKind::kVa},
+      kNpages{"npages", ArgKind::kNpages}, kDev{"dev", ArgKind::kDevice},
+      kValue{"value", ArgKind::kValue}, kProt{"prot", ArgKind::kProt},
+      kKind{"kind", ArgKind::kMapKind}, kAdvice{"advice", ArgKind::kAdvice};
+  switch (code) {
+    case OpCode::kMmap:
+      return {.name = "mmap",
+              .kernel_entry = "do_mmap (mm/mmap.c)",
+              .trigger = "mmap(MAP_FIXED_NOREPLACE)",
+              .doc = "map [va, va+npages) private anon, shared anon (shmem) or hugetlb",
+              .args = {kMm, kVa, kNpages, kProt, kKind},
+              .enabled = EnabledRange,
+              .apply = ApplyMmap};
+    case OpCode::kMunmap:
+      return {.name = "munmap",
+              .kernel_entry = "do_vmi_munmap, zap_pte_range (mm/vma.c, mm/memory.c)",
+              .trigger = "munmap()",
+              .doc = "zap and remove the range",
+              .args = {kMm, kVa, kNpages},
+              .enabled = EnabledRange,
+              .apply = ApplyMunmap};
+    case OpCode::kMprotect:
+      return {.name = "mprotect",
+              .kernel_entry = "change_protection (mm/mprotect.c)",
+              .trigger = "mprotect()",
+              .doc = "change protection of a mapped range",
+              .args = {kMm, kVa, kNpages, kProt},
+              .enabled = EnabledRange,
+              .apply = ApplyMprotect};
+    case OpCode::kMadvise:
+      return {.name = "madvise",
+              .kernel_entry = "madvise_vma_behavior (mm/madvise.c)",
+              .trigger = "madvise()",
+              .doc =
+                  "MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_PAGEOUT (reclaim, skips non-present PTEs), "
+                  "MADV_DONTNEED (zap), MADV_FREE (lazyfree: clean, discarded by reclaim unless "
+                  "written "
+                  "again; swap entries freed)",
+              .args = {kMm, kVa, kNpages, kAdvice},
+              .enabled = EnabledRange,
+              .apply = ApplyMadvise};
+    case OpCode::kFork:
+      return {
+          .name = "fork",
+          .kernel_entry = "dup_mmap, copy_page_range (kernel/fork.c, mm/memory.c)",
+          .trigger = "fork()",
+          .doc = "copy the mm into the lowest free mm; device-exclusive entries are restored first",
+          .args = {kMm},
+          .enabled = EnabledMm,
+          .apply = ApplyFork};
+    case OpCode::kCpuRead:
+      return {.name = "cpu_read",
+              .kernel_entry = "handle_mm_fault (mm/memory.c)",
+              .trigger = "a load",
+              .doc = "read a byte; faults as needed",
+              .args = {kMm, kVa},
+              .enabled = EnabledMm,
+              .apply = ApplyCpuRead};
+    case OpCode::kCpuWrite:
+      return {.name = "cpu_write",
+              .kernel_entry = "handle_mm_fault (mm/memory.c)",
+              .trigger = "a store",
+              .doc = "write a byte; faults (COW, restore of device-exclusive) as needed",
+              .args = {kMm, kVa, kValue},
+              .enabled = EnabledMm,
+              .apply = ApplyCpuWrite};
+    case OpCode::kDeviceRead:
+      return {.name = "dev_read",
+              .kernel_entry = "dmirror_read, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)",
+              .trigger = "ioctl(HMM_DMIRROR_READ)",
+              .doc = "device read through the mirror, faulting missing entries",
+              .args = {kDev, kMm, kVa, kNpages},
+              .enabled = EnabledDeviceRange,
+              .apply = ApplyDeviceRead};
+    case OpCode::kDeviceWrite:
+      return {.name = "dev_write",
+              .kernel_entry = "dmirror_write, hmm_range_fault (lib/test_hmm.c, mm/hmm.c)",
+              .trigger = "ioctl(HMM_DMIRROR_WRITE)",
+              .doc = "device write; needs WRITE mirror entries",
+              .args = {kDev, kMm, kVa, kNpages, kValue},
+              .enabled = EnabledDeviceRange,
+              .apply = ApplyDeviceWrite};
+    case OpCode::kDeviceExclusive:
+      return {.name = "dev_exclusive",
+              .kernel_entry =
+                  "dmirror_exclusive, make_device_exclusive[_range] (lib/test_hmm.c, mm/rmap.c)",
+              .trigger = "ioctl(HMM_DMIRROR_EXCLUSIVE)",
+              .doc = "make each page device-exclusive, map it ATOMIC in the mirror, unlock and put",
+              .args = {kDev, kMm, kVa, kNpages},
+              .enabled = EnabledDeviceRange,
+              .apply = ApplyDeviceExclusive};
+    case OpCode::kDeviceCheckExclusive:
+      return {.name = "dev_check_exclusive",
+              .kernel_entry = "dmirror_check_atomic (lib/test_hmm.c)",
+              .trigger = "ioctl(HMM_DMIRROR_CHECK_EXCLUSIVE)",
+              .doc = "-EPERM if any mirror entry is still ATOMIC",
+              .args = {kDev, kMm, kVa, kNpages},
+              .enabled = EnabledDeviceRange,
+              .apply = ApplyDeviceCheckExclusive};
+    case OpCode::kReclaim:
+      return {.name = "reclaim",
+              .kernel_entry = "shrink_folio_list (mm/vmscan.c)",
+              .trigger = "memory pressure (no direct trigger)",
+              .doc = "reclaim the folio mapped at (mm, va) to swap, honouring references",
+              .args = {kMm, kVa},
+              .enabled = EnabledFolio,
+              .apply = ApplyReclaim,
+              .names_folio = true};
+    case OpCode::kMigrate:
+      return {.name = "migrate",
+              .kernel_entry = "migrate_pages (mm/migrate.c)",
+              .trigger = "compaction (no direct trigger)",
+              .doc = "migrate the folio mapped at (mm, va)",
+              .args = {kMm, kVa},
+              .enabled = EnabledFolio,
+              .apply = ApplyMigrate,
+              .names_folio = true};
+    case OpCode::kOffline:
+      return {.name = "offline",
+              .kernel_entry = "offline_pages, do_migrate_range (mm/memory_hotplug.c)",
+              .trigger = "echo offline > /sys/devices/system/memory/memoryN/state",
+              .doc = "offline the memory holding the folio: migrate it, retrying (3 times here)",
+              .args = {kMm, kVa},
+              .enabled = EnabledFolio,
+              .apply = ApplyOffline,
+              .names_folio = true};
+    case OpCode::kSplit:
+      return {.name = "split",
+              .kernel_entry = "split_huge_pmd, split_folio (mm/huge_memory.c)",
+              .trigger = "debugfs split_huge_pages",
+              .doc = "split the PMD mapping, or else the large folio",
+              .args = {kMm, kVa},
+              .enabled = EnabledFolio,
+              .apply = ApplySplit,
+              .names_folio = true};
+    case OpCode::kMkclean:
+      return {.name = "mkclean",
+              .kernel_entry = "folio_mkclean, page_vma_mkclean_one (mm/rmap.c)",
+              .trigger = "writeback (no direct trigger)",
+              .doc =
+                  "write-protect and clean every mapping of the folio (the walker; folio_mapping() "
+                  "is not "
+                  "checked)",
+              .args = {kMm, kVa},
+              .enabled = EnabledFolio,
+              .apply = ApplyMkclean,
+              .names_folio = true};
+    case OpCode::kLockFolio:
+      return {.name = "lock_folio",
+              .kernel_entry = "folio_lock (another thread)",
+              .trigger = "none",
+              .doc = "another kernel thread takes the folio lock and a reference and holds them",
+              .args = {kMm, kVa},
+              .enabled = EnabledLock,
+              .apply = ApplyLockFolio,
+              .names_folio = true};
+    case OpCode::kUnlockFolio:
+      return {
+          .name = "unlock_folio",
+          .kernel_entry = "folio_unlock, folio_put (another thread)",
+          .trigger = "none",
+          .doc =
+              "that thread releases the lock and its reference (or the dev_release thread finishes "
+              "its eviction: migrate_device_pages, migrate_device_finalize, memunmap_pages)",
+          .args = {},
+          .enabled = EnabledUnlock,
+          .apply = ApplyUnlockFolio};
+    case OpCode::kDeviceMigrateToDev:
+      return {.name = "dev_migrate_to_dev",
+              .kernel_entry =
+                  "dmirror_migrate_to_device, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
+                  "mm/migrate_device.c)",
+              .trigger = "ioctl(HMM_DMIRROR_MIGRATE_TO_DEV)",
+              .doc =
+                  "migrate anonymous pages, holes and the zero page to device-private memory and "
+                  "map them "
+                  "in the mirror; -ENOENT if a page is not in the mirror afterwards",
+              .args = {kDev, kMm, kVa, kNpages},
+              .enabled = EnabledDeviceMemoryRange,
+              .apply = ApplyDeviceMigrateToDev};
+    case OpCode::kDeviceMigrateToSys:
+      return {.name = "dev_migrate_to_sys",
+              .kernel_entry =
+                  "dmirror_migrate_to_system, migrate_vma_setup/_pages/_finalize (lib/test_hmm.c, "
+                  "mm/migrate_device.c)",
+              .trigger = "ioctl(HMM_DMIRROR_MIGRATE_TO_SYS)",
+              .doc = "migrate this device's device-private pages in the range back to RAM",
+              .args = {kDev, kMm, kVa, kNpages},
+              .enabled = EnabledDeviceMemoryRange,
+              .apply = ApplyDeviceMigrateToSys};
+    case OpCode::kDeviceRelease:
+      return {.name = "dev_release",
+              .kernel_entry =
+                  "dmirror_device_remove_chunks, migrate_device_range, migrate_device_unmap "
+                  "(lib/test_hmm.c, "
+                  "mm/migrate_device.c)",
+              .trigger = "ioctl(HMM_DMIRROR_RELEASE)",
+              .doc =
+                  "lock the device's pages under migration entries to evict them; unlock_folio "
+                  "lets the "
+                  "thread copy them to RAM, finish and unmap the pgmap (memunmap_pages)",
+              .args = {kDev},
+              .enabled = EnabledDeviceMemory,
+              .apply = ApplyDeviceRelease};
+    case OpCode::kDeviceSnapshot:
+      return {.name = "dev_snapshot",
+              .kernel_entry =
+                  "dmirror_snapshot, hmm_range_fault without HMM_PFN_REQ_FAULT (lib/test_hmm.c, "
+                  "mm/hmm.c)",
+              .trigger = "ioctl(HMM_DMIRROR_SNAPSHOT)",
+              .doc =
+                  "one HMM_DMIRROR_PROT_* byte per page (ERROR, NONE, READ/WRITE, PMD, ZERO, "
+                  "DEV_PRIVATE_LOCAL) from a walk that faults nothing and changes nothing",
+              .args = {kDev, kMm, kVa, kNpages},
+              .enabled = EnabledDeviceRange,
+              .apply = ApplyDeviceSnapshot};
+    case OpCode::kMremap:
+      return {.name = "mremap",
+              .kernel_entry =
+                  "mremap_to, move_vma, move_page_tables, move_huge_pmd (mm/mremap.c, "
+                  "mm/huge_memory.c)",
+              .trigger = "mremap(MREMAP_MAYMOVE | MREMAP_FIXED)",
+              .doc =
+                  "move [va, va+npages) of one VMA to newva (unmapping the destination): PTEs of "
+                  "every kind "
+                  "move as they are, huge and device-private PMDs whole when aligned, else split",
+              .args = {kMm, kVa, kNpages, {"newva", ArgKind::kVa}},
+              .enabled = EnabledMremap,
+              .apply = ApplyMremap};
+  }
+  return {};
 }
+
+// The number of OpCodes: the first value without a row.
+constexpr size_t kOpCount = [] {
+  size_t n = 0;
+  while (n <= 0xff && RowOf(static_cast<OpCode>(n)).apply != nullptr) ++n;
+  return n;
+}();
+
+constexpr std::array<OpInfo, kOpCount> kOpTable = [] {
+  std::array<OpInfo, kOpCount> table{};
+  for (size_t i = 0; i < kOpCount; ++i) {
+    table[i] = RowOf(static_cast<OpCode>(i));
+    table[i].code = static_cast<OpCode>(i);
+  }
+  return table;
+}();
+
+// What every row must have; checked when the table is compiled.
+constexpr bool RowsComplete() {
+  for (size_t i = 0; i < kOpCount; ++i) {
+    const OpInfo& row = kOpTable[i];
+    if (row.name.empty() || row.kernel_entry.empty() || row.trigger.empty() || row.doc.empty() ||
+        row.enabled == nullptr)
+      return false;
+    for (size_t j = 0; j < i; ++j)
+      if (kOpTable[j].name == row.name) return false;
+    // A folio-naming op takes (mm, va) first.
+    if (row.names_folio && (row.args.size() < 2 || row.args[0].kind != ArgKind::kMm ||
+                            row.args[1].kind != ArgKind::kVa))
+      return false;
+  }
+  return true;
+}
+static_assert(RowsComplete(),
+              "an op row lacks a name, doc, kernel entry, trigger or precondition, "
+              "or repeats a name");
 
 }  // namespace
 
-const std::vector<OpInfo>& OpTable() {
-  static const std::vector<OpInfo> table = BuildTable();
-  return table;
+std::span<const OpInfo> OpTable() {
+  return kOpTable;
 }
 
 const OpInfo& InfoOf(OpCode code) {
-  return OpTable()[static_cast<size_t>(code)];
+  return kOpTable[static_cast<size_t>(code)];
 }
 
 const OpInfo* FindOp(std::string_view name) {
@@ -716,9 +781,14 @@ const std::vector<std::string_view>& ArgSymbols(ArgKind kind) {
       return map;
     case ArgKind::kAdvice:
       return advice;
-    default:
+    case ArgKind::kMm:
+    case ArgKind::kVa:
+    case ArgKind::kNpages:
+    case ArgKind::kDevice:
+    case ArgKind::kValue:
       return none;
   }
+  return none;
 }
 
 std::string FormatArg(ArgKind kind, int value) {
@@ -769,9 +839,13 @@ std::string OpSyntax(const OpInfo& info) {
         case ArgKind::kNpages:
           values = "N>=1";
           break;
-        default:
+        case ArgKind::kVa:
           values = "N";
           break;
+        case ArgKind::kProt:
+        case ArgKind::kMapKind:
+        case ArgKind::kAdvice:
+          break;  // symbolic: listed above
       }
     }
     s += fmt::format(" {}={}", a.name, values);

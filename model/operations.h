@@ -1,14 +1,26 @@
 // The one table of operations: kernel entry point -> model operation, its
-// arguments, its user-space trigger. CLI listings, scenarios, RapidCheck
-// generators and explorers all iterate OpTable(); nothing else lists ops.
+// arguments, its user-space trigger. CLI listings, trace parsing and
+// printing, scenarios, RapidCheck generators and the explorers iterate
+// OpTable(); nothing else lists ops.
+//
+// Adding an operation: an OpCode, its model/ops function, and its row in
+// model/operations.cpp (RowOf). RowOf and every other switch over OpCode
+// have no `default`, and the build makes -Wswitch an error, so the compiler
+// names each place a new op is missing from (the row, the C export, the
+// explorer's named alphabets).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "model/fixed_list.h"
+#include "model/step.h"
 #include "model/world.h"
 
 namespace mmcheck::model {
@@ -54,11 +66,9 @@ enum class ArgKind : uint8_t {
   kAdvice,   // hugepage | nohugepage | pageout | dontneed | free
 };
 
-enum : uint8_t { kAdviceHugepage, kAdviceNohugepage, kAdvicePageout, kAdviceDontneed, kAdviceFree };
-
 struct ArgInfo {
   std::string_view name;
-  ArgKind kind;
+  ArgKind kind{};
 };
 
 inline constexpr int kMaxArgs = 5;
@@ -70,81 +80,26 @@ struct Op {
   bool operator==(const Op&) const = default;
 };
 
-// Signals delivered to the faulting task.
-enum class Signal : uint8_t { kNone, kSigsegv, kSigbus };
-
-// The kernel-visible outcome of one operation.
-struct Outcome {
-  int ret = 0;  // 0, or -errno (e.g. -EBUSY, -EPERM, -ENOMEM)
-  Signal signal = Signal::kNone;
-  bool blocked = false;        // would sleep until another thread releases a lock
-  int value = -1;              // cpu_read: the value read
-  int cpages = 0, faults = 0;  // dmirror ioctl results
-  std::vector<uint8_t> prot;   // dev_snapshot: one HMM_DMIRROR_PROT_* byte per page
-  bool operator==(const Outcome&) const = default;
-};
-
-// What the kernel printed or did that a property may judge.
-enum class EventKind : uint8_t {
-  kBug,         // BUG_ON / VM_BUG_ON: the kernel would oops
-  kCorruption,  // the kernel wrote or read through the wrong page or entry
-  kWarn,        // WARN_ON / VM_WARN_ON (advisory)
-  kDumpPage,    // dump_page() output (e.g. "migration failure")
-  kInfo,        // model notes shown in traces
-};
-// Prefix of the kInfo event a kernel page_vma_mapped_walk() that missed one
-// of its folio's mappings reports (properties: pvmw-sound-and-complete).
-inline constexpr const char* kPvmwMissPrefix = "pvmw missed a mapping: ";
-struct KernelEvent {
-  EventKind kind;
-  std::string text;
-};
-
-// A progress obligation: an eligible folio that reclaim or migration must move.
-struct ProgressCheck {
-  enum Kind : uint8_t { kReclaim, kMigration } kind;
-  uint32_t pfn;     // the folio's head PFN before the operation
-  bool progressed;  // reclaimed (no entry references it) / migrated
-  std::string why;  // why it did not progress
-};
-
-// A read that returned something other than what was last written.
-struct DataMismatch {
-  int mm, va;
-  int got, expected;
-  std::string who;  // "cpu", "dev0"
-};
-
-struct StepResult {
-  Outcome outcome;
-  std::vector<KernelEvent> events;
-  std::vector<ProgressCheck> progress;
-  std::vector<DataMismatch> mismatches;
-  // False: purely informational texts (dump_page() output) are left empty. The explorer steps
-  // millions of times and never shows them; traces and campaigns keep them.
-  bool texts = true;
-
-  void Event(EventKind k, std::string text) { events.push_back({k, std::move(text)}); }
-};
-
 using ApplyFn = void (*)(World&, const Op&, StepResult&);
 using EnabledFn = bool (*)(const World&, const Op&);
 
+// One row of the op table (a literal type: the table is constexpr).
 struct OpInfo {
-  OpCode code;
+  OpCode code{};
   std::string_view name;          // trace/CLI name, snake_case
   std::string_view kernel_entry;  // the kernel function(s) it runs through
   std::string_view trigger;       // the user-space trigger, if any
   std::string_view doc;
-  std::vector<ArgInfo> args;
-  EnabledFn enabled;  // precondition (all arguments in range, etc.)
-  ApplyFn apply;
+  FixedList<ArgInfo, kMaxArgs> args;
+  EnabledFn enabled = nullptr;  // precondition (all arguments in range, etc.)
+  ApplyFn apply = nullptr;
   // Arguments 0 and 1 (mm, va) name a folio by a mapping of it; traces
   // write them as "folio=@mm0:p3" so they survive shrinking.
   bool names_folio = false;
 };
 
-const std::vector<OpInfo>& OpTable();
+// Every row, in OpCode order: OpTable()[i].code == OpCode(i).
+std::span<const OpInfo> OpTable();
 const OpInfo& InfoOf(OpCode code);
 const OpInfo* FindOp(std::string_view name);
 

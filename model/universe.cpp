@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -11,36 +13,60 @@
 namespace mmcheck::model {
 namespace {
 
-struct Field {
+// One key of the universe text: the field it sets, its range, and whether
+// ToString writes it when it is 0 (keys added later are left out at 0, so
+// that older traces stay canonical).
+struct UniverseKey {
   std::string_view key;
   int Universe::*member;
   int min, max;
   std::string_view doc;
+  bool printed_at_zero = true;
 };
 
-constexpr Field kFields[] = {
+constexpr UniverseKey kKeys[] = {
     {"mms", &Universe::mms, 1, 4, "address spaces"},
     {"pages", &Universe::pages, 1, 32, "virtual pages per mm"},
     {"folios", &Universe::folios, 1, 32, "folio slots"},
     {"swap", &Universe::swap_slots, 0, 64, "swap slots"},
     {"devices", &Universe::devices, 0, 4, "dmirror devices"},
     {"pmd_order", &Universe::pmd_order, 1, kMaxPmdOrder, "log2 of pages per PMD"},
-    {"device_pages", &Universe::device_pages, 0, 8, "device-private pages per device"},
-    {"coherent", &Universe::coherent, 0, 4, "MEMORY_DEVICE_COHERENT devices (the last ones)"},
+    {"device_pages", &Universe::device_pages, 0, 8, "device-private pages per device", false},
+    {"coherent", &Universe::coherent, 0, 4, "MEMORY_DEVICE_COHERENT devices (the last ones)",
+     false},
 };
+
+// Every field of Universe is one key, in declaration order.
+constexpr bool KeysMatchUniverse() {
+  constexpr auto fields = Universe::Fields();
+  if (std::size(kKeys) != std::tuple_size_v<decltype(fields)>) return false;
+  size_t i = 0;
+  bool same = true;
+  std::apply([&](const auto&... f) { ((same = same && kKeys[i++].member == f.member), ...); },
+             fields);
+  return same;
+}
+static_assert(KeysMatchUniverse(), "every field of Universe needs its key in kKeys, in order");
+
+// "mms, pages, folios, swap, devices, pmd_order, device_pages, coherent"
+std::string KeyNames() {
+  std::string s;
+  for (const UniverseKey& k : kKeys) s += fmt::format("{}{}", s.empty() ? "" : ", ", k.key);
+  return s;
+}
 
 }  // namespace
 
 std::string Universe::ToString() const {
-  std::string s = fmt::format("mms={},pages={},folios={},swap={},devices={},pmd_order={}", mms,
-                              pages, folios, swap_slots, devices, pmd_order);
-  if (device_pages > 0) s += fmt::format(",device_pages={}", device_pages);
-  if (coherent > 0) s += fmt::format(",coherent={}", coherent);
+  std::string s;
+  for (const UniverseKey& k : kKeys)
+    if (k.printed_at_zero || this->*k.member > 0)
+      s += fmt::format("{}{}={}", s.empty() ? "" : ",", k.key, this->*k.member);
   return s;
 }
 
 void ValidateUniverse(const Universe& u) {
-  for (const Field& f : kFields) {
+  for (const UniverseKey& f : kKeys) {
     int v = u.*f.member;
     if (v < f.min || v > f.max)
       throw ModelInputError(fmt::format("universe: {}={} is out of range ({}: {}..{})", f.key, v,
@@ -74,18 +100,13 @@ void ForEachUniverseItem(std::string_view text, Visit visit) {
     size_t eq = item.find('=');
     if (eq == std::string_view::npos)
       throw ModelInputError(
-          fmt::format("universe: '{}' is not key=value (keys: mms, pages, folios, swap, devices, "
-                      "pmd_order, device_pages, coherent)",
-                      item));
+          fmt::format("universe: '{}' is not key=value (keys: {})", item, KeyNames()));
     std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
-    const Field* field = nullptr;
-    for (const Field& f : kFields)
+    const UniverseKey* field = nullptr;
+    for (const UniverseKey& f : kKeys)
       if (f.key == key) field = &f;
     if (!field)
-      throw ModelInputError(
-          fmt::format("universe: unknown key '{}' (keys: mms, pages, folios, swap, devices, "
-                      "pmd_order, device_pages, coherent)",
-                      key));
+      throw ModelInputError(fmt::format("universe: unknown key '{}' (keys: {})", key, KeyNames()));
     for (std::string_view earlier : given)
       if (earlier.substr(0, earlier.find('=')) == key)
         throw ModelInputError(
@@ -101,8 +122,8 @@ void ForEachUniverseItem(std::string_view text, Visit visit) {
   }
 }
 
-const Field& FieldOf(std::string_view key) {
-  for (const Field& f : kFields)
+const UniverseKey& FieldOf(std::string_view key) {
+  for (const UniverseKey& f : kKeys)
     if (f.key == key) return f;
   throw ModelInputError(fmt::format("universe: unknown key '{}'", key));
 }
@@ -120,14 +141,14 @@ Universe ParseUniverse(std::string_view text) {
 
 Universe ParseUniverse(std::string_view text, const Universe& base) {
   Universe u = base;
-  ForEachUniverseItem(text, [&](const Field& f, int v) { u.*f.member = v; });
+  ForEachUniverseItem(text, [&](const UniverseKey& f, int v) { u.*f.member = v; });
   ValidateUniverse(u);
   return u;
 }
 
 UniverseNeeds ParseUniverseNeeds(std::string_view text) {
   UniverseNeeds n;
-  ForEachUniverseItem(text, [&](const Field& f, int v) {
+  ForEachUniverseItem(text, [&](const UniverseKey& f, int v) {
     if (v < f.min || v > f.max)
       throw ModelInputError(fmt::format("universe: {}={} is out of range ({}: {}..{})", f.key, v,
                                         f.doc, f.min, f.max));

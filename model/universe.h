@@ -4,8 +4,11 @@
 
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
+
+#include "model/fields.h"
 
 namespace mmcheck::model {
 
@@ -45,7 +48,19 @@ struct Universe {
   // canonical).
   std::string ToString() const;
   bool operator==(const Universe&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{Field{"mms", &Universe::mms},
+                      Field{"pages", &Universe::pages},
+                      Field{"folios", &Universe::folios},
+                      Field{"swap_slots", &Universe::swap_slots},
+                      Field{"devices", &Universe::devices},
+                      Field{"pmd_order", &Universe::pmd_order},
+                      Field{"device_pages", &Universe::device_pages},
+                      Field{"coherent", &Universe::coherent}};
+  }
 };
+static_assert(FieldsListed<Universe>(), "a field of Universe is missing from Universe::Fields()");
 
 // Parses "key=value,..." starting from the defaults. Throws ModelInputError
 // naming the culprit and the accepted range on bad input, or a key given twice.

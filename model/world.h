@@ -27,8 +27,10 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "model/fields.h"
 #include "model/knobs.h"
 #include "model/universe.h"
 
@@ -103,24 +105,48 @@ struct Pte {
   bool special = false;        // pte_special: the zero page
   bool swp_exclusive = false;  // pte_swp_exclusive (swap entries only)
   bool operator==(const Pte&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{Field{"kind", &Pte::kind},
+                      Field{"pfn", &Pte::pfn},
+                      Field{"write", &Pte::write},
+                      Field{"dirty", &Pte::dirty},
+                      Field{"young", &Pte::young},
+                      Field{"soft_dirty", &Pte::soft_dirty},
+                      Field{"uffd_wp", &Pte::uffd_wp},
+                      Field{"special", &Pte::special},
+                      Field{"swp_exclusive", &Pte::swp_exclusive}};
+  }
 };
+static_assert(FieldsListed<Pte>(), "a field of Pte is missing from Pte::Fields()");
 
 // A PMD: a pointer to a PTE table (the PTEs of the block are used), a
 // present huge PMD mapping a PMD-sized folio (THP or hugetlb), or (balbir's
 // large device-private folios) a device-private PMD entry,
 // swp_entry_to_pmd(make_{readable,writable}_device_private_entry()): a
 // non-present PMD mapping a PMD-sized device-private folio, SWP_DEVICE_WRITE
-// iff `write` (kernel-semantics.md "PMD-level equivalents").
+// iff `write` (include/linux/swapops.h @ 1df1ca75bc01 pmd_is_device_private_entry;
+// there are no device-exclusive PMDs: make_device_exclusive() passes
+// FOLL_SPLIT_PMD).
 enum class PmdKind : uint8_t { kTable, kHuge, kDevicePrivate };
 struct Pmd {
   PmdKind kind = PmdKind::kTable;
   uint32_t pfn = 0;  // kHuge: head PFN; kDevicePrivate: the head's device-private number
   bool write = false, dirty = false, young = false;
   bool operator==(const Pmd&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{Field{"kind", &Pmd::kind}, Field{"pfn", &Pmd::pfn},
+                      Field{"write", &Pmd::write}, Field{"dirty", &Pmd::dirty},
+                      Field{"young", &Pmd::young}};
+  }
 };
+static_assert(FieldsListed<Pmd>(), "a field of Pmd is missing from Pmd::Fields()");
 
 enum : uint8_t { kProtNone = 0, kProtRead = 1, kProtReadWrite = 2 };
 enum : uint8_t { kMapPrivate = 0, kMapShared = 1, kMapHugetlb = 2 };
+// madvise() advice, as the madvise op takes it (model/operations.h ArgKind::kAdvice).
+enum : uint8_t { kAdviceHugepage, kAdviceNohugepage, kAdvicePageout, kAdviceDontneed, kAdviceFree };
 
 struct Vma {
   uint8_t start = 0, end = 0;  // [start, end) in pages
@@ -134,7 +160,18 @@ struct Vma {
   int8_t shmem = -1;                // shared: the shmem object; index = pgoff + (va - start)
   uint8_t pgoff = 0;
   bool operator==(const Vma&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{
+        Field{"start", &Vma::start},       Field{"end", &Vma::end},
+        Field{"read", &Vma::read},         Field{"write", &Vma::write},
+        Field{"shared", &Vma::shared},     Field{"hugetlb", &Vma::hugetlb},
+        Field{"hugepage", &Vma::hugepage}, Field{"nohugepage", &Vma::nohugepage},
+        Field{"anon_vma", &Vma::anon_vma}, Field{"anon_vma_inherited", &Vma::anon_vma_inherited},
+        Field{"shmem", &Vma::shmem},       Field{"pgoff", &Vma::pgoff}};
+  }
 };
+static_assert(FieldsListed<Vma>(), "a field of Vma is missing from Vma::Fields()");
 
 // mm counters (include/linux/mm_types_task.h NR_MM_COUNTERS order).
 enum RssCounter : uint8_t { kMmFilePages, kMmAnonPages, kMmSwapEnts, kMmShmemPages, kNrRss };
@@ -147,7 +184,14 @@ struct Mm {
   std::array<int16_t, kNrRss> rss{};  // percpu counters, summed
   std::vector<uint8_t> logical;       // what a correct kernel returns per private page
   bool operator==(const Mm&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{Field{"exists", &Mm::exists}, Field{"vmas", &Mm::vmas},
+                      Field{"pmds", &Mm::pmds},     Field{"ptes", &Mm::ptes},
+                      Field{"rss", &Mm::rss},       Field{"logical", &Mm::logical}};
+  }
 };
+static_assert(FieldsListed<Mm>(), "a field of Mm is missing from Mm::Fields()");
 
 // One page frame (struct page). Folio-wide fields are meaningful on the head.
 struct Page {
@@ -170,13 +214,38 @@ struct Page {
   bool anon_exclusive = false;  // PG_anon_exclusive
   uint8_t data = 0;             // the abstract content of the page
   bool operator==(const Page&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{Field{"head", &Page::head},
+                      Field{"order", &Page::order},
+                      Field{"refcount", &Page::refcount},
+                      Field{"large_mapcount", &Page::large_mapcount},
+                      Field{"entire_mapcount", &Page::entire_mapcount},
+                      Field{"anon", &Page::anon},
+                      Field{"hugetlb", &Page::hugetlb},
+                      Field{"dirty", &Page::dirty},
+                      Field{"swapbacked", &Page::swapbacked},
+                      Field{"lru", &Page::lru},
+                      Field{"locked", &Page::locked},
+                      Field{"shmem", &Page::shmem},
+                      Field{"index", &Page::index},
+                      Field{"mapcount", &Page::mapcount},
+                      Field{"anon_exclusive", &Page::anon_exclusive},
+                      Field{"data", &Page::data}};
+  }
 };
+static_assert(FieldsListed<Page>(), "a field of Page is missing from Page::Fields()");
 
 struct SwapSlot {
   int16_t count = 0;  // swap_map count; in use iff > 0
   uint8_t data = 0;   // content written by pageout
   bool operator==(const SwapSlot&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{Field{"count", &SwapSlot::count}, Field{"data", &SwapSlot::data}};
+  }
 };
+static_assert(FieldsListed<SwapSlot>(), "a field of SwapSlot is missing from SwapSlot::Fields()");
 
 // A shmem object backing a MAP_SHARED|MAP_ANONYMOUS mapping.
 struct Shmem {
@@ -184,7 +253,13 @@ struct Shmem {
   std::vector<uint8_t> logical;  // the content a correct kernel returns per index
   int16_t users = 0;             // VMAs referring to it
   bool operator==(const Shmem&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{Field{"folio", &Shmem::folio}, Field{"logical", &Shmem::logical},
+                      Field{"users", &Shmem::users}};
+  }
 };
+static_assert(FieldsListed<Shmem>(), "a field of Shmem is missing from Shmem::Fields()");
 
 // dmirror device page table entry (lib/test_hmm.c xarray, tags).
 enum : uint8_t { kMirrorNone = 0, kMirrorRead = 1, kMirrorWrite = 2, kMirrorAtomic = 3 };
@@ -195,11 +270,21 @@ struct MirrorEntry {
   // offset): HMM_PFN_DEVICE_PRIVATE / is_device_private_page() said so.
   bool device_private = false;
   bool operator==(const MirrorEntry&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{Field{"perm", &MirrorEntry::perm}, Field{"pfn", &MirrorEntry::pfn},
+                      Field{"device_private", &MirrorEntry::device_private}};
+  }
 };
+static_assert(FieldsListed<MirrorEntry>(),
+              "a field of MirrorEntry is missing from MirrorEntry::Fields()");
 struct Device {
   std::vector<MirrorEntry> mirror;  // [mm * pages + va]
   bool operator==(const Device&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() { return std::tuple{Field{"mirror", &Device::mirror}}; }
 };
+static_assert(FieldsListed<Device>(), "a field of Device is missing from Device::Fields()");
 
 // struct dev_pagemap (include/linux/memremap.h, linux-mm 7.x @ 5885d9aa9013).
 enum class PgmapType : uint8_t { kPrivate = 1, kCoherent = 2 };  // MEMORY_DEVICE_*
@@ -211,7 +296,16 @@ struct DevPagemap {
   int16_t nr_pages = 0;
   uint32_t range_start = 0;  // first PFN (PFN-backed) or first offset (offset-based)
   bool operator==(const DevPagemap&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{
+        Field{"type", &DevPagemap::type},         Field{"owner", &DevPagemap::owner},
+        Field{"ref", &DevPagemap::ref},           Field{"first_frame", &DevPagemap::first_frame},
+        Field{"nr_pages", &DevPagemap::nr_pages}, Field{"range_start", &DevPagemap::range_start}};
+  }
 };
+static_assert(FieldsListed<DevPagemap>(),
+              "a field of DevPagemap is missing from DevPagemap::Fields()");
 
 struct World {
   Universe universe;
@@ -290,6 +384,20 @@ struct World {
   void SetLogical(int mm, int va, uint8_t v);
 
   bool operator==(const World&) const = default;
+  // Every field, in declaration order (model/fields.h).
+  static constexpr auto Fields() {
+    return std::tuple{Field{"universe", &World::universe},
+                      Field{"knobs", &World::knobs},
+                      Field{"mms", &World::mms},
+                      Field{"pages", &World::pages},
+                      Field{"swap", &World::swap},
+                      Field{"shmem", &World::shmem},
+                      Field{"devices", &World::devices},
+                      Field{"pgmaps", &World::pgmaps},
+                      Field{"migrating", &World::migrating},
+                      Field{"lock_thread_folio", &World::lock_thread_folio}};
+  }
 };
+static_assert(FieldsListed<World>(), "a field of World is missing from World::Fields()");
 
 }  // namespace mmcheck::model

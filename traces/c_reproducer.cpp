@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "model/operations.h"
 #include "model/ops/kernel.h"
 
 namespace mmcheck::traces {
@@ -378,9 +379,10 @@ int SignalNumber(model::Signal s) {
       return 11;
     case model::Signal::kSigbus:
       return 7;
-    default:
+    case model::Signal::kNone:
       return 0;
   }
+  return 0;
 }
 
 // The body of one step, or "" when it has no user-space trigger.
@@ -502,9 +504,20 @@ std::string StepBody(const Op& op, int n, const StepRecord& rec, const model::Wo
       }
       return s;
     }
-    default:
+    // No user-space trigger (background kernel work, another kernel thread),
+    // or (dev_release) an ioctl the export does not issue: its eviction
+    // finishes only when unlock_folio, which has no trigger, lets it.
+    case OpCode::kReclaim:
+    case OpCode::kMigrate:
+    case OpCode::kOffline:
+    case OpCode::kSplit:
+    case OpCode::kMkclean:
+    case OpCode::kLockFolio:
+    case OpCode::kUnlockFolio:
+    case OpCode::kDeviceRelease:
       return "";
   }
+  return "";
 }
 
 // What the kernel's /proc/self/pagemap, /proc/kpagecount and

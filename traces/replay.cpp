@@ -3,10 +3,12 @@
 
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include <fmt/format.h>
 
 #include "model/dump.h"
+#include "model/fields.h"
 #include "traces/divergence.h"
 
 namespace mmcheck::traces {
@@ -302,16 +304,61 @@ std::string RenderDot(const Trace& t, const ReplayResult& r) {
   return s;
 }
 
+namespace {
+
+template <typename T>
+nlohmann::json ItfValue(const T& v) {
+  using nlohmann::json;
+  if constexpr (model::HasFields<T>) {
+    json record = json::object();
+    model::ForEachField(v, [&](std::string_view name, const auto& member) {
+      record[std::string(name)] = ItfValue(member);
+    });
+    return record;
+  } else if constexpr (requires {
+                         v.begin();
+                         v.end();
+                       }) {
+    json list = json::array();
+    for (const auto& element : v) list.push_back(ItfValue(element));
+    return list;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return v;
+  } else if constexpr (std::is_enum_v<T>) {
+    return static_cast<int64_t>(v);
+  } else {
+    static_assert(std::is_integral_v<T>, "a World field ITF cannot write");
+    return static_cast<int64_t>(v);
+  }
+}
+
+}  // namespace
+
+nlohmann::json ItfWorld(const World& w) {
+  nlohmann::json world = nlohmann::json::object();
+  model::ForEachField(w, [&](std::string_view name, const auto& member) {
+    using Member = std::remove_cvref_t<decltype(member)>;
+    if constexpr (!std::is_same_v<Member, model::Universe> && !std::is_same_v<Member, model::Knobs>)
+      world[std::string(name)] = ItfValue(member);
+  });
+  return world;
+}
+
 nlohmann::json ExportItf(const Trace& t, const ReplayResult& r) {
   using nlohmann::json;
   json itf;
+  json knobs = json::object();
+  for (const model::KnobInfo& k : model::KnobTable())
+    knobs[std::string(k.name)] = model::KnobValueName(k, r.profile.knobs);
   itf["#meta"] = {{"format", "ITF"},
                   {"format-description", "https://apalache-mc.org/docs/adr/015adr-trace.html"},
                   {"source", "mmcheck"},
                   {"description", t.question},
                   {"profile", r.profile.name},
-                  {"universe", t.universe.ToString()}};
-  itf["vars"] = json::array({"action", "expect", "ptes", "folios", "swap", "mirror", "violations"});
+                  {"universe", t.universe.ToString()},
+                  {"knobs", knobs}};
+  itf["vars"] =
+      json::array({"action", "expect", "ptes", "folios", "swap", "mirror", "violations", "world"});
   json states = json::array();
   for (size_t i = 0; i < r.states.size(); ++i) {
     const World& w = r.states[i];
@@ -366,6 +413,7 @@ nlohmann::json ExportItf(const Trace& t, const ReplayResult& r) {
       for (const properties::Violation& v : r.run.steps[i - 1].violations)
         violations.push_back(PropertyName(v.property));
     st["violations"] = violations;
+    st["world"] = ItfWorld(w);
     states.push_back(st);
   }
   itf["states"] = states;

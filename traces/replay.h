@@ -63,7 +63,17 @@ nlohmann::ordered_json ReplayToJson(const Trace& t, std::string_view file, const
 // entries to the folios they map.
 std::string RenderDot(const Trace& t, const ReplayResult& r);
 
-// The Informal Trace Format (ITF, Apalache/Quint): one state per step.
+// The Informal Trace Format (ITF, Apalache/Quint): one state per step. The
+// variables action, expect, ptes, folios, swap, mirror and violations are a
+// reading aid; `world` is the whole state (ItfWorld). #meta names the
+// profile, universe and knob values, which no step changes.
 nlohmann::json ExportItf(const Trace& t, const ReplayResult& r);
+
+// Every field of `w` as ITF values, from the model's field lists
+// (model/fields.h): a struct is a record (JSON object) keyed by field name,
+// a vector a list (array), a bool a boolean, a number or an enum an integer.
+// World::universe and World::knobs are left out (constant over a trace; in
+// ExportItf's #meta); nothing else can be.
+nlohmann::json ItfWorld(const model::World& w);
 
 }  // namespace mmcheck::traces

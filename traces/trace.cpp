@@ -72,7 +72,9 @@ bool ParseInt(std::string_view s, int& v) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-std::string Join(const std::vector<std::string_view>& v) {
+// "a, b, c" (a list of names: a knob's values, an argument's symbols).
+template <typename List>
+std::string Join(const List& v) {
   std::string s;
   for (std::string_view x : v) s += (s.empty() ? "" : ", ") + std::string(x);
   return s;

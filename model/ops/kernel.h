@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "model/operations.h"
+#include "model/step.h"
 #include "model/world.h"
 
 namespace mmcheck::model::kernel {

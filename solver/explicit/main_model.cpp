@@ -509,9 +509,23 @@ bool InAlphabet(const std::string& alphabet, const model::Op& op, const model::U
     case OpCode::kMigrate:
     case OpCode::kOffline:
       return true;
-    default:
+    case OpCode::kMunmap:
+    case OpCode::kMprotect:
+    case OpCode::kDeviceRead:
+    case OpCode::kDeviceWrite:
+    case OpCode::kDeviceCheckExclusive:
+    case OpCode::kSplit:
+    case OpCode::kMkclean:
+    case OpCode::kLockFolio:
+    case OpCode::kUnlockFolio:
+    case OpCode::kDeviceMigrateToDev:
+    case OpCode::kDeviceMigrateToSys:
+    case OpCode::kDeviceRelease:
+    case OpCode::kDeviceSnapshot:
+    case OpCode::kMremap:
       return false;
   }
+  return false;
 }
 
 }  // namespace
@@ -1093,7 +1107,7 @@ std::uint64_t MainModel::MaskOf(const std::vector<std::string>& names) const {
 // swap). So the goal is: frame F is free, or no mapping names its folio, or the folio is not
 // eligible. On linux-6.14 a device-exclusive folio has mapcount 0 but is eligible, and
 // offline fails on it forever: a lasso whose cycle is the offline op (bug 4,
-// kernel-semantics.md (d)4). Frames, not folio slots: migration allocates first-fit and may
+// docs/kernel-rules.md#bug-04). Frames, not folio slots: migration allocates first-fit and may
 // move a small folio to another frame of the same PMD-sized block, but never to its own frame.
 std::vector<LivenessProperty<MainModel::State>> MainModel::LivenessProperties() const {
   std::vector<LivenessProperty<State>> out;

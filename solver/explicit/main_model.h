@@ -38,6 +38,12 @@
 
 namespace mmcheck::solver::explicit_state {
 
+// The World fields (field paths of model/fields.h) the encoding leaves out, constant for a
+// search. Every other field is encoded, and decoded back (tests/solver/explicit/
+// main_model_test.cpp changes each field of a world in turn through the field lists and
+// compares encodings), but for a free swap slot's stale data byte.
+inline constexpr std::string_view kFieldsNotEncoded[] = {"universe", "knobs"};
+
 // Which renamings --symmetry applies. Swap slots are exact by construction: a free slot
 // carries no state and every slot allocation takes "any free slot". Folio slots (PMD-sized
 // frame blocks of RAM) and mms are not exact in general: folio_alloc() is first-fit on frame

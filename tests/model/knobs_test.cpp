@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "model/fields.h"
 #include "model/knobs.h"
 #include "model/profile.h"
 
@@ -36,6 +37,24 @@ TEST(KnobTable, RowsAreBoundToDistinctFields) {
         EXPECT_EQ(other.get(knobs), other.get(model::Knobs{})) << k.name << " moved " << other.name;
       }
     }
+}
+
+// Each row's default is the value of its field in Knobs{}, and KnobsNotAtDefault names exactly
+// the rows moved away from it (what the symbolic model refuses unless it encodes them).
+TEST(KnobTable, DefaultsAreTheStructsAndNonDefaultsAreListed) {
+  EXPECT_EQ(KnobTable().size(), model::FieldCount<model::Knobs>());
+  for (const model::KnobInfo& k : KnobTable()) {
+    EXPECT_EQ(k.default_value, k.get(model::Knobs{})) << k.name;
+    model::Knobs moved;
+    k.set(moved, (k.default_value + 1) % static_cast<int>(k.values.size()));
+    const std::vector<const model::KnobInfo*> rows = model::KnobsNotAtDefault(moved);
+    ASSERT_EQ(rows.size(), 1u) << k.name;
+    EXPECT_EQ(rows[0], &k);
+  }
+  EXPECT_TRUE(model::KnobsNotAtDefault(model::Knobs{}).empty());
+  const model::Profile* mainline = model::ProfileSet::Builtin().Find("mainline");
+  for (const model::KnobInfo* k : model::KnobsNotAtDefault(mainline->knobs))
+    EXPECT_NE(k->get(mainline->knobs), k->default_value) << k->name;
 }
 
 TEST(KnobTable, DefaultsAreLinux614) {

@@ -2,6 +2,7 @@
 // against expected verdicts, the corpus, and the exports.
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "properties/generators.h"
+#include "tests/model/field_coverage.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
 
@@ -355,6 +357,18 @@ TEST(Replay, SideBySideMarksTheFirstDifference) {
   EXPECT_EQ(first, 0);
 }
 
+// ITF's `world` is written from the field lists: every field of World but the universe and
+// the knobs (in #meta) is in it, in every instance.
+TEST(Replay, ItfWorldHasEveryField) {
+  const model::World w = testing::RichWorld();
+  EXPECT_EQ(testing::FieldsNotReflected(
+                w, [](const model::World& x) { return traces::ItfWorld(x).dump(); },
+                {"universe", "knobs"}),
+            std::set<std::string>{});
+  EXPECT_EQ(traces::ItfWorld(w)["mms"][0]["ptes"].size(), static_cast<size_t>(w.universe.pages));
+  EXPECT_FALSE(traces::ItfWorld(w).contains("universe"));
+}
+
 TEST(Replay, ExportsItfAndDot) {
   Trace t = traces::ReadTraceFile(CorpusDir() + "/bug-03-mapcount-dropped.mmtrace");
   traces::ReplayResult r = traces::Replay(t, "f", traces::TraceProfile(t, "f"));
@@ -364,6 +378,8 @@ TEST(Replay, ExportsItfAndDot) {
   EXPECT_EQ(itf["states"][4]["action"], "dev_exclusive dev=dev0 mm=mm0 va=0 npages=1");
   EXPECT_EQ(itf["states"][4]["violations"][0], "mapcount-matches-mappings");
   EXPECT_EQ(itf["states"][4]["ptes"]["mm0"][0]["kind"], "device-exclusive-write");
+  EXPECT_EQ(itf["#meta"]["knobs"]["device_exclusive_mapcount"], "dropped");
+  EXPECT_EQ(itf["states"][4]["world"], traces::ItfWorld(r.states[4]));
   std::string dot = traces::RenderDot(t, r);
   EXPECT_EQ(dot.rfind("digraph mmtrace {", 0), 0u);
   EXPECT_NE(dot.find("s4_mm0_p0 -> s4_f0"), std::string::npos) << dot;
