@@ -499,16 +499,15 @@ void AddProveCommand(CLI::App& app, int* status) {
   cmd->add_option("--profile", o->profiles,
                   "Profile name or .toml file (repeatable; default: every built-in profile)");
   cmd->add_option("--lemma", o->lemmas, "Lemma name or 'all' (repeatable; default: all)");
-  cmd->add_option("--knob", o->knobs, "Override a knob on every selected profile: name=value");
+  AddKnobOption(cmd, &o->knobs, "every selected profile");
   cmd->add_option("--timeout", o->timeout_s,
                   "Per solver query: a duration, 500ms, 30s, 10m, 2h (a plain number is seconds; "
                   "at most 24h)")
       ->transform(Duration(24 * 3600.0))
       ->default_str("10s");
-  cmd->add_option("--budget", o->budget_s,
+  AddBudgetOption(cmd, &o->budget_s,
                   "The whole run, a duration like --timeout: every query gets at most what is "
-                  "left, and what it stops is unknown (exit 3); default: no limit")
-      ->transform(Duration());
+                  "left, and what it stops is unknown (exit 3); default: no limit");
   cmd->add_option("--format", o->format, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--list", o->list, "List the lemmas with the kernel rule each captures, and exit");
@@ -522,8 +521,8 @@ void AddProveCommand(CLI::App& app, int* status) {
   cmd->add_option(
       "--property", o->properties,
       "Property for BMC/k-induction, or 'all' (repeatable; default: all symbolic ones)");
-  cmd->add_option("--out", o->out_dir, "Directory for counterexample .mmtrace files");
-  cmd->add_flag("--verbose", o->verbose, "Show unsat cores");
+  AddOutOption(cmd, &o->out_dir, "Directory for counterexample .mmtrace files");
+  AddVerboseFlag(cmd, &o->verbose, "Show unsat cores");
   cmd->add_option("--device-pages", o->device_pages,
                   "BMC universe with this many device-private pages (0 or 1; 1 adds "
                   "dev_migrate_to_dev/_to_sys, dev_release and unlock_folio to the alphabet)")
