@@ -44,7 +44,7 @@
 #include "solver/smt/symbolic_model.h"
 #include "traces/output_file.h"
 #include "traces/trace.h"
-#include "util/text.h"
+#include "util/json_report.h"
 
 namespace mmcheck::cli {
 namespace {
@@ -123,12 +123,6 @@ std::vector<model::Profile> SelectProfiles(const ProveOptions& o) {
   return out;
 }
 
-std::string JsonString(std::string_view s) {
-  return "\"" + util::EscapeQuoted(std::string(s)) + "\"";
-}
-
-using util::JsonStrings;
-
 // The text line of one row.
 std::string TextLine(const Row& row, size_t profile_width, size_t lemma_width) {
   const smt::LemmaResult& r = row.result;
@@ -157,23 +151,25 @@ std::string TextLine(const Row& row, size_t profile_width, size_t lemma_width) {
   return line;
 }
 
-std::string JsonRow(const Row& row) {
+nlohmann::ordered_json JsonRow(const Row& row) {
   const smt::LemmaResult& r = row.result;
   const model::ExpectedViolation* exp = row.profile->Expectation(r.lemma);
-  std::string witness = "{";
-  for (size_t i = 0; i < r.witness.size(); ++i)
-    witness += fmt::format("{}{}: \"{:#x}\"", i ? ", " : "", JsonString(r.witness[i].name),
-                           r.witness[i].value);
-  witness += "}";
-  return fmt::format(
-      "{{\"profile\": {}, \"lemma\": {}, \"verdict\": {}, \"expected_refutation\": {}, "
-      "\"fixed_by\": {}, \"outcome\": {}, \"case\": {}, \"witness\": {}, "
-      "\"witness_replayed\": {}, \"explanation\": {}, \"unsat_core\": {}, \"notes\": {}}}",
-      JsonString(row.profile->name), JsonString(r.lemma), JsonString(smt::VerdictName(r.verdict)),
-      exp ? "true" : "false", exp ? JsonString(exp->fixed_by) : "null",
-      JsonString(OutcomeName(row.outcome)), JsonString(r.failing_case), witness,
-      r.witness_replayed ? "true" : "false", JsonString(r.explanation), JsonStrings(r.unsat_core),
-      JsonStrings(r.notes));
+  nlohmann::ordered_json witness = nlohmann::ordered_json::object();
+  for (const auto& value : r.witness) witness[value.name] = fmt::format("{:#x}", value.value);
+  nlohmann::ordered_json j;
+  j["profile"] = row.profile->name;
+  j["lemma"] = r.lemma;
+  j["verdict"] = smt::VerdictName(r.verdict);
+  j["expected_refutation"] = exp != nullptr;
+  j["fixed_by"] = exp ? nlohmann::ordered_json(exp->fixed_by) : nlohmann::ordered_json(nullptr);
+  j["outcome"] = OutcomeName(row.outcome);
+  j["case"] = r.failing_case;
+  j["witness"] = std::move(witness);
+  j["witness_replayed"] = r.witness_replayed;
+  j["explanation"] = r.explanation;
+  j["unsat_core"] = r.unsat_core;
+  j["notes"] = r.notes;
+  return j;
 }
 
 // ---- bounded model checking and k-induction ----
@@ -382,7 +378,7 @@ int RunBmc(const ProveOptions& o) {
   const int status = unexpected ? kExitUnexpected : unknown ? kExitInconclusive : kExitOk;
   const std::string universe = options.universe.ToString();
   if (o.format == "json") {
-    nlohmann::ordered_json out;
+    nlohmann::ordered_json out = util::ReportEnvelope("mmcheck-prove", 1);
     out["results"] = nlohmann::ordered_json::array();
     for (const BmcRow& row : rows) out["results"].push_back(BmcJson(row));
     nlohmann::ordered_json summary;
@@ -400,7 +396,7 @@ int RunBmc(const ProveOptions& o) {
     summary["budget_ran_out"] = !BudgetNote(o, options.deadline).empty();
     summary["exit_status"] = status;
     out["summary"] = summary;
-    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+    std::fputs(util::DumpReport(out).c_str(), stdout);
     return status;
   }
   size_t pw = 0, qw = 0;
@@ -458,17 +454,20 @@ int RunProve(const ProveOptions& o) {
   const int status = unexpected ? kExitUnexpected : unknown ? kExitInconclusive : kExitOk;
 
   if (o.format == "json") {
-    std::string out = "{\"results\": [\n";
-    for (size_t i = 0; i < rows.size(); ++i)
-      out += "  " + JsonRow(rows[i]) + (i + 1 < rows.size() ? ",\n" : "\n");
-    out += fmt::format(
-        "],\n\"summary\": {{\"profiles\": {}, \"results\": {}, \"proved\": {}, "
-        "\"refuted_as_expected\": {}, \"unexpected\": {}, \"unknown\": {}, "
-        "\"timeout_ms\": {}, \"budget_seconds\": {}, \"budget_ran_out\": {}, "
-        "\"exit_status\": {}}}}}\n",
-        profiles.size(), rows.size(), proved, expected_refuted, unexpected, unknown,
-        options.timeout_ms, o.budget_s, !BudgetNote(o, options.deadline).empty(), status);
-    std::fputs(out.c_str(), stdout);
+    nlohmann::ordered_json out = util::ReportEnvelope("mmcheck-prove", 1);
+    out["results"] = nlohmann::ordered_json::array();
+    for (const Row& row : rows) out["results"].push_back(JsonRow(row));
+    out["summary"] = {{"profiles", profiles.size()},
+                      {"results", rows.size()},
+                      {"proved", proved},
+                      {"refuted_as_expected", expected_refuted},
+                      {"unexpected", unexpected},
+                      {"unknown", unknown},
+                      {"timeout_ms", options.timeout_ms},
+                      {"budget_seconds", o.budget_s},
+                      {"budget_ran_out", !BudgetNote(o, options.deadline).empty()},
+                      {"exit_status", status}};
+    std::fputs(util::DumpReport(out).c_str(), stdout);
     return status;
   }
   size_t pw = 0, lw = 0;
