@@ -28,18 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int ExitOf(traces::Verdict v) {
-  switch (v) {
-    case traces::Verdict::kAsExpected:
-      return kExitOk;
-    case traces::Verdict::kUnexpected:
-      return kExitUnexpected;
-    case traces::Verdict::kInconclusive:
-      return kExitInconclusive;
-  }
-  return kExitInconclusive;
-}
-
 void CheckFormat(const std::string& format) {
   if (format != "text" && format != "json" && format != "junit")
     throw UsageError(fmt::format("unknown format '{}' (accepted: text, json, junit)", format));
@@ -47,13 +35,13 @@ void CheckFormat(const std::string& format) {
 
 // The report on stdout, in the chosen format.
 void PrintReport(const traces::Report& r, const std::string& format, const std::string& dir,
-                 bool all_rows) {
+                 bool all_rows, bool wide) {
   if (format == "json")
     fmt::print("{}\n", traces::ReportToJson(r).dump(2));
   else if (format == "junit")
     fmt::print("{}", traces::RenderJunit(r));
   else
-    fmt::print("{}", traces::RenderText(r, dir, all_rows));
+    fmt::print("{}", traces::RenderText(r, dir, all_rows, wide));
   std::fflush(stdout);
 }
 
@@ -73,7 +61,7 @@ struct CampaignArgs {
   bool seed_given = false;
   int jobs = 0;
   int64_t cases = 0;
-  bool verbose = false;
+  bool verbose = false, wide = false;
   bool force = false;
 };
 
@@ -151,11 +139,12 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
   const size_t n = o.profiles.size();
   const int nprops = std::popcount(o.properties ? o.properties : properties::AllProperties());
   if (text) {
-    fmt::print("campaign: {} profiles x {} properties, universe {}{}{}\n", n, nprops,
-               o.universe.ToString(), a.universe.empty() ? " (the profiles' min_universe)" : "",
-               o.knobs.empty() ? "" : ", knobs " + fmt::format("{}", fmt::join(o.knobs, " ")));
+    // One fact a line, so that the header fits 75 columns as the table does.
+    fmt::print("campaign: {} profiles x {} properties, universe{}:\n  {}\n", n, nprops,
+               a.universe.empty() ? " (the profiles' min_universe)" : "", o.universe.ToString());
+    if (!o.knobs.empty()) fmt::print("  knobs {}\n", fmt::join(o.knobs, " "));
     fmt::print(
-        "  seed {}, budget {} ({} per profile), {} jobs, shard {}/{}, out {}\n", o.seed,
+        "  seed {}, budget {} ({} per profile), {} jobs, shard {}/{}\n  out {}\n", o.seed,
         o.budget_text,
         FormatSeconds(n ? o.budget_seconds / static_cast<double>((n + o.jobs - 1) / o.jobs) : 0),
         o.jobs, o.shard.index, o.shard.count, o.out_dir);
@@ -181,13 +170,12 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
   traces::InstallStopHandlers();
   traces::Report r = traces::RunCampaign(o);
   if (tty) std::fprintf(stderr, "\r\033[K");
-  PrintReport(r, a.format, o.out_dir, a.verbose);
+  PrintReport(r, a.format, o.out_dir, a.verbose, a.wide);
   if (text) {
     traces::Counts c = traces::CountResults(r);
-    fmt::print("{:.1f} s, {:.0f} steps/s; reports: {}/report.json, {}/report.xml\n",
-               r.elapsed_seconds,
+    fmt::print("{:.1f} s, {:.0f} steps/s\nreports: {}/report.json, report.xml\n", r.elapsed_seconds,
                r.elapsed_seconds > 0 ? static_cast<double>(c.steps) / r.elapsed_seconds : 0.0,
-               o.out_dir, o.out_dir);
+               o.out_dir);
   }
   *status = ExitOf(traces::VerdictOf(r));
   if (r.interrupted)
@@ -200,7 +188,7 @@ void RunCampaignCommand(CampaignArgs& a, CLI::App* cmd, int* status) {
 struct MergeArgs {
   std::vector<std::string> inputs;
   std::string out, format = "text";
-  bool verbose = false;
+  bool verbose = false, wide = false;
   bool force = false;
 };
 
@@ -246,7 +234,7 @@ void RunMerge(const MergeArgs& a, int* status) {
   if (a.format == "text")
     fmt::print("merged {} reports: shards {} of {}{}\n\n", reports.size(), fmt::join(m.shards, ","),
                m.shard_count, m.complete ? "" : " (incomplete)");
-  PrintReport(m, a.format, a.out, a.verbose);
+  PrintReport(m, a.format, a.out, a.verbose, a.wide);
   *status = ExitOf(traces::VerdictOf(m));
 }
 
@@ -317,6 +305,18 @@ void RunReport(const ReportArgs& a, int* status) {
   *status = c.news.empty() ? kExitOk : kExitUnexpected;
 }
 
+ExitStatus ExitOf(traces::Verdict v) {
+  switch (v) {
+    case traces::Verdict::kAsExpected:
+      return kExitOk;
+    case traces::Verdict::kUnexpected:
+      return kExitUnexpected;
+    case traces::Verdict::kInconclusive:
+      return kExitInconclusive;
+  }
+  return kExitInconclusive;
+}
+
 void AddCampaignCommands(CLI::App& app, int* status) {
   static CampaignArgs c;
   auto* campaign = app.add_subcommand(
@@ -356,6 +356,7 @@ void AddCampaignCommands(CLI::App& app, int* status) {
       ->check(WholeNumber(0, INT64_MAX, "0 = no limit"));
   campaign->add_option("--format", c.format, "stdout: text, json or junit")->capture_default_str();
   AddVerboseFlag(campaign, &c.verbose, "list clean properties too");
+  campaign->add_flag("--wide", c.wide, "one line a row (text; default: 75 columns, for mail)");
   campaign->callback([campaign, seed, status] {
     c.seed_given = seed->count() > 0;
     RunCampaignCommand(c, campaign, status);
@@ -370,6 +371,7 @@ void AddCampaignCommands(CLI::App& app, int* status) {
                   "replace the report of an earlier run in --out (refused without it)");
   merge->add_option("--format", m.format, "stdout: text, json or junit")->capture_default_str();
   AddVerboseFlag(merge, &m.verbose, "list clean properties too");
+  merge->add_flag("--wide", m.wide, "one line a row (text; default: 75 columns, for mail)");
   merge->callback([status] { RunMerge(m, status); });
 
   static ReportArgs rep;

@@ -6,10 +6,15 @@
 // throwing mmcheck::cli::UsageError (main prints it and exits 2).
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
+
+namespace mmcheck::traces {
+enum class Verdict : uint8_t;
+}
 
 namespace mmcheck::cli {
 
@@ -20,6 +25,9 @@ enum ExitStatus : int {
   kExitUsage = 2,         // bad usage or bad input
   kExitInconclusive = 3,  // budget or solver limit reached
 };
+
+// A campaign-style verdict (traces/report.h) as the exit status.
+ExitStatus ExitOf(traces::Verdict v);
 
 // Bad input: main prints "mmcheck: error: <what>" and exits with kExitUsage.
 class UsageError : public std::runtime_error {

@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "solver/explicit/diff_model.h"
+#include "solver/explicit/main_model.h"
 #include "traces/campaign.h"
 #include "traces/series.h"
 
@@ -36,7 +37,46 @@ struct SeriesFlags {
   bool wide = false;
   bool diff = false;
   double diff_budget_seconds = 2;
+  bool explore = false;
+  double explore_budget_seconds = 2;
+  std::string explore_universe = "mms=2,pages=2,folios=3,swap=2,devices=1,pmd_order=1";
 };
+
+// Breadth-first search of one prefix in a small universe (the explorer): the
+// shortest counterexample of every property it violates there, as corpus
+// traces for the campaign, which judges them with its own (expected, found /
+// unexpected / consequence) rules on every prefix. Returns what was searched.
+std::string ExplorePrefix(const model::Profile& profile, const model::Universe& u,
+                          double budget_seconds, int jobs, std::vector<traces::CorpusTrace>& out) {
+  namespace ex = solver::explicit_state;
+  ex::MainModelOptions mo;
+  mo.profile = profile;
+  mo.trace_profile = profile.name;
+  mo.universe = u;
+  mo.checked = properties::HardProperties();
+  const ex::MainModel model(mo);
+  ex::ExplorerOptions eo;
+  eo.jobs = jobs;
+  eo.asserted_properties = model.DefaultAssertedMask();
+  eo.stop_at_violation = false;
+  eo.time_budget_seconds = budget_seconds;
+  ex::Explorer<ex::MainModel> explorer(model, eo);
+  const ex::ExplorationResult r = explorer.Run();
+  int found = 0;
+  for (const ex::PropertyInfo& info : model.Properties()) {
+    const ex::Counterexample* c = r.Violation(info.name);
+    if (c == nullptr) continue;
+    ++found;
+    out.push_back({fmt::format("explore:{}:{}", profile.name, info.name),
+                   model.MakeTrace(model.Concretize(c->ops, c->property), info.name,
+                                   "Can " + info.name + " be violated on " + profile.name +
+                                       "? (shortest, by BFS)",
+                                   {"Shortest counterexample found by verify-series --explore."})});
+  }
+  return fmt::format("{} {} states, {} violated",
+                     r.status == ex::ExplorationStatus::kComplete ? "exhaustive," : "cut short at",
+                     r.states, found);
+}
 
 // The behavioural diff of one patch, in one line.
 std::string PatchDiff(const model::Profile& before, const model::Profile& after,
@@ -86,8 +126,20 @@ int RunSeries(const SeriesFlags& flags) {
   o.universe =
       flags.universe.empty() ? model::UniverseMeeting(needs) : model::ParseUniverse(flags.universe);
   o.corpus = traces::LoadCorpus("", flags.corpus);
+  std::vector<std::string> explored;
+  if (flags.explore) {
+    const model::Universe eu = model::ParseUniverse(flags.explore_universe);
+    for (const traces::CampaignProfile& cp : o.profiles)
+      explored.push_back(
+          ExplorePrefix(cp.profile, eu, flags.explore_budget_seconds, o.jobs, o.corpus));
+  }
   const traces::Report report = traces::RunCampaign(o);
   traces::SeriesVerdict v = traces::JudgeSeries(series, report);
+  for (size_t i = 0; i < explored.size() && i < v.rows.size(); ++i)
+    v.rows[i].explored = explored[i];
+  if (flags.explore)
+    v.explore = fmt::format("breadth-first in {}, {} a prefix", flags.explore_universe,
+                            FormatDuration(flags.explore_budget_seconds));
   if (flags.diff) {
     const model::Universe u =
         model::ParseUniverse("mms=2,pages=2,folios=3,swap=2,devices=1,pmd_order=1");
@@ -103,15 +155,7 @@ int RunSeries(const SeriesFlags& flags) {
     fmt::print("{}", traces::RenderSeriesMarkdown(v));
   else
     fmt::print("{}", traces::RenderSeriesText(v, flags.wide));
-  switch (v.verdict) {
-    case traces::Verdict::kAsExpected:
-      return kExitOk;
-    case traces::Verdict::kUnexpected:
-      return kExitUnexpected;
-    case traces::Verdict::kInconclusive:
-      return kExitInconclusive;
-  }
-  return kExitInconclusive;
+  return ExitOf(v.verdict);
 }
 
 }  // namespace
@@ -143,6 +187,14 @@ void AddSeriesCommand(CLI::App& app, int* status) {
                 "consecutive prefixes, explore's default universe)");
   cmd->add_option("--diff-budget", flags.diff_budget_seconds, "time for each patch's diff")
       ->transform(Duration())
+      ->capture_default_str();
+  cmd->add_flag("--explore", flags.explore,
+                "also search every prefix exhaustively (breadth-first) in a small universe; its "
+                "shortest counterexamples join the campaign's corpus");
+  cmd->add_option("--explore-budget", flags.explore_budget_seconds, "time for each prefix's search")
+      ->transform(Duration())
+      ->capture_default_str();
+  cmd->add_option("--explore-universe", flags.explore_universe, "the searches' universe")
       ->capture_default_str();
   cmd->callback([status] { *status = RunSeries(flags); });
 }

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "model/input_file.h"
 #include "traces/c_reproducer.h"
 #include "traces/generate.h"
 #include "traces/output_file.h"
@@ -130,6 +131,31 @@ struct GenerateArgs {
   bool user_space = false;
 };
 
+struct FmtArgs {
+  std::vector<std::string> files;
+  bool check = false;
+};
+
+// Rewrites each trace in its canonical form (the printer's: the form
+// `print(parse(t)) == t` keeps, steps wrapped at 75 columns); --check only
+// names the files that are not, and exits 1. A trace that does not parse is
+// an input error (exit 2) and no file is rewritten.
+void RunFmt(const FmtArgs& a, int* status) {
+  std::vector<std::pair<std::string, std::string>> changed;
+  for (const std::string& file : a.files) {
+    const std::string text = model::ReadInputFile(file, "trace file");
+    const std::string canonical = traces::PrintTrace(traces::ParseTrace(file, text));
+    if (canonical != text) changed.emplace_back(file, canonical);
+  }
+  for (const auto& [file, canonical] : changed) {
+    if (a.check)
+      fmt::print("{}: not in canonical form (mmcheck fmt {})\n", file, file);
+    else
+      traces::WriteFileAtomically(file, canonical);
+  }
+  *status = a.check && !changed.empty() ? kExitUnexpected : kExitOk;
+}
+
 void RunGenerate(const GenerateArgs& a) {
   traces::GenerateOptions o;
   o.trace_profile = a.profile;
@@ -193,6 +219,14 @@ void AddTraceCommands(CLI::App& app, int* status) {
               "print the trace with every step's outcome written as its expectation (=> ret=... "
               "value=...), to edit down to what the test needs");
   r->callback([status] { RunReplay(replay, status); });
+
+  static FmtArgs fmt_args;
+  auto* f = app.add_subcommand(
+      "fmt", "Rewrite .mmtrace files in canonical form (steps wrapped at 75 columns)");
+  f->add_option("files", fmt_args.files, "trace files")->required();
+  f->add_flag("--check", fmt_args.check,
+              "change nothing; list the files that are not canonical (exit 1 if any)");
+  f->callback([status] { RunFmt(fmt_args, status); });
 
   static OutputOptions render;
   static bool dot = false;

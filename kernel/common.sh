@@ -20,22 +20,11 @@ die() {
 
 cache_root() { printf '%s/kernel\n' "${MMCHECK_CACHE:-$HOME/.cache/mmcheck}"; }
 
-# ensure_packages PKG...: install the missing ones; all apt output to stderr.
-# A fresh Debian 12 machine (CI, a newcomer) has none of them.
+# ensure_packages PKG...: install the missing ones (scripts/install-deps.sh,
+# the one place that calls apt); all apt output to stderr. A fresh Debian 12
+# machine (CI, a newcomer) has none of them.
 ensure_packages() {
-	local missing=() p
-	for p in "$@"; do
-		if [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) != installed ]]; then
-			missing+=("$p")
-		fi
-	done
-	((${#missing[@]} == 0)) && return 0
-	log "installing ${missing[*]}"
-	local sudo=()
-	[[ $(id -u) == 0 ]] || sudo=(sudo)
-	export DEBIAN_FRONTEND=noninteractive
-	"${sudo[@]}" apt-get update -q >&2 || return 1
-	"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || return 1
+	"$(dirname "${BASH_SOURCE[0]}")/../scripts/install-deps.sh" --packages "$@" >&2
 }
 
 # check_arch ARCH: x86_64 (CI's) and arm64 (cross-built, QEMU virt; the arm64

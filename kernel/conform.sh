@@ -255,12 +255,19 @@ if [[ -n $canary ]]; then
 fi
 # The program's first complaint in its (first) run, e.g. "step 3 (mm0):
 # cpages is 0, the model says 1", or the kernel's first WARNING/BUG line.
+# The program prints KTAP of its own (one result a step; a mismatch is a
+# "# step N (mmM): ..." diagnostic line), nested here under "# ".
 first_complaint() { # NAME
 	awk -v t="$1" '
-		/^# dmesg/ {dm = dm ? dm : substr($0, 10)}
-		/^# / && !/^# dmesg/ && !/^# (PASS|FAIL)$/ {buf = buf ? buf : substr($0, 3)}
-		$0 ~ "ok [0-9]+ " t "( |$)" {sub(/^.*# /, ""); print (buf ? buf : dm ? "kernel: " dm " (" $0 ")" : $0); exit}
-		/^(not )?ok / {buf = ""; dm = ""}' "$out/ktap"
+		/^# dmesg/ {dm = dm ? dm : substr($0, 10); next}
+		/^# # step [0-9]+ \(mm[0-9]+\): / {st = st ? st : substr($0, 5); next}
+		/^# # / && !/^# # Totals:/ {other = other ? other : substr($0, 5); next}
+		$0 ~ "^(not )?ok [0-9]+ " t "( |$)" {
+			sub(/^.*# /, "")
+			print (st ? st : other ? other : dm ? "kernel: " dm " (" $0 ")" : $0)
+			exit
+		}
+		/^(not )?ok / {st = ""; other = ""; dm = ""}' "$out/ktap"
 }
 agree=0 disagree=0 flaky=0 skipped=0 norun=0
 for name in "${runnable[@]}"; do

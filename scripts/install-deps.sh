@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Install every Debian package mmcheck needs to build and test. Idempotent:
 # packages already present are not touched, and apt is only called when
 # something is missing. Silent on stdout (callers capture it): apt's output
 # goes to stderr.
+#
+# scripts/install-deps.sh --packages PKG...  installs just those (the one
+# place that calls apt: fuzzing's clang, the kernel runner's QEMU, lint's
+# clang-tidy ask for theirs here).
 set -euo pipefail
 exec >&2
 
@@ -12,6 +17,14 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libxxhash-dev
 )
+
+if [ "${1:-}" = --packages ]; then
+  shift
+  PACKAGES=("$@")
+elif [ $# -gt 0 ]; then
+  echo "install-deps: unknown option $1 (usage: install-deps.sh [--packages PKG...])" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

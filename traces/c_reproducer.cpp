@@ -45,6 +45,8 @@ constexpr std::string_view kPrologue = R"(#define _GNU_SOURCE
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED 2
 #endif
+#define KSFT_PASS 0
+#define KSFT_FAIL 1
 #define KSFT_SKIP 4
 
 /* lib/test_hmm_uapi.h */
@@ -69,6 +71,7 @@ static unsigned long page_size;
 static char *base;		/* model page va is at base + va * page_size */
 static char *mirror;		/* the device's copy, NR_PAGES pages */
 static int *turn;		/* shared by every process: the step to run next */
+static int *step_failures;	/* shared too: [N] counts step N's mismatches */
 static int self;		/* the model mm this process stands for */
 static int dev_fd[NR_DEVICES];
 static const int dev_minor[NR_DEVICES] = DEV_MINORS;
@@ -87,7 +90,8 @@ static void expect(int step, const char *what, long got, long want)
 {
 	if (got == want)
 		return;
-	printf("step %d (mm%d): %s is %ld, the model says %ld\n", step, self, what, got, want);
+	printf("# step %d (mm%d): %s is %ld, the model says %ld\n", step, self, what, got, want);
+	__atomic_fetch_add(&step_failures[step], 1, __ATOMIC_RELAXED);
 	failures++;
 }
 
@@ -152,7 +156,8 @@ static __attribute__((unused)) int dmirror(int dev, unsigned long request, int v
 		snprintf(name, sizeof(name), "/dev/hmm_dmirror%d", dev_minor[dev]);
 		dev_fd[dev] = open(name, O_RDWR, 0);
 		if (dev_fd[dev] < 0) {
-			perror(name);
+			printf("# %s: %s\n", name, strerror(errno));
+			fflush(stdout);
 			exit(KSFT_SKIP);
 		}
 	}
@@ -253,8 +258,23 @@ int main(void)
 	int i, sig, value, status;
 
 	(void)cmd; (void)pid; (void)p; (void)sig; (void)value;
+	/* KTAP, as kselftests print it (tools/testing/selftests/kselftest.h) */
+	printf("TAP version 13\n");
+	for (i = 0; i < NR_DEVICES; i++) {
+		char name[32];
+
+		if (!dev_used[i])
+			continue;
+		snprintf(name, sizeof(name), "/dev/hmm_dmirror%d", dev_minor[i]);
+		if (access(name, R_OK | W_OK)) {
+			printf("1..0 # SKIP %s: %s (load lib/test_hmm.ko)\n", name, strerror(errno));
+			return KSFT_SKIP;
+		}
+	}
 	page_size = sysconf(_SC_PAGESIZE);
-	turn = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	turn = mmap(NULL, (NR_STEPS + 2) * sizeof(int), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	step_failures = turn + 1;
 	mirror = malloc(NR_PAGES * page_size);
 	/*
 	 * Find room for the model's pages, at a 2 MiB boundary so that they
@@ -264,7 +284,7 @@ int main(void)
 	 */
 	p = mmap(NULL, NR_PAGES * page_size + (2UL << 20), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (turn == MAP_FAILED || !mirror || p == MAP_FAILED) {
-		perror("setup");
+		printf("1..0 # SKIP setup: %s\n", strerror(errno));
 		return KSFT_SKIP;
 	}
 	munmap(p, NR_PAGES * page_size + (2UL << 20));
@@ -274,6 +294,8 @@ int main(void)
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
 	become(0);
+	printf("1..%d\n", NR_STEPS);
+	fflush(stdout);	/* a child's output comes after the plan */
 	*turn = 1;
 )";
 
@@ -284,15 +306,35 @@ constexpr std::string_view kEpilogue = R"(
 		if (children[i] <= 0)
 			continue;
 		if (waitpid(children[i], &status, 0) != children[i] ||
-		    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			printf("# mm%d (pid %d) did not exit 0 (wait status %#x)\n", i,
+			       (int)children[i], status);
 			failures++;
+		}
 	}
 	if (self != 0) {
 		fflush(stdout);	/* _exit() does not flush: a child's findings would be lost */
-		_exit(failures ? 1 : 0);
+		_exit(failures ? KSFT_FAIL : KSFT_PASS);
 	}
-	printf("%s\n", failures ? "FAIL" : "PASS");
-	return failures ? 1 : 0;
+	/* One KTAP result a step: the outcomes the model predicted for it. */
+	{
+		int failed = 0, skipped = 0;
+
+		for (i = 1; i <= NR_STEPS; i++) {
+			if (step_failures[i]) {
+				printf("not ok %d %s\n", i, step_names[i]);
+				failed++;
+			} else if (step_skipped[i]) {
+				printf("ok %d %s # SKIP no user-space trigger\n", i, step_names[i]);
+				skipped++;
+			} else {
+				printf("ok %d %s\n", i, step_names[i]);
+			}
+		}
+		printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
+		       NR_STEPS - failed - skipped, failed, skipped);
+	}
+	return failures ? KSFT_FAIL : KSFT_PASS;
 }
 )";
 
@@ -556,7 +598,7 @@ bool Reproducible(const StepRecord& rec, const model::World& before, const model
 
 CReproducer ExportCReproducer(const Trace& t, std::string_view file, const ReplayResult& r) {
   CReproducer out;
-  std::string steps;
+  std::string steps, names, skipped;
   for (size_t i = 0; i < r.run.steps.size(); ++i) {
     const StepRecord& rec = r.run.steps[i];
     const int n = static_cast<int>(i) + 1;
@@ -566,6 +608,8 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
         OnHugetlb(r.states[i], rec.op) ? "" : StepBody(rec.op, n, rec, r.states[i + 1]);
     steps += fmt::format("\n\t/* {} {} */\n\tif (self == {}) {{\n\t\twait_turn({});\n", n,
                          PrintOp(rec.op), mm, n);
+    names += fmt::format("\t\"step {}: {}\",\n", n, PrintOp(rec.op));
+    skipped += body.empty() ? ", 1" : ", 0";
     if (body.empty()) {
       ++out.commented_steps;
       steps += fmt::format("\t\t/* not reproduced: {} runs through {}; trigger: {} */\n", info.name,
@@ -590,7 +634,9 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
   head +=
       " * Needs lib/test_hmm.ko loaded (tools/testing/selftests/mm/test_hmm.sh), run as root:\n"
       " *   gcc -O0 -o repro repro.c && ./repro\n"
-      " * PASS means every outcome matched the model; exit 4 (KSFT_SKIP) when no dmirror.\n"
+      " * It prints KTAP, one result a step (\"ok 3 step 3: ...\"; a mismatch is a\n"
+      " * \"# step 3 (mm0): ...\" line, then \"not ok 3\"), and exits as kselftests\n"
+      " * do: 0 every outcome matched the model, 1 one did not, 4 (KSFT_SKIP) no dmirror.\n"
       " * After every step the process also compares its pages' /proc/self/pagemap\n"
       " * entries (and, as root, /proc/kpagecount and /proc/kpageflags) with the\n"
       " * model's page tables and folios (expect_page).\n";
@@ -602,7 +648,12 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
   // The model's private devices are dmirror minors 0 and 1, its coherent
   // ones (the last universe.coherent) minors 2 and 3, which lib/test_hmm.c
   // creates only with spm_addr_dev0/1 set (hmm_dmirror_init @ 05ab51217205).
-  std::string minors;
+  std::string minors, dev_used;
+  for (int d = 0; d < std::max(1, u.devices); ++d) {
+    bool used = false;
+    for (const StepRecord& rec : r.run.steps) used |= ArgOf(rec.op, "dev") == d;
+    dev_used += fmt::format("{}{}", d ? ", " : "", used ? 1 : 0);
+  }
   for (int d = 0; d < std::max(1, u.devices); ++d)
     minors += fmt::format("{}{}", d ? ", " : "",
                           u.DeviceCoherent(d) ? 2 + d - (u.devices - u.coherent) : d);
@@ -616,8 +667,15 @@ CReproducer ExportCReproducer(const Trace& t, std::string_view file, const Repla
       fmt::format(
           "#define NR_MMS {}\n#define NR_PAGES {}\n#define NR_DEVICES {}\n#define NR_STEPS {}\n",
           u.mms, u.pages, std::max(1, u.devices), r.run.steps.size()) +
-      fmt::format("#define DEV_MINORS {{ {} }}\n", minors) + std::string(kPrologue) + steps +
-      std::string(kEpilogue);
+      fmt::format("#define DEV_MINORS {{ {} }}\n", minors) +
+      fmt::format(
+          "\n/* KTAP names the steps; a step with no user-space trigger is skipped. */\n"
+          "static const char *const step_names[NR_STEPS + 1] = {{\n\t\"\",\n{}}};\n"
+          "static const char step_skipped[NR_STEPS + 1] = {{ 0{} }};\n"
+          "/* the devices the steps use: missing, the program is skipped */\n"
+          "static const char dev_used[NR_DEVICES] = {{ {} }};\n\n",
+          names, skipped, dev_used) +
+      std::string(kPrologue) + steps + std::string(kEpilogue);
   return out;
 }
 

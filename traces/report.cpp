@@ -473,8 +473,70 @@ std::string RenderJunit(const Report& r) {
   return s;
 }
 
-std::string RenderText(const Report& r, const std::string& dir, bool all_rows) {
+namespace {
+
+// The rows of `p` a table lists: all with `all_rows`, else those that need
+// attention; the clean and consequence rows left out are counted.
+std::vector<const PropertyResult*> ListedRows(const ProfileReport& p, bool all_rows, int& clean,
+                                              int& consequences) {
+  std::vector<const PropertyResult*> rows;
+  for (const PropertyResult& x : p.results) {
+    if (!all_rows && x.status == ResultStatus::kClean)
+      ++clean;
+    else if (!all_rows && x.status == ResultStatus::kConsequence)
+      ++consequences;
+    else
+      rows.push_back(&x);
+  }
+  return rows;
+}
+
+// The narrow form: one block a profile, every line within 75 columns
+// (property names and results are short; a trace gets a line of its own and
+// is named relative to `dir`, which the first line gives once).
+std::string RenderNarrow(const Report& r, const std::string& dir, bool all_rows) {
   std::string s;
+  if (!dir.empty()) s += fmt::format("traces in {}/\n", dir);
+  auto row = [&](std::string_view property, std::string_view result) {
+    s += fmt::format("  {:<36} {}\n", property, result);
+  };
+  for (const ProfileReport& p : r.profiles) {
+    s += fmt::format("\n{} ({} steps)\n", p.name, p.steps);
+    int clean = 0, consequences = 0;
+    for (const PropertyResult* row_of : ListedRows(p, all_rows, clean, consequences)) {
+      const PropertyResult& x = *row_of;
+      if (x.trace.empty() || x.status == ResultStatus::kUnreachable) {
+        row(x.property, ResultText(x));
+      } else {
+        row(x.property, fmt::format("{}, {} steps", ResultText(x), x.trace_steps));
+        s += fmt::format("    {}{}\n", x.trace, x.source == "corpus" ? " (corpus)" : "");
+      }
+      if (x.status == ResultStatus::kUnreachable) s += fmt::format("    needs {}\n", x.detail);
+    }
+    if (clean || consequences)
+      row(fmt::format("({} more properties)", clean + consequences),
+          consequences ? fmt::format("clean, {} consequences", consequences) : "clean");
+    if (!p.error.empty()) s += fmt::format("  error: {}\n", p.error);
+    if (p.interrupted) s += fmt::format("  (interrupted after {} steps)\n", p.steps);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string RenderText(const Report& r, const std::string& dir, bool all_rows, bool wide) {
+  std::string s;
+  Counts c = CountResults(r);
+  if (!wide) {
+    s = RenderNarrow(r, dir, all_rows);
+    // Two lines; the first is what scripts grep for.
+    s += fmt::format(
+        "\n{} profiles: {} expected violations found, {} missing, {} unexpected,\n"
+        "  {} warnings, {} consequences{}; {} cases, {} steps\n",
+        r.profiles.size(), c.found, c.missing, c.unexpected, c.warnings, c.consequences,
+        c.unreachable ? fmt::format(", {} unreachable here", c.unreachable) : "", c.cases, c.steps);
+    return s;
+  }
   size_t pw = 7, qw = 8;
   for (const ProfileReport& p : r.profiles) {
     pw = std::max(pw, p.name.size());
@@ -491,15 +553,8 @@ std::string RenderText(const Report& r, const std::string& dir, bool all_rows) {
   };
   for (const ProfileReport& p : r.profiles) {
     int clean = 0, consequences = 0;
-    for (const PropertyResult& x : p.results) {
-      if (!all_rows && x.status == ResultStatus::kClean) {
-        ++clean;
-        continue;
-      }
-      if (!all_rows && x.status == ResultStatus::kConsequence) {
-        ++consequences;
-        continue;
-      }
+    for (const PropertyResult* row_of : ListedRows(p, all_rows, clean, consequences)) {
+      const PropertyResult& x = *row_of;
       s += fmt::format("{:<{}}  {:<{}}  {:<24}  {:>9}  {}\n", p.name, pw, x.property, qw,
                        ResultText(x), p.steps,
                        x.status == ResultStatus::kUnreachable ? "needs " + x.detail : trace_of(x));
@@ -513,7 +568,6 @@ std::string RenderText(const Report& r, const std::string& dir, bool all_rows) {
     if (p.interrupted)
       s += fmt::format("{:<{}}  (interrupted after {} steps)\n", p.name, pw, p.steps);
   }
-  Counts c = CountResults(r);
   s += fmt::format(
       "\n{} profiles: {} expected violations found, {} missing, {} unexpected, {} warnings, {} "
       "consequences{}; {} cases, {} steps\n",

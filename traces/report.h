@@ -130,8 +130,9 @@ std::string RenderJunit(const Report& r);
 
 // The final table. Rows that need attention (found, missing, unexpected,
 // warnings, consequences) are listed; clean properties are summarised per
-// profile unless `all_rows`. `dir` prefixes trace file names.
-std::string RenderText(const Report& r, const std::string& dir, bool all_rows);
+// profile unless `all_rows`. `dir` prefixes trace file names. Every line
+// fits 75 columns (mail) unless `wide`: one line a row, for a terminal.
+std::string RenderText(const Report& r, const std::string& dir, bool all_rows, bool wide = false);
 
 // Joins shard reports of one campaign (same seed, universe, knobs, shard
 // count; distinct shards) into one: per (profile, property) the strongest

@@ -257,6 +257,7 @@ std::string RenderSeriesText(const SeriesVerdict& v, bool wide) {
       fmt::format("verify-series {}: the base and {} patches\n", v.series, v.rows.size() - 1);
   s += fmt::format("universe {}\ncampaign seed {}, budget {}\n\n", v.universe, v.seed, v.budget);
   if (wide) {
+    if (!v.explore.empty()) s += "explore: " + v.explore + "\n\n";
     s += fmt::format("{:<6} {:<72} {}\n", "patch", "title", "violates / fixes / introduces");
     for (const PrefixRow& r : v.rows) {
       s += fmt::format("{:<6} {:<72} violates {}\n", r.label, r.title,
@@ -265,6 +266,7 @@ std::string RenderSeriesText(const SeriesVerdict& v, bool wide) {
       if (!r.introduces.empty())
         s += fmt::format("{:<79} INTRODUCES {}\n", "", Join(r.introduces, ", "));
       if (!r.diff.empty()) s += fmt::format("{:<79} diff: {}\n", "", r.diff);
+      if (!r.explored.empty()) s += fmt::format("{:<79} explore: {}\n", "", r.explored);
     }
     s += "\n" + VerdictLines(v, 1000);
     return s;
@@ -290,8 +292,11 @@ std::string RenderSeriesText(const SeriesVerdict& v, bool wide) {
   s += "*: the patch changes no knob of the model\n";
   s += "check: ok = as its profile expects; +X violates X unexpectedly;\n";
   s += "       ?X expected X, not seen\n\n";
-  for (const PrefixRow& r : v.rows)
+  if (!v.explore.empty()) s += Wrap("explore: " + v.explore, 75, 6);
+  for (const PrefixRow& r : v.rows) {
     if (!r.diff.empty()) s += Wrap(fmt::format("{} diff: {}", r.label, r.diff), 75, 6);
+    if (!r.explored.empty()) s += Wrap(fmt::format("{} explore: {}", r.label, r.explored), 75, 6);
+  }
   s += VerdictLines(v, 75);
   return s;
 }
@@ -324,6 +329,7 @@ nlohmann::ordered_json SeriesToJson(const SeriesVerdict& v) {
   j["universe"] = v.universe;
   j["budget"] = v.budget;
   j["seed"] = v.seed;
+  if (!v.explore.empty()) j["explore"] = v.explore;
   j["verdict"] = VerdictName(v.verdict);
   j["breaks_bisectability"] = v.breaks_bisectability;
   j["prefixes"] = nlohmann::ordered_json::array();
@@ -342,6 +348,7 @@ nlohmann::ordered_json SeriesToJson(const SeriesVerdict& v) {
     row["missing"] = r.missing;
     row["complete"] = r.complete;
     if (!r.diff.empty()) row["diff"] = r.diff;
+    if (!r.explored.empty()) row["explored"] = r.explored;
     j["prefixes"].push_back(row);
   }
   return j;

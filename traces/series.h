@@ -59,7 +59,8 @@ struct PrefixRow {
   std::vector<std::string> declared_fixes;
   bool knobs_changed = true;  // the patch changes a knob the model has
   std::string note;
-  std::string diff;  // the behavioural diff from the prefix before (filled by the command)
+  std::string diff;      // the behavioural diff from the prefix before (filled by the command)
+  std::string explored;  // what --explore searched (filled by the command), "" if nothing
   bool complete = true;
 };
 
@@ -68,6 +69,7 @@ struct SeriesVerdict {
   std::string universe;
   std::string budget;
   uint64_t seed = 0;
+  std::string explore;          // how --explore searched each prefix, "" if not asked
   std::vector<PrefixRow> rows;  // base first
   // The first patch that introduces a violation its prefix does not expect ("" if none).
   std::string breaks_bisectability;

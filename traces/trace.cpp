@@ -400,6 +400,58 @@ StepExpect ExpectationsOf(const model::StepResult& r) {
   return e;
 }
 
+// Adds `more` (a continuation line's expectations) to `into`; a key the
+// step already states is an error, as it is within one line.
+void MergeStepExpect(const Line& line, size_t col, StepExpect more, StepExpect& into) {
+  auto merge = [&](auto& to, auto& from, std::string_view key) {
+    if (!from) return;
+    if (to) line.Fail(col, fmt::format("expectation '{}' given twice", key));
+    to = std::move(from);
+  };
+  merge(into.ret, more.ret, "ret");
+  merge(into.signal, more.signal, "signal");
+  merge(into.blocked, more.blocked, "blocked");
+  merge(into.value, more.value, "value");
+  merge(into.cpages, more.cpages, "cpages");
+  merge(into.faults, more.faults, "faults");
+  merge(into.snapshot, more.snapshot, "snapshot");
+  merge(into.events, more.events, "event");
+  for (StepExpect::Entry& e : more.entries) {
+    for (const StepExpect::Entry& have : into.entries)
+      if (have.mm == e.mm && have.va == e.va)
+        line.Fail(col, fmt::format("expectation 'entry@mm{}:p{}' given twice", e.mm, e.va));
+    into.entries.push_back(std::move(e));
+  }
+}
+
+// "N op => expectations  # comment", wrapped so that no line passes
+// `width` columns when it can be helped: the expectations move to
+// continuation lines ("   => ...") of as many tokens as fit.
+std::string PrintStepLines(int n, const TraceStep& step, size_t width) {
+  std::string first = fmt::format("{} {}", n, PrintOp(step.op));
+  const std::string expect = step.expect.Empty() ? "" : PrintStepExpect(step.expect);
+  const std::string tail = step.trailing.empty() ? "" : "  # " + step.trailing;
+  if (expect.empty()) return first + tail + "\n";
+  std::string one = first + " => " + expect;
+  if (one.size() + tail.size() <= width) return one + tail + "\n";
+  std::string out = first + "\n";
+  std::string cont = "   =>";
+  size_t at = 0;
+  while (at < expect.size()) {
+    size_t sp = expect.find(' ', at);
+    if (sp == std::string::npos) sp = expect.size();
+    const std::string_view tok(expect.data() + at, sp - at);
+    if (cont.size() > 5 && cont.size() + 1 + tok.size() > width) {
+      out += cont + "\n";
+      cont = "   =>";
+    }
+    cont += " ";
+    cont += tok;
+    at = sp + 1;
+  }
+  return out + cont + tail + "\n";
+}
+
 std::string PrintOp(const Op& op) {
   return model::FormatOp(op);
 }
@@ -534,6 +586,23 @@ Trace ParseTrace(std::string_view file, std::string_view text) {
         phase = kSteps;
         break;
       case kSteps: {
+        if (key == "=>") {
+          // A continuation: more expectations of the step above, on a line
+          // of their own (the printer wraps a step at 75 columns).
+          if (t.steps.empty() || !pending_comments.empty())
+            line.Fail(toks[0].col, "'=>' continues a step's expectations: it must follow the step");
+          TraceStep& prev = t.steps.back();
+          MergeStepExpect(line, toks[0].col, ParseStepExpect(line, toks, 1, t.universe),
+                          prev.expect);
+          if (has_comment) {
+            if (!prev.trailing.empty())
+              line.Fail(raw.find('#'), "a step takes one trailing comment, on its last line");
+            prev.trailing = comment;
+          } else if (!prev.trailing.empty()) {
+            line.Fail(toks[0].col, "the step's trailing comment must come on its last line");
+          }
+          break;
+        }
         TraceStep step;
         step.op = ParseStep(line, toks, ++number, t.universe);
         for (size_t k = 2; k < toks.size(); ++k)
@@ -586,10 +655,7 @@ std::string PrintTrace(const Trace& t) {
   int n = 0;
   for (const TraceStep& step : t.steps) {
     for (const std::string& c : step.comments) s += comment(c);
-    s += fmt::format("{} {}", ++n, PrintOp(step.op));
-    if (!step.expect.Empty()) s += " => " + PrintStepExpect(step.expect);
-    if (!step.trailing.empty()) s += "  # " + step.trailing;
-    s += "\n";
+    s += PrintStepLines(++n, step, kTraceWidth);
   }
   return s;
 }

@@ -36,6 +36,9 @@
 namespace mmcheck::traces {
 
 inline constexpr int kTraceFormatVersion = 1;
+// The printer keeps a step within this many columns (mail) by moving its
+// expectations onto continuation lines that start with "=>".
+inline constexpr size_t kTraceWidth = 75;
 
 // A malformed trace; the message is "file:line:col: what is wrong".
 class TraceError : public model::ModelInputError {

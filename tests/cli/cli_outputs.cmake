@@ -149,7 +149,7 @@ expect_one_line_error("add --force")
 file(WRITE ${WORK}/nightly/report.xml.tmp.2147483647 "<half")
 run(0 campaign ${SMALL} --out ${WORK}/nightly --force)
 expect_match("${OUT}" "removed 1 temporary file\\(s\\) a killed run left in ${WORK}/nightly: report.xml.tmp.2147483647")
-expect_match("${OUT}" "\\(2 steps, corpus\\)")  # --force keeps the traces: the corpus
+expect_match("${OUT}" "expected, found, 2 steps\n +linux-6.14--mapcount-matches-mappings\\.mmtrace \\(corpus\\)")  # --force keeps the traces: the corpus
 if(EXISTS ${WORK}/nightly/report.xml.tmp.2147483647)
   message(FATAL_ERROR "the stale temporary file is still there")
 endif()

@@ -1,6 +1,6 @@
 # mmcheck export --c: every corpus trace's C reproducer compiles cleanly
 # (-Wall -Wextra -Werror), and the device-free one, run on this machine's
-# kernel, sees every outcome the model predicts (it prints PASS). A kernel
+# kernel, sees every outcome the model predicts (its KTAP has no "not ok"). A kernel
 # without MAP_FIXED_NOREPLACE or fork would make it exit 4 (KSFT_SKIP),
 # which CTest reports as skipped.
 file(REMOVE_RECURSE ${WORK})
@@ -39,6 +39,26 @@ if(rc EQUAL 4)
   message("SKIP: the reproducer cannot set up on this kernel\n${out}")
   return()
 endif()
-if(NOT rc EQUAL 0 OR NOT out MATCHES "PASS")
+if(NOT rc EQUAL 0 OR NOT out MATCHES "^TAP version 13\n1\\.\\.18\nok 1 step 1: mmap "
+   OR NOT out MATCHES "\nok 18 step 18: [^\n]*\n# Totals: pass:18 fail:0 xfail:0 xpass:0 skip:0 error:0\n$")
   message(FATAL_ERROR "the kernel disagrees with the model (exit ${rc}):\n${out}")
+endif()
+
+# The same program told to expect another value at step 5: KTAP says which
+# step and why, and the exit status is kselftest's KSFT_FAIL.
+file(READ ${WORK}/cpu-fork-cow-mprotect.c source)
+string(REPLACE "expect(5, \"value read\", value, 9);" "expect(5, \"value read\", value, 109);"
+       wrong "${source}")
+if(wrong STREQUAL source)
+  message(FATAL_ERROR "step 5's value check is not where this test expects it")
+endif()
+file(WRITE ${WORK}/wrong.c "${wrong}")
+execute_process(COMMAND ${CC} -std=gnu11 -O0 -o ${WORK}/wrong ${WORK}/wrong.c RESULT_VARIABLE rc)
+execute_process(COMMAND ${WORK}/wrong RESULT_VARIABLE rc OUTPUT_VARIABLE out TIMEOUT 30)
+if(NOT rc EQUAL 1
+   OR NOT out MATCHES "\n# step 5 \\(mm1\\): value read is 9, the model says 109\n"
+   OR NOT out MATCHES "\nnot ok 5 step 5: cpu_read mm=mm1 va=0\n"
+   OR NOT out MATCHES "\nok 6 step 6: "
+   OR NOT out MATCHES "# Totals: pass:17 fail:1 ")
+  message(FATAL_ERROR "a wrong expectation must fail its step (exit ${rc}):\n${out}")
 endif()

@@ -18,8 +18,17 @@ set(SMALL --seed 1 --budget 30s --cases 2000 --jobs 1)
 
 # 6.14: the mapcount bug is found and shrunk to two steps; exit 0.
 run(0 campaign --profile linux-6.14 --property mapcount-matches-mappings ${SMALL} --out ${WORK}/a)
-expect_match("${OUT}" "linux-6.14 +mapcount-matches-mappings +expected, found")
-expect_match("${OUT}" "linux-6.14--mapcount-matches-mappings.mmtrace \\(2 steps\\)")
+# The default table is for mail: a block a profile, no line over 75 columns
+# (but for the paths and the universe, which are as long as they are).
+expect_match("${OUT}" "\nlinux-6.14 \\([0-9]+ steps\\)\n  mapcount-matches-mappings +expected, found, 2 steps\n    linux-6.14--mapcount-matches-mappings.mmtrace\n")
+expect_match("${OUT}" "\ntraces in ${WORK}/a/\n")
+string(REPLACE "\n" ";" lines "${OUT}")
+foreach(line IN LISTS lines)
+  string(LENGTH "${line}" width)
+  if(width GREATER 75 AND NOT line MATCHES "^(  out |traces in |reports: )")
+    message(FATAL_ERROR "a line of ${width} columns in the default report:\n${line}")
+  endif()
+endforeach()
 set(TRACE ${WORK}/a/linux-6.14--mapcount-matches-mappings.mmtrace)
 trace_steps(${TRACE} steps_a)
 expect_match("${steps_a}" "^\n1 mmap mm=mm0 va=0 npages=1 prot=rw kind=private\n2 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1  # violates mapcount-matches-mappings\n$")
@@ -42,7 +51,7 @@ endif()
 # The second run in the same directory (--force: it replaces the report) replays the corpus first.
 run(0 campaign --profile linux-6.14 --property mapcount-matches-mappings ${SMALL} --out ${WORK}/a --force)
 expect_match("${OUT}" "corpus: 1 traces replayed first")
-expect_match("${OUT}" "\\(2 steps, corpus\\)")
+expect_match("${OUT}" "expected, found, 2 steps\n    [^\n]*\\.mmtrace \\(corpus\\)\n")
 
 # RapidCheck's reproduce string replays the failing case.
 file(READ ${TRACE} text)
@@ -63,7 +72,8 @@ endif()
 # 6.15 with the bug put back by knobs: an unexpected violation, exit 1.
 run(1 campaign --profile linux-6.15 --knob device_exclusive_mapcount=dropped
     --knob make_exclusive_impl=single-folio-walk --property mapcount-matches-mappings ${SMALL}
-    --out ${WORK}/unexpected)
+    --out ${WORK}/unexpected --wide)
+# --wide: one line a row, for a terminal.
 expect_match("${OUT}" "linux-6.15\\+device_exclusive_mapcount=dropped\\+make_exclusive_impl=single-folio-walk +mapcount-matches-mappings +UNEXPECTED")
 file(GLOB traces ${WORK}/unexpected/*.mmtrace)
 list(LENGTH traces n)
@@ -91,7 +101,7 @@ endif()
 expect_match("${out}" "shard 1/2")
 run(0 merge ${WORK}/s0 ${WORK}/s1/report.json --out ${WORK}/merged)
 expect_match("${OUT}" "merged 2 reports: shards 0,1 of 2")
-expect_match("${OUT}" "linux-6.14 +mapcount-matches-mappings +expected, found")
+expect_match("${OUT}" "\nlinux-6.14 \\([0-9]+ steps\\)\n  mapcount-matches-mappings +expected, found, [0-9]+ steps\n")
 if(NOT EXISTS ${WORK}/merged/linux-6.14--mapcount-matches-mappings.mmtrace OR
    NOT EXISTS ${WORK}/merged/report.json OR NOT EXISTS ${WORK}/merged/report.xml)
   message(FATAL_ERROR "merge did not write its report and traces")

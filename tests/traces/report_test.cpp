@@ -140,13 +140,24 @@ TEST(Report, TextTableListsFindingsAndSummarisesCleanProperties) {
                                        Result("swap", false, ResultStatus::kClean)}),
                                 "out", false);
   EXPECT_NE(text.find("expected, found"), std::string::npos) << text;
-  EXPECT_NE(text.find("out/p--mapcount.mmtrace (2 steps)"), std::string::npos) << text;
+  EXPECT_NE(text.find("traces in out/\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("expected, found, 2 steps\n    p--mapcount.mmtrace\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" 0 unexpected,\n  "), std::string::npos) << "summary wrapped: " << text;
+  for (size_t at = 0, nl; at < text.size(); at = nl + 1) {
+    nl = text.find('\n', at);
+    EXPECT_LE(nl - at, 75u) << text.substr(at, nl - at);
+  }
   EXPECT_NE(text.find("(2 more properties)"), std::string::npos) << text;
   EXPECT_NE(text.find("clean, 1 consequences"), std::string::npos) << text;
   EXPECT_EQ(text.find("swap"), std::string::npos) << text;
   EXPECT_NE(
       RenderText(Shard(0, 1, {Result("swap", false, ResultStatus::kClean)}), "", true).find("swap"),
       std::string::npos);
+  const std::string wide = RenderText(
+      Shard(0, 1, {Result("mapcount", true, ResultStatus::kFound, 2)}), "out", false, true);
+  EXPECT_NE(wide.find("out/p--mapcount.mmtrace (2 steps)"), std::string::npos) << wide;
+  EXPECT_NE(wide.find("0 unexpected, 0 warnings"), std::string::npos) << wide;
 }
 
 TEST(Report, MergeTakesTheStrongestResultAndTheShortestTrace) {

@@ -55,6 +55,17 @@ run(1 verify-series ${SOURCE_DIR}/tests/traces/broken-series.toml --budget 4s --
 expect_match("${OUT}" "\"verdict\": \"unexpected\"")
 expect_match("${OUT}" "\"breaks_bisectability\": \"02/03 [^\n]*introduces mapcount-matches-mappings")
 
+# --explore: a breadth-first search of every prefix; its shortest counterexamples join the
+# campaign's corpus. The search finds the reintroduced bug of 02/03 (at depth 2) and nothing
+# on the base.
+run(1 verify-series ${SOURCE_DIR}/tests/traces/broken-series.toml --budget 2s --seed 1 --jobs 2
+    --explore --explore-budget 1s --explore-universe mms=1,pages=2,folios=2,swap=1,devices=1,pmd_order=1)
+expect_match("${OUT}" "\nexplore: breadth-first in\n      mms=1,pages=2,[^\n]*, 1s a prefix\n")
+expect_match("${OUT}" "\nbase explore: (exhaustive,|cut short at) [0-9]+ states, 0 violated\n")
+expect_match("${OUT}" "\n02/03 explore: (exhaustive,|cut short at) [0-9]+ states, [1-9][0-9]* violated\n")
+expect_match("${OUT}" "bisectability broken: 02/03")
+expect_at_most_75_columns("verify-series --explore")
+
 # hildenbrand-v2: 01 fixes the hugetlb BUG, 10-12 the garbage-subpage corruption, 16 the
 # mapcount/reclaim/migration trio, nothing introduced; every line fits a mail.
 run(0 verify-series hildenbrand-v2 --budget 12s --seed 1 --jobs 2)

@@ -28,8 +28,8 @@ const std::string kSteps =
     "1 mmap mm=mm0 va=0 npages=4 prot=rw kind=private => ret=0\n"
     "2 madvise mm=mm0 va=0 npages=4 advice=nohugepage\n"
     "3 cpu_write mm=mm0 va=0 value=7 => ret=0 entry@mm0:p0=present\n"
-    "4 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1 => ret=0 cpages=1 faults=0 "
-    "entry@mm0:p0=device-exclusive-write  # the bug\n"
+    "4 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1\n"
+    "   => ret=0 cpages=1 faults=0 entry@mm0:p0=device-exclusive-write  # the bug\n"
     "5 cpu_read mm=mm0 va=0 => ret=0 value=7 event=none entry@mm0:p0=present\n";
 
 TEST(StepExpect, ParsesAndPrintsCanonically) {
@@ -44,6 +44,52 @@ TEST(StepExpect, ParsesAndPrintsCanonically) {
   EXPECT_EQ(t.steps[3].expect.entries[0].kind, "device-exclusive-write");
   EXPECT_EQ(t.steps[4].expect.value, 7);
   EXPECT_EQ(PrintTrace(t), text);
+}
+
+// The printer keeps lines within 75 columns (mail): a step whose
+// expectations would pass it continues on "=>" lines, which the parser
+// joins; the one-line form reads the same and prints wrapped.
+TEST(StepExpect, LongStepsContinueOnExpectationLines) {
+  const std::string one_line =
+      kHeader +
+      "1 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1 => ret=0 cpages=1 faults=0 "
+      "entry@mm0:p0=device-exclusive-write entry@mm0:p1=none entry@mm0:p2=none "
+      "entry@mm0:p3=none event=none  # a trailing comment\n";
+  const Trace t = ParseTrace("t.mmtrace", one_line);
+  const std::string printed = PrintTrace(t);
+  EXPECT_EQ(printed, kHeader +
+                         "1 dev_exclusive dev=dev0 mm=mm0 va=0 npages=1\n"
+                         "   => ret=0 cpages=1 faults=0 event=none\n"
+                         "   => entry@mm0:p0=device-exclusive-write entry@mm0:p1=none\n"
+                         "   => entry@mm0:p2=none entry@mm0:p3=none  # a trailing comment\n");
+  EXPECT_EQ(ParseTrace("t.mmtrace", printed), t);
+  for (size_t at = 0, nl; at < printed.size(); at = nl + 1) {
+    nl = printed.find('\n', at);
+    EXPECT_LE(nl - at, traces::kTraceWidth) << printed.substr(at, nl - at);
+  }
+}
+
+TEST(StepExpect, ContinuationLinesSayWhatIsWrong) {
+  auto error_of = [](const std::string& steps) {
+    try {
+      ParseTrace("t.mmtrace", kHeader + steps);
+    } catch (const traces::TraceError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of("   => ret=0\n"),
+            "t.mmtrace:7:4: '=>' continues a step's expectations: it must follow the step");
+  EXPECT_EQ(error_of("1 cpu_read mm=mm0 va=0\n# a comment\n   => ret=0\n"),
+            "t.mmtrace:9:4: '=>' continues a step's expectations: it must follow the step");
+  EXPECT_EQ(error_of("1 cpu_read mm=mm0 va=0 => ret=0\n   => value=1 ret=0\n"),
+            "t.mmtrace:8:4: expectation 'ret' given twice");
+  EXPECT_EQ(error_of("1 cpu_read mm=mm0 va=0 => entry@mm0:p0=none\n   => entry@mm0:p0=none\n"),
+            "t.mmtrace:8:4: expectation 'entry@mm0:p0' given twice");
+  EXPECT_EQ(error_of("1 cpu_read mm=mm0 va=0  # here\n   => ret=0\n"),
+            "t.mmtrace:8:4: the step's trailing comment must come on its last line");
+  EXPECT_EQ(error_of("1 cpu_read mm=mm0 va=0 => ret=0\n   =>\n"),
+            "t.mmtrace:8:6: '=>' needs at least one expectation");
 }
 
 TEST(StepExpect, ErrnoNamesSignalsSnapshotsAndEvents) {
