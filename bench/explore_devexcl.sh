@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Builds mmcheck (Release, in build-bench/) and explores the devexcl-core benchmark machine
 # (bench/devexcl-core.md; bench/devexcl/) exhaustively: devexcl-core and devexcl-core-L, OLD and
 # NEW, with --no-stop (spec §7: OLD counts cover the whole reachable set). Prints one table row

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Tests of the devexcl-core benchmark machine (bench/devexcl/devexcl_core.h) against its spec,
 // bench/devexcl-core.md.
 //
