@@ -185,7 +185,7 @@ int RunBenchExploration(const BenchFlags& flags, const SearchFlags& search) {
   const DevexclCoreModel model(*universe);
   const ExplorerOptions options = SearchOptions(search, kBenchStopsAtViolation);
   Explorer<DevexclCoreModel> explorer(model, options);
-  report.main = explorer.Run();
+  report.main = Search(search, model, options, explorer, &report.notes);
 
   // OLD, stopping at violations: P1 stops the search at level 1, so P3 is searched again with
   // P1 not asserted (spec §6). With --no-stop one search already found both.
@@ -196,7 +196,7 @@ int RunBenchExploration(const BenchFlags& flags, const SearchFlags& search) {
     ExplorerOptions second = options;
     second.asserted_properties &= ~p1;
     without_p1.emplace(model, second);
-    report.no_p1 = without_p1->Run();
+    report.no_p1 = Search(search, model, second, *without_p1, &report.notes);
   }
   for (const PropertyInfo& info : model.Properties()) {
     SafetyVerdict verdict;
@@ -210,7 +210,13 @@ int RunBenchExploration(const BenchFlags& flags, const SearchFlags& search) {
     report.safety.push_back(verdict);
   }
 
-  if (report.main.status == ExplorationStatus::kComplete) {
+  if (report.main.status == ExplorationStatus::kComplete && search.mpi) {
+    for (const auto& property : model.LivenessProperties()) {
+      report.liveness.emplace_back();
+      report.liveness.back().property = property.name;
+      report.liveness.back().reason = "--mpi (AG EF needs the whole graph in one process)";
+    }
+  } else if (report.main.status == ExplorationStatus::kComplete) {
     LivenessOptions liveness_options;
     liveness_options.max_memory_bytes = options.max_memory_bytes;
     for (const auto& property : model.LivenessProperties()) {
@@ -240,10 +246,12 @@ int RunBenchExploration(const BenchFlags& flags, const SearchFlags& search) {
       ExitStatus(report.main.status == ExplorationStatus::kLimitReached ||
                      (report.no_p1 && report.no_p1->status == ExplorationStatus::kLimitReached),
                  report.mismatches);
-  if (search.format == "json") {
-    std::fputs(util::DumpReport(ReportJson(report)).c_str(), stdout);
-  } else {
-    PrintText(report);
+  if (PrintsReport(search)) {  // with --mpi, rank 0 alone
+    if (search.format == "json") {
+      std::fputs(util::DumpReport(ReportJson(report)).c_str(), stdout);
+    } else {
+      PrintText(report);
+    }
   }
   return report.exit_status;
 }

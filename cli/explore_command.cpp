@@ -294,7 +294,7 @@ int RunMainExploration(const MainFlags& flags, const SearchFlags& search) {
   ExplorerOptions explorer_options = SearchOptions(search, kMainStopsAtViolation);
   explorer_options.asserted_properties = asserted;
   Explorer<MainModel> explorer(model, explorer_options);
-  report.result = explorer.Run();
+  report.result = Search(search, model, explorer_options, explorer, &report.notes);
   const ExplorationResult& r = report.result;
   // The reduced graph stands for the full one only if every renaming is a bisimulation on it.
   // A search cut short by a limit is inconclusive anyway and is not checked (the check costs
@@ -370,6 +370,8 @@ int RunMainExploration(const MainFlags& flags, const SearchFlags& search) {
         "with --symmetry folios (the goal names a frame, which folio-slot renaming moves)";
   } else if (r.status != ExplorationStatus::kComplete) {
     report.liveness_note = "the search did not complete";
+  } else if (search.mpi) {
+    report.liveness_note = "--mpi (AG EF needs the whole graph in one process)";
   } else if (symmetry_refuted) {
     report.liveness_note = "the symmetry reduction is not exact";
   } else {
@@ -427,10 +429,12 @@ int RunMainExploration(const MainFlags& flags, const SearchFlags& search) {
                     &report.notes);
   report.exit_status = ExitStatus(r.status == ExplorationStatus::kLimitReached || symmetry_refuted,
                                   report.mismatches);
-  if (search.format == "json") {
-    std::fputs(util::DumpReport(MainReportJson(report)).c_str(), stdout);
-  } else {
-    PrintMainText(report);
+  if (PrintsReport(search)) {  // with --mpi, rank 0 alone
+    if (search.format == "json") {
+      std::fputs(util::DumpReport(MainReportJson(report)).c_str(), stdout);
+    } else {
+      PrintMainText(report);
+    }
   }
   return report.exit_status;
 }
@@ -524,6 +528,11 @@ void AddExploreCommand(CLI::App& app, int* status) {
     }
     if (bench.bench.empty() && !bench.semantics.empty()) {
       throw UsageError("--sem applies only to --bench");
+    }
+    const SearchFlags& search = *search_flags;
+    if (search.mpi && (search.jobs != 1 || flags.symmetry != "off" || !search.dump_states.empty() ||
+                       !search.dot.empty())) {
+      throw UsageError("--mpi excludes --jobs, --symmetry, --dump-states and --dot");
     }
     try {
       *status = bench.bench.empty() ? explore::RunMainExploration(flags, *search_flags)

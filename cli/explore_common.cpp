@@ -45,6 +45,12 @@ void AddSearchOptions(CLI::App* explore, SearchFlags* flags) {
                     "Keep exploring after violations (like SPIN pan -A): full counts, and the "
                     "shortest counterexample of every property in one search. The default for "
                     "the main model");
+  explore->add_flag(
+      "--mpi", flags->mpi,
+      "Distributed search over the ranks of an MPI job: mpirun -np N mmcheck explore --mpi ... "
+      "States are hash-partitioned over the ranks; counts and shortest counterexamples are "
+      "identical to one process; rank 0 prints the report. Liveness is not checked; not with "
+      "--jobs, --symmetry, --dump-states, --dot");
   explore->add_option("--dump-states", flags->dump_states,
                       "Write every state, sorted, one per line as the model's state tuple (for "
                       "--bench, the tuple of bench/devexcl-core.md §2.1; written atomically)");
@@ -98,6 +104,15 @@ void CheckOutputs(const SearchFlags& flags, const std::string& out_dir) {
   if (!flags.dump_states.empty())
     check("--dump-states", [&] { traces::CheckOutputFile(flags.dump_states); });
   if (!flags.dot.empty()) check("--dot", [&] { traces::CheckOutputFile(flags.dot); });
+}
+
+bool PrintsReport(const SearchFlags& flags) {
+#ifdef MMCHECK_HAVE_MPI
+  return !flags.mpi || solver::explicit_state::RankGroup::World().rank() == 0;
+#else
+  (void)flags;
+  return true;
+#endif
 }
 
 std::uint64_t HalfOfPhysicalMemory() {

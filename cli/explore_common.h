@@ -7,6 +7,7 @@
 // verdict, as text or as members of one JSON report.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -16,11 +17,15 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/commands.h"
 #include "solver/explicit/exploration_result.h"
 #include "solver/explicit/explorer.h"
 #include "solver/explicit/graph_output.h"
 #include "traces/output_file.h"
 #include "util/text.h"
+#ifdef MMCHECK_HAVE_MPI
+#include "solver/explicit/distributed_explorer.h"
+#endif
 
 namespace mmcheck::cli::explore {
 
@@ -36,6 +41,7 @@ struct SearchFlags {
   std::string dot;
   std::uint64_t dot_max_states = 2000;
   std::string format = "text";
+  bool mpi = false;  // --mpi: the distributed search (solver/explicit/distributed_explorer.h)
 };
 
 // Whether a search stops at the end of the BFS level of its first violation when neither
@@ -78,6 +84,41 @@ std::string JoinOps(const std::vector<std::string>& ops);
 // The exit status of a run: inconclusive when a limit stopped a search, unexpected when a
 // verdict differs from what the spec or profile expects.
 int ExitStatus(bool limit_reached, const std::vector<std::string>& mismatches);
+
+// Runs the search: in this process, or with --mpi on every rank of the MPI job (the result is
+// the same on every rank), noting what the distribution cost.
+template <typename Model>
+solver::explicit_state::ExplorationResult Search(
+    const SearchFlags& flags, const Model& model,
+    const solver::explicit_state::ExplorerOptions& options,
+    solver::explicit_state::Explorer<Model>& explorer, std::vector<std::string>* notes) {
+  if (!flags.mpi) return explorer.Run();
+#ifdef MMCHECK_HAVE_MPI
+  using util::WithCommas;
+  solver::explicit_state::DistributedExplorer<Model> distributed(
+      model, options, solver::explicit_state::RankGroup::World());
+  solver::explicit_state::ExplorationResult result = distributed.Run();
+  const solver::explicit_state::DistributedStats& s = distributed.stats();
+  const double states = static_cast<double>(std::max<std::uint64_t>(result.states, 1));
+  notes->push_back("mpi: " + std::to_string(s.ranks) + " ranks, " + WithCommas(s.bytes_sent) +
+                   " bytes sent (" + Fixed(static_cast<double>(s.bytes_sent) / states, 1) +
+                   " bytes/state), " + WithCommas(s.records_sent) + " successors sent, " +
+                   WithCommas(s.records_cached) + " not sent (sent before), " +
+                   WithCommas(s.rounds) + " rounds, fullest rank " + WithCommas(s.max_rank_states) +
+                   " states, largest rank peak " +
+                   Fixed(static_cast<double>(s.max_rank_peak_rss_bytes) / 1e6, 1) + " MB");
+  return result;
+#else
+  (void)model;
+  (void)options;
+  (void)explorer;
+  (void)notes;
+  throw UsageError("--mpi: this mmcheck was built without MPI (libopenmpi-dev, MMCHECK_MPI)");
+#endif
+}
+
+// Whether this process prints the report: with --mpi only rank 0 does.
+bool PrintsReport(const SearchFlags& flags);
 
 // --- Text. ---
 

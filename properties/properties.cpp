@@ -44,34 +44,36 @@ const std::vector<PropertyInfo>& Table() {
        "folio_mapcount equals the page-table entries mapping the folio: present PTEs and PMDs, "
        "device-private entries and device-exclusive entries; per-page _mapcount counts PTE "
        "mappings, _entire_mapcount PMD mappings",
-       "include/linux/mm.h folio_mapcount (v6.15); kernel-semantics.md (c)1; violated before "
+       "include/linux/mm.h folio_mapcount (v6.15); docs/kernel-rules.md#invariant-1; violated "
+       "before "
        "hildenbrand-v2 16/17",
        Severity::kHard},
       {"refcount-covers-mappings",
        "every mapping holds a reference: refcount >= mapping entries (device-exclusive "
        "included) + page-cache references + other holders",
        "include/linux/mm.h folio_mapcount doc (each mapping paired with one reference); "
-       "kernel-semantics.md (c)2",
+       "docs/kernel-rules.md#invariant-2",
        Severity::kHard},
       {"no-dangling-entry",
        "no page-table entry, swap entry or device mirror entry points at a freed folio or slot",
-       "mm/memory.c zap/copy paths; lib/test_hmm.c invalidation; kernel-semantics.md (c)3",
+       "mm/memory.c zap/copy paths; lib/test_hmm.c invalidation; docs/kernel-rules.md#invariant-3",
        Severity::kHard},
       {"entry-kind-matches-folio",
        "device-exclusive entries point at anonymous non-hugetlb folios, hugetlb folios are "
        "mapped only by huge entries, a huge PMD maps a PMD-sized folio from its head, every "
        "entry lies inside a VMA, swap entries only in private VMAs",
-       "mm/rmap.c make_device_exclusive (anon only); mm/hugetlb.c; kernel-semantics.md (a)",
+       "mm/rmap.c make_device_exclusive (anon only); mm/hugetlb.c; "
+       "docs/kernel-rules.md#what-each-entry-holds",
        Severity::kHard},
       {"migration-entries-temporary",
        "migration entries exist only while their folio is being migrated (locked by the "
        "migrating thread); none survives an operation",
-       "mm/migrate.c; kernel-semantics.md (c)9", Severity::kHard},
+       "mm/migrate.c; docs/kernel-rules.md#invariant-9", Severity::kHard},
       {"anon-exclusive-consistent",
        "a writable anon PTE/PMD or a device-exclusive entry maps a PageAnonExclusive page; a page "
        "mapped by two entries is not AnonExclusive; an exclusive swap entry has swap count 1",
-       "mm/rmap.c try_to_migrate_one VM_WARN; mm/memory.c do_swap_page; kernel-semantics.md "
-       "(c)7",
+       "mm/rmap.c try_to_migrate_one VM_WARN; mm/memory.c do_swap_page; "
+       "docs/kernel-rules.md#invariant-7",
        Severity::kHard},
       {"device-exclusive-is-exclusive",
        "while a device holds an ATOMIC mapping of a page, the CPU PTE is the device-exclusive "
@@ -94,14 +96,15 @@ const std::vector<PropertyInfo>& Table() {
       {"rss-matches-entries",
        "per-mm RSS counters equal the entries: present/device/migration entries per folio "
        "type, swap entries in MM_SWAPENTS",
-       "mm/memory.c zap_nonpresent_ptes, copy_nonpresent_pte; kernel-semantics.md (c)10",
+       "mm/memory.c zap_nonpresent_ptes, copy_nonpresent_pte; docs/kernel-rules.md#invariant-10",
        Severity::kHard},
       {"swap-count-matches", "a swap slot's count equals the swap entries that reference it",
        "mm/swapfile.c swap_duplicate/free_swap_and_cache", Severity::kHard},
       {"data-integrity",
        "every CPU and device read returns the last value written to that address; what every "
        "entry resolves to holds that value",
-       "DESIGN.md 2.1 (data); hmm-tests exclusive, anon_write_child", Severity::kHard},
+       "every page's data tracked by the model; hmm-tests exclusive, anon_write_child",
+       Severity::kHard},
       {"no-kernel-bug", "no BUG_ON/VM_BUG_ON fires",
        "e.g. mm/page_table_check.c:87 (hildenbrand-v2 01/17)", Severity::kHard},
       {"no-memory-corruption",
@@ -113,7 +116,7 @@ const std::vector<PropertyInfo>& Table() {
        "a device-private offset is never looked up as a PFN nor a PFN as an offset: no walker "
        "or lookup hits a page other than the one it was given, and every device mirror entry "
        "says (HMM_PFN_DEVICE_PRIVATE) whether it names a device-private page",
-       "kernel-semantics.md (c)6; niethe v2 00/11 cover letter (offsets share the numeric "
+       "docs/kernel-rules.md#invariant-6; niethe v2 00/11 cover letter (offsets share the numeric "
        "range of PFNs; only the entry type or flag tells them apart)",
        Severity::kHard},
       {"pvmw-sound-and-complete",
@@ -122,21 +125,22 @@ const std::vector<PropertyInfo>& Table() {
        "split of a mapped large device-private folio), hits exactly the present, "
        "device-private, device-exclusive and huge entries that map the folio (checked in "
        "universes with device memory)",
-       "mm/page_vma_mapped.c check_pte (linux-mm 7.x @ 02bd6a2b49e5); kernel-semantics.md "
-       "(c)4; niethe v3-v6 05/13 PVMW_DEVICE_PRIVATE and the TTU_SYNC overwrite (d)15",
+       "mm/page_vma_mapped.c check_pte (linux-mm 7.x @ 02bd6a2b49e5); "
+       "docs/kernel-rules.md#invariant-4; niethe v3-v6 05/13 PVMW_DEVICE_PRIVATE and the TTU_SYNC "
+       "overwrite (docs/kernel-rules.md#bug-15)",
        Severity::kHard},
       {"pgmap-refs-balance",
        "each dev_pagemap's percpu ref count equals the pages of its allocated device folios "
        "(1 << order each), so memunmap_pages() can complete once they are freed",
        "mm/memremap.c zone_device_page_init/free_zone_device_folio (v6.15); balbir-v6 01/15; "
-       "kernel-semantics.md (c)11",
+       "docs/kernel-rules.md#invariant-11",
        Severity::kHard},
       {"device-private-entry-kind-preserved",
        "every entry naming a device-private page is a device-private entry (SWP_DEVICE_READ/"
        "WRITE), every device-private entry names an allocated device-private page, and a "
        "writable one maps a PageAnonExclusive page",
        "mm/memory.c copy_nonpresent_pte, mm/mprotect.c change_pte_range (type-preserving "
-       "downgrades); kernel-semantics.md (c)6, (c)7, (d)17",
+       "downgrades); docs/kernel-rules.md#invariant-6, #invariant-7, #bug-17",
        Severity::kHard},
   };
   return t;
@@ -166,7 +170,8 @@ void Take(const World& w, Census& c) {
       const Pmd& pmd = m.pmds[static_cast<size_t>(va >> w.universe.pmd_order)];
       if (pmd.kind == PmdKind::kHuge || pmd.kind == PmdKind::kDevicePrivate) {
         // A present huge PMD, or a device-private PMD (balbir): one entire
-        // mapping of a PMD-sized folio (invariant 1), HPAGE_PMD_NR of rss.
+        // mapping of a PMD-sized folio (docs/kernel-rules.md#invariant-1),
+        // HPAGE_PMD_NR of rss.
         int frame = w.MappedFrame(static_cast<int>(mm), va);
         if (frame < 0) continue;
         c.page_maps[static_cast<size_t>(frame)]++;
@@ -593,7 +598,7 @@ void CheckConfusion(const World& w, const StepResult& r, std::vector<Violation>&
       // The mirror only holds what the CPU page table maps (the MMU notifier
       // erases it otherwise): an entry taken for a PFN where the mm holds a
       // device-private entry is a device-private page's number used as a PFN
-      // (page_to_pfn() on a device-private page, kernel-semantics.md (d)16).
+      // (page_to_pfn() on a device-private page, docs/kernel-rules.md#bug-16).
       if (!e.device_private && mm < static_cast<int>(w.mms.size()) &&
           w.mms[static_cast<size_t>(mm)].exists) {
         const Pmd& pmd = w.PmdOf(mm, va);

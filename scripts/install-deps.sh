@@ -16,6 +16,7 @@ PACKAGES=(
   librapidcheck-dev libz3-dev libboost-graph-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libxxhash-dev
+  libopenmpi-dev openmpi-bin
 )
 
 if [ "${1:-}" = --packages ]; then

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 // Built-in bug scenarios: one short operation sequence per kernel bug of
-// kernel-semantics.md (d) 1-12, each with the symptom it shows and the knob
-// condition under which the symptom is expected. `mmcheck scenarios` runs
-// every scenario on every profile and compares expected with observed.
+// docs/kernel-rules.md#bug-scenarios, each with the symptom it shows and the
+// knob condition under which the symptom is expected. `mmcheck scenarios`
+// runs every scenario on every profile and compares expected with observed.
 //
-// (Issue 3 turns these into .mmtrace corpus files; until then they are data
-// in C++.)
+// The steps are written once, in the corpus: each scenario names a trace in
+// tests/corpus/ (embedded into the binary at build time, see
+// traces/CMakeLists.txt), whose universe, question and steps it runs; the
+// table in scenarios.cpp adds only what a trace cannot say (the symptom and
+// the knob condition, as code).
 #pragma once
 
 #include <string>
@@ -21,20 +24,23 @@ namespace mmcheck::traces {
 struct ScenarioRun;
 
 struct Scenario {
-  std::string_view name;      // "bug-03-unswappable-exclusive"
-  std::string_view question;  // one line, in words
+  std::string_view name;         // "bug-03-unswappable-exclusive"
+  std::string_view corpus_file;  // "bug-03-unswappable-exclusive.mmtrace", in tests/corpus/
   std::string_view kernel_ref;
-  model::Universe universe;
-  std::vector<model::Op> steps;
   // The property whose violation is the symptom, or empty when the symptom
   // is a kernel-visible outcome (see `symptom`).
-  std::string_view property;
+  std::string_view property = {};
   // Outcome symptoms: whether the run shows the bug. Null for property ones.
   bool (*symptom)(const ScenarioRun&) = nullptr;
   std::string_view symptom_doc;  // the symptom in words
   // Whether a kernel with these knobs is expected to show the symptom.
   bool (*expected)(const model::Knobs&) = nullptr;
   std::string_view expected_doc;  // e.g. "device_exclusive_mapcount=dropped"
+  // From the corpus trace (its profile, expect line and step expectations
+  // are not used: a scenario runs on every profile).
+  std::string question = {};  // one line, in words
+  model::Universe universe = {};
+  std::vector<model::Op> steps = {};
 };
 
 struct StepRecord {
@@ -54,6 +60,9 @@ struct ScenarioRun {
 };
 
 const std::vector<Scenario>& BuiltinScenarios();
+// The tests/corpus/*.mmtrace files compiled into the binary (generated
+// source), in name order.
+const std::vector<model::EmbeddedFile>& BuiltinCorpusFiles();
 const Scenario* FindScenario(std::string_view name);
 
 // Runs `s` on `profile`, checking every property after every step.

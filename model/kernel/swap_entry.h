@@ -136,7 +136,7 @@ constexpr int SwapType(const SwapLayout& l, SwapKind kind) {
   return -1;
 }
 
-// The kernel-semantics.md table (64-bit, every option on), row by row.
+// The table of docs/kernel-rules.md#swap-types (64-bit, every option on), row by row.
 // OLD (v6.14): MAX_SWAPFILES 23, HWPOISON 23, MIG 24/25/26, DEV 27/28, EXCL_W 29, EXCL_R 30,
 // MARKER 31.
 static_assert(MaxSwapfiles(kSwapLayoutOld) == 23);

@@ -55,7 +55,7 @@ void zone_device_folio_init(World& w, int frame, int order) {
 int ZoneDeviceFolioNrPages(const World& w, int head) {
   const int order = w.Folio(head).order;
   // balbir v6 as posted: order 1 skipped prep_compound_page, so
-  // folio_nr_pages() reads 1 (kernel-semantics.md (d)21).
+  // folio_nr_pages() reads 1 (docs/kernel-rules.md#bug-21).
   if (order == 1 && w.knobs.zone_device_folio_init == ZoneDeviceFolioInit::kOrderGt1) return 1;
   return 1 << order;
 }

@@ -46,10 +46,11 @@ void remove_migration_ptes(World& w, StepResult& r, int src_head, int dst_head) 
       Pte old = pte;
       // A RAM folio's walk that hit a device-private migration entry: its
       // number is a device offset equal to the folio's PFN, which only the
-      // offset address space with no pvmw kind test allows (kernel-semantics.md
-      // (c)6; niethe v2 without 05/11). The kernel would map the new RAM folio
-      // there; the model reports the confusion and leaves the entry alone, as
-      // for try_to_unmap_one and try_to_migrate_one (rmap.cpp).
+      // offset address space with no pvmw kind test allows
+      // (docs/kernel-rules.md#invariant-6; niethe v2 without 05/11). The kernel
+      // would map the new RAM folio there; the model reports the confusion and
+      // leaves the entry alone, as for try_to_unmap_one and try_to_migrate_one
+      // (rmap.cpp).
       if (IsDeviceMigration(old.kind) && !folio_is_device_private(w, src_head)) {
         r.Event(EventKind::kCorruption,
                 fmt::format("pfn/offset confusion: remove_migration_pte for RAM folio {:#x} hit "

@@ -80,7 +80,7 @@ struct Hit {
 // Niethe's series did not convert still builds the dst mpfn with
 // migrate_pfn(page_to_pfn(dpage)) instead of migrate_pfn_from_page(dpage)
 // (niethe v2 "mm/migrate_device: Introduce migrate_pfn_from_page() helper",
-// kernel-semantics.md (d)16). Once device-private pages have left the PFN
+// docs/kernel-rules.md#bug-16). Once device-private pages have left the PFN
 // space that number is no PFN (the model takes it equal to the offset),
 // there is no MIGRATE_PFN_DEVICE_PRIVATE, and migrate_pfn_to_page() is
 // pfn_to_page() of it: the mirror names the RAM page with that number.
@@ -134,7 +134,7 @@ bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int coll
       if (pvmw.pmd || frame < 0 || w.pages[static_cast<size_t>(frame)].head != src) {
         // check_pte() matched an entry of another page: with device-private
         // offsets numerically equal to PFNs and no kind test, a walk for
-        // one names the other (kernel-semantics.md (c)6).
+        // one names the other (docs/kernel-rules.md#invariant-6).
         r.Event(
             EventKind::kCorruption,
             fmt::format(

@@ -24,7 +24,7 @@ namespace mmcheck::model::kernel {
 namespace {
 
 // The two-sided, overflow-safe overlap of [pfn, pfn+n-1] with the walk range
-// (invariant 5), or the older one-sided `(pfn - pvmw->pfn) < nr_pages`.
+// (docs/kernel-rules.md#invariant-5), or the older one-sided `(pfn - pvmw->pfn) < nr_pages`.
 bool PfnOverlaps(const World& w, const PageVmaMappedWalk& pvmw, uint32_t pfn, int n) {
   if (w.knobs.check_pte_overlap == CheckPteOverlap::kOneSided)
     return pfn - pvmw.pfn < static_cast<uint32_t>(pvmw.nr_pages);
@@ -172,7 +172,7 @@ bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw) {
       if (w.knobs.pvmw_device_private_pmd == PvmwDevicePrivatePmd::kUnchecked) {
         // 65edfda6f3f2 (6.19 .. 7.x before the 2026 fix): take the PMD lock
         // and return true for any device-private PMD: no check_pmd, even in
-        // PVMW_MIGRATION mode (kernel-semantics.md (d)13).
+        // PVMW_MIGRATION mode (docs/kernel-rules.md#bug-13).
         match = true;
       } else {
         // Wei Yang's fix (linux-mm 7.x @ 02bd6a2b49e5): not_found in
@@ -214,7 +214,7 @@ bool DevicePrivatePmdHit(const World& w, StepResult& r, const PageVmaMappedWalk&
     r.Event(EventKind::kCorruption,
             fmt::format("{}: page_vma_mapped_walk for folio {:#x}{} returned the device-private "
                         "PMD at mm{}:{} (device folio {:#x}) without check_pmd; the caller "
-                        "treats it as {} (kernel-semantics.md (d)13)",
+                        "treats it as {} (docs/kernel-rules.md#bug-13)",
                         walker, pvmw.pfn, migration ? " in PVMW_MIGRATION mode" : "", pvmw.mm,
                         pvmw.address, pmd.pfn,
                         migration ? "a PMD migration entry" : "a mapping of its folio"));

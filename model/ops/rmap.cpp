@@ -70,7 +70,7 @@ void folio_remove_rmap_pte(World& w, StepResult& r, int head, int frame) {
   // still mapped) would be queued like any anon THP before balbir's
   // __folio_remove_rmap check; deferred_split_scan() would then split a
   // ZONE_DEVICE folio that is on no LRU, which the shrinker does not support
-  // (kernel-semantics.md (d)22, invariant 12; the exact failure is not
+  // (docs/kernel-rules.md#bug-22, #invariant-12; the exact failure is not
   // stated in the sources, the model reports it as a kernel bug).
   const Page& f = w.Folio(head);
   if (f.order > 0 && f.anon && folio_is_device_private(w, head) && frame >= head &&
@@ -121,7 +121,7 @@ uint32_t FolioPfn(const World& w, int head) {
 
 // A walk of RAM folio `head` hit a device-private entry: only possible when
 // device-private offsets overlap RAM PFNs and check_pte has no kind test
-// (kernel-semantics.md (c)6). The kernel would treat the device entry as a
+// (docs/kernel-rules.md#invariant-6). The kernel would treat the device entry as a
 // mapping of `head`; the model reports the confusion and leaves it alone.
 bool DevicePrivateConfusion(const World& w, StepResult& r, int head, const PageVmaMappedWalk& pvmw,
                             const char* walker) {

@@ -1,9 +1,10 @@
-// Bug scenarios 1-12 (kernel-semantics.md (d)) on every built-in profile:
-// each shows its symptom exactly on the profiles before its fix.
+// The bug scenarios (docs/kernel-rules.md#bug-scenarios) on every built-in
+// profile: each shows its symptom exactly on the profiles before its fix.
 #include <gtest/gtest.h>
 
 #include "model/dump.h"
 #include "traces/scenarios.h"
+#include "traces/trace.h"
 
 namespace mmcheck::traces {
 // gtest prints parameters; print the scenario's name, not its address.
@@ -72,6 +73,30 @@ TEST(BugScenarios, SeedSymptomsReadAsInTheThreads) {
                             *model::ProfileSet::Builtin().Find("linux-6.14"));
   EXPECT_NE(run.symptom_detail.find("mm/page_table_check.c:87"), std::string::npos)
       << run.symptom_detail;
+}
+
+// A scenario's steps are its corpus trace's steps; the trace's own verdict
+// line must agree with the scenario on the trace's profile: "expect violates"
+// where the scenario expects its property symptom, and not that property
+// where it does not.
+TEST(BugScenarios, CorpusTraceAgreesWithTheScenario) {
+  for (const traces::Scenario& s : traces::BuiltinScenarios()) {
+    const model::EmbeddedFile* file = nullptr;
+    for (const model::EmbeddedFile& f : traces::BuiltinCorpusFiles())
+      if (s.corpus_file == f.name) file = &f;
+    ASSERT_NE(file, nullptr) << s.name << ": no tests/corpus/" << s.corpus_file;
+    const traces::Trace t = traces::ParseTrace(file->name, file->text);
+    EXPECT_EQ(t.steps.size(), s.steps.size()) << s.name;
+    EXPECT_EQ(t.question, s.question) << s.name;
+    if (s.property.empty()) continue;
+    const model::Profile* p = model::ProfileSet::Builtin().Find(t.profile);
+    ASSERT_NE(p, nullptr) << s.corpus_file << ": profile " << t.profile;
+    if (s.expected(p->knobs))
+      EXPECT_FALSE(t.expect.holds) << s.corpus_file << " shows " << s.name << " on " << t.profile;
+    else
+      EXPECT_NE(t.expect.property, s.property)
+          << s.corpus_file << " does not show " << s.name << " on " << t.profile;
+  }
 }
 
 std::vector<const traces::Scenario*> AllScenarios() {

@@ -406,7 +406,7 @@ TEST_P(CoherentRandom, NoUnexpectedViolation) {
 INSTANTIATE_TEST_SUITE_P(Profiles, CoherentRandom,
                          ::testing::Values("linux-6.15", "mainline", "niethe-v6"));
 
-// Bug 16 (kernel-semantics.md (d)16): with device-private pages outside the
+// Bug 16 (docs/kernel-rules.md#bug-16): with device-private pages outside the
 // PFN space, a dmirror driver that still builds its dst mpfn with
 // page_to_pfn() leaves a mirror entry naming the RAM page whose PFN equals
 // the device page's offset, where the CPU maps the device page:

@@ -1,9 +1,9 @@
-// Large device-private folios (Balbir Singh's series; kernel-semantics.md
-// "PMD-level equivalents", migrate_device.c, memremap.c, (c)11-12, (d)13,
-// 20-22) and the hmm-tests cases that exercise them: migrate_anon_huge_empty,
-// _zero, _fault, _err and migrate_partial_unmap_fault, scaled to the model (a
-// "PMD" is 4 pages; the selftests' 2 MiB THP is one model PMD, their 1 MiB
-// munmap 2 pages, their offsets 0 / 512 KiB / 1 MiB are pages 0 / 1 / 2).
+// Large device-private folios (Balbir Singh's series;
+// docs/kernel-rules.md#pmd-entries, #invariant-11, #invariant-12, #bug-13,
+// #bug-20 to #bug-22; mm/migrate_device.c, mm/memremap.c) and the hmm-tests cases that exercise
+// them: migrate_anon_huge_empty, _zero, _fault, _err and migrate_partial_unmap_fault, scaled to the
+// model (a "PMD" is 4 pages; the selftests' 2 MiB THP is one model PMD, their 1 MiB munmap 2 pages,
+// their offsets 0 / 512 KiB / 1 MiB are pages 0 / 1 / 2).
 //
 // Elsewhere: migrate_anon_huge_free (tests/model/madvise_free_test.cpp) and
 // migrate_remap_fault (tests/model/mremap_test.cpp).

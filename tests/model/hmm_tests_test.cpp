@@ -244,7 +244,7 @@ TEST(HmmTests, AnonWriteHugetlbfs) {
 }
 
 // The exclusive* selftests do not madvise: on a THP=always kernel the buffer
-// is THP-backed, which is how bug 1 (kernel-semantics.md (d)1) was found.
+// is THP-backed, which is how bug 1 (docs/kernel-rules.md#bug-01) was found.
 struct ExclusiveVariant {
   std::string_view profile;
   bool thp;    // false: MADV_NOHUGEPAGE

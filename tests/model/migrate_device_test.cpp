@@ -410,7 +410,7 @@ INSTANTIATE_TEST_SUITE_P(Profiles, DevicePrivateRandom,
 namespace mmcheck::model {
 namespace {
 
-// kernel-semantics.md (d)17 through mprotect: while dev_release has the
+// Bug 17 (docs/kernel-rules.md#bug-17) through mprotect: while dev_release has the
 // device page under a SWP_MIGRATION_DEVICE_WRITE entry, mprotect(PROT_READ)
 // downgrades it. niethe-v6 keeps the device type and the release finishes;
 // the type-losing what-if leaves a plain migration entry holding the offset

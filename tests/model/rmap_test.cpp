@@ -116,8 +116,9 @@ TEST(TryToUnmapOne, PtePfnOfNonPresentEntryIsGarbage) {
   EXPECT_EQ(model::kernel::PtePfnOfNonPresent(0x107), 0x20u);
 }
 
-// folio_referenced() returns 0 at once for an unmapped folio (invariant 3):
-// OLD device-exclusive folios are invisible to it.
+// folio_referenced() returns 0 at once for an unmapped folio
+// (docs/kernel-rules.md#invariant-3): OLD device-exclusive folios are
+// invisible to it.
 TEST(FolioReferenced, EarlyReturnAtMapcountZero) {
   TestWorld t("linux-6.14");
   FillSmallPages(t, 0, 1);

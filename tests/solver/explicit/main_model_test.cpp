@@ -372,7 +372,7 @@ TEST(MainModel, SymmetryGroupsParse) {
   EXPECT_THROW(ParseSymmetryGroups("swap,off"), model::ModelInputError);
 }
 
-// Bug 3/4's root (kernel-semantics.md (c)1): on 6.14 a device-exclusive entry drops the
+// Bug 3/4's root (docs/kernel-rules.md#invariant-1): on 6.14 a device-exclusive entry drops the
 // mapcount. The shortest counterexample is map, make exclusive (GUP faults the page in); as a
 // .mmtrace it
 // replays on the concrete model with the same violation at the last step.
@@ -404,7 +404,7 @@ TEST(MainModel, NoViolationOn615InATinyUniverse) {
       << r.violations.front().name << ": " << r.violations.front().op_names.size() << " ops";
 }
 
-// Bug 4 (kernel-semantics.md (d)4): memory offline loops forever on a device-exclusive folio
+// Bug 4 (docs/kernel-rules.md#bug-04): memory offline loops forever on a device-exclusive folio
 // on 6.14; the lasso's cycle is the offline op. 6.15 migrates it.
 TEST(MainModel, OfflineLassoOn614NotOn615) {
   for (const char* profile : {"linux-6.14", "linux-6.15"}) {

@@ -136,7 +136,7 @@ TEST(BmcTest, FailingStepCaseNamesConjunctDepthAndTransition) {
       << r.induction_note;
 }
 
-// Bug 17 (kernel-semantics.md (d)17) on the type-losing what-if of niethe
+// Bug 17 (docs/kernel-rules.md#bug-17) on the type-losing what-if of niethe
 // v6, in the universe with one device-private page: migrate a page to the
 // device, start evicting it (dev_release leaves a SWP_MIGRATION_DEVICE_WRITE
 // entry), fork: copy_nonpresent_pte downgrades it to a plain migration

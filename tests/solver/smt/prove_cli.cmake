@@ -1,5 +1,6 @@
 # `mmcheck prove` from the command line: verdicts against [[expect]], the exit
-# statuses of DESIGN.md §2.5, and one-line usage errors. Run by CTest as
+# statuses (0 as expected, 1 a refutation, 2 usage, 3 inconclusive; see
+# cli/prove_command.cpp), and one-line usage errors. Run by CTest as
 # smt_prove_cli (see tests.cmake) with -DMMCHECK=<path to mmcheck>.
 include(${CMAKE_CURRENT_LIST_DIR}/../../cli/cli_helpers.cmake)
 

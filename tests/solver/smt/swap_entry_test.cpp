@@ -17,7 +17,7 @@ TEST(SmtSwapEntry, TypeShiftAndOffsetMask) {
   EXPECT_EQ(swp_entry(31, kSwpOffsetMask) >> 63, 0u);
 }
 
-// One row of the kernel-semantics.md swap-type table.
+// One row of the swap-type table, docs/kernel-rules.md#swap-types.
 struct TableRow {
   const char* version;
   SwapLayout layout;
