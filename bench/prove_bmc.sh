@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Bounded model checking of the device-exclusive operations (solver/smt/bmc.h)
-# in the BMC universe (mms=2 for fork, 2 pages, 3 folios, 2 swap slots, 1
-# device), Release build in build-bench-smt/:
-#  1. linux-6.15: the largest depth whose `mmcheck prove --depth D` finishes
-#     within the budget (default 60 s per run), for each property in PROPS;
-#  2. linux-6.14: the time to the counterexample of each expected violation;
-#  3. with one device-private page (--device-pages 1, adding dev_migrate_to_dev,
-#     dev_migrate_to_sys, dev_release and unlock_folio): the depth reached on
-#     mainline and niethe-v6 for the device-private properties, and the time
-#     to bug 17's counterexample on niethe-v6-type-losing-downgrade;
+# Bounded model checking of the symbolic subset (solver/smt/bmc.h) in the BMC
+# universe (mms=2 for fork, 2 pages, 3 folios, 2 swap slots, 1 device), every
+# symbolic property at once, Release build in build-bench-smt/:
+#  1. the depth reached within the budget (default 60 s) on linux-6.15, on
+#     mainline and niethe-v6 with one device-private page (--device-pages 1),
+#     for this build and, with BEFORE=<mmcheck binary>, for another one: the
+#     table "depth reached in 60 s, before / after";
+#  2. linux-6.14: the depth and time of each expected violation's
+#     counterexample (the shortest depth: BMC asks depth by depth);
+#  3. bug 17 on niethe-v6-type-losing-downgrade (--device-pages 1): its depth
+#     and time;
 #  4. k-induction (--induction --depth 1) of mapcount-matches-mappings on
 #     linux-6.15 within the budget.
-# Usage: bench/prove_bmc.sh [budget-seconds]   PROPS="p1 p2" overrides the
-# properties of part 1; JOBS=<n> sets the build parallelism (default 2);
+# "Depth reached" for this build: one run `prove --depth 64 --budget B -v`, the
+# last depth whose query finished (the -v statistics lines). For BEFORE, whose
+# BMC starts afresh at each depth: the largest D whose `prove --depth D`
+# finishes within the budget (one run per depth).
+# Usage: bench/prove_bmc.sh [budget-seconds]   BEFORE=<binary> adds the
+# before column; JOBS=<n> sets the build parallelism (default 2);
 # BUILD_DIR=<dir> uses an existing build's cli/mmcheck instead of building
 # the Release one; PARTS="1 2 3 4" selects the parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-60}
 dir=${BUILD_DIR:-build-bench-smt}
-props=${PROPS:-"mapcount-matches-mappings reclaim-makes-progress"}
 parts=${PARTS:-"1 2 3 4"}
 
 if [ -z "${BUILD_DIR:-}" ]; then
@@ -31,71 +35,66 @@ bin="$dir/cli/mmcheck"
 echo "mmcheck prove --depth (BMC), $dir ($(grep -o "CMAKE_BUILD_TYPE:STRING=.*" "$dir/CMakeCache.txt" | cut -d= -f2)), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
 TIMEFORMAT='%R'
 
-# depth_reached PROFILE PROP [extra args]: the largest depth within the budget.
-depth_reached() {
-  local profile=$1 prop=$2; shift 2
+# depth_after PROFILE [args]: the last depth this build finishes within the budget.
+depth_after() {
+  local profile=$1; shift
+  timeout $((budget + 30)) "$bin" prove --profile "$profile" --depth 64 --budget "${budget}s" \
+    --timeout "${budget}s" -v "$@" >"$dir/bmc-after.txt" 2>"$dir/bmc-after.err" || true
+  grep -E "^$profile: depth [0-9]+: " "$dir/bmc-after.err" | grep -v '(unknown)' | tail -1 |
+    sed -E 's/^[^:]*: depth ([0-9]+): ([0-9.]+) s.*/\1 \2/' || true
+}
+
+# depth_before PROFILE [args]: the largest depth whose whole run BEFORE finishes within the budget.
+depth_before() {
+  local profile=$1; shift
   local reached=0 t rc
   for d in $(seq 1 64); do
-    t=$( { time { timeout "$budget" "$bin" prove --profile "$profile" --property "$prop" \
-             --depth "$d" --timeout "$budget" "$@" >"$dir/bmc-run.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
+    t=$( { time { timeout "$budget" "$BEFORE" prove --profile "$profile" --depth "$d" \
+             --timeout "$budget" "$@" >"$dir/bmc-before.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
     rc=$(cat "$dir/bmc-rc")
-    if [ "$rc" -ne 0 ]; then
-      printf '%-16s %-36s depth %2d: exit %d after %6.2f s (stop)\n' "$profile" "$prop" "$d" "$rc" "$t"
-      break
-    fi
-    printf '%-16s %-36s depth %2d: %6.2f s\n' "$profile" "$prop" "$d" "$t"
-    reached=$d
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ] && [ "$rc" -ne 3 ]; then break; fi
+    if grep -q "unknown (proved up to" "$dir/bmc-before.txt"; then break; fi
+    reached="$d $t"
   done
-  echo "$profile $prop: depth $reached reached within ${budget} s"
+  echo "$reached"
 }
 
 if [[ " $parts " == *" 1 "* ]]; then
-echo "== linux-6.15: depth reached within ${budget} s per run =="
-for prop in $props; do
-  reached=0
-  for d in $(seq 1 64); do
-    t=$( { time { timeout "$budget" "$bin" prove --profile linux-6.15 --property "$prop" \
-             --depth "$d" --timeout "$budget" >"$dir/bmc-615.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
-    rc=$(cat "$dir/bmc-rc")
-    if [ "$rc" -ne 0 ]; then
-      printf '%-28s depth %2d: exit %d after %6.2f s (stop)\n' "$prop" "$d" "$rc" "$t"
-      break
-    fi
-    printf '%-28s depth %2d: %6.2f s, %s\n' "$prop" "$d" "$t" "$(head -1 "$dir/bmc-615.txt" | cut -c1-90)"
-    reached=$d
+  echo "== depth reached within ${budget} s, every symbolic property =="
+  printf '%-34s %-22s %-22s\n' "profile" "before (depth, s)" "after (depth, s)"
+  for spec in "linux-6.15" "mainline --device-pages 1" "niethe-v6 --device-pages 1"; do
+    read -r -a args <<<"$spec"
+    after=$(depth_after "${args[@]}")
+    before="-"
+    [ -n "${BEFORE:-}" ] && before=$(depth_before "${args[@]}")
+    printf '%-34s %-22s %-22s\n' "$spec" "${before:-0}" "${after:-0}"
   done
-  echo "$prop: depth $reached reached within ${budget} s"
-done
 fi
 
 if [[ " $parts " == *" 2 "* ]]; then
-echo "== linux-6.14: time to the counterexample =="
-for prop in mapcount-matches-mappings reclaim-makes-progress migration-makes-progress; do
-  t=$( { time { "$bin" prove --profile linux-6.14 --property "$prop" --depth 6 \
-           --timeout "$budget" >"$dir/bmc-614.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
-  rc=$(cat "$dir/bmc-rc")
-  printf '%-28s %6.2f s, exit %d: %s\n' "$prop" "$t" "$rc" \
-    "$(head -1 "$dir/bmc-614.txt" | grep -o 'refuted at depth [0-9]*.*expected' || head -1 "$dir/bmc-614.txt")"
-done
+  echo "== linux-6.14: each expected violation's counterexample =="
+  for prop in mapcount-matches-mappings reclaim-makes-progress migration-makes-progress; do
+    t=$( { time { "$bin" prove --profile linux-6.14 --property "$prop" --depth 6 \
+             --timeout "$budget" >"$dir/bmc-614.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
+    printf '%-28s %6.2f s, exit %d: %s\n' "$prop" "$t" "$(cat "$dir/bmc-rc")" \
+      "$(head -1 "$dir/bmc-614.txt" | grep -o 'refuted at depth [0-9]*' || head -1 "$dir/bmc-614.txt")"
+  done
 fi
 
 if [[ " $parts " == *" 3 "* ]]; then
-echo "== device-private (--device-pages 1): depth reached within ${budget} s per run =="
-depth_reached mainline pgmap-refs-balance --device-pages 1
-depth_reached niethe-v6 device-private-entry-kind-preserved --device-pages 1
-echo "== niethe-v6-type-losing-downgrade: time to bug 17's counterexample =="
-t=$( { time { "$bin" prove --device-pages 1 --profile niethe-v6-type-losing-downgrade \
-         --property device-private-entry-kind-preserved --depth 3 --timeout 600 \
-         >"$dir/bmc-17.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
-printf 'device-private-entry-kind-preserved %6.2f s, exit %d: %s\n' "$t" "$(cat "$dir/bmc-rc")" \
-  "$(head -1 "$dir/bmc-17.txt" | grep -o 'refuted at depth [0-9]*' || head -1 "$dir/bmc-17.txt")"
+  echo "== niethe-v6-type-losing-downgrade (--device-pages 1): bug 17's counterexample =="
+  t=$( { time { "$bin" prove --device-pages 1 --profile niethe-v6-type-losing-downgrade \
+           --property device-private-entry-kind-preserved --depth 6 --timeout 600 \
+           >"$dir/bmc-17.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
+  printf 'device-private-entry-kind-preserved %6.2f s, exit %d: %s\n' "$t" "$(cat "$dir/bmc-rc")" \
+    "$(head -1 "$dir/bmc-17.txt" | grep -o 'refuted at depth [0-9]*' || head -1 "$dir/bmc-17.txt")"
 fi
 
 if [[ " $parts " == *" 4 "* ]]; then
-echo "== linux-6.15: k-induction (k = 1) within ${budget} s =="
-t=$( { time { timeout $((budget + 30)) "$bin" prove --profile linux-6.15 \
-         --property mapcount-matches-mappings --depth 1 --induction --timeout "$budget" \
-         >"$dir/bmc-ind.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
-printf 'mapcount-matches-mappings --induction %6.2f s, exit %d: %s\n' "$t" "$(cat "$dir/bmc-rc")" \
-  "$(head -1 "$dir/bmc-ind.txt" | cut -c1-160)"
+  echo "== linux-6.15: k-induction (k = 1) within ${budget} s =="
+  t=$( { time { timeout $((budget + 30)) "$bin" prove --profile linux-6.15 \
+           --property mapcount-matches-mappings --depth 1 --induction --timeout "$budget" \
+           >"$dir/bmc-ind.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
+  printf 'mapcount-matches-mappings --induction %6.2f s, exit %d: %s\n' "$t" "$(cat "$dir/bmc-rc")" \
+    "$(head -1 "$dir/bmc-ind.txt" | cut -c1-160)"
 fi

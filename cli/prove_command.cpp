@@ -344,16 +344,26 @@ int RunBmc(const ProveOptions& o) {
   options.deadline = Deadline(o);
 
   std::vector<BmcRow> rows;
-  for (const model::Profile& p : profiles)
-    for (const std::string& prop : props) {
-      smt::BmcResult result;
-      if (std::chrono::steady_clock::now() < options.deadline) {
-        result = smt::CheckProperty(p, prop, options);
-      } else {
+  for (const model::Profile& p : profiles) {
+    // Every property of the profile in one unrolling (solver/smt/bmc.h).
+    std::vector<smt::BmcResult> results;
+    if (std::chrono::steady_clock::now() < options.deadline) {
+      if (o.verbose)
+        options.progress = [&p](const std::string& line) {
+          std::fprintf(stderr, "%s\n", fmt::format("{}: {}", p.name, line).c_str());
+        };
+      results = smt::CheckProperties(p, props, options);
+    } else {
+      for (const std::string& prop : props) {
+        smt::BmcResult result;
         result.profile = p.name;
         result.property = prop;
         result.reason = fmt::format("not checked: {}", smt::kBudgetRanOut);
+        results.push_back(std::move(result));
       }
+    }
+    for (smt::BmcResult& result : results) {
+      const std::string prop = result.property;
       BmcRow row{&p, std::move(result), BmcOutcome::kInconclusive, ""};
       row.outcome = JudgeBmc(p, row.result);
       if (!o.out_dir.empty() && !row.result.ops.empty()) {
@@ -364,6 +374,7 @@ int RunBmc(const ProveOptions& o) {
       }
       rows.push_back(std::move(row));
     }
+  }
   int proved = 0, refuted = 0, unexpected = 0, unknown = 0;
   for (const BmcRow& row : rows) {
     if (row.outcome == BmcOutcome::kUnexpected)
@@ -521,7 +532,7 @@ void AddProveCommand(CLI::App& app, int* status) {
       "--property", o->properties,
       "Property for BMC/k-induction, or 'all' (repeatable; default: all symbolic ones)");
   AddOutOption(cmd, &o->out_dir, "Directory for counterexample .mmtrace files");
-  AddVerboseFlag(cmd, &o->verbose, "Show unsat cores");
+  AddVerboseFlag(cmd, &o->verbose, "Show unsat cores, and Z3 statistics per BMC depth on stderr");
   cmd->add_option("--device-pages", o->device_pages,
                   "BMC universe with this many device-private pages (0 or 1; 1 adds "
                   "dev_migrate_to_dev/_to_sys, dev_release and unlock_folio to the alphabet)")

@@ -2,21 +2,21 @@
 // symbolic transition relation (symbolic_model.h), one profile at a time.
 //
 // BMC unrolls the transition relation from the state after the fixed
-// prologue (BmcPrologue) and asks, depth by depth, whether a property can be
-// violated after exactly d steps (asserting the negated property, tracked by
-// a named literal, and expecting unsat). A sat answer is decoded into ops,
-// written as a .mmtrace (prologue + ops) and replayed on the concrete model
-// (traces/replay.h), which must show the same property violated at the same
-// step; if it does not, the result is a model/encoding mismatch, never a
-// refutation. k-induction strengthens the property with the model's other
-// invariants (SymbolicModel::StateProperties and StrengtheningInvariants),
-// each an assumption tracked by its name ("assume:<name>"), plus the
-// simple-path constraint ("simple-path"), so the unsat core lists the ones
-// the proof used. A solver
-// unknown or timeout is reported as unknown, never as proved.
+// prologue (BmcPrologue) on one incremental solver and asks, depth by depth,
+// whether any of the properties can be violated after exactly d steps (the
+// disjunction of their negations under one assumption literal, expecting
+// unsat); depth d+1 adds one step to what depth d built and learned. A sat answer is decoded into
+// ops, written as a .mmtrace (prologue + ops) and replayed on the concrete model (traces/replay.h),
+// which must show the same property violated at the same step; if it does not, the result is a
+// model/encoding mismatch, never a refutation. k-induction strengthens the property with the
+// model's other invariants (SymbolicModel::StateProperties and StrengtheningInvariants), each an
+// assumption tracked by its name ("assume:<name>"), plus the simple-path constraint
+// ("simple-path"), so the unsat core lists the ones the proof used. A solver unknown or timeout is
+// reported as unknown, never as proved.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +54,19 @@ struct BmcOptions {
   bool minimize_core = true;
   // The op codes of the alphabet (empty: every op of SymbolicOpCodes()).
   std::vector<model::OpCode> ops;
+  // BMC queries on the one incremental SAT solver (learned clauses kept
+  // across depths); false: each query on a fresh bit-blasting solver after
+  // simplification, value propagation and equation solving over the whole
+  // unrolling, which the incremental solver cannot do across steps. From the
+  // prologue's numeral state the fresh one is much faster at every depth
+  // measured (bench/prove_bmc.sh), so it is the default.
+  bool incremental = false;
+  // Every step before the last (and the last, for a state property) changes
+  // the state: shortest counterexamples never stutter (see bmc.cpp).
+  bool no_stutter = true;
+  // Called after each BMC depth with a line of solver statistics (time,
+  // conflicts, decisions, memory): `prove -v`.
+  std::function<void(const std::string&)> progress;
   BmcOptions();
 };
 
@@ -68,9 +81,7 @@ struct BmcResult {
   std::vector<model::Op> ops;
   bool replay_confirmed = false;
   std::string replay_detail;
-  // kInductive: the tracked names the step case's unsat core used. (BMC
-  // queries run on a fresh non-incremental bit-blasting solver per depth,
-  // which is much faster here but gives no core.)
+  // kInductive: the tracked names the step case's unsat core used.
   std::vector<std::string> unsat_core;
   // Induction requested but not concluded: which conjunct fails and how
   // (the failing step's op), or why the base case failed.
@@ -86,6 +97,12 @@ bool IsBmcProperty(std::string_view name);
 // Whether contexts of a run with a deadline are still being freed (on a thread of their own).
 // A command that has printed its results need not wait for them: see ContextReaper in bmc.cpp.
 bool FreeingContexts();
+
+// Checks every property of `properties` on `profile` with one unrolling:
+// one result per property, in order. Throws like CheckProperty.
+std::vector<BmcResult> CheckProperties(const model::Profile& profile,
+                                       const std::vector<std::string>& properties,
+                                       const BmcOptions& options);
 
 // Checks `property` on `profile`. REQUIRES: IsBmcProperty(property) (else
 // throws std::invalid_argument listing the accepted names).

@@ -1,7 +1,9 @@
 // Lemmas on PFN words that carry flags: migrate PFNs (include/linux/migrate.h)
-// and HMM PFNs (include/linux/hmm.h). Bug 18 and invariant 6 of
-// kernel-semantics.md: only a flag (MIGRATE_PFN_DEVICE_PRIVATE,
-// HMM_PFN_DEVICE_PRIVATE) says a number is a device-private offset.
+// and HMM PFNs (include/linux/hmm.h). Once device-private pages are named by
+// offsets (niethe v6, "mm: Remove device private pages from the physical
+// address space"), only a flag (MIGRATE_PFN_DEVICE_PRIVATE in
+// include/linux/migrate.h, HMM_PFN_DEVICE_PRIVATE in include/linux/hmm.h)
+// says a number is a device-private offset.
 //
 // Domain: PFNs and offsets below 2^SWP_PFN_BITS. Both words only ever carry
 // numbers that also fit a PFN swap entry (migrate_vma collects them from PTEs

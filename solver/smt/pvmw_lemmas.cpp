@@ -3,8 +3,9 @@
 //
 // Kernel sources: include/linux/rmap.h (PVMW_*, DEFINE_FOLIO_VMA_WALK; niethe
 // v2 05/11 and v3-v6 05/13), mm/page_vma_mapped.c (check_pte, check_pmd),
-// mm/rmap.c (TTU_SYNC in try_to_unmap_one/try_to_migrate_one). Invariants 4
-// and 5, bugs 14, 15 and 23 of kernel-semantics.md.
+// mm/rmap.c (TTU_SYNC in try_to_unmap_one/try_to_migrate_one). The walk's
+// encoding must be injective and check_pte()'s range test exact; the
+// profiles' [[expect]] rows name the versions where they are not.
 //
 // Preconditions the kernel guarantees, each a tracked assumption:
 //   nr_pages >= 1 and the folio's [pfn, pfn + nr_pages - 1] is a PFN range of

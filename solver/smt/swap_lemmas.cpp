@@ -2,8 +2,8 @@
 //
 // Kernel sources: include/linux/swap.h (type numbering, MAX_SWAPFILES),
 // include/linux/swapops.h (swp_entry, SWP_PFN_BITS, SWP_MIG_*, PTE markers),
-// include/linux/leafops.h (softleaf_has_pfn's BUILD_BUG_ON). Invariant 13 and
-// bug 19 of kernel-semantics.md.
+// include/linux/leafops.h (softleaf_has_pfn's BUILD_BUG_ON): the special swap
+// types stay distinct and below MAX_SWAPFILES in every version.
 #include <fmt/format.h>
 
 #include "model/kernel/swap_entry.h"

@@ -36,6 +36,12 @@ using L = SymbolicLayout;
 // Counters (refcount, _mapcount, RSS, swap counts) are 8-bit two's
 // complement: exact for |value| < 128, which OutsideSubset() checks.
 constexpr unsigned kCounterBits = 8;
+// PFNs and the numbers non-present entries carry are 9 bits: the subset's
+// are below 0x200 (model::kFirstPfn = 0x100 plus at most 7 frames,
+// model::kZeroPfn, swap slot indices, and a device-exclusive entry's PFN
+// shifted by PtePfnOfNonPresent), which OutsideSubset() checks. The
+// narrowest width that holds them exactly: fewer bits to blast.
+constexpr unsigned kPfnBits = 9;
 
 const std::vector<OpCode>& SymbolicOpCodes() {
   static const std::vector<OpCode> codes = {
@@ -73,19 +79,118 @@ Universe BmcDeviceUniverse() {
   return u;
 }
 
+const std::vector<SymbolicKnob>& SymbolicKnobTable() {
+  using U = SymbolicKnobUse;
+  static const std::vector<SymbolicKnob> table = {
+      {"gup_split_pmd_hugetlb", U::kNotReached, {}, "no hugetlb VMA in the subset"},
+      {"make_exclusive_rejects_hugetlb", U::kNotReached, {}, "no hugetlb folio in the subset"},
+      {"make_exclusive_impl", U::kEncoded, {}, ""},
+      {"make_exclusive_lock",
+       U::kNotReached,
+       {},
+       "no lock_folio thread in the subset: the folio lock is never contended"},
+      {"restore_exclusive_writable", U::kEncoded, {}, ""},
+      {"device_exclusive_entry", U::kEncoded, {}, ""},
+      {"pvmw_migration_accepts_exclusive", U::kEncoded, {}, ""},
+      {"try_to_unmap_nonpresent", U::kEncoded, {}, ""},
+      {"try_to_migrate_nonpresent", U::kEncoded, {}, ""},
+      {"mkclean_nonpresent",
+       U::kNotReached,
+       {},
+       "page_vma_mkclean_one() runs for shared file folios only, none in the subset"},
+      {"referenced_nonpresent",
+       U::kNotReached,
+       {},
+       "the x86-64 young helper leaves a non-present entry unchanged (arch rules out arm64)"},
+      {"device_exclusive_mapcount", U::kEncoded, {}, ""},
+      {"restore_notifier_event",
+       U::kNotReached,
+       {},
+       "dmirror_interval_invalidate() (lib/test_hmm.c) clears the mirror for both events"},
+      {"transparent_hugepage",
+       U::kNotReached,
+       {},
+       "the subset's VMA has MADV_NOHUGEPAGE, so no THP at any setting"},
+      {"device_private_migration_entries", U::kEncoded, {}, ""},
+      {"pvmw_device_private", U::kEncoded, {}, ""},
+      {"ttu_sync_flags",
+       U::kNotReached,
+       {},
+       "the walk flags it overwrites matter only for device folios try_to_migrate() never "
+       "sees in the subset"},
+      {"check_pte_overlap",
+       U::kNotReached,
+       {},
+       "one-sided and two-sided range tests agree for order-0 folios"},
+      {"hmm_pfn_order_shift", U::kNotReached, {}, "HMM PFN bit layout: the Z3 lemmas' subject"},
+      {"hmm_pfn_device_private", U::kEncoded, {}, ""},  // through DevicePrivateOffsets()
+      {"migrate_pfn_device_private", U::kEncoded, {}, ""},
+      {"arch_pfn_bits", U::kNotReached, {}, "PFN width: the Z3 lemmas' subject"},
+      {"arch",
+       U::kOnly,
+       {"x86-64"},
+       "folio_referenced_one()'s arm64 young helper rewrites device-exclusive entries "
+       "(arch/arm64/include/asm/pgtable.h, 6.12): not encoded"},
+      {"referenced_pte_batch", U::kNotReached, {}, "folio_pte_batch() only for large folios"},
+      {"device_private_address_space", U::kEncoded, {}, ""},
+      {"device_migration_downgrade", U::kEncoded, {}, ""},
+      {"device_private_thp", U::kNotReached, {}, "device pages are order 0 in the subset"},
+      {"zone_device_folio_init",
+       U::kNotReached,
+       {},
+       "the three forms agree for order-0 device folios (mm/memremap.c)"},
+      {"zone_device_free",
+       U::kNotReached,
+       {},
+       "page 0 is every page of an order-0 device folio (mm/memremap.c)"},
+      {"device_private_deferred_split", U::kNotReached, {}, "deferred split only for large folios"},
+      {"pvmw_device_private_pmd", U::kNotReached, {}, "no device-private PMD in the subset"},
+      {"dmirror_device_lookup", U::kEncoded, {}, ""},  // page-to-pfn: see the rules below
+      {"dmirror_invalidate_range",
+       U::kOnly,
+       {"exact"},
+       "test_hmm's mirror invalidation one page past the range (Linux 6.12 lib/test_hmm.c "
+       "dmirror_do_update): the symbolic model invalidates page by page"},
+  };
+  return table;
+}
+
+const SymbolicKnob* FindSymbolicKnob(std::string_view name) {
+  for (const SymbolicKnob& k : SymbolicKnobTable())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
 std::string SymbolicKnobsUnsupported(const Universe& u, const Knobs& k) {
-  // The symbolic model invalidates page by page and has no range to extend.
-  if (u.devices > 0 && k.dmirror_invalidate_range == model::DmirrorInvalidateRange::kOnePast)
-    return "test_hmm's mirror invalidation one page past the range "
-           "(dmirror_invalidate_range=one-past) is not encoded symbolically";
+  return SymbolicKnobsUnsupported(u, k, model::KnobTable());
+}
+
+std::string SymbolicKnobsUnsupported(const Universe& u, const Knobs& k,
+                                     const std::vector<model::KnobInfo>& table) {
+  for (const model::KnobInfo& info : table) {
+    const std::string_view value = model::KnobValueName(info, k);
+    const SymbolicKnob* row = FindSymbolicKnob(info.name);
+    if (!row)
+      return fmt::format("knob {}={} is not encoded symbolically (no row in SymbolicKnobTable)",
+                         info.name, value);
+    if (row->use == SymbolicKnobUse::kOnly &&
+        std::find(row->values.begin(), row->values.end(), value) == row->values.end())
+      return fmt::format("knob {}={} is not encoded symbolically: {}", info.name, value, row->why);
+  }
+  // Combinations of encoded knobs the device-private encoding does not follow.
   if (u.device_pages == 0) return {};
   if (u.devices != 1 || u.device_pages != 1)
     return "the symbolic model encodes device memory as 1 device with 1 device-private page";
   // With offsets and no kind test in check_pte(), a walk for one page can
   // hit an entry of another (model/ops/page_vma_mapped.cpp): not encoded.
   if (model::DevicePrivateOffsets(k) && k.pvmw_device_private == model::PvmwDevicePrivate::kNone)
-    return "device-private offsets without a page_vma_mapped_walk kind test (pfn/offset "
-           "confusion) are not encoded symbolically";
+    return "knob pvmw_device_private=none with device-private offsets: the pfn/offset confusion "
+           "of a page_vma_mapped_walk without a kind test is not encoded symbolically";
+  // The unconverted driver names the RAM page with the offset's number.
+  if (model::DevicePrivateOffsets(k) &&
+      k.dmirror_device_lookup == model::DmirrorDeviceLookup::kPageToPfn)
+    return "knob dmirror_device_lookup=page-to-pfn with device-private offsets: the mirror "
+           "naming a RAM page by a device offset is not encoded symbolically";
   return {};
 }
 
@@ -98,9 +203,11 @@ std::vector<Op> BmcPrologue(const Universe& u) {
 // Layout and projection.
 
 SymbolicLayout::SymbolicLayout(const Universe& u) : u_(u) {
+  if (model::kFirstPfn + static_cast<unsigned>(frames() + dev_frames()) >= (1u << kPfnBits))
+    throw std::invalid_argument("SymbolicLayout: the universe's PFNs do not fit kPfnBits");
   static const char* kPteNames[] = {"kind",  "pfn",        "write",   "dirty",
                                     "young", "soft_dirty", "special", "swp_exclusive"};
-  static const unsigned kPteWidths[] = {4, 16, 0, 0, 0, 0, 0, 0};
+  static const unsigned kPteWidths[] = {4, kPfnBits, 0, 0, 0, 0, 0, 0};
   static const char* kFrameNames[] = {"alloc",      "refcount", "mapcount",       "anon", "dirty",
                                       "swapbacked", "lru",      "anon_exclusive", "data"};
   static const unsigned kFrameWidths[] = {0, kCounterBits, kCounterBits, 0, 0, 0, 0, 0, 8};
@@ -133,13 +240,24 @@ SymbolicLayout::SymbolicLayout(const Universe& u) : u_(u) {
     for (int mm = 0; mm < u.mms; ++mm)
       for (int va = 0; va < u.pages; ++va) {
         Add(fmt::format("dev{}.mm{}.p{}.perm", d, mm, va), 2);
-        Add(fmt::format("dev{}.mm{}.p{}.pfn", d, mm, va), 16);
+        Add(fmt::format("dev{}.mm{}.p{}.pfn", d, mm, va), kPfnBits);
         Add(fmt::format("dev{}.mm{}.p{}.device_private", d, mm, va), 0);
       }
   dev_base_ = size();
   for (int d = 0; d < dev_frames(); ++d) Add(fmt::format("devframe{}.migrating", d), kCounterBits);
   for (int d = 0; d < (u.device_pages > 0 ? u.devices : 0); ++d)
     Add(fmt::format("dev{}.pgmap_ref", d), kCounterBits);
+}
+
+bool SymbolicLayout::IsDataField(int i) const {
+  for (int mm = 0; mm < u_.mms; ++mm)
+    for (int va = 0; va < u_.pages; ++va)
+      if (i == Logical(mm, va)) return true;
+  for (int fr = 0; fr < frames() + dev_frames(); ++fr)
+    if (i == Frame(fr, kData)) return true;
+  for (int s = 0; s < u_.swap_slots; ++s)
+    if (i == SlotData(s)) return true;
+  return false;
 }
 
 void SymbolicLayout::Add(std::string name, unsigned width) {
@@ -174,7 +292,8 @@ std::string SymbolicLayout::OutsideSubset(const World& w) const {
     for (int va = 0; va < u_.pages; ++va) {
       const model::Pte& p = m.ptes[static_cast<size_t>(va)];
       if (p.uffd_wp) return fmt::format("mm{}:{} is uffd-wp", mm, va);
-      if (p.pfn > 0xffff) return fmt::format("mm{}:{} pfn does not fit 16 bits", mm, va);
+      if (p.pfn >= (1u << kPfnBits))
+        return fmt::format("mm{}:{} pfn does not fit {} bits", mm, va, kPfnBits);
       if (p.kind == PteKind::kHwpoison || p.kind == PteKind::kMarker)
         return fmt::format("mm{}:{} has a {} entry", mm, va, model::PteKindName(p.kind));
     }
@@ -200,7 +319,7 @@ std::string SymbolicLayout::OutsideSubset(const World& w) const {
       if (!small(x)) return "an RSS counter does not fit 8 bits";
   for (const model::Device& d : w.devices)
     for (const model::MirrorEntry& e : d.mirror)
-      if (e.pfn > 0xffff) return "a mirror entry's pfn does not fit 16 bits";
+      if (e.pfn >= (1u << kPfnBits)) return "a mirror entry's pfn does not fit the PFN width";
   return {};
 }
 
@@ -300,7 +419,9 @@ class Exec {
   z3::expr B(bool b) const { return c_.bool_val(b); }
   z3::expr K(uint64_t v, unsigned w) const { return c_.bv_val(v, w); }
   z3::expr Kind(PteKind k) const { return K(static_cast<unsigned>(k), 4); }
-  z3::expr PfnK(int frame) const { return K(model::kFirstPfn + static_cast<unsigned>(frame), 16); }
+  z3::expr PfnK(int frame) const {
+    return K(model::kFirstPfn + static_cast<unsigned>(frame), kPfnBits);
+  }
   z3::expr W16(int v) const { return K(static_cast<uint64_t>(v) & 0xff, kCounterBits); }
   z3::expr Simp(const z3::expr& e) const { return eager_ ? e.simplify() : e; }
   static bool IsFalse(const z3::expr& e) { return e.is_false(); }
@@ -398,7 +519,7 @@ class Exec {
   // The number an entry naming device frame d carries: its PFN after RAM, or
   // (offsets) kFirstPfn + its index in the device-private space.
   z3::expr NumK(int d) const {
-    return K(model::kFirstPfn + static_cast<unsigned>(offsets_ ? d : lay_.frames() + d), 16);
+    return K(model::kFirstPfn + static_cast<unsigned>(offsets_ ? d : lay_.frames() + d), kPfnBits);
   }
   int DevRef(int d) const { return lay_.DevFrame(d); }
   int OwnerOf(int d) const { return d / std::max(1, u_.device_pages); }
@@ -462,7 +583,9 @@ class Exec {
     Set(lay_.Pte(mm, va, L::kSpecial), p.special);
     Set(lay_.Pte(mm, va, L::kSwpExclusive), p.swp_exclusive);
   }
-  PteVals NonePte() const { return {Kind(PteKind::kNone), K(0, 16), F(), F(), F(), F(), F(), F()}; }
+  PteVals NonePte() const {
+    return {Kind(PteKind::kNone), K(0, kPfnBits), F(), F(), F(), F(), F(), F()};
+  }
 
   // ---- splits over concrete candidates ----
   // The frame `pfn` names (REQUIRES: it names one): body(frame), encoded once.
@@ -493,7 +616,7 @@ class Exec {
   template <typename Fn>
   void ForSlot(const z3::expr& index, Fn&& body) {
     for (int s = 0; s < u_.swap_slots; ++s)
-      If(index == K(static_cast<unsigned>(s), 16), [&] { body(s); });
+      If(index == K(static_cast<unsigned>(s), kPfnBits), [&] { body(s); });
   }
 
   // ---- folio lifetime (mm/page_alloc.c, mm/swap.c; model/ops/memory.cpp) ----
@@ -560,7 +683,7 @@ class Exec {
   }
   void ClearMirror(int d, int mm, int va) {
     Set(lay_.MirrorPerm(d, mm, va), K(model::kMirrorNone, 2));
-    Set(lay_.MirrorPfn(d, mm, va), K(0, 16));
+    Set(lay_.MirrorPfn(d, mm, va), K(0, kPfnBits));
     Set(lay_.MirrorDp(d, mm, va), F());
   }
 
@@ -577,7 +700,7 @@ class Exec {
     if (!write) {
       PteVals p = NonePte();
       p.kind = Kind(PteKind::kPresent);
-      p.pfn = K(model::kZeroPfn, 16);
+      p.pfn = K(model::kZeroPfn, kPfnBits);
       p.special = T();
       WritePte(mm, va, p);
       return;
@@ -892,7 +1015,7 @@ class Exec {
       z3::expr stopped = F();
       for (int i = 0; i < n; ++i) {
         got.push_back(F());
-        pfn.push_back(K(0, 16));
+        pfn.push_back(K(0, kPfnBits));
         conv.push_back(F());
         If(!stopped, [&] {
           z3::expr g = get_user_page_remote(mm, va + i);
@@ -983,7 +1106,7 @@ class Exec {
             AddRssSwap(mm, 1);
             PteVals p = NonePte();
             p.kind = Kind(PteKind::kSwap);
-            p.pfn = K(static_cast<unsigned>(slot), 16);
+            p.pfn = K(static_cast<unsigned>(slot), kPfnBits);
             p.swp_exclusive = ax;
             p.soft_dirty = old.soft_dirty;
             WritePte(mm, va, p);
@@ -1726,13 +1849,15 @@ SymbolicModel::SymbolicModel(z3::context& ctx, const Universe& u, const Knobs& k
   }
 }
 
+z3::expr SymbolicModel::FreshField(const std::string& prefix, int i) const {
+  std::string n = prefix + layout_.name(i);
+  return layout_.width(i) == 0 ? ctx_.bool_const(n.c_str())
+                               : ctx_.bv_const(n.c_str(), layout_.width(i));
+}
+
 SymState SymbolicModel::Fresh(const std::string& prefix) const {
   SymState s;
-  for (int i = 0; i < layout_.size(); ++i) {
-    std::string n = prefix + layout_.name(i);
-    s.push_back(layout_.width(i) == 0 ? ctx_.bool_const(n.c_str())
-                                      : ctx_.bv_const(n.c_str(), layout_.width(i)));
-  }
+  for (int i = 0; i < layout_.size(); ++i) s.push_back(FreshField(prefix, i));
   return s;
 }
 
@@ -1863,10 +1988,13 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
   auto get = [&](int i) { return s[static_cast<size_t>(i)]; };
   auto kindk = [&](PteKind k) { return c.bv_val(static_cast<unsigned>(k), 4); };
   auto w16 = [&](int v) { return c.bv_val(static_cast<uint64_t>(v) & 0xff, kCounterBits); };
-  auto pfnk = [&](int fr) { return c.bv_val(model::kFirstPfn + static_cast<unsigned>(fr), 16); };
+  auto pfnk = [&](int fr) {
+    return c.bv_val(model::kFirstPfn + static_cast<unsigned>(fr), kPfnBits);
+  };
   // World::DevicePrivateNumber of device frame d.
   auto numk = [&](int d) {
-    return c.bv_val(model::kFirstPfn + static_cast<unsigned>(offsets ? d : lay.frames() + d), 16);
+    return c.bv_val(model::kFirstPfn + static_cast<unsigned>(offsets ? d : lay.frames() + d),
+                    kPfnBits);
   };
   auto dev_alloc = [&](int d) { return get(lay.Frame(lay.DevFrame(d), L::kAlloc)); };
   auto is_devmig = [&](const z3::expr& k) {
@@ -1918,12 +2046,13 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
         z3::expr subset_kind = k == kindk(PteKind::kNone) || k == kindk(PteKind::kPresent) ||
                                k == kindk(PteKind::kSwap) || is_mig(k) || is_excl(k) || is_dp(k);
         all = all && subset_kind;
-        all = all && z3::implies(k == kindk(PteKind::kSwap),
-                                 z3::ult(pfn, c.bv_val(static_cast<unsigned>(u.swap_slots), 16)));
         all = all &&
-              z3::implies(get(lay.Pte(mm, va, L::kSpecial)),
-                          k == kindk(PteKind::kPresent) && pfn == c.bv_val(model::kZeroPfn, 16) &&
-                              !get(lay.Pte(mm, va, L::kWrite)));
+              z3::implies(k == kindk(PteKind::kSwap),
+                          z3::ult(pfn, c.bv_val(static_cast<unsigned>(u.swap_slots), kPfnBits)));
+        all = all && z3::implies(get(lay.Pte(mm, va, L::kSpecial)),
+                                 k == kindk(PteKind::kPresent) &&
+                                     pfn == c.bv_val(model::kZeroPfn, kPfnBits) &&
+                                     !get(lay.Pte(mm, va, L::kWrite)));
         all = all && z3::implies(!get(lay.MmExists(mm)),
                                  k == kindk(PteKind::kNone) && !get(lay.VmaAt(mm, va)));
         // No entry outside a VMA (munmap zaps what it unmaps).
@@ -1960,7 +2089,7 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
       for (int s2 = 0; s2 < u.swap_slots; ++s2)
         swap_refs[static_cast<size_t>(s2)] =
             swap_refs[static_cast<size_t>(s2)] +
-            z3::ite(swap && pfn == c.bv_val(static_cast<unsigned>(s2), 16), w16(1), w16(0));
+            z3::ite(swap && pfn == c.bv_val(static_cast<unsigned>(s2), kPfnBits), w16(1), w16(0));
       rs = rs + z3::ite(swap, w16(1), w16(0));
       z3::expr has_pfn = k == kindk(PteKind::kPresent) || is_mig(k) || is_excl(k) || is_dp(k);
       z3::expr counted = ex && has_pfn && !special;
@@ -2000,7 +2129,7 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
         z3::expr pfn = get(lay.Pte(mm, va, L::kPfn));
         z3::expr slot_ok = c.bool_val(false);
         for (int s2 = 0; s2 < u.swap_slots; ++s2)
-          slot_ok = slot_ok || (pfn == c.bv_val(static_cast<unsigned>(s2), 16) &&
+          slot_ok = slot_ok || (pfn == c.bv_val(static_cast<unsigned>(s2), kPfnBits) &&
                                 get(lay.SlotCount(s2)) > w16(0));
         all = all && z3::implies(ex && k == kindk(PteKind::kSwap), slot_ok);
         z3::expr folio_ok = c.bool_val(false);
@@ -2023,7 +2152,7 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
             folio_ok = folio_ok || (mirror_dev(dp, pfn, f) && dev_alloc(f));
           all = all &&
                 z3::implies(get(lay.MirrorPerm(d, mm, va)) != c.bv_val(model::kMirrorNone, 2) &&
-                                pfn != c.bv_val(model::kZeroPfn, 16),
+                                pfn != c.bv_val(model::kZeroPfn, kPfnBits),
                             folio_ok);
         }
     return all;
@@ -2077,13 +2206,13 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
           z3::expr dp = get(lay.MirrorDp(dev, mm, va));
           z3::expr k = get(lay.Pte(mm, va, L::kKind));
           z3::expr same = get(lay.MmExists(mm)) && get(lay.Pte(mm, va, L::kPfn)) == pfn;
-          all =
-              all &&
-              z3::implies(perm == c.bv_val(model::kMirrorNone, 2), pfn == c.bv_val(0, 16) && !dp) &&
-              z3::implies(perm == c.bv_val(model::kMirrorAtomic, 2), same && is_excl(k) && !dp) &&
-              z3::implies(perm == c.bv_val(model::kMirrorRead, 2) ||
-                              perm == c.bv_val(model::kMirrorWrite, 2),
-                          same && is_dp(k) && dp);
+          all = all &&
+                z3::implies(perm == c.bv_val(model::kMirrorNone, 2),
+                            pfn == c.bv_val(0, kPfnBits) && !dp) &&
+                z3::implies(perm == c.bv_val(model::kMirrorAtomic, 2), same && is_excl(k) && !dp) &&
+                z3::implies(perm == c.bv_val(model::kMirrorRead, 2) ||
+                                perm == c.bv_val(model::kMirrorWrite, 2),
+                            same && is_dp(k) && dp);
         }
     return all;
   }
@@ -2110,7 +2239,7 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
         all = all && z3::implies(ex && needs && !get(lay.Pte(mm, va, L::kSpecial)), !bad);
         z3::expr slot_bad = c.bool_val(false);
         for (int s2 = 0; s2 < u.swap_slots; ++s2)
-          slot_bad = slot_bad || (pfn == c.bv_val(static_cast<unsigned>(s2), 16) &&
+          slot_bad = slot_bad || (pfn == c.bv_val(static_cast<unsigned>(s2), kPfnBits) &&
                                   get(lay.SlotCount(s2)) != w16(1));
         all = all && z3::implies(
                          ex && k == kindk(PteKind::kSwap) && get(lay.Pte(mm, va, L::kSwpExclusive)),
@@ -2160,7 +2289,7 @@ z3::expr SymbolicModel::Holds(std::string_view property, const SymState& s) cons
           z3::expr pfn = get(lay.MirrorPfn(dev, mm, va));
           z3::expr dp = get(lay.MirrorDp(dev, mm, va));
           z3::expr used = get(lay.MirrorPerm(dev, mm, va)) != c.bv_val(model::kMirrorNone, 2) &&
-                          !(pfn == c.bv_val(model::kZeroPfn, 16) && !dp);
+                          !(pfn == c.bv_val(model::kZeroPfn, kPfnBits) && !dp);
           z3::expr wrong = c.bool_val(false);
           // MirrorFrame() >= 0 and IsDeviceFrame() != device_private.
           for (int fr = 0; fr < lay.frames(); ++fr)

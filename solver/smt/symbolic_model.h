@@ -41,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/knobs.h"
 #include "model/operations.h"
 #include "model/world.h"
 
@@ -56,8 +57,32 @@ bool IsSymbolicOp(model::OpCode code);
 // BmcUniverse() with one device-private page (device_pages=1).
 model::Universe BmcDeviceUniverse();
 
-// Why the symbolic model cannot encode `knobs` in `u`, or "".
+// How the symbolic model treats one knob of model::KnobTable(). Deny by
+// default: a knob with no row here is refused whatever its value, so a new
+// knob is refused by `prove` until someone encodes it (or shows that the
+// subset never reaches the code it changes) and adds its row.
+enum class SymbolicKnobUse : uint8_t {
+  kEncoded,     // a parameter of the encoding: every value, each encoded
+  kNotReached,  // it changes only code the subset never reaches: every value
+  kOnly,        // only `values` are encoded; any other value is refused
+};
+struct SymbolicKnob {
+  std::string_view name;                 // the model::KnobInfo name
+  SymbolicKnobUse use;                   //
+  std::vector<std::string_view> values;  // kOnly: the accepted value names
+  std::string_view why;                  // kNotReached/kOnly: why
+};
+// One row per knob of model::KnobTable(); the exhaustive conformance test
+// (tests/solver/smt/exhaustive_conformance_test.cpp) checks every
+// kEncoded/kNotReached value against the concrete model.
+const std::vector<SymbolicKnob>& SymbolicKnobTable();
+const SymbolicKnob* FindSymbolicKnob(std::string_view name);
+
+// Why the symbolic model cannot encode `knobs` in `u` (naming the knob and
+// its value), or "". Iterates `table` (model::KnobTable() by default).
 std::string SymbolicKnobsUnsupported(const model::Universe& u, const model::Knobs& knobs);
+std::string SymbolicKnobsUnsupported(const model::Universe& u, const model::Knobs& knobs,
+                                     const std::vector<model::KnobInfo>& table);
 
 // The universe BMC runs in by default: 1 mm plus fork (mms=2), 2 pages (one
 // PMD), 3 folio slots, 2 swap slots, 1 device.
@@ -125,6 +150,13 @@ class SymbolicLayout {
   // Device dev's dev_pagemap ref.
   int PgmapRef(int dev) const { return dev_base_ + dev_frames() + dev; }
 
+  // A field holding data (a page's logical content, a frame's or a swap
+  // slot's data): no branch condition, enabled/outside test or property
+  // reads one, they are only copied among themselves (checked by
+  // tests/solver/smt/exhaustive_conformance_test.cpp), so BMC may leave them
+  // out.
+  bool IsDataField(int i) const;
+
   // Why `w` is not representable (a field outside the projection is not at
   // its default), or "" when it is.
   std::string OutsideSubset(const model::World& w) const;
@@ -176,6 +208,8 @@ class SymbolicModel {
 
   // A state of fresh constants named "<prefix><field>".
   SymState Fresh(const std::string& prefix) const;
+  // The fresh constant "<prefix><field i>".
+  z3::expr FreshField(const std::string& prefix, int i) const;
   // A state of numerals.
   SymState Constant(const std::vector<uint64_t>& values) const;
 

@@ -63,6 +63,29 @@ TEST(BmcTest, Linux614ReclaimRefutedAndReplays) {
   EXPECT_EQ(r.ops.back().code, OpCode::kReclaim);
 }
 
+// linux-6.14's three symbolic bugs, every property and the whole alphabet in
+// one incremental unrolling: each is found at its shortest depth (BMC asks
+// depth by depth) and each counterexample replays on the concrete model.
+// mapcount: one dev_exclusive; reclaim: dev_exclusive, then reclaim of the
+// exclusive folio; migration: dev_exclusive, then migrate of it.
+TEST(BmcTest, Linux614ThreeBugsAtTheirShortestDepths) {
+  BmcOptions o;
+  o.depth = 2;
+  const std::vector<std::string> props = {"mapcount-matches-mappings", "reclaim-makes-progress",
+                                          "migration-makes-progress"};
+  std::vector<BmcResult> rs = CheckProperties(Builtin("linux-6.14"), props, o);
+  ASSERT_EQ(rs.size(), 3u);
+  const int want[] = {1, 2, 2};
+  for (size_t i = 0; i < rs.size(); ++i) {
+    EXPECT_EQ(rs[i].property, props[i]);
+    ASSERT_EQ(rs[i].verdict, BmcVerdict::kRefuted)
+        << props[i] << rs[i].replay_detail << rs[i].reason;
+    EXPECT_EQ(rs[i].depth, want[i]) << props[i];
+    EXPECT_TRUE(rs[i].replay_confirmed) << props[i];
+    EXPECT_EQ(rs[i].ops.size(), BmcPrologue(o.universe).size() + static_cast<size_t>(want[i]));
+  }
+}
+
 // linux-6.15 (device-exclusive entries keep the mapcount): no violation
 // within one step of any op.
 TEST(BmcTest, Linux615NoMapcountViolationWithinBound) {

@@ -70,6 +70,6 @@ run(0 prove --device-pages 1 --profile mainline --property pgmap-refs-balance --
 expect_match("${OUT}" "mainline  pgmap-refs-balance  proved up to depth 1")
 expect_match("${OUT}" "device_pages=1")
 run(3 prove --device-pages 1 --profile niethe-v2-no-pvmw-kind --property pgmap-refs-balance --depth 1)
-expect_match("${OUT}" "not encoded: device-private offsets without a page_vma_mapped_walk kind test")
+expect_match("${OUT}" "not encoded: knob pvmw_device_private=none with device-private offsets")
 run(2 prove --device-pages 2)
 expect_match("${ERR}" "--device-pages: expected a whole number in 0..1; got '2'")

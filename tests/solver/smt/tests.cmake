@@ -15,4 +15,14 @@ if(TARGET mmcheck)
 endif()
 list(APPEND MMCHECK_TEST_SOURCES
   solver/smt/bmc_conformance_test.cpp
-  solver/smt/bmc_test.cpp)
+  solver/smt/bmc_test.cpp
+  solver/smt/reachable.cpp
+  solver/smt/symbolic_knobs_test.cpp)
+
+# The exhaustive concrete/symbolic conformance (minutes): its own binary, not
+# in CTest; bench/symbolic_conformance.sh runs it (MMCHECK_EXHAUSTIVE_DEPTH).
+add_executable(mmcheck_exhaustive_tests
+  ${CMAKE_CURRENT_LIST_DIR}/exhaustive_conformance_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/reachable.cpp)
+target_link_libraries(mmcheck_exhaustive_tests PRIVATE mmcheck_solver GTest::gtest
+  GTest::gtest_main)
