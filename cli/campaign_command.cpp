@@ -327,30 +327,25 @@ void AddCampaignCommands(CLI::App& app, int* status) {
                        "profile name or .toml file (repeatable; default: every built-in profile)");
   campaign->add_option("--property", c.properties,
                        "check and report only this property (repeatable; default: all)");
-  campaign->add_option("--knob", c.knobs,
-                       "override a knob on every profile: name=value (repeatable)");
+  AddKnobOption(campaign, &c.knobs, "every profile");
   campaign->add_option("--universe", c.universe,
                        "mms=2,pages=4,... (default: the smallest universe that reaches every "
                        "selected profile's expectations, from the profiles' min_universe)");
-  campaign
-      ->add_option("--budget", c.budget_seconds,
-                   "total time, split across profiles: 500ms, 30s, 10m, 2h (a plain number is "
-                   "seconds)")
-      ->transform(Duration())
+  AddBudgetOption(campaign, &c.budget_seconds,
+                  "total time, split across profiles: 500ms, 30s, 10m, 2h (a plain number is "
+                  "seconds)")
       ->default_str("20s");
   auto* seed =
       campaign
           ->add_option("--seed", c.seed,
                        "base seed, 0..18446744073709551615 (default: a fresh one, printed)")
           ->check(WholeNumber(0, UINT64_MAX));
-  campaign->add_option("--jobs", c.jobs, "worker processes (default: one per core)")
-      ->check(WholeNumber(1, 1024));
+  AddJobsOption(campaign, &c.jobs, JobsAre::kProcesses, "(default: one per core)", 1024);
   campaign->add_option(
       "--shard", c.shard,
       "I/N: this shard's disjoint seeds (default: GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1)");
-  campaign
-      ->add_option("--out", c.out,
-                   "directory for traces and report.json/report.xml; its traces are the corpus")
+  AddOutOption(campaign, &c.out,
+               "directory for traces and report.json/report.xml; its traces are the corpus")
       ->capture_default_str();
   campaign->add_flag("--force", c.force,
                      "replace the report of an earlier run in --out (refused without it)");
@@ -360,7 +355,7 @@ void AddCampaignCommands(CLI::App& app, int* status) {
       ->add_option("--cases", c.cases, "at most this many random cases per profile (0: no limit)")
       ->check(WholeNumber(0, INT64_MAX, "0 = no limit"));
   campaign->add_option("--format", c.format, "stdout: text, json or junit")->capture_default_str();
-  campaign->add_flag("-v,--verbose", c.verbose, "list clean properties too");
+  AddVerboseFlag(campaign, &c.verbose, "list clean properties too");
   campaign->add_flag("--wide", c.wide, "one line a row (text; default: 75 columns, for mail)");
   campaign->callback([campaign, seed, status] {
     c.seed_given = seed->count() > 0;
@@ -371,11 +366,11 @@ void AddCampaignCommands(CLI::App& app, int* status) {
   auto* merge = app.add_subcommand("merge", "Join the reports of campaign shards into one");
   merge->add_option("reports", m.inputs, "shard output directories or report.json files")
       ->required();
-  merge->add_option("--out", m.out, "write the merged report.json/report.xml and the traces here");
+  AddOutOption(merge, &m.out, "write the merged report.json/report.xml and the traces here");
   merge->add_flag("--force", m.force,
                   "replace the report of an earlier run in --out (refused without it)");
   merge->add_option("--format", m.format, "stdout: text, json or junit")->capture_default_str();
-  merge->add_flag("-v,--verbose", m.verbose, "list clean properties too");
+  AddVerboseFlag(merge, &m.verbose, "list clean properties too");
   merge->add_flag("--wide", m.wide, "one line a row (text; default: 75 columns, for mail)");
   merge->callback([status] { RunMerge(m, status); });
 
@@ -395,16 +390,14 @@ void AddCampaignCommands(CLI::App& app, int* status) {
   auto* shrink = app.add_subcommand(
       "shrink", "Minimise a failing trace: delete steps, simplify arguments, keep the violation");
   shrink->add_option("file", s.file, "the .mmtrace file")->required();
-  shrink->add_option("-o,--output", s.output, "write the shrunk trace here (default: stdout)");
+  AddOutOption(shrink, &s.output, "write the shrunk trace here (default: stdout)", "--output");
   shrink->add_option(
       "--property", s.property,
       "the property to keep violated (default: the trace's expect line, else the first violated)");
-  shrink
-      ->add_option("--budget", s.budget_seconds,
-                   "time limit: 500ms, 30s, 10m, 2h (a plain number is seconds)")
-      ->transform(Duration())
+  AddBudgetOption(shrink, &s.budget_seconds,
+                  "time limit: 500ms, 30s, 10m, 2h (a plain number is seconds)")
       ->default_str("30s");
-  shrink->add_flag("-v,--verbose", s.verbose, "log every candidate tried");
+  AddVerboseFlag(shrink, &s.verbose, "log every candidate tried");
   shrink->callback([status] { RunShrink(s, status); });
 }
 

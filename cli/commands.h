@@ -37,7 +37,7 @@ class UsageError : public std::runtime_error {
 
 void AddListCommands(CLI::App& app, int* status);      // ops, knobs, profiles, properties
 void AddScenariosCommand(CLI::App& app, int* status);  // scenarios
-void AddExploreCommand(CLI::App& app, int* status);    // explore (solver/explicit)
+void AddExploreCommand(CLI::App& app, int* status);    // explore (solver/explicit, bench/devexcl)
 void AddProveCommand(CLI::App& app, int* status);      // prove (solver/smt)
 void AddCampaignCommands(CLI::App& app, int* status);  // campaign, merge, shrink
 void AddTraceCommands(CLI::App& app, int* status);     // replay, render, export

@@ -238,9 +238,7 @@ void AddDiffCommand(CLI::App& app, int* status) {
   cmd->add_option("--ignore", flags.ignore,
                   "classes of difference to ignore, comma-separated: enabled, return, timing, "
                   "value, cpages, snapshot, event, verdict");
-  cmd->add_option("--budget", flags.budget_seconds,
-                  "time for the whole search (auto: half for the BFS)")
-      ->transform(Duration())
+  AddBudgetOption(cmd, &flags.budget_seconds, "time for the whole search (auto: half for the BFS)")
       ->capture_default_str();
   cmd->add_option("--max-states", flags.max_states, "stop the BFS after this many states")
       ->check(WholeNumber(0, UINT64_MAX, "no limit"));
@@ -256,11 +254,10 @@ void AddDiffCommand(CLI::App& app, int* status) {
   cmd->add_option("--steps", flags.steps, "steps per random trace")
       ->check(WholeNumber(1, 1000))
       ->capture_default_str();
-  cmd->add_option("--jobs", flags.jobs, "BFS threads (results do not depend on it)")
-      ->check(WholeNumber(1, 256))
+  AddJobsOption(cmd, &flags.jobs, JobsAre::kThreads, "of the BFS (results do not depend on it)")
       ->capture_default_str();
   cmd->add_option("--format", flags.format, "text or json")->capture_default_str();
-  cmd->add_option("--out", flags.out, "write the divergent trace here (.mmtrace)");
+  AddOutOption(cmd, &flags.out, "write the divergent trace here (.mmtrace)");
   cmd->callback([status] { *status = RunDiff(flags); });
 }
 

@@ -1,89 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 // mmcheck explore: exhaustive breadth-first exploration (solver/explicit, DESIGN.md §2.3).
 //
-// Two machines:
-//
 //   mmcheck explore --profile linux-6.14 --universe mms=2,pages=2,folios=3,swap=2 --out cx/
 //
 // explores the main model (model::World and the operation table, solver/explicit/main_model.h)
 // on a profile: states, edges, BFS depth, rate, bytes/state, peak memory, every property's
 // verdict with its shortest counterexample written as a .mmtrace into --out, and the AG EF
 // liveness verdicts (memory offline / reclaim can empty every frame) with their lassos. Verdicts
-// are compared with the profile's expected violations.
+// are compared with the profile's expected violations. By default the whole reachable set is
+// explored (kMainStopsAtViolation).
 //
-//   mmcheck explore --bench devexcl-core-L --sem new --jobs 2
+// With --bench the same command explores the devexcl-core benchmark machine instead
+// (explore_bench_command.cpp). The options both take are in explore_common.h.
 //
-// explores the devexcl-core benchmark machine (the devexcl-core spec shared with SPIN
-// (bench/devexcl-core-vs-main-model.md)) and compares every verdict with the spec's §6.
-//
-// Exit status: 0 all as expected, 1 a verdict differs (or a sanity invariant failed: a model
-// bug), 2 bad usage, 3 a limit stopped the search (figures are partial).
-#include <unistd.h>
-
+// Exit status: 0 all as expected, 1 a verdict differs, 2 bad usage, 3 a limit stopped the search
+// (figures are partial) or the symmetry reduction is not exact.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/explore_common.h"
 #include "cli/options.h"
-#include "solver/explicit/devexcl_core.h"
 #include "solver/explicit/explorer.h"
-#include "solver/explicit/graph_output.h"
 #include "solver/explicit/liveness.h"
 #include "solver/explicit/main_model.h"
-#ifdef MMCHECK_HAVE_MPI
-#include "solver/explicit/distributed_explorer.h"
-#endif
 #include "traces/output_file.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
-#include "util/process_memory.h"
+#include "util/json_report.h"
 #include "util/text.h"
 
-namespace mmcheck::cli {
+namespace mmcheck::cli::explore {
 namespace {
 
 using solver::explicit_state::Counterexample;
-using solver::explicit_state::DevexclBenchByName;
-using solver::explicit_state::DevexclBenchNames;
-using solver::explicit_state::DevexclCoreModel;
-using solver::explicit_state::DevexclSemantics;
 using solver::explicit_state::ExplorationResult;
 using solver::explicit_state::ExplorationStatus;
-using solver::explicit_state::ExplorationStatusName;
 using solver::explicit_state::Explorer;
 using solver::explicit_state::ExplorerOptions;
-using solver::explicit_state::LivenessOptions;
 using solver::explicit_state::LivenessResult;
 using solver::explicit_state::LivenessVerdict;
-using solver::explicit_state::LivenessVerdictName;
 using solver::explicit_state::PropertyInfo;
-using traces::WriteFileAtomically;
-using util::EscapeQuoted;
-using util::JsonStrings;
 using util::WithCommas;
 
-struct ExploreFlags {
-  std::string bench;
-  std::string semantics;
-  int jobs = 1;
-  std::uint64_t max_states = 0;
-  double max_memory_mb = -1;  // -1: not given, half of physical memory
-  double budget_seconds = 0;  // 0: not given, no limit
-  std::string dump_states;
-  std::string dot;
-  std::uint64_t dot_max_states = 2000;
-  bool no_stop = false;
-  std::string format = "text";
-  // The main model.
+// The options only the main model takes.
+struct MainFlags {
   std::string profile;
   std::vector<std::string> knobs;
   std::string universe;
@@ -96,465 +64,7 @@ struct ExploreFlags {
   std::vector<std::string> restrictions;
   std::string alphabet;
   std::string liveness = "offline,reclaim";
-  bool stop = false;
-  bool mpi = false;  // --mpi: the distributed search (solver/explicit/distributed_explorer.h)
 };
-
-// The verdict of one safety property as this run saw it.
-struct SafetyVerdict {
-  const PropertyInfo* info = nullptr;
-  const Counterexample* counterexample = nullptr;  // owned by one of the results
-  bool checked_to_the_end = false;  // no counterexample and the search reached every state
-  std::string note;                 // e.g. "P1 not asserted"
-};
-
-// Spec §6, as data: what each semantics is expected to show.
-struct ExpectedViolation {
-  const char* label;
-  std::vector<std::string> ops;
-};
-
-std::vector<ExpectedViolation> ExpectedViolations(DevexclSemantics semantics) {
-  if (semantics == DevexclSemantics::kNew) return {};
-  return {{"P1", {"make_device_exclusive(mm0,va0)"}},
-          {"P3", {"make_device_exclusive(mm0,va0)", "device_release(f0)", "reclaim(f0)"}}};
-}
-
-// The default memory limit: a search that would need more stops cleanly (exit 3) instead of
-// being killed by the OOM killer.
-std::uint64_t HalfOfPhysicalMemory() {
-  const long pages = sysconf(_SC_PHYS_PAGES);
-  const long page_size = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return 0;
-  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
-}
-
-// The memory limit in bytes: --max-memory, or half of physical memory when it is not given.
-std::uint64_t MaxMemoryBytes(const ExploreFlags& flags) {
-  if (flags.max_memory_mb < 0) return HalfOfPhysicalMemory();
-  return static_cast<std::uint64_t>(flags.max_memory_mb * 1e6);
-}
-
-// Checks before the search that every output can be written: a long run's results must not be
-// lost at its end. `main_model`: --out applies.
-void CheckOutputs(const ExploreFlags& flags, bool main_model) {
-  auto check = [](const char* option, const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const traces::OutputError& e) {
-      throw UsageError(std::string(option) + ": " + e.what());
-    }
-  };
-  if (main_model && !flags.out_dir.empty())
-    check("--out", [&] { traces::PrepareOutputDirectory(flags.out_dir); });
-  if (!flags.dump_states.empty())
-    check("--dump-states", [&] { traces::CheckOutputFile(flags.dump_states); });
-  if (!flags.dot.empty()) check("--dot", [&] { traces::CheckOutputFile(flags.dot); });
-}
-
-std::string Fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, value);
-  return buffer;
-}
-
-std::string JoinOps(const std::vector<std::string>& ops) {
-  std::string out;
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    if (i != 0) out += "; ";
-    out += ops[i];
-  }
-  return out;
-}
-
-// Runs the search: in this process, or with --mpi on every rank of the MPI job (the result is
-// the same on every rank), noting what the distribution cost.
-template <typename Model>
-ExplorationResult Search(const ExploreFlags& flags, const Model& model,
-                         const ExplorerOptions& options, Explorer<Model>& explorer,
-                         std::vector<std::string>* notes) {
-  if (!flags.mpi) return explorer.Run();
-#ifdef MMCHECK_HAVE_MPI
-  solver::explicit_state::DistributedExplorer<Model> distributed(
-      model, options, solver::explicit_state::RankGroup::World());
-  ExplorationResult result = distributed.Run();
-  const solver::explicit_state::DistributedStats& s = distributed.stats();
-  const double states = static_cast<double>(std::max<std::uint64_t>(result.states, 1));
-  notes->push_back("mpi: " + std::to_string(s.ranks) + " ranks, " + WithCommas(s.bytes_sent) +
-                   " bytes sent (" + Fixed(static_cast<double>(s.bytes_sent) / states, 1) +
-                   " bytes/state), " + WithCommas(s.records_sent) + " successors sent, " +
-                   WithCommas(s.records_cached) + " not sent (sent before), " +
-                   WithCommas(s.rounds) + " rounds, fullest rank " + WithCommas(s.max_rank_states) +
-                   " states, largest rank peak " +
-                   Fixed(static_cast<double>(s.max_rank_peak_rss_bytes) / 1e6, 1) + " MB");
-  return result;
-#else
-  throw UsageError("--mpi: this mmcheck was built without MPI (libopenmpi-dev, MMCHECK_MPI)");
-#endif
-}
-
-// Whether this process prints the report: with --mpi only rank 0 does.
-bool PrintsReport(const ExploreFlags& flags) {
-#ifdef MMCHECK_HAVE_MPI
-  return !flags.mpi || solver::explicit_state::RankGroup::World().rank() == 0;
-#else
-  return true;
-#endif
-}
-
-// --- Report pieces shared by the benchmark and main-model reports. ---
-
-// The search figures, text: status, states, edges, diameter, time. `stop_note` follows the
-// status when the search stopped at a violation.
-void PrintSearchText(const ExplorationResult& r, const char* stop_note) {
-  std::printf("  search       %s%s%s\n", ExplorationStatusName(r.status),
-              r.status == ExplorationStatus::kLimitReached ? (": " + r.limit).c_str() : "",
-              r.status == ExplorationStatus::kStoppedAtViolation ? stop_note : "");
-  const char* partial = r.status == ExplorationStatus::kComplete ? "" : " (partial)";
-  std::printf("  states       %s%s\n", WithCommas(r.states).c_str(), partial);
-  std::printf("  edges        %s, self-loops %s%s\n", WithCommas(r.edges).c_str(),
-              WithCommas(r.self_loops).c_str(), partial);
-  std::printf("  diameter     %u BFS levels%s\n", r.diameter, partial);
-  std::string levels;
-  for (std::uint64_t size : r.level_sizes) levels += (levels.empty() ? "" : " ") + WithCommas(size);
-  std::printf("  per level    %s%s\n", levels.c_str(), partial);
-  std::printf(
-      "  time         %s s (expand %s s, number %s s), %s states/s, %s bytes/state (tables)\n",
-      Fixed(r.seconds, 3).c_str(), Fixed(r.expand_seconds, 3).c_str(),
-      Fixed(r.number_seconds, 3).c_str(),
-      WithCommas(static_cast<std::uint64_t>(r.states_per_second)).c_str(),
-      Fixed(r.bytes_per_state, 1).c_str());
-}
-
-// The liveness verdicts, text, one line each (then the time); `trace_paths` is empty or holds
-// a written lasso trace per result ("" for none).
-void PrintLivenessText(const std::vector<LivenessResult>& liveness,
-                       const std::vector<std::string>& trace_paths, double seconds) {
-  for (std::size_t i = 0; i < liveness.size(); ++i) {
-    const LivenessResult& l = liveness[i];
-    const std::string trace = i < trace_paths.size() ? trace_paths[i] : "";
-    std::string line = l.property;
-    line.resize(std::max<std::size_t>(line.size(), 30), ' ');
-    if (l.verdict == LivenessVerdict::kNotChecked) {
-      std::printf("  %s not checked: %s\n", line.c_str(), l.reason.c_str());
-    } else if (l.verdict == LivenessVerdict::kHolds) {
-      std::printf("  %s holds\n", line.c_str());
-    } else {
-      std::printf("  %s VIOLATED in %s states; stem (%zu): %s | cycle (%zu): %s%s%s\n",
-                  line.c_str(), WithCommas(l.failing_states).c_str(), l.stem.size(),
-                  JoinOps(l.stem).c_str(), l.cycle.size(),
-                  l.deadlock ? "(no allowed op enabled)" : JoinOps(l.cycle).c_str(),
-                  trace.empty() ? "" : " -> ", trace.c_str());
-    }
-  }
-  std::printf("  time         %s s\n", Fixed(seconds, 3).c_str());
-}
-
-// Peak memory, notes and the verdict, text. `as_expected` says what "as expected" means.
-void PrintVerdictText(const ExplorationResult& r, int exit_status,
-                      const std::vector<std::string>& notes,
-                      const std::vector<std::string>& mismatches, const std::string& as_expected,
-                      const std::string& inconclusive_why = "") {
-  std::printf("memory         peak %s MB (VmHWM, whole run)\n",
-              Fixed(static_cast<double>(util::PeakRssBytes()) / 1e6, 1).c_str());
-  for (const std::string& note : notes) std::printf("note           %s\n", note.c_str());
-  if (exit_status == kExitInconclusive && !inconclusive_why.empty()) {
-    std::printf("verdict        INCONCLUSIVE: %s\n", inconclusive_why.c_str());
-  } else if (exit_status == kExitInconclusive) {
-    std::printf("verdict        INCONCLUSIVE: the %s limit stopped the search\n", r.limit.c_str());
-  } else if (mismatches.empty()) {
-    std::printf("verdict        as expected (%s)\n", as_expected.c_str());
-  } else {
-    std::printf("verdict        UNEXPECTED\n");
-    for (const std::string& mismatch : mismatches) std::printf("  %s\n", mismatch.c_str());
-  }
-}
-
-// The search figures, JSON members from "jobs" to "peak_rss_bytes", each line ending ",\n".
-void WriteSearchJson(std::ostream& out, const ExplorationResult& r) {
-  out << "  \"jobs\": " << r.jobs << ",\n  \"status\": \"" << ExplorationStatusName(r.status)
-      << "\",\n  \"limit\": \"" << EscapeQuoted(r.limit) << "\",\n  \"states\": " << r.states
-      << ",\n  \"edges\": " << r.edges << ",\n  \"self_loops\": " << r.self_loops
-      << ",\n  \"diameter\": " << r.diameter << ",\n  \"level_sizes\": [";
-  for (std::size_t i = 0; i < r.level_sizes.size(); ++i)
-    out << (i == 0 ? "" : ", ") << r.level_sizes[i];
-  out << "],\n  \"seconds\": " << Fixed(r.seconds, 6)
-      << ",\n  \"expand_seconds\": " << Fixed(r.expand_seconds, 6)
-      << ",\n  \"number_seconds\": " << Fixed(r.number_seconds, 6)
-      << ",\n  \"states_per_second\": " << Fixed(r.states_per_second, 0)
-      << ",\n  \"bytes_per_state\": " << Fixed(r.bytes_per_state, 2)
-      << ",\n  \"peak_rss_bytes\": " << util::PeakRssBytes() << ",\n";
-}
-
-// The "liveness" array, JSON, with each result's lasso trace when `trace_paths` has one.
-void WriteLivenessJson(std::ostream& out, const std::vector<LivenessResult>& liveness,
-                       const std::vector<std::string>& trace_paths) {
-  out << "  \"liveness\": [";
-  for (std::size_t i = 0; i < liveness.size(); ++i) {
-    const LivenessResult& l = liveness[i];
-    out << (i == 0 ? "\n" : ",\n") << "    {\"name\": \"" << l.property << "\", \"verdict\": \""
-        << LivenessVerdictName(l.verdict) << "\", \"reason\": \"" << EscapeQuoted(l.reason)
-        << "\", \"failing_states\": " << l.failing_states << ", \"stem\": " << JsonStrings(l.stem)
-        << ", \"cycle\": " << JsonStrings(l.cycle)
-        << ", \"deadlock\": " << (l.deadlock ? "true" : "false");
-    if (i < trace_paths.size()) out << ", \"trace\": \"" << EscapeQuoted(trace_paths[i]) << "\"";
-    out << "}";
-  }
-  out << "\n  ],\n";
-}
-
-// The exit status of a run: inconclusive when a limit stopped a search, unexpected when a verdict
-// differs from what the spec or profile expects.
-int ExitStatus(bool limit_reached, const std::vector<std::string>& mismatches) {
-  if (limit_reached) return kExitInconclusive;
-  return mismatches.empty() ? kExitOk : kExitUnexpected;
-}
-
-// The closing JSON members, from "liveness_seconds" to "exit_status".
-void WriteVerdictJson(std::ostream& out, double liveness_seconds, int exit_status,
-                      const std::vector<std::string>& mismatches,
-                      const std::vector<std::string>& notes) {
-  out << "  \"liveness_seconds\": " << Fixed(liveness_seconds, 6) << ",\n  \"as_expected\": "
-      << (mismatches.empty() && exit_status != kExitInconclusive ? "true" : "false")
-      << ",\n  \"mismatches\": " << JsonStrings(mismatches)
-      << ",\n  \"notes\": " << JsonStrings(notes) << ",\n  \"exit_status\": " << exit_status
-      << "\n}\n";
-}
-
-// Everything one `mmcheck explore --bench` run found, for printing and for the exit status.
-struct ExploreReport {
-  std::string bench;
-  DevexclSemantics semantics = DevexclSemantics::kNew;
-  ExplorationResult main;                  // all properties asserted
-  std::optional<ExplorationResult> no_p1;  // OLD, stopping mode: P3 searched with P1 unasserted
-  std::vector<SafetyVerdict> safety;
-  std::vector<LivenessResult> liveness;
-  double liveness_seconds = 0;
-  std::vector<std::string> mismatches;  // verdicts that differ from spec §6
-  std::vector<std::string> notes;       // files written, skipped steps
-  int exit_status = kExitOk;
-};
-
-void CompareWithSpec(ExploreReport* report) {
-  const std::vector<ExpectedViolation> expected = ExpectedViolations(report->semantics);
-  for (const SafetyVerdict& verdict : report->safety) {
-    const PropertyInfo& info = *verdict.info;
-    const ExpectedViolation* wanted = nullptr;
-    for (const ExpectedViolation& e : expected) {
-      if (info.label == e.label) wanted = &e;
-    }
-    if (verdict.counterexample != nullptr) {
-      if (info.sanity) {
-        report->mismatches.push_back(info.label + " " + info.name +
-                                     " failed: a bug in the devexcl-core implementation (" +
-                                     JoinOps(verdict.counterexample->op_names) + ")");
-      } else if (wanted == nullptr) {
-        report->mismatches.push_back(info.label + " " + info.name +
-                                     " is violated; spec §6 expects it to hold");
-      } else if (verdict.counterexample->op_names != wanted->ops) {
-        report->mismatches.push_back(info.label + " shortest counterexample is " +
-                                     JoinOps(verdict.counterexample->op_names) +
-                                     "; spec §6 expects " + JoinOps(wanted->ops));
-      }
-    } else if (wanted != nullptr) {
-      report->mismatches.push_back(info.label + " " + info.name +
-                                   " was not found violated; spec §6 expects a violation");
-    }
-  }
-  const bool expect_violated = report->semantics == DevexclSemantics::kOld;
-  for (const LivenessResult& result : report->liveness) {
-    if (result.verdict == LivenessVerdict::kNotChecked) continue;
-    if ((result.verdict == LivenessVerdict::kViolated) != expect_violated) {
-      report->mismatches.push_back(result.property + " " + LivenessVerdictName(result.verdict) +
-                                   "; expected " + (expect_violated ? "violated" : "holds"));
-    }
-  }
-}
-
-void PrintText(const ExploreReport& report) {
-  const ExplorationResult& r = report.main;
-  std::printf("mmcheck explore: %s, SEM=%s (bench/devexcl-core.md v1), %d job%s\n",
-              report.bench.c_str(), report.semantics == DevexclSemantics::kOld ? "OLD" : "NEW",
-              r.jobs, r.jobs == 1 ? "" : "s");
-  PrintSearchText(r,
-                  " (at the end of the BFS level of the first violation; --no-stop explores "
-                  "everything)");
-  std::printf("safety (spec §6)\n");
-  for (const SafetyVerdict& verdict : report.safety) {
-    std::string line = verdict.info->label + " " + verdict.info->name;
-    line.resize(std::max<std::size_t>(line.size(), 30), ' ');
-    if (verdict.counterexample != nullptr) {
-      const std::size_t n = verdict.counterexample->op_names.size();
-      std::printf("  %s VIOLATED%s, shortest counterexample %zu op%s: %s\n", line.c_str(),
-                  verdict.note.empty() ? "" : (" (" + verdict.note + ")").c_str(), n,
-                  n == 1 ? "" : "s", JoinOps(verdict.counterexample->op_names).c_str());
-    } else {
-      std::printf("  %s %s\n", line.c_str(),
-                  verdict.checked_to_the_end ? "holds" : "not violated before the stop");
-    }
-  }
-  std::printf("liveness (AG EF, only migrate and device_release running)\n");
-  if (report.liveness.empty()) std::printf("  not checked: the search did not complete\n");
-  PrintLivenessText(report.liveness, {}, report.liveness_seconds);
-  const bool old = report.semantics == DevexclSemantics::kOld;
-  PrintVerdictText(r, report.exit_status, report.notes, report.mismatches,
-                   std::string("spec §6: ") +
-                       (report.liveness.empty()
-                            ? (old ? "OLD violates P1 and P3; liveness needs --no-stop"
-                                   : "NEW satisfies every property checked")
-                            : (old ? "OLD violates P1, P3 and offline progress, and nothing else"
-                                   : "NEW satisfies every property")));
-}
-
-void PrintJson(const ExploreReport& report) {
-  std::ostringstream out;
-  out << "{\n  \"bench\": \"" << report.bench << "\",\n  \"semantics\": \""
-      << (report.semantics == DevexclSemantics::kOld ? "old" : "new") << "\",\n";
-  WriteSearchJson(out, report.main);
-  out << "  \"safety\": [";
-  for (std::size_t i = 0; i < report.safety.size(); ++i) {
-    const SafetyVerdict& verdict = report.safety[i];
-    const char* state = verdict.counterexample != nullptr ? "violated"
-                        : verdict.checked_to_the_end      ? "holds"
-                                                          : "unknown";
-    out << (i == 0 ? "\n" : ",\n") << "    {\"label\": \"" << verdict.info->label
-        << "\", \"name\": \"" << verdict.info->name
-        << "\", \"sanity\": " << (verdict.info->sanity ? "true" : "false") << ", \"verdict\": \""
-        << state << "\", \"note\": \"" << EscapeQuoted(verdict.note) << "\", \"counterexample\": "
-        << JsonStrings(verdict.counterexample != nullptr ? verdict.counterexample->op_names
-                                                         : std::vector<std::string>{})
-        << "}";
-  }
-  out << "\n  ],\n";
-  WriteLivenessJson(out, report.liveness, {});
-  WriteVerdictJson(out, report.liveness_seconds, report.exit_status, report.mismatches,
-                   report.notes);
-  std::fputs(out.str().c_str(), stdout);
-}
-
-// Runs the benchmark exploration described by `flags` and returns the exit status.
-// Writes --dump-states and --dot (the whole state graph when it has at most
-// --dot-max-states states, else only `paths`), and notes each file written.
-template <typename ExplorerType>
-void WriteGraphOutputs(const ExploreFlags& flags, const ExplorerType& explorer, bool complete,
-                       const std::vector<std::pair<std::string, std::vector<int>>>& paths,
-                       std::vector<std::string>* notes) {
-  const char* partial = complete ? "" : " (partial)";
-  if (!flags.dump_states.empty()) {
-    WriteFileAtomically(flags.dump_states,
-                        [&](std::ostream& out) { WriteStateDump(explorer, out); });
-    notes->push_back("wrote " + WithCommas(explorer.StateCount()) + " states" + partial + " to " +
-                     flags.dump_states);
-  }
-  if (flags.dot.empty()) return;
-  std::ostringstream dot;
-  if (explorer.StateCount() <= flags.dot_max_states) {
-    WriteDot(explorer, dot, flags.dot_max_states);
-    notes->push_back("wrote the state graph" + std::string(partial) + " to " + flags.dot);
-  } else {
-    WritePathsDot(explorer, dot, paths);
-    notes->push_back(WithCommas(explorer.StateCount()) + " states are more than " +
-                     "--dot-max-states " + WithCommas(flags.dot_max_states) +
-                     "; wrote only the counterexample paths to " + flags.dot);
-  }
-  WriteFileAtomically(flags.dot, dot.str());
-}
-
-int RunBenchExploration(const ExploreFlags& flags) {
-  ExploreReport report;
-  report.bench = flags.bench;
-  if (flags.semantics == "old") {
-    report.semantics = DevexclSemantics::kOld;
-  } else if (flags.semantics == "new") {
-    report.semantics = DevexclSemantics::kNew;
-  } else {
-    throw UsageError("unknown --sem '" + flags.semantics + "'; accepted: old, new");
-  }
-  const std::optional<solver::explicit_state::DevexclUniverse> universe =
-      DevexclBenchByName(flags.bench, report.semantics);
-  if (!universe) {
-    throw UsageError("unknown --bench '" + flags.bench + "'; accepted: " + DevexclBenchNames());
-  }
-  if (flags.format != "text" && flags.format != "json") {
-    throw UsageError("unknown --format '" + flags.format + "'; accepted: text, json");
-  }
-  CheckOutputs(flags, false);
-
-  const DevexclCoreModel model(*universe);
-  ExplorerOptions options;
-  options.jobs = flags.jobs;
-  options.stop_at_violation = !flags.no_stop;
-  options.max_states = flags.max_states;
-  options.max_memory_bytes = MaxMemoryBytes(flags);
-  options.time_budget_seconds = flags.budget_seconds;
-  Explorer<DevexclCoreModel> explorer(model, options);
-  report.main = Search(flags, model, options, explorer, &report.notes);
-
-  // OLD, stopping at violations: P1 stops the search at level 1, so P3 is searched again with
-  // P1 not asserted (spec §6). With --no-stop one search already found both.
-  const std::uint64_t p1 = model.PropertyMask({"P1"});
-  std::optional<Explorer<DevexclCoreModel>> without_p1;
-  if (report.main.status == ExplorationStatus::kStoppedAtViolation &&
-      report.main.Violation("P1") != nullptr && report.main.Violation("P3") == nullptr) {
-    ExplorerOptions second = options;
-    second.asserted_properties &= ~p1;
-    without_p1.emplace(model, second);
-    report.no_p1 = Search(flags, model, second, *without_p1, &report.notes);
-  }
-  for (const PropertyInfo& info : model.Properties()) {
-    SafetyVerdict verdict;
-    verdict.info = &info;
-    verdict.counterexample = report.main.Violation(info.label);
-    verdict.checked_to_the_end = report.main.status == ExplorationStatus::kComplete;
-    if (verdict.counterexample == nullptr && report.no_p1) {
-      verdict.counterexample = report.no_p1->Violation(info.label);
-      if (verdict.counterexample != nullptr) verdict.note = "P1 not asserted";
-    }
-    report.safety.push_back(verdict);
-  }
-
-  if (report.main.status == ExplorationStatus::kComplete && flags.mpi) {
-    for (const auto& property : model.LivenessProperties()) {
-      report.liveness.emplace_back();
-      report.liveness.back().property = property.name;
-      report.liveness.back().reason = "--mpi (AG EF needs the whole graph in one process)";
-    }
-  } else if (report.main.status == ExplorationStatus::kComplete) {
-    LivenessOptions liveness_options;
-    liveness_options.max_memory_bytes = options.max_memory_bytes;
-    for (const auto& property : model.LivenessProperties()) {
-      report.liveness.push_back(CheckLiveness(explorer, property, liveness_options));
-      report.liveness_seconds += report.liveness.back().seconds;
-    }
-  }
-
-  std::vector<std::pair<std::string, std::vector<int>>> paths;
-  for (const SafetyVerdict& verdict : report.safety) {
-    if (verdict.counterexample != nullptr) {
-      paths.emplace_back(verdict.info->label, verdict.counterexample->ops);
-    }
-  }
-  for (const LivenessResult& result : report.liveness) {
-    if (result.verdict != LivenessVerdict::kViolated) continue;
-    std::vector<int> lasso;
-    for (const std::string& name : result.stem) lasso.push_back(model.OpIndex(name));
-    for (const std::string& name : result.cycle) lasso.push_back(model.OpIndex(name));
-    paths.emplace_back(result.property, lasso);
-  }
-  WriteGraphOutputs(flags, explorer, report.main.status == ExplorationStatus::kComplete, paths,
-                    &report.notes);
-
-  CompareWithSpec(&report);
-  report.exit_status =
-      ExitStatus(report.main.status == ExplorationStatus::kLimitReached ||
-                     (report.no_p1 && report.no_p1->status == ExplorationStatus::kLimitReached),
-                 report.mismatches);
-  if (PrintsReport(flags)) flags.format == "json" ? PrintJson(report) : PrintText(report);
-  return report.exit_status;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The main model.
 
 using solver::explicit_state::CheckSymmetry;
 using solver::explicit_state::MainModel;
@@ -683,50 +193,51 @@ void PrintMainText(const MainReport& report) {
                    "profile " + report.profile, inconclusive_why);
 }
 
-void PrintMainJson(const MainReport& report) {
+// The report as JSON (format "mmcheck-explore", version 1).
+nlohmann::ordered_json MainReportJson(const MainReport& report) {
   const ExplorationResult& r = report.result;
-  std::ostringstream out;
-  out << "{\n  \"profile\": \"" << EscapeQuoted(report.profile) << "\",\n  \"universe\": \""
-      << report.universe << "\",\n  \"values\": " << report.values << ",\n  \"symmetry\": \""
-      << report.symmetry << "\",\n";
+  nlohmann::ordered_json j = util::ReportEnvelope("mmcheck-explore", 1);
+  j["profile"] = report.profile;
+  j["universe"] = report.universe;
+  j["values"] = report.values;
+  j["symmetry"] = report.symmetry;
   if (report.symmetry_check) {
     const SymmetryCheck& c = *report.symmetry_check;
-    out << "  \"symmetry_check\": {\"exact\": " << (c.exact ? "true" : "false")
-        << ", \"states\": " << c.states << ", \"renamings\": " << c.renamings
-        << ", \"seconds\": " << Fixed(c.seconds, 6) << ", \"witness_state\": " << c.witness_state
-        << ", \"witness\": \"" << EscapeQuoted(c.witness) << "\"},\n";
+    j["symmetry_check"] = {{"exact", c.exact},
+                           {"states", c.states},
+                           {"renamings", c.renamings},
+                           {"seconds", c.seconds},
+                           {"witness_state", c.witness_state},
+                           {"witness", c.witness}};
   }
-  out << "  \"op_instances\": " << report.op_instances
-      << ",\n  \"encoding_bytes\": " << report.encoding_bytes << ",\n";
-  WriteSearchJson(out, r);
-  out << "  \"safety\": [";
-  for (std::size_t i = 0; i < report.safety.size(); ++i) {
-    const MainSafety& s = report.safety[i];
-    const char* verdict = !s.asserted                                ? "not-checked"
-                          : s.counterexample != nullptr              ? "violated"
-                          : r.status == ExplorationStatus::kComplete ? "holds"
-                                                                     : "unknown";
-    out << (i == 0 ? "\n" : ",\n") << "    {\"name\": \"" << s.name << "\", \"verdict\": \""
-        << verdict << "\", \"expected_violated\": " << (s.expected ? "true" : "false")
-        << ", \"after_expected_step\": " << s.after_expected_step
-        << ", \"length\": " << s.concrete_ops.size()
-        << ", \"counterexample\": " << JsonStrings(s.concrete_ops) << ", \"trace\": \""
-        << EscapeQuoted(s.trace_path) << "\"}";
+  j["op_instances"] = report.op_instances;
+  j["encoding_bytes"] = report.encoding_bytes;
+  AddSearchJson(&j, r);
+  nlohmann::ordered_json safety = nlohmann::ordered_json::array();
+  for (const MainSafety& s : report.safety) {
+    nlohmann::ordered_json entry;
+    entry["name"] = s.name;
+    entry["verdict"] = !s.asserted                                ? "not-checked"
+                       : s.counterexample != nullptr              ? "violated"
+                       : r.status == ExplorationStatus::kComplete ? "holds"
+                                                                  : "unknown";
+    entry["expected_violated"] = s.expected;
+    entry["after_expected_step"] = s.after_expected_step;
+    entry["length"] = s.concrete_ops.size();
+    entry["counterexample"] = s.concrete_ops;
+    entry["trace"] = s.trace_path;
+    safety.push_back(std::move(entry));
   }
-  out << "\n  ],\n";
-  WriteLivenessJson(out, report.liveness, report.lasso_paths);
-  out << "  \"liveness_note\": \"" << EscapeQuoted(report.liveness_note) << "\",\n";
-  WriteVerdictJson(out, report.liveness_seconds, report.exit_status, report.mismatches,
-                   report.notes);
-  std::fputs(out.str().c_str(), stdout);
+  j["safety"] = std::move(safety);
+  AddLivenessJson(&j, report.liveness, report.lasso_paths);
+  j["liveness_note"] = report.liveness_note;
+  AddVerdictJson(&j, report.liveness_seconds, report.exit_status, report.mismatches, report.notes);
+  return j;
 }
 
 // Runs the main-model exploration described by `flags` and returns the exit status.
-int RunMainExploration(const ExploreFlags& flags) {
-  if (flags.format != "text" && flags.format != "json") {
-    throw UsageError("unknown --format '" + flags.format + "'; accepted: text, json");
-  }
-  if (!flags.semantics.empty()) throw UsageError("--sem applies only to --bench");
+int RunMainExploration(const MainFlags& flags, const SearchFlags& search) {
+  CheckFormat(search);
   const std::vector<std::string> movers =
       SplitList(flags.liveness.empty() ? "offline,reclaim" : flags.liveness);
   for (const std::string& m : movers) {
@@ -778,23 +289,18 @@ int RunMainExploration(const ExploreFlags& flags) {
   report.op_instances = model.OpCount();
   report.encoding_bytes = model.EncodingSize();
 
-  CheckOutputs(flags, true);
+  CheckOutputs(search, flags.out_dir);
 
-  ExplorerOptions explorer_options;
-  explorer_options.jobs = flags.jobs;
+  ExplorerOptions explorer_options = SearchOptions(search, kMainStopsAtViolation);
   explorer_options.asserted_properties = asserted;
-  explorer_options.stop_at_violation = flags.stop;
-  explorer_options.max_states = flags.max_states;
-  explorer_options.max_memory_bytes = MaxMemoryBytes(flags);
-  explorer_options.time_budget_seconds = flags.budget_seconds;
   Explorer<MainModel> explorer(model, explorer_options);
-  report.result = Search(flags, model, explorer_options, explorer, &report.notes);
+  report.result = Search(search, model, explorer_options, explorer, &report.notes);
   const ExplorationResult& r = report.result;
   // The reduced graph stands for the full one only if every renaming is a bisimulation on it.
   // A search cut short by a limit is inconclusive anyway and is not checked (the check costs
   // about as much as the search).
   if (options.symmetry.Any() && r.status == ExplorationStatus::kComplete)
-    report.symmetry_check = CheckSymmetry(model, explorer, flags.jobs);
+    report.symmetry_check = CheckSymmetry(model, explorer, search.jobs);
   const bool symmetry_refuted = report.symmetry_check && !report.symmetry_check->exact;
   const bool symmetry_unchecked = options.symmetry.Any() && !report.symmetry_check;
 
@@ -864,7 +370,7 @@ int RunMainExploration(const ExploreFlags& flags) {
         "with --symmetry folios (the goal names a frame, which folio-slot renaming moves)";
   } else if (r.status != ExplorationStatus::kComplete) {
     report.liveness_note = "the search did not complete";
-  } else if (flags.mpi) {
+  } else if (search.mpi) {
     report.liveness_note = "--mpi (AG EF needs the whole graph in one process)";
   } else if (symmetry_refuted) {
     report.liveness_note = "the symmetry reduction is not exact";
@@ -919,28 +425,26 @@ int RunMainExploration(const ExploreFlags& flags) {
     if (safety.counterexample != nullptr)
       paths.emplace_back(safety.name, safety.counterexample->ops);
   }
-  WriteGraphOutputs(flags, explorer, r.status == ExplorationStatus::kComplete, paths,
+  WriteGraphOutputs(search, explorer, r.status == ExplorationStatus::kComplete, paths,
                     &report.notes);
   report.exit_status = ExitStatus(r.status == ExplorationStatus::kLimitReached || symmetry_refuted,
                                   report.mismatches);
-  if (PrintsReport(flags)) flags.format == "json" ? PrintMainJson(report) : PrintMainText(report);
+  if (PrintsReport(search)) {  // with --mpi, rank 0 alone
+    if (search.format == "json") {
+      std::fputs(util::DumpReport(MainReportJson(report)).c_str(), stdout);
+    } else {
+      PrintMainText(report);
+    }
+  }
   return report.exit_status;
 }
 
-}  // namespace
-
-void AddExploreCommand(CLI::App& app, int* status) {
-  auto flags = std::make_shared<ExploreFlags>();
-  CLI::App* explore = app.add_subcommand(
-      "explore",
-      "Exhaustive breadth-first exploration of a bounded universe: state counts, shortest "
-      "counterexamples, liveness (AG EF) by strongly connected components, DOT. Explores the "
-      "main model on --profile, or the devexcl-core benchmark machine with --bench.");
+// Registers the options only the main model takes.
+void AddMainOptions(CLI::App* explore, MainFlags* flags) {
   explore->add_option(
       "--profile", flags->profile,
       "Main model: a built-in profile name or a .toml file (see `mmcheck profiles`)");
-  explore->add_option("--knob", flags->knobs,
-                      "Main model: override a knob, name=value (repeatable)");
+  AddKnobOption(explore, &flags->knobs, "the profile", "Main model: ");
   explore->add_option("--universe", flags->universe,
                       std::string("Main model: key=value,... over the default ") +
                           kDefaultMainUniverse +
@@ -983,80 +487,56 @@ void AddExploreCommand(CLI::App& app, int* status) {
                    "(--liveness alone: offline,reclaim)")
       ->default_val("offline,reclaim")
       ->expected(0, 1);
-  explore->add_option("--out", flags->out_dir,
-                      "Main model: write every shortest counterexample (and each lasso) as a "
-                      ".mmtrace into this directory");
-  explore->add_flag("--stop-at-violation", flags->stop,
-                    "Main model: stop at the end of the BFS level of the first violation "
-                    "(default: explore everything and find every property's counterexample)");
-  explore->add_option(
-      "--bench", flags->bench,
-      "Benchmark machine: devexcl-core or devexcl-core-L "
-      "(the devexcl-core spec shared with SPIN; bench/devexcl-core-vs-main-model.md)");
-  explore->add_option("--sem", flags->semantics,
-                      "Semantics: old (before the 6.15 device-exclusive fixes) or new");
-  explore
-      ->add_option(
-          "--jobs", flags->jobs,
-          "Threads expanding each BFS level, 1..256; results are identical for every value")
-      ->default_val(1)
-      ->check(WholeNumber(1, 256));
-  explore
-      ->add_option("--max-states", flags->max_states,
-                   "Stop (inconclusive, exit 3) after this many states; 0 = no limit (the "
-                   "default)")
-      ->check(WholeNumber(0, 4294967294, "0 = no limit"));
-  explore
-      ->add_option("--max-memory", flags->max_memory_mb,
-                   "Stop (inconclusive, exit 3) before the process's memory would exceed this "
-                   "many MB (or 2GB, 512MiB); 0 = no limit; default: half of physical memory, " +
-                       std::to_string(HalfOfPhysicalMemory() / 1000000) + " MB here")
-      ->transform(Megabytes());
-  explore
-      ->add_option("--budget", flags->budget_seconds,
-                   "Stop (inconclusive, exit 3) after this long: 500ms, 30s, 10m, 2h (a plain "
-                   "number is seconds); default: no limit")
-      ->transform(Duration());
-  explore->add_option("--dump-states", flags->dump_states,
-                      "Write every state, sorted, one per line in the spec's §2.1 tuple order "
-                      "(written atomically)");
-  explore->add_option("--dot", flags->dot,
-                      "Write the state graph as DOT, or only the counterexample paths when it has "
-                      "more than --dot-max-states states");
-  explore
-      ->add_option("--dot-max-states", flags->dot_max_states,
-                   "Largest state graph drawn whole in --dot")
-      ->default_val(2000)
-      ->check(WholeNumber(0, 4294967294));
-  explore->add_flag("--no-stop", flags->no_stop,
-                    "Keep exploring after violations (like SPIN pan -A): full counts, and the "
-                    "shortest counterexample of every property in one search");
-  explore->add_flag(
-      "--mpi", flags->mpi,
-      "Distributed search over the ranks of an MPI job: mpirun -np N mmcheck explore --mpi ... "
-      "States are hash-partitioned over the ranks; counts and shortest counterexamples are "
-      "identical to one process; rank 0 prints the report. Liveness is not checked; not with "
-      "--jobs, --symmetry, --dump-states, --dot");
-  explore->add_option("--format", flags->format, "Output format: text or json")
-      ->default_val("text");
-  explore->callback([flags, status] {
-    if (flags->bench.empty() && flags->profile.empty()) {
+  AddOutOption(explore, &flags->out_dir,
+               "Main model: write every shortest counterexample (and each lasso) as a .mmtrace "
+               "into this directory");
+}
+
+}  // namespace
+}  // namespace mmcheck::cli::explore
+
+namespace mmcheck::cli {
+
+void AddExploreCommand(CLI::App& app, int* status) {
+  using explore::BenchFlags;
+  using explore::MainFlags;
+  using explore::SearchFlags;
+  auto main_flags = std::make_shared<MainFlags>();
+  auto bench_flags = std::make_shared<BenchFlags>();
+  auto search_flags = std::make_shared<SearchFlags>();
+  CLI::App* command = app.add_subcommand(
+      "explore",
+      "Exhaustive breadth-first exploration of a bounded universe: state counts, shortest "
+      "counterexamples, liveness (AG EF) by strongly connected components, DOT. Explores the "
+      "main model on --profile, or the devexcl-core benchmark machine with --bench.");
+  explore::AddMainOptions(command, main_flags.get());
+  explore::AddBenchOptions(command, bench_flags.get());
+  explore::AddSearchOptions(command, search_flags.get());
+  command->callback([main_flags, bench_flags, search_flags, status] {
+    const MainFlags& flags = *main_flags;
+    const BenchFlags& bench = *bench_flags;
+    if (bench.bench.empty() && flags.profile.empty()) {
       throw UsageError(
           "explore needs --profile NAME|FILE (the main model) or --bench devexcl-core|"
           "devexcl-core-L");
     }
-    if (!flags->bench.empty() && !flags->profile.empty()) {
+    if (!bench.bench.empty() && !flags.profile.empty()) {
       throw UsageError("--profile and --bench exclude each other");
     }
-    if (!flags->bench.empty() && flags->semantics.empty()) {
+    if (!bench.bench.empty() && bench.semantics.empty()) {
       throw UsageError("--sem is required: old or new");
     }
-    if (flags->mpi && (flags->jobs != 1 || flags->symmetry != "off" ||
-                       !flags->dump_states.empty() || !flags->dot.empty())) {
+    if (bench.bench.empty() && !bench.semantics.empty()) {
+      throw UsageError("--sem applies only to --bench");
+    }
+    const SearchFlags& search = *search_flags;
+    if (search.mpi && (search.jobs != 1 || flags.symmetry != "off" || !search.dump_states.empty() ||
+                       !search.dot.empty())) {
       throw UsageError("--mpi excludes --jobs, --symmetry, --dump-states and --dot");
     }
     try {
-      *status = flags->bench.empty() ? RunMainExploration(*flags) : RunBenchExploration(*flags);
+      *status = bench.bench.empty() ? explore::RunMainExploration(flags, *search_flags)
+                                    : explore::RunBenchExploration(bench, *search_flags);
     } catch (const UsageError&) {
       throw;
     } catch (const std::bad_alloc&) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "model/operations.h"
 #include "model/profile.h"
 #include "properties/properties.h"
@@ -70,7 +71,7 @@ void AddListCommands(CLI::App& app, int* status) {
 
   auto* profiles = app.add_subcommand("profiles", "List the built-in profiles");
   static bool verbose = false;
-  profiles->add_flag("-v,--verbose", verbose, "also print every knob value");
+  AddVerboseFlag(profiles, &verbose, "also print every knob value");
   profiles->add_flag("--wide", wide, "do not wrap lines at 75 columns (for a terminal)");
   profiles->callback([] {
     for (const model::Profile& p : model::ProfileSet::Builtin().All()) {

@@ -21,8 +21,10 @@ int UsageFailure(const char* prefix, const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Named, so that help shows "Usage: mmcheck ..." rather than the path it was started by.
   CLI::App app{
-      "mmcheck: a model checker for Linux device-private and device-exclusive memory semantics"};
+      "mmcheck: a model checker for Linux device-private and device-exclusive memory semantics",
+      "mmcheck"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "mmcheck 0.1.0");
   int status = mmcheck::cli::kExitOk;

@@ -111,4 +111,32 @@ CLI::Validator Megabytes(double max_mb) {
       "MB");
 }
 
+CLI::Option* AddJobsOption(CLI::App* app, int* jobs, JobsAre what, const std::string& doc,
+                           std::uint64_t max) {
+  const char* counts = what == JobsAre::kThreads ? "threads" : "worker processes";
+  return app->add_option("--jobs", *jobs, fmt::format("{} {}", counts, doc))
+      ->check(WholeNumber(1, max));
+}
+
+CLI::Option* AddKnobOption(CLI::App* app, std::vector<std::string>* knobs, const std::string& whose,
+                           const std::string& prefix) {
+  return app->add_option(
+      "--knob", *knobs,
+      fmt::format("{}override a knob of {}, name=value (repeatable; `mmcheck knobs` lists them)",
+                  prefix, whose));
+}
+
+CLI::Option* AddOutOption(CLI::App* app, std::string* out, const std::string& doc,
+                          const std::string& more_names) {
+  return app->add_option("-o,--out" + (more_names.empty() ? "" : "," + more_names), *out, doc);
+}
+
+CLI::Option* AddVerboseFlag(CLI::App* app, bool* verbose, const std::string& doc) {
+  return app->add_flag("-v,--verbose", *verbose, doc);
+}
+
+CLI::Option* AddBudgetOption(CLI::App* app, double* seconds, const std::string& doc) {
+  return app->add_option("--budget", *seconds, doc)->transform(Duration());
+}
+
 }  // namespace mmcheck::cli

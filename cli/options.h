@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// Option values shared by every command: durations, whole numbers and memory sizes.
+// What every command's options share: the value syntaxes (durations, whole numbers, memory
+// sizes) and the options several commands declare, each declared here once so that a flag means
+// the same thing, with the same short name and syntax, in every command.
 //
 // Each is a CLI11 validator that refuses a value outside its range with the option's name, the
 // valid range and the value given ("--budget: expected a duration > 0 ...; got '0s'"), exit 2,
@@ -9,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -35,5 +38,32 @@ CLI::Validator WholeNumber(std::uint64_t min, std::uint64_t max,
 // are accepted ("512MiB", "2GB"). Transforms the text into MB for a `double` option. Refused
 // unless in [0, max_mb]; 0 means "no limit".
 CLI::Validator Megabytes(double max_mb = 1e9);
+
+// --- Options several commands take. ---
+
+// What --jobs counts. Threads share one search (explore, diff: the results do not depend on
+// it); worker processes each run their own cases (campaign, verify-series).
+enum class JobsAre { kThreads, kProcesses };
+
+// Registers --jobs N, N in 1..max. The help starts with what N counts, "threads" or "worker
+// processes", followed by `doc`.
+CLI::Option* AddJobsOption(CLI::App* app, int* jobs, JobsAre what, const std::string& doc,
+                           std::uint64_t max = 256);
+
+// Registers --knob name=value (repeatable): overrides a knob of `whose` ("the profile", "every
+// selected profile"; `mmcheck knobs` lists the knobs). `prefix` starts the help ("Main model: ").
+CLI::Option* AddKnobOption(CLI::App* app, std::vector<std::string>* knobs, const std::string& whose,
+                           const std::string& prefix = "");
+
+// Registers -o,--out PATH, where the command writes its output files (`more_names` adds older
+// spellings, e.g. "--output").
+CLI::Option* AddOutOption(CLI::App* app, std::string* out, const std::string& doc,
+                          const std::string& more_names = "");
+
+// Registers -v,--verbose.
+CLI::Option* AddVerboseFlag(CLI::App* app, bool* verbose, const std::string& doc);
+
+// Registers --budget, a Duration() for the whole run.
+CLI::Option* AddBudgetOption(CLI::App* app, double* seconds, const std::string& doc);
 
 }  // namespace mmcheck::cli

@@ -44,7 +44,7 @@
 #include "solver/smt/symbolic_model.h"
 #include "traces/output_file.h"
 #include "traces/trace.h"
-#include "util/text.h"
+#include "util/json_report.h"
 
 namespace mmcheck::cli {
 namespace {
@@ -123,12 +123,6 @@ std::vector<model::Profile> SelectProfiles(const ProveOptions& o) {
   return out;
 }
 
-std::string JsonString(std::string_view s) {
-  return "\"" + util::EscapeQuoted(std::string(s)) + "\"";
-}
-
-using util::JsonStrings;
-
 // The text line of one row.
 std::string TextLine(const Row& row, size_t profile_width, size_t lemma_width) {
   const smt::LemmaResult& r = row.result;
@@ -157,23 +151,25 @@ std::string TextLine(const Row& row, size_t profile_width, size_t lemma_width) {
   return line;
 }
 
-std::string JsonRow(const Row& row) {
+nlohmann::ordered_json JsonRow(const Row& row) {
   const smt::LemmaResult& r = row.result;
   const model::ExpectedViolation* exp = row.profile->Expectation(r.lemma);
-  std::string witness = "{";
-  for (size_t i = 0; i < r.witness.size(); ++i)
-    witness += fmt::format("{}{}: \"{:#x}\"", i ? ", " : "", JsonString(r.witness[i].name),
-                           r.witness[i].value);
-  witness += "}";
-  return fmt::format(
-      "{{\"profile\": {}, \"lemma\": {}, \"verdict\": {}, \"expected_refutation\": {}, "
-      "\"fixed_by\": {}, \"outcome\": {}, \"case\": {}, \"witness\": {}, "
-      "\"witness_replayed\": {}, \"explanation\": {}, \"unsat_core\": {}, \"notes\": {}}}",
-      JsonString(row.profile->name), JsonString(r.lemma), JsonString(smt::VerdictName(r.verdict)),
-      exp ? "true" : "false", exp ? JsonString(exp->fixed_by) : "null",
-      JsonString(OutcomeName(row.outcome)), JsonString(r.failing_case), witness,
-      r.witness_replayed ? "true" : "false", JsonString(r.explanation), JsonStrings(r.unsat_core),
-      JsonStrings(r.notes));
+  nlohmann::ordered_json witness = nlohmann::ordered_json::object();
+  for (const auto& value : r.witness) witness[value.name] = fmt::format("{:#x}", value.value);
+  nlohmann::ordered_json j;
+  j["profile"] = row.profile->name;
+  j["lemma"] = r.lemma;
+  j["verdict"] = smt::VerdictName(r.verdict);
+  j["expected_refutation"] = exp != nullptr;
+  j["fixed_by"] = exp ? nlohmann::ordered_json(exp->fixed_by) : nlohmann::ordered_json(nullptr);
+  j["outcome"] = OutcomeName(row.outcome);
+  j["case"] = r.failing_case;
+  j["witness"] = std::move(witness);
+  j["witness_replayed"] = r.witness_replayed;
+  j["explanation"] = r.explanation;
+  j["unsat_core"] = r.unsat_core;
+  j["notes"] = r.notes;
+  return j;
 }
 
 // ---- bounded model checking and k-induction ----
@@ -393,7 +389,7 @@ int RunBmc(const ProveOptions& o) {
   const int status = unexpected ? kExitUnexpected : unknown ? kExitInconclusive : kExitOk;
   const std::string universe = options.universe.ToString();
   if (o.format == "json") {
-    nlohmann::ordered_json out;
+    nlohmann::ordered_json out = util::ReportEnvelope("mmcheck-prove", 1);
     out["results"] = nlohmann::ordered_json::array();
     for (const BmcRow& row : rows) out["results"].push_back(BmcJson(row));
     nlohmann::ordered_json summary;
@@ -411,7 +407,7 @@ int RunBmc(const ProveOptions& o) {
     summary["budget_ran_out"] = !BudgetNote(o, options.deadline).empty();
     summary["exit_status"] = status;
     out["summary"] = summary;
-    std::fputs((out.dump(2) + "\n").c_str(), stdout);
+    std::fputs(util::DumpReport(out).c_str(), stdout);
     return status;
   }
   size_t pw = 0, qw = 0;
@@ -469,17 +465,20 @@ int RunProve(const ProveOptions& o) {
   const int status = unexpected ? kExitUnexpected : unknown ? kExitInconclusive : kExitOk;
 
   if (o.format == "json") {
-    std::string out = "{\"results\": [\n";
-    for (size_t i = 0; i < rows.size(); ++i)
-      out += "  " + JsonRow(rows[i]) + (i + 1 < rows.size() ? ",\n" : "\n");
-    out += fmt::format(
-        "],\n\"summary\": {{\"profiles\": {}, \"results\": {}, \"proved\": {}, "
-        "\"refuted_as_expected\": {}, \"unexpected\": {}, \"unknown\": {}, "
-        "\"timeout_ms\": {}, \"budget_seconds\": {}, \"budget_ran_out\": {}, "
-        "\"exit_status\": {}}}}}\n",
-        profiles.size(), rows.size(), proved, expected_refuted, unexpected, unknown,
-        options.timeout_ms, o.budget_s, !BudgetNote(o, options.deadline).empty(), status);
-    std::fputs(out.c_str(), stdout);
+    nlohmann::ordered_json out = util::ReportEnvelope("mmcheck-prove", 1);
+    out["results"] = nlohmann::ordered_json::array();
+    for (const Row& row : rows) out["results"].push_back(JsonRow(row));
+    out["summary"] = {{"profiles", profiles.size()},
+                      {"results", rows.size()},
+                      {"proved", proved},
+                      {"refuted_as_expected", expected_refuted},
+                      {"unexpected", unexpected},
+                      {"unknown", unknown},
+                      {"timeout_ms", options.timeout_ms},
+                      {"budget_seconds", o.budget_s},
+                      {"budget_ran_out", !BudgetNote(o, options.deadline).empty()},
+                      {"exit_status", status}};
+    std::fputs(util::DumpReport(out).c_str(), stdout);
     return status;
   }
   size_t pw = 0, lw = 0;
@@ -510,16 +509,15 @@ void AddProveCommand(CLI::App& app, int* status) {
   cmd->add_option("--profile", o->profiles,
                   "Profile name or .toml file (repeatable; default: every built-in profile)");
   cmd->add_option("--lemma", o->lemmas, "Lemma name or 'all' (repeatable; default: all)");
-  cmd->add_option("--knob", o->knobs, "Override a knob on every selected profile: name=value");
+  AddKnobOption(cmd, &o->knobs, "every selected profile");
   cmd->add_option("--timeout", o->timeout_s,
                   "Per solver query: a duration, 500ms, 30s, 10m, 2h (a plain number is seconds; "
                   "at most 24h)")
       ->transform(Duration(24 * 3600.0))
       ->default_str("10s");
-  cmd->add_option("--budget", o->budget_s,
+  AddBudgetOption(cmd, &o->budget_s,
                   "The whole run, a duration like --timeout: every query gets at most what is "
-                  "left, and what it stops is unknown (exit 3); default: no limit")
-      ->transform(Duration());
+                  "left, and what it stops is unknown (exit 3); default: no limit");
   cmd->add_option("--format", o->format, "Output format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--list", o->list, "List the lemmas with the kernel rule each captures, and exit");
@@ -533,9 +531,8 @@ void AddProveCommand(CLI::App& app, int* status) {
   cmd->add_option(
       "--property", o->properties,
       "Property for BMC/k-induction, or 'all' (repeatable; default: all symbolic ones)");
-  cmd->add_option("--out", o->out_dir, "Directory for counterexample .mmtrace files");
-  cmd->add_flag("-v,--verbose", o->verbose,
-                "Show unsat cores, and Z3 statistics per BMC depth on stderr");
+  AddOutOption(cmd, &o->out_dir, "Directory for counterexample .mmtrace files");
+  AddVerboseFlag(cmd, &o->verbose, "Show unsat cores, and Z3 statistics per BMC depth on stderr");
   cmd->add_option("--device-pages", o->device_pages,
                   "BMC universe with this many device-private pages (0 or 1; 1 adds "
                   "dev_migrate_to_dev/_to_sys, dev_release and unlock_folio to the alphabet)")

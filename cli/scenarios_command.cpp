@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "model/dump.h"
 #include "properties/properties.h"
 #include "traces/output_file.h"
@@ -149,14 +150,14 @@ void AddScenariosCommand(CLI::App& app, int* status) {
   auto* cmd = app.add_subcommand(
       "scenarios", "Run every built-in bug scenario on every profile: expected vs observed");
   cmd->add_option("--profile", opt.profiles, "profile name or .toml file (repeatable)");
-  cmd->add_option("--knob", opt.knobs, "override a knob: name=value (repeatable)");
+  AddKnobOption(cmd, &opt.knobs, "the profile(s)");
   cmd->add_option("--scenario", opt.scenarios, "run only this scenario (repeatable)");
   cmd->add_option("--universe", opt.universe,
                   "run in this universe: mms=2,pages=4,folios=6,swap=4,devices=1,pmd_order=2");
   cmd->add_option("--emit", opt.emit,
                   "write each scenario on each profile as DIR/<scenario>--<profile>.mmtrace "
                   "instead of running");
-  cmd->add_flag("-v,--verbose", opt.verbose, "print violation details");
+  AddVerboseFlag(cmd, &opt.verbose, "print violation details");
   cmd->add_flag("--show", opt.show, "print every step and the state after it");
   cmd->callback([status] { Run(opt, status); });
 }

@@ -169,15 +169,13 @@ void AddSeriesCommand(CLI::App& app, int* status) {
       "bisectability); exit 0 as expected, 1 not, 3 cut short");
   cmd->add_option("series", flags.series, "a built-in series (hildenbrand-v2) or a .toml file")
       ->required();
-  cmd->add_option("--budget", flags.budget_seconds,
+  AddBudgetOption(cmd, &flags.budget_seconds,
                   "the campaign's time, split among the base and the prefixes")
-      ->transform(Duration())
       ->capture_default_str();
   cmd->add_option("--seed", flags.seed, "the campaign's seed")
       ->check(WholeNumber(0, UINT64_MAX))
       ->capture_default_str();
-  cmd->add_option("--jobs", flags.jobs, "worker processes (default: the number of cores)")
-      ->check(WholeNumber(1, 256));
+  AddJobsOption(cmd, &flags.jobs, JobsAre::kProcesses, "(default: the number of cores)");
   cmd->add_option("--universe", flags.universe,
                   "the campaign's universe (default: the smallest meeting every prefix's "
                   "min_universe)");

@@ -188,7 +188,7 @@ void AddTraceCommands(CLI::App& app, int* status) {
       "each enabled where it runs; the expect line is the model's verdict");
   g->add_option("--profile", gen.profile, "profile whose verdict the traces expect")
       ->capture_default_str();
-  g->add_option("--knob", gen.knobs, "name=value, written into each trace (repeatable)");
+  AddKnobOption(g, &gen.knobs, "the traces (written into each)");
   g->add_option("--universe", gen.universe, "the traces' universe")->capture_default_str();
   g->add_option("--count", gen.count, "how many traces")
       ->check(WholeNumber(1, 1000000))
@@ -201,7 +201,7 @@ void AddTraceCommands(CLI::App& app, int* status) {
       ->capture_default_str();
   g->add_flag("--user-space", gen.user_space,
               "only steps a C reproducer can trigger from user space (mmcheck export --c)");
-  g->add_option("--out", gen.out, "directory for random-SEED-NNNNN.mmtrace")->required();
+  AddOutOption(g, &gen.out, "directory for random-SEED-NNNNN.mmtrace")->required();
   g->callback([] { RunGenerate(gen); });
 
   static ReplayOptions replay;
@@ -234,7 +234,7 @@ void AddTraceCommands(CLI::App& app, int* status) {
   d->add_option("file", render.file, "trace file")->required();
   d->add_flag("--dot", dot, "Graphviz DOT (the only format so far)")->required();
   d->add_option("--profile", render.profile, "run on this profile instead");
-  d->add_option("--out", render.out, "write here (atomically) instead of stdout");
+  AddOutOption(d, &render.out, "write here (atomically) instead of stdout");
   d->callback([] {
     traces::Trace t;
     traces::ReplayResult res = ReplayFor(render, t);
@@ -252,10 +252,10 @@ void AddTraceCommands(CLI::App& app, int* status) {
   e->add_flag("--c", c, "C reproducer: dmirror ioctls, one process per mm")->excludes(itf_flag);
   e->add_option("--profile", exp.profile,
                 "run on this profile instead (the C file's expectations)");
-  e->add_option("--knob", exp.knobs, "name=value, after the trace's own knob lines (repeatable)")
+  AddKnobOption(e, &exp.knobs, "the trace, after its own knob lines")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  e->add_option("--out", exp.out, "write here (atomically) instead of stdout");
+  AddOutOption(e, &exp.out, "write here (atomically) instead of stdout");
   e->callback([] {
     if (!itf && !c) throw UsageError("export needs a format: --itf or --c");
     traces::Trace t;

@@ -32,15 +32,6 @@ std::string EscapeQuoted(const std::string& text) {
   return out;
 }
 
-std::string JsonStrings(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i != 0) out += ", ";
-    out += "\"" + EscapeQuoted(items[i]) + "\"";
-  }
-  return out + "]";
-}
-
 std::string WithCommas(std::uint64_t n) {
   const std::string digits = std::to_string(n);
   std::string out;

@@ -4,16 +4,12 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace mmcheck::util {
 
 // Returns `text` escaped for a double-quoted DOT string: quotes, backslashes, newlines and
 // other control characters (as \u00XX).
 std::string EscapeQuoted(const std::string& text);
-
-// Returns `items` as a JSON array of strings: ["a", "b"].
-std::string JsonStrings(const std::vector<std::string>& items);
 
 // Returns `n` in decimal with a comma every three digits: 1234567 -> "1,234,567".
 std::string WithCommas(std::uint64_t n);

@@ -477,7 +477,7 @@ std::string PermutationText(const char* what, const std::vector<int>& perm) {
 }
 
 // --alphabet devexcl-core: the main model's ops that stand for the alphabet of the benchmark
-// machine (../shared/bench/devexcl-core.md §4), so that the main model can be explored on the
+// machine (bench/devexcl-core.md §4), so that the main model can be explored on the
 // benchmark's universe with the benchmark's question. The spec's universe has one private
 // read-write VMA per mm from the start; here mm0 starts empty, so mmap of exactly that VMA is
 // in the alphabet (the child inherits it at fork). The spec's ops map as follows:

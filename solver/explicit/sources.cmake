@@ -2,6 +2,5 @@
 list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/exploration_result.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/record_arena.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/devexcl_core.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/diff_model.cpp)

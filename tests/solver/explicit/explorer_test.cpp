@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Tests of the generic explorer (solver/explicit/explorer.h) on a toy model whose figures can be
 // worked out by hand: a grid of (x, y) points with "inc_x", "inc_y" and "reset" moves.
 #include "solver/explicit/explorer.h"

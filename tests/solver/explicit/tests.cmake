@@ -1,7 +1,8 @@
 # Owned by solver/explicit tests. Append to MMCHECK_TEST_SOURCES (paths relative to tests/).
 list(APPEND MMCHECK_TEST_SOURCES
   solver/explicit/explorer_test.cpp
-  solver/explicit/devexcl_core_test.cpp)
+  bench/devexcl_core_test.cpp
+  bench/expected_verdicts_test.cpp)
 list(APPEND MMCHECK_TEST_SOURCES solver/explicit/main_model_test.cpp)
 # mmcheck explore (main model) on the command line.
 add_test(NAME explore_cli COMMAND ${CMAKE_COMMAND} -DMMCHECK=$<TARGET_FILE:mmcheck>

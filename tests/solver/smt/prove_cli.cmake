@@ -20,7 +20,9 @@ run(1 prove --profile linux-6.15 --knob check_pte_overlap=one-sided
 expect_match("${OUT}" "REFUTED, UNEXPECTED .*pte_nr=0x")
 
 run(0 prove --profile niethe-v1 --lemma hmm-pfn-flags-disjoint --format json)
-expect_match("${OUT}" "\"verdict\": \"refuted\", \"expected_refutation\": true")
+expect_json("${OUT}" "mmcheck-prove" format)
+expect_json("${OUT}" "refuted" results 0 verdict)
+expect_json("${OUT}" ON results 0 expected_refutation)
 expect_match("${OUT}" "\"exit_status\": 0")
 
 run(0 prove --list)

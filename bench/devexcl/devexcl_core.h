@@ -1,5 +1,8 @@
-// devexcl-core: the benchmark machine of the devexcl-core spec shared with SPIN
-// (bench/devexcl-core-vs-main-model.md) (spec v1), as a compact model for the explorer.
+// SPDX-License-Identifier: GPL-2.0
+// devexcl-core: the benchmark machine of bench/devexcl-core.md (spec v1), as a compact model for
+// the explorer. The same machine exists as a SPIN model and as a plain enumerator; their state
+// counts agree. It is a benchmark, not part of the checker: only `mmcheck explore --bench` and
+// the tests link it.
 //
 // What it models: order-0 anonymous folios, one private anonymous VMA per mm (two mms, the
 // second created by fork), swap, migration and one device asking for device-exclusive access,
@@ -22,9 +25,15 @@
 #include <string_view>
 #include <vector>
 
-#include "solver/explicit/explorer.h"
+#include "solver/explicit/exploration_result.h"
+#include "solver/explicit/model_concept.h"
 
-namespace mmcheck::solver::explicit_state {
+namespace mmcheck::bench {
+
+using solver::explicit_state::ExplorationError;
+using solver::explicit_state::LivenessProperty;
+using solver::explicit_state::PropertyInfo;
+using solver::explicit_state::PropertyKind;
 
 enum class DevexclSemantics { kOld, kNew };
 
@@ -172,6 +181,6 @@ class DevexclCoreModel {
   std::vector<PropertyInfo> properties_;
 };
 
-static_assert(ExplorableModel<DevexclCoreModel>);
+static_assert(solver::explicit_state::ExplorableModel<DevexclCoreModel>);
 
-}  // namespace mmcheck::solver::explicit_state
+}  // namespace mmcheck::bench

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
 // devexcl-core (bench/devexcl-core.md v1): operations §3-§5, properties §6.
-#include "solver/explicit/devexcl_core.h"
+#include "bench/devexcl/devexcl_core.h"
 
 #include <immintrin.h>
 
@@ -8,7 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace mmcheck::solver::explicit_state {
+namespace mmcheck::bench {
 
 namespace {
 
@@ -835,4 +836,4 @@ std::uint64_t DevexclCoreModel::PropertyMask(
   return mask;
 }
 
-}  // namespace mmcheck::solver::explicit_state
+}  // namespace mmcheck::bench
