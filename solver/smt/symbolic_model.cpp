@@ -166,7 +166,7 @@ std::string SymbolicKnobsUnsupported(const Universe& u, const Knobs& k) {
 }
 
 std::string SymbolicKnobsUnsupported(const Universe& u, const Knobs& k,
-                                     const std::vector<model::KnobInfo>& table) {
+                                     std::span<const model::KnobInfo> table) {
   for (const model::KnobInfo& info : table) {
     const std::string_view value = model::KnobValueName(info, k);
     const SymbolicKnob* row = FindSymbolicKnob(info.name);

@@ -37,6 +37,7 @@
 #include <z3++.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,7 +83,7 @@ const SymbolicKnob* FindSymbolicKnob(std::string_view name);
 // its value), or "". Iterates `table` (model::KnobTable() by default).
 std::string SymbolicKnobsUnsupported(const model::Universe& u, const model::Knobs& knobs);
 std::string SymbolicKnobsUnsupported(const model::Universe& u, const model::Knobs& knobs,
-                                     const std::vector<model::KnobInfo>& table);
+                                     std::span<const model::KnobInfo> table);
 
 // The universe BMC runs in by default: 1 mm plus fork (mms=2), 2 pages (one
 // PMD), 3 folio slots, 2 swap slots, 1 device.

@@ -35,7 +35,7 @@ TEST(SymbolicKnobs, OneRowPerKnob) {
 // A knob added to the model but not to SymbolicKnobTable is refused, at any
 // value, with its name: deny by default.
 TEST(SymbolicKnobs, NewKnobIsRefusedUntilEncoded) {
-  std::vector<model::KnobInfo> table = model::KnobTable();
+  std::vector<model::KnobInfo> table(model::KnobTable().begin(), model::KnobTable().end());
   const model::Knobs knobs = Builtin("linux-6.15").knobs;
   EXPECT_EQ(SymbolicKnobsUnsupported(BmcUniverse(), knobs, table), "");
   model::KnobInfo added;
