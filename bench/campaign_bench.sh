@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Benchmarks of `mmcheck campaign` (issue 3 quality bars):
 #   1. time to the first counterexample on linux-6.14 (before the mapcount
 #      fix), over 20 seeds: median and max. Two figures per seed: the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Explores the MAIN model (mmcheck explore --profile) and prints states, rate and memory, with
 # and without swap-slot symmetry, then the shortest counterexample lengths of the
 # device-exclusive bugs on linux-6.14 next to what `mmcheck shrink` makes of the corpus traces.

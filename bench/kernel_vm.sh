@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Benchmarks of the real-kernel runner (issue 12, kernel/):
 #   1. kernel build from scratch (unpack + tinyconfig + fragment + make -j$(nproc)
 #      + headers_install), in a temporary MMCHECK_CACHE, wall seconds, with the

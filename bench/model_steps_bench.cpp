@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Model steps per second on the small universe (2 mms x 4 pages, 6 folios,
 // 4 swap slots, 1 device), with and without every property checked after
 // every step. The op stream is fixed (seeded) and drawn from the op table

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Bounded model checking of the symbolic subset (solver/smt/bmc.h) in the BMC
 # universe (mms=2 for fork, 2 pages, 3 folios, 2 swap slots, 1 device), every
 # symbolic property at once, Release build in build-bench-smt/:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Times `mmcheck prove` over every built-in profile and every lemma (the Z3
 # encoding lemmas of solver/smt/) in a Release build, build-bench-smt/.
 # Target: under 5 s wall time per run. Also checks that the runs print the

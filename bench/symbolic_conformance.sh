@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # The exhaustive concrete/symbolic conformance (tests/solver/smt/
 # exhaustive_conformance_test.cpp): every state of the BMC universes within
 # DEPTH steps of the prologue (default 1) and every transition from them,

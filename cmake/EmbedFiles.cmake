@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Writes OUT: a C++ source defining NAMESPACE::FUNCTION(), the name and text
 # of every file in FILES (a |-separated list), in order, as
 # mmcheck::model::EmbeddedFile rows (model/profile.h). NAMESPACE and FUNCTION

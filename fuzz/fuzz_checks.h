@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // What every fuzz target asserts of a rejected input: the message is the one
 // line the user will see, and it is safe to print (no raw control bytes).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // libFuzzer target: the profile and series loader (model::ProfileSet::AddFile,
 // which runs toml++) on any bytes, on top of the built-in profiles as
 // `--profile FILE` and a trace's profile line load them.

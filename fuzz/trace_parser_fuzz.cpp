@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // libFuzzer target: the .mmtrace parser (traces::ParseTrace) on any bytes.
 //
 // Asserts, beyond "no crash, no sanitizer report, no exception but

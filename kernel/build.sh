@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # kernel/build.sh — build (or find in the cache) the Linux 6.12 kernel that
 # mmcheck's real-kernel runs boot.
 #
@@ -35,7 +36,7 @@ while (($#)); do
 	--print) print=${2:?--print needs a value}; shift 2 ;;
 	--print=*) print=${1#*=}; shift ;;
 	--print-source) print=source; shift ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; /SPDX-License-Identifier/d; s/^# \{0,1\}//' >&2; exit 0 ;;
 	*) die 2 "unknown argument '$1' (see --help)" ;;
 	esac
 done

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Sourced by the kernel/*.sh scripts: shared helpers. Not executable on its own.
 # shellcheck shell=bash
 

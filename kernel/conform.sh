@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # kernel/conform.sh — run mmcheck traces on the real kernel and compare every
 # outcome with what the model predicts (the klitmus7 of mmcheck).
 #
@@ -68,7 +69,7 @@ while (($#)); do
 	--batch) batch=${2:?}; shift 2 ;;
 	--strict) strict=1; shift ;;
 	--knob) knobs+=(--knob "${2:?}"); shift 2 ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; /SPDX-License-Identifier/d; s/^# \{0,1\}//' >&2; exit 0 ;;
 	-*) die 2 "unknown option '$1' (see --help)" ;;
 	*) inputs+=("$1"); shift ;;
 	esac

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # kernel/hmm-report.sh — the kernel's hmm-tests results beside the model's
 # tests that stand for them.
 #
@@ -23,7 +24,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 top=$(cd "$MMCHECK_KERNEL_DIR/.." && pwd)
 
 case ${1:-} in
--h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; /SPDX-License-Identifier/d; s/^# \{0,1\}//' >&2; exit 0 ;;
 '') die 2 "no KTAP file given (see --help)" ;;
 esac
 ktap=$1

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # kernel/hmm-tests.sh — run the kernel's own hmm-tests
 # (tools/testing/selftests/mm/hmm-tests.c, from the same source tree as the
 # kernel) inside the VM and print their KTAP.
@@ -36,7 +37,7 @@ while (($#)); do
 	--arch) arch=${2:?}; shift 2 ;;
 	--thp) thp=${2:?}; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; /SPDX-License-Identifier/d; s/^# \{0,1\}//' >&2; exit 0 ;;
 	*) die 2 "unknown argument '$1' (see --help)" ;;
 	esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # kernel/selftest.sh — smoke test of the real-kernel runner, for CI.
 #
 # Usage: kernel/selftest.sh [--arch x86_64]
@@ -21,7 +22,7 @@ arch=x86_64
 while (($#)); do
 	case $1 in
 	--arch) arch=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; /SPDX-License-Identifier/d; s/^# \{0,1\}//' >&2; exit 0 ;;
 	*) die 2 "unknown argument '$1' (see --help)" ;;
 	esac
 done

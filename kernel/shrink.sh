@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # kernel/shrink.sh — shrink a trace on which the real kernel disagrees with
 # the model, with the kernel as the oracle.
 #
@@ -39,7 +40,7 @@ while (($#)); do
 	--out) out=${2:?}; shift 2 ;;
 	--budget) budget=${2:?}; shift 2 ;;
 	--knob) knobs+=(--knob "${2:?}"); shift 2 ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; /SPDX-License-Identifier/d; s/^# \{0,1\}//' >&2; exit 0 ;;
 	-*) die 2 "unknown option '$1' (see --help)" ;;
 	*) [[ -z $trace ]] || die 2 "one TRACE only (got '$trace' and '$1')"; trace=$1; shift ;;
 	esac

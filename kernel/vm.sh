@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # kernel/vm.sh — boot a kernel under QEMU (TCG) with a payload and collect its
 # KTAP output.
 #
@@ -51,7 +52,7 @@ while (($#)); do
 	--append) append=${2?}; shift 2 ;;
 	--zram) zram=${2:?}; shift 2 ;;
 	--arch) arch=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; /SPDX-License-Identifier/d; s/^# \{0,1\}//' >&2; exit 0 ;;
 	*) die 2 "unknown argument '$1' (see --help)" ;;
 	esac
 done

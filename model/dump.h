@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // One compact picture of the world, used in traces, test comments and
 // counterexamples (STYLE.md item 9):
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // One field list per model struct: `static constexpr auto Fields()` names
 // every data member, in declaration order, as (name, pointer to member).
 // Whatever must see every field (equality, the explorer's state encoding,

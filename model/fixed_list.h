@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // A list of at most N elements stored inline, so that a table row holding
 // one (an op's arguments, a knob's value names) is a literal type and the
 // whole table can be constexpr and checked by static_assert.

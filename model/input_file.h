@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Reading the files a user hands mmcheck (traces, profiles, reports): bounded
 // reads, and the checks every text format shares, so that a bad file gets one
 // clear line instead of a hang, a crash or a misleading message.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The knob table. Each row names the kernel change it stands for.
 #include "model/knobs.h"
 

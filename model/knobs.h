@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Semantic knobs: every place where kernel versions or patches behave
 // differently, as one table (name, values, default, kernel reference, doc).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The operation table and the entry points: user syscalls, dmirror ioctls
 // (lib/test_hmm.c as exercised by tools/testing/selftests/mm/hmm-tests.c)
 // and background kernel work (reclaim, migration, memory offline, THP split).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The one table of operations: kernel entry point -> model operation, its
 // arguments, its user-space trigger. CLI listings, trace parsing and
 // printing, scenarios, RapidCheck generators and the explorers iterate

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "model/profile.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Profiles: named knob sets standing for a kernel version or a patch prefix,
 // each declaring the properties it is expected to violate (like a litmus
 // test's `Result:` line) and the patch that fixes each.

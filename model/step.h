@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // What one step of the model shows: the kernel-visible outcome of the
 // operation (return value, signal, values read, dmirror counts), the kernel's
 // messages (BUG/WARN/corruption/dump_page), the progress obligations of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The bounds of a run: how many mms, pages, folios, swap slots and devices
 // the model may use. Nothing in the model hard-codes a size.
 #pragma once

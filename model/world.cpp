@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "model/world.h"
 
 namespace mmcheck::model {

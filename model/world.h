@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The model's state ("the world"): physical pages and folios, page tables per
 // mm at PMD and PTE level, VMAs, swap slots, shmem page caches, dmirror
 // device page tables, and the logical memory a correct kernel would return.

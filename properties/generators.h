@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // RapidCheck generators for model operations, drawn from the one op table:
 // the op is chosen by index, every argument in its range for the universe.
 // Arguments shrink towards the low end of their ranges (mm0, page 0, one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Named invariants over the model. Properties observe the model; they never
 // drive it. Each has a stable kebab-case name (used in profiles, traces,
 // reports and tests) and names the kernel rule it captures.

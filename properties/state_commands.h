@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // RapidCheck stateful commands generated from the one operation table
 // (rapidcheck/state, doc/state.md): one command type holding a model::Op,
 // arguments drawn from the current model state, every precondition in

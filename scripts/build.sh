@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Configure and build mmcheck. Usage: scripts/build.sh [--sanitize] [--cli-only]
 # Builds into build/ (or build-asan/ with --sanitize) and prints the build
 # directory on stdout: nothing else goes there (callers capture it).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Build the libFuzzer targets in fuzz/ with clang (-fsanitize=fuzzer,address,
 # undefined) into build-fuzz/ and run each for N seconds (default 60), seeded
 # with tests/corpus/*.mmtrace and profiles/*.toml.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Build mmcheck and run its main job: a short property campaign over every
 # built-in profile (every property checked after every step of random
 # operation sequences), printing the report. Counterexamples are shrunk and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Build mmcheck and run the whole test suite with CTest; the last line says
 # how many tests ran. A build with no tests is an error, never a pass.
 # Usage: scripts/test.sh [--sanitize]   (ASan + UBSan build in build-asan/)

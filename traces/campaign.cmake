@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Owned by the campaign/shrink work: RapidCheck campaigns, the trace
 # shrinker and campaign reports.
 list(APPEND MMCHECK_CAMPAIGN_SOURCES

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # kernel/repro/run.sh — run a kernel/repro/*.c reproducer on the Debian 6.12
 # kernel under QEMU, for one architecture.
 #
@@ -19,7 +20,7 @@ while (($#)); do
 	case $1 in
 	--arch) arch=${2:?}; shift 2 ;;
 	--log) logfile=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; /SPDX-License-Identifier/d; s/^# \{0,1\}//' >&2; exit 0 ;;
 	-*) die 2 "unknown option '$1'" ;;
 	*) break ;;
 	esac

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // young-bit-device-exclusive: does reclaim's folio_referenced() rewrite a
 // device-exclusive PTE? (issue 13; docs/findings/arm64-young-bit-device-exclusive.md)
 //

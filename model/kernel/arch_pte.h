@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // How an architecture lays out a non-present (swap-format) PTE, and what its
 // PTE helpers do to one: the facts the rmap walkers need when they apply a
 // present-PTE helper to a device-exclusive or device-private entry.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Bit helpers shared by the kernel encodings in model/kernel/.
 //
 // Models: include/vdso/bits.h BIT() and include/linux/bits.h GENMASK() on a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Derivation of the kernel encodings from a profile's knobs.
 #include "model/kernel/encoding_config.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The bit-level encodings one profile's kernel uses, derived from its knobs.
 //
 // Every field is one of the kernel layouts in model/kernel/ (swap_entry.h,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // HMM PFN flags; see hmm_pfn.h for the kernel sources.
 #include "model/kernel/hmm_pfn.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // HMM PFNs (hmm_range->hmm_pfns[]): a PFN in the low bits, a 5-bit mapping
 // order at HMM_PFN_ORDER_SHIFT, and flag bits above it.
 //

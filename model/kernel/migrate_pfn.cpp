@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Migrate PFN flags; see migrate_pfn.h for the kernel sources.
 #include "model/kernel/migrate_pfn.h"
 

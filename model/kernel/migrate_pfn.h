@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Migrate PFNs (the src/dst arrays of struct migrate_vma): a PFN shifted
 // left by MIGRATE_PFN_SHIFT with flag bits below it.
 //

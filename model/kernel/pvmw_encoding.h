@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // page_vma_mapped_walk encodings: how a walk names the PFN range (and, with
 // Jordan Niethe's series, the device-private kind) it looks for, and the
 // arithmetic check_pte()/check_pmd() apply to a page-table entry.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Owned by the kernel-encodings work (model/kernel/). Append .cpp files here.
 list(APPEND MMCHECK_KERNEL_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/kernel/swap_entry.cpp

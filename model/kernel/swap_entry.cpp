@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Swap entries and special swap types; see swap_entry.h for the kernel sources.
 #include "model/kernel/swap_entry.h"
 

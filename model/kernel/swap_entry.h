@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Swap entries (swp_entry_t / softleaf_t) and the special swap types, as
 // facts copied from the kernel headers.
 //

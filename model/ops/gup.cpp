@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // get_user_pages_remote() for one page: fault in until present (and
 // writable for FOLL_WRITE), honour FOLL_SPLIT_PMD, take a reference.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // hmm_range_fault(): snapshot a range for a device, faulting as required.
 //
 // Models mm/hmm.c (v6.15: hmm_vma_walk_test, hmm_vma_handle_pte,

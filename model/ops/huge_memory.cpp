@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // split_huge_pmd() and split_folio().
 //
 // Models mm/huge_memory.c (v6.15, __split_huge_pmd_locked and

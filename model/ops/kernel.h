@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Internal API of the model's kernel functions, one section per kernel
 // source file (model/ops/<file>.cpp mirrors mm/<file>.c). Functions carry
 // the names of the kernel functions they model; each definition says which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // MADV_FREE: madvise_free_single_vma() and madvise_free_pte_range().
 //
 // Models mm/madvise.c (linux-mm 7.x @ 0386ed250e7b; the same logic in v6.14,

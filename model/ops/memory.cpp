@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Faults, COW, swap-in, zap, fork copy and device-exclusive restore.
 //
 // Models mm/memory.c (OLD v6.14, NEW v6.15, linux-mm 7.x @ 009857a22860),

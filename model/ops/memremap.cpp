@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // ZONE_DEVICE page lifetime: zone_device_page_init() and
 // free_zone_device_folio(), with the dev_pagemap reference they move.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // migrate_pages() of one folio, remove_migration_ptes(), and dump_page().
 //
 // Models mm/migrate.c (v6.15: migrate_folio_unmap, migrate_folio_move,

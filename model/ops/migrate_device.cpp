@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Device-private migration: migrate_vma_setup/_pages/_finalize as
 // lib/test_hmm.c drives them (HMM_DMIRROR_MIGRATE_TO_DEV / _TO_SYS), the CPU
 // fault on a device-private entry (do_swap_page -> pgmap->ops->migrate_to_ram

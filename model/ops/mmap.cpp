@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Address-space operations: mmap, munmap, mprotect, madvise and fork.
 //
 // Models mm/mmap.c and mm/vma.c (VMA placement and splitting), mm/mprotect.c

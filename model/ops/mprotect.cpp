@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // change_protection() over a range: present PTEs and PMDs lose write when
 // VM_WRITE goes away; non-present entries are downgraded per entry type.
 //

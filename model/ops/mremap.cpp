@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mremap(old, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, new): move a range.
 //
 // Models mm/mremap.c (linux-mm 7.x: mremap_to, move_vma, copy_vma,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // page_vma_mapped_walk(), check_pte() and check_pmd().
 //
 // Models mm/page_vma_mapped.c (linux-mm 7.x @ 02bd6a2b49e5; OLD check_pte at

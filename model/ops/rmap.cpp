@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Reverse mapping: rmap accounting, make_device_exclusive(), and the rmap
 // walkers try_to_unmap_one(), try_to_migrate_one(), folio_referenced_one()
 // and page_vma_mkclean_one().

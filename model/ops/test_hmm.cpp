@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The dmirror test driver's device page table and its MMU notifier.
 //
 // Models lib/test_hmm.c (linux-mm 7.x @ 05ab51217205): the xarray from VPFN

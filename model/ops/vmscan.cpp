@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // shrink_folio_list() on one folio: reclaim of an anonymous folio to swap.
 //
 // Models mm/vmscan.c (v6.15): isolate, trylock, folio_check_references

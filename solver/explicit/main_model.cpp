@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "solver/explicit/main_model.h"
 
 #include <algorithm>

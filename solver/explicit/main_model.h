@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The main model (model::World and the one operation table) as an ExplorableModel, so that
 // Explorer<MainModel> enumerates every reachable world of a bounded universe (DESIGN.md §2.3).
 //

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Owned by solver/explicit/ (explorer). Append sources as solver/explicit/foo.cpp.
 list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/exploration_result.cpp

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Lemmas on an architecture's swap-format PTE and its PTE helpers.
 //
 // Kernel sources (Linux 6.12): arch/x86/include/asm/pgtable_64.h and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Bounded model checking and k-induction (see bmc.h).
 #include "solver/smt/bmc.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Bounded model checking and k-induction of the model's properties on the
 // symbolic transition relation (symbolic_model.h), one profile at a time.
 //

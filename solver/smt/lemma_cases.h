@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The lemma functions, one per lemma, grouped by kernel area:
 // swap_lemmas.cpp (include/linux/swap.h, swapops.h, leafops.h),
 // pvmw_lemmas.cpp (include/linux/rmap.h, mm/page_vma_mapped.c, mm/rmap.c),

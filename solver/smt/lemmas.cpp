@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The lemma table and the per-profile driver; see lemmas.h.
 #include "solver/smt/lemmas.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Bit-precise lemmas on the kernel encodings (model/kernel/), proved with Z3
 // for one profile at a time.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Lemmas on PFN words that carry flags: migrate PFNs (include/linux/migrate.h)
 // and HMM PFNs (include/linux/hmm.h). Once device-private pages are named by
 // offsets (niethe v6, "mm: Remove device private pages from the physical

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Lemmas on page_vma_mapped_walk: how a walk encodes the folio it looks for
 // and how check_pte()/check_pmd() decide that an entry maps it.
 //

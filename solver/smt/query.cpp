@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Z3 queries and the lemma case driver; see query.h.
 #include "solver/smt/query.h"
 

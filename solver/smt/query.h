@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // One Z3 query of a lemma case, and the per-lemma driver that runs its cases.
 //
 // A case declares its inputs (they become the witness), its assumptions

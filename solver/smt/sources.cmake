@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Owned by solver/smt/ (Z3 lemmas). Append sources as solver/smt/foo.cpp.
 list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/query.cpp

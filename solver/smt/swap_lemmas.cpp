@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Lemmas on swap entries and the special swap types.
 //
 // Kernel sources: include/linux/swap.h (type numbering, MAX_SWAPFILES),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Z3 mirrors of the model/kernel/ encodings; see symbolic_encodings.h.
 #include "solver/smt/symbolic_encodings.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The kernel encodings of model/kernel/ as Z3 bit-vector terms.
 //
 // Each function mirrors the concrete function of the same name in

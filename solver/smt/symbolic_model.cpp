@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The symbolic transition relation (see symbolic_model.h). Each encoded
 // function mirrors the model function of the same name in model/ops/ (and
 // through it the kernel function it names, same file and version):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The model's transition relation in Z3, over a bounded universe, for the
 // device-exclusive operations: cpu_read, cpu_write (anonymous fault, COW,
 // swap-in, restore of a device-exclusive entry), dev_exclusive, munmap, fork,

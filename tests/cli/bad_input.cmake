@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Bad input files and arguments on the command line (issue 14): each gets one
 # line naming the file (file:line:col) or the option, exit 2, and no crash.
 include(${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Helpers for command-line tests run as `cmake -DMMCHECK=... -P script`.
 #   run(EXIT args...)          runs mmcheck, fails unless it exits with EXIT;
 #                              sets OUT and ERR in the caller

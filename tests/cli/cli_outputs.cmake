@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Bad input about outputs, numbers and durations (issue 14): one line naming the option (and its
 # valid range), exit 2, before anything runs; outputs that never destroy what is there; one
 # duration syntax for every command; a whole-run budget for prove.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Command-line smoke test: listings work; bad input gives a one-line error
 # and exit status 2; the scenario run matches every expected verdict.
 include(${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake)

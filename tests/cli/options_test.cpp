@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Tests of cli/options.h: every duration, whole number and size is refused outside its range with
 // the option's name and the range, instead of wrapping, clamping or meaning "no limit".
 #include "cli/options.h"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # mmcheck fmt: traces in canonical form. The corpus is canonical (--check
 # exits 0); a trace with a one-line long step is named by --check (exit 1)
 # and left alone, then rewritten with its step wrapped at 75 columns; a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The bug scenarios (docs/kernel-rules.md#bug-scenarios) on every built-in
 // profile: each shows its symptom exactly on the profiles before its fix.
 #include <gtest/gtest.h>

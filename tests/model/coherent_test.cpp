@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Device-coherent dmirror devices (MEMORY_DEVICE_COHERENT, universe
 // coherent=N) and bug 16 (a driver's leftover page_to_pfn() on a
 // device-private page once those have left the PFN space).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Model behaviours the real-kernel conformance run (kernel/conform.sh on
 // Linux 6.12, pagemap and kpagecount compared after every step) showed the
 // model lacked. Each also has a corpus trace, tests/corpus/linux-6.12-*.mmtrace,

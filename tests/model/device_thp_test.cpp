@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Large device-private folios (Balbir Singh's series;
 // docs/kernel-rules.md#pmd-entries, #invariant-11, #invariant-12, #bug-13,
 // #bug-20 to #bug-22; mm/migrate_device.c, mm/memremap.c) and the hmm-tests cases that exercise

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // model/dump: the state picture shows every World field it does not list in
 // kFieldsNotDrawn.
 #include "model/dump.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // ErrorOf: the message of a ModelInputError thrown by `f`, or "" if none.
 #pragma once
 

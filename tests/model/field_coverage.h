@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Checking a consumer of model::World against the field lists (model/fields.h):
 // for every field path ("mms.ptes.pfn"), change one instance of it in a world
 // where every struct has instances, and see whether the consumer's output

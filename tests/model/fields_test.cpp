@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // model/fields: one field list per model struct, checked against the struct.
 #include "model/fields.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // hmm_range_fault (model/ops/hmm.cpp): what a device fault walk faults.
 #include <gtest/gtest.h>
 

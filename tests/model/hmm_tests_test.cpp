@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The kernel's own HMM selftests (tools/testing/selftests/mm/hmm-tests.c,
 // tools/testing/selftests/mm/hmm-tests.c) that the model covers, replayed
 // as sequences of model operations, each asserting what the selftest asserts.

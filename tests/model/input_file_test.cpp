@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // model/input_file: bounded reads of the user's files, the checks every text
 // input shares, and escaping of quoted input in messages.
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // model/knobs: the one knob table.
 #include <set>
 

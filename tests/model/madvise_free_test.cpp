@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // MADV_FREE (model/ops/madvise.cpp, madvise_free_huge_pmd in huge_memory.cpp,
 // the lazyfree paths of rmap.cpp try_to_unmap and vmscan.cpp shrink_folio)
 // and the hmm-tests case migrate_anon_huge_free, scaled like

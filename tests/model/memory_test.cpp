@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mm/memory.c: restore of device-exclusive entries, zap, fork copy, COW,
 // swap-in.
 #include "tests/model/test_world.h"

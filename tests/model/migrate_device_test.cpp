@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Device-private memory (model/ops/migrate_device.cpp, model/ops/memremap.cpp)
 // and the HMM selftests that exercise it (tools/testing/selftests/mm/hmm-tests.c,
 // tools/testing/selftests/mm/hmm-tests.c), replayed through the op table

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mm/migrate.c: migration of device-exclusive folios, dump_page.
 #include "tests/model/test_world.h"
 

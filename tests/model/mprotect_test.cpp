@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mm/mprotect.c: non-present entries under mprotect.
 #include "tests/model/test_world.h"
 

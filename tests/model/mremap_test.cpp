@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mremap(MREMAP_MAYMOVE | MREMAP_FIXED) (model/ops/mremap.cpp) and the
 // hmm-tests case migrate_remap_fault, scaled like device_thp_test.cpp: the
 // selftests' 2 MiB is one 4-page PMD, their offsets 0 / 512 KiB / 1 MiB are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // model/operations: the one op table.
 #include "model/operations.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mm/page_vma_mapped.c: check_pte rules and the overlap test.
 #include "model/ops/kernel.h"
 #include "tests/model/test_world.h"

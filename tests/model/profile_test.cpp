@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // model/profile and model/universe: built-in profiles, series expansion,
 // and bad input answered with file:line:col.
 #include <filesystem>

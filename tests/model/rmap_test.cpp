@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mm/rmap.c: make_device_exclusive in its three implementations, the rmap
 // walkers on device-exclusive entries, and rmap accounting.
 #include "model/ops/kernel.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The HMM selftests' driver for model tests (tests/model/hmm_tests_test.cpp,
 // tests/model/migrate_device_test.cpp): a process tree driven through the op
 // table like a selftest body, asserting after every step that no HARD

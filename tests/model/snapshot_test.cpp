@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // HMM_DMIRROR_SNAPSHOT (dev_snapshot: lib/test_hmm.c dmirror_snapshot and
 // dmirror_mkentry over hmm_range_fault without HMM_PFN_REQ_FAULT, mm/hmm.c)
 // and the hmm-tests that assert its bytes (tools/testing/selftests/mm/

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Test helpers: a world on a named profile, stepping with property checks,
 // and readable failure messages (the state picture of model/dump.h).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Tests of model/universe.cpp: ParseUniverse refuses a key given twice instead of keeping the
 // last value, and a base universe takes the keys given over its own.
 #include "model/universe.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // mm/vmscan.c: reclaim of device-exclusive folios (the 1 GiB RSS seed).
 #include "tests/model/test_world.h"
 

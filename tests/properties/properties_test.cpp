@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // properties/: each property holds on a consistent world and fails on a
 // world broken in the way it names.
 #include <set>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Random operation sequences (RapidCheck) with every property checked after
 // every step: linux-6.15 violates no hard property; linux-6.14 must be
 // caught violating mapcount-matches-mappings. Seeds are fixed so the suite

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # mmcheck export --c: every corpus trace's C reproducer compiles cleanly
 # (-Wall -Wextra -Werror), and the device-free one, run on this machine's
 # kernel, sees every outcome the model predicts (its KTAP has no "not ok"). A kernel

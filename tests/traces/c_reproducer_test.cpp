@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The C reproducer (traces/c_reproducer.cpp): what each kind of step
 // becomes, and that the expectations come from the profile's run. The
 // cmake test c_reproducer (c_reproducer.cmake) compiles every corpus

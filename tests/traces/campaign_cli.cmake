@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # mmcheck campaign | merge | shrink from the command line: exit statuses,
 # one-line errors for bad input, traces and reports on disk, determinism,
 # shards and merge, RapidCheck's reproduce string, and an interrupted run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Campaigns (traces/campaign.h) and the stateful command generator
 // (properties/state_commands.h). Campaigns here are bounded by a case count,
 // not a time budget, so every run is deterministic.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Owned by the campaign/shrink work. Append to MMCHECK_TEST_SOURCES (paths relative to tests/).
 list(APPEND MMCHECK_TEST_SOURCES
   traces/campaign_test.cpp

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // traces/generate: random traces for the real-kernel conformance run.
 #include "traces/generate.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Tests of traces/output_file.h: atomic replacement, links followed, FIFOs and devices written in
 // place and never replaced, report pairs, checks before a run, stale temporary files.
 #include "traces/output_file.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Campaign reports (traces/report.h): JSON round trip, JUnit XML, the
 // verdict, and merging shard reports.
 #include "traces/report.h"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # mmcheck diff and verify-series on the command line (issue 15): exit statuses, the
 # divergence and its side-by-side view, the exhaustive "no divergence", the series table
 # (75 columns) and a deliberately broken series.

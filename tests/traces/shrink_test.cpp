@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The trace shrinker (traces/shrink.h): delta debugging over steps and
 // argument simplification, every candidate re-checked on the model.
 #include "traces/shrink.h"

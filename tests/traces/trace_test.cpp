@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // traces/: the .mmtrace format (strict parser, canonical printer), replay
 // against expected verdicts, the corpus, and the exports.
 #include <filesystem>

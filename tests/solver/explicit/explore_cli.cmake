@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # mmcheck explore on the main model from the command line: exit statuses, one-line errors for
 # bad usage, counterexample traces in --out that `mmcheck replay` reproduces, the offline lasso
 # on linux-6.14 and none on linux-6.15. Tiny universes: each run takes well under a second.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The main model under the exhaustive explorer (solver/explicit/main_model.h): encoding,
 // determinism across --jobs, symmetry reduction, shortest counterexamples replayed by the
 // concrete replay, and the memory-offline liveness lasso of bug 4.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // One assertion shared by the explorer's tests: two explorations of the same graph (other job
 // counts, another table layout) give the same figures and the same shortest counterexamples.
 #pragma once

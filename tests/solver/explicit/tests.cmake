@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Owned by solver/explicit tests. Append to MMCHECK_TEST_SOURCES (paths relative to tests/).
 list(APPEND MMCHECK_TEST_SOURCES
   solver/explicit/explorer_test.cpp

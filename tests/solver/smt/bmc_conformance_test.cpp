@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The symbolic transition relation (solver/smt/symbolic_model.h) agrees with
 // the concrete model: for states reached by random op sequences of the
 // symbolic subset and a random next op, the symbolic step evaluated on the

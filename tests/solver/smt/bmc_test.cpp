@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Bounded model checking and k-induction (solver/smt/bmc.h) on the built-in
 // profiles: Z3 finds the linux-6.14 mapcount bug (hildenbrand-v2 16/17) at
 // the smallest depth and its trace replays on the concrete model; linux-6.15

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // EncodingConfigFor(): which kernel layouts each built-in profile stands for.
 #include "model/kernel/encoding_config.h"
 

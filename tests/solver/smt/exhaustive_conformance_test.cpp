@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The symbolic model agrees with the concrete model on every reachable state
 // and transition of the BMC universes up to a depth bound
 // (tests/solver/smt/reachable.h), not on a sample: every built-in profile it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Lemma verdicts: every built-in profile against its [[expect]] list, the
 // refutations the kernel history predicts, and each refutation's witness
 // evaluated with the concrete functions of model/kernel/ (never by comparing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // MIGRATE_PFN_* (include/linux/migrate.h) and HMM_PFN_* (include/linux/hmm.h)
 // layouts of model/kernel/ on concrete values.
 #include <gtest/gtest.h>

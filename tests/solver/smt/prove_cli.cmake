@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # `mmcheck prove` from the command line: verdicts against [[expect]], the exit
 # statuses (0 as expected, 1 a refutation, 2 usage, 3 inconclusive; see
 # cli/prove_command.cpp), and one-line usage errors. Run by CTest as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // page_vma_mapped_walk encodings of model/kernel/pvmw_encoding.h on concrete
 // values (include/linux/rmap.h, mm/page_vma_mapped.c, mm/rmap.c).
 #include "model/kernel/pvmw_encoding.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Reachable states of a symbolic universe and the step comparison (see reachable.h).
 #include "tests/solver/smt/reachable.h"
 

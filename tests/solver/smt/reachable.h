@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Every reachable concrete state of a symbolic universe, by breadth-first
 // search over model::Apply from the state after BmcPrologue(), and the
 // comparison of one concrete step with the symbolic one. Shared by the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The swap-entry arithmetic of model/kernel/swap_entry.h, checked the way the
 // kernel checks it (include/linux/swap.h, swapops.h, leafops.h).
 #include "model/kernel/swap_entry.h"

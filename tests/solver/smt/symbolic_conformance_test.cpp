@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The Z3 mirrors (solver/smt/symbolic_encodings.h) compute what the concrete
 // encodings (model/kernel/) compute: both are evaluated on seeded random
 // inputs biased towards edges (0, powers of two +-1, bit 63). The seed is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Deny by default (solver/smt/symbolic_model.h SymbolicKnobTable): the
 // symbolic model lists every knob of model::KnobTable() with the values it
 // encodes, and refuses a knob it has no row for, or a value it does not

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Owned by solver/smt tests. Append to MMCHECK_TEST_SOURCES (paths relative to tests/).
 # ctest names: Smt* (GoogleTest suites) and smt_prove_cli (the command line):
 #   ctest -R 'Smt|smt_'
