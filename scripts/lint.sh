@@ -48,11 +48,17 @@ check_spdx() {
 }
 # "file check" for every clang-tidy finding in the product's sources.
 tidy_findings() {
-	local dir
+	local dir logs
 	dir=$(scripts/build.sh --cli-only)
-	product_units | xargs -P "$(nproc)" -n 4 clang-tidy -p "$dir" --quiet 2>/dev/null |
+	logs=$(mktemp -d)
+	# One log a unit: parallel runs writing to one pipe could interleave lines.
+	product_units | xargs -P "$(nproc)" -I{} sh -c \
+		'clang-tidy -p "$0" --quiet "$1" >"$2/$(echo "$1" | tr / _).log" 2>/dev/null || true' \
+		"$dir" {} "$logs"
+	cat "$logs"/*.log |
 		sed -nE "s|^$PWD/||; s|^([^ :]+):[0-9]+:[0-9]+: (warning\|error): .* \[([^]]+)\]\$|\1 \3|p" |
-		grep -v '^/' | sort | uniq # findings in system headers are clang's, not ours
+		{ grep -v '^/' || true; } | sort -u # findings in system headers are clang's, not ours
+	rm -rf "$logs"
 }
 check_tidy() {
 	local new

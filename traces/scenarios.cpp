@@ -46,6 +46,16 @@ Scenario FromCorpus(Scenario s) {
       fmt::format("scenario {}: no corpus trace tests/corpus/{}", s.name, s.corpus_file));
 }
 
+// Bug 17's two scenarios: Niethe's device-private migration entries with the
+// fork/mprotect downgrade that drops their type.
+bool TypeLosingDowngrade(const Knobs& k) {
+  return DevicePrivateOffsets(k) &&
+         k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe &&
+         k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
+}
+constexpr const char* kTypeLosingDowngradeDoc =
+    "device_private_migration_entries=niethe and device_migration_downgrade=type-losing";
+
 // One row per scenario: its name, the corpus trace that holds its universe,
 // question and steps, the kernel it stands for, and the symptom with the knob
 // condition under which a profile is expected to show it. The rows cite
@@ -216,30 +226,18 @@ std::vector<Scenario> Build() {
        .property = "device-private-entry-kind-preserved",
        .symptom_doc = "a plain migration entry holds the device offset; softleaf_to_page() would "
                       "pfn_to_page() it: the wrong page",
-       .expected =
-           [](const Knobs& k) {
-             return DevicePrivateOffsets(k) &&
-                    k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe &&
-                    k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
-           },
-       .expected_doc =
-           "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
-  v.push_back(
-      {.name = "bug-17-stale-migration-entry",
-       .corpus_file = "bug-17-fork-keeps-device-type.mmtrace",
-       .kernel_ref = "docs/kernel-rules.md#bug-17, #invariant-9; niethe: type-preserving "
-                     "downgrade helpers",
-       .property = "migration-entries-temporary",
-       .symptom_doc = "remove_migration_ptes' kind test skips the type-less entries: they stay, "
-                      "and a CPU access waits forever",
-       .expected =
-           [](const Knobs& k) {
-             return DevicePrivateOffsets(k) &&
-                    k.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe &&
-                    k.device_migration_downgrade == DeviceMigrationDowngrade::kTypeLosing;
-           },
-       .expected_doc =
-           "device_private_migration_entries=niethe and device_migration_downgrade=type-losing"});
+       .expected = TypeLosingDowngrade,
+       .expected_doc = kTypeLosingDowngradeDoc});
+  v.push_back({.name = "bug-17-stale-migration-entry",
+               .corpus_file = "bug-17-fork-keeps-device-type.mmtrace",
+               .kernel_ref = "docs/kernel-rules.md#bug-17, #invariant-9; niethe: type-preserving "
+                             "downgrade helpers",
+               .property = "migration-entries-temporary",
+               .symptom_doc =
+                   "remove_migration_ptes' kind test skips the type-less entries: they stay, "
+                   "and a CPU access waits forever",
+               .expected = TypeLosingDowngrade,
+               .expected_doc = kTypeLosingDowngradeDoc});
   v.push_back(
       {.name = "bug-16-page-to-pfn-on-device-private",
        .corpus_file = "bug-16-unconverted-driver.mmtrace",
