@@ -27,6 +27,17 @@ TEST(OpTable, RowsAreInOpCodeOrderAndFoundByName) {
   EXPECT_EQ(model::FindOp("no_such_op"), nullptr);
 }
 
+// Every row has its precondition and its model/ops function (not a
+// static_assert: GCC 12 does not compare function pointers in a constant
+// expression under -fsanitize).
+TEST(OpTable, EveryRowHasItsFunctions) {
+  ASSERT_GT(model::OpTable().size(), 10u);
+  for (const model::OpInfo& row : model::OpTable()) {
+    EXPECT_NE(row.enabled, nullptr) << row.name;
+    EXPECT_NE(row.apply, nullptr) << row.name;
+  }
+}
+
 TEST(OpTable, ArgumentsAreNamedOnceEachWithASyntax) {
   for (const model::OpInfo& row : model::OpTable()) {
     std::set<std::string_view> args;
