@@ -6,18 +6,24 @@
 # per run, then devexcl-core-L NEW again with 1 and 2 jobs for the speed comparison with SPIN
 # (about 130,000 states/s and 585 MB on a 2-vCPU machine, spec §8).
 #
-# Usage: bench/explore_devexcl.sh [--jobs N] [--skip-build]
+# Then devexcl-core-XL NEW (28,622,144 states; SPIN about 312 s and 4 GB) unless --no-xl. Each
+# row gives the search and liveness times, the whole process's wall time, states/s, the
+# search's ns per state and per edge, and the peak RSS.
+#
+# Usage: bench/explore_devexcl.sh [--jobs N] [--skip-build] [--no-xl]
 # Run it on an otherwise idle machine: the timings are the point.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=2
 build=1
+xl=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) jobs="$2"; shift 2 ;;
     --skip-build) build=0; shift ;;
-    *) echo "usage: $0 [--jobs N] [--skip-build]" >&2; exit 2 ;;
+    --no-xl) xl=0; shift ;;
+    *) echo "usage: $0 [--jobs N] [--skip-build] [--no-xl]" >&2; exit 2 ;;
   esac
 done
 
@@ -53,34 +59,49 @@ liveness() {
     [x for x in r['liveness'] if x['name'].startswith('offline-progress')])"
 }
 
-row_format="%-15s %-4s %5s %10s %11s %10s %5s %4s %4s %-14s %8s %11s %8s %8s %5s\n"
+row_format="%-15s %-4s %4s %10s %11s %10s %4s %3s %3s %-14s %7s %7s %7s %9s %6s %6s %6s %4s\n"
 # shellcheck disable=SC2059
 printf "$row_format" variant sem jobs states edges self-loops diam P1 P3 offline-progress \
-  "time s" "states/s" "B/state" "peak MB" exit
+  "srch s" "live s" "wall s" "states/s" ns/st ns/edg "peakMB" exit
 
 run() {  # run BENCH SEM JOBS
-  local file="$out/$1-$2-$3.json" status=0
+  local file="$out/$1-$2-$3.json" status=0 start end wall
+  start=$(date +%s.%N)
   "$mmcheck" explore --bench "$1" --sem "$2" --jobs "$3" --no-stop --format json >"$file" || status=$?
+  end=$(date +%s.%N)
+  wall=$(python3 -c "print('%.2f' % ($end - $start))")
+  # ns/state and ns/edge: the search's wall time per state and per edge, all threads together
+  # (a bare open-addressing lookup on this machine kind is about 23 ns, issue 16).
   # shellcheck disable=SC2059
   printf "$row_format" "$1" "$2" "$3" "$(field "$file" "r['states']")" \
     "$(field "$file" "r['edges']")" "$(field "$file" "r['self_loops']")" \
     "$(field "$file" "r['diameter']")" "$(safety_ops "$file" P1)" "$(safety_ops "$file" P3)" \
-    "$(liveness "$file")" "$(field "$file" "'%.6f' % r['seconds']")" \
-    "$(field "$file" "r['states_per_second']")" "$(field "$file" "'%.2f' % r['bytes_per_state']")" \
-    "$(field "$file" "'%.1f' % (r['peak_rss_bytes'] / 1e6)")" "$status"
+    "$(liveness "$file")" "$(field "$file" "'%.2f' % r['seconds']")" \
+    "$(field "$file" "'%.2f' % r['liveness_seconds']")" "$wall" \
+    "$(field "$file" "'%.0f' % r['states_per_second']")" \
+    "$(field "$file" "'%.0f' % (r['seconds'] * 1e9 / r['states'])")" \
+    "$(field "$file" "'%.1f' % (r['seconds'] * 1e9 / r['edges'])")" \
+    "$(field "$file" "'%.0f' % (r['peak_rss_bytes'] / 1e6)")" "$status"
 }
 
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for bench in devexcl-core devexcl-core-L; do
   for sem in old new; do
     run "$bench" "$sem" "$jobs"
   done
 done
 echo
-echo "devexcl-core-L NEW, 1 and 2 jobs (SPIN: ~130,000 states/s, ~585 MB):"
+echo "devexcl-core-L NEW, 1 and 2 jobs (SPIN: ~20.5 s, ~130,000 states/s, ~585 MB):"
 run devexcl-core-L new 1
 run devexcl-core-L new 2
+if [ "$xl" = 1 ]; then
+  echo
+  echo "devexcl-core-XL NEW (SPIN: 28,622,144 states in ~312 s, ~4 GB):"
+  run devexcl-core-XL new "$jobs"
+fi
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "time and states/s cover the search with every safety property checked on every state and"
-echo "edge; liveness (offline-progress) runs after it and is not in them. Peak MB is the"
-echo "process's peak RSS for the whole run, liveness included. exit: 0 = every verdict as in spec"
-echo "§6 (bench/devexcl/expected.toml)."
+echo "srch s and states/s cover the search with every safety property checked on every state and"
+echo "edge; live s is liveness (offline-progress), after it; wall s is the whole process. Peak MB"
+echo "is the process's peak RSS for the whole run, liveness included. exit: 0 = every verdict and"
+echo "count as in spec §6/§7 (bench/devexcl/expected.toml)."

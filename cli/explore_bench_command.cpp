@@ -31,6 +31,7 @@ using bench::DevexclBenchByName;
 using bench::DevexclBenchNames;
 using bench::DevexclCoreModel;
 using bench::DevexclSemantics;
+using solver::explicit_state::CheckLivenessAll;
 using solver::explicit_state::Counterexample;
 using solver::explicit_state::ExplorationResult;
 using solver::explicit_state::ExplorationStatus;
@@ -90,6 +91,23 @@ void CompareWithSpec(ExploreReport* report) {
       report->mismatches.push_back(info.label + " " + info.name +
                                    " was not found violated; spec §6 expects a violation");
     }
+  }
+  // A complete run's counts against the reference counts of spec §7 (those expected.toml gives).
+  const ExplorationResult& r = report->main;
+  if (r.status == ExplorationStatus::kComplete) {
+    const bench::ExpectedCounts counts =
+        bench::DevexclExpectedCounts(report->bench, report->semantics);
+    auto compare = [&](const char* what, const std::optional<std::uint64_t>& want,
+                       std::uint64_t got) {
+      if (want && *want != got) {
+        report->mismatches.push_back(std::string(what) + " " + std::to_string(got) +
+                                     "; spec §7 counts " + std::to_string(*want));
+      }
+    };
+    compare("states", counts.states, r.states);
+    compare("edges", counts.edges, r.edges);
+    compare("self-loops", counts.self_loops, r.self_loops);
+    compare("diameter", counts.diameter, r.diameter);
   }
   const bool expect_violated = expected.liveness_violated;
   for (const LivenessResult& result : report->liveness) {
@@ -219,9 +237,10 @@ int RunBenchExploration(const BenchFlags& flags, const SearchFlags& search) {
   } else if (report.main.status == ExplorationStatus::kComplete) {
     LivenessOptions liveness_options;
     liveness_options.max_memory_bytes = options.max_memory_bytes;
-    for (const auto& property : model.LivenessProperties()) {
-      report.liveness.push_back(CheckLiveness(explorer, property, liveness_options));
-      report.liveness_seconds += report.liveness.back().seconds;
+    liveness_options.jobs = options.jobs;
+    report.liveness = CheckLivenessAll(explorer, model.LivenessProperties(), liveness_options);
+    for (const LivenessResult& result : report.liveness) {
+      report.liveness_seconds += result.seconds;
     }
   }
 
@@ -257,8 +276,9 @@ int RunBenchExploration(const BenchFlags& flags, const SearchFlags& search) {
 }
 
 void AddBenchOptions(CLI::App* explore, BenchFlags* flags) {
-  explore->add_option("--bench", flags->bench,
-                      "Benchmark machine: devexcl-core or devexcl-core-L (bench/devexcl-core.md)");
+  explore->add_option(
+      "--bench", flags->bench,
+      "Benchmark machine: devexcl-core, devexcl-core-L or devexcl-core-XL (bench/devexcl-core.md)");
   explore->add_option("--sem", flags->semantics,
                       "Semantics: old (before the 6.15 device-exclusive fixes) or new");
 }

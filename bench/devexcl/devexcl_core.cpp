@@ -59,11 +59,12 @@ std::optional<DevexclUniverse> DevexclBenchByName(std::string_view name,
                                                   DevexclSemantics semantics) {
   if (name == "devexcl-core") return DevexclUniverse{"devexcl-core", 2, 3, 2, semantics};
   if (name == "devexcl-core-L") return DevexclUniverse{"devexcl-core-L", 3, 3, 3, semantics};
+  if (name == "devexcl-core-XL") return DevexclUniverse{"devexcl-core-XL", 3, 4, 3, semantics};
   return std::nullopt;
 }
 
 const char* DevexclBenchNames() {
-  return "devexcl-core, devexcl-core-L";
+  return "devexcl-core, devexcl-core-L, devexcl-core-XL";
 }
 
 DevexclCoreModel::DevexclCoreModel(const DevexclUniverse& universe)
@@ -87,7 +88,7 @@ DevexclCoreModel::DevexclCoreModel(const DevexclUniverse& universe)
   // Whole 8-byte words: the explorer compares and hashes words, and a word written in one store
   // can be read back at once.
   encoding_bytes_ = static_cast<std::size_t>((total_bits_ + 63) / 64 * 8);
-  use_bmi2_ = total_bits_ <= 64 && __builtin_cpu_supports("bmi2") &&
+  use_bmi2_ = total_bits_ <= 128 && __builtin_cpu_supports("bmi2") &&
               std::getenv("MMCHECK_NO_BMI2") == nullptr;
   const int counts[10] = {ptes_,   ptes_,   ptes_,   folios_, folios_,
                           folios_, folios_, folios_, folios_, slots_};
@@ -573,9 +574,37 @@ __attribute__((target("bmi2"))) void DevexclCoreModel::EncodeBmi2(const State& s
   std::memcpy(out, &word, 8);  // encoding_bytes_ == 8 here
 }
 
+// The fast packer for 65..128 bits: the same pexts into a 128-bit word, same bytes as
+// EncodePortable. REQUIRES: total_bits_ <= 128.
+__attribute__((target("bmi2"))) void DevexclCoreModel::EncodeBmi2Wide(const State& s,
+                                                                      std::uint8_t* out) const {
+  unsigned __int128 word = s.mm1;
+  const std::uint64_t* mask = lane_masks_;
+  const int* width = lane_widths_;
+  word = (word << width[0]) | _pext_u64(LoadBigEndian(s.kind), mask[0]);
+  word = (word << width[1]) | _pext_u64(LoadBigEndian(s.id), mask[1]);
+  word = (word << width[2]) | _pext_u64(LoadBigEndian(s.write), mask[2]);
+  word = (word << width[3]) | _pext_u64(LoadBigEndian(s.alloc), mask[3]);
+  word = (word << width[4]) | _pext_u64(LoadBigEndian(s.ref), mask[4]);
+  word = (word << width[5]) | _pext_u64(LoadBigEndian(s.map), mask[5]);
+  word = (word << width[6]) | _pext_u64(LoadBigEndian(s.anon_exclusive), mask[6]);
+  word = (word << width[7]) | _pext_u64(LoadBigEndian(s.dirty), mask[7]);
+  word = (word << width[8]) | _pext_u64(LoadBigEndian(s.grant), mask[8]);
+  word = (word << width[9]) | _pext_u64(LoadBigEndian(s.swap_count), mask[9]);
+  word <<= 128 - total_bits_;
+  const std::uint64_t high = __builtin_bswap64(static_cast<std::uint64_t>(word >> 64));
+  const std::uint64_t low = __builtin_bswap64(static_cast<std::uint64_t>(word));
+  std::memcpy(out, &high, 8);  // encoding_bytes_ == 16 here
+  std::memcpy(out + 8, &low, 8);
+}
+
 void DevexclCoreModel::Encode(const State& s, std::uint8_t* out) const {
   if (use_bmi2_) {
-    EncodeBmi2(s, out);
+    if (total_bits_ <= 64) {
+      EncodeBmi2(s, out);
+    } else {
+      EncodeBmi2Wide(s, out);
+    }
   } else {
     EncodePortable(s, out);
   }
@@ -585,12 +614,12 @@ namespace {
 
 // Takes the low `width` bits of *word (then drops them) and spreads them over the bytes of an
 // 8- or 4-byte array, element 0 from the top: the inverse of pext with LaneMask.
-template <std::size_t N>
-__attribute__((target("bmi2"))) inline void Unpack(std::uint64_t* word, int width,
-                                                   std::uint64_t mask, std::uint8_t (&bytes)[N]) {
+template <typename Word, std::size_t N>
+__attribute__((target("bmi2"))) inline void Unpack(Word* word, int width, std::uint64_t mask,
+                                                   std::uint8_t (&bytes)[N]) {
   static_assert(N == 8 || N == 4);
-  const std::uint64_t lanes =
-      __builtin_bswap64(_pdep_u64(*word & ((std::uint64_t{1} << width) - 1), mask));
+  const std::uint64_t lanes = __builtin_bswap64(
+      _pdep_u64(static_cast<std::uint64_t>(*word) & ((std::uint64_t{1} << width) - 1), mask));
   std::memcpy(bytes, &lanes, N);  // little-endian: the low bytes hold elements 0..N-1
   *word >>= width;
 }
@@ -619,8 +648,32 @@ __attribute__((target("bmi2"))) DevexclCoreModel::State DevexclCoreModel::Decode
   return s;
 }
 
+// The inverse of EncodeBmi2Wide. REQUIRES: 64 < total_bits_ <= 128.
+__attribute__((target("bmi2"))) DevexclCoreModel::State DevexclCoreModel::DecodeBmi2Wide(
+    const std::uint8_t* in) const {
+  std::uint64_t high, low;
+  std::memcpy(&high, in, 8);
+  std::memcpy(&low, in + 8, 8);
+  unsigned __int128 word =
+      (static_cast<unsigned __int128>(__builtin_bswap64(high)) << 64) | __builtin_bswap64(low);
+  word >>= 128 - total_bits_;
+  State s;
+  Unpack(&word, lane_widths_[9], lane_masks_[9], s.swap_count);
+  Unpack(&word, lane_widths_[8], lane_masks_[8], s.grant);
+  Unpack(&word, lane_widths_[7], lane_masks_[7], s.dirty);
+  Unpack(&word, lane_widths_[6], lane_masks_[6], s.anon_exclusive);
+  Unpack(&word, lane_widths_[5], lane_masks_[5], s.map);
+  Unpack(&word, lane_widths_[4], lane_masks_[4], s.ref);
+  Unpack(&word, lane_widths_[3], lane_masks_[3], s.alloc);
+  Unpack(&word, lane_widths_[2], lane_masks_[2], s.write);
+  Unpack(&word, lane_widths_[1], lane_masks_[1], s.id);
+  Unpack(&word, lane_widths_[0], lane_masks_[0], s.kind);
+  s.mm1 = static_cast<std::uint8_t>(word & 1);
+  return s;
+}
+
 DevexclCoreModel::State DevexclCoreModel::Decode(const std::uint8_t* in) const {
-  if (use_bmi2_) return DecodeBmi2(in);
+  if (use_bmi2_) return total_bits_ <= 64 ? DecodeBmi2(in) : DecodeBmi2Wide(in);
   State s;
   auto decode = [&](auto word) {
     for (std::size_t i = 0; i < encoding_bytes_; ++i) word = (word << 8) | in[i];

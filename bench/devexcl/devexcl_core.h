@@ -13,9 +13,9 @@
 // model differs from it: bench/devexcl-core-vs-main-model.md.
 //
 // The state is kept unpacked (bytes) while an op runs and packed into 8 bytes (16 for universes
-// over 64 bits), big-endian, fields in the spec's §2.1 tuple order, zero bits after them, for
-// the explorer's table. Packing in tuple order makes byte order equal to integer-tuple order, so
-// the dump sorts by memcmp.
+// over 64 bits, such as -XL's 69), big-endian, fields in the spec's §2.1 tuple order, zero bits
+// after them, for the explorer's table. Packing in tuple order makes byte order equal to
+// integer-tuple order, so the dump sorts by memcmp.
 #pragma once
 
 #include <cstddef>
@@ -39,17 +39,17 @@ enum class DevexclSemantics { kOld, kNew };
 
 // The size of one benchmark variant (spec §0). The number of mms is always 2.
 struct DevexclUniverse {
-  std::string name;  // "devexcl-core", "devexcl-core-L", or "custom"
+  std::string name;  // "devexcl-core", "devexcl-core-L", "devexcl-core-XL", or "custom"
   int pages_per_mm;  // NPG
   int folios;        // NF
   int slots;         // NS
   DevexclSemantics semantics = DevexclSemantics::kNew;
 };
 
-// Returns the named variant ("devexcl-core" or "devexcl-core-L"), or nullopt.
+// Returns the named variant ("devexcl-core", "devexcl-core-L" or "devexcl-core-XL"), or nullopt.
 std::optional<DevexclUniverse> DevexclBenchByName(std::string_view name,
                                                   DevexclSemantics semantics);
-// The accepted bench names, for messages: "devexcl-core, devexcl-core-L".
+// The accepted bench names, for messages: "devexcl-core, devexcl-core-L, devexcl-core-XL".
 const char* DevexclBenchNames();
 
 class DevexclCoreModel {
@@ -131,6 +131,8 @@ class DevexclCoreModel {
   int OpIndex(std::string_view name) const;
   bool Step(const State& state, int op, State* post) const;
   std::size_t EncodingSize() const { return encoding_bytes_; }
+  // The bits of the packing (69 for -XL): the explorer keeps such encodings whole in its table.
+  std::size_t EncodingBits() const { return static_cast<std::size_t>(total_bits_); }
   void Encode(const State& state, std::uint8_t* out) const;
   State Decode(const std::uint8_t* in) const;
   const std::vector<PropertyInfo>& Properties() const { return properties_; }
@@ -161,7 +163,9 @@ class DevexclCoreModel {
   bool WithinRanges(const State& s) const;
   void EncodePortable(const State& s, std::uint8_t* out) const;
   void EncodeBmi2(const State& s, std::uint8_t* out) const;
+  void EncodeBmi2Wide(const State& s, std::uint8_t* out) const;
   State DecodeBmi2(const std::uint8_t* in) const;
+  State DecodeBmi2Wide(const std::uint8_t* in) const;
 
   DevexclUniverse universe_;
   bool old_;
@@ -172,7 +176,7 @@ class DevexclCoreModel {
   int id_bits_;
   int total_bits_;
   std::size_t encoding_bytes_;
-  bool use_bmi2_;                 // the CPU has pext and the state fits 64 bits (the packers agree)
+  bool use_bmi2_;  // the CPU has pext and the state fits 128 bits (the packers agree)
   std::uint64_t lane_masks_[10];  // per field array, for pext
   int lane_widths_[10];           // bits each field array packs to
   // Per byte of State, 127 - the largest value allowed there (S0); see WithinRanges.

@@ -49,4 +49,31 @@ ExpectedVerdicts DevexclExpectedVerdicts(DevexclSemantics semantics) {
   return out;
 }
 
+ExpectedCounts DevexclExpectedCounts(std::string_view bench, DevexclSemantics semantics) {
+  const char* section = semantics == DevexclSemantics::kOld ? "old" : "new";
+  toml::table data;
+  try {
+    data = toml::parse(DevexclExpectedVerdictsToml());
+  } catch (const toml::parse_error& e) {
+    Malformed(std::string(e.description()));
+  }
+  ExpectedCounts out;
+  const toml::table* counts = data["counts"][bench][section].as_table();
+  if (counts == nullptr) return out;
+  for (const auto& [key, node] : *counts) {
+    std::optional<std::uint64_t>* field = key == "states"       ? &out.states
+                                          : key == "edges"      ? &out.edges
+                                          : key == "self_loops" ? &out.self_loops
+                                          : key == "diameter"   ? &out.diameter
+                                                                : nullptr;
+    const std::optional<std::int64_t> value = node.value<std::int64_t>();
+    if (field == nullptr || !value || *value < 0) {
+      Malformed("counts." + std::string(bench) + "." + section + "." + std::string(key.str()) +
+                ": expected states, edges, self_loops or diameter, a whole number");
+    }
+    *field = static_cast<std::uint64_t>(*value);
+  }
+  return out;
+}
+
 }  // namespace mmcheck::bench

@@ -74,6 +74,7 @@ enum class LivenessVerdict { kHolds, kViolated, kNotChecked };
 const char* LivenessVerdictName(LivenessVerdict verdict);
 
 struct LivenessOptions {
+  int jobs = 1;  // threads for the passes over states; results do not depend on it
   // 0 = no limit; the graph is not built if the process's resident memory with it would exceed.
   std::uint64_t max_memory_bytes = 0;
 };
@@ -88,7 +89,7 @@ struct LivenessResult {
   LivenessVerdict verdict = LivenessVerdict::kNotChecked;
   std::string reason;                // why it was not checked
   std::uint64_t failing_states = 0;  // reachable states from which the goal is unreachable
-  std::uint64_t graph_vertices = 0;  // vertices of the reduced graph given to strong_components
+  std::uint64_t graph_vertices = 0;  // vertices of the reduced graph (the undecided states)
   std::uint64_t graph_edges = 0;
   std::uint64_t components = 0;
   std::uint32_t lasso_state = 0;

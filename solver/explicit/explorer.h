@@ -66,9 +66,10 @@ class Explorer {
         encoding_bytes_(model.EncodingSize()),
         stride_((model.EncodingSize() + 7) / 8 * 8),
         op_count_(model.OpCount()),
-        encodings_(stride_),
-        parents_(sizeof(internal::ParentLink)),
-        table_(stride_) {
+        table_(stride_, SignificantBits(model, stride_)),
+        encodings_(table_.packed() ? sizeof(std::uint32_t) : stride_),
+        parents_(sizeof(std::uint32_t)),
+        parent_ops_(sizeof(std::uint16_t)) {
     if (encoding_bytes_ == 0) throw ExplorationError("explorer: EncodingSize() must be > 0");
     if (op_count_ <= 0 || op_count_ > 65535) {
       throw ExplorationError("explorer: OpCount() must be in 1..65535");
@@ -92,8 +93,18 @@ class Explorer {
   // --- Queries on the explored graph (after Run()). ---
 
   std::uint64_t StateCount() const { return encodings_.size(); }
-  const std::uint8_t* EncodingOf(std::uint32_t index) const { return encodings_.At(index); }
-  State StateAt(std::uint32_t index) const { return model_.Decode(encodings_.At(index)); }
+  // The encoding of a state (EncodingStride() bytes), valid while the returned object lives
+  // (it converts to const std::uint8_t*, e.g. for the length of a call's argument list).
+  internal::EncodingRef EncodingOf(std::uint32_t index) const {
+    if (!table_.packed()) return internal::EncodingRef(encodings_.At(index));
+    return internal::EncodingRef(
+        [&](std::uint8_t* out) { table_.CopyEncodingAt(PositionOf(index), out); });
+  }
+  State StateAt(std::uint32_t index) const { return model_.Decode(EncodingOf(index)); }
+  // Starts fetching a state's encoding (a packed table keeps it at a random place).
+  void PrefetchState(std::uint32_t index) const {
+    if (table_.packed()) table_.Prefetch(PositionOf(index));
+  }
   // The BFS level of a state.
   std::uint32_t LevelOf(std::uint32_t index) const;
   // Returns the index of `state`, or nullopt if it was not reached.
@@ -104,6 +115,11 @@ class Explorer {
   // search has not reached (after a stop) are left out.
   std::vector<std::pair<int, std::uint32_t>> Successors(std::uint32_t index) const;
   std::vector<std::string> OpNames(const std::vector<int>& ops) const;
+  // The visited table's layout: packed 16-byte slots (encodings live only in the table), inline,
+  // or indirect (visited_table.h).
+  const char* TableLayout() const {
+    return table_.packed() ? "packed" : table_.indirect() ? "indirect" : "inline";
+  }
 
   const Model& model() const { return model_; }
   // Whether Run() explored every reachable state (liveness needs the whole graph).
@@ -140,7 +156,8 @@ class Explorer {
   // Per-thread buffers, reused across blocks and rounds.
   struct Scratch {
     std::vector<State> successors;
-    std::vector<std::uint8_t> encodings;  // zero padding beyond encoding_bytes_ stays zero
+    std::vector<std::uint8_t> encodings;   // zero padding beyond encoding_bytes_ stays zero
+    alignas(8) std::uint8_t own[16] = {};  // the expanded state's encoding, from a packed table
     std::vector<std::uint64_t> hashes;
     std::vector<int> ops;
     std::vector<std::uint64_t> fresh;          // table positions this thread inserted in this level
@@ -149,6 +166,25 @@ class Explorer {
     std::uint64_t counted_bytes = 0;  // its part of transient_bytes_: `fresh` and `pending`
   };
 
+  // The model's EncodingBits() when it declares it, else the whole stride.
+  static std::size_t SignificantBits(const Model& model, std::size_t stride) {
+    if constexpr (requires {
+                    { model.EncodingBits() } -> std::convertible_to<std::size_t>;
+                  }) {
+      return std::min<std::size_t>(model.EncodingBits(), stride * 8);
+    } else {
+      return stride * 8;
+    }
+  }
+  // Where the packed table holds state `index` (REQUIRES: table_.packed()).
+  std::uint64_t PositionOf(std::uint32_t index) const {
+    std::uint32_t pos;
+    std::memcpy(&pos, encodings_.At(index), sizeof(pos));
+    return pos;
+  }
+  // Grows the packed table at this load (the slots are small and probed in one cache line
+  // mostly); other layouts at 0.7.
+  static constexpr double kPackedMaxLoad = 0.875;
   // A thread adds its insertions to the table's occupancy in batches of this many.
   static constexpr std::uint64_t kFlushEvery = 64;
 
@@ -168,8 +204,8 @@ class Explorer {
   std::uint64_t StructureBytes() const {
     std::uint64_t pending = 0;
     for (const internal::RecordArena& arena : pending_) pending += arena.AllocatedBytes();
-    return encodings_.AllocatedBytes() + parents_.AllocatedBytes() + table_.Bytes() + pending +
-           level_start_.capacity() * 4;
+    return encodings_.AllocatedBytes() + parents_.AllocatedBytes() + parent_ops_.AllocatedBytes() +
+           table_.Bytes() + pending + level_start_.capacity() * 4;
   }
   void ExpandBlock(Block* block, std::uint64_t check_mask, Scratch* scratch);
   // Numbers the level's pending states in key order (the order a one-thread BFS finds them).
@@ -177,8 +213,8 @@ class Explorer {
   int NumberNewStates(std::vector<Scratch>* scratches);
   // Memory that lasts from level to level: the arenas' records, the table and the level index.
   std::uint64_t LastingBytes() const {
-    return encodings_.TouchedBytes() + parents_.TouchedBytes() + table_.Bytes() +
-           level_start_.capacity() * 4;
+    return encodings_.TouchedBytes() + parents_.TouchedBytes() + parent_ops_.TouchedBytes() +
+           table_.Bytes() + level_start_.capacity() * 4;
   }
   // Brings the thread's part of transient_bytes_ up to date; returns whether it changed.
   // REQUIRES: the scratch's own thread, or one thread.
@@ -207,7 +243,8 @@ class Explorer {
   }
   // Whether the memory limit allows one more state, with `sort_bytes` held by NumberNewStates.
   bool RoomForNewState(std::uint64_t sort_bytes) const {
-    return RoomFor(sort_bytes + stride_ + sizeof(internal::ParentLink));
+    return RoomFor(sort_bytes + (table_.packed() ? sizeof(std::uint32_t) : stride_) +
+                   sizeof(std::uint32_t) + sizeof(std::uint16_t));
   }
   // Records the first limit hit and stops the search. Safe from any thread.
   void SetLimit(int limit) {
@@ -238,12 +275,17 @@ class Explorer {
   std::uint64_t state_properties_ = 0;
   std::uint64_t transition_properties_ = 0;
 
+  internal::VisitedTable table_;
+  // Per state in index order: its encoding, or with a packed table its position there (the
+  // encoding lives in the table only).
   internal::RecordArena encodings_;
+  // Per state: its BFS parent's index and the op instance that led from it (ParentLink, in two
+  // arrays: 6 bytes a state).
   internal::RecordArena parents_;
+  internal::RecordArena parent_ops_;
   // Per thread (when the table is indirect): the encodings of the states it inserted in the
   // current level, until NumberNewStates copies them to encodings_. Reset each level, chunks kept.
   std::vector<internal::RecordArena> pending_;
-  internal::VisitedTable table_;
   std::vector<std::uint32_t> level_start_;  // first state index of each BFS level
 
   std::chrono::steady_clock::time_point start_;
@@ -286,9 +328,14 @@ std::uint32_t Explorer<Model>::Number(std::uint64_t pos, std::uint64_t hash,
                                       std::uint16_t op) {
   const std::uint32_t index = static_cast<std::uint32_t>(encodings_.size());
   std::uint8_t* record = encodings_.Append();
-  std::memcpy(record, encoding, stride_);
-  const internal::ParentLink link{parent, op};
-  std::memcpy(parents_.Append(), &link, sizeof(link));
+  if (table_.packed()) {
+    const auto position = static_cast<std::uint32_t>(pos);
+    std::memcpy(record, &position, sizeof(position));
+  } else {
+    std::memcpy(record, encoding, stride_);
+  }
+  std::memcpy(parents_.Append(), &parent, sizeof(parent));
+  std::memcpy(parent_ops_.Append(), &op, sizeof(op));
   table_.Place(pos, hash, encoding, record, index);
   return index;
 }
@@ -302,7 +349,14 @@ void Explorer<Model>::GrowTable(std::vector<Scratch>* scratches) {
   }
   std::vector<std::uint64_t>& fresh = (*scratches)[0].fresh;
   fresh.reserve(pending);
-  table_.Grow(&fresh);
+  if (table_.packed() && table_.SlotCount() * 2 > (std::uint64_t{1} << 32)) {
+    throw ExplorationError("explorer: a packed table past 2^32 slots");
+  }
+  table_.Grow(&fresh, [this](std::uint32_t index, std::uint64_t pos) {
+    if (!table_.packed()) return;
+    const auto position = static_cast<std::uint32_t>(pos);
+    std::memcpy(encodings_.MutableAt(index), &position, sizeof(position));
+  });
 }
 
 template <ExplorableModel Model>
@@ -334,7 +388,15 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
       block->next = i;
       return;
     }
-    const std::uint8_t* own = encodings_.At(i);
+    const std::uint8_t* own;
+    if (table_.packed()) {
+      // The next states' slots are on their way while this one is expanded.
+      if (i + 2 < block->end) table_.Prefetch(PositionOf(i + 2));
+      table_.CopyEncodingAt(PositionOf(i), scratch->own);
+      own = scratch->own;
+    } else {
+      own = encodings_.At(i);
+    }
     const State state = model_.Decode(own);
     if (state_mask != 0) {
       std::uint64_t failed = model_.ViolatedStateProperties(state, state_mask) & ~block->hit_mask;
@@ -452,6 +514,7 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
     }
     encodings_.Append();
     parents_.Append();
+    parent_ops_.Append();
   }
   util::RunOnThreads(threads, [&](int t) {
     const std::uint64_t begin = count * t / threads;
@@ -461,12 +524,18 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
       const std::uint64_t pos = order[k].second;
       const std::uint64_t key = order[k].first;
       std::uint8_t* record = encodings_.MutableAt(base + k);
-      std::memcpy(record, table_.EncodingAt(pos), stride_);
-      // The pending record is reused next level: point at the arena's copy.
-      if (table_.indirect()) table_.Repoint(pos, record);
-      const internal::ParentLink link{static_cast<std::uint32_t>(key >> 16),
-                                      static_cast<std::uint16_t>(key & 0xffff)};
-      std::memcpy(parents_.MutableAt(base + k), &link, sizeof(link));
+      if (table_.packed()) {
+        const auto position = static_cast<std::uint32_t>(pos);
+        std::memcpy(record, &position, sizeof(position));
+      } else {
+        std::memcpy(record, table_.EncodingAt(pos), stride_);
+        // The pending record is reused next level: point at the arena's copy.
+        if (table_.indirect()) table_.Repoint(pos, record);
+      }
+      const auto parent = static_cast<std::uint32_t>(key >> 16);
+      const auto op = static_cast<std::uint16_t>(key & 0xffff);
+      std::memcpy(parents_.MutableAt(base + k), &parent, sizeof(parent));
+      std::memcpy(parent_ops_.MutableAt(base + k), &op, sizeof(op));
       table_.SetIndex(pos, base + k);
     }
   });
@@ -489,10 +558,10 @@ ExplorationResult Explorer<Model>::Run() {
   // Room for the insertions the threads have not counted yet when the table is at grow_at_:
   // each thread may be up to kFlushEvery + op_count_ insertions ahead of the table's count.
   std::uint64_t slots = std::uint64_t{1} << 16;
-  while (slots / 4 < static_cast<std::uint64_t>(options_.jobs) * (kFlushEvery + op_count_)) {
+  while (slots / 8 < static_cast<std::uint64_t>(options_.jobs) * (kFlushEvery + op_count_)) {
     slots *= 2;
   }
-  table_.Allocate(slots);
+  table_.Allocate(slots, table_.packed() ? kPackedMaxLoad : 0.7);
   {
     const std::vector<std::uint8_t> initial = EncodePadded(model_.InitialState());
     const std::uint64_t hash = table_.Hash(initial.data());
@@ -678,11 +747,13 @@ template <ExplorableModel Model>
 std::vector<int> Explorer<Model>::PathTo(std::uint32_t index) const {
   std::vector<int> ops;
   for (;;) {
-    internal::ParentLink link;
-    std::memcpy(&link, parents_.At(index), sizeof(link));
-    if (link.parent == kNoParent) break;
-    ops.push_back(link.op);
-    index = link.parent;
+    std::uint32_t parent;
+    std::uint16_t op;
+    std::memcpy(&parent, parents_.At(index), sizeof(parent));
+    std::memcpy(&op, parent_ops_.At(index), sizeof(op));
+    if (parent == kNoParent) break;
+    ops.push_back(op);
+    index = parent;
   }
   std::reverse(ops.begin(), ops.end());
   return ops;

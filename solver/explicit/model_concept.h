@@ -60,6 +60,10 @@ struct LivenessProperty {
 //   LivenessProperties()        AG EF properties (may be empty).
 //   StateTuple(s, &tuple)       the state as integers, for the dump; DescribeState(s) a short
 //                               one-line picture, for DOT.
+//   EncodingBits()              OPTIONAL: only the first EncodingBits() bits of an encoding
+//                               (most significant bit of byte 0 first) are ever nonzero. An
+//                               encoding of at most 79 bits is then kept whole in a 16-byte
+//                               slot of the visited table (visited_table.h, "packed").
 //   Unchanged(post)             OPTIONAL: true when Step already knows post equals the state it
 //                               stepped from; the explorer then counts a self-loop without
 //                               encoding post. False is always allowed.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -76,6 +77,27 @@ class ZeroedBuffer {
   std::uint8_t* data_ = nullptr;
   std::size_t bytes_ = 0;
   std::size_t mapped_ = 0;
+};
+
+// A state's encoding as the explorer hands it out: a pointer to where it is kept, or a copy of
+// it (a packed table rebuilds encodings of at most 16 bytes). Converts to const std::uint8_t*,
+// valid while this object lives; it is neither copied nor moved, so returning one by value from
+// a call constructs it in place.
+class EncodingRef {
+ public:
+  explicit EncodingRef(const std::uint8_t* kept) : data_(kept) {}
+  // Built by `fill(bytes)`, which writes at most 16 bytes.
+  template <typename Fill>
+  requires std::invocable<Fill, std::uint8_t*>
+  explicit EncodingRef(Fill&& fill) : data_(bytes_) { fill(bytes_); }
+  EncodingRef(const EncodingRef&) = delete;
+  EncodingRef& operator=(const EncodingRef&) = delete;
+  operator const std::uint8_t*() const { return data_; }  // NOLINT(google-explicit-constructor)
+  const std::uint8_t* data() const { return data_; }
+
+ private:
+  alignas(8) std::uint8_t bytes_[16] = {};
+  const std::uint8_t* data_;
 };
 
 // Where a state came from: its BFS parent and the op instance that produced it.

@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 // The explorer's visited set: a flat open-addressing table keyed on the FULL encoding of a state.
 //
-// Each slot holds an 8-byte tag (empty, pending with its key, or the state's index) and either
-// the state's whole encoding (encodings of at most 16 bytes: a hit costs one memory access) or a
-// pointer to it with 16 hash bits (longer ones, kept once: in the explorer's arena, or in the
-// inserting thread's pending arena until the level is numbered). The 64-bit xxHash (XXH3)
-// fingerprint only picks the home slot and filters; a probe compares full encodings, so counts
-// are exact, never probabilistic. Probing is linear.
+// A slot is an 8-byte tag word (empty, pending with its key, or the state's index) and the
+// state's encoding, in one of three layouts:
+//   * packed (16-byte slots): encodings of 8 bytes, or of 16 bytes whose significant bits
+//     (the model's optional EncodingBits()) leave the low kTagBits bits of the second word,
+//     read big-endian, zero. The first word sits beside the tag; the second word's significant
+//     high bits share the tag word. A slot is then exactly a quarter of a cache line, a hit costs
+//     one access, and comparing is two integer compares (no memcmp).
+//   * inline (8 + stride bytes): other encodings of at most 16 bytes.
+//   * indirect (16-byte slots): longer encodings are kept once elsewhere (in the explorer's arena,
+//     or in the inserting thread's pending arena until the level is numbered); the slot holds a
+//     pointer to them with 16 hash bits.
+// The 64-bit xxHash (XXH3) fingerprint only picks the home slot and filters; a probe compares
+// full encodings, so counts are exact, never probabilistic. Probing is linear.
 //
 // Several threads insert at once (Visit): a compare-and-swap claims an empty slot, nothing is
 // locked. A state new in the current BFS level is "pending", and its tag keeps the smallest
@@ -37,27 +44,39 @@ class VisitedTable {
  public:
   static constexpr std::uint64_t kAbsent = ~std::uint64_t{0};  // no such position
   static constexpr std::uint32_t kNoIndex = 0xffffffffu;       // no such state
+  // Low bits of the tag word that hold the tag; in the packed layout the rest carry encoding bits.
+  static constexpr int kTagBits = 49;
 
-  // A table of encodings of `stride` bytes (a multiple of 8, zero-padded). Allocate() before use.
-  explicit VisitedTable(std::size_t stride)
+  // A table of encodings of `stride` bytes (a multiple of 8, zero-padded) of which only the
+  // first `significant_bits` bits may be nonzero. Allocate() before use.
+  VisitedTable(std::size_t stride, std::size_t significant_bits)
       : stride_(stride),
-        indirect_(stride > kInlineBytes),
-        slot_bytes_(indirect_ ? 16 : 8 + stride) {}
+        packed_(stride == 8 || (stride == 16 && significant_bits <= 128 - kTagBits)),
+        indirect_(!packed_ && stride > kInlineBytes),
+        slot_bytes_(packed_ || indirect_ ? 16 : 8 + stride) {}
 
   // Whether slots point at encodings kept elsewhere (longer than kInlineBytes).
   bool indirect() const { return indirect_; }
+  // Whether slots hold whole encodings in 16 bytes (EncodingAt then rebuilds them).
+  bool packed() const { return packed_; }
   std::uint64_t SlotCount() const { return slot_count_; }
   // Table bytes per slot: the tag and the encoding or its pointer.
   double SlotBytes() const { return static_cast<double>(slot_bytes_); }
   std::uint64_t Bytes() const { return table_.size(); }
 
-  std::uint64_t Hash(const std::uint8_t* encoding) const { return XXH3_64bits(encoding, stride_); }
+  std::uint64_t Hash(const std::uint8_t* encoding) const {
+    if (packed_) {
+      const Key key = KeyOf(encoding);
+      return HashKey(key);
+    }
+    return XXH3_64bits(encoding, stride_);
+  }
   bool SameEncoding(const std::uint8_t* a, const std::uint8_t* b) const {
-    if (stride_ == 8) {
-      std::uint64_t x, y;
-      std::memcpy(&x, a, 8);
-      std::memcpy(&y, b, 8);
-      return x == y;
+    if (stride_ == 8 || stride_ == 16) {
+      std::uint64_t x[2] = {0, 0}, y[2] = {0, 0};
+      std::memcpy(x, a, stride_);
+      std::memcpy(y, b, stride_);
+      return x[0] == y[0] && x[1] == y[1];
     }
     return std::memcmp(a, b, stride_) == 0;
   }
@@ -65,13 +84,16 @@ class VisitedTable {
   std::uint64_t HomeSlot(std::uint64_t hash) const { return hash & slot_mask_; }
   void Prefetch(std::uint64_t pos) const { __builtin_prefetch(SlotAt(pos)); }
 
-  // Replaces the table by an empty one of `slots` slots (a power of two).
-  void Allocate(std::uint64_t slots) {
+  // Replaces the table by an empty one of `slots` slots (a power of two). It grows past
+  // `max_load` of them occupied.
+  void Allocate(std::uint64_t slots, double max_load = 0.7) {
     table_ = ZeroedBuffer(slots * slot_bytes_);
     slot_count_ = slots;
     slot_mask_ = slots - 1;
-    grow_at_ = slots / 10 * 7;
+    max_load_ = max_load;
+    grow_at_ = static_cast<std::uint64_t>(static_cast<double>(slots) * max_load);
   }
+  double MaxLoad() const { return max_load_; }
 
   // --- Occupancy. During a level, threads add their insertions in batches (AddUsed). ---
 
@@ -90,18 +112,29 @@ class VisitedTable {
 
   // Returns the position holding this encoding, or kAbsent.
   std::uint64_t Probe(std::uint64_t hash, const std::uint8_t* encoding) const {
+    const Key key = packed_ ? KeyOf(encoding) : Key{};
     for (std::uint64_t pos = hash & slot_mask_;; pos = (pos + 1) & slot_mask_) {
-      const std::uint64_t tag = TagAt(pos).load(std::memory_order_relaxed);
+      const std::uint64_t word = TagAt(pos).load(std::memory_order_relaxed);
+      const std::uint64_t tag = word & kTagMask;
       if (tag == kEmpty) return kAbsent;
-      if (tag != kDead && SlotHolds(SlotAt(pos), hash, encoding)) return pos;
+      if (tag == kDead) continue;
+      if (packed_ ? SlotHoldsKey(pos, word, key) : SlotHolds(SlotAt(pos), hash, encoding)) {
+        return pos;
+      }
     }
   }
   // Returns the index of the numbered state with this encoding, or kNoIndex.
   std::uint32_t Lookup(std::uint64_t hash, const std::uint8_t* encoding) const {
     const std::uint64_t pos = Probe(hash, encoding);
     if (pos == kAbsent) return kNoIndex;
-    const std::uint64_t tag = TagAt(pos).load(std::memory_order_relaxed);
+    const std::uint64_t tag = TagAt(pos).load(std::memory_order_relaxed) & kTagMask;
     if (tag < kIndexBase || tag >= kDead) return kNoIndex;  // not numbered
+    return static_cast<std::uint32_t>(tag - kIndexBase);
+  }
+  // The index of the numbered state at `pos`, or kNoIndex.
+  std::uint32_t IndexAt(std::uint64_t pos) const {
+    const std::uint64_t tag = TagAt(pos).load(std::memory_order_relaxed) & kTagMask;
+    if (tag < kIndexBase || tag >= kDead) return kNoIndex;
     return static_cast<std::uint32_t>(tag - kIndexBase);
   }
 
@@ -114,6 +147,7 @@ class VisitedTable {
   // Visit never runs then.
   bool Visit(std::uint64_t hash, const std::uint8_t* encoding, std::uint64_t key,
              RecordArena* pending, std::uint64_t* inserted) {
+    if (packed_) return VisitPacked(hash, KeyOf(encoding), key, inserted);
     for (std::uint64_t pos = hash & slot_mask_;; pos = (pos + 1) & slot_mask_) {
       std::atomic_ref<std::uint64_t> tag = TagAt(pos);
       std::uint64_t t = tag.load(std::memory_order_acquire);
@@ -149,13 +183,29 @@ class VisitedTable {
   std::uint64_t PendingKey(std::uint64_t pos) const {
     return TagAt(pos).load(std::memory_order_relaxed) & kKeyMask;
   }
-  // The encoding the slot at `pos` holds (in the slot, or where its pointer says).
+  // Copies the encoding the slot at `pos` holds to `out` (stride bytes).
+  void CopyEncodingAt(std::uint64_t pos, std::uint8_t* out) const {
+    if (packed_) {
+      std::uint64_t words[2];
+      std::memcpy(&words[0], SlotAt(pos) + 8, 8);
+      words[1] = __builtin_bswap64(TagAt(pos).load(std::memory_order_relaxed) & ~kTagMask);
+      std::memcpy(out, words, stride_);
+    } else {
+      std::memcpy(out, EncodingInSlot(SlotAt(pos)), stride_);
+    }
+  }
+  // The encoding the slot at `pos` holds (in the slot, or where its pointer says). REQUIRES:
+  // !packed().
   const std::uint8_t* EncodingAt(std::uint64_t pos) const { return EncodingInSlot(SlotAt(pos)); }
   // Puts `encoding` (hashed to `hash`) into the EMPTY slot `pos` as the numbered state `index`,
   // pointing at `record` (its copy in the arena) when indirect(). REQUIRES: one thread.
   void Place(std::uint64_t pos, std::uint64_t hash, const std::uint8_t* encoding,
              const std::uint8_t* record, std::uint32_t index) {
-    if (indirect_) {
+    if (packed_) {
+      const Key key = KeyOf(encoding);
+      std::memcpy(SlotAt(pos) + 8, &key.first, 8);
+      TagAt(pos).store(key.second, std::memory_order_relaxed);
+    } else if (indirect_) {
       PointSlot(SlotAt(pos), hash, record);
     } else {
       std::memcpy(SlotAt(pos) + 8, encoding, stride_);
@@ -170,44 +220,121 @@ class VisitedTable {
     PointSlot(SlotAt(pos), word, record);
   }
   // Numbers the state at `pos`.
-  void SetIndex(std::uint64_t pos, std::uint64_t index) {
-    TagAt(pos).store(index + kIndexBase, std::memory_order_relaxed);
-  }
+  void SetIndex(std::uint64_t pos, std::uint64_t index) { SetTag(pos, index + kIndexBase); }
   // Marks the state at `pos` dead: found in a level that was cut short by a limit, it is never
   // numbered and never found.
-  void MarkDead(std::uint64_t pos) { TagAt(pos).store(kDead, std::memory_order_relaxed); }
+  void MarkDead(std::uint64_t pos) { SetTag(pos, kDead); }
 
   // Doubles the table between rounds of a level. Pending states keep their keys; their new
-  // positions are appended to *pending_positions.
-  void Grow(std::vector<std::uint64_t>* pending_positions) {
+  // positions are appended to *pending_positions. `moved(index, position)` is called for every
+  // numbered state with its new position.
+  template <typename Moved>
+  void Grow(std::vector<std::uint64_t>* pending_positions, Moved&& moved) {
     ZeroedBuffer old_table = std::move(table_);
     const std::uint64_t old_count = slot_count_;
-    Allocate(old_count * 2);
+    Allocate(old_count * 2, max_load_);
     for (std::uint64_t old = 0; old < old_count; ++old) {
       const std::uint8_t* slot = old_table.data() + old * slot_bytes_;
-      std::uint64_t tag;
-      std::memcpy(&tag, slot, 8);
+      std::uint64_t word;
+      std::memcpy(&word, slot, 8);
+      const std::uint64_t tag = word & kTagMask;
       if (tag == kEmpty) continue;
-      std::uint64_t pos = Hash(EncodingInSlot(slot)) & slot_mask_;
+      std::uint64_t hash;
+      if (packed_) {
+        Key key;
+        std::memcpy(&key.first, slot + 8, 8);
+        key.second = word & ~kTagMask;
+        hash = HashKey(key);
+      } else {
+        hash = Hash(EncodingInSlot(slot));
+      }
+      std::uint64_t pos = hash & slot_mask_;
       while (TagAt(pos).load(std::memory_order_relaxed) != kEmpty) pos = (pos + 1) & slot_mask_;
       std::memcpy(SlotAt(pos), slot, slot_bytes_);
-      if ((tag & kPendingBit) != 0) pending_positions->push_back(pos);
+      if ((tag & kPendingBit) != 0 && tag != kDead) {
+        pending_positions->push_back(pos);
+      } else if (tag >= kIndexBase && tag < kDead) {
+        moved(static_cast<std::uint32_t>(tag - kIndexBase), pos);
+      }
     }
   }
 
  private:
-  // Slot tags (the first 8 bytes of a slot). Numbered states hold index + kIndexBase; states
-  // found in the current level hold kPendingBit | key.
+  // A packed encoding: its first word as stored, and its second word read big-endian (its
+  // significant bits on top, the low kTagBits bits zero).
+  using Key = std::pair<std::uint64_t, std::uint64_t>;
+  // Slot tags (the low kTagBits bits of a slot's first word). Numbered states hold
+  // index + kIndexBase; states found in the current level hold kPendingBit | key.
+  static constexpr std::uint64_t kTagMask = (std::uint64_t{1} << kTagBits) - 1;
   static constexpr std::uint64_t kEmpty = 0;
   static constexpr std::uint64_t kBusy = 1;  // being claimed: the encoding is being written
   static constexpr std::uint64_t kIndexBase = 2;
-  static constexpr std::uint64_t kPendingBit = std::uint64_t{1} << 63;
+  static constexpr std::uint64_t kPendingBit = std::uint64_t{1} << 48;
   static constexpr std::uint64_t kKeyMask = (std::uint64_t{1} << 48) - 1;
   static constexpr std::uint64_t kDead = kPendingBit - 1;
   // Encodings longer than this are kept out of the table: a slot is the tag and a pointer to the
   // encoding with 16 hash bits. Shorter ones sit in the slot, where a hit costs one access.
   static constexpr std::size_t kInlineBytes = 16;
   static constexpr std::uint64_t kPointerMask = (std::uint64_t{1} << 48) - 1;
+
+  Key KeyOf(const std::uint8_t* encoding) const {
+    Key key{0, 0};
+    std::memcpy(&key.first, encoding, 8);
+    if (stride_ == 16) {
+      std::memcpy(&key.second, encoding + 8, 8);
+      key.second = __builtin_bswap64(key.second);
+      // The model promised these bits are zero (EncodingBits()); a packed slot has no room.
+      if ((key.second & kTagMask) != 0) [[unlikely]] {
+        throw ExplorationError("explorer: an encoding has bits set past EncodingBits()");
+      }
+    }
+    return key;
+  }
+  static std::uint64_t HashKey(const Key& key) {
+    if (key.second == 0) return XXH3_64bits(&key.first, 8);
+    const std::uint64_t words[2] = {key.first, key.second};
+    return XXH3_64bits(words, 16);
+  }
+  bool SlotHoldsKey(std::uint64_t pos, std::uint64_t word, const Key& key) const {
+    if ((word & ~kTagMask) != key.second) return false;
+    std::uint64_t first;
+    std::memcpy(&first, SlotAt(pos) + 8, 8);
+    return first == key.first;
+  }
+  bool VisitPacked(std::uint64_t hash, const Key& encoding, std::uint64_t key,
+                   std::uint64_t* inserted) {
+    for (std::uint64_t pos = hash & slot_mask_;; pos = (pos + 1) & slot_mask_) {
+      std::atomic_ref<std::uint64_t> tag = TagAt(pos);
+      std::uint64_t t = tag.load(std::memory_order_acquire);
+      if (t == kEmpty) {  // an empty slot's whole word is 0
+        if (tag.compare_exchange_strong(t, encoding.second | kBusy, std::memory_order_acquire)) {
+          std::memcpy(SlotAt(pos) + 8, &encoding.first, 8);
+          tag.store(encoding.second | kPendingBit | key, std::memory_order_release);
+          *inserted = pos;
+          return true;
+        }
+        // Another thread claimed the slot first; t is its word now. It may be this very state.
+      }
+      // The encoding's high bits are there from the claim on: most other states differ in them.
+      if ((t & ~kTagMask) != encoding.second) continue;
+      while ((t & kTagMask) == kBusy) {
+        std::this_thread::yield();
+        t = tag.load(std::memory_order_acquire);
+      }
+      if (SlotHoldsKey(pos, t, encoding)) {
+        // Keep the smallest (parent, op): the edge a one-thread BFS meets first.
+        while ((t & kPendingBit) != 0 && key < (t & kKeyMask) &&
+               !tag.compare_exchange_weak(t, encoding.second | kPendingBit | key,
+                                          std::memory_order_relaxed)) {
+        }
+        return false;
+      }
+    }
+  }
+  void SetTag(std::uint64_t pos, std::uint64_t tag) {
+    std::atomic_ref<std::uint64_t> word = TagAt(pos);
+    word.store((word.load(std::memory_order_relaxed) & ~kTagMask) | tag, std::memory_order_relaxed);
+  }
 
   std::uint8_t* SlotAt(std::uint64_t pos) const { return table_.data() + pos * slot_bytes_; }
   const std::uint8_t* EncodingInSlot(const std::uint8_t* slot) const {
@@ -240,11 +367,13 @@ class VisitedTable {
   }
 
   std::size_t stride_;
+  bool packed_;
   bool indirect_;
   std::size_t slot_bytes_;
   ZeroedBuffer table_;
   std::uint64_t slot_count_ = 0;  // a power of two
   std::uint64_t slot_mask_ = 0;
+  double max_load_ = 0.7;
   // Occupied slots: exact between levels; during a level, insertions are added in batches.
   std::atomic<std::uint64_t> used_{0};
   std::uint64_t grow_at_ = 0;  // used_ above which a level pauses to grow the table

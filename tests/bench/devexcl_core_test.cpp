@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/devexcl/expected_verdicts.h"
 #include "solver/explicit/explorer.h"
 #include "solver/explicit/graph_output.h"
 #include "solver/explicit/liveness.h"
@@ -671,6 +672,34 @@ TEST(DevexclCoreTest, EncodingRoundTripsAndBothPackersAgree) {
   }
 }
 
+// -XL packs 69 bits into two words; the explorer keeps them whole in its packed table. The first
+// 200,000 states (a search cut short) round-trip, and the pext and portable packers agree.
+TEST(DevexclCoreTest, WideEncodingRoundTripsAndBothPackersAgree) {
+  const DevexclCoreModel model(Universe("devexcl-core-XL", DevexclSemantics::kNew));
+  ::setenv("MMCHECK_NO_BMI2", "1", 1);
+  const DevexclCoreModel portable(Universe("devexcl-core-XL", DevexclSemantics::kNew));
+  ::unsetenv("MMCHECK_NO_BMI2");
+  EXPECT_EQ(model.EncodingBits(), 69u);
+  ExplorerOptions options = Exhaustive(2);
+  options.max_states = 200000;
+  Explorer<DevexclCoreModel> explorer(model, options);
+  const ExplorationResult result = explorer.Run();
+  EXPECT_EQ(result.status, ExplorationStatus::kLimitReached);
+  EXPECT_STREQ(explorer.TableLayout(), "packed");
+  ASSERT_GT(explorer.StateCount(), 100000u);
+  std::vector<std::uint8_t> a(16), b(16);
+  for (std::uint32_t i = 0; i < explorer.StateCount(); ++i) {
+    const DevexclCoreModel::State state = explorer.StateAt(i);
+    model.Encode(state, a.data());
+    portable.Encode(state, b.data());
+    ASSERT_EQ(0, std::memcmp(a.data(), explorer.EncodingOf(i), 16)) << i;
+    ASSERT_EQ(a, b) << "pext and portable packers disagree on state " << i;
+    const DevexclCoreModel::State back = portable.Decode(a.data());
+    ASSERT_EQ(model.DescribeState(back), model.DescribeState(state)) << i;
+    ASSERT_EQ(explorer.Find(state), std::optional<std::uint32_t>(i));
+  }
+}
+
 // Single operations from spec §4, drawn as DescribeState pictures.
 class DevexclStepTest : public ::testing::Test {
  protected:
@@ -755,7 +784,21 @@ TEST_F(DevexclStepTest, OutOfRangeSuccessorsFailTheFieldRangeCheck) {
 TEST(DevexclCoreTest, AlphabetSizesMatchTheSpec) {
   EXPECT_EQ(DevexclCoreModel(Universe("devexcl-core", DevexclSemantics::kNew)).OpCount(), 26);
   EXPECT_EQ(DevexclCoreModel(Universe("devexcl-core-L", DevexclSemantics::kNew)).OpCount(), 34);
-  EXPECT_FALSE(DevexclBenchByName("devexcl-core-XL", DevexclSemantics::kNew).has_value());
+  const DevexclCoreModel xl(Universe("devexcl-core-XL", DevexclSemantics::kNew));
+  EXPECT_EQ(xl.OpCount(), 37);
+  EXPECT_EQ(xl.EncodingSize(), 16u);  // 69 bits: two words
+  EXPECT_FALSE(DevexclBenchByName("devexcl-core-XXL", DevexclSemantics::kNew).has_value());
+}
+
+// Every named variant has a reference state count for NEW in expected.toml (the one figure SPIN
+// gives for -XL), so `mmcheck explore --bench` always has something to compare a run with.
+TEST(DevexclCoreTest, EveryVariantHasAReferenceStateCount) {
+  for (const char* bench : {"devexcl-core", "devexcl-core-L", "devexcl-core-XL"}) {
+    ASSERT_TRUE(DevexclBenchByName(bench, DevexclSemantics::kNew).has_value()) << bench;
+    const ExpectedCounts counts = DevexclExpectedCounts(bench, DevexclSemantics::kNew);
+    EXPECT_TRUE(counts.states.has_value()) << bench;
+  }
+  EXPECT_FALSE(DevexclExpectedCounts("devexcl-core-XXL", DevexclSemantics::kNew).states);
 }
 
 // Regression pin: the four figures of every variant, taken from runs that passed the naive
@@ -786,6 +829,12 @@ TEST(DevexclCoreTest, PinnedFiguresOfAllFourVariants) {
     EXPECT_EQ(result.self_loops, pin.self_loops);
     EXPECT_EQ(result.diameter, pin.diameter);
     ExpectNoSanityViolation(result);
+    // expected.toml's reference counts, which `mmcheck explore --bench` compares runs with.
+    const ExpectedCounts reference = DevexclExpectedCounts(pin.bench, pin.semantics);
+    EXPECT_EQ(reference.states, std::optional<std::uint64_t>(result.states));
+    EXPECT_EQ(reference.edges, std::optional<std::uint64_t>(result.edges));
+    EXPECT_EQ(reference.self_loops, std::optional<std::uint64_t>(result.self_loops));
+    EXPECT_EQ(reference.diameter, std::optional<std::uint64_t>(result.diameter));
     if (pin.semantics == DevexclSemantics::kOld) {
       EXPECT_EQ(ShortestLength(result, "P1"), 1);
       EXPECT_EQ(ShortestLength(result, "P3"), 3);
