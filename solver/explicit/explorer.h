@@ -67,7 +67,7 @@ class Explorer {
         stride_((model.EncodingSize() + 7) / 8 * 8),
         op_count_(model.OpCount()),
         table_(stride_, SignificantBits(model, stride_)),
-        encodings_(table_.packed() ? sizeof(std::uint32_t) : stride_),
+        encodings_(PositionsOnly() ? sizeof(std::uint32_t) : stride_),
         parents_(sizeof(std::uint32_t)),
         parent_ops_(sizeof(std::uint16_t)) {
     if (encoding_bytes_ == 0) throw ExplorationError("explorer: EncodingSize() must be > 0");
@@ -96,14 +96,14 @@ class Explorer {
   // The encoding of a state (EncodingStride() bytes), valid while the returned object lives
   // (it converts to const std::uint8_t*, e.g. for the length of a call's argument list).
   internal::EncodingRef EncodingOf(std::uint32_t index) const {
-    if (!table_.packed()) return internal::EncodingRef(encodings_.At(index));
+    if (!PositionsOnly()) return internal::EncodingRef(encodings_.At(index));
     return internal::EncodingRef(
         [&](std::uint8_t* out) { table_.CopyEncodingAt(PositionOf(index), out); });
   }
   State StateAt(std::uint32_t index) const { return model_.Decode(EncodingOf(index)); }
   // Starts fetching a state's encoding (a packed table keeps it at a random place).
   void PrefetchState(std::uint32_t index) const {
-    if (table_.packed()) table_.Prefetch(PositionOf(index));
+    if (PositionsOnly()) table_.Prefetch(PositionOf(index));
   }
   // The BFS level of a state.
   std::uint32_t LevelOf(std::uint32_t index) const;
@@ -159,9 +159,10 @@ class Explorer {
     std::vector<std::uint8_t> encodings;   // zero padding beyond encoding_bytes_ stays zero
     alignas(8) std::uint8_t own[16] = {};  // the expanded state's encoding, from a packed table
     std::vector<std::uint64_t> hashes;
-    std::vector<int> ops;
-    std::vector<std::uint64_t> fresh;          // table positions this thread inserted in this level
-    std::uint64_t unflushed = 0;               // insertions not yet added to inserted_
+    std::vector<int> ops;              // the enabled ops of the state being expanded
+    std::vector<int> visit_ops;        // per half: the op of each successor waiting for the table
+    std::vector<std::uint64_t> fresh;  // table positions this thread inserted in this level
+    std::uint64_t unflushed = 0;       // insertions not yet added to inserted_
     internal::RecordArena* pending = nullptr;  // this thread's pending_ arena
     std::uint64_t counted_bytes = 0;  // its part of transient_bytes_: `fresh` and `pending`
   };
@@ -176,7 +177,11 @@ class Explorer {
       return stride * 8;
     }
   }
-  // Where the packed table holds state `index` (REQUIRES: table_.packed()).
+  // Whether encodings_ holds table positions rather than encodings: with a packed table of
+  // 16-byte encodings (the arena would take 16 bytes a state, a position takes 4). Packed 8-byte
+  // encodings stay in the arena too, where expanding a level reads them in order.
+  bool PositionsOnly() const { return table_.packed() && stride_ > 8; }
+  // Where the packed table holds state `index` (REQUIRES: PositionsOnly()).
   std::uint64_t PositionOf(std::uint32_t index) const {
     std::uint32_t pos;
     std::memcpy(&pos, encodings_.At(index), sizeof(pos));
@@ -243,7 +248,7 @@ class Explorer {
   }
   // Whether the memory limit allows one more state, with `sort_bytes` held by NumberNewStates.
   bool RoomForNewState(std::uint64_t sort_bytes) const {
-    return RoomFor(sort_bytes + (table_.packed() ? sizeof(std::uint32_t) : stride_) +
+    return RoomFor(sort_bytes + (PositionsOnly() ? sizeof(std::uint32_t) : stride_) +
                    sizeof(std::uint32_t) + sizeof(std::uint16_t));
   }
   // Records the first limit hit and stops the search. Safe from any thread.
@@ -328,7 +333,7 @@ std::uint32_t Explorer<Model>::Number(std::uint64_t pos, std::uint64_t hash,
                                       std::uint16_t op) {
   const std::uint32_t index = static_cast<std::uint32_t>(encodings_.size());
   std::uint8_t* record = encodings_.Append();
-  if (table_.packed()) {
+  if (PositionsOnly()) {
     const auto position = static_cast<std::uint32_t>(pos);
     std::memcpy(record, &position, sizeof(position));
   } else {
@@ -349,11 +354,11 @@ void Explorer<Model>::GrowTable(std::vector<Scratch>* scratches) {
   }
   std::vector<std::uint64_t>& fresh = (*scratches)[0].fresh;
   fresh.reserve(pending);
-  if (table_.packed() && table_.SlotCount() * 2 > (std::uint64_t{1} << 32)) {
+  if (PositionsOnly() && table_.SlotCount() * 2 > (std::uint64_t{1} << 32)) {
     throw ExplorationError("explorer: a packed table past 2^32 slots");
   }
   table_.Grow(&fresh, [this](std::uint32_t index, std::uint64_t pos) {
-    if (!table_.packed()) return;
+    if (!PositionsOnly()) return;
     const auto position = static_cast<std::uint32_t>(pos);
     std::memcpy(encodings_.MutableAt(index), &position, sizeof(position));
   });
@@ -373,23 +378,40 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
   const std::size_t e = stride_;
   if (scratch->successors.empty()) {
     scratch->successors.resize(op_count_);
-    scratch->encodings.assign(e * op_count_, 0);
-    scratch->hashes.resize(op_count_);
+    // Two halves: the successors of one state go into the table while the next state's are
+    // computed, so that each slot's cache line has a whole state's work to arrive in.
+    scratch->encodings.assign(2 * e * op_count_, 0);
+    scratch->hashes.resize(2 * op_count_);
     scratch->ops.resize(op_count_);
+    scratch->visit_ops.resize(2 * op_count_);
   }
+  int half = 0;     // the half this state's successors go to
+  int waiting = 0;  // successors of the previous state in the other half
+  std::uint64_t waiting_key = 0;
+  // Pass 3: the previous state's successors into the table.
+  auto visit_waiting = [&] {
+    const std::size_t other = static_cast<std::size_t>(1 - half) * op_count_;
+    for (int k = 0; k < waiting; ++k) {
+      Visit(scratch->hashes[other + k], scratch->encodings.data() + e * (other + k),
+            waiting_key | static_cast<std::uint64_t>(scratch->visit_ops[other + k]), scratch);
+    }
+    waiting = 0;
+  };
   const std::uint32_t first = block->next;
   for (std::uint32_t i = first; i < block->end; ++i) {
     if (table_.GrowthRequested()) {
+      visit_waiting();
       block->next = i;  // resumed here once the table has grown
       return;
     }
     if (((i - first) & 255) == 255 && (stop_.load(std::memory_order_relaxed) || OverTime())) {
+      visit_waiting();
       stop_.store(true);
       block->next = i;
       return;
     }
     const std::uint8_t* own;
-    if (table_.packed()) {
+    if (PositionsOnly()) {
       // The next states' slots are on their way while this one is expanded.
       if (i + 2 < block->end) table_.Prefetch(PositionOf(i + 2));
       table_.CopyEncodingAt(PositionOf(i), scratch->own);
@@ -413,6 +435,7 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
     }
     block->edges += enabled;
     int n = 0;
+    const std::size_t mine = static_cast<std::size_t>(half) * op_count_;
     for (int k = 0; k < enabled; ++k) {
       const State& post = scratch->successors[k];
       const int op = scratch->ops[k];
@@ -433,7 +456,7 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
           continue;
         }
       }
-      std::uint8_t* encoding = scratch->encodings.data() + e * n;
+      std::uint8_t* encoding = scratch->encodings.data() + e * (mine + n);
       model_.Encode(post, encoding);
       if (table_.SameEncoding(encoding, own)) {
         ++block->self_loops;
@@ -441,17 +464,16 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
       }
       const std::uint64_t hash = table_.Hash(encoding);
       table_.Prefetch(table_.HomeSlot(hash));
-      scratch->hashes[n] = hash;
-      scratch->ops[n] = op;  // n <= k: entry k was read above
+      scratch->hashes[mine + n] = hash;
+      scratch->visit_ops[mine + n] = op;
       ++n;
     }
-    // Pass 3: into the table, by then the slots' cache lines are on their way.
-    const std::uint64_t parent_key = std::uint64_t{i} << 16;
-    for (int k = 0; k < n; ++k) {
-      Visit(scratch->hashes[k], scratch->encodings.data() + e * k,
-            parent_key | static_cast<std::uint64_t>(scratch->ops[k]), scratch);
-    }
+    visit_waiting();
+    waiting = n;
+    waiting_key = std::uint64_t{i} << 16;
+    half = 1 - half;
   }
+  visit_waiting();
   block->next = block->end;
 }
 
@@ -524,7 +546,7 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
       const std::uint64_t pos = order[k].second;
       const std::uint64_t key = order[k].first;
       std::uint8_t* record = encodings_.MutableAt(base + k);
-      if (table_.packed()) {
+      if (PositionsOnly()) {
         const auto position = static_cast<std::uint32_t>(pos);
         std::memcpy(record, &position, sizeof(position));
       } else {
@@ -556,9 +578,10 @@ ExplorationResult Explorer<Model>::Run() {
   std::vector<std::optional<Hit>> first_hit(properties.size());
 
   // Room for the insertions the threads have not counted yet when the table is at grow_at_:
-  // each thread may be up to kFlushEvery + op_count_ insertions ahead of the table's count.
+  // each thread may be up to kFlushEvery + 2 * op_count_ insertions (a state's successors wait for
+  // the next one's) ahead of the table's count.
   std::uint64_t slots = std::uint64_t{1} << 16;
-  while (slots / 8 < static_cast<std::uint64_t>(options_.jobs) * (kFlushEvery + op_count_)) {
+  while (slots / 8 < static_cast<std::uint64_t>(options_.jobs) * (kFlushEvery + 2 * op_count_)) {
     slots *= 2;
   }
   table_.Allocate(slots, table_.packed() ? kPackedMaxLoad : 0.7);

@@ -32,11 +32,13 @@ namespace mmcheck::bench {
 namespace {
 
 using solver::explicit_state::CheckLiveness;
+using solver::explicit_state::CheckLivenessAll;
 using solver::explicit_state::Counterexample;
 using solver::explicit_state::ExplorationResult;
 using solver::explicit_state::ExplorationStatus;
 using solver::explicit_state::Explorer;
 using solver::explicit_state::ExplorerOptions;
+using solver::explicit_state::LivenessOptions;
 using solver::explicit_state::LivenessResult;
 using solver::explicit_state::LivenessVerdict;
 using solver::explicit_state::WriteStateDump;
@@ -625,6 +627,40 @@ TEST(DevexclCoreTest, OfflineProgressHoldsUnderNew) {
   for (const auto& property : model.LivenessProperties()) {
     const LivenessResult result = CheckLiveness(explorer, property);
     EXPECT_EQ(result.verdict, LivenessVerdict::kHolds) << property.name;
+  }
+}
+
+// Liveness decides every property the same way on one and two threads, and all properties at
+// once as one by one (graph figures, failing states, lassos).
+TEST(DevexclCoreTest, LivenessIsTheSameOnOneAndTwoThreadsAndOneByOne) {
+  for (DevexclSemantics semantics : {DevexclSemantics::kOld, DevexclSemantics::kNew}) {
+    const DevexclCoreModel model(Universe("devexcl-core", semantics));
+    Explorer<DevexclCoreModel> explorer(model, Exhaustive(2));
+    ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
+    const auto properties = model.LivenessProperties();
+    LivenessOptions one, two;
+    two.jobs = 2;
+    const std::vector<LivenessResult> a = CheckLivenessAll(explorer, properties, one);
+    const std::vector<LivenessResult> b = CheckLivenessAll(explorer, properties, two);
+    ASSERT_EQ(a.size(), properties.size());
+    ASSERT_EQ(b.size(), properties.size());
+    for (std::size_t p = 0; p < properties.size(); ++p) {
+      const LivenessResult c = CheckLiveness(explorer, properties[p]);
+      for (const LivenessResult* other : {&b[p], &c}) {
+        EXPECT_EQ(other->verdict, a[p].verdict) << p;
+        EXPECT_EQ(other->failing_states, a[p].failing_states) << p;
+        EXPECT_EQ(other->graph_vertices, a[p].graph_vertices) << p;
+        EXPECT_EQ(other->graph_edges, a[p].graph_edges) << p;
+        EXPECT_EQ(other->components, a[p].components) << p;
+        EXPECT_EQ(other->lasso_state, a[p].lasso_state) << p;
+        EXPECT_EQ(other->stem, a[p].stem) << p;
+        EXPECT_EQ(other->cycle, a[p].cycle) << p;
+      }
+      // Undecided states exist (the graph has work in it) and, under OLD, fail.
+      EXPECT_GT(a[p].graph_vertices, 4096u) << p;
+      EXPECT_EQ(a[p].verdict, semantics == DevexclSemantics::kOld ? LivenessVerdict::kViolated
+                                                                  : LivenessVerdict::kHolds);
+    }
   }
 }
 

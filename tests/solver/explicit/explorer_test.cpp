@@ -69,13 +69,35 @@ class GridModel {
     }
   }
   std::size_t EncodingSize() const { return width_; }
+  // Without SetFrontLayout: no promise (every bit may be set).
+  std::size_t EncodingBits() const { return claimed_bits_; }
+  // 16-byte encodings with x and y in bytes 7 and 8 after a filler and zeros after them (72
+  // significant bits); the model claims `bits` of them. `lie`: y is written to byte 15 as well,
+  // past the claim.
+  void SetFrontLayout(std::size_t bits, bool lie = false) {
+    width_ = 16;
+    front_ = true;
+    lie_ = lie;
+    claimed_bits_ = bits;
+  }
   void Encode(const State& s, std::uint8_t* out) const {
     if (s.x == throw_at_x_) throw std::runtime_error("grid: encoding x = " + std::to_string(s.x));
+    if (front_) {
+      std::memset(out, 0, 16);
+      std::memset(out, 0xa5, 7);
+      out[7] = static_cast<std::uint8_t>(s.x);
+      out[8] = static_cast<std::uint8_t>(s.y);
+      if (lie_) out[15] = static_cast<std::uint8_t>(s.y);
+      return;
+    }
     std::memset(out, 0xa5, width_ - 2);
     out[width_ - 2] = static_cast<std::uint8_t>(s.x);
     out[width_ - 1] = static_cast<std::uint8_t>(s.y);
   }
-  State Decode(const std::uint8_t* in) const { return State{in[width_ - 2], in[width_ - 1]}; }
+  State Decode(const std::uint8_t* in) const {
+    if (front_) return State{in[7], in[8]};
+    return State{in[width_ - 2], in[width_ - 1]};
+  }
   const std::vector<PropertyInfo>& Properties() const { return properties_; }
   std::uint64_t ViolatedStateProperties(const State& s, std::uint64_t mask) const {
     return (s.x + s.y >= k_ ? 1u : 0u) & mask;
@@ -104,6 +126,9 @@ class GridModel {
   int n_;
   int k_;
   std::size_t width_;
+  std::size_t claimed_bits_ = 8 * width_;
+  bool front_ = false;
+  bool lie_ = false;
   int throw_at_x_;
   std::vector<PropertyInfo> properties_;
 };
@@ -255,6 +280,52 @@ TEST(ExplorerTest, EncodingsOutsideTheTableGiveTheSameGraph) {
   }
   EXPECT_EQ(found, 1000u);
   EXPECT_GT(missing, 0u);
+}
+
+// 16-byte encodings with at most 79 significant bits sit whole in 16-byte slots ("packed"): the
+// same graph as 2-byte encodings, found again by Find, with the same encodings handed back.
+TEST(ExplorerTest, PackedWideEncodingsGiveTheSameGraph) {
+  GridModel narrow(200, 150);
+  GridModel wide(200, 150);
+  wide.SetFrontLayout(72);
+  ExplorerOptions options = NoStop();
+  Explorer<GridModel> reference(narrow, options);
+  const ExplorationResult expected = reference.Run();
+  for (int jobs : {1, 2, 3}) {
+    options.jobs = jobs;
+    Explorer<GridModel> explorer(wide, options);
+    EXPECT_STREQ(explorer.TableLayout(), "packed");
+    const ExplorationResult result = explorer.Run();
+    ExpectSameExploration(result, expected, std::to_string(jobs) + " jobs");
+    std::vector<std::uint8_t> encoding(16);
+    for (std::uint32_t i = 0; i < explorer.StateCount(); i += 89) {
+      ASSERT_EQ(wide.DescribeState(explorer.StateAt(i)),
+                narrow.DescribeState(reference.StateAt(i)));
+      ASSERT_EQ(explorer.Find(explorer.StateAt(i)), std::optional<std::uint32_t>(i));
+      wide.Encode(explorer.StateAt(i), encoding.data());
+      ASSERT_EQ(0, std::memcmp(encoding.data(), explorer.EncodingOf(i), 16)) << i;
+    }
+    EXPECT_FALSE(explorer.Find(GridModel::State{250, 3}).has_value());
+    // 16-byte slots, 4-byte positions and 6-byte parent links; an inline table would take
+    // 24-byte slots and 16-byte records.
+    EXPECT_LT(result.structure_bytes, expected.structure_bytes * 3 / 2);
+  }
+  // Without the promise the same encodings take 24-byte inline slots.
+  GridModel unpromised(200, 150);
+  unpromised.SetFrontLayout(128);
+  EXPECT_STREQ(Explorer<GridModel>(unpromised, options).TableLayout(), "inline");
+}
+
+// A model whose encodings break its EncodingBits() promise is refused, not explored inexactly.
+TEST(ExplorerTest, AnEncodingPastItsPromisedBitsIsAnError) {
+  GridModel liar(20, 50);
+  liar.SetFrontLayout(72, /*lie=*/true);
+  for (int jobs : {1, 2}) {
+    ExplorerOptions options = NoStop();
+    options.jobs = jobs;
+    Explorer<GridModel> explorer(liar, options);
+    EXPECT_THROW(explorer.Run(), ExplorationError);
+  }
 }
 
 // A model that throws on a worker thread: the error reaches Run()'s caller, never terminate().
