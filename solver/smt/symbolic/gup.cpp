@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // The symbolic mm/gup.c, mirroring model/ops/gup.cpp:
 // get_user_page_remote (v6.14/v6.15).
+// Diverges: FOLL_WRITE | FOLL_SPLIT_PMD only (the one caller, the
+// device-exclusive conversion); no PMD to split in the subset.
 #include "solver/smt/symbolic/exec.h"
 
 namespace mmcheck::solver::smt::symbolic {

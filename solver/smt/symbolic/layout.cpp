@@ -215,8 +215,9 @@ std::vector<uint64_t> SymbolicLayout::Project(const World& w) const {
   for (int d = 0; d < u_.devices; ++d)
     for (int mm = 0; mm < u_.mms; ++mm)
       for (int va = 0; va < u_.pages; ++va) {
+        const int entry = mm * u_.pages + va;  // Device::mirror is per (mm, page)
         const model::MirrorEntry& e =
-            w.devices[static_cast<size_t>(d)].mirror[static_cast<size_t>(mm * u_.pages + va)];
+            w.devices[static_cast<size_t>(d)].mirror[static_cast<size_t>(entry)];
         set(MirrorPerm(d, mm, va), e.perm);
         set(MirrorPfn(d, mm, va), e.pfn);
         set(MirrorDp(d, mm, va), e.device_private);

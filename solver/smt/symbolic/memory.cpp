@@ -5,6 +5,9 @@
 // (do_anonymous_page, do_wp_page, wp_page_copy, do_swap_page for a swap
 // entry, remove_device_exclusive_entry, restore_exclusive_pte), FaultIn,
 // zap_page_range and copy_page_range (mm/memory.c v6.14/v6.15).
+// Diverges as the model does, restricted to the subset (symbolic_model.h):
+// order-0 anonymous folios in one private VMA per mm, no THP, hugetlb,
+// shmem or uffd-wp, no swapcache; a migration entry blocks the fault.
 #include "solver/smt/symbolic/exec.h"
 
 namespace mmcheck::solver::smt::symbolic {

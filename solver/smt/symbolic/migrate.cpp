@@ -2,6 +2,8 @@
 // The symbolic mm/migrate.c, mirroring model/ops/migrate.cpp:
 // remove_migration_ptes and migrate_folio, with the progress obligation of
 // model/operations.cpp MigrateWithProgress (v6.14/v6.15).
+// Diverges: one try (the migrate op; offline's retries are outside the
+// subset), order-0 RAM folios.
 #include "solver/smt/symbolic/exec.h"
 
 namespace mmcheck::solver::smt::symbolic {

@@ -5,6 +5,8 @@
 // (->migrate_to_ram = dmirror_devmem_fault), migrate_device_range_unmap and
 // migrate_device_finalize_evict (mm/migrate_device.c v6.15, mm/memory.c
 // do_swap_page, lib/test_hmm.c).
+// Diverges as the model does (one operation runs setup, pages and finalize
+// atomically), restricted to 1 device with 1 order-0 device-private page.
 #include "solver/smt/symbolic/exec.h"
 
 namespace mmcheck::solver::smt::symbolic {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // The symbolic address-space operations, mirroring model/ops/mmap.cpp:
 // do_munmap (mm/vma.c) and dup_mmap (kernel/fork.c), v6.14/v6.15.
+// Diverges: one private anonymous VMA per mm, so munmap neither splits nor
+// merges VMAs; fork takes the lowest free mm.
 #include "solver/smt/symbolic/exec.h"
 
 namespace mmcheck::solver::smt::symbolic {

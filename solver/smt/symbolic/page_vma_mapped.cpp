@@ -3,6 +3,8 @@
 // model/ops/page_vma_mapped.cpp: check_pte() of the rmap walks of an
 // order-0 folio, per knob pvmw_device_private (niethe's kind test) and
 // pvmw_migration_accepts_exclusive (v6.14/v6.15).
+// Diverges: order-0 folios and PTE mappings only, so check_pmd and the
+// range tests of large folios are not encoded (symbolic_model.h).
 #include "solver/smt/symbolic/exec.h"
 
 namespace mmcheck::solver::smt::symbolic {

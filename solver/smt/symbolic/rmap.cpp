@@ -4,6 +4,8 @@
 // (folio_make_device_exclusive, page_make_device_exclusive_one's entry),
 // try_to_unmap, try_to_migrate and folio_referenced (v6.14 before
 // hildenbrand-v2, v6.15).
+// Diverges: order-0 anonymous folios, so no PMD mapping, lazyfree discard
+// or folio_pte_batch; the x86-64 young helper only (knob arch).
 #include "solver/smt/symbolic/exec.h"
 
 namespace mmcheck::solver::smt::symbolic {

@@ -3,6 +3,8 @@
 // model/operations.cpp ApplyDeviceExclusive: the mirror entries
 // (dmirror_interval_invalidate, the ATOMIC entry of dmirror_exclusive, the
 // entries of a migration) and HMM_DMIRROR_EXCLUSIVE (lib/test_hmm.c).
+// Diverges: knob dmirror_invalidate_range=exact only; the verification read
+// of HMM_DMIRROR_EXCLUSIVE is not modelled (it changes no state).
 #include "solver/smt/symbolic/exec.h"
 
 namespace mmcheck::solver::smt::symbolic {

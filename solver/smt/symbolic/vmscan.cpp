@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // The symbolic mm/vmscan.c, mirroring model/ops/vmscan.cpp: shrink_folio
 // and ReclaimEligible (v6.14/v6.15).
+// Diverges as model/ops/vmscan.cpp: one folio at a time, swap-backed
+// anonymous folios only, written out at once (no writeback state).
 #include "solver/smt/symbolic/exec.h"
 
 namespace mmcheck::solver::smt::symbolic {
