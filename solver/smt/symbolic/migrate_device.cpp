@@ -18,8 +18,7 @@ z3::expr Exec::MoveMappings(const Ref& src, const std::vector<z3::expr>& hits, c
                             int dst_dev, int owner, int cmm, int start, int end, int extra) {
   z3::expr count = W16(0);
   for (const z3::expr& h : hits) count = count + z3::ite(h, W16(1), W16(0));
-  const z3::expr ok =
-      Simp(count == Fr(src, L::kMap) + W16(1) && Fr(src, L::kRef) == count + W16(extra));
+  z3::expr ok = Simp(count == Fr(src, L::kMap) + W16(1) && Fr(src, L::kRef) == count + W16(extra));
   If(ok, [&] {
     SetFr(dst, L::kAnon, T());
     SetFr(dst, L::kSwapbacked, T());
