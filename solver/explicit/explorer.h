@@ -97,8 +97,9 @@ class Explorer {
   // (it converts to const std::uint8_t*, e.g. for the length of a call's argument list).
   internal::EncodingRef EncodingOf(std::uint32_t index) const {
     if (!PositionsOnly()) return internal::EncodingRef(encodings_.At(index));
-    return internal::EncodingRef(
-        [&](std::uint8_t* out) { table_.CopyEncodingAt(PositionOf(index), out); });
+    return internal::EncodingRef(internal::EncodingRef::kBuilt, [&](std::uint8_t* out) {
+      table_.CopyEncodingAt(PositionOf(index), out);
+    });
   }
   State StateAt(std::uint32_t index) const { return model_.Decode(EncodingOf(index)); }
   // Starts fetching a state's encoding (a packed table keeps it at a random place).
@@ -581,7 +582,8 @@ ExplorationResult Explorer<Model>::Run() {
   // each thread may be up to kFlushEvery + 2 * op_count_ insertions (a state's successors wait for
   // the next one's) ahead of the table's count.
   std::uint64_t slots = std::uint64_t{1} << 16;
-  while (slots / 8 < static_cast<std::uint64_t>(options_.jobs) * (kFlushEvery + 2 * op_count_)) {
+  while (slots / 8 < static_cast<std::uint64_t>(options_.jobs) *
+                         (kFlushEvery + 2 * static_cast<std::uint64_t>(op_count_))) {
     slots *= 2;
   }
   table_.Allocate(slots, table_.packed() ? kPackedMaxLoad : 0.7);

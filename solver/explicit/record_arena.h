@@ -86,10 +86,13 @@ class ZeroedBuffer {
 class EncodingRef {
  public:
   explicit EncodingRef(const std::uint8_t* kept) : data_(kept) {}
+  enum Built { kBuilt };
   // Built by `fill(bytes)`, which writes at most 16 bytes.
   template <typename Fill>
-  requires std::invocable<Fill, std::uint8_t*>
-  explicit EncodingRef(Fill&& fill) : data_(bytes_) { fill(bytes_); }
+  requires std::invocable<Fill, std::uint8_t*> EncodingRef(Built /*tag*/, Fill&& fill)
+      : data_(bytes_) {
+    fill(bytes_);
+  }
   EncodingRef(const EncodingRef&) = delete;
   EncodingRef& operator=(const EncodingRef&) = delete;
   operator const std::uint8_t*() const { return data_; }  // NOLINT(google-explicit-constructor)
