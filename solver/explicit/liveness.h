@@ -125,7 +125,7 @@ std::vector<LivenessResult> CheckLivenessAll(
   };
   // Contiguous ranges of [0, count) for the threads.
   auto on_threads = [&](std::uint64_t count, const auto& body) {
-    const int threads = count < 4096 ? 1 : jobs;
+    const int threads = count < 1024 ? 1 : jobs;
     util::RunOnThreads(threads,
                        [&](int t) { body(count * t / threads, count * (t + 1) / threads); });
   };
@@ -219,7 +219,7 @@ std::vector<LivenessResult> CheckLivenessAll(
       // which makes its source good-by-exit (recorded per vertex, not as an edge).
       graph.offsets.assign(vertices + 1, 0);
       graph.exits.assign(vertices, 0);
-      const int threads = vertices < 4096 ? 1 : jobs;
+      const int threads = vertices < 1024 ? 1 : jobs;
       std::vector<std::vector<std::uint32_t>> local(threads);
       util::RunOnThreads(threads, [&](int t) {
         const std::uint64_t begin = vertices * t / threads;

@@ -657,7 +657,7 @@ TEST(DevexclCoreTest, LivenessIsTheSameOnOneAndTwoThreadsAndOneByOne) {
         EXPECT_EQ(other->cycle, a[p].cycle) << p;
       }
       // Undecided states exist (the graph has work in it) and, under OLD, fail.
-      EXPECT_GT(a[p].graph_vertices, 4096u) << p;
+      EXPECT_GT(a[p].graph_vertices, 1024u) << p;  // enough to split over two threads
       EXPECT_EQ(a[p].verdict, semantics == DevexclSemantics::kOld ? LivenessVerdict::kViolated
                                                                   : LivenessVerdict::kHolds);
     }
