@@ -304,8 +304,8 @@ z3::expr Bad(const SymbolicModel& sm, const Unrolling& un, const std::string& pr
 // CPU against 44 s), on BMC's unrollings from the prologue's numeral state it is not.
 z3::check_result CheckFresh(z3::context& ctx, z3::solver& incremental,
                             const z3::expr_vector& assumptions, unsigned timeout_ms,
-                            std::optional<z3::model>& model, std::string& reason,
-                            bool qfbv = false) {
+                            std::optional<z3::model>& model, std::string& reason, bool qfbv = false,
+                            std::optional<z3::stats>* stats = nullptr) {
   if (timeout_ms == 0) {
     reason = kBudgetRanOut;
     return z3::unknown;
@@ -322,6 +322,7 @@ z3::check_result CheckFresh(z3::context& ctx, z3::solver& incremental,
   for (unsigned i = 0; i < a.size(); ++i) fresh.add(a[i]);
   for (unsigned i = 0; i < assumptions.size(); ++i) fresh.add(assumptions[i]);
   z3::check_result res = fresh.check();
+  if (stats) stats->emplace(fresh.statistics());
   if (res == z3::sat) model.emplace(fresh.get_model());
   if (res == z3::unknown) reason = fresh.reason_unknown();
   return res;
@@ -398,17 +399,19 @@ bool FreeingContexts() {
 
 namespace {
 
-// "depth 3: 1.24 s, conflicts 1234, decisions 5678, memory 120.5 MB": the
-// solver statistics worth reading per depth.
-std::string StatsLine(const z3::solver& solver, int depth, double seconds) {
+// "depth 3: 1.24 s, sat conflicts 1234, sat decisions 5678, memory 120.5": the
+// statistics worth reading per depth, of the solver that answered the depth's
+// last query (the fresh bit-blasting one: its SAT problem's size and search).
+std::string StatsLine(const z3::stats& st, int depth, double seconds) {
   std::string line = fmt::format("depth {}: {:.2f} s", depth, seconds);
-  const z3::stats st = solver.statistics();
   for (unsigned i = 0; i < st.size(); ++i) {
     const std::string key = st.key(i);
     if (key != "conflicts" && key != "decisions" && key != "propagations" && key != "memory" &&
         key != "max memory" && key != "sat conflicts" && key != "sat decisions" &&
         key != "sat propagations 2ary" && key != "sat propagations nary" && key != "sat clauses" &&
-        key != "sat vars")
+        key != "sat vars" && key != "sat restarts" && key != "sat elim vars res" &&
+        key != "sat units" && key != "sat del clause" && key != "sat mk clause 2ary" &&
+        key != "sat mk clause nary" && key != "sat mk var")
       continue;
     line += st.is_uint(i) ? fmt::format(", {} {}", key, st.uint_value(i))
                           : fmt::format(", {} {:.1f}", key, st.double_value(i));
@@ -673,6 +676,7 @@ std::vector<BmcResult> CheckProperties(const model::Profile& profile,
   for (int i = 1; i <= o.depth && open_count > 0; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     if (i > 1 && o.no_stutter) solver.add(un.Changes(i - 1));
+    std::optional<z3::stats> stats;  // of the fresh solver's last query at this depth
     un.AddStep();
     for (int attempt = 0; open_count > 0; ++attempt) {
       z3::expr_vector bad(ctx);
@@ -691,7 +695,7 @@ std::vector<BmcResult> CheckProperties(const model::Profile& profile,
       std::string why = kBudgetRanOut;
       std::optional<z3::model> fresh_model;
       if (timeout > 0 && !o.incremental) {
-        res = CheckFresh(ctx, solver, assumptions, timeout, fresh_model, why);
+        res = CheckFresh(ctx, solver, assumptions, timeout, fresh_model, why, false, &stats);
       } else if (timeout > 0) {
         z3::params p(ctx);
         p.set("timeout", timeout);
@@ -719,7 +723,7 @@ std::vector<BmcResult> CheckProperties(const model::Profile& profile,
         open_count = 0;
         Progress(o,
                  StatsLine(
-                     solver, i,
+                     stats ? *stats : solver.statistics(), i,
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) +
                      " (unknown)");
         break;
@@ -739,7 +743,7 @@ std::vector<BmcResult> CheckProperties(const model::Profile& profile,
       solver.add(!goal);
     }
     Progress(
-        o, StatsLine(solver, i,
+        o, StatsLine(stats ? *stats : solver.statistics(), i,
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
   }
   for (size_t p = 0; p < properties.size(); ++p) {
