@@ -22,5 +22,5 @@ if [ -n "${1:-}" ]; then export MMCHECK_EXHAUSTIVE_MAX_STATES=$1; fi
 if [ -n "${VERBOSE:-}" ]; then export MMCHECK_EXHAUSTIVE_VERBOSE=1; fi
 start=$(date +%s)
 "$dir/tests/mmcheck_exhaustive_tests" --gtest_filter="${2:-*}" |
-  grep -Ev '^\[ *(RUN|OK) *\]|^Running main|^Note: Google Test filter'
+  grep --line-buffered -Ev '^\[ *(RUN|OK) *\]|^Running main|^Note: Google Test filter'
 echo "total $(($(date +%s) - start)) s, load $(cut -d' ' -f1-3 /proc/loadavg)"

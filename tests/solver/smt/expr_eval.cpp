@@ -52,7 +52,8 @@ uint32_t ExprTape::Compile(const z3::expr& root) {
   std::vector<std::pair<z3::expr, bool>> stack;
   stack.emplace_back(root, false);
   while (!stack.empty()) {
-    auto [e, expanded] = stack.back();
+    const z3::expr e = stack.back().first;
+    const bool expanded = stack.back().second;
     stack.pop_back();
     if (memo_.count(e.id())) continue;
     if (!e.is_app())
@@ -235,8 +236,6 @@ uint32_t ExprTape::Compile(const z3::expr& root) {
           case Kind::kBvOr:
           case Kind::kBvXor:
           case Kind::kBvNot:
-            need(aw == width);
-            break;
           case Kind::kShl:
           case Kind::kLshr:
             need(aw == width);

@@ -13,8 +13,9 @@
 namespace mmcheck::solver::smt::testing {
 namespace {
 
-uint64_t ByZ3(z3::expr e, z3::expr_vector from, z3::expr_vector to) {
-  z3::expr s = e.substitute(from, to).simplify();
+uint64_t ByZ3(const z3::expr& e, const z3::expr_vector& from, const z3::expr_vector& to) {
+  z3::expr copy = e;  // substitute is not const
+  z3::expr s = copy.substitute(from, to).simplify();
   if (s.is_true()) return 1;
   if (s.is_false()) return 0;
   uint64_t v = 0;

@@ -355,6 +355,7 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
   const CompiledModel cm(sm);
   const std::vector<Op> alphabet = ConcreteAlphabet(sm, o.write_values);
   std::vector<size_t> index;
+  index.reserve(alphabet.size());
   for (const Op& op : alphabet) index.push_back(cm.AlphabetIndex(op));
   const size_t nstate = SymbolicModel::StateProperties().size();
   ExhaustiveResult r;
