@@ -21,7 +21,8 @@ list(APPEND MMCHECK_TEST_SOURCES
   solver/smt/expr_eval.cpp
   solver/smt/expr_eval_test.cpp
   solver/smt/exhaustive_slice_test.cpp
-  solver/smt/symbolic_knobs_test.cpp)
+  solver/smt/symbolic_knobs_test.cpp
+  solver/smt/symbolic_step_test.cpp)
 
 # The exhaustive concrete/symbolic conformance (every reachable state of the
 # BMC universes, every accepted profile and knob value: far longer than the
