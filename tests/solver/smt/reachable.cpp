@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <stdexcept>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -156,6 +157,284 @@ std::string CompareStep(const SymbolicModel& sm, const model::World& w, const Op
                          !violated ? "violated" : "holds", violated ? "violated" : "holds");
   }
   return {};
+}
+
+}  // namespace mmcheck::solver::smt::testing
+
+// ---- the compiled comparison ----
+
+namespace mmcheck::solver::smt::testing {
+
+namespace {
+
+uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+struct Key {
+  uint64_t a, b;
+  bool operator==(const Key&) const = default;
+};
+struct KeyHash {
+  size_t operator()(const Key& k) const { return k.a; }
+};
+
+// BMC's state: the projection with the data fields zeroed, as two
+// independent 64-bit hashes.
+Key ControlKey(const SymbolicLayout& lay, const std::vector<uint64_t>& p) {
+  Key k{0x6d6d636865636bULL, 0x73796d636f6e66ULL};
+  for (int i = 0; i < lay.size(); ++i) {
+    const uint64_t v = lay.IsDataField(i) ? 0 : p[static_cast<size_t>(i)];
+    k.a = Mix(k.a ^ (v + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(i + 1)));
+    k.b = Mix(k.b + v * 0xd1b54a32d192ed03ULL + static_cast<uint64_t>(i));
+  }
+  return k;
+}
+
+}  // namespace
+
+CompiledModel::CompiledModel(const SymbolicModel& sm)
+    : sm_(sm), fresh_(sm.Fresh("x.")), value_(sm.ctx().bv_const("value", 8)) {
+  std::vector<z3::expr> inputs(fresh_.begin(), fresh_.end());
+  inputs.push_back(value_);
+  for (const model::Op& op : sm.Alphabet()) {
+    SymStep st = sm.Step(fresh_, op, value_, false);
+    std::vector<z3::expr> roots = {st.enabled, st.outside, st.reclaim_stuck, st.migrate_stuck};
+    roots.insert(roots.end(), st.next.begin(), st.next.end());
+    steps_.emplace_back(roots, inputs);
+    step_roots_.push_back(std::move(roots));
+  }
+  for (const auto* names :
+       {&SymbolicModel::StateProperties(), &SymbolicModel::StrengtheningInvariants()})
+    for (const std::string& n : *names) {
+      property_names_.push_back(n);
+      property_roots_.push_back(sm.Holds(n, fresh_));
+    }
+  properties_ = std::make_unique<ExprTape>(property_roots_, inputs);
+}
+
+size_t CompiledModel::AlphabetIndex(const model::Op& op) const {
+  const auto& alphabet = sm_.Alphabet();
+  for (size_t i = 0; i < alphabet.size(); ++i) {
+    model::Op a = alphabet[i];
+    if (op.code == OpCode::kCpuWrite) a.args[2] = op.args[2];
+    if (a == op) return i;
+  }
+  throw std::invalid_argument("not in the symbolic alphabet: " + model::FormatOp(op));
+}
+
+void CompiledModel::Step(size_t index, std::span<const uint64_t> s, uint64_t value,
+                         std::span<uint64_t> out) const {
+  in_.assign(s.begin(), s.end());
+  in_.push_back(value);
+  steps_[index].Eval(in_, scratch_, out);
+}
+
+void CompiledModel::Properties(std::span<const uint64_t> s, std::span<uint64_t> out) const {
+  in_.assign(s.begin(), s.end());
+  in_.push_back(0);
+  properties_->Eval(in_, scratch_, out);
+}
+
+z3::expr_vector CompiledModel::Inputs() const {
+  z3::expr_vector v(sm_.ctx());
+  for (const z3::expr& e : fresh_) v.push_back(e);
+  v.push_back(value_);
+  return v;
+}
+
+z3::expr_vector CompiledModel::Numerals(std::span<const uint64_t> s, uint64_t value) const {
+  z3::expr_vector v(sm_.ctx());
+  const SymState c = sm_.Constant(std::vector<uint64_t>(s.begin(), s.end()));
+  for (const z3::expr& e : c) v.push_back(e);
+  v.push_back(sm_.ctx().bv_val(value, 8));
+  return v;
+}
+
+std::vector<uint64_t> CompiledModel::StepByZ3(size_t index, std::span<const uint64_t> s,
+                                              uint64_t value) const {
+  z3::expr_vector from = Inputs(), to = Numerals(s, value);
+  std::vector<uint64_t> out;
+  for (z3::expr e : step_roots_[index]) out.push_back(Numeral(e.substitute(from, to)));
+  return out;
+}
+
+std::vector<uint64_t> CompiledModel::PropertiesByZ3(std::span<const uint64_t> s) const {
+  z3::expr_vector from = Inputs(), to = Numerals(s, 0);
+  std::vector<uint64_t> out;
+  for (z3::expr e : property_roots_) out.push_back(Numeral(e.substitute(from, to)));
+  return out;
+}
+
+size_t CompiledModel::tape_nodes() const {
+  size_t n = properties_->nodes();
+  for (const ExprTape& t : steps_) n += t.nodes();
+  return n;
+}
+
+ConcreteStep ApplyConcrete(const SymbolicLayout& lay, const model::World& w, const Op& op,
+                           model::World& after) {
+  ConcreteStep c;
+  c.enabled = model::Enabled(w, op);
+  if (!c.enabled) return c;
+  after = w;
+  model::StepResult r = model::Apply(after, op, /*texts=*/false);
+  c.outside = lay.OutsideSubset(after);
+  if (!c.outside.empty()) return c;
+  c.next = lay.Project(after);
+  for (const model::ProgressCheck& p : r.progress) {
+    if (p.progressed) continue;
+    (p.kind == model::ProgressCheck::kReclaim ? c.reclaim_stuck : c.migrate_stuck) = true;
+  }
+  return c;
+}
+
+std::string DiffStep(const SymbolicLayout& lay, const Op& op, const ConcreteStep& c,
+                     std::span<const uint64_t> sym) {
+  using M = CompiledModel;
+  const std::string name = model::FormatOp(op);
+  if (sym[M::kEnabled] != static_cast<uint64_t>(c.enabled))
+    return fmt::format("{}: symbolic enabled {} but concrete {}", name, sym[M::kEnabled],
+                       c.enabled);
+  if (!c.enabled) return {};
+  if (sym[M::kOutside] != static_cast<uint64_t>(!c.outside.empty()))
+    return fmt::format("{}: symbolic outside {} but the concrete step {}", name, sym[M::kOutside],
+                       c.outside.empty() ? "stays in the subset" : "left it: " + c.outside);
+  if (!c.outside.empty()) return {};
+  if (c.next.size() != static_cast<size_t>(lay.size()))
+    return fmt::format("{}: the concrete successor has {} fields, not {}", name, c.next.size(),
+                       lay.size());
+  for (int i = 0; i < lay.size(); ++i) {
+    const uint64_t got = sym[M::kNext + static_cast<size_t>(i)];
+    if (got != c.next[static_cast<size_t>(i)])
+      return fmt::format("{}: field {} symbolic {:#x} concrete {:#x}", name, lay.name(i), got,
+                         c.next[static_cast<size_t>(i)]);
+  }
+  if (sym[M::kReclaimStuck] != static_cast<uint64_t>(c.reclaim_stuck) ||
+      sym[M::kMigrateStuck] != static_cast<uint64_t>(c.migrate_stuck))
+    return fmt::format("{}: progress symbolic reclaim {} migrate {} concrete {} {}", name,
+                       sym[M::kReclaimStuck], sym[M::kMigrateStuck], c.reclaim_stuck,
+                       c.migrate_stuck);
+  return {};
+}
+
+namespace {
+
+std::string FormatState(const SymbolicLayout& lay, const std::vector<uint64_t>& p) {
+  std::string s;
+  for (int i = 0; i < lay.size(); ++i)
+    if (p[static_cast<size_t>(i)] != 0)
+      s += fmt::format("{}{}={}", s.empty() ? "" : " ", lay.name(i), p[static_cast<size_t>(i)]);
+  return s;
+}
+
+// The state properties' verdicts on `w` by properties::CheckStep, in the
+// order of SymbolicModel::StateProperties() (subset-well-formed: holds).
+std::vector<uint64_t> ConcreteProperties(const model::World& w) {
+  std::vector<properties::Violation> v;
+  properties::CheckStep(w, model::StepResult{}, properties::AllProperties(), v);
+  std::vector<uint64_t> out;
+  for (const std::string& name : SymbolicModel::StateProperties()) {
+    bool violated = false;
+    for (const auto& x : v)
+      violated =
+          violated || properties::PropertyTable()[static_cast<size_t>(x.property)].name == name;
+    out.push_back(violated ? 0 : 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOptions& o) {
+  const SymbolicLayout& lay = sm.layout();
+  const CompiledModel cm(sm);
+  const std::vector<Op> alphabet = ConcreteAlphabet(sm, o.write_values);
+  std::vector<size_t> index;
+  index.reserve(alphabet.size());
+  for (const Op& op : alphabet) index.push_back(cm.AlphabetIndex(op));
+  const size_t nstate = SymbolicModel::StateProperties().size();
+  ExhaustiveResult r;
+  std::unordered_set<Key, KeyHash> seen;
+  std::vector<model::World> level, next_level;
+  level.push_back(Prologue(lay.universe(), sm.knobs()));
+  seen.insert(ControlKey(lay, lay.Project(level.front())));
+  r.states = 1;
+  std::vector<uint64_t> sym(CompiledModel::kNext + static_cast<size_t>(lay.size()));
+  std::vector<uint64_t> props(cm.property_count());
+  model::World after;
+  for (int depth = 0; !level.empty(); ++depth) {
+    r.levels = depth;
+    for (const model::World& w : level) {
+      const std::vector<uint64_t> p = lay.Project(w);
+      const bool sample = o.z3_every > 0 && r.compared % o.z3_every == 0;
+      cm.Properties(p, props);
+      if (sample) {
+        ++r.z3_checked;
+        if (cm.PropertiesByZ3(p) != props) {
+          r.first_diff =
+              "the evaluator and Z3 disagree on the properties of " + FormatState(lay, p);
+          return r;
+        }
+      }
+      const std::vector<uint64_t> want = ConcreteProperties(w);
+      for (size_t i = 0; i < nstate; ++i)
+        if (props[i] != want[i]) {
+          r.first_diff = fmt::format("property {} symbolic {} concrete {} on {}",
+                                     cm.property_name(i), props[i] ? "holds" : "violated",
+                                     want[i] ? "holds" : "violated", FormatState(lay, p));
+          return r;
+        }
+      if (o.check_invariants)
+        for (size_t i = nstate; i < cm.property_count(); ++i)
+          if (!props[i]) {
+            r.first_diff = fmt::format("strengthening invariant {} fails on reachable state {}",
+                                       cm.property_name(i), FormatState(lay, p));
+            return r;
+          }
+      for (size_t j = 0; j < alphabet.size(); ++j) {
+        const Op& op = alphabet[j];
+        const uint64_t value = op.code == OpCode::kCpuWrite ? static_cast<uint64_t>(op.Arg(2)) : 1;
+        ConcreteStep c = ApplyConcrete(lay, w, op, after);
+        if (o.tamper) o.tamper(op, c);
+        cm.Step(index[j], p, value, sym);
+        std::string diff = DiffStep(lay, op, c, sym);
+        if (diff.empty() && o.z3_every > 0 && r.compared % o.z3_every == 0) {
+          ++r.z3_checked;
+          if (cm.StepByZ3(index[j], p, value) != sym)
+            diff = model::FormatOp(op) + ": the evaluator and Z3 disagree";
+          else if (!o.tamper)
+            diff = CompareStep(sm, w, op);  // the eager numeral path agrees too
+        }
+        ++r.compared;
+        if (!diff.empty()) {
+          r.first_diff = fmt::format("{} (from {})", diff, FormatState(lay, p));
+          return r;
+        }
+        if (!c.enabled) continue;
+        ++r.transitions;
+        if (!c.outside.empty()) {
+          ++r.outside;
+          continue;
+        }
+        if (!seen.insert(ControlKey(lay, c.next)).second) continue;
+        if (r.states >= o.max_states) {
+          r.complete = false;
+          continue;
+        }
+        ++r.states;
+        next_level.push_back(after);
+      }
+    }
+    level.swap(next_level);
+    next_level.clear();
+    if (o.on_level) o.on_level(r);
+  }
+  return r;
 }
 
 }  // namespace mmcheck::solver::smt::testing

@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,6 +24,7 @@
 #include <boost/container_hash/hash.hpp>
 
 #include "solver/smt/symbolic_model.h"
+#include "tests/solver/smt/expr_eval.h"
 
 namespace mmcheck::solver::smt::testing {
 
@@ -50,7 +53,108 @@ ReachableStates EnumerateReachable(
 
 // Compares the symbolic step of `op` from `w` with model::Apply: enabled,
 // outside, every projected field, the progress obligations and every state
-// property. Returns "" or the first difference.
+// property. Returns "" or the first difference. (Builds and simplifies Z3
+// expressions: milliseconds a transition. CheckAllReachable below is the
+// fast, compiled form.)
 std::string CompareStep(const SymbolicModel& sm, const model::World& w, const model::Op& op);
+
+// ---- Every reachable state, compared through compiled symbolic steps ----
+
+// What model::Apply does with one op instance, in the projection's terms.
+struct ConcreteStep {
+  bool enabled = false;
+  std::string outside;         // why the successor leaves the subset, or ""
+  std::vector<uint64_t> next;  // the successor's projection (enabled and inside)
+  bool reclaim_stuck = false;  // a reclaim-makes-progress obligation failed
+  bool migrate_stuck = false;  // a migration-makes-progress obligation failed
+};
+
+// Every symbolic step of the alphabet built once over the fresh state
+// "x.<field>" and cpu_write's value "value", compiled to tapes (expr_eval.h);
+// the state properties and strengthening invariants likewise.
+class CompiledModel {
+ public:
+  explicit CompiledModel(const SymbolicModel& sm);
+
+  const SymbolicModel& model() const { return sm_; }
+  // The index in SymbolicModel::Alphabet() of `op` (cpu_write: any value).
+  size_t AlphabetIndex(const model::Op& op) const;
+  // Outputs of Step: kEnabled, kOutside, kReclaimStuck, kMigrateStuck, then
+  // the next state's fields from kNext.
+  enum { kEnabled, kOutside, kReclaimStuck, kMigrateStuck, kNext };
+  // The step of alphabet op `index` from projected state `s` with value
+  // `value`, into `out` (kNext + layout size values).
+  void Step(size_t index, std::span<const uint64_t> s, uint64_t value,
+            std::span<uint64_t> out) const;
+  // The same through Z3 (substitute the numerals, simplify): the evaluator's
+  // cross-check.
+  std::vector<uint64_t> StepByZ3(size_t index, std::span<const uint64_t> s, uint64_t value) const;
+  // SymbolicModel::StateProperties() then StrengtheningInvariants(), each 0/1.
+  void Properties(std::span<const uint64_t> s, std::span<uint64_t> out) const;
+  std::vector<uint64_t> PropertiesByZ3(std::span<const uint64_t> s) const;
+  size_t property_count() const { return property_names_.size(); }
+  const std::string& property_name(size_t i) const { return property_names_[i]; }
+  size_t tape_nodes() const;  // all tapes together
+
+ private:
+  z3::expr_vector Inputs() const;
+  z3::expr_vector Numerals(std::span<const uint64_t> s, uint64_t value) const;
+
+  const SymbolicModel& sm_;
+  SymState fresh_;
+  z3::expr value_;
+  std::vector<std::vector<z3::expr>> step_roots_;  // per alphabet op
+  std::vector<ExprTape> steps_;
+  std::vector<std::string> property_names_;
+  std::vector<z3::expr> property_roots_;
+  std::unique_ptr<ExprTape> properties_;
+  mutable std::vector<uint64_t> scratch_, in_;
+};
+
+// The concrete step of `op` from `w` (`after` receives the successor).
+ConcreteStep ApplyConcrete(const SymbolicLayout& lay, const model::World& w, const model::Op& op,
+                           model::World& after);
+
+// The first difference between a concrete step and the compiled symbolic
+// outputs of the same step (CompiledModel::Step), or "".
+std::string DiffStep(const SymbolicLayout& lay, const model::Op& op, const ConcreteStep& c,
+                     std::span<const uint64_t> symbolic);
+
+struct ExhaustiveOptions {
+  std::vector<int> write_values = {1, 2};  // cpu_write's values (see below)
+  size_t max_states = SIZE_MAX;            // stop, incomplete, after this many states
+  // Cross-check the compiled evaluator against Z3 on every z3_every-th
+  // compared transition (and state's properties), and the whole comparison
+  // against CompareStep; 0: never.
+  size_t z3_every = 0;
+  bool check_invariants = true;  // StrengtheningInvariants hold on every state
+  // Tests only: changes the concrete outcome before it is compared, to show
+  // that a difference is reported.
+  std::function<void(const model::Op&, ConcreteStep&)> tamper;
+  // Called after each BFS level with the running result (progress output).
+  std::function<void(const struct ExhaustiveResult&)> on_level;
+};
+
+struct ExhaustiveResult {
+  size_t states = 0;       // distinct states (BMC's: the projection without data)
+  size_t transitions = 0;  // enabled (state, op) pairs
+  size_t compared = 0;     // (state, op) pairs compared, enabled or not
+  size_t outside = 0;      // enabled transitions leaving the subset
+  size_t z3_checked = 0;   // of them, also evaluated by Z3
+  int levels = 0;          // BFS depth of the deepest state
+  bool complete = true;    // false: stopped at max_states
+  std::string first_diff;  // "" when symbolic and concrete agree everywhere
+};
+
+// Breadth-first search of every state reachable from the prologue under the
+// concrete alphabet, comparing every transition (enabled or not) and the
+// state properties of every state with the compiled symbolic model; stops at
+// the first difference. States are BMC's: the projection with the data
+// fields left out (BMC slices them, SymbolicLayout::IsDataField), each
+// explored from the first World found with it; the data fields are still
+// compared on every transition. Visited states are kept as 128-bit hashes
+// of that key (a collision, probability below 2^-80 for 10^9 states, would
+// skip a state).
+ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOptions& o);
 
 }  // namespace mmcheck::solver::smt::testing

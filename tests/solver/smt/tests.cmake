@@ -18,13 +18,20 @@ list(APPEND MMCHECK_TEST_SOURCES
   solver/smt/bmc_conformance_test.cpp
   solver/smt/bmc_test.cpp
   solver/smt/reachable.cpp
+  solver/smt/expr_eval.cpp
+  solver/smt/expr_eval_test.cpp
+  solver/smt/exhaustive_slice_test.cpp
   solver/smt/symbolic_knobs_test.cpp
   solver/smt/symbolic_step_test.cpp)
 
-# The exhaustive concrete/symbolic conformance (minutes): its own binary, not
-# in CTest; bench/symbolic_conformance.sh runs it (MMCHECK_EXHAUSTIVE_DEPTH).
+# The exhaustive concrete/symbolic conformance (every reachable state of the
+# BMC universes, every accepted profile and knob value: far longer than the
+# unit suite): its own binary, not in CTest; bench/symbolic_conformance.sh
+# runs it (MMCHECK_EXHAUSTIVE_MAX_STATES bounds each search). The unit suite
+# runs its slice (exhaustive_slice_test.cpp).
 add_executable(mmcheck_exhaustive_tests
   ${CMAKE_CURRENT_LIST_DIR}/exhaustive_conformance_test.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/reachable.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/reachable.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/expr_eval.cpp)
 target_link_libraries(mmcheck_exhaustive_tests PRIVATE mmcheck_solver GTest::gtest
   GTest::gtest_main)

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+// The compiled Z3 expression evaluator (see expr_eval.h).
+#include "tests/solver/smt/expr_eval.h"
+
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace mmcheck::solver::smt::testing {
+
+namespace {
+
+unsigned WidthOf(const z3::expr& e) {
+  z3::sort s = e.get_sort();
+  if (s.is_bool()) return 0;
+  if (s.is_bv() && s.bv_size() >= 1 && s.bv_size() <= 64) return s.bv_size();
+  throw std::invalid_argument("ExprTape: unsupported sort " + s.to_string() + " of " +
+                              e.to_string().substr(0, 200));
+}
+
+uint64_t Mask(unsigned width) {
+  return width == 0 ? 1 : width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
+}
+
+// Two's complement value of a `width`-bit vector (1 <= width <= 64).
+int64_t Signed(uint64_t x, unsigned width) {
+  if (width < 64 && (x >> (width - 1)) & 1) x |= ~uint64_t{0} << width;
+  return static_cast<int64_t>(x);
+}
+
+}  // namespace
+
+ExprTape::ExprTape(const std::vector<z3::expr>& roots, const std::vector<z3::expr>& inputs)
+    : input_count_(inputs.size()) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const z3::expr& in = inputs[i];
+    if (!in.is_const() || in.decl().decl_kind() != Z3_OP_UNINTERPRETED)
+      throw std::invalid_argument("ExprTape: input is not a constant: " + in.to_string());
+    if (!memo_.emplace(in.id(), static_cast<uint32_t>(nodes_.size())).second)
+      throw std::invalid_argument("ExprTape: input given twice: " + in.to_string());
+    nodes_.push_back(Node{Kind::kInput, static_cast<uint8_t>(WidthOf(in)), 0, 0, i});
+  }
+  for (const z3::expr& r : roots) roots_.push_back(Compile(r));
+  memo_.clear();  // AST ids are unique only while the ASTs live
+}
+
+uint32_t ExprTape::Compile(const z3::expr& root) {
+  // memo_: Z3 AST id -> node, shared by every root (the DAG is walked once).
+  // Iterative post-order walk (deep ite chains would overflow a recursion).
+  std::vector<std::pair<z3::expr, bool>> stack;
+  stack.emplace_back(root, false);
+  while (!stack.empty()) {
+    const z3::expr e = stack.back().first;
+    const bool expanded = stack.back().second;
+    stack.pop_back();
+    if (memo_.count(e.id())) continue;
+    if (!e.is_app())
+      throw std::invalid_argument("ExprTape: not an application: " + e.to_string().substr(0, 200));
+    const unsigned n = e.num_args();
+    if (!expanded) {
+      stack.emplace_back(e, true);
+      for (unsigned i = n; i-- > 0;) stack.emplace_back(e.arg(i), false);
+      continue;
+    }
+    const unsigned width = WidthOf(e);
+    Node node{Kind::kNumeral, static_cast<uint8_t>(width), static_cast<uint32_t>(args_.size()), n,
+              0};
+    for (unsigned i = 0; i < n; ++i) args_.push_back(memo_.at(e.arg(i).id()));
+    const z3::func_decl d = e.decl();
+    auto need = [&](bool ok) {
+      if (!ok)
+        throw std::invalid_argument(fmt::format("ExprTape: unexpected arguments of {}: {}",
+                                                d.name().str(), e.to_string().substr(0, 200)));
+    };
+    switch (d.decl_kind()) {
+      case Z3_OP_TRUE:
+        node.imm = 1;
+        break;
+      case Z3_OP_FALSE:
+        node.imm = 0;
+        break;
+      case Z3_OP_BNUM: {
+        uint64_t v = 0;
+        need(e.is_numeral_u64(v));
+        node.imm = v;
+        break;
+      }
+      case Z3_OP_NOT:
+        need(n == 1);
+        node.kind = Kind::kNot;
+        break;
+      case Z3_OP_AND:
+        node.kind = Kind::kAnd;
+        break;
+      case Z3_OP_OR:
+        node.kind = Kind::kOr;
+        break;
+      case Z3_OP_XOR:
+        node.kind = Kind::kXor;
+        break;
+      case Z3_OP_IMPLIES:
+        need(n == 2);
+        node.kind = Kind::kImplies;
+        break;
+      case Z3_OP_ITE:
+        need(n == 3);
+        node.kind = Kind::kIte;
+        break;
+      case Z3_OP_EQ:
+      case Z3_OP_IFF:
+        need(n >= 2);
+        node.kind = Kind::kEq;
+        break;
+      case Z3_OP_DISTINCT:
+        node.kind = Kind::kDistinct;
+        break;
+      case Z3_OP_BADD:
+        need(n >= 1);
+        node.kind = Kind::kBvAdd;
+        break;
+      case Z3_OP_BSUB:
+        need(n == 2);
+        node.kind = Kind::kBvSub;
+        break;
+      case Z3_OP_BMUL:
+        need(n >= 1);
+        node.kind = Kind::kBvMul;
+        break;
+      case Z3_OP_BNEG:
+        need(n == 1);
+        node.kind = Kind::kBvNeg;
+        break;
+      case Z3_OP_BAND:
+        need(n >= 1);
+        node.kind = Kind::kBvAnd;
+        break;
+      case Z3_OP_BOR:
+        need(n >= 1);
+        node.kind = Kind::kBvOr;
+        break;
+      case Z3_OP_BXOR:
+        need(n >= 1);
+        node.kind = Kind::kBvXor;
+        break;
+      case Z3_OP_BNOT:
+        need(n == 1);
+        node.kind = Kind::kBvNot;
+        break;
+      case Z3_OP_ULEQ:
+        need(n == 2);
+        node.kind = Kind::kUle;
+        break;
+      case Z3_OP_ULT:
+        need(n == 2);
+        node.kind = Kind::kUlt;
+        break;
+      case Z3_OP_UGEQ:
+        need(n == 2);
+        node.kind = Kind::kUge;
+        break;
+      case Z3_OP_UGT:
+        need(n == 2);
+        node.kind = Kind::kUgt;
+        break;
+      case Z3_OP_SLEQ:
+        need(n == 2);
+        node.kind = Kind::kSle;
+        break;
+      case Z3_OP_SLT:
+        need(n == 2);
+        node.kind = Kind::kSlt;
+        break;
+      case Z3_OP_SGEQ:
+        need(n == 2);
+        node.kind = Kind::kSge;
+        break;
+      case Z3_OP_SGT:
+        need(n == 2);
+        node.kind = Kind::kSgt;
+        break;
+      case Z3_OP_EXTRACT: {
+        need(n == 1);
+        const int hi = Z3_get_decl_int_parameter(e.ctx(), d, 0);
+        const int lo = Z3_get_decl_int_parameter(e.ctx(), d, 1);
+        need(lo >= 0 && hi >= lo && static_cast<unsigned>(hi - lo + 1) == width);
+        node.kind = Kind::kExtract;
+        node.imm = static_cast<uint64_t>(lo);
+        break;
+      }
+      case Z3_OP_CONCAT:
+        need(n >= 1);
+        node.kind = Kind::kConcat;
+        break;
+      case Z3_OP_ZERO_EXT:
+        need(n == 1);
+        node.kind = Kind::kZeroExt;
+        break;
+      case Z3_OP_BSHL:
+        need(n == 2);
+        node.kind = Kind::kShl;
+        break;
+      case Z3_OP_BLSHR:
+        need(n == 2);
+        node.kind = Kind::kLshr;
+        break;
+      case Z3_OP_UNINTERPRETED:
+        throw std::invalid_argument("ExprTape: reads " + e.to_string().substr(0, 200) +
+                                    ", which is not an input");
+      default:
+        throw std::invalid_argument(
+            fmt::format("ExprTape: unsupported node {} (Z3 decl kind {:#x}) in {}", d.name().str(),
+                        static_cast<int>(d.decl_kind()), e.to_string().substr(0, 200)));
+    }
+    if (node.kind != Kind::kNumeral) {
+      // Boolean operators read booleans; bit-vector ones bit-vectors of the node's width.
+      for (unsigned i = 0; i < n; ++i) {
+        const unsigned aw = nodes_[args_[node.args + i]].width;
+        switch (node.kind) {
+          case Kind::kNot:
+          case Kind::kAnd:
+          case Kind::kOr:
+          case Kind::kXor:
+          case Kind::kImplies:
+            need(aw == 0);
+            break;
+          case Kind::kIte:
+            need(i == 0 ? aw == 0 : aw == width);
+            break;
+          case Kind::kBvAdd:
+          case Kind::kBvSub:
+          case Kind::kBvMul:
+          case Kind::kBvNeg:
+          case Kind::kBvAnd:
+          case Kind::kBvOr:
+          case Kind::kBvXor:
+          case Kind::kBvNot:
+          case Kind::kShl:
+          case Kind::kLshr:
+            need(aw == width);
+            break;
+          case Kind::kEq:
+          case Kind::kDistinct:
+            need(aw == nodes_[args_[node.args]].width);
+            break;
+          case Kind::kUle:
+          case Kind::kUlt:
+          case Kind::kUge:
+          case Kind::kUgt:
+          case Kind::kSle:
+          case Kind::kSlt:
+          case Kind::kSge:
+          case Kind::kSgt:
+            need(aw == nodes_[args_[node.args]].width && aw > 0);
+            break;
+          default:
+            break;
+        }
+      }
+    } else {
+      need(n == 0);
+    }
+    memo_.emplace(e.id(), static_cast<uint32_t>(nodes_.size()));
+    nodes_.push_back(node);
+  }
+  return memo_.at(root.id());
+}
+
+void ExprTape::Eval(std::span<const uint64_t> in, std::vector<uint64_t>& v,
+                    std::span<uint64_t> out) const {
+  if (in.size() != input_count_ || out.size() != roots_.size())
+    throw std::invalid_argument(fmt::format("ExprTape::Eval: {} inputs and {} outputs, want {} {}",
+                                            in.size(), out.size(), input_count_, roots_.size()));
+  v.resize(nodes_.size());
+  const uint32_t* args = args_.data();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    const uint32_t* a = args + n.args;
+    const uint64_t mask = Mask(n.width);
+    uint64_t r = 0;
+    switch (n.kind) {
+      case Kind::kNumeral:
+        r = n.imm;
+        break;
+      case Kind::kInput:
+        r = in[n.imm];
+        if ((r & mask) != r)
+          throw std::invalid_argument(
+              fmt::format("ExprTape::Eval: input {} = {:#x} exceeds its width", n.imm, r));
+        break;
+      case Kind::kNot:
+        r = v[a[0]] ^ 1;
+        break;
+      case Kind::kAnd:
+        r = 1;
+        for (uint32_t j = 0; j < n.nargs; ++j) r &= v[a[j]];
+        break;
+      case Kind::kOr:
+        for (uint32_t j = 0; j < n.nargs; ++j) r |= v[a[j]];
+        break;
+      case Kind::kXor:
+        for (uint32_t j = 0; j < n.nargs; ++j) r ^= v[a[j]];
+        break;
+      case Kind::kImplies:
+        r = (v[a[0]] ^ 1) | v[a[1]];
+        break;
+      case Kind::kIte:
+        r = v[a[0]] ? v[a[1]] : v[a[2]];
+        break;
+      case Kind::kEq:
+        r = 1;
+        for (uint32_t j = 1; j < n.nargs; ++j) r &= v[a[j]] == v[a[0]];
+        break;
+      case Kind::kDistinct:
+        r = 1;
+        for (uint32_t j = 0; j < n.nargs; ++j)
+          for (uint32_t k = j + 1; k < n.nargs; ++k) r &= v[a[j]] != v[a[k]];
+        break;
+      case Kind::kBvAdd:
+        for (uint32_t j = 0; j < n.nargs; ++j) r += v[a[j]];
+        break;
+      case Kind::kBvSub:
+        r = v[a[0]] - v[a[1]];
+        break;
+      case Kind::kBvMul:
+        r = 1;
+        for (uint32_t j = 0; j < n.nargs; ++j) r *= v[a[j]];
+        break;
+      case Kind::kBvNeg:
+        r = uint64_t{0} - v[a[0]];
+        break;
+      case Kind::kBvAnd:
+        r = ~uint64_t{0};
+        for (uint32_t j = 0; j < n.nargs; ++j) r &= v[a[j]];
+        break;
+      case Kind::kBvOr:
+        for (uint32_t j = 0; j < n.nargs; ++j) r |= v[a[j]];
+        break;
+      case Kind::kBvXor:
+        for (uint32_t j = 0; j < n.nargs; ++j) r ^= v[a[j]];
+        break;
+      case Kind::kBvNot:
+        r = ~v[a[0]];
+        break;
+      case Kind::kUle:
+        r = v[a[0]] <= v[a[1]];
+        break;
+      case Kind::kUlt:
+        r = v[a[0]] < v[a[1]];
+        break;
+      case Kind::kUge:
+        r = v[a[0]] >= v[a[1]];
+        break;
+      case Kind::kUgt:
+        r = v[a[0]] > v[a[1]];
+        break;
+      case Kind::kSle:
+        r = Signed(v[a[0]], nodes_[a[0]].width) <= Signed(v[a[1]], nodes_[a[1]].width);
+        break;
+      case Kind::kSlt:
+        r = Signed(v[a[0]], nodes_[a[0]].width) < Signed(v[a[1]], nodes_[a[1]].width);
+        break;
+      case Kind::kSge:
+        r = Signed(v[a[0]], nodes_[a[0]].width) >= Signed(v[a[1]], nodes_[a[1]].width);
+        break;
+      case Kind::kSgt:
+        r = Signed(v[a[0]], nodes_[a[0]].width) > Signed(v[a[1]], nodes_[a[1]].width);
+        break;
+      case Kind::kExtract:
+        r = v[a[0]] >> n.imm;
+        break;
+      case Kind::kConcat:
+        for (uint32_t j = 0; j < n.nargs; ++j) {
+          const unsigned w = nodes_[a[j]].width;
+          r = (w >= 64 ? 0 : r << w) | v[a[j]];
+        }
+        break;
+      case Kind::kZeroExt:
+        r = v[a[0]];
+        break;
+      case Kind::kShl:
+        r = v[a[1]] >= n.width ? 0 : v[a[0]] << v[a[1]];
+        break;
+      case Kind::kLshr:
+        r = v[a[1]] >= n.width ? 0 : v[a[0]] >> v[a[1]];
+        break;
+    }
+    v[i] = r & mask;
+  }
+  for (size_t i = 0; i < roots_.size(); ++i) out[i] = v[roots_[i]];
+}
+
+}  // namespace mmcheck::solver::smt::testing
