@@ -75,29 +75,6 @@ TEST(SymbolicConformance, DeviceUniverseCoversAllButTheUnencodedWhatIfs) {
     EXPECT_EQ(std::find(names.begin(), names.end(), p), names.end()) << p;
 }
 
-// Exhaustive to one step past the prologue's successors: every state within
-// one step of the prologue and every transition from those states (every
-// path of two ops), on linux-6.15 and, with a device-private page, on
-// niethe-v6. bench/symbolic_conformance.sh goes deeper, on every profile.
-TEST(SymbolicConformance, EveryTransitionWithinTwoSteps) {
-  for (const model::Universe& u : {BmcUniverse(), BmcDeviceUniverse()}) {
-    const model::Profile* p =
-        model::ProfileSet::Builtin().Find(u.device_pages ? "niethe-v6" : "linux-6.15");
-    ASSERT_NE(p, nullptr);
-    z3::context ctx;
-    SymbolicModel sm(ctx, u, p->knobs);
-    std::string diff;
-    testing::ReachableStates r = testing::EnumerateReachable(
-        sm, {1, 2}, 100'000, 1, [&](const model::World& w, const Op& op) {
-          diff = CompareStep(sm, w, op);
-          return diff.empty();
-        });
-    EXPECT_EQ(diff, "") << p->name;
-    EXPECT_GT(r.states.size(), 5u) << p->name;
-    EXPECT_GT(r.transitions, 50u) << p->name;
-  }
-}
-
 model::World Prologue(const model::Universe& u, const model::Knobs& k) {
   model::World w = model::World::Initial(u, k);
   for (const Op& op : BmcPrologue(u)) model::Apply(w, op);
