@@ -66,7 +66,7 @@ std::string DrawFolio(const World& w, int head) {
   if (f.dirty) s += " dirty";
   std::string ax, data, pm;
   for (int i = 0; i < w.NrPages(head); ++i) {
-    const Page& p = w.pages[static_cast<size_t>(head + i)];
+    const Page& p = w.PageAt(head + i);
     ax += p.anon_exclusive ? 'X' : '.';
     data += fmt::format("{}{}", i ? "," : "", p.data);
     pm += fmt::format("{}{}", i ? "," : "", p.mapcount + 1);
@@ -92,13 +92,13 @@ std::string DrawWorld(const World& w) {
                                       : "");
     s += "\n   ";
     for (int va = 0; va < w.universe.pages; ++va) {
-      const Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+      const Pmd& pmd = m.PmdAt(w.PmdIndex(va));
       const uint32_t sub = static_cast<uint32_t>(va & (w.universe.PmdPages() - 1));
       std::string e = pmd.kind == PmdKind::kHuge
                           ? fmt::format("H:{:#x}{}", pmd.pfn + sub, pmd.write ? "w" : "")
                       : pmd.kind == PmdKind::kDevicePrivate
                           ? fmt::format("HD{}:{:#x}", pmd.write ? "w" : "r", pmd.pfn + sub)
-                          : DrawPte(m.ptes[static_cast<size_t>(va)]);
+                          : DrawPte(m.PteAt(va));
       s += fmt::format(" p{} {}", va, e);
     }
     s += "\n";

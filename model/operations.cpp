@@ -17,13 +17,13 @@ namespace {
 // ---- helpers ----
 
 bool MmExists(const World& w, int mm) {
-  return mm >= 0 && mm < static_cast<int>(w.mms.size()) && w.mms[static_cast<size_t>(mm)].exists;
+  return mm >= 0 && mm < static_cast<int>(w.mms.size()) && w.MmAt(mm).exists;
 }
 
 // The folio an entry at (mm, va) maps or references ("@mm0:p3"), or -1.
 int FolioAt(const World& w, int mm, int va) {
   int frame = w.MappedFrame(mm, va);
-  return frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+  return frame < 0 ? -1 : w.PageAt(frame).head;
 }
 
 void SetFault(Outcome& o, VmFault f) {
@@ -48,13 +48,13 @@ void SetFault(Outcome& o, VmFault f) {
 // The hardware sets the accessed bit (and, on a store, the dirty bit) of the
 // entry an access goes through.
 void MarkAccessed(World& w, int mm, int va, bool write) {
-  Pmd& pmd = w.mms[static_cast<size_t>(mm)].pmds[static_cast<size_t>(w.PmdIndex(va))];
+  Pmd& pmd = w.MmAt(mm).PmdAt(w.PmdIndex(va));
   if (pmd.kind == PmdKind::kHuge) {
     pmd.young = true;
     if (write) pmd.dirty = true;
     return;
   }
-  Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+  Pte& pte = w.MmAt(mm).PteAt(va);
   pte.young = true;
   if (write) pte.dirty = pte.soft_dirty = true;
 }
@@ -63,16 +63,16 @@ void MarkAccessed(World& w, int mm, int va, bool write) {
 int DataAt(const World& w, uint32_t pfn) {
   if (pfn == kZeroPfn) return 0;
   int frame = w.FrameOf(pfn);
-  if (frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0) return -1;
-  return w.pages[static_cast<size_t>(frame)].data;
+  if (frame < 0 || w.PageAt(frame).head < 0) return -1;
+  return w.PageAt(frame).data;
 }
 
 // The data a device access reaches through mirror entry `e`.
 int MirrorData(const World& w, const MirrorEntry& e) {
   if (!e.device_private) return DataAt(w, e.pfn);
   int frame = w.MirrorFrame(e);
-  if (frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0) return -1;
-  return w.pages[static_cast<size_t>(frame)].data;
+  if (frame < 0 || w.PageAt(frame).head < 0) return -1;
+  return w.PageAt(frame).data;
 }
 
 // dmirror_do_read/dmirror_do_write with dmirror_fault() on a missing (or,
@@ -80,17 +80,17 @@ int MirrorData(const World& w, const MirrorEntry& e) {
 void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, bool write,
                   int value) {
   Outcome& o = r.outcome;
-  Device& d = w.devices[static_cast<size_t>(dev)];
+  Device& d = w.DeviceAt(dev);
   const int end = va + npages;
   for (int pos = va; pos < end;) {
-    MirrorEntry& e = d.mirror[static_cast<size_t>(mm * w.universe.pages + pos)];
+    MirrorEntry& e = d.MirrorAt(mm * w.universe.pages + pos);
     bool usable = e.perm != kMirrorNone && (!write || e.perm == kMirrorWrite);
     if (usable) {
       if (write) {
         int frame = w.MirrorFrame(e);
-        if (frame >= 0 && w.pages[static_cast<size_t>(frame)].head >= 0) {
-          w.pages[static_cast<size_t>(frame)].data = static_cast<uint8_t>(value);
-          w.Folio(w.pages[static_cast<size_t>(frame)].head).dirty = true;
+        if (frame >= 0 && w.PageAt(frame).head >= 0) {
+          w.PageAt(frame).data = static_cast<uint8_t>(value);
+          w.Folio(w.PageAt(frame).head).dirty = true;
         } else {
           r.Event(EventKind::kCorruption,
                   fmt::format("dev{} wrote through a mirror entry for mm{}:{} to pfn 0x{:x}, "
@@ -139,9 +139,8 @@ void DeviceAccess(World& w, StepResult& r, int dev, int mm, int va, int npages, 
         o.ret = -kEFAULT;
         return;
       }
-      d.mirror[static_cast<size_t>(mm * w.universe.pages + pos + static_cast<int>(i))] =
-          MirrorEntry{pfns[i].write ? kMirrorWrite : kMirrorRead, pfns[i].pfn,
-                      pfns[i].device_private};
+      d.MirrorAt(mm * w.universe.pages + pos + static_cast<int>(i)) = MirrorEntry{
+          pfns[i].write ? kMirrorWrite : kMirrorRead, pfns[i].pfn, pfns[i].device_private};
     }
     o.faults++;
   }
@@ -209,7 +208,7 @@ void ApplyCpuRead(World& w, const Op& op, StepResult& r) {
   const Pmd& pmd = w.PmdOf(mm, va);
   uint32_t pfn = pmd.kind == PmdKind::kHuge
                      ? pmd.pfn + static_cast<uint32_t>(va & (w.universe.PmdPages() - 1))
-                     : w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)].pfn;
+                     : w.MmAt(mm).PteAt(va).pfn;
   r.outcome.value = DataAt(w, pfn);
   if (r.outcome.value != w.Logical(mm, va))
     r.mismatches.push_back({mm, va, r.outcome.value, w.Logical(mm, va), "cpu"});
@@ -221,7 +220,7 @@ void ApplyCpuWrite(World& w, const Op& op, StepResult& r) {
   if (r.outcome.signal != Signal::kNone || r.outcome.blocked || r.outcome.ret) return;
   MarkAccessed(w, mm, va, true);
   int frame = w.MappedFrame(mm, va);
-  if (frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0) {
+  if (frame < 0 || w.PageAt(frame).head < 0) {
     // A present, writable PTE to no page of ours: a corrupted entry.
     r.Event(EventKind::kCorruption, fmt::format("cpu_write at mm{}:{} went through a PTE to "
                                                 "pfn that is no allocated page",
@@ -229,8 +228,8 @@ void ApplyCpuWrite(World& w, const Op& op, StepResult& r) {
     r.outcome.signal = Signal::kSigbus;
     return;
   }
-  w.pages[static_cast<size_t>(frame)].data = static_cast<uint8_t>(op.Arg(2));
-  w.Folio(w.pages[static_cast<size_t>(frame)].head).dirty = true;
+  w.PageAt(frame).data = static_cast<uint8_t>(op.Arg(2));
+  w.Folio(w.PageAt(frame).head).dirty = true;
   w.SetLogical(mm, va, static_cast<uint8_t>(op.Arg(2)));
 }
 
@@ -244,10 +243,9 @@ void ApplyDeviceWrite(World& w, const Op& op, StepResult& r) {
 // HMM_DMIRROR_EXCLUSIVE: dmirror_exclusive() then dmirror_do_read().
 void ApplyDeviceExclusive(World& w, const Op& op, StepResult& r) {
   int dev = op.Arg(0), mm = op.Arg(1), va = op.Arg(2), n = op.Arg(3);
-  Device& d = w.devices[static_cast<size_t>(dev)];
+  Device& d = w.DeviceAt(dev);
   auto map_atomic = [&](int pos, int frame) {
-    d.mirror[static_cast<size_t>(mm * w.universe.pages + pos)] =
-        MirrorEntry{kMirrorAtomic, w.PfnOf(frame)};
+    d.MirrorAt(mm * w.universe.pages + pos) = MirrorEntry{kMirrorAtomic, w.PfnOf(frame)};
   };
   if (w.knobs.make_exclusive_impl == MakeExclusiveImpl::kRangeRmapWalk) {
     // v6.14: one make_device_exclusive_range() batch (up to 64 pages), the
@@ -259,7 +257,7 @@ void ApplyDeviceExclusive(World& w, const Op& op, StepResult& r) {
     if (static_cast<int>(pages.size()) == n && converted == n)
       for (int i = 0; i < n; ++i) map_atomic(va + i, pages[static_cast<size_t>(i)]);
     for (int p : pages)
-      if (p >= 0) folio_put(w, r, w.pages[static_cast<size_t>(p)].head);  // unlock_page + put_page
+      if (p >= 0) folio_put(w, r, w.PageAt(p).head);  // unlock_page + put_page
     if (converted < n) {
       r.outcome.ret = -kEBUSY;
       return;
@@ -275,7 +273,7 @@ void ApplyDeviceExclusive(World& w, const Op& op, StepResult& r) {
         r.outcome.ret = -res.err;
         return;
       }
-      map_atomic(pos, w.FrameOf(w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pos)].pfn));
+      map_atomic(pos, w.FrameOf(w.MmAt(mm).PteAt(pos).pfn));
       folio_put(w, r, res.head);  // folio_unlock + folio_put
     }
   }
@@ -286,9 +284,9 @@ void ApplyDeviceExclusive(World& w, const Op& op, StepResult& r) {
 
 void ApplyDeviceCheckExclusive(World& w, const Op& op, StepResult& r) {
   int dev = op.Arg(0), mm = op.Arg(1), va = op.Arg(2), n = op.Arg(3);
-  const Device& d = w.devices[static_cast<size_t>(dev)];
+  const Device& d = w.DeviceAt(dev);
   for (int pos = va; pos < va + n; ++pos)
-    if (d.mirror[static_cast<size_t>(mm * w.universe.pages + pos)].perm == kMirrorAtomic) {
+    if (d.MirrorAt(mm * w.universe.pages + pos).perm == kMirrorAtomic) {
       r.outcome.ret = -kEPERM;
       return;
     }
@@ -308,13 +306,13 @@ bool MigrationEligible(const World& w, int head, std::string& why) {
   if (!CanAllocFolio(w, f.order)) return why = "no free destination folio", false;
   int explained = f.shmem >= 0 ? w.NrPages(head) : 0;
   for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
-    if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+    if (!w.MmAt(mm).exists) continue;
     for (int va = 0; va < w.universe.pages; ++va) {
       int fr = w.MappedFrame(mm, va);
-      if (fr < 0 || w.pages[static_cast<size_t>(fr)].head != head) continue;
+      if (fr < 0 || w.PageAt(fr).head != head) continue;
       const Pmd& pmd = w.PmdOf(mm, va);
       if (pmd.kind == PmdKind::kHuge && (va & (w.universe.PmdPages() - 1)) != 0) continue;
-      const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+      const Pte& pte = w.MmAt(mm).PteAt(va);
       if (pmd.kind == PmdKind::kHuge || !IsMigration(pte.kind)) ++explained;
     }
   }
@@ -377,11 +375,11 @@ void ApplyMkclean(World& w, const Op& op, StepResult& r) {
 // memunmap_pages(): percpu_ref_kill, then wait_for_completion(&pgmap->done)
 // until every device page of the pgmap is freed.
 void MemunmapWait(World& w, StepResult& r, int dev) {
-  if (w.pgmaps[static_cast<size_t>(dev)].ref == 0) return;
+  if (w.PgmapAt(dev).ref == 0) return;
   r.outcome.blocked = true;
   r.Event(EventKind::kInfo, fmt::format("memunmap_pages: dev{}'s pgmap still has {} references; "
                                         "wait_for_completion(&pgmap->done) never returns",
-                                        dev, w.pgmaps[static_cast<size_t>(dev)].ref));
+                                        dev, w.PgmapAt(dev).ref));
 }
 
 void ApplyLockFolio(World& w, const Op& op, StepResult& r) {

@@ -91,7 +91,7 @@ int World::FrameOf(uint32_t pfn) const {
 
 uint32_t World::DevicePrivateNumber(int frame) const {
   if (!DeviceOffsets()) return PfnOf(frame);
-  const DevPagemap& pg = pgmaps[static_cast<size_t>(PgmapOf(frame))];
+  const DevPagemap& pg = PgmapAt(PgmapOf(frame));
   return pg.range_start + static_cast<uint32_t>(frame - pg.first_frame);
 }
 
@@ -121,12 +121,12 @@ uint32_t World::EntryNumber(int frame, PteKind kind) const {
 int World::DevicePrivatePmdFolio(const Pmd& pmd) const {
   if (pmd.kind != PmdKind::kDevicePrivate) return -1;
   int frame = DevicePrivateFrame(pmd.pfn);
-  return frame < 0 ? -1 : pages[static_cast<size_t>(frame)].head;
+  return frame < 0 ? -1 : PageAt(frame).head;
 }
 
 int World::FolioOf(uint32_t pfn) const {
   int f = FrameOf(pfn);
-  return f < 0 ? -1 : pages[static_cast<size_t>(f)].head;
+  return f < 0 ? -1 : PageAt(f).head;
 }
 
 int World::FolioMapcount(int head) const {
@@ -135,20 +135,20 @@ int World::FolioMapcount(int head) const {
 }
 
 const Vma* World::FindVma(int mm, int va) const {
-  for (const Vma& v : mms[static_cast<size_t>(mm)].vmas)
+  for (const Vma& v : MmAt(mm).vmas)
     if (va >= v.start && va < v.end) return &v;
   return nullptr;
 }
 
 Vma* World::FindVma(int mm, int va) {
-  for (Vma& v : mms[static_cast<size_t>(mm)].vmas)
+  for (Vma& v : MmAt(mm).vmas)
     if (va >= v.start && va < v.end) return &v;
   return nullptr;
 }
 
 int World::MappedFrame(int mm, int va) const {
-  const Mm& m = mms[static_cast<size_t>(mm)];
-  const Pmd& pmd = m.pmds[static_cast<size_t>(PmdIndex(va))];
+  const Mm& m = MmAt(mm);
+  const Pmd& pmd = m.PmdAt(PmdIndex(va));
   if (pmd.kind == PmdKind::kHuge)
     return FrameOf(pmd.pfn + static_cast<uint32_t>(va & (universe.PmdPages() - 1)));
   if (pmd.kind == PmdKind::kDevicePrivate) {
@@ -156,24 +156,23 @@ int World::MappedFrame(int mm, int va) const {
     int head = DevicePrivateFrame(pmd.pfn);
     return head < 0 ? -1 : head + (va & (universe.PmdPages() - 1));
   }
-  const Pte& pte = m.ptes[static_cast<size_t>(va)];
+  const Pte& pte = m.PteAt(va);
   if (pte.kind == PteKind::kSwap || !HasPfn(pte.kind) || pte.special) return -1;
   return EntryFrame(pte);
 }
 
 uint8_t World::Logical(int mm, int va) const {
   const Vma* v = FindVma(mm, va);
-  if (v && v->shared)
-    return shmem[static_cast<size_t>(v->shmem)].logical[v->pgoff + (va - v->start)];
-  return mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(va)];
+  if (v && v->shared) return ShmemAt(v->shmem).logical[v->pgoff + (va - v->start)];
+  return MmAt(mm).LogicalAt(va);
 }
 
 void World::SetLogical(int mm, int va, uint8_t value) {
   Vma* v = FindVma(mm, va);
   if (v && v->shared)
-    shmem[static_cast<size_t>(v->shmem)].logical[v->pgoff + (va - v->start)] = value;
+    ShmemAt(v->shmem).logical[v->pgoff + (va - v->start)] = value;
   else
-    mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(va)] = value;
+    MmAt(mm).LogicalAt(va) = value;
 }
 
 }  // namespace mmcheck::model

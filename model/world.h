@@ -184,6 +184,13 @@ struct Mm {
   std::vector<Pte> ptes;              // universe.pages
   std::array<int16_t, kNrRss> rss{};  // percpu counters, summed
   std::vector<uint8_t> logical;       // what a correct kernel returns per private page
+  // Element access by the model's int indices.
+  Pte& PteAt(int va) { return ptes[static_cast<size_t>(va)]; }
+  const Pte& PteAt(int va) const { return ptes[static_cast<size_t>(va)]; }
+  Pmd& PmdAt(int index) { return pmds[static_cast<size_t>(index)]; }
+  const Pmd& PmdAt(int index) const { return pmds[static_cast<size_t>(index)]; }
+  uint8_t& LogicalAt(int va) { return logical[static_cast<size_t>(va)]; }
+  uint8_t LogicalAt(int va) const { return logical[static_cast<size_t>(va)]; }
   bool operator==(const Mm&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
@@ -253,6 +260,11 @@ struct Shmem {
   std::vector<int16_t> folio;    // page cache: index -> head frame, -1 if none
   std::vector<uint8_t> logical;  // the content a correct kernel returns per index
   int16_t users = 0;             // VMAs referring to it
+  // Element access by page-cache index.
+  int16_t& FolioAt(int index) { return folio[static_cast<size_t>(index)]; }
+  int FolioAt(int index) const { return folio[static_cast<size_t>(index)]; }
+  uint8_t& LogicalAt(int index) { return logical[static_cast<size_t>(index)]; }
+  uint8_t LogicalAt(int index) const { return logical[static_cast<size_t>(index)]; }
   bool operator==(const Shmem&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() {
@@ -281,6 +293,8 @@ static_assert(FieldsListed<MirrorEntry>(),
               "a field of MirrorEntry is missing from MirrorEntry::Fields()");
 struct Device {
   std::vector<MirrorEntry> mirror;  // [mm * pages + va]
+  MirrorEntry& MirrorAt(int index) { return mirror[static_cast<size_t>(index)]; }
+  const MirrorEntry& MirrorAt(int index) const { return mirror[static_cast<size_t>(index)]; }
   bool operator==(const Device&) const = default;
   // Every field, in declaration order (model/fields.h).
   static constexpr auto Fields() { return std::tuple{Field{"mirror", &Device::mirror}}; }
@@ -326,6 +340,20 @@ struct World {
   // The initial state: mm0 exists with no VMAs; everything else empty.
   static World Initial(const Universe& u, const Knobs& k);
 
+  // --- element access by the model's int indices ---
+  Mm& MmAt(int mm) { return mms[static_cast<size_t>(mm)]; }
+  const Mm& MmAt(int mm) const { return mms[static_cast<size_t>(mm)]; }
+  Page& PageAt(int frame) { return pages[static_cast<size_t>(frame)]; }
+  const Page& PageAt(int frame) const { return pages[static_cast<size_t>(frame)]; }
+  SwapSlot& SlotAt(int slot) { return swap[static_cast<size_t>(slot)]; }
+  const SwapSlot& SlotAt(int slot) const { return swap[static_cast<size_t>(slot)]; }
+  Shmem& ShmemAt(int index) { return shmem[static_cast<size_t>(index)]; }
+  const Shmem& ShmemAt(int index) const { return shmem[static_cast<size_t>(index)]; }
+  Device& DeviceAt(int dev) { return devices[static_cast<size_t>(dev)]; }
+  const Device& DeviceAt(int dev) const { return devices[static_cast<size_t>(dev)]; }
+  DevPagemap& PgmapAt(int pgmap) { return pgmaps[static_cast<size_t>(pgmap)]; }
+  const DevPagemap& PgmapAt(int pgmap) const { return pgmaps[static_cast<size_t>(pgmap)]; }
+
   // --- lookups ---
   uint32_t PfnOf(int frame) const { return kFirstPfn + static_cast<uint32_t>(frame); }
   // Frame index of `pfn` (pfn_to_page), or -1 when no struct page has that
@@ -366,15 +394,15 @@ struct World {
   uint32_t EntryNumber(int frame, PteKind kind) const;
   // Head frame of the folio containing `pfn`, or -1 (free frame or not RAM).
   int FolioOf(uint32_t pfn) const;
-  int NrPages(int head) const { return 1 << pages[static_cast<size_t>(head)].order; }
-  Page& Folio(int head) { return pages[static_cast<size_t>(head)]; }
-  const Page& Folio(int head) const { return pages[static_cast<size_t>(head)]; }
+  int NrPages(int head) const { return 1 << PageAt(head).order; }
+  Page& Folio(int head) { return PageAt(head); }
+  const Page& Folio(int head) const { return PageAt(head); }
   // folio_mapcount(): small _mapcount + 1, large _large_mapcount + 1.
   int FolioMapcount(int head) const;
   const Vma* FindVma(int mm, int va) const;
   Vma* FindVma(int mm, int va);
   int PmdIndex(int va) const { return va >> universe.pmd_order; }
-  const Pmd& PmdOf(int mm, int va) const { return mms[mm].pmds[PmdIndex(va)]; }
+  const Pmd& PmdOf(int mm, int va) const { return MmAt(mm).PmdAt(PmdIndex(va)); }
   // Head frame of the folio a device-private PMD names, or -1.
   int DevicePrivatePmdFolio(const Pmd& pmd) const;
   // The frame an entry at (mm, va) maps or references (present PTE or huge

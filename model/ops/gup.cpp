@@ -35,7 +35,7 @@ GupResult get_user_page_remote(World& w, StepResult& r, int mm, int va, unsigned
         // it, which no modelled caller asks for.
         return {kEFAULT};
       }
-      int head = w.pages[static_cast<size_t>(frame)].head;
+      int head = w.PageAt(frame).head;
       if (head < 0) return {kEFAULT};  // no struct page behind the PTE
       folio_get(w, head);              // FOLL_GET
       return {0, head, frame, false};

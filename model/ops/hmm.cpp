@@ -70,7 +70,7 @@ int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool
     if (owner_device >= 0 && w.PmdOf(mm, va).kind == PmdKind::kDevicePrivate) {
       const Pmd& pmd = w.PmdOf(mm, va);
       int head = w.DevicePrivatePmdFolio(pmd);
-      if (head >= 0 && w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner == owner_device) {
+      if (head >= 0 && w.PgmapAt(w.PgmapOf(head)).owner == owner_device) {
         const int i = va & (w.universe.PmdPages() - 1);
         out.push_back({w.DevicePrivateNumber(head + i), pmd.write, true});
         CheckDevicePrivateHmmPfn(w, r, mm, va, out.back().pfn, pmd.write, kKernelPmdOrder);
@@ -78,11 +78,11 @@ int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool
       }
     }
     if (owner_device >= 0 && w.PmdOf(mm, va).kind == PmdKind::kTable) {
-      const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+      const Pte& pte = w.MmAt(mm).PteAt(va);
       if (IsDevicePrivate(pte.kind)) {
         int frame = w.EntryFrame(pte);
         if (frame >= 0 && w.IsDeviceFrame(frame) &&
-            w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))].owner == owner_device) {
+            w.PgmapAt(w.PgmapOf(frame)).owner == owner_device) {
           out.push_back({pte.pfn, pte.kind == PteKind::kDevicePrivateWrite, true});
           CheckDevicePrivateHmmPfn(w, r, mm, va, pte.pfn, out.back().write, 0);
           continue;
@@ -127,7 +127,7 @@ int hmm_range_fault(World& w, StepResult& r, int mm, int start, int npages, bool
       p.pfn = pmd.pfn + static_cast<uint32_t>(va & (w.universe.PmdPages() - 1));
       p.write = pmd.write;
     } else {
-      const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+      const Pte& pte = w.MmAt(mm).PteAt(va);
       p.pfn = pte.pfn;
       p.write = pte.write;
     }
@@ -144,7 +144,7 @@ void hmm_range_snapshot(const World& w, StepResult& r, int mm, int start, int np
   // range->dev_private_owner (the dmirror device).
   auto own = [&](int frame) {
     return frame >= 0 && w.IsDeviceFrame(frame) &&
-           w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))].owner == owner_device;
+           w.PgmapAt(w.PgmapOf(frame)).owner == owner_device;
   };
   bool noted_hugetlb_table = false;
   for (int i = 0; i < npages; ++i) {
@@ -186,7 +186,7 @@ void hmm_range_snapshot(const World& w, StepResult& r, int mm, int start, int np
       }
       continue;
     }
-    const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+    const Pte& pte = w.MmAt(mm).PteAt(va);
     if (v->hugetlb && pte.kind != PteKind::kNone && !noted_hugetlb_table) {
       // Only after a split hugetlb PMD (bug 2): the kernel's hugetlb walk
       // would read the table entry as a huge PTE; the model reports the PTEs.

@@ -17,10 +17,10 @@
 namespace mmcheck::model::kernel {
 
 void split_huge_pmd(World& w, StepResult& r, int mm, int va) {
-  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Mm& m = w.MmAt(mm);
   const int pmd_pages = w.universe.PmdPages();
   const int block = va & ~(pmd_pages - 1);
-  Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+  Pmd& pmd = m.PmdAt(w.PmdIndex(va));
   if (pmd.kind == PmdKind::kDevicePrivate) return split_device_private_pmd(w, r, mm, va);
   if (pmd.kind != PmdKind::kHuge) return;
   const Vma* v = w.FindVma(mm, va);
@@ -38,7 +38,7 @@ void split_huge_pmd(World& w, StepResult& r, int mm, int va) {
   mmu_notifier_invalidate(w, mm, block, block + pmd_pages, NotifyEvent::kClear, -1);
   bool anon_exclusive = w.Folio(head).anon_exclusive;
   for (int i = 0; i < pmd_pages; ++i) {
-    Pte& pte = m.ptes[static_cast<size_t>(block + i)];
+    Pte& pte = m.PteAt(block + i);
     pte = Pte{};
     pte.kind = PteKind::kPresent;
     pte.pfn = pmd.pfn + static_cast<uint32_t>(i);
@@ -46,7 +46,7 @@ void split_huge_pmd(World& w, StepResult& r, int mm, int va) {
     pte.dirty = pmd.dirty;
     pte.soft_dirty = pmd.dirty;
     pte.young = pmd.young;
-    Page& p = w.pages[static_cast<size_t>(head + i)];
+    Page& p = w.PageAt(head + i);
     p.mapcount++;
     if (anon_exclusive) p.anon_exclusive = true;  // RMAP_EXCLUSIVE for every PTE
   }
@@ -64,20 +64,20 @@ void split_device_private_pmd(World& w, StepResult& r, int mm, int va) {
   // for its page, WRITE iff the PMD entry was, AnonExclusive on every page
   // if the head had it; folio_ref_add(HPAGE_PMD_NR - 1), the entire mapping
   // becomes PMD_NR page mappings. The folio stays large.
-  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Mm& m = w.MmAt(mm);
   const int pmd_pages = w.universe.PmdPages();
   const int block = va & ~(pmd_pages - 1);
-  Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+  Pmd& pmd = m.PmdAt(w.PmdIndex(va));
   const int head = w.DevicePrivatePmdFolio(pmd);
   if (head < 0) return;  // dangling (reported by no-dangling-entry)
   mmu_notifier_invalidate(w, mm, block, block + pmd_pages, NotifyEvent::kClear, -1);
   const bool anon_exclusive = w.Folio(head).anon_exclusive;
   for (int i = 0; i < pmd_pages; ++i) {
-    Pte& pte = m.ptes[static_cast<size_t>(block + i)];
+    Pte& pte = m.PteAt(block + i);
     pte = Pte{};
     pte.kind = pmd.write ? PteKind::kDevicePrivateWrite : PteKind::kDevicePrivateRead;
     pte.pfn = w.DevicePrivateNumber(head + i);
-    Page& p = w.pages[static_cast<size_t>(head + i)];
+    Page& p = w.PageAt(head + i);
     p.mapcount++;
     if (anon_exclusive) p.anon_exclusive = true;
   }
@@ -113,8 +113,7 @@ void UnmapFolioTtuSyncWalk(const World& w, StepResult& r, int head) {
   const int nr = w.NrPages(head);
   ForEachVma(w, [&](int mm, const Vma& v) {
     for (int va = v.start; va < v.end; ++va) {
-      if (!IsDevicePrivate(w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)].kind))
-        continue;
+      if (!IsDevicePrivate(w.MmAt(mm).PteAt(va).kind)) continue;
       const int frame = w.MappedFrame(mm, va);
       if (frame < head || frame >= head + nr) continue;
       if (std::find(hits.begin(), hits.end(), std::make_pair(mm, va)) != hits.end()) continue;
@@ -143,10 +142,10 @@ void split_device_private_folio(World& w, StepResult& r, int head) {
   if (nr == 1) return;
   Page proto = w.Folio(head);
   int mapped = 0;
-  for (int i = 0; i < nr; ++i) mapped += w.pages[static_cast<size_t>(head + i)].mapcount + 1;
+  for (int i = 0; i < nr; ++i) mapped += w.PageAt(head + i).mapcount + 1;
   const int extra = proto.refcount - mapped;
   for (int i = 0; i < nr; ++i) {
-    Page& p = w.pages[static_cast<size_t>(head + i)];
+    Page& p = w.PageAt(head + i);
     p.head = static_cast<int16_t>(head + i);
     p.order = 0;
     p.refcount = static_cast<int16_t>(p.mapcount + 1 + (i == 0 ? extra : 0));
@@ -157,11 +156,11 @@ void split_device_private_folio(World& w, StepResult& r, int head) {
     p.swapbacked = proto.swapbacked;
     p.lru = false;
     p.locked = i == 0 && proto.locked;
-    p.data = w.pages[static_cast<size_t>(head + i)].data;
+    p.data = w.PageAt(head + i).data;
   }
   for (int i = 0; i < nr; ++i)
-    if (w.pages[static_cast<size_t>(head + i)].refcount == 0) {
-      w.pages[static_cast<size_t>(head + i)].refcount = 1;
+    if (w.PageAt(head + i).refcount == 0) {
+      w.PageAt(head + i).refcount = 1;
       folio_put(w, r, head + i);
     }
 }
@@ -184,7 +183,7 @@ int split_folio(World& w, StepResult& r, int head) {
   }
   Page proto = w.Folio(head);
   for (int i = 0; i < nr; ++i) {
-    Page& p = w.pages[static_cast<size_t>(head + i)];
+    Page& p = w.PageAt(head + i);
     p.head = static_cast<int16_t>(head + i);
     p.order = 0;
     p.refcount = i == 0 ? 1 : 0;  // tails start unreferenced; remap adds their mappings
@@ -202,8 +201,8 @@ int split_folio(World& w, StepResult& r, int head) {
   // Tails nobody maps are freed; the head keeps the caller's reference,
   // dropped now.
   for (int i = 1; i < nr; ++i)
-    if (w.pages[static_cast<size_t>(head + i)].refcount == 0) {
-      w.pages[static_cast<size_t>(head + i)].refcount = 1;
+    if (w.PageAt(head + i).refcount == 0) {
+      w.PageAt(head + i).refcount = 1;
       folio_put(w, r, head + i);
     }
   folio_put(w, r, head);
@@ -226,7 +225,7 @@ int split_folio(World& w, StepResult& r, int head) {
 // pmd_trans_huge_lock(). Model operations are atomic, so that race is not
 // modelled: a device-private PMD never gets here (see madvise.cpp).
 bool madvise_free_huge_pmd(World& w, StepResult& r, int mm, int addr, int next) {
-  Pmd& pmd = w.mms[static_cast<size_t>(mm)].pmds[static_cast<size_t>(w.PmdIndex(addr))];
+  Pmd& pmd = w.MmAt(mm).PmdAt(w.PmdIndex(addr));
   if (pmd.kind != PmdKind::kHuge) return false;
   int head = w.FolioOf(pmd.pfn);
   if (head < 0) return false;  // the huge zero page (is_huge_zero_pmd), or dangling

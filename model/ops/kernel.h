@@ -158,7 +158,7 @@ void ForEachVma(const World& w, Fn&& fn) {
 
 // The PTE slot of (mm, va) in the model's page tables.
 inline Pte& PteAt(World& w, int mm, int va) {
-  return w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+  return w.MmAt(mm).PteAt(va);
 }
 
 // ---- mm/memremap.c ----

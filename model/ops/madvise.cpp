@@ -60,14 +60,14 @@ void folio_mark_lazyfree(World& w, int head) {
 // madvise_folio_pte_batch(): consecutive present PTEs from `va` (before
 // `end`) mapping consecutive pages of folio `head`.
 int FolioPteBatch(const World& w, int mm, int va, int end, int head) {
-  const Mm& m = w.mms[static_cast<size_t>(mm)];
-  const uint32_t pfn = m.ptes[static_cast<size_t>(va)].pfn;
+  const Mm& m = w.MmAt(mm);
+  const uint32_t pfn = m.PteAt(va).pfn;
   int nr = 1;
   while (va + nr < end && w.PmdIndex(va + nr) == w.PmdIndex(va)) {
-    const Pte& p = m.ptes[static_cast<size_t>(va + nr)];
+    const Pte& p = m.PteAt(va + nr);
     if (p.kind != PteKind::kPresent || p.pfn != pfn + static_cast<uint32_t>(nr)) break;
     int fr = w.FrameOf(p.pfn);
-    if (fr < 0 || w.pages[static_cast<size_t>(fr)].head != head) break;
+    if (fr < 0 || w.PageAt(fr).head != head) break;
     ++nr;
   }
   return nr;
@@ -75,7 +75,7 @@ int FolioPteBatch(const World& w, int mm, int va, int end, int head) {
 
 // madvise_free_pte_range() over the PTEs of [start, end) inside one PMD.
 void madvise_free_pte_range(World& w, StepResult& r, int mm, int start, int end) {
-  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Mm& m = w.MmAt(mm);
   const Pmd& pmd = w.PmdOf(mm, start);
   if (pmd.kind == PmdKind::kHuge) {
     if (madvise_free_huge_pmd(w, r, mm, start, end)) return;
@@ -96,11 +96,11 @@ void madvise_free_pte_range(World& w, StepResult& r, int mm, int start, int end)
       if (pte.kind == PteKind::kSwap) {
         // Just clear the PTE "to prevent swap-in which is more expensive
         // rather than (page allocation + zeroing)": the data is gone.
-        SwapSlot& s = w.swap[static_cast<size_t>(pte.pfn)];
+        SwapSlot& s = w.SlotAt(pte.pfn);
         if (s.count > 0) s.count--;
         m.rss[kMmSwapEnts]--;
         pte = Pte{};
-        m.logical[static_cast<size_t>(va)] = 0;
+        m.LogicalAt(va) = 0;
       } else if (pte.kind == PteKind::kHwpoison) {
         pte = Pte{};  // softleaf_is_hwpoison (poison markers are not modelled)
       }
@@ -108,7 +108,7 @@ void madvise_free_pte_range(World& w, StepResult& r, int mm, int start, int end)
       continue;
     }
     int frame = pte.special ? -1 : w.FrameOf(pte.pfn);
-    int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+    int head = frame < 0 ? -1 : w.PageAt(frame).head;
     // vm_normal_folio() == NULL, or folio_is_zone_device().
     if (head < 0 || w.IsDeviceFrame(head)) {
       ++va;

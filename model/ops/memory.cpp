@@ -24,10 +24,9 @@ namespace mmcheck::model::kernel {
 bool CanAllocFolio(const World& w, int order) {
   int n = 1 << order;
   // RAM only: the device frames after it belong to their dev_pagemap.
-  const size_t ram = static_cast<size_t>(w.RamFrames());
-  for (size_t f = 0; f + static_cast<size_t>(n) <= ram; f += static_cast<size_t>(n)) {
+  for (int f = 0; f + n <= w.RamFrames(); f += n) {
     bool free = true;
-    for (int i = 0; i < n && free; ++i) free = w.pages[f + static_cast<size_t>(i)].head < 0;
+    for (int i = 0; i < n && free; ++i) free = w.PageAt(f + i).head < 0;
     if (free) return true;
   }
   return false;
@@ -35,21 +34,20 @@ bool CanAllocFolio(const World& w, int order) {
 
 int folio_alloc(World& w, int order) {
   int n = 1 << order;
-  const size_t ram = static_cast<size_t>(w.RamFrames());
-  for (size_t f = 0; f + static_cast<size_t>(n) <= ram; f += static_cast<size_t>(n)) {
+  for (int f = 0; f + n <= w.RamFrames(); f += n) {
     bool free = true;
-    for (int i = 0; i < n && free; ++i) free = w.pages[f + static_cast<size_t>(i)].head < 0;
+    for (int i = 0; i < n && free; ++i) free = w.PageAt(f + i).head < 0;
     if (!free) continue;
     for (int i = 0; i < n; ++i) {
-      Page& p = w.pages[f + static_cast<size_t>(i)];
+      Page& p = w.PageAt(f + i);
       p = Page{};
       p.head = static_cast<int16_t>(f);
     }
-    Page& head = w.pages[f];
+    Page& head = w.PageAt(f);
     head.order = static_cast<uint8_t>(order);
     head.refcount = 1;
     head.lru = true;
-    return static_cast<int>(f);
+    return f;
   }
   return -1;
 }
@@ -71,7 +69,7 @@ void folio_put(World& w, StepResult& r, int head, int n) {
   // __folio_put -> free_unref_folios: the frames return to the allocator.
   int nr = w.NrPages(head);
   if (w.lock_thread_folio == head) w.lock_thread_folio = -1;
-  for (int i = 0; i < nr; ++i) w.pages[static_cast<size_t>(head + i)] = Page{};
+  for (int i = 0; i < nr; ++i) w.PageAt(head + i) = Page{};
 }
 
 int RssCounterOf(const World& w, int head) {
@@ -95,7 +93,7 @@ void mmu_notifier_invalidate(World& w, int mm, int start, int end, NotifyEvent e
 namespace {
 
 Pmd& PmdAt(World& w, int mm, int va) {
-  return w.mms[static_cast<size_t>(mm)].pmds[static_cast<size_t>(w.PmdIndex(va))];
+  return w.MmAt(mm).PmdAt(w.PmdIndex(va));
 }
 
 // A present PTE whose PFN is no folio of ours (left by an OLD kernel's
@@ -116,9 +114,7 @@ void MakeDirty(Pte& pte) {
 
 bool BlockEmpty(const World& w, int mm, int block_start) {
   for (int i = 0; i < w.universe.PmdPages(); ++i)
-    if (w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(block_start + i)].kind !=
-        PteKind::kNone)
-      return false;
+    if (w.MmAt(mm).PteAt(block_start + i).kind != PteKind::kNone) return false;
   return true;
 }
 
@@ -147,7 +143,7 @@ bool do_huge_pmd_anonymous_page(World& w, int mm, int va, const Vma& v) {
   folio_add_new_anon_rmap_pmd(w, head);
   Pmd& pmd = PmdAt(w, mm, va);
   pmd = Pmd{PmdKind::kHuge, w.PfnOf(head), v.write, true, true};
-  w.mms[static_cast<size_t>(mm)].rss[kMmAnonPages] += static_cast<int16_t>(w.NrPages(head));
+  w.MmAt(mm).rss[kMmAnonPages] += static_cast<int16_t>(w.NrPages(head));
   return true;
 }
 
@@ -172,7 +168,7 @@ VmFault do_anonymous_page(World& w, int mm, int va, const Vma& v, bool write) {
   pte.write = v.write;
   pte.young = true;
   MakeDirty(pte);
-  w.mms[static_cast<size_t>(mm)].rss[kMmAnonPages]++;
+  w.MmAt(mm).rss[kMmAnonPages]++;
   return VmFault::kOk;
 }
 
@@ -189,7 +185,7 @@ static_assert(kFaultAroundPages == 16);
 void MapShmemFolio(World& w, int mm, int va, const Vma& v, int head, bool write) {
   folio_get(w, head);
   folio_add_file_rmap_pte(w, head, head);
-  w.mms[static_cast<size_t>(mm)].rss[kMmShmemPages]++;
+  w.MmAt(mm).rss[kMmShmemPages]++;
   Pte& pte = PteAt(w, mm, va);
   pte = Pte{};
   pte.kind = PteKind::kPresent;
@@ -208,13 +204,13 @@ void MapShmemFolio(World& w, int mm, int va, const Vma& v, int head, bool write)
 // window around `va`, clamped to the VMA. The model's page 0 stands for a
 // window-aligned address.
 void do_fault_around(World& w, int mm, int va, const Vma& v) {
-  const Shmem& obj = w.shmem[static_cast<size_t>(v.shmem)];
+  const Shmem& obj = w.ShmemAt(v.shmem);
   const int from = std::max<int>(va - va % kFaultAroundPages, v.start);
   const int to = std::min<int>(from - from % kFaultAroundPages + kFaultAroundPages, v.end);
   for (int p = from; p < to; ++p) {
     if (p == va || PteAt(w, mm, p).kind != PteKind::kNone) continue;
     if (w.PmdOf(mm, p).kind != PmdKind::kTable) continue;
-    const int head = obj.folio[static_cast<size_t>(v.pgoff + (p - v.start))];
+    const int head = obj.FolioAt(v.pgoff + (p - v.start));
     if (head < 0 || w.lock_thread_folio == head) continue;
     MapShmemFolio(w, mm, p, v, head, false);
   }
@@ -223,9 +219,9 @@ void do_fault_around(World& w, int mm, int va, const Vma& v) {
 // shmem_fault() + finish_fault(): the page cache folio of the shmem object.
 VmFault do_shared_fault(World& w, int mm, int va, const Vma& v, bool write) {
   if (!write) do_fault_around(w, mm, va, v);  // do_read_fault()
-  Shmem& obj = w.shmem[static_cast<size_t>(v.shmem)];
+  Shmem& obj = w.ShmemAt(v.shmem);
   int idx = v.pgoff + (va - v.start);
-  int head = obj.folio[static_cast<size_t>(idx)];
+  int head = obj.FolioAt(idx);
   if (head < 0) {
     head = folio_alloc(w, 0);
     if (head < 0) return VmFault::kOom;
@@ -233,8 +229,8 @@ VmFault do_shared_fault(World& w, int mm, int va, const Vma& v, bool write) {
     f.shmem = v.shmem;
     f.index = static_cast<uint8_t>(idx);
     f.swapbacked = true;
-    f.data = obj.logical[static_cast<size_t>(idx)];
-    obj.folio[static_cast<size_t>(idx)] = static_cast<int16_t>(head);  // the page cache ref
+    f.data = obj.LogicalAt(idx);
+    obj.FolioAt(idx) = static_cast<int16_t>(head);  // the page cache ref
   }
   MapShmemFolio(w, mm, va, v, head, write);
   return VmFault::kOk;
@@ -249,10 +245,10 @@ bool wp_can_reuse_anon_folio(const World& w, int head, int mm) {
   if (f.order == 0) return f.refcount == 1;
   if (f.refcount != w.FolioMapcount(head)) return false;
   for (int m = 0; m < static_cast<int>(w.mms.size()); ++m) {
-    if (m == mm || !w.mms[static_cast<size_t>(m)].exists) continue;
+    if (m == mm || !w.MmAt(m).exists) continue;
     for (int va = 0; va < w.universe.pages; ++va) {
       int fr = w.MappedFrame(m, va);
-      if (fr >= 0 && w.pages[static_cast<size_t>(fr)].head == head) return false;
+      if (fr >= 0 && w.PageAt(fr).head == head) return false;
     }
   }
   return true;
@@ -267,12 +263,12 @@ VmFault wp_page_copy(World& w, StepResult& r, int mm, int va, const Vma& v) {
   mmu_notifier_invalidate(w, mm, va, va + 1, NotifyEvent::kClear, -1);
   Pte old = pte;
   int old_frame = old.special ? -1 : w.FrameOf(old.pfn);
-  int old_head = old_frame < 0 ? -1 : w.pages[static_cast<size_t>(old_frame)].head;
+  int old_head = old_frame < 0 ? -1 : w.PageAt(old_frame).head;
   if (!old.special && old_head < 0) {
     folio_put(w, r, new_head);
     return BadPte(r, mm, va, old);
   }
-  if (!old.special) w.Folio(new_head).data = w.pages[static_cast<size_t>(old_frame)].data;
+  if (!old.special) w.Folio(new_head).data = w.PageAt(old_frame).data;
   folio_add_new_anon_rmap_pte(w, new_head);
   pte = Pte{};
   pte.kind = PteKind::kPresent;
@@ -280,7 +276,7 @@ VmFault wp_page_copy(World& w, StepResult& r, int mm, int va, const Vma& v) {
   pte.write = v.write;
   pte.young = true;
   MakeDirty(pte);
-  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Mm& m = w.MmAt(mm);
   if (old.special) {
     m.rss[kMmAnonPages]++;
   } else {
@@ -297,7 +293,7 @@ VmFault do_wp_page(World& w, StepResult& r, int mm, int va, const Vma& v) {
   Pte& pte = PteAt(w, mm, va);
   if (pte.special) return wp_page_copy(w, r, mm, va, v);
   int frame = w.FrameOf(pte.pfn);
-  int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+  int head = frame < 0 ? -1 : w.PageAt(frame).head;
   if (head < 0) return BadPte(r, mm, va, pte);
   if (v.shared) {
     // wp_page_shared(): make it writable and dirty the folio.
@@ -307,7 +303,7 @@ VmFault do_wp_page(World& w, StepResult& r, int mm, int va, const Vma& v) {
     w.Folio(head).dirty = true;
     return VmFault::kOk;
   }
-  Page& page = w.pages[static_cast<size_t>(frame)];
+  Page& page = w.PageAt(frame);
   if (w.Folio(head).anon && (page.anon_exclusive || wp_can_reuse_anon_folio(w, head, mm))) {
     // wp_page_reuse(): folio_move_anon_rmap + SetPageAnonExclusive.
     page.anon_exclusive = true;
@@ -344,7 +340,7 @@ VmFault do_swap_page_swap(World& w, int mm, int va, const Vma& v, bool write) {
   int slot = static_cast<int>(pte.pfn);
   int head = folio_alloc(w, 0);
   if (head < 0) return VmFault::kOom;
-  SwapSlot& s = w.swap[static_cast<size_t>(slot)];
+  SwapSlot& s = w.SlotAt(slot);
   bool exclusive = pte.swp_exclusive || s.count == 1;
   Page& f = w.Folio(head);
   f.data = s.data;
@@ -353,7 +349,7 @@ VmFault do_swap_page_swap(World& w, int mm, int va, const Vma& v, bool write) {
   f.mapcount = 0;
   f.anon_exclusive = exclusive;
   s.count--;
-  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Mm& m = w.MmAt(mm);
   m.rss[kMmSwapEnts]--;
   m.rss[kMmAnonPages]++;
   Pte old = pte;
@@ -404,8 +400,7 @@ VmFault hugetlb_fault(World& w, StepResult& r, int mm, int va, const Vma& v, boo
   if (copy < 0) return VmFault::kOom;
   mmu_notifier_invalidate(w, mm, va & ~(w.universe.PmdPages() - 1),
                           (va | (w.universe.PmdPages() - 1)) + 1, NotifyEvent::kClear, -1);
-  for (int i = 0; i < w.NrPages(head); ++i)
-    w.pages[static_cast<size_t>(copy + i)].data = w.pages[static_cast<size_t>(head + i)].data;
+  for (int i = 0; i < w.NrPages(head); ++i) w.PageAt(copy + i).data = w.PageAt(head + i).data;
   w.Folio(copy).hugetlb = true;
   w.Folio(copy).lru = false;
   folio_add_new_anon_rmap_pmd(w, copy);
@@ -426,7 +421,7 @@ bool AccessHits(const World& w, int mm, int va, bool write) {
   if (pmd.kind == PmdKind::kHuge) return !write || pmd.write;
   if (pmd.kind == PmdKind::kDevicePrivate) return false;  // non-present: faults
   if (v->hugetlb) return false;
-  const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+  const Pte& pte = w.MmAt(mm).PteAt(va);
   return pte.kind == PteKind::kPresent && (!write || pte.write);
 }
 
@@ -508,15 +503,15 @@ bool can_change_pte_writable(const World& w, int mm, int va, const Pte& pte) {
   if (v->shared) return pte.dirty;
   int frame = w.FrameOf(pte.pfn);
   if (frame < 0) return false;
-  int head = w.pages[static_cast<size_t>(frame)].head;
-  return head >= 0 && w.Folio(head).anon && w.pages[static_cast<size_t>(frame)].anon_exclusive;
+  int head = w.PageAt(frame).head;
+  return head >= 0 && w.Folio(head).anon && w.PageAt(frame).anon_exclusive;
 }
 
 void restore_exclusive_pte(World& w, StepResult& r, int mm, int va) {
   Pte& pte = PteAt(w, mm, va);
   Pte old = pte;
   int frame = w.FrameOf(old.pfn);
-  int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+  int head = frame < 0 ? -1 : w.PageAt(frame).head;
   const Vma* v = w.FindVma(mm, va);
   Pte fresh{};
   fresh.kind = PteKind::kPresent;
@@ -567,10 +562,10 @@ VmFault remove_device_exclusive_entry(World& w, StepResult& r, int mm, int va) {
 
 void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyEvent ev) {
   mmu_notifier_invalidate(w, mm, start, end, ev, -1);
-  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Mm& m = w.MmAt(mm);
   const int pmd_pages = w.universe.PmdPages();
   for (int va = start; va < end; ++va) {
-    Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+    Pmd& pmd = m.PmdAt(w.PmdIndex(va));
     if (pmd.kind == PmdKind::kDevicePrivate) {
       // zap_huge_pmd() on a device-private PMD (balbir v6; linux-mm 7.x):
       // folio_remove_rmap_pmd, rss -= HPAGE_PMD_NR, folio_put. A partial
@@ -609,7 +604,7 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
       split_huge_pmd(w, r, mm, va);              // a partial unmap splits the PMD first
       if (pmd.kind == PmdKind::kHuge) continue;  // split refused (BUG already reported)
     }
-    Pte& pte = m.ptes[static_cast<size_t>(va)];
+    Pte& pte = m.PteAt(va);
     Pte old = pte;
     pte = Pte{};
     switch (old.kind) {
@@ -618,7 +613,7 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
       case PteKind::kPresent: {
         if (old.special) break;
         int frame = w.FrameOf(old.pfn);
-        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+        int head = frame < 0 ? -1 : w.PageAt(frame).head;
         if (head < 0) {
           r.Event(EventKind::kCorruption,
                   fmt::format("zap_pte_range: present PTE at mm{}:{} maps pfn 0x{:x}, which is "
@@ -639,7 +634,7 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
       case PteKind::kDeviceExclusiveWrite: {
         // softleaf_to_folio(): device-private entries resolve by their kind.
         int frame = w.EntryFrame(old);
-        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+        int head = frame < 0 ? -1 : w.PageAt(frame).head;
         if (head < 0) break;
         if (!w.Folio(head).anon) r.Event(EventKind::kWarn, "zap_nonpresent_ptes: non-anon folio");
         m.rss[RssCounterOf(w, head)]--;
@@ -661,7 +656,7 @@ void zap_page_range(World& w, StepResult& r, int mm, int start, int end, NotifyE
       case PteKind::kMigrationDeviceReadExclusive:
       case PteKind::kMigrationDeviceWrite: {
         int frame = w.EntryFrame(old);
-        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+        int head = frame < 0 ? -1 : w.PageAt(frame).head;
         m.rss[head >= 0 ? RssCounterOf(w, head) : kMmAnonPages]--;
         break;
       }
@@ -683,11 +678,11 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
   if (!v.anon_vma) return 0;
   const bool is_cow = true;  // private mappings always have VM_MAYWRITE
   mmu_notifier_invalidate(w, src_mm, v.start, v.end, NotifyEvent::kProtectionPage, -1);
-  Mm& src = w.mms[static_cast<size_t>(src_mm)];
-  Mm& dst = w.mms[static_cast<size_t>(dst_mm)];
+  Mm& src = w.MmAt(src_mm);
+  Mm& dst = w.MmAt(dst_mm);
   const int pmd_pages = w.universe.PmdPages();
   for (int va = v.start; va < v.end; ++va) {
-    Pmd& spmd = src.pmds[static_cast<size_t>(w.PmdIndex(va))];
+    Pmd& spmd = src.PmdAt(w.PmdIndex(va));
     if (spmd.kind == PmdKind::kDevicePrivate) {
       if ((va & (pmd_pages - 1)) != 0) continue;
       // copy_huge_pmd() on a device-private PMD (balbir v6; linux-mm 7.x):
@@ -699,7 +694,7 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
       folio_get(w, head);
       folio_try_dup_anon_rmap_pmd(w, head);
       if (is_cow) spmd.write = false;
-      dst.pmds[static_cast<size_t>(w.PmdIndex(va))] = spmd;
+      dst.PmdAt(w.PmdIndex(va)) = spmd;
       dst.rss[RssCounterOf(w, head)] += static_cast<int16_t>(w.NrPages(head));
       continue;
     }
@@ -713,13 +708,13 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
       spmd.write = false;
       Pmd child = spmd;
       child.young = false;
-      dst.pmds[static_cast<size_t>(w.PmdIndex(va))] = child;
+      dst.PmdAt(w.PmdIndex(va)) = child;
       if (!w.Folio(head).hugetlb)
         dst.rss[RssCounterOf(w, head)] += static_cast<int16_t>(w.NrPages(head));
       continue;
     }
-    Pte& spte = src.ptes[static_cast<size_t>(va)];
-    Pte& dpte = dst.ptes[static_cast<size_t>(va)];
+    Pte& spte = src.PteAt(va);
+    Pte& dpte = dst.PteAt(va);
     if (IsDeviceExclusive(spte.kind)) {
       // copy_nonpresent_pte -> try_restore_exclusive_pte(): trylock; -EBUSY
       // propagates out of copy_pte_range and fork fails (bug 12).
@@ -736,7 +731,7 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
           break;
         }
         int frame = w.FrameOf(spte.pfn);
-        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+        int head = frame < 0 ? -1 : w.PageAt(frame).head;
         if (head < 0) {
           r.Event(EventKind::kCorruption,
                   fmt::format("copy_present_pte: PTE at mm{}:{} maps pfn 0x{:x}, no folio", src_mm,
@@ -767,7 +762,7 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
       case PteKind::kMigrationDeviceReadExclusive:
       case PteKind::kMigrationDeviceWrite: {
         int frame = w.EntryFrame(spte);
-        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+        int head = frame < 0 ? -1 : w.PageAt(frame).head;
         dst.rss[head >= 0 ? RssCounterOf(w, head) : kMmAnonPages]++;
         if (!IsMigrationRead(spte.kind) && is_cow) {
           // "COW mappings require pages in both parent and child to be set
@@ -790,7 +785,7 @@ int copy_page_range(World& w, StepResult& r, int dst_mm, int src_mm, const Vma& 
         // COW mapping becomes READ in the parent (uffd-wp kept, soft-dirty
         // dropped) and the child gets the same READ entry.
         int frame = w.EntryFrame(spte);
-        int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+        int head = frame < 0 ? -1 : w.PageAt(frame).head;
         if (head < 0) {
           r.Event(EventKind::kCorruption,
                   fmt::format("copy_nonpresent_pte: {} entry at mm{}:{} names {:#x}, no device "

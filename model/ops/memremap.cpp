@@ -26,7 +26,7 @@ void zone_device_page_init(World& w, int frame) {
 }
 
 void zone_device_folio_init(World& w, int frame, int order) {
-  DevPagemap& pgmap = w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))];
+  DevPagemap& pgmap = w.PgmapAt(w.PgmapOf(frame));
   const int nr = 1 << order;
   // v6.15: WARN_ON_ONCE(!percpu_ref_tryget_live(&pgmap->ref)) per
   // zone_device_page_init(), one per page; balbir v6 and 7.x:
@@ -37,13 +37,13 @@ void zone_device_folio_init(World& w, int frame, int order) {
   // freed tail page kept (zone_device_free=page0) survives into the new folio.
   const bool clears = w.knobs.zone_device_folio_init == ZoneDeviceFolioInit::kOrderNonzero;
   for (int i = 0; i < nr; ++i) {
-    Page& p = w.pages[static_cast<size_t>(frame + i)];
+    Page& p = w.PageAt(frame + i);
     const bool stale_exclusive = !clears && p.anon_exclusive;
     p = Page{};
     p.head = static_cast<int16_t>(frame);
     p.anon_exclusive = stale_exclusive;
   }
-  Page& f = w.pages[static_cast<size_t>(frame)];
+  Page& f = w.PageAt(frame);
   // prep_compound_page(): balbir v6 only for order > 1, 7.x for order != 0.
   // The model keeps the order on the head either way (it lays the folio
   // out); what a skipped prep changes is folio_nr_pages() at free time
@@ -62,7 +62,7 @@ int ZoneDeviceFolioNrPages(const World& w, int head) {
 }
 
 void free_zone_device_folio(World& w, StepResult& r, int head) {
-  DevPagemap& pgmap = w.pgmaps[static_cast<size_t>(w.PgmapOf(head))];
+  DevPagemap& pgmap = w.PgmapAt(w.PgmapOf(head));
   const int frames = w.NrPages(head);
   const bool all_pages = w.knobs.zone_device_free == ZoneDeviceFree::kAllPages;
   const bool anon = w.Folio(head).anon;
@@ -81,7 +81,7 @@ void free_zone_device_folio(World& w, StepResult& r, int head) {
   // pages to the device's free list): the frames become free; a page whose
   // AnonExclusive was not cleared keeps it.
   for (int i = 0; i < frames; ++i) {
-    Page& p = w.pages[static_cast<size_t>(head + i)];
+    Page& p = w.PageAt(head + i);
     const bool stale = anon && p.anon_exclusive && i >= nr;
     p = Page{};
     p.anon_exclusive = stale;

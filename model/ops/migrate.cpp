@@ -37,13 +37,13 @@ std::string dump_page(const World& w, int head, int extra_refs, const char* reas
 
 void remove_migration_ptes(World& w, StepResult& r, int src_head, int dst_head) {
   const uint32_t src_pfn = w.PfnOf(src_head);
-  const int nr = 1 << w.pages[static_cast<size_t>(src_head)].order;
+  const int nr = 1 << w.PageAt(src_head).order;
   ForEachVma(w, [&](int mm, const Vma& v) {
     PageVmaMappedWalk pvmw = StartWalk(w, src_pfn, nr, kPvmwSync | kPvmwMigration, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
       if (DevicePrivatePmdHit(w, r, pvmw, src_head, "remove_migration_pte")) continue;
-      Mm& m = w.mms[static_cast<size_t>(mm)];
-      Pte& pte = m.ptes[static_cast<size_t>(pvmw.address)];
+      Mm& m = w.MmAt(mm);
+      Pte& pte = m.PteAt(pvmw.address);
       Pte old = pte;
       // A RAM folio's walk that hit a device-private migration entry: its
       // number is a device offset equal to the folio's PFN, which only the
@@ -117,9 +117,8 @@ int migrate_folio(World& w, StepResult& r, int head, bool report_failure) {
   Page& d = w.Folio(dst);
   const Page& s = w.Folio(head);
   for (int i = 0; i < nr; ++i) {
-    w.pages[static_cast<size_t>(dst + i)].data = w.pages[static_cast<size_t>(head + i)].data;
-    w.pages[static_cast<size_t>(dst + i)].anon_exclusive =
-        w.pages[static_cast<size_t>(head + i)].anon_exclusive;
+    w.PageAt(dst + i).data = w.PageAt(head + i).data;
+    w.PageAt(dst + i).anon_exclusive = w.PageAt(head + i).anon_exclusive;
   }
   d.anon = s.anon;
   d.dirty = s.dirty;
@@ -132,9 +131,8 @@ int migrate_folio(World& w, StepResult& r, int head, bool report_failure) {
   }
   if (s.shmem >= 0) {
     // The page cache now points at dst and its reference moves with it.
-    Shmem& obj = w.shmem[static_cast<size_t>(s.shmem)];
-    for (int i = 0; i < nr; ++i)
-      obj.folio[static_cast<size_t>(s.index + i)] = static_cast<int16_t>(dst);
+    Shmem& obj = w.ShmemAt(s.shmem);
+    for (int i = 0; i < nr; ++i) obj.FolioAt(s.index + i) = static_cast<int16_t>(dst);
     w.Folio(dst).refcount += static_cast<int16_t>(nr);
     w.Folio(head).refcount -= static_cast<int16_t>(nr);
     w.Folio(head).shmem = -1;

@@ -53,20 +53,17 @@
 namespace mmcheck::model::kernel {
 
 bool folio_is_device_private(const World& w, int head) {
-  return w.IsDeviceFrame(head) &&
-         w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].type == PgmapType::kPrivate;
+  return w.IsDeviceFrame(head) && w.PgmapAt(w.PgmapOf(head)).type == PgmapType::kPrivate;
 }
 
 bool folio_is_device_coherent(const World& w, int head) {
-  return w.IsDeviceFrame(head) &&
-         w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].type == PgmapType::kCoherent;
+  return w.IsDeviceFrame(head) && w.PgmapAt(w.PgmapOf(head)).type == PgmapType::kCoherent;
 }
 
 namespace {
 
 MirrorEntry& MirrorAt(World& w, int dev, int mm, int va) {
-  return w.devices[static_cast<size_t>(dev)]
-      .mirror[static_cast<size_t>(mm * w.universe.pages + va)];
+  return w.DeviceAt(dev).MirrorAt(mm * w.universe.pages + va);
 }
 
 struct Hit {
@@ -98,9 +95,9 @@ MirrorEntry dmirror_mirror_entry(const World& w, bool writable, int frame) {
 // dmirror_devmem_alloc_page(): the lowest free page of the device's pgmap,
 // initialised by zone_device_page_init(). -1 when the device is full.
 int dmirror_devmem_alloc_page(World& w, int dev) {
-  const DevPagemap& pg = w.pgmaps[static_cast<size_t>(dev)];
+  const DevPagemap& pg = w.PgmapAt(dev);
   for (int f = pg.first_frame; f < pg.first_frame + pg.nr_pages; ++f)
-    if (w.pages[static_cast<size_t>(f)].head < 0) {
+    if (w.PageAt(f).head < 0) {
       zone_device_page_init(w, f);
       return f;
     }
@@ -132,19 +129,15 @@ bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int coll
         continue;
       }
       int frame = w.MappedFrame(mm, pvmw.address);
-      if (pvmw.pmd || frame < 0 || w.pages[static_cast<size_t>(frame)].head != src) {
+      if (pvmw.pmd || frame < 0 || w.PageAt(frame).head != src) {
         // check_pte() matched an entry of another page: with device-private
         // offsets numerically equal to PFNs and no kind test, a walk for
         // one names the other (docs/kernel-rules.md#invariant-6).
-        r.Event(
-            EventKind::kCorruption,
-            fmt::format(
-                "pfn/offset confusion: page_vma_mapped_walk for {} folio {:#x} hit "
-                "the {} entry at mm{}:{}, which maps another page",
-                folio_is_device_private(w, src) ? "device-private" : "RAM", pvmw.pfn,
-                PteKindName(
-                    w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)].kind),
-                mm, pvmw.address));
+        r.Event(EventKind::kCorruption,
+                fmt::format("pfn/offset confusion: page_vma_mapped_walk for {} folio {:#x} hit "
+                            "the {} entry at mm{}:{}, which maps another page",
+                            folio_is_device_private(w, src) ? "device-private" : "RAM", pvmw.pfn,
+                            PteKindName(w.MmAt(mm).PteAt(pvmw.address).kind), mm, pvmw.address));
         confused = true;
         continue;
       }
@@ -180,7 +173,7 @@ bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int coll
     // WRITE entry; folio_try_share_anon_rmap_pte() clears AnonExclusive.
     const bool writable =
         old.kind == PteKind::kPresent ? old.write : old.kind == PteKind::kDevicePrivateWrite;
-    Page& sp = w.pages[static_cast<size_t>(src)];
+    Page& sp = w.PageAt(src);
     const bool anon_exclusive = w.Folio(src).anon && sp.anon_exclusive;
     sp.anon_exclusive = false;
     if (old.kind == PteKind::kPresent && old.dirty) w.Folio(src).dirty = true;
@@ -214,11 +207,11 @@ bool MoveMappings(World& w, StepResult& r, int src, int dst, int owner, int coll
 // of 1 << order free pages of the device's pgmap, initialised by
 // zone_device_folio_init(folio, order). -1 when there is none.
 int dmirror_devmem_alloc_folio(World& w, int dev, int order) {
-  const DevPagemap& pg = w.pgmaps[static_cast<size_t>(dev)];
+  const DevPagemap& pg = w.PgmapAt(dev);
   const int n = 1 << order;
   for (int f = pg.first_frame; f + n <= pg.first_frame + pg.nr_pages; f += n) {
     bool free = true;
-    for (int i = 0; i < n && free; ++i) free = w.pages[static_cast<size_t>(f + i)].head < 0;
+    for (int i = 0; i < n && free; ++i) free = w.PageAt(f + i).head < 0;
     if (!free) continue;
     zone_device_folio_init(w, f, order);
     return f;
@@ -237,7 +230,7 @@ bool PmdMappingsOnly(const World& w, int head, std::vector<PmdHit>& hits) {
   hits.clear();
   const int pmd_pages = w.universe.PmdPages();
   for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
-    if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+    if (!w.MmAt(mm).exists) continue;
     for (int block = 0; block < w.universe.pages; block += pmd_pages) {
       const Pmd& pmd = w.PmdOf(mm, block);
       const int h = pmd.kind == PmdKind::kHuge ? w.FolioOf(pmd.pfn) : w.DevicePrivatePmdFolio(pmd);
@@ -270,11 +263,10 @@ bool MovePmdMappings(World& w, StepResult& r, int src, int dst, int owner, int c
   d.anon = true;
   d.swapbacked = true;
   d.dirty = w.Folio(src).dirty;
-  for (int i = 0; i < pmd_pages; ++i)
-    w.pages[static_cast<size_t>(dst + i)].data = w.pages[static_cast<size_t>(src + i)].data;
+  for (int i = 0; i < pmd_pages; ++i) w.PageAt(dst + i).data = w.PageAt(src + i).data;
   bool first = true;
   for (const PmdHit& h : hits) {
-    Pmd& pmd = w.mms[static_cast<size_t>(h.mm)].pmds[static_cast<size_t>(w.PmdIndex(h.block))];
+    Pmd& pmd = w.MmAt(h.mm).PmdAt(w.PmdIndex(h.block));
     const Pmd old = pmd;
     const bool in_collect = h.mm == collect_mm && h.block >= start && h.block < end;
     mmu_notifier_invalidate(w, h.mm, h.block, h.block + pmd_pages,
@@ -312,7 +304,7 @@ bool MovePmdMappings(World& w, StepResult& r, int src, int dst, int owner, int c
 void SplitDeviceFolio(World& w, StepResult& r, int head) {
   const int pmd_pages = w.universe.PmdPages();
   for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
-    if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+    if (!w.MmAt(mm).exists) continue;
     for (int block = 0; block < w.universe.pages; block += pmd_pages)
       if (w.DevicePrivatePmdFolio(w.PmdOf(mm, block)) == head)
         split_device_private_pmd(w, r, mm, block);
@@ -385,7 +377,7 @@ bool MigrateBlockToDevice(World& w, StepResult& r, int dev, int mm, int block, i
   const Vma* v = w.FindVma(mm, block);
   const Vma* last = w.FindVma(mm, block + pmd_pages - 1);
   if (!v || v != last || v->shared || v->hugetlb) return false;
-  Pmd& pmd = w.mms[static_cast<size_t>(mm)].pmds[static_cast<size_t>(w.PmdIndex(block))];
+  Pmd& pmd = w.MmAt(mm).PmdAt(w.PmdIndex(block));
   bool writable;
   int dst;
   if (pmd.kind == PmdKind::kHuge) {
@@ -406,21 +398,19 @@ bool MigrateBlockToDevice(World& w, StepResult& r, int dev, int mm, int block, i
     folio_put(w, r, head);  // migrate_vma_finalize: the source is freed
   } else if (pmd.kind == PmdKind::kTable) {
     for (int i = 0; i < pmd_pages; ++i)
-      if (w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(block + i)].kind !=
-          PteKind::kNone)
-        return false;
+      if (w.MmAt(mm).PteAt(block + i).kind != PteKind::kNone) return false;
     // migrate_vma_collect_hole() with MIGRATE_PFN_COMPOUND, then
     // migrate_vma_insert_huge_pmd_page(): a device-private PMD, WRITE iff
     // VM_WRITE, rss += HPAGE_PMD_NR, folio_add_new_anon_rmap(RMAP_EXCLUSIVE).
     dst = dmirror_devmem_alloc_folio(w, dev, w.universe.pmd_order);
     if (dst < 0) return false;
     writable = v->write;
-    for (int i = 0; i < pmd_pages; ++i) w.pages[static_cast<size_t>(dst + i)].data = 0;
+    for (int i = 0; i < pmd_pages; ++i) w.PageAt(dst + i).data = 0;
     anon_vma_prepare(w, mm, block);
     pmd = Pmd{PmdKind::kDevicePrivate, w.DevicePrivateNumber(dst), writable, false, false};
     folio_add_new_anon_rmap_pmd(w, dst);
     folio_get(w, dst);
-    w.mms[static_cast<size_t>(mm)].rss[kMmAnonPages] += static_cast<int16_t>(pmd_pages);
+    w.MmAt(mm).rss[kMmAnonPages] += static_cast<int16_t>(pmd_pages);
   } else {
     return false;
   }
@@ -482,17 +472,17 @@ void MigratePieceToDevice(World& w, StepResult& r, int dev, int mm, int start, i
       w.Folio(dst).data = 0;  // zero-filled, like the hole or zero page it replaces
       folio_add_new_anon_rmap_pte(w, dst);
       folio_get(w, dst);
-      w.mms[static_cast<size_t>(mm)].rss[kMmAnonPages]++;
+      w.MmAt(mm).rss[kMmAnonPages]++;
     } else if (pte.kind == PteKind::kPresent) {
       int frame = w.FrameOf(pte.pfn);
-      int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+      int head = frame < 0 ? -1 : w.PageAt(frame).head;
       // SELECT_SYSTEM only: a zone-device page (a device-coherent one here)
       // is not collected (migrate_vma_collect_pmd, mm/migrate_device.c 7.x).
       if (head < 0 || w.IsDeviceFrame(head)) continue;
       if (w.Folio(head).order > 0) {
         // migrate_vma_split_folio(): large folios are split first.
         if (split_folio(w, r, head)) continue;
-        head = w.pages[static_cast<size_t>(frame)].head;
+        head = w.PageAt(frame).head;
       }
       // A device destination needs an anonymous source (migrate_vma_pages:
       // "not migrated"); the folio lock is taken with trylock.
@@ -533,10 +523,9 @@ int dmirror_migrate_to_device(World& w, StepResult& r, int dev, int mm, int star
     const MirrorEntry& e = MirrorAt(w, dev, mm, va);
     if (e.perm == kMirrorNone) return kENOENT;
     int frame = w.MirrorFrame(e);
-    int got = e.pfn == kZeroPfn && !e.device_private ? 0
-              : frame < 0 || w.pages[static_cast<size_t>(frame)].head < 0
-                  ? -1
-                  : w.pages[static_cast<size_t>(frame)].data;
+    int got = e.pfn == kZeroPfn && !e.device_private  ? 0
+              : frame < 0 || w.PageAt(frame).head < 0 ? -1
+                                                      : w.PageAt(frame).data;
     if (got != w.Logical(mm, va))
       r.mismatches.push_back({mm, va, got, w.Logical(mm, va), fmt::format("dev{}", dev)});
   }
@@ -578,7 +567,7 @@ int MigratePieceToSystem(World& w, StepResult& r, int dev, int mm, int start, in
       // folio is split and migrated page by page.
       const int block = va & ~(pmd_pages - 1);
       const int head = w.DevicePrivatePmdFolio(w.PmdOf(mm, va));
-      if (head < 0 || w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner != dev) {
+      if (head < 0 || w.PgmapAt(w.PgmapOf(head)).owner != dev) {
         va = block + pmd_pages - 1;
         continue;
       }
@@ -597,10 +586,9 @@ int MigratePieceToSystem(World& w, StepResult& r, int dev, int mm, int start, in
       // pgmap->owner is this device, nothing else (mm/migrate_device.c 7.x).
       if (pte.kind != PteKind::kPresent || pte.special) continue;
       const int frame = w.FrameOf(pte.pfn);
-      const int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+      const int head = frame < 0 ? -1 : w.PageAt(frame).head;
       if (head < 0 || !folio_is_device_coherent(w, head) ||
-          w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner != dev ||
-          w.lock_thread_folio == head)
+          w.PgmapAt(w.PgmapOf(head)).owner != dev || w.lock_thread_folio == head)
         continue;
       // dmirror_devmem_fault_alloc_and_copy(): copy from the page itself.
       if (!migrate_page(head, va)) return kENOMEM;
@@ -608,15 +596,13 @@ int MigratePieceToSystem(World& w, StepResult& r, int dev, int mm, int start, in
     }
     if (!IsDevicePrivate(pte.kind)) continue;
     int frame = w.EntryFrame(pte);
-    int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
-    if (head < 0 || !w.IsDeviceFrame(head) ||
-        w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner != dev)
-      continue;
+    int head = frame < 0 ? -1 : w.PageAt(frame).head;
+    if (head < 0 || !w.IsDeviceFrame(head) || w.PgmapAt(w.PgmapOf(head)).owner != dev) continue;
     if (w.lock_thread_folio == head) continue;  // folio_trylock fails
     if (w.Folio(head).order > 0) {
       // A PTE-mapped large device folio: migrate_vma_split_folio().
       SplitDeviceFolio(w, r, head);
-      head = w.pages[static_cast<size_t>(frame)].head;
+      head = w.PageAt(frame).head;
     }
     if (!migrate_page(head, va)) return kENOMEM;
   }
@@ -636,7 +622,7 @@ int dmirror_migrate_to_system(World& w, StepResult& r, int dev, int mm, int star
 VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va) {
   const Pte pte = PteAt(w, mm, va);
   int frame = w.EntryFrame(pte);
-  int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+  int head = frame < 0 ? -1 : w.PageAt(frame).head;
   if (head < 0 || !w.IsDeviceFrame(head)) {
     r.Event(EventKind::kCorruption,
             fmt::format("do_swap_page: {} entry at mm{}:{} names {:#x}, which is no device-private "
@@ -651,9 +637,9 @@ VmFault do_swap_page_device_private(World& w, StepResult& r, int mm, int va) {
     // split its PMD): dmirror_devmem_fault's migrate_vma_setup collects it
     // without SELECT_COMPOUND over one page and splits it.
     SplitDeviceFolio(w, r, head);
-    head = w.pages[static_cast<size_t>(frame)].head;
+    head = w.PageAt(frame).head;
   }
-  const int dev = w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner;
+  const int dev = w.PgmapAt(w.PgmapOf(head)).owner;
   folio_get(w, head);  // get_page() around ->migrate_to_ram()
   // dmirror_devmem_fault(): migrate_vma_setup(SELECT_DEVICE_PRIVATE,
   // pgmap_owner, fault_page) over this one page.
@@ -690,14 +676,14 @@ VmFault do_huge_pmd_device_private(World& w, StepResult& r, int mm, int va) {
     return VmFault::kSigbus;
   }
   if (w.lock_thread_folio == head) return VmFault::kBlocked;
-  const int dev = w.pgmaps[static_cast<size_t>(w.PgmapOf(head))].owner;
+  const int dev = w.PgmapAt(w.PgmapOf(head)).owner;
   mmu_notifier_invalidate(w, mm, block, block + w.universe.PmdPages(), NotifyEvent::kMigrate, dev);
   folio_get(w, head);  // get_page() around ->migrate_to_ram()
   // migrate_vma_check_page(): extra = collect ref + (page == fault_page).
   const bool whole =
       MigrateDevicePmdToRam(w, r, dev, mm, block, block, block + w.universe.PmdPages(), 1);
   const int frame = head;  // the head page keeps our reference across a split
-  folio_put(w, r, w.pages[static_cast<size_t>(frame)].head);
+  folio_put(w, r, w.PageAt(frame).head);
   if (whole) return VmFault::kOk;
   // Split: the faulting PTE is now an order-0 device-private entry; the
   // retried fault migrates it (do_swap_page).
@@ -705,7 +691,7 @@ VmFault do_huge_pmd_device_private(World& w, StepResult& r, int mm, int va) {
 }
 
 int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
-  const DevPagemap pg = w.pgmaps[static_cast<size_t>(dev)];
+  const DevPagemap pg = w.PgmapAt(dev);
   const bool device_entries =
       w.knobs.device_private_migration_entries == DevicePrivateMigrationEntries::kNiethe;
   int n = 0;
@@ -713,11 +699,10 @@ int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
   // model evicts order 0 only, so large device folios are split first (the
   // path migrate_device_pages takes for an order-0 destination).
   for (int f = pg.first_frame; f < pg.first_frame + pg.nr_pages; ++f)
-    if (w.pages[static_cast<size_t>(f)].head == f && w.Folio(f).order > 0 &&
-        w.lock_thread_folio != f)
+    if (w.PageAt(f).head == f && w.Folio(f).order > 0 && w.lock_thread_folio != f)
       SplitDeviceFolio(w, r, f);
   for (int f = pg.first_frame; f < pg.first_frame + pg.nr_pages; ++f) {
-    if (w.pages[static_cast<size_t>(f)].head != f || w.lock_thread_folio == f) continue;
+    if (w.PageAt(f).head != f || w.lock_thread_folio == f) continue;
     if (w.Folio(f).order > 0) continue;  // locked by the other thread, not split
     // migrate_device_range(): folio_get_nontail_page + folio_trylock
     // (migrate_device_pfn_lock, mm/migrate_device.c, linux-mm 7.x): a folio
@@ -753,7 +738,7 @@ int migrate_device_range_unmap(World& w, StepResult& r, int dev) {
       const bool writable =
           old.kind == PteKind::kPresent ? old.write : old.kind == PteKind::kDevicePrivateWrite;
       if (old.kind == PteKind::kPresent && old.dirty) w.Folio(f).dirty = true;
-      Page& p = w.pages[static_cast<size_t>(f)];
+      Page& p = w.PageAt(f);
       const bool anon_exclusive = p.anon_exclusive;
       p.anon_exclusive = false;  // folio_try_share_anon_rmap_pte
       Pte mig{};

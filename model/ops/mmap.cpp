@@ -22,7 +22,7 @@ namespace {
 
 // Splits VMAs of `mm` so that `at` is a VMA boundary (__split_vma).
 void SplitAt(World& w, int mm, int at) {
-  std::vector<Vma>& vmas = w.mms[static_cast<size_t>(mm)].vmas;
+  std::vector<Vma>& vmas = w.MmAt(mm).vmas;
   for (size_t i = 0; i < vmas.size(); ++i) {
     Vma& v = vmas[i];
     if (at <= v.start || at >= v.end) continue;
@@ -30,7 +30,7 @@ void SplitAt(World& w, int mm, int at) {
     tail.start = static_cast<uint8_t>(at);
     tail.pgoff = static_cast<uint8_t>(v.pgoff + (at - v.start));
     v.end = static_cast<uint8_t>(at);
-    if (tail.shared) w.shmem[static_cast<size_t>(tail.shmem)].users++;
+    if (tail.shared) w.ShmemAt(tail.shmem).users++;
     vmas.insert(vmas.begin() + static_cast<std::ptrdiff_t>(i) + 1, tail);
     return;
   }
@@ -78,7 +78,7 @@ bool SameAnonFlags(const Vma& a, const Vma& b) {
 // keeps the VMAs apart (see the header) and passes the anon_vma bit on, which
 // is what fork's vma_needs_copy() later reads.
 void MergeAnonVma(World& w, int mm) {
-  std::vector<Vma>& vmas = w.mms[static_cast<size_t>(mm)].vmas;
+  std::vector<Vma>& vmas = w.MmAt(mm).vmas;
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = 0; i + 1 < vmas.size(); ++i) {
@@ -132,16 +132,16 @@ int do_mmap(World& w, int mm, int va, int npages, int prot, int map_kind) {
       slot = static_cast<int>(w.shmem.size());
       w.shmem.push_back(std::move(obj));
     } else {
-      w.shmem[static_cast<size_t>(slot)] = std::move(obj);
+      w.ShmemAt(slot) = std::move(obj);
     }
     v.shmem = static_cast<int8_t>(slot);
   }
-  std::vector<Vma>& vmas = w.mms[static_cast<size_t>(mm)].vmas;
+  std::vector<Vma>& vmas = w.MmAt(mm).vmas;
   vmas.insert(std::upper_bound(vmas.begin(), vmas.end(), v,
                                [](const Vma& a, const Vma& b) { return a.start < b.start; }),
               v);
   MergeAnonVma(w, mm);
-  for (int p = va; p < end; ++p) w.mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(p)] = 0;
+  for (int p = va; p < end; ++p) w.MmAt(mm).LogicalAt(p) = 0;
   return 0;
 }
 
@@ -151,11 +151,11 @@ int do_munmap(World& w, StepResult& r, int mm, int va, int npages) {
   SplitAt(w, mm, va);
   SplitAt(w, mm, end);
   zap_page_range(w, r, mm, va, end, NotifyEvent::kUnmap);
-  std::vector<Vma>& vmas = w.mms[static_cast<size_t>(mm)].vmas;
+  std::vector<Vma>& vmas = w.MmAt(mm).vmas;
   for (size_t i = 0; i < vmas.size();) {
     if (vmas[i].start >= va && vmas[i].end <= end) {
       if (vmas[i].shared) {
-        Shmem& obj = w.shmem[static_cast<size_t>(vmas[i].shmem)];
+        Shmem& obj = w.ShmemAt(vmas[i].shmem);
         if (--obj.users == 0) {
           // Last user: the shmem object is truncated and its pages freed.
           for (int16_t& h : obj.folio)
@@ -174,7 +174,7 @@ int do_munmap(World& w, StepResult& r, int mm, int va, int npages) {
       ++i;
     }
   }
-  for (int p = va; p < end; ++p) w.mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(p)] = 0;
+  for (int p = va; p < end; ++p) w.MmAt(mm).LogicalAt(p) = 0;
   return 0;
 }
 
@@ -227,33 +227,33 @@ void madvise_pageout(World& w, StepResult& r, int mm, int va, int end) {
       // redirties it: it stays in the page cache, unmapped. With swap the
       // kernel would swap it out, which the model does not model (the data
       // and the unmapping are the same).
-      const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(p)];
+      const Pte& pte = w.MmAt(mm).PteAt(p);
       if (pte.kind != PteKind::kPresent || pte.special) continue;
       const int frame = w.MappedFrame(mm, p);
-      const int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+      const int head = frame < 0 ? -1 : w.PageAt(frame).head;
       if (head < 0 || w.FolioMapcount(head) != 1 || w.lock_thread_folio == head) continue;
       zap_page_range(w, r, mm, p, p + 1, NotifyEvent::kClear);
       continue;
     }
     if (v->hugetlb) continue;
     const Pmd& pmd = w.PmdOf(mm, p);
-    const Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(p)];
+    const Pte& pte = w.MmAt(mm).PteAt(p);
     if (pmd.kind != PmdKind::kHuge && (pte.kind != PteKind::kPresent || pte.special)) continue;
     int frame = w.MappedFrame(mm, p);
-    int head = frame < 0 ? -1 : w.pages[static_cast<size_t>(frame)].head;
+    int head = frame < 0 ? -1 : w.PageAt(frame).head;
     if (head < 0) continue;  // vm_normal_page() == NULL
     if (std::find(heads.begin(), heads.end(), head) == heads.end()) heads.push_back(head);
   }
   for (int head : heads) {
-    if (w.pages[static_cast<size_t>(head)].head != head) continue;  // freed meanwhile
+    if (w.PageAt(head).head != head) continue;  // freed meanwhile
     int nr = w.NrPages(head);
     // Mapped by this mm only, and entirely inside the range.
     bool ok = true;
     for (int m = 0; m < static_cast<int>(w.mms.size()) && ok; ++m) {
-      if (!w.mms[static_cast<size_t>(m)].exists) continue;
+      if (!w.MmAt(m).exists) continue;
       for (int p = 0; p < w.universe.pages && ok; ++p) {
         int fr = w.MappedFrame(m, p);
-        if (fr < 0 || w.pages[static_cast<size_t>(fr)].head != head) continue;
+        if (fr < 0 || w.PageAt(fr).head != head) continue;
         if (m != mm || p < va || p >= end) ok = false;
       }
     }
@@ -270,7 +270,7 @@ int madvise_walk_vmas(World& w, int mm, int start, int end, Visit visit) {
   int unmapped_error = 0;
   for (int va = start; va < end;) {
     const Vma* v = nullptr;  // find_vma(): the first VMA ending after va
-    for (const Vma& x : w.mms[static_cast<size_t>(mm)].vmas)
+    for (const Vma& x : w.MmAt(mm).vmas)
       if (x.end > va) {
         v = &x;
         break;
@@ -325,8 +325,7 @@ int do_madvise(World& w, StepResult& r, int mm, int va, int npages, int advice) 
         const bool shared = v->shared;
         zap_page_range(w, r, mm, s, e, NotifyEvent::kClear);
         if (!shared)
-          for (int p = s; p < e; ++p)
-            w.mms[static_cast<size_t>(mm)].logical[static_cast<size_t>(p)] = 0;
+          for (int p = s; p < e; ++p) w.MmAt(mm).LogicalAt(p) = 0;
         return 0;
       });
     case kAdvicePageout:
@@ -346,20 +345,20 @@ int do_madvise(World& w, StepResult& r, int mm, int va, int npages, int advice) 
 int dup_mmap(World& w, StepResult& r, int mm) {
   int child = -1;
   for (int m = 0; m < static_cast<int>(w.mms.size()); ++m)
-    if (!w.mms[static_cast<size_t>(m)].exists) {
+    if (!w.MmAt(m).exists) {
       child = m;
       break;
     }
   if (child < 0) return -kEAGAIN;  // no mm left in the universe (RLIMIT_NPROC-like)
-  Mm& c = w.mms[static_cast<size_t>(child)];
+  Mm& c = w.MmAt(child);
   c = Mm{};
   c.exists = true;
   c.pmds.resize(static_cast<size_t>(w.universe.PmdsPerMm()));
   c.ptes.resize(static_cast<size_t>(w.universe.pages));
-  c.logical = w.mms[static_cast<size_t>(mm)].logical;
-  c.vmas = w.mms[static_cast<size_t>(mm)].vmas;
+  c.logical = w.MmAt(mm).logical;
+  c.vmas = w.MmAt(mm).vmas;
   for (Vma& v : c.vmas) {
-    if (v.shared) w.shmem[static_cast<size_t>(v.shmem)].users++;
+    if (v.shared) w.ShmemAt(v.shmem).users++;
     // anon_vma_fork(): the child's VMA chains the parent's anon_vma and its own.
     if (v.anon_vma) v.anon_vma_inherited = true;
   }
@@ -370,10 +369,10 @@ int dup_mmap(World& w, StepResult& r, int mm) {
       // copy_pmd_range() turns the failure into -ENOMEM; the half-built
       // child is torn down (exit_mmap).
       do_munmap(w, r, child, 0, w.universe.pages);
-      w.mms[static_cast<size_t>(child)] = Mm{};
-      w.mms[static_cast<size_t>(child)].pmds.resize(static_cast<size_t>(w.universe.PmdsPerMm()));
-      w.mms[static_cast<size_t>(child)].ptes.resize(static_cast<size_t>(w.universe.pages));
-      w.mms[static_cast<size_t>(child)].logical.assign(static_cast<size_t>(w.universe.pages), 0);
+      w.MmAt(child) = Mm{};
+      w.MmAt(child).pmds.resize(static_cast<size_t>(w.universe.PmdsPerMm()));
+      w.MmAt(child).ptes.resize(static_cast<size_t>(w.universe.pages));
+      w.MmAt(child).logical.assign(static_cast<size_t>(w.universe.pages), 0);
       return -kENOMEM;
     }
   }

@@ -18,10 +18,10 @@ namespace mmcheck::model::kernel {
 
 void change_protection(World& w, StepResult& r, int mm, int start, int end, bool write) {
   mmu_notifier_invalidate(w, mm, start, end, NotifyEvent::kProtectionVma, -1);
-  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Mm& m = w.MmAt(mm);
   const int pmd_pages = w.universe.PmdPages();
   for (int va = start; va < end; ++va) {
-    Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(va))];
+    Pmd& pmd = m.PmdAt(w.PmdIndex(va));
     if (pmd.kind == PmdKind::kDevicePrivate) {
       // change_huge_pmd() -> change_non_present_huge_pmd() (linux-mm 7.x
       // mm/huge_memory.c): a writable device-private PMD entry becomes
@@ -51,7 +51,7 @@ void change_protection(World& w, StepResult& r, int mm, int start, int end, bool
       split_huge_pmd(w, r, mm, va);
       if (pmd.kind == PmdKind::kHuge) continue;
     }
-    Pte& pte = m.ptes[static_cast<size_t>(va)];
+    Pte& pte = m.PteAt(va);
     switch (pte.kind) {
       case PteKind::kPresent:
         if (!write)

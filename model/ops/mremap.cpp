@@ -36,13 +36,13 @@ namespace {
 
 // move_ptes() for [old, old + n) -> [dst, dst + n).
 void move_ptes(World& w, int mm, int old, int dst, int n) {
-  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Mm& m = w.MmAt(mm);
   for (int i = 0; i < n; ++i) {
-    Pte pte = m.ptes[static_cast<size_t>(old + i)];
-    m.ptes[static_cast<size_t>(old + i)] = Pte{};
+    Pte pte = m.PteAt(old + i);
+    m.PteAt(old + i) = Pte{};
     // move_soft_dirty_pte(): pte_mksoft_dirty / pte_swp_mksoft_dirty.
     if (pte.kind != PteKind::kNone) pte.soft_dirty = true;
-    m.ptes[static_cast<size_t>(dst + i)] = pte;
+    m.PteAt(dst + i) = pte;
   }
 }
 
@@ -66,23 +66,23 @@ int do_mremap(World& w, StepResult& r, int mm, int va, int npages, int newva) {
   // copy_vma(): same flags, new address; a shmem VMA keeps its pgoff.
   moved.start = static_cast<uint8_t>(newva);
   moved.end = static_cast<uint8_t>(new_end);
-  if (moved.shared) w.shmem[static_cast<size_t>(moved.shmem)].users++;
-  std::vector<Vma>& vmas = w.mms[static_cast<size_t>(mm)].vmas;
+  if (moved.shared) w.ShmemAt(moved.shmem).users++;
+  std::vector<Vma>& vmas = w.MmAt(mm).vmas;
   vmas.insert(std::upper_bound(vmas.begin(), vmas.end(), moved,
                                [](const Vma& a, const Vma& b) { return a.start < b.start; }),
               moved);
   mmu_notifier_invalidate(w, mm, va, end, NotifyEvent::kUnmap, -1);
-  Mm& m = w.mms[static_cast<size_t>(mm)];
+  Mm& m = w.MmAt(mm);
   for (int old = va; old < end;) {
     const int dst = newva + (old - va);
     // get_extent(): to the next PMD boundary of both addresses, or the end.
     const int extent =
         std::min({pmd_pages - (old % pmd_pages), pmd_pages - (dst % pmd_pages), end - old});
-    Pmd& opmd = m.pmds[static_cast<size_t>(w.PmdIndex(old))];
+    Pmd& opmd = m.PmdAt(w.PmdIndex(old));
     if (opmd.kind != PmdKind::kTable) {
       if (extent == pmd_pages) {
         // move_huge_pmd(): the destination PMD is none (unmapped above).
-        m.pmds[static_cast<size_t>(w.PmdIndex(dst))] = opmd;
+        m.PmdAt(w.PmdIndex(dst)) = opmd;
         opmd = Pmd{};
         old += extent;
         continue;
@@ -96,8 +96,8 @@ int do_mremap(World& w, StepResult& r, int mm, int va, int npages, int newva) {
   // with its object.
   if (!moved.shared)
     for (int i = 0; i < npages; ++i) {
-      m.logical[static_cast<size_t>(newva + i)] = m.logical[static_cast<size_t>(va + i)];
-      m.logical[static_cast<size_t>(va + i)] = 0;
+      m.LogicalAt(newva + i) = m.LogicalAt(va + i);
+      m.LogicalAt(va + i) = 0;
     }
   // move_vma(): unmap the old range; its page tables are empty now.
   return do_munmap(w, r, mm, va, npages);

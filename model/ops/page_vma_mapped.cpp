@@ -129,7 +129,7 @@ PageVmaMappedWalk StartWalk(const World& w, uint32_t pfn, int nr_pages, unsigned
 }
 
 bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw) {
-  const Mm& m = w.mms[static_cast<size_t>(pvmw.mm)];
+  const Mm& m = w.MmAt(pvmw.mm);
   const int pmd_pages = w.universe.PmdPages();
   int addr;
   if (pvmw.address < 0) {
@@ -140,7 +140,7 @@ bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw) {
   pvmw.pmd = false;
   const Vma* v = w.FindVma(pvmw.mm, addr < pvmw.end ? addr : pvmw.end - 1);
   for (; addr < pvmw.end; ++addr) {
-    const Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(addr))];
+    const Pmd& pmd = m.PmdAt(w.PmdIndex(addr));
     if (v && v->hugetlb) {
       // hugetlb: one huge entry per PMD; check_pte(pvmw, pages_per_huge_page).
       if ((addr & (pmd_pages - 1)) != 0 || pmd.kind != PmdKind::kHuge) continue;
@@ -191,7 +191,7 @@ bool page_vma_mapped_walk(const World& w, PageVmaMappedWalk& pvmw) {
       addr |= pmd_pages - 1;
       continue;
     }
-    const Pte& pte = m.ptes[static_cast<size_t>(addr)];
+    const Pte& pte = m.PteAt(addr);
     // map_pte(): none never matches; in non-migration mode only present,
     // device-private and device-exclusive entries "count as a mapping".
     if (pte.kind == PteKind::kNone) continue;

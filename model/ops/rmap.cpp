@@ -25,7 +25,7 @@ void folio_add_new_anon_rmap_pte(World& w, int head) {
   f.swapbacked = true;
   int nr = w.NrPages(head);
   for (int i = 0; i < nr; ++i) {
-    Page& p = w.pages[static_cast<size_t>(head + i)];
+    Page& p = w.PageAt(head + i);
     p.mapcount = 0;
     p.anon_exclusive = true;  // RMAP_EXCLUSIVE: every page for PTE level
   }
@@ -42,14 +42,14 @@ void folio_add_new_anon_rmap_pmd(World& w, int head) {
 }
 
 void folio_add_anon_rmap_pte(World& w, int head, int frame, bool exclusive) {
-  Page& p = w.pages[static_cast<size_t>(frame)];
+  Page& p = w.PageAt(frame);
   p.mapcount++;
   if (w.Folio(head).order > 0) w.Folio(head).large_mapcount++;
   if (exclusive) p.anon_exclusive = true;
 }
 
 void folio_add_file_rmap_pte(World& w, int head, int frame) {
-  w.pages[static_cast<size_t>(frame)].mapcount++;
+  w.PageAt(frame).mapcount++;
   if (w.Folio(head).order > 0) w.Folio(head).large_mapcount++;
 }
 
@@ -63,8 +63,7 @@ void folio_remove_rmap_pte(World& w, StepResult& r, int head, int frame) {
   // kernel decrements some other struct page; only the folio counter is ours.
   // For a small folio that is all that changes: the kernel decremented the
   // garbage page's _mapcount, not the folio's.
-  if (frame >= head && frame < head + w.NrPages(head))
-    w.pages[static_cast<size_t>(frame)].mapcount--;
+  if (frame >= head && frame < head + w.NrPages(head)) w.PageAt(frame).mapcount--;
   if (w.Folio(head).order > 0) w.Folio(head).large_mapcount--;
   // deferred_split_folio() is not modelled for RAM folios. A large
   // device-private folio left partially mapped (a page unmapped, others
@@ -75,8 +74,8 @@ void folio_remove_rmap_pte(World& w, StepResult& r, int head, int frame) {
   // stated in the sources, the model reports it as a kernel bug).
   const Page& f = w.Folio(head);
   if (f.order > 0 && f.anon && folio_is_device_private(w, head) && frame >= head &&
-      frame < head + w.NrPages(head) && w.pages[static_cast<size_t>(frame)].mapcount < 0 &&
-      w.FolioMapcount(head) > 0 && f.entire_mapcount < 0 &&
+      frame < head + w.NrPages(head) && w.PageAt(frame).mapcount < 0 && w.FolioMapcount(head) > 0 &&
+      f.entire_mapcount < 0 &&
       w.knobs.device_private_deferred_split == DevicePrivateDeferredSplit::kQueued)
     r.Event(EventKind::kBug,
             fmt::format("deferred_split_folio() queued partially mapped device-private folio {:#x} "
@@ -91,7 +90,7 @@ void folio_remove_rmap_pmd(World& w, int head) {
 }
 
 void folio_try_dup_anon_rmap_pte(World& w, int head, int frame) {
-  Page& p = w.pages[static_cast<size_t>(frame)];
+  Page& p = w.PageAt(frame);
   p.anon_exclusive = false;
   p.mapcount++;
   if (w.Folio(head).order > 0) w.Folio(head).large_mapcount++;
@@ -128,7 +127,7 @@ bool DevicePrivateConfusion(const World& w, StepResult& r, int head, const PageV
                             const char* walker) {
   if (DevicePrivatePmdHit(w, r, pvmw, head, walker)) return true;
   if (pvmw.pmd) return false;
-  const Pte& pte = w.mms[static_cast<size_t>(pvmw.mm)].ptes[static_cast<size_t>(pvmw.address)];
+  const Pte& pte = w.MmAt(pvmw.mm).PteAt(pvmw.address);
   if (!IsDevicePrivate(pte.kind) || folio_is_device_private(w, head)) return false;
   r.Event(
       EventKind::kCorruption,
@@ -158,7 +157,7 @@ bool page_make_device_exclusive_one(World& w, StepResult& r, int head, int mm, c
               "a PMD-mapped folio (mm/rmap.c, v6.14)");
       return false;
     }
-    Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)];
+    Pte& pte = w.MmAt(mm).PteAt(pvmw.address);
     if (pte.kind != PteKind::kPresent) return false;
     int frame = w.FrameOf(pte.pfn);
     Pte old = pte;
@@ -204,7 +203,7 @@ ExclusiveResult make_device_exclusive(World& w, StepResult& r, int mm, int va) {
     // folio_walk_start() finds the PTE GUP just made present and writable
     // (operations are atomic, so the re-check always matches here).
     mmu_notifier_invalidate(w, mm, va, va + 1, NotifyEvent::kExclusive, -1);
-    Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)];
+    Pte& pte = w.MmAt(mm).PteAt(va);
     Pte old = pte;
     if (old.dirty) f.dirty = true;
     pte = Pte{};
@@ -335,8 +334,8 @@ bool IsLazyfree(const World& w, int head) {
 // MM_ANONPAGES -= HPAGE_PMD_NR, the entire mapping and its reference go.
 // Returns whether it was discarded.
 bool DiscardLazyfreePmd(World& w, StepResult& r, int head, int mm, int addr) {
-  Mm& m = w.mms[static_cast<size_t>(mm)];
-  Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(addr))];
+  Mm& m = w.MmAt(mm);
+  Pmd& pmd = m.PmdAt(w.PmdIndex(addr));
   Page& f = w.Folio(head);
   if (f.dirty || pmd.dirty) {
     f.swapbacked = true;
@@ -347,7 +346,7 @@ bool DiscardLazyfreePmd(World& w, StepResult& r, int head, int mm, int addr) {
   const int block = addr & ~(pages - 1);
   pmd = Pmd{};
   m.rss[kMmAnonPages] -= static_cast<int16_t>(pages);
-  for (int i = 0; i < pages; ++i) m.logical[static_cast<size_t>(block + i)] = 0;
+  for (int i = 0; i < pages; ++i) m.LogicalAt(block + i) = 0;
   folio_remove_rmap_pmd(w, head);
   folio_put(w, r, head);
   return true;
@@ -378,7 +377,7 @@ void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swa
         pvmw.address = -1 - v.start;
         continue;
       }
-      Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)];
+      Pte& pte = w.MmAt(mm).PteAt(pvmw.address);
       Pte old = pte;
       uint32_t pfn = old.pfn;
       if (old.kind != PteKind::kPresent &&
@@ -396,10 +395,9 @@ void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swa
       // own fields are not ours to change.
       int real_idx = static_cast<int>(old.pfn - folio_pfn);
       if (real_idx < 0 || real_idx >= nr) real_idx = 0;
-      bool anon_exclusive =
-          !garbage && w.Folio(head).anon && w.pages[static_cast<size_t>(frame)].anon_exclusive;
+      bool anon_exclusive = !garbage && w.Folio(head).anon && w.PageAt(frame).anon_exclusive;
       if (old.kind == PteKind::kPresent && old.dirty) w.Folio(head).dirty = true;
-      Mm& m = w.mms[static_cast<size_t>(mm)];
+      Mm& m = w.MmAt(mm);
       if (IsLazyfree(w, head)) {
         // MADV_FREE folio check (mm/rmap.c try_to_unmap_one, v6.15 and
         // linux-mm 7.x): a folio redirtied through a PTE (or a GUP
@@ -420,13 +418,13 @@ void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swa
         }
         m.rss[kMmAnonPages]--;
         pte = Pte{};
-        m.logical[static_cast<size_t>(pvmw.address)] = 0;
+        m.LogicalAt(pvmw.address) = 0;
         folio_remove_rmap_pte(w, r, head, garbage ? head + nr : frame);
         folio_put(w, r, head);
         continue;
       }
       int slot = swap_slots[static_cast<size_t>(real_idx)];
-      if (!garbage) w.pages[static_cast<size_t>(frame)].anon_exclusive = false;
+      if (!garbage) w.PageAt(frame).anon_exclusive = false;
       // folio_try_share_anon_rmap_pte
       m.rss[kMmAnonPages]--;
       m.rss[kMmSwapEnts]++;
@@ -436,8 +434,8 @@ void try_to_unmap(World& w, StepResult& r, int head, const std::vector<int>& swa
       pte.swp_exclusive = anon_exclusive;
       pte.soft_dirty = old.soft_dirty;
       pte.uffd_wp = old.uffd_wp;
-      w.swap[static_cast<size_t>(slot)].count++;
-      w.swap[static_cast<size_t>(slot)].data = w.pages[static_cast<size_t>(head + real_idx)].data;
+      w.SlotAt(slot).count++;
+      w.SlotAt(slot).data = w.PageAt(head + real_idx).data;
       // OLD never took a mapcount for device-exclusive entries, but the walker
       // removes one anyway.
       folio_remove_rmap_pte(w, r, head, garbage ? head + nr : frame);
@@ -461,7 +459,7 @@ void try_to_migrate(World& w, StepResult& r, int head) {
         pvmw.address = -1 - v.start;
         continue;
       }
-      Pte& pte = w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(pvmw.address)];
+      Pte& pte = w.MmAt(mm).PteAt(pvmw.address);
       Pte old = pte;
       bool present = old.kind == PteKind::kPresent;
       bool old_pfn = !present && w.knobs.try_to_migrate_nonpresent == NonPresentPfn::kPtePfn;
@@ -480,10 +478,9 @@ void try_to_migrate(World& w, StepResult& r, int head) {
                             "gives pfn 0x{:x}, outside folio 0x{:x}-0x{:x}: garbage subpage",
                             PteKindName(old.kind), mm, pvmw.address, pfn, folio_pfn,
                             folio_pfn + nr - 1));
-      bool anon_exclusive =
-          !garbage && w.Folio(head).anon && w.pages[static_cast<size_t>(frame)].anon_exclusive;
+      bool anon_exclusive = !garbage && w.Folio(head).anon && w.PageAt(frame).anon_exclusive;
       if (present && old.dirty) w.Folio(head).dirty = true;
-      if (!garbage) w.pages[static_cast<size_t>(frame)].anon_exclusive = false;
+      if (!garbage) w.PageAt(frame).anon_exclusive = false;
       pte = Pte{};
       pte.kind = writable         ? PteKind::kMigrationWrite
                  : anon_exclusive ? PteKind::kMigrationReadExclusive
@@ -513,13 +510,13 @@ int folio_referenced(World& w, StepResult& r, int head) {
     PageVmaMappedWalk pvmw = StartWalk(w, folio_pfn, w.NrPages(head), 0, mm, v);
     while (page_vma_mapped_walk(w, pvmw)) {
       if (DevicePrivateConfusion(w, r, head, pvmw, "folio_referenced_one")) continue;
-      Mm& m = w.mms[static_cast<size_t>(mm)];
+      Mm& m = w.MmAt(mm);
       if (pvmw.pmd) {
-        Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(pvmw.address))];
+        Pmd& pmd = m.PmdAt(w.PmdIndex(pvmw.address));
         if (pmd.young) ++referenced;
         pmd.young = false;
       } else {
-        Pte& pte = m.ptes[static_cast<size_t>(pvmw.address)];
+        Pte& pte = m.PteAt(pvmw.address);
         if (pte.kind == PteKind::kPresent) {
           if (pte.young) ++referenced;
           pte.young = false;  // ptep_clear_flush_young_notify
@@ -559,15 +556,15 @@ int folio_mkclean(World& w, StepResult& r, int head) {
     while (page_vma_mapped_walk(w, pvmw)) {
       if (DevicePrivateConfusion(w, r, head, pvmw, "page_vma_mkclean_one")) continue;
       InvalidateHit(w, pvmw, NotifyEvent::kProtectionPage);
-      Mm& m = w.mms[static_cast<size_t>(mm)];
+      Mm& m = w.MmAt(mm);
       if (pvmw.pmd) {
-        Pmd& pmd = m.pmds[static_cast<size_t>(w.PmdIndex(pvmw.address))];
+        Pmd& pmd = m.PmdAt(w.PmdIndex(pvmw.address));
         if (!pmd.dirty && !pmd.write) continue;
         pmd.dirty = pmd.write = false;
         ++cleaned;
         continue;
       }
-      Pte& pte = m.ptes[static_cast<size_t>(pvmw.address)];
+      Pte& pte = m.PteAt(pvmw.address);
       if (pte.kind != PteKind::kPresent) {
         if (w.knobs.mkclean_nonpresent == MkcleanNonPresent::kSkip) continue;
         // Unreachable for device-exclusive entries (see invalid_mkclean_vma

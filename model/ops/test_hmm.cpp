@@ -15,14 +15,13 @@ namespace mmcheck::model::kernel {
 void dmirror_interval_invalidate(World& w, int device, int mm, int start, int end, NotifyEvent ev,
                                  int owner_device) {
   if (ev == NotifyEvent::kMigrate && owner_device == device) return;
-  Device& d = w.devices[static_cast<size_t>(device)];
+  Device& d = w.DeviceAt(device);
   // knob dmirror_invalidate_range=one-past: xa_for_each_range's last index is
   // inclusive, and dmirror_do_update passes the exclusive end.
   const int last = w.knobs.dmirror_invalidate_range == DmirrorInvalidateRange::kOnePast
                        ? std::min(end + 1, w.universe.pages)
                        : end;
-  for (int va = start; va < last; ++va)
-    d.mirror[static_cast<size_t>(mm * w.universe.pages + va)] = MirrorEntry{};
+  for (int va = start; va < last; ++va) d.MirrorAt(mm * w.universe.pages + va) = MirrorEntry{};
 }
 
 // dmirror_mkentry() (lib/test_hmm.c @ 05ab51217205): ERROR, or NONE without
@@ -37,13 +36,11 @@ uint8_t dmirror_mkentry(const World& w, int device, const HmmSnapshotPfn& e) {
   const int frame = w.MirrorFrame(MirrorEntry{kMirrorRead, e.page.pfn, e.page.device_private});
   uint8_t perm = kDmirrorProtNone;
   if (frame >= 0 && w.IsDevicePrivateFrame(frame))  // is_device_private_page()
-    perm = w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))].owner == device
-               ? kDmirrorProtDevPrivateLocal
-               : kDmirrorProtDevPrivateRemote;
+    perm = w.PgmapAt(w.PgmapOf(frame)).owner == device ? kDmirrorProtDevPrivateLocal
+                                                       : kDmirrorProtDevPrivateRemote;
   else if (frame >= 0 && w.IsDeviceCoherentFrame(frame))  // is_device_coherent_page()
-    perm = w.pgmaps[static_cast<size_t>(w.PgmapOf(frame))].owner == device
-               ? kDmirrorProtDevCoherentLocal
-               : kDmirrorProtDevCoherentRemote;
+    perm = w.PgmapAt(w.PgmapOf(frame)).owner == device ? kDmirrorProtDevCoherentLocal
+                                                       : kDmirrorProtDevCoherentRemote;
   else if (!e.page.device_private && e.page.pfn == kZeroPfn)  // is_zero_pfn()
     perm = kDmirrorProtZero;
   perm |= e.page.write ? kDmirrorProtWrite : kDmirrorProtRead;

@@ -23,12 +23,11 @@ namespace {
 template <typename Pred>
 bool AnyEntryOf(const World& w, int head, Pred pred) {
   for (int mm = 0; mm < static_cast<int>(w.mms.size()); ++mm) {
-    if (!w.mms[static_cast<size_t>(mm)].exists) continue;
+    if (!w.MmAt(mm).exists) continue;
     for (int va = 0; va < w.universe.pages; ++va) {
       int f = w.MappedFrame(mm, va);
-      if (f < 0 || w.pages[static_cast<size_t>(f)].head != head) continue;
-      if (pred(w.PmdOf(mm, va), w.mms[static_cast<size_t>(mm)].ptes[static_cast<size_t>(va)]))
-        return true;
+      if (f < 0 || w.PageAt(f).head != head) continue;
+      if (pred(w.PmdOf(mm, va), w.MmAt(mm).PteAt(va))) return true;
     }
   }
   return false;
@@ -104,7 +103,7 @@ void shrink_folio(World& w, StepResult& r, int head, bool ignore_references) {
   const int nr = w.NrPages(head);
   std::vector<int> slots;
   for (int s = 0; s < static_cast<int>(w.swap.size()) && static_cast<int>(slots.size()) < nr; ++s)
-    if (w.swap[static_cast<size_t>(s)].count == 0) slots.push_back(s);
+    if (w.SlotAt(s).count == 0) slots.push_back(s);
   if (static_cast<int>(slots.size()) < nr) return keep("add_to_swap failed: no swap space");
   folio_get(w, head, nr);  // swapcache references
   if (w.FolioMapcount(head) > 0) try_to_unmap(w, r, head, slots);
@@ -115,8 +114,7 @@ void shrink_folio(World& w, StepResult& r, int head, bool ignore_references) {
   }
   // pageout(): write every page to its slot (the data a later swap-in reads).
   for (int i = 0; i < nr; ++i)
-    w.swap[static_cast<size_t>(slots[static_cast<size_t>(i)])].data =
-        w.pages[static_cast<size_t>(head + i)].data;
+    w.SlotAt(slots[static_cast<size_t>(i)]).data = w.PageAt(head + i).data;
   w.Folio(head).dirty = false;
   // __remove_mapping(): freeze the refcount at isolation + swapcache.
   if (w.Folio(head).refcount != 1 + nr) {
