@@ -246,7 +246,7 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
 
   // Live shmem objects are at most one per mapped page of every mm; dead slots are reused,
   // so World::shmem never grows beyond that.
-  max_shmem_ = static_cast<std::size_t>(u.mms * u.pages);
+  max_shmem_ = static_cast<std::size_t>(u.mms) * static_cast<std::size_t>(u.pages);
   encoding_size_ = EncodedBytes(initial_, max_shmem_);
 
   swap_perms_ = Permutations(options_.symmetry.swap_slots ? u.swap_slots : 0);

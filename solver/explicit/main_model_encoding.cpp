@@ -89,7 +89,11 @@ class Reader {
     for (int i = 0; i < 4; ++i) v = v << 8 | U8();
     return v;
   }
-  std::int8_t S8() { return I8(); }
+  // A signed count (Writer::S8), sign-extended without a signed char in between.
+  std::int16_t S8() {
+    const int v = U8();
+    return static_cast<std::int16_t>(v >= 128 ? v - 256 : v);
+  }
   std::uint32_t N16() {
     const std::uint32_t hi = U8();
     return hi << 8 | U8();
