@@ -12,7 +12,9 @@
 #  3. bug 17 on niethe-v6-type-losing-downgrade (--device-pages 1): its depth
 #     and time;
 #  4. k-induction (--induction --depth 1) of mapcount-matches-mappings on
-#     linux-6.15 within the budget.
+#     linux-6.15, the whole alphabet, each per-op query of the step case
+#     bounded by IND_TIMEOUT (default 600 s): the verdict, the wall and CPU
+#     time, and the slowest per-op queries (the -v lines).
 # "Depth reached" for this build: one run `prove --depth 64 --budget B -v`, the
 # last depth whose query finished (the -v statistics lines). For BEFORE, whose
 # BMC starts afresh at each depth: the largest D whose `prove --depth D`
@@ -92,10 +94,17 @@ if [[ " $parts " == *" 3 "* ]]; then
 fi
 
 if [[ " $parts " == *" 4 "* ]]; then
-  echo "== linux-6.15: k-induction (k = 1) within ${budget} s =="
-  t=$( { time { timeout $((budget + 30)) "$bin" prove --profile linux-6.15 \
-           --property mapcount-matches-mappings --depth 1 --induction --timeout "$budget" \
-           >"$dir/bmc-ind.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
-  printf 'mapcount-matches-mappings --induction %6.2f s, exit %d: %s\n' "$t" "$(cat "$dir/bmc-rc")" \
-    "$(head -1 "$dir/bmc-ind.txt" | cut -c1-160)"
+  ind_timeout=${IND_TIMEOUT:-600}
+  echo "== linux-6.15: k-induction (k = 1), per-op queries of at most ${ind_timeout} s =="
+  TIMEFORMAT='%R %U'
+  t=$( { time { "$bin" prove --profile linux-6.15 --property mapcount-matches-mappings \
+           --depth 1 --induction --timeout "${ind_timeout}s" -v >"$dir/bmc-ind.txt" \
+           2>"$dir/bmc-ind.err"; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
+  read -r wall cpu <<<"$t"
+  printf 'mapcount-matches-mappings --induction: %s s wall, %s s CPU, exit %d: %s\n' "$wall" "$cpu" \
+    "$(cat "$dir/bmc-rc")" "$(head -1 "$dir/bmc-ind.txt" | cut -c1-200)"
+  echo "slowest step-case queries:"
+  grep -E ": step case, last step " "$dir/bmc-ind.err" |
+    sed -E 's/^.*last step (.*): (unsat|sat|unknown) in ([0-9.]+) s$/\3 \2 \1/' | sort -rn | head -5
+  TIMEFORMAT='%R'
 fi

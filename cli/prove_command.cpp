@@ -65,7 +65,8 @@ struct ProveOptions {
   std::string out_dir;
   bool verbose = false;
   bool list = false;
-  int device_pages = 0;  // BMC universe: 0, or 1 device-private page
+  int device_pages = 0;          // BMC universe: 0, or 1 device-private page
+  std::vector<std::string> ops;  // BMC alphabet: these op codes only (empty: every symbolic one)
 };
 
 // One judged result.
@@ -324,6 +325,29 @@ std::string BudgetNote(const ProveOptions& o, std::chrono::steady_clock::time_po
   return fmt::format("; the whole-run --budget {} ran out", FormatDuration(o.budget_s));
 }
 
+// The op codes of --op (empty: every symbolic op of the universe); each must be a symbolic op,
+// and a device op needs --device-pages 1.
+std::vector<model::OpCode> SelectOps(const ProveOptions& o) {
+  std::vector<model::OpCode> out;
+  for (const std::string& name : o.ops) {
+    const model::OpInfo* info = model::FindOp(name);
+    const bool device =
+        info && std::find(smt::SymbolicDeviceOpCodes().begin(), smt::SymbolicDeviceOpCodes().end(),
+                          info->code) != smt::SymbolicDeviceOpCodes().end();
+    if (!info || !smt::IsSymbolicOp(info->code) || (device && o.device_pages == 0)) {
+      std::string names;
+      for (model::OpCode c : smt::SymbolicOpCodes())
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", model::InfoOf(c).name);
+      for (model::OpCode c : smt::SymbolicDeviceOpCodes())
+        names += fmt::format(", {} (with --device-pages 1)", model::InfoOf(c).name);
+      throw UsageError(
+          fmt::format("--op: '{}' is not an op of the symbolic model (accepted: {})", name, names));
+    }
+    if (std::find(out.begin(), out.end(), info->code) == out.end()) out.push_back(info->code);
+  }
+  return out;
+}
+
 int RunBmc(const ProveOptions& o) {
   if (!o.lemmas.empty())
     throw UsageError("--lemma cannot be combined with --depth/--induction/--property/--out");
@@ -332,6 +356,7 @@ int RunBmc(const ProveOptions& o) {
   options.induction = o.induction;
   options.timeout_ms = std::max(1u, static_cast<unsigned>(std::lround(o.timeout_s * 1000)));
   if (o.device_pages == 1) options.universe = smt::BmcDeviceUniverse();
+  options.ops = SelectOps(o);
   const std::vector<std::string> props = SelectProperties(o.properties);
   const std::vector<model::Profile> profiles = SelectProfiles(o);
   if (!o.out_dir.empty()) {
@@ -433,7 +458,7 @@ int RunProve(const ProveOptions& o) {
     return kExitOk;
   }
   if (o.depth >= 0 || o.induction || !o.properties.empty() || !o.out_dir.empty() ||
-      o.device_pages != 0)
+      o.device_pages != 0 || !o.ops.empty())
     return RunBmc(o);
 
   smt::LemmaOptions options;
@@ -537,6 +562,9 @@ void AddProveCommand(CLI::App& app, int* status) {
                   "BMC universe with this many device-private pages (0 or 1; 1 adds "
                   "dev_migrate_to_dev/_to_sys, dev_release and unlock_folio to the alphabet)")
       ->check(WholeNumber(0, 1));
+  cmd->add_option("--op", o->ops,
+                  "BMC/k-induction alphabet: only this op (repeatable; default: every op of the "
+                  "symbolic model)");
   cmd->callback([o, status] {
     *status = RunProve(*o);
     // The results are out; Z3 freeing the contexts of stopped queries (which can take longer

@@ -12,8 +12,10 @@
 // model/encoding mismatch, never a refutation. k-induction strengthens the property with the
 // model's other invariants (SymbolicModel::StateProperties and StrengtheningInvariants), each an
 // assumption tracked by its name ("assume:<name>"), plus the simple-path constraint
-// ("simple-path"), so the unsat core lists the ones the proof used. A solver unknown or timeout is
-// reported as unknown, never as proved.
+// ("simple-path"), so the unsat core lists the ones the proof used. The step case is one query
+// per op instance of the alphabet (the last step is that op's own step formula): it holds when
+// every one is unsat, and an op whose query gives up is named in the reason. A solver unknown or
+// timeout is reported as unknown, never as proved.
 #pragma once
 
 #include <chrono>
@@ -50,8 +52,9 @@ struct BmcOptions {
   bool strengthen_with_all_invariants = true;
   // The step case's k+1 states are pairwise distinct (tracked as "simple-path").
   bool simple_path = true;
-  // A proved step case's unsat core is minimized (incremental core, else
-  // deletion); false: it lists every tracked assumption.
+  // A proved step case's unsat core is the union of its per-op cores, each
+  // from the incremental solver when it answers within 2 s (else every tracked
+  // assumption of that op); false: every tracked assumption.
   bool minimize_core = true;
   // The op codes of the alphabet (empty: every op of SymbolicOpCodes()).
   std::vector<model::OpCode> ops;

@@ -81,6 +81,18 @@ endif()
 # A budget that suffices changes nothing.
 run(0 prove --profile linux-6.14 --property mapcount-matches-mappings --depth 1 --budget 10m)
 expect_match("${OUT}" "refuted at depth 1, expected")
+# prove --op cuts the BMC alphabet to the named ops: one that is no symbolic op, or a device op
+# without --device-pages 1, is refused before the run; dev_exclusive alone finds linux-6.14's
+# mapcount bug at depth 1, and an alphabet without it does not reach it (exit 3).
+run(2 prove --profile linux-6.14 --depth 1 --op mmap)
+expect_one_line_error("^mmcheck: error: --op: 'mmap' is not an op of the symbolic model \\(accepted: munmap, ")
+run(2 prove --profile linux-6.14 --depth 1 --op dev_release)
+expect_one_line_error("--op: 'dev_release' is not an op of the symbolic model")
+run(0 prove --profile linux-6.14 --property mapcount-matches-mappings --depth 1 --op dev_exclusive)
+expect_match("${OUT}" "refuted at depth 1, expected")
+run(3 prove --profile linux-6.14 --property mapcount-matches-mappings --depth 1 --op cpu_write
+    --op munmap)
+expect_match("${OUT}" "mapcount-matches-mappings +NOT REACHED up to depth 1 \\(expected")
 
 # ---- Outputs that cannot be written are refused before the run, not after it.
 if(IS_DIRECTORY /proc/self)

@@ -103,15 +103,29 @@ TEST(BmcTest, Linux615NoMapcountViolationWithinBound) {
 // duplicates every swap entry of its VMA with swap_duplicate() into an mm
 // that had none, and munmap frees every swap entry it zaps, so the counts
 // follow the entries from any state where they already agree. The unsat
-// core names the assumptions the proof used.
+// core names the assumptions the proof used. The step case is one query per
+// op instance of the alphabet, each reported unsat by name.
 TEST(BmcTest, Linux615SwapCountInductiveForForkAndMunmap) {
   BmcOptions o;
   o.depth = 1;
   o.induction = true;
   o.strengthen_with_all_invariants = false;
   o.ops = {OpCode::kFork, OpCode::kMunmap};
+  std::vector<std::string> lines;
+  o.progress = [&lines](const std::string& line) {
+    if (line.rfind("step case, last step ", 0) == 0) lines.push_back(line);
+  };
   BmcResult r = CheckProperty(Builtin("linux-6.15"), "swap-count-matches", o);
   ASSERT_EQ(r.verdict, BmcVerdict::kInductive) << r.induction_note << r.reason;
+  z3::context ctx;
+  const SymbolicModel sm(ctx, o.universe, Builtin("linux-6.15").knobs, o.ops);
+  ASSERT_EQ(lines.size(), sm.Alphabet().size());  // 2 forks, 6 munmaps
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i].rfind(
+                  "step case, last step " + model::FormatOp(sm.Alphabet()[i]) + ": unsat in ", 0),
+              0u)
+        << lines[i];
+  }
   EXPECT_NE(std::find(r.unsat_core.begin(), r.unsat_core.end(), "assume:swap-count-matches"),
             r.unsat_core.end());
   EXPECT_NE(std::find(r.unsat_core.begin(), r.unsat_core.end(), "negated-goal:swap-count-matches"),

@@ -18,7 +18,8 @@ list(APPEND MMCHECK_TEST_SOURCES
   solver/smt/bmc_conformance_test.cpp
   solver/smt/bmc_test.cpp
   solver/smt/reachable.cpp
-  solver/smt/symbolic_knobs_test.cpp)
+  solver/smt/symbolic_knobs_test.cpp
+  solver/smt/symbolic_step_test.cpp)
 
 # The exhaustive concrete/symbolic conformance (minutes): its own binary, not
 # in CTest; bench/symbolic_conformance.sh runs it (MMCHECK_EXHAUSTIVE_DEPTH).
