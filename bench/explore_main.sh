@@ -18,6 +18,10 @@
 #   * the same alphabet with transparent_hugepage=never and 2 folio slots (4 order-0 frames, one
 #     more folio than the spec's 3) is exhaustive: 7,814,780 states in 58.5 s (134k states/s),
 #     then 326 s for the symmetry check; 21,184,054 states in 160 s without symmetry;
+#   * 2026-12-06 (after the check change, machine shared, load 2-5): THP never, 2 folio slots,
+#     swap+mm symmetry: 16,735,094 states, 23 levels, 230 s search, 676 s mm-renaming check (swap
+#     renamings trusted, 4,097 sampled); 3 folio slots, swap+mm: level 10 passes 1.78M states
+#     (122k states per CPU-second, 1 job), far from exhaustive in 60 s;
 #   * the "story" alphabet below (map read-write private memory, fork, touch, make exclusive, the
 #     three movers, all at va 0) is exhaustive in well under a second, with and without swap-slot
 #     and mm symmetry (checked exact after the search).
