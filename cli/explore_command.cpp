@@ -178,9 +178,15 @@ void PrintMainText(const MainReport& report) {
       std::printf("symmetry       trivial: these groups have no renaming in this universe\n");
     } else if (c.exact) {
       std::printf(
-          "symmetry       exact: each of the %s renamings is a bisimulation on all %s "
-          "states (checked in %s s)\n",
-          WithCommas(c.renamings).c_str(), WithCommas(c.states).c_str(),
+          "symmetry       exact: each of the %s renamings is a bisimulation on %s %s "
+          "states%s (checked in %s s)\n",
+          WithCommas(c.renamings).c_str(), c.swap_sampled == c.states ? "a sample of" : "all",
+          WithCommas(c.states).c_str(),
+          c.swap_sampled != 0 && c.swap_sampled != c.states
+              ? (", swap slots (exact by construction) on a sample of " +
+                 WithCommas(c.swap_sampled))
+                    .c_str()
+              : "",
           Fixed(c.seconds, 3).c_str());
     } else {
       std::printf("symmetry       NOT EXACT at state %u: %s\n", c.witness_state, c.witness.c_str());
@@ -203,12 +209,10 @@ nlohmann::ordered_json MainReportJson(const MainReport& report) {
   j["symmetry"] = report.symmetry;
   if (report.symmetry_check) {
     const SymmetryCheck& c = *report.symmetry_check;
-    j["symmetry_check"] = {{"exact", c.exact},
-                           {"states", c.states},
-                           {"renamings", c.renamings},
-                           {"seconds", c.seconds},
-                           {"witness_state", c.witness_state},
-                           {"witness", c.witness}};
+    j["symmetry_check"] = {
+        {"exact", c.exact},         {"states", c.states},   {"swap_sampled", c.swap_sampled},
+        {"renamings", c.renamings}, {"seconds", c.seconds}, {"witness_state", c.witness_state},
+        {"witness", c.witness}};
   }
   j["op_instances"] = report.op_instances;
   j["encoding_bytes"] = report.encoding_bytes;

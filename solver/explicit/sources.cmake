@@ -4,4 +4,8 @@ list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/exploration_result.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/record_arena.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model_alphabet.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model_check.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model_encoding.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model_symmetry.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/diff_model.cpp)
