@@ -553,13 +553,15 @@ void DevexclCoreModel::EncodePortable(const State& s, std::uint8_t* out) const {
   }
 }
 
-// The fast packer: one pext per field array, same bytes as EncodePortable. REQUIRES:
-// total_bits_ <= 64.
-__attribute__((target("bmi2"))) void DevexclCoreModel::EncodeBmi2(const State& s,
-                                                                  std::uint8_t* out) const {
-  std::uint64_t word = s.mm1;
-  const std::uint64_t* mask = lane_masks_;
-  const int* width = lane_widths_;
+namespace {
+
+// Every field array of a state into the low bits of a 64- or 128-bit word, one pext each: mm1
+// highest, the last field lowest (UnpackState's inverse).
+template <typename Word>
+__attribute__((target("bmi2"))) inline Word PackState(const DevexclCoreModel::State& s,
+                                                      const int (&width)[10],
+                                                      const std::uint64_t (&mask)[10]) {
+  Word word = s.mm1;
   word = (word << width[0]) | _pext_u64(LoadBigEndian(s.kind), mask[0]);
   word = (word << width[1]) | _pext_u64(LoadBigEndian(s.id), mask[1]);
   word = (word << width[2]) | _pext_u64(LoadBigEndian(s.write), mask[2]);
@@ -570,6 +572,16 @@ __attribute__((target("bmi2"))) void DevexclCoreModel::EncodeBmi2(const State& s
   word = (word << width[7]) | _pext_u64(LoadBigEndian(s.dirty), mask[7]);
   word = (word << width[8]) | _pext_u64(LoadBigEndian(s.grant), mask[8]);
   word = (word << width[9]) | _pext_u64(LoadBigEndian(s.swap_count), mask[9]);
+  return word;
+}
+
+}  // namespace
+
+// The fast packer: one pext per field array, same bytes as EncodePortable. REQUIRES:
+// total_bits_ <= 64.
+__attribute__((target("bmi2"))) void DevexclCoreModel::EncodeBmi2(const State& s,
+                                                                  std::uint8_t* out) const {
+  std::uint64_t word = PackState<std::uint64_t>(s, lane_widths_, lane_masks_);
   word = __builtin_bswap64(word << (64 - total_bits_));
   std::memcpy(out, &word, 8);  // encoding_bytes_ == 8 here
 }
@@ -578,19 +590,7 @@ __attribute__((target("bmi2"))) void DevexclCoreModel::EncodeBmi2(const State& s
 // EncodePortable. REQUIRES: total_bits_ <= 128.
 __attribute__((target("bmi2"))) void DevexclCoreModel::EncodeBmi2Wide(const State& s,
                                                                       std::uint8_t* out) const {
-  unsigned __int128 word = s.mm1;
-  const std::uint64_t* mask = lane_masks_;
-  const int* width = lane_widths_;
-  word = (word << width[0]) | _pext_u64(LoadBigEndian(s.kind), mask[0]);
-  word = (word << width[1]) | _pext_u64(LoadBigEndian(s.id), mask[1]);
-  word = (word << width[2]) | _pext_u64(LoadBigEndian(s.write), mask[2]);
-  word = (word << width[3]) | _pext_u64(LoadBigEndian(s.alloc), mask[3]);
-  word = (word << width[4]) | _pext_u64(LoadBigEndian(s.ref), mask[4]);
-  word = (word << width[5]) | _pext_u64(LoadBigEndian(s.map), mask[5]);
-  word = (word << width[6]) | _pext_u64(LoadBigEndian(s.anon_exclusive), mask[6]);
-  word = (word << width[7]) | _pext_u64(LoadBigEndian(s.dirty), mask[7]);
-  word = (word << width[8]) | _pext_u64(LoadBigEndian(s.grant), mask[8]);
-  word = (word << width[9]) | _pext_u64(LoadBigEndian(s.swap_count), mask[9]);
+  unsigned __int128 word = PackState<unsigned __int128>(s, lane_widths_, lane_masks_);
   word <<= 128 - total_bits_;
   const std::uint64_t high = __builtin_bswap64(static_cast<std::uint64_t>(word >> 64));
   const std::uint64_t low = __builtin_bswap64(static_cast<std::uint64_t>(word));
@@ -624,6 +624,26 @@ __attribute__((target("bmi2"))) inline void Unpack(Word* word, int width, std::u
   *word >>= width;
 }
 
+// Every field array of a state from the packed word (64 or 128 bits), the last field first: it
+// sits in the low bits; the mm1 bit is the lowest.
+template <typename Word>
+__attribute__((target("bmi2"))) inline DevexclCoreModel::State UnpackState(
+    Word word, const int (&widths)[10], const std::uint64_t (&masks)[10]) {
+  DevexclCoreModel::State s;
+  Unpack(&word, widths[9], masks[9], s.swap_count);
+  Unpack(&word, widths[8], masks[8], s.grant);
+  Unpack(&word, widths[7], masks[7], s.dirty);
+  Unpack(&word, widths[6], masks[6], s.anon_exclusive);
+  Unpack(&word, widths[5], masks[5], s.map);
+  Unpack(&word, widths[4], masks[4], s.ref);
+  Unpack(&word, widths[3], masks[3], s.alloc);
+  Unpack(&word, widths[2], masks[2], s.write);
+  Unpack(&word, widths[1], masks[1], s.id);
+  Unpack(&word, widths[0], masks[0], s.kind);
+  s.mm1 = static_cast<std::uint8_t>(word & 1);
+  return s;
+}
+
 }  // namespace
 
 // The inverse of EncodeBmi2: one pdep per field array. REQUIRES: total_bits_ <= 64.
@@ -632,20 +652,7 @@ __attribute__((target("bmi2"))) DevexclCoreModel::State DevexclCoreModel::Decode
   std::uint64_t word;
   std::memcpy(&word, in, 8);
   word = __builtin_bswap64(word) >> (64 - total_bits_);
-  State s;
-  // Last field first: it sits in the low bits.
-  Unpack(&word, lane_widths_[9], lane_masks_[9], s.swap_count);
-  Unpack(&word, lane_widths_[8], lane_masks_[8], s.grant);
-  Unpack(&word, lane_widths_[7], lane_masks_[7], s.dirty);
-  Unpack(&word, lane_widths_[6], lane_masks_[6], s.anon_exclusive);
-  Unpack(&word, lane_widths_[5], lane_masks_[5], s.map);
-  Unpack(&word, lane_widths_[4], lane_masks_[4], s.ref);
-  Unpack(&word, lane_widths_[3], lane_masks_[3], s.alloc);
-  Unpack(&word, lane_widths_[2], lane_masks_[2], s.write);
-  Unpack(&word, lane_widths_[1], lane_masks_[1], s.id);
-  Unpack(&word, lane_widths_[0], lane_masks_[0], s.kind);
-  s.mm1 = static_cast<std::uint8_t>(word & 1);
-  return s;
+  return UnpackState(word, lane_widths_, lane_masks_);
 }
 
 // The inverse of EncodeBmi2Wide. REQUIRES: 64 < total_bits_ <= 128.
@@ -657,19 +664,7 @@ __attribute__((target("bmi2"))) DevexclCoreModel::State DevexclCoreModel::Decode
   unsigned __int128 word =
       (static_cast<unsigned __int128>(__builtin_bswap64(high)) << 64) | __builtin_bswap64(low);
   word >>= 128 - total_bits_;
-  State s;
-  Unpack(&word, lane_widths_[9], lane_masks_[9], s.swap_count);
-  Unpack(&word, lane_widths_[8], lane_masks_[8], s.grant);
-  Unpack(&word, lane_widths_[7], lane_masks_[7], s.dirty);
-  Unpack(&word, lane_widths_[6], lane_masks_[6], s.anon_exclusive);
-  Unpack(&word, lane_widths_[5], lane_masks_[5], s.map);
-  Unpack(&word, lane_widths_[4], lane_masks_[4], s.ref);
-  Unpack(&word, lane_widths_[3], lane_masks_[3], s.alloc);
-  Unpack(&word, lane_widths_[2], lane_masks_[2], s.write);
-  Unpack(&word, lane_widths_[1], lane_masks_[1], s.id);
-  Unpack(&word, lane_widths_[0], lane_masks_[0], s.kind);
-  s.mm1 = static_cast<std::uint8_t>(word & 1);
-  return s;
+  return UnpackState(word, lane_widths_, lane_masks_);
 }
 
 DevexclCoreModel::State DevexclCoreModel::Decode(const std::uint8_t* in) const {

@@ -12,16 +12,20 @@ namespace {
   throw std::runtime_error("bench/devexcl/expected.toml: " + what);
 }
 
+// bench/devexcl/expected.toml, compiled into the binary.
+toml::table ParseExpected() {
+  try {
+    return toml::parse(DevexclExpectedVerdictsToml());
+  } catch (const toml::parse_error& e) {
+    Malformed(std::string(e.description()));
+  }
+}
+
 }  // namespace
 
 ExpectedVerdicts DevexclExpectedVerdicts(DevexclSemantics semantics) {
   const char* section = semantics == DevexclSemantics::kOld ? "old" : "new";
-  toml::table data;
-  try {
-    data = toml::parse(DevexclExpectedVerdictsToml());
-  } catch (const toml::parse_error& e) {
-    Malformed(std::string(e.description()));
-  }
+  const toml::table data = ParseExpected();
   const toml::table* verdicts = data[section].as_table();
   if (verdicts == nullptr) Malformed(std::string("no [") + section + "] table");
   ExpectedVerdicts out;
@@ -51,12 +55,7 @@ ExpectedVerdicts DevexclExpectedVerdicts(DevexclSemantics semantics) {
 
 ExpectedCounts DevexclExpectedCounts(std::string_view bench, DevexclSemantics semantics) {
   const char* section = semantics == DevexclSemantics::kOld ? "old" : "new";
-  toml::table data;
-  try {
-    data = toml::parse(DevexclExpectedVerdictsToml());
-  } catch (const toml::parse_error& e) {
-    Malformed(std::string(e.description()));
-  }
+  const toml::table data = ParseExpected();
   ExpectedCounts out;
   const toml::table* counts = data["counts"][bench][section].as_table();
   if (counts == nullptr) return out;

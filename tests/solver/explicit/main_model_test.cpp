@@ -313,14 +313,20 @@ TEST(MainModel, SwapRenamingCommutesWithEveryStep) {
   EXPECT_GT(steps, 1000);
 }
 
-// Rename is built from the field lists (every field has a role, static_asserted in
-// main_model_symmetry.cpp). The identity renames nothing, and a renaming applied twice with its
-// inverse gives the world back, on every state of a forked, swapped, two-block universe.
-TEST(MainModel, RenameIsAGroupAction) {
+// Two mms, two swap slots, two blocks: fork, write, make exclusive, reclaim and migrate at va 0.
+MainModelOptions ForkedSwappedTwoBlocks() {
   MainModelOptions o =
       Options("linux-6.15", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
               {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim", "migrate"});
   o.restrictions = {"prot=rw", "kind=private", "va=0"};
+  return o;
+}
+
+// Rename is built from the field lists (every field has a role, static_asserted in
+// main_model_symmetry.cpp). The identity renames nothing, and a renaming applied twice with its
+// inverse gives the world back, on every state of a forked, swapped, two-block universe.
+TEST(MainModel, RenameIsAGroupAction) {
+  MainModelOptions o = ForkedSwappedTwoBlocks();
   const MainModel model(o);
   ExplorerOptions options;
   options.stop_at_violation = false;
@@ -343,10 +349,7 @@ TEST(MainModel, RenameIsAGroupAction) {
 // exclusive), each renaming of all three groups writes exactly EncodeExact(Rename(...)), and
 // Encode is the least of them.
 TEST(MainModel, RenamedEncodingsAreThoseOfTheRenamedWorlds) {
-  MainModelOptions o =
-      Options("linux-6.15", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
-              {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim", "migrate"});
-  o.restrictions = {"prot=rw", "kind=private", "va=0"};
+  MainModelOptions o = ForkedSwappedTwoBlocks();
   const MainModel model(o);
   ExplorerOptions options;
   options.stop_at_violation = false;
