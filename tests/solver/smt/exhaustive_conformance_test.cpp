@@ -254,14 +254,14 @@ TEST(SymbolicConformanceExhaustive, EveryValueOfEveryAcceptedKnob) {
 
 // Universes smaller than BMC's, whose whole reachable sets are searched in
 // CI (not a substitute for the BMC universes: an extra, complete check):
-// two folio slots, one swap slot. (One page per mm is no universe here:
+// one folio slot (two order-0 frames), one swap slot. (One page per mm is no universe here:
 // pages must be a multiple of the PMD size, model/universe.cpp, and the
 // symbolic layout needs pmd_order >= 1, SymbolicLayout::OutsideSubset.)
 std::vector<model::Universe> SmallerUniverses() {
   std::vector<model::Universe> out;
   for (const bool device : {false, true}) {
     model::Universe u = device ? BmcDeviceUniverse() : BmcUniverse();
-    u.folios = 2;
+    u.folios = 1;
     u.swap_slots = 1;
     out.push_back(u);
   }

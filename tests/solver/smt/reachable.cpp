@@ -234,6 +234,10 @@ std::vector<z3::expr> CompiledModel::InputConstants() const {
   return v;
 }
 
+const std::vector<z3::expr>& CompiledModel::StepRoots(size_t index) const {
+  return step_roots_[index];
+}
+
 std::vector<z3::expr> CompiledModel::StepRoots(size_t index, uint64_t value) const {
   z3::expr_vector from(sm_.ctx()), to(sm_.ctx());
   from.push_back(value_);
@@ -460,7 +464,12 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
   for (const Op& op : alphabet) {
     index.push_back(cm.AlphabetIndex(op));
     values.push_back(op.code == OpCode::kCpuWrite ? static_cast<uint64_t>(op.Arg(2)) : 1);
-    for (const z3::expr& e : cm.StepRoots(index.back(), values.back())) roots.push_back(e);
+    // Only cpu_write reads the value: the other ops' roots as they are,
+    // evaluated with value 1 as CompiledModel::Step does.
+    if (op.code == OpCode::kCpuWrite)
+      for (const z3::expr& e : cm.StepRoots(index.back(), values.back())) roots.push_back(e);
+    else
+      for (const z3::expr& e : cm.StepRoots(index.back())) roots.push_back(e);
   }
   roots.insert(roots.end(), cm.property_roots().begin(), cm.property_roots().end());
   const ExprTape tape(roots, cm.InputConstants());
@@ -513,7 +522,7 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
         const model::World& w = level[pos];
         const std::vector<uint64_t> p = lay.Project(w);
         std::copy(p.begin(), p.end(), in.begin());
-        in.back() = 0;
+        in.back() = 1;  // the value of the ops other than cpu_write (substituted)
         tape.Eval(in, scratch, out);
         const std::span<const uint64_t> props(out.data() + props_at, cm.property_count());
         const std::vector<uint64_t> want = ConcreteProperties(w);
@@ -599,7 +608,7 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
           // agrees with the concrete step.
           std::vector<uint64_t> all(tape.roots());
           std::vector<uint64_t> in(p.begin(), p.end());
-          in.push_back(0);
+          in.push_back(1);
           ExprTape::Scratch scratch;
           tape.Eval(in, scratch, all);
           if (!std::equal(sym.begin(), sym.end(),

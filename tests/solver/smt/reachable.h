@@ -95,6 +95,7 @@ class CompiledModel {
   // The roots of Step(index, ., value) with the value substituted (a
   // numeral): what a tape over the whole concrete alphabet compiles.
   std::vector<z3::expr> StepRoots(size_t index, uint64_t value) const;
+  const std::vector<z3::expr>& StepRoots(size_t index) const;  // over the value's constant
   const std::vector<z3::expr>& property_roots() const { return property_roots_; }
   // The state constants and cpu_write's value, the inputs of every root.
   std::vector<z3::expr> InputConstants() const;
