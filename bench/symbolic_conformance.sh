@@ -17,8 +17,9 @@
 #   (empty or absent: none, the whole reachable set; a bounded search that
 #   hit the bound says INCOMPLETE).
 #   GTEST_FILTER: default the BMC universes (EveryEncodedProfile,
-#   EveryValueOfEveryAcceptedKnob); '*Smaller*' the smaller universes CI
-#   searches completely; '*' all.
+#   EveryValueOfEveryAcceptedKnob); '*SmallUniverse*' the smaller universe
+#   CI searches completely, '*SmallDeviceUniverse*' the same with a device
+#   page; '*' all.
 #   BUILD_DIR=<dir> (default build/), VERBOSE=1: a line per BFS level,
 #   THREADS=<n> (default 2), ONLY=<search name>: only that search's class.
 set -euo pipefail
