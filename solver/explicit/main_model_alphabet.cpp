@@ -264,6 +264,8 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   for (const auto& p : block_perms_) block_inverses_.push_back(Inverse(p));
   for (const auto& p : mm_perms_) mm_inverses_.push_back(Inverse(p));
   for (const auto& p : mm_perms_) renamed_ops_.push_back(RenamedOps(p));
+  if (mm_perms_.size() > 1 || block_perms_.size() > 1)
+    search_check_ = std::make_shared<CheckDuringSearch>();
 }
 
 int MainModel::OpIndex(std::string_view name) const {

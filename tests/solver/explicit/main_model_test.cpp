@@ -222,6 +222,14 @@ void ExpectExactReduction(const char* universe, const std::vector<std::string>& 
   // Swap-slot renamings are checked on a sample; the other groups' on every state.
   const bool others = groups.mms || groups.folio_slots;
   EXPECT_EQ(check.states, others ? b.states : check.swap_sampled);
+  // The other groups' renamings were checked during the search; a model whose record does not
+  // cover `reduced` checks every state after it, with the same outcome.
+  EXPECT_EQ(check.during_search, others);
+  const MainModel fresh(so);
+  const SymmetryCheck after = CheckSymmetry(fresh, reduced, 1);
+  EXPECT_FALSE(after.during_search);
+  EXPECT_TRUE(after.exact) << after.witness;
+  EXPECT_EQ(after.states, check.states);
   if (groups.swap_slots && symmetric.Options().universe.swap_slots > 1) {
     EXPECT_GT(check.swap_sampled, 0u);
     EXPECT_LE(check.swap_sampled, b.states);
@@ -269,6 +277,15 @@ TEST(MainModel, FolioSymmetryIsRefutedWhereFirstFitAllocationBreaksIt) {
   // The lowest failing state, whatever the thread count.
   EXPECT_EQ(one.witness_state, two.witness_state);
   EXPECT_EQ(one.witness, two.witness);
+  // Found during the search; checking every state after it (a model whose record does not
+  // cover `reduced`) finds the same state and witness.
+  EXPECT_TRUE(one.during_search);
+  const MainModel fresh(so);
+  const SymmetryCheck after = CheckSymmetry(fresh, reduced, 2);
+  EXPECT_FALSE(after.during_search);
+  EXPECT_FALSE(after.exact);
+  EXPECT_EQ(after.witness_state, one.witness_state);
+  EXPECT_EQ(after.witness, one.witness);
 }
 
 // CheckSymmetry trusts swap-slot renamings (exact by construction: no op or property names a
