@@ -159,6 +159,10 @@ bool MainModel::OpsCommute(OwnSteps* own, const State& renamed, const Renaming& 
     if (!enabled) continue;
     const State& post = *own->post[o];
     if (twin.step_violations != post.step_violations) return false;
+    // Both steps left their worlds as they were (Step's `unchanged`): the renamed op's world is
+    // the renamed world, g(x), which is g of the op's world, x. Most enabled ops are such
+    // self-loops; the two encodings below are for the rest.
+    if (post.unchanged && twin.unchanged) continue;
     // The step commutes with the renaming exactly (the renamed op's world is the renamed
     // world of the op's): the same class. Most steps do; the rest are compared by class.
     EncodeRenamedAt(post.world, g, want.data());
