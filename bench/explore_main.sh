@@ -25,7 +25,9 @@
 #   * 2026-12-06, later (branch mainspeed; machine shared, load 10-11, so CPU seconds, not wall):
 #     the mm-renaming check runs during the search on the successors the explorer computed, and
 #     the encoding drops the shmem section when no op maps shared memory (devexcl-core: 144 ->
-#     120 bytes/state encoded). 2 folio slots, swap+mm: 16,735,094 states, 23 levels, as before;
+#     120 bytes/state encoded). 2 folio slots, swap+mm, 1 job: 16,735,094 states, 23 levels,
+#     503,164,534 edges, as before; 579 CPU-s in all, check included (28.7k states per
+#     CPU-second), 158.4 bytes/state of tables (was 182.5), peak 3,031 MB (was 3,538);
 #     1 folio slot: 231,062 states, 7.8-8.4 -> 5.6 CPU-s including the check, tables 188 -> 161
 #     bytes/state. The whole op table, THP never, 10 minutes (110 CPU-s at load 11): 5,769,745
 #     states (levels 1..6 complete, 5,249,692 at level 6), 269 bytes/state of tables;
