@@ -53,6 +53,40 @@
 
 namespace mmcheck::solver::explicit_state {
 
+namespace internal {
+
+// Sorts `entries`, which are mostly in order already: a thread inserts its states in the order
+// of their (parent, op) keys, and only a key another thread lowered later is out of place. The
+// entries in order stay where they are, the others are sorted apart and merged back: linear
+// time when few are out of place. Returns how many were.
+template <typename Entry>
+std::size_t SortMostlySorted(std::vector<Entry>* entries) {
+  std::vector<Entry> out_of_place;
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < entries->size(); ++k) {
+    if (kept == 0 || !((*entries)[k] < (*entries)[kept - 1])) {
+      (*entries)[kept++] = (*entries)[k];
+    } else {
+      out_of_place.push_back((*entries)[k]);
+    }
+  }
+  if (out_of_place.empty()) return 0;
+  std::sort(out_of_place.begin(), out_of_place.end());
+  // Merge from the back, into the room the out-of-place entries left (no second buffer).
+  std::size_t write = entries->size();
+  std::size_t in_order = kept;
+  for (std::size_t rest = out_of_place.size(); rest > 0;) {
+    if (in_order > 0 && out_of_place[rest - 1] < (*entries)[in_order - 1]) {
+      (*entries)[--write] = (*entries)[--in_order];
+    } else {
+      (*entries)[--write] = out_of_place[--rest];
+    }
+  }
+  return out_of_place.size();
+}
+
+}  // namespace internal
+
 template <ExplorableModel Model>
 class Explorer {
  public:
@@ -562,7 +596,7 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
         out.emplace_back(table_.PendingKey(fresh[k]), fresh[k]);
       }
       std::vector<std::uint64_t>().swap(fresh);  // freed, not kept for the next level
-      std::sort(out.begin(), out.end());
+      internal::SortMostlySorted(&out);
     }
   });
   for (Scratch& scratch : *scratches) CountTransient(&scratch);
