@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 jobs=2
 build=1
 xl=1
-mmcheck=build-bench/cli/mmcheck
+mmcheck="build-bench/cli/mmcheck"
 while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) jobs="$2"; shift 2 ;;
