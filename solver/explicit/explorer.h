@@ -506,6 +506,14 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
     }
     block->edges += enabled;
     if (!watched_.empty()) *marks_.MutableAt(i) = MarkGoals(state, *scratch, enabled);
+    // A model may look at every expanded state with its successors (the main model checks its
+    // symmetry reduction there, instead of expanding every state again after the search).
+    if constexpr (requires {
+                    model_.Expanded(i, state, scratch->successors.data(), scratch->ops.data(),
+                                    enabled);
+                  }) {
+      model_.Expanded(i, state, scratch->successors.data(), scratch->ops.data(), enabled);
+    }
     int n = 0;
     const std::size_t mine = static_cast<std::size_t>(half) * op_count_;
     for (int k = 0; k < enabled; ++k) {
