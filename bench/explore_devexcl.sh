@@ -8,9 +8,11 @@
 #
 # Then devexcl-core-XL NEW (28,622,144 states; SPIN about 312 s and 4 GB) unless --no-xl. Each
 # row gives the search and liveness times, the whole process's wall time, states/s, the
-# search's ns per state and per edge, and the peak RSS.
+# search's ns per state and per edge, the process's CPU seconds (user + system: on a shared
+# machine the wall time depends on the load, the CPU time much less), and the peak RSS.
 #
-# Usage: bench/explore_devexcl.sh [--jobs N] [--skip-build] [--no-xl]
+# Usage: bench/explore_devexcl.sh [--jobs N] [--skip-build] [--no-xl] [--mmcheck PATH]
+# --mmcheck runs that binary instead of building one (e.g. a build of another commit, to compare).
 # Run it on an otherwise idle machine: the timings are the point.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,12 +20,14 @@ cd "$(dirname "$0")/.."
 jobs=2
 build=1
 xl=1
+mmcheck="build-bench/cli/mmcheck"
 while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) jobs="$2"; shift 2 ;;
     --skip-build) build=0; shift ;;
     --no-xl) xl=0; shift ;;
-    *) echo "usage: $0 [--jobs N] [--skip-build] [--no-xl]" >&2; exit 2 ;;
+    --mmcheck) mmcheck="$2"; build=0; shift 2 ;;
+    *) echo "usage: $0 [--jobs N] [--skip-build] [--no-xl] [--mmcheck PATH]" >&2; exit 2 ;;
   esac
 done
 
@@ -32,7 +36,6 @@ if [ "$build" = 1 ]; then
     -DMMCHECK_BUILD_TESTS=OFF -DMMCHECK_BUILD_BENCH=OFF >/dev/null
   cmake --build build-bench --target mmcheck -j 2 >/dev/null
 fi
-mmcheck=build-bench/cli/mmcheck
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -59,15 +62,21 @@ liveness() {
     [x for x in r['liveness'] if x['name'].startswith('offline-progress')])"
 }
 
-row_format="%-15s %-4s %4s %10s %11s %10s %4s %3s %3s %-14s %7s %7s %7s %9s %6s %6s %6s %4s\n"
+row_format="%-15s %-4s %4s %10s %11s %10s %4s %3s %3s %-14s %7s %7s %7s %7s %9s %6s %6s %6s %4s\n"
 # shellcheck disable=SC2059
 printf "$row_format" variant sem jobs states edges self-loops diam P1 P3 offline-progress \
-  "srch s" "live s" "wall s" "states/s" ns/st ns/edg "peakMB" exit
+  "srch s" "live s" "wall s" "cpu s" "states/s" ns/st ns/edg "peakMB" exit
 
 run() {  # run BENCH SEM JOBS
-  local file="$out/$1-$2-$3.json" status=0 start end wall
+  local file="$out/$1-$2-$3.json" status start end wall cpu
   start=$(date +%s.%N)
-  "$mmcheck" explore --bench "$1" --sem "$2" --jobs "$3" --no-stop --format json >"$file" || status=$?
+  # The exit status and the CPU seconds (user + system) of the run.
+  read -r status cpu < <(python3 -c '
+import resource, subprocess, sys
+status = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w")).returncode
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(status, "%.2f" % (usage.ru_utime + usage.ru_stime))' "$file" "$mmcheck" explore \
+    --bench "$1" --sem "$2" --jobs "$3" --no-stop --format json)
   end=$(date +%s.%N)
   wall=$(python3 -c "print('%.2f' % ($end - $start))")
   # ns/state and ns/edge: the search's wall time per state and per edge, all threads together
@@ -77,7 +86,7 @@ run() {  # run BENCH SEM JOBS
     "$(field "$file" "r['edges']")" "$(field "$file" "r['self_loops']")" \
     "$(field "$file" "r['diameter']")" "$(safety_ops "$file" P1)" "$(safety_ops "$file" P3)" \
     "$(liveness "$file")" "$(field "$file" "'%.2f' % r['seconds']")" \
-    "$(field "$file" "'%.2f' % r['liveness_seconds']")" "$wall" \
+    "$(field "$file" "'%.2f' % r['liveness_seconds']")" "$wall" "$cpu" \
     "$(field "$file" "'%.0f' % r['states_per_second']")" \
     "$(field "$file" "'%.0f' % (r['seconds'] * 1e9 / r['states'])")" \
     "$(field "$file" "'%.1f' % (r['seconds'] * 1e9 / r['edges'])")" \
@@ -102,6 +111,7 @@ fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "srch s and states/s cover the search with every safety property checked on every state and"
-echo "edge; live s is liveness (offline-progress), after it; wall s is the whole process. Peak MB"
+echo "edge; live s is liveness (offline-progress), after it; wall s is the whole process, cpu s its"
+echo "user + system CPU time (all threads; the load above says how shared the cores were). Peak MB"
 echo "is the process's peak RSS for the whole run, liveness included. exit: 0 = every verdict and"
 echo "count as in spec §6/§7 (bench/devexcl/expected.toml)."

@@ -16,7 +16,9 @@
 #     bounded by IND_TIMEOUT (default 600 s): the verdict, the wall and CPU
 #     time, and the slowest per-op queries (the -v lines).
 # "Depth reached" for this build: one run `prove --depth 64 --budget B -v`, the
-# last depth whose query finished (the -v statistics lines). For BEFORE, whose
+# last depth whose query finished (the -v statistics lines): the depth, and
+# the wall and CPU seconds of that depth alone (on a shared machine the CPU
+# time is the figure load does not inflate). For BEFORE, whose
 # BMC starts afresh at each depth: the largest D whose `prove --depth D`
 # finishes within the budget (one run per depth).
 # Usage: bench/prove_bmc.sh [budget-seconds]   BEFORE=<binary> adds the
@@ -44,7 +46,7 @@ depth_after() {
   timeout $((budget + 30)) "$bin" prove --profile "$profile" --depth 64 --budget "${budget}s" \
     --timeout "${budget}s" -v "$@" >"$dir/bmc-after.txt" 2>"$dir/bmc-after.err" || true
   grep -E "^$profile: depth [0-9]+: " "$dir/bmc-after.err" | grep -v '(unknown)' | tail -1 |
-    sed -E 's/^[^:]*: depth ([0-9]+): ([0-9.]+) s.*/\1 \2/' || true
+    sed -E 's/^[^:]*: depth ([0-9]+): ([0-9.]+) s( \(build [0-9.]+ s, solve [0-9.]+ s, cpu ([0-9.]+) s\))?.*/\1 \2 \4/' || true
 }
 
 # depth_before PROFILE [args]: the largest depth whose whole run BEFORE finishes within the budget.
@@ -64,7 +66,7 @@ depth_before() {
 
 if [[ " $parts " == *" 1 "* ]]; then
   echo "== depth reached within ${budget} s, every symbolic property =="
-  printf '%-34s %-22s %-22s\n' "profile" "before (depth, s)" "after (depth, s)"
+  printf '%-34s %-22s %-22s\n' "profile" "before (depth, s)" "after (depth, s, cpu s)"
   for spec in "linux-6.15" "mainline --device-pages 1" "niethe-v6 --device-pages 1"; do
     read -r -a args <<<"$spec"
     after=$(depth_after "${args[@]}")

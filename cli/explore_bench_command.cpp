@@ -201,7 +201,8 @@ int RunBenchExploration(const BenchFlags& flags, const SearchFlags& search) {
   CheckOutputs(search, "");
 
   const DevexclCoreModel model(*universe);
-  const ExplorerOptions options = SearchOptions(search, kBenchStopsAtViolation);
+  ExplorerOptions options = SearchOptions(search, kBenchStopsAtViolation);
+  options.liveness_marks = true;  // the offline-progress goals, marked during the search
   Explorer<DevexclCoreModel> explorer(model, options);
   report.main = Search(search, model, options, explorer, &report.notes);
 

@@ -24,6 +24,10 @@ struct ExplorerOptions {
   // what the explorer allocates) stays at or below it.
   std::uint64_t max_memory_bytes = 0;
   double time_budget_seconds = 0;  // 0 = no limit
+  // Evaluate the goals of the model's first eight LivenessProperties() while expanding each
+  // state (its own and its allowed successors'), one byte a state, so that liveness (liveness.h)
+  // needs no pass of its own over the states to find those that reach a goal in one step.
+  bool liveness_marks = false;
 };
 
 enum class ExplorationStatus {
@@ -77,6 +81,10 @@ struct LivenessOptions {
   int jobs = 1;  // threads for the passes over states; results do not depend on it
   // 0 = no limit; the graph is not built if the process's resident memory with it would exceed.
   std::uint64_t max_memory_bytes = 0;
+  // Take the states that reach a goal in at most one allowed step from the marks the search
+  // made (ExplorerOptions::liveness_marks) when it made them for these properties; false always
+  // recomputes them (the results are the same).
+  bool use_search_marks = true;
 };
 
 // The verdict of one AG EF property. When it fails, the lasso is: `stem` from the initial state

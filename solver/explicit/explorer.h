@@ -53,6 +53,40 @@
 
 namespace mmcheck::solver::explicit_state {
 
+namespace internal {
+
+// Sorts `entries`, which are mostly in order already: a thread inserts its states in the order
+// of their (parent, op) keys, and only a key another thread lowered later is out of place. The
+// entries in order stay where they are, the others are sorted apart and merged back: linear
+// time when few are out of place. Returns how many were.
+template <typename Entry>
+std::size_t SortMostlySorted(std::vector<Entry>* entries) {
+  std::vector<Entry> out_of_place;
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < entries->size(); ++k) {
+    if (kept == 0 || !((*entries)[k] < (*entries)[kept - 1])) {
+      (*entries)[kept++] = (*entries)[k];
+    } else {
+      out_of_place.push_back((*entries)[k]);
+    }
+  }
+  if (out_of_place.empty()) return 0;
+  std::sort(out_of_place.begin(), out_of_place.end());
+  // Merge from the back, into the room the out-of-place entries left (no second buffer).
+  std::size_t write = entries->size();
+  std::size_t in_order = kept;
+  for (std::size_t rest = out_of_place.size(); rest > 0;) {
+    if (in_order > 0 && out_of_place[rest - 1] < (*entries)[in_order - 1]) {
+      (*entries)[--write] = (*entries)[--in_order];
+    } else {
+      (*entries)[--write] = out_of_place[--rest];
+    }
+  }
+  return out_of_place.size();
+}
+
+}  // namespace internal
+
 template <ExplorableModel Model>
 class Explorer {
  public:
@@ -76,6 +110,19 @@ class Explorer {
     }
     if (model.Properties().size() > 64) throw ExplorationError("explorer: at most 64 properties");
     if (options_.jobs < 1) options_.jobs = 1;
+    if (options_.liveness_marks) {
+      watched_ = model.LivenessProperties();
+      if (watched_.size() > kMaxWatched) watched_.resize(kMaxWatched);
+      watched_allowed_.assign(op_count_, 0);
+      for (std::size_t k = 0; k < watched_.size(); ++k) {
+        const std::vector<bool>& allowed = watched_[k].allowed_ops;
+        for (int op = 0; op < op_count_; ++op) {
+          if (allowed.empty() || (static_cast<std::size_t>(op) < allowed.size() && allowed[op])) {
+            watched_allowed_[op] |= static_cast<std::uint8_t>(1u << k);
+          }
+        }
+      }
+    }
     for (std::size_t i = 0; i < model.Properties().size(); ++i) {
       std::uint64_t bit = std::uint64_t{1} << i;
       if (model.Properties()[i].kind == PropertyKind::kState) {
@@ -123,6 +170,20 @@ class Explorer {
   }
 
   const Model& model() const { return model_; }
+  // The bit of `property` in GoalMarks(), or -1 when the search did not mark its goal: it marks
+  // the model's first eight liveness properties with ExplorerOptions::liveness_marks, and knows
+  // them by name and allowed ops.
+  int GoalMarkBit(const LivenessProperty<State>& property) const {
+    for (std::size_t k = 0; k < watched_.size(); ++k) {
+      if (watched_[k].name == property.name && watched_[k].allowed_ops == property.allowed_ops) {
+        return static_cast<int>(k);
+      }
+    }
+    return -1;
+  }
+  // Bit k: state `index` satisfies the goal of the k-th marked liveness property, or one of its
+  // allowed ops leads to a state that does. REQUIRES: Complete(), GoalMarkBit() >= 0 for k.
+  std::uint8_t GoalMarks(std::uint32_t index) const { return *marks_.At(index); }
   // Whether Run() explored every reachable state (liveness needs the whole graph).
   bool Complete() const { return complete_; }
   // Encodings as the search keeps them: EncodingStride() bytes, zero-padded to whole words.
@@ -154,6 +215,7 @@ class Explorer {
     std::uint64_t hit_mask = 0;
     std::vector<Hit> hits;
   };
+  static constexpr std::size_t kMaxWatched = 8;  // liveness goals marked (a byte a state)
   // Per-thread buffers, reused across blocks and rounds.
   struct Scratch {
     std::vector<State> successors;
@@ -211,16 +273,18 @@ class Explorer {
     std::uint64_t pending = 0;
     for (const internal::RecordArena& arena : pending_) pending += arena.AllocatedBytes();
     return encodings_.AllocatedBytes() + parents_.AllocatedBytes() + parent_ops_.AllocatedBytes() +
-           table_.Bytes() + pending + level_start_.capacity() * 4;
+           marks_.AllocatedBytes() + table_.Bytes() + pending + level_start_.capacity() * 4;
   }
   void ExpandBlock(Block* block, std::uint64_t check_mask, Scratch* scratch);
+  // The GoalMarks() byte of `state`, whose first `enabled` successors are in the scratch.
+  std::uint8_t MarkGoals(const State& state, const Scratch& scratch, int enabled) const;
   // Numbers the level's pending states in key order (the order a one-thread BFS finds them).
   // Returns a Limit; states over a limit are dropped from the table.
   int NumberNewStates(std::vector<Scratch>* scratches);
   // Memory that lasts from level to level: the arenas' records, the table and the level index.
   std::uint64_t LastingBytes() const {
     return encodings_.TouchedBytes() + parents_.TouchedBytes() + parent_ops_.TouchedBytes() +
-           table_.Bytes() + level_start_.capacity() * 4;
+           marks_.TouchedBytes() + table_.Bytes() + level_start_.capacity() * 4;
   }
   // Brings the thread's part of transient_bytes_ up to date; returns whether it changed.
   // REQUIRES: the scratch's own thread, or one thread.
@@ -250,7 +314,7 @@ class Explorer {
   // Whether the memory limit allows one more state, with `sort_bytes` held by NumberNewStates.
   bool RoomForNewState(std::uint64_t sort_bytes) const {
     return RoomFor(sort_bytes + (PositionsOnly() ? sizeof(std::uint32_t) : stride_) +
-                   sizeof(std::uint32_t) + sizeof(std::uint16_t));
+                   sizeof(std::uint32_t) + sizeof(std::uint16_t) + (watched_.empty() ? 0 : 1));
   }
   // Records the first limit hit and stops the search. Safe from any thread.
   void SetLimit(int limit) {
@@ -289,6 +353,11 @@ class Explorer {
   // arrays: 6 bytes a state).
   internal::RecordArena parents_;
   internal::RecordArena parent_ops_;
+  // With ExplorerOptions::liveness_marks: the liveness properties whose goals the search marks,
+  // per op the bits of those that allow it, and per state its GoalMarks() byte.
+  std::vector<LivenessProperty<State>> watched_;
+  std::vector<std::uint8_t> watched_allowed_;
+  internal::RecordArena marks_{1};
   // Per thread (when the table is indirect): the encodings of the states it inserted in the
   // current level, until NumberNewStates copies them to encodings_. Reset each level, chunks kept.
   std::vector<internal::RecordArena> pending_;
@@ -342,6 +411,7 @@ std::uint32_t Explorer<Model>::Number(std::uint64_t pos, std::uint64_t hash,
   }
   std::memcpy(parents_.Append(), &parent, sizeof(parent));
   std::memcpy(parent_ops_.Append(), &op, sizeof(op));
+  if (!watched_.empty()) *marks_.Append() = 0;
   table_.Place(pos, hash, encoding, record, index);
   return index;
 }
@@ -435,6 +505,15 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
       if (model_.Step(state, op, &scratch->successors[enabled])) scratch->ops[enabled++] = op;
     }
     block->edges += enabled;
+    if (!watched_.empty()) *marks_.MutableAt(i) = MarkGoals(state, *scratch, enabled);
+    // A model may look at every expanded state with its successors (the main model checks its
+    // symmetry reduction there, instead of expanding every state again after the search).
+    if constexpr (requires {
+                    model_.Expanded(i, state, scratch->successors.data(), scratch->ops.data(),
+                                    enabled);
+                  }) {
+      model_.Expanded(i, state, scratch->successors.data(), scratch->ops.data(), enabled);
+    }
     int n = 0;
     const std::size_t mine = static_cast<std::size_t>(half) * op_count_;
     for (int k = 0; k < enabled; ++k) {
@@ -479,6 +558,24 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
 }
 
 template <ExplorableModel Model>
+std::uint8_t Explorer<Model>::MarkGoals(const State& state, const Scratch& scratch,
+                                        int enabled) const {
+  const auto all = static_cast<std::uint8_t>((1u << watched_.size()) - 1);
+  std::uint8_t bits = 0;
+  for (std::size_t k = 0; k < watched_.size(); ++k) {
+    if (watched_[k].goal(state)) bits |= static_cast<std::uint8_t>(1u << k);
+  }
+  for (int s = 0; s < enabled && bits != all; ++s) {
+    const std::uint8_t open = watched_allowed_[scratch.ops[s]] & ~bits;
+    for (std::uint8_t rest = open; rest != 0; rest &= rest - 1) {
+      const int k = __builtin_ctz(rest);
+      if (watched_[k].goal(scratch.successors[s])) bits |= static_cast<std::uint8_t>(1u << k);
+    }
+  }
+  return bits;
+}
+
+template <ExplorableModel Model>
 int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
   using Entry = std::pair<std::uint64_t, std::uint64_t>;  // (key, table position)
   constexpr std::size_t kLookahead = 16;                  // slots whose lines are fetched ahead
@@ -507,7 +604,7 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
         out.emplace_back(table_.PendingKey(fresh[k]), fresh[k]);
       }
       std::vector<std::uint64_t>().swap(fresh);  // freed, not kept for the next level
-      std::sort(out.begin(), out.end());
+      internal::SortMostlySorted(&out);
     }
   });
   for (Scratch& scratch : *scratches) CountTransient(&scratch);
@@ -538,6 +635,7 @@ int Explorer<Model>::NumberNewStates(std::vector<Scratch>* scratches) {
     encodings_.Append();
     parents_.Append();
     parent_ops_.Append();
+    if (!watched_.empty()) marks_.Append();
   }
   util::RunOnThreads(threads, [&](int t) {
     const std::uint64_t begin = count * t / threads;

@@ -10,6 +10,10 @@
 // table, several threads). An iterative Tarjan numbers its components sinks first, so one pass
 // in that order decides which components reach the goal; the lasso ends in a terminal component
 // of those that do not. Nothing depends on the number of threads.
+//
+// When the search marked the goals already (ExplorerOptions::liveness_marks), pass 1 reads its
+// marks instead of stepping every state again. Properties of a group with the same undecided
+// states and allowed ops share one graph and its verdict.
 #pragma once
 
 #include <algorithm>
@@ -142,32 +146,57 @@ std::vector<LivenessResult> CheckLivenessAll(
       }
     }
     std::vector<std::uint8_t> good(n, 0);
-    on_threads(n, [&](std::uint64_t begin, std::uint64_t end) {
-      State post;
-      for (std::uint64_t i = begin; i < end; ++i) {
-        if (i + 8 < end) explorer.PrefetchState(static_cast<std::uint32_t>(i + 8));
-        const State state = explorer.StateAt(static_cast<std::uint32_t>(i));
-        const std::uint8_t all = static_cast<std::uint8_t>((1u << group) - 1);
-        std::uint8_t bits = 0;
-        for (std::size_t k = 0; k < group; ++k) {
-          if (properties[first + k].goal(state)) bits |= static_cast<std::uint8_t>(1u << k);
-        }
-        for (int op = 0; op < op_count && bits != all; ++op) {
-          if (!any_allowed[op] || !model.Step(state, op, &post)) continue;
+    // The search marked these states already (ExplorerOptions::liveness_marks) when it knows
+    // every property of the group: then bit k is its mark bit mark_bit[k].
+    std::vector<int> mark_bit(group, -1);
+    bool marked = options.use_search_marks;
+    for (std::size_t k = 0; k < group && marked; ++k) {
+      mark_bit[k] = explorer.GoalMarkBit(properties[first + k]);
+      marked = mark_bit[k] >= 0;
+    }
+    if (marked) {
+      on_threads(n, [&](std::uint64_t begin, std::uint64_t end) {
+        for (std::uint64_t i = begin; i < end; ++i) {
+          const std::uint8_t marks = explorer.GoalMarks(static_cast<std::uint32_t>(i));
+          std::uint8_t bits = 0;
           for (std::size_t k = 0; k < group; ++k) {
-            if ((bits & (1u << k)) == 0 && allowed(properties[first + k], op) &&
-                properties[first + k].goal(post)) {
-              bits |= static_cast<std::uint8_t>(1u << k);
+            bits |= static_cast<std::uint8_t>(((marks >> mark_bit[k]) & 1u) << k);
+          }
+          good[i] = bits;
+        }
+      });
+    } else {
+      on_threads(n, [&](std::uint64_t begin, std::uint64_t end) {
+        State post;
+        for (std::uint64_t i = begin; i < end; ++i) {
+          if (i + 8 < end) explorer.PrefetchState(static_cast<std::uint32_t>(i + 8));
+          const State state = explorer.StateAt(static_cast<std::uint32_t>(i));
+          const std::uint8_t all = static_cast<std::uint8_t>((1u << group) - 1);
+          std::uint8_t bits = 0;
+          for (std::size_t k = 0; k < group; ++k) {
+            if (properties[first + k].goal(state)) bits |= static_cast<std::uint8_t>(1u << k);
+          }
+          for (int op = 0; op < op_count && bits != all; ++op) {
+            if (!any_allowed[op] || !model.Step(state, op, &post)) continue;
+            for (std::size_t k = 0; k < group; ++k) {
+              if ((bits & (1u << k)) == 0 && allowed(properties[first + k], op) &&
+                  properties[first + k].goal(post)) {
+                bits |= static_cast<std::uint8_t>(1u << k);
+              }
             }
           }
+          good[i] = bits;
         }
-        good[i] = bits;
-      }
-    });
+      });
+    }
     const double pass1_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - pass1_start).count() /
         static_cast<double>(group);
 
+    // The last property whose graph was built, and its undecided states: a property with the
+    // same undecided states and allowed ops has the same graph, so the same verdict and lasso.
+    std::size_t built = properties.size();
+    std::vector<std::uint64_t> built_undecided;
     for (std::size_t k = 0; k < group; ++k) {
       const LivenessProperty<State>& property = properties[first + k];
       LivenessResult& result = results[first + k];
@@ -198,6 +227,15 @@ std::vector<LivenessResult> CheckLivenessAll(
         if ((word & (std::uint64_t{1} << (state % 64))) == 0) return kNone;
         return base[state / 64] + static_cast<std::uint32_t>(std::popcount(word & below));
       };
+      if (built < properties.size() && properties[built].allowed_ops == property.allowed_ops &&
+          built_undecided == undecided) {
+        result = results[built];
+        result.property = property.name;
+        finish();
+        continue;
+      }
+      built = first + k;
+      built_undecided = undecided;
       const std::uint64_t vertices = graph.state_of.size();
       result.graph_vertices = vertices;
       // Bound the graph before building it, on top of what the process holds now. Per vertex:

@@ -2,11 +2,15 @@
 #include "solver/explicit/main_model.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <string_view>
+#include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -22,6 +26,39 @@ using model::Pte;
 using model::Vma;
 using model::World;
 
+namespace {
+
+constexpr bool Constant(std::string_view field) {
+  for (std::string_view c : kFieldsNotEncoded)
+    if (c == field) return true;
+  return false;
+}
+
+// Per field of World::Fields(): whether it is one of kFieldsNotEncoded, the same in every world
+// of a search.
+constexpr auto kConstantField = [] {
+  constexpr auto fields = World::Fields();
+  std::array<bool, std::tuple_size_v<decltype(fields)>> out{};
+  std::size_t i = 0;
+  std::apply([&](const auto&... f) { ((out[i++] = Constant(f.name)), ...); }, fields);
+  return out;
+}();
+
+// a == b for two worlds of one search: every field but the constant ones (the knobs alone are
+// some thirty compares, and most steps are compared whole).
+template <std::size_t... I>
+bool SameInSearch(const World& a, const World& b, std::index_sequence<I...>) {
+  constexpr auto fields = World::Fields();
+  return (
+      (kConstantField[I] || a.*(std::get<I>(fields).member) == b.*(std::get<I>(fields).member)) &&
+      ...);
+}
+bool SameInSearch(const World& a, const World& b) {
+  return SameInSearch(a, b, std::make_index_sequence<kConstantField.size()>{});
+}
+
+}  // namespace
+
 MainModel::State MainModel::InitialState() const {
   return State{initial_, 0};
 }
@@ -36,7 +73,7 @@ bool MainModel::Step(const State& state, int op, State* post) const {
   // incoming step already showed (its state properties are unchanged), and the explorer keeps
   // the first, shorter, hit: skip the check. Most enabled ops are such self-loops.
   post->unchanged = result.events.empty() && result.progress.empty() && result.mismatches.empty() &&
-                    post->world == state.world;
+                    SameInSearch(post->world, state.world);
   if (post->unchanged) return true;
   std::vector<properties::Violation> violations;
   properties::CheckStep(post->world, result, options_.checked & ~properties::StateOnlyProperties(),

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -146,7 +147,17 @@ class MainModel {
   // shortest counterexample lengths of the full one.
   // With swap_renamings false, only the renamings that leave swap slots as they are (the
   // swap-slot renamings are exact by construction; CheckSymmetry samples them).
-  std::string CheckSymmetryAt(const State& state, bool swap_renamings = true) const;
+  // `own_posts`, when given, holds per op the successor Step(state, op) gave, or nullptr where
+  // the op is disabled (the explorer's successors, so that they are not computed again).
+  std::string CheckSymmetryAt(const State& state, bool swap_renamings = true,
+                              const State* const* own_posts = nullptr) const;
+
+  // Explorer hook, called once per expanded state (the explorer's state `index`) with its
+  // successors posts[k] = Step(state, ops[k]), k < enabled. With mm or folio renamings on, it
+  // runs CheckSymmetryAt(state, false) on them, so that CheckSymmetry need not expand every state
+  // again after the search; the outcome is kept for CheckSymmetry (see SymmetryCheck).
+  void Expanded(std::uint32_t index, const State& state, const State* posts, const int* ops,
+                int enabled) const;
 
   // Turns a path of the explored graph into ops that replay on the concrete model. Without
   // symmetry the path is returned as is. With symmetry each op was taken from a canonical
@@ -172,8 +183,9 @@ class MainModel {
   // (filled on demand) its canonical encoding.
   struct OwnSteps {
     bool known = false;
-    std::vector<State> posts;
-    std::vector<std::uint8_t> enabled, encoded, canonical;
+    std::vector<State> posts;        // the posts, when computed here
+    std::vector<const State*> post;  // per op: its post, nullptr if disabled
+    std::vector<std::uint8_t> encoded, canonical;
   };
   // Whether, op by op, the renamed op from `renamed` does what `own` says the op does from the
   // state `renamed` is the image of under `g`: enabled alike, into the same class, with the same
@@ -194,6 +206,15 @@ class MainModel {
   std::vector<std::vector<int>> swap_perms_, block_perms_, mm_perms_;  // identity first
   std::vector<std::vector<int>> swap_inverses_, block_inverses_, mm_inverses_;
   std::vector<std::vector<int>> renamed_ops_;  // RenamedOps(mm_perms_[m]), per m
+
+ public:
+  // What Expanded() found during a search (one record per model; a second search with the same
+  // model adds to it, and CheckSymmetry then sees that the counts do not match one search).
+  struct CheckDuringSearch;
+  const CheckDuringSearch* SearchCheck() const { return search_check_.get(); }
+
+ private:
+  std::shared_ptr<CheckDuringSearch> search_check_;  // null without mm or folio renamings
 };
 
 // Renames swap slots, RAM frame blocks and mms of `w`: slot s becomes swap[s], block b becomes
@@ -209,7 +230,10 @@ model::World Rename(const model::World& w, const std::vector<int>& swap,
 //
 // Swap-slot renamings are exact by construction (main_model_check.cpp says why): they are
 // checked on a deterministic sample of the states (every n-th state, about 4096), the renamings
-// of the other groups on every state.
+// of the other groups on every state. Those are checked during the search (MainModel::Expanded)
+// on the successors the explorer computed anyway; CheckSymmetry then expands only the swap
+// sample, or every state again if the search's record does not cover exactly the states of
+// `explorer` (another explorer, or a second search with the same model).
 struct SymmetryCheck {
   bool exact = true;
   std::uint64_t states = 0;         // states checked (with swap slots alone: the sample)
@@ -217,7 +241,9 @@ struct SymmetryCheck {
   std::uint64_t renamings = 0;      // renamings per state (the group's size minus one)
   std::uint32_t witness_state = 0;  // the lowest-numbered state where a renaming fails
   std::string witness;              // CheckSymmetryAt's witness there
+  // The after-search wall time plus the thread time the check took during the search.
   double seconds = 0;
+  bool during_search = false;  // the non-swap renamings were checked during the search
 };
 
 // Runs CheckSymmetryAt on every state the explorer numbered, on `jobs` threads. The result is

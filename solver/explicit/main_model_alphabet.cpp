@@ -245,8 +245,16 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   if (options_.checked == 0) options_.checked = properties::AllProperties();
 
   // Live shmem objects are at most one per mapped page of every mm; dead slots are reused,
-  // so World::shmem never grows beyond that.
-  max_shmem_ = static_cast<std::size_t>(u.mms) * static_cast<std::size_t>(u.pages);
+  // so World::shmem never grows beyond that. Only a shared mmap makes one (do_mmap with
+  // kMapShared, model/ops/mmap.cpp): an alphabet without such an instance (devexcl-core, say)
+  // never has one, and the encoding leaves their section out (25 constant bytes of 144 on the
+  // restated target). Should a world have one all the same, EncodeExact refuses it: an error,
+  // never two states merged.
+  const bool shared_mmap = std::any_of(ops_.begin(), ops_.end(), [](const model::Op& op) {
+    return op.code == model::OpCode::kMmap && op.Arg(4) == model::kMapShared;
+  });
+  max_shmem_ =
+      shared_mmap ? static_cast<std::size_t>(u.mms) * static_cast<std::size_t>(u.pages) : 0;
   encoding_size_ = EncodedBytes(initial_, max_shmem_);
 
   swap_perms_ = Permutations(options_.symmetry.swap_slots ? u.swap_slots : 0);
@@ -264,6 +272,8 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   for (const auto& p : block_perms_) block_inverses_.push_back(Inverse(p));
   for (const auto& p : mm_perms_) mm_inverses_.push_back(Inverse(p));
   for (const auto& p : mm_perms_) renamed_ops_.push_back(RenamedOps(p));
+  if (mm_perms_.size() > 1 || block_perms_.size() > 1)
+    search_check_ = std::make_shared<CheckDuringSearch>();
 }
 
 int MainModel::OpIndex(std::string_view name) const {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <mutex>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -45,7 +47,8 @@ std::string PermutationText(const char* what, const std::vector<int>& perm) {
 
 }  // namespace
 
-std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings) const {
+std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
+                                       const State* const* own_posts) const {
   auto successors = [&](const State& from) {
     std::vector<ClassStep> out;
     State post;
@@ -103,14 +106,19 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings) 
         // the op reaches from the state, with the same transition violations. The renaming
         // of mms is a bijection on the alphabet, so the two have the same successor classes.
         if (!own_steps.known) {
+          const auto ops = static_cast<std::size_t>(OpCount());
           own_steps.known = true;
-          own_steps.posts.resize(static_cast<std::size_t>(OpCount()));
-          own_steps.enabled.assign(static_cast<std::size_t>(OpCount()), 0);
-          own_steps.canonical.assign(static_cast<std::size_t>(OpCount()) * encoding_size_, 0);
-          own_steps.encoded.assign(static_cast<std::size_t>(OpCount()), 0);
-          for (int op = 0; op < OpCount(); ++op) {
-            own_steps.enabled[static_cast<std::size_t>(op)] =
-                Step(state, op, &own_steps.posts[static_cast<std::size_t>(op)]) ? 1 : 0;
+          own_steps.post.assign(ops, nullptr);
+          own_steps.canonical.assign(ops * encoding_size_, 0);
+          own_steps.encoded.assign(ops, 0);
+          if (own_posts != nullptr) {
+            own_steps.post.assign(own_posts, own_posts + ops);
+          } else {
+            own_steps.posts.resize(ops);
+            for (std::size_t op = 0; op < ops; ++op) {
+              if (Step(state, static_cast<int>(op), &own_steps.posts[op]))
+                own_steps.post[op] = &own_steps.posts[op];
+            }
           }
         }
         if (OpsCommute(&own_steps, renamed, g)) continue;
@@ -146,11 +154,15 @@ bool MainModel::OpsCommute(OwnSteps* own, const State& renamed, const Renaming& 
     const auto o = static_cast<std::size_t>(op);
     const int renamed_op = renamed_ops_[g.mm][o];
     if (renamed_op < 0) return false;  // the alphabet is not closed under the renaming
-    const bool enabled = own->enabled[o] != 0;
+    const bool enabled = own->post[o] != nullptr;
     if (Step(renamed, renamed_op, &twin) != enabled) return false;
     if (!enabled) continue;
-    const State& post = own->posts[o];
+    const State& post = *own->post[o];
     if (twin.step_violations != post.step_violations) return false;
+    // Both steps left their worlds as they were (Step's `unchanged`): the renamed op's world is
+    // the renamed world, g(x), which is g of the op's world, x. Most enabled ops are such
+    // self-loops; the two encodings below are for the rest.
+    if (post.unchanged && twin.unchanged) continue;
     // The step commutes with the renaming exactly (the renamed op's world is the renamed
     // world of the op's): the same class. Most steps do; the rest are compared by class.
     EncodeRenamedAt(post.world, g, want.data());
@@ -165,6 +177,33 @@ bool MainModel::OpsCommute(OwnSteps* own, const State& renamed, const Renaming& 
     if (std::memcmp(got.data(), canonical, encoding_size_) != 0) return false;
   }
   return true;
+}
+
+void MainModel::Expanded(std::uint32_t index, const State& state, const State* posts,
+                         const int* ops, int enabled) const {
+  if (!search_check_) return;
+  CheckDuringSearch& record = *search_check_;
+  record.expanded.fetch_add(1, std::memory_order_relaxed);
+  // Only the lowest failing state is reported: a state after a known failure need not be
+  // checked (states below it are, whenever they are expanded: `lowest` only decreases).
+  if (index > record.lowest.load(std::memory_order_relaxed)) return;
+  const auto start = std::chrono::steady_clock::now();
+  thread_local std::vector<const State*> post_of;
+  post_of.assign(static_cast<std::size_t>(OpCount()), nullptr);
+  for (int k = 0; k < enabled; ++k) post_of[static_cast<std::size_t>(ops[k])] = &posts[k];
+  std::string witness = CheckSymmetryAt(state, /*swap_renamings=*/false, post_of.data());
+  if (!witness.empty()) {
+    const std::lock_guard<std::mutex> lock(record.mutex);
+    if (index < record.lowest.load()) {
+      record.lowest.store(index);
+      record.witness = std::move(witness);
+    }
+  }
+  const auto spent = std::chrono::steady_clock::now() - start;
+  record.nanoseconds.fetch_add(
+      static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count()),
+      std::memory_order_relaxed);
 }
 
 std::vector<int> MainModel::RenamedOps(const std::vector<int>& mm) const {
@@ -222,16 +261,23 @@ SymmetryCheck CheckSymmetry(const MainModel& model, const Explorer<MainModel>& e
   if (swaps > 1) check.swap_sampled = (states + stride - 1) / stride;
   const bool all_states = others > 1;
   if (!all_states) check.states = check.swap_sampled;
+  // The other groups' renamings were checked during the search if its record covers exactly
+  // this explorer's states: then only the swap sample is expanded here.
+  const MainModel::CheckDuringSearch* during = model.SearchCheck();
+  check.during_search = all_states && during != nullptr && &explorer.model() == &model &&
+                        during->expanded.load() == states;
+  const bool expand_all = all_states && !check.during_search;
   // Thread t checks states t, t + jobs, ... and stops at its first failure; the lowest of
   // those is the lowest failing state overall.
   std::vector<std::uint64_t> first(static_cast<std::size_t>(jobs), states);
   std::vector<std::string> witness(static_cast<std::size_t>(jobs));
-  std::atomic<std::uint64_t> lowest{states};
+  std::atomic<std::uint64_t> lowest{check.during_search ? std::min(states, during->lowest.load())
+                                                        : states};
   util::RunOnThreads(jobs, [&](int t) {
     for (std::uint64_t i = static_cast<std::uint64_t>(t); i < states;
          i += static_cast<std::uint64_t>(jobs)) {
       const bool sampled = stride != 0 && i % stride == 0;
-      if (!all_states && !sampled) continue;
+      if (!expand_all && !sampled) continue;
       if (i > lowest.load(std::memory_order_relaxed)) return;
       std::string w =
           model.CheckSymmetryAt(explorer.StateAt(static_cast<std::uint32_t>(i)), sampled);
@@ -244,15 +290,23 @@ SymmetryCheck CheckSymmetry(const MainModel& model, const Explorer<MainModel>& e
       return;
     }
   });
+  if (check.during_search && during->lowest.load() < states) {
+    // A sampled state checks every renaming and its witness is the one a check of all states
+    // after the search gives: it wins a tie (below, with <).
+    check.exact = false;
+    check.witness_state = static_cast<std::uint32_t>(during->lowest.load());
+    check.witness = during->witness;
+  }
   for (int t = 0; t < jobs; ++t) {
     if (first[static_cast<std::size_t>(t)] < states &&
-        (check.exact || first[static_cast<std::size_t>(t)] < check.witness_state)) {
+        (check.exact || first[static_cast<std::size_t>(t)] <= check.witness_state)) {
       check.exact = false;
       check.witness_state = static_cast<std::uint32_t>(first[static_cast<std::size_t>(t)]);
       check.witness = witness[static_cast<std::size_t>(t)];
     }
   }
   check.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (check.during_search) check.seconds += static_cast<double>(during->nanoseconds.load()) * 1e-9;
   return check;
 }
 

@@ -2,10 +2,29 @@
 // What the files of the main model (main_model*.cpp) share and nothing else uses.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "model/world.h"
+#include "solver/explicit/main_model.h"
+
+namespace mmcheck::solver::explicit_state {
+
+// The symmetry check's record of one search (MainModel::Expanded).
+struct MainModel::CheckDuringSearch {
+  std::atomic<std::uint64_t> expanded{0};  // states Expanded() was called on
+  std::atomic<std::uint64_t> lowest{std::numeric_limits<std::uint64_t>::max()};  // failing
+  std::atomic<std::uint64_t> nanoseconds{0};  // thread time spent checking
+  std::mutex mutex;                           // guards witness
+  std::string witness;                        // CheckSymmetryAt's witness at `lowest`
+};
+
+}  // namespace mmcheck::solver::explicit_state
 
 namespace mmcheck::solver::explicit_state::main_model_internal {
 

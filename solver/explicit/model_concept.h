@@ -31,6 +31,9 @@ struct PropertyInfo {
 // A liveness property of the form AG EF goal: from every reachable state, some state satisfying
 // `goal` is reachable using only the operations in `allowed_ops` (all operations when empty).
 // The restriction models "only these actors keep running", e.g. the memory-offline thread.
+// The name identifies the property: a search that marked the goals of the model's liveness
+// properties (ExplorerOptions::liveness_marks) serves a property of the same name and allowed
+// ops from those marks.
 template <typename State>
 struct LivenessProperty {
   std::string name;

@@ -663,6 +663,58 @@ TEST(DevexclCoreTest, LivenessIsTheSameOnOneAndTwoThreadsAndOneByOne) {
   }
 }
 
+// The goals the search marks (ExplorerOptions::liveness_marks) are those liveness's own pass
+// finds, state by state, and liveness decides the same from them; a property the search did not
+// mark (other allowed ops) is not served from the marks.
+TEST(DevexclCoreTest, LivenessMarksOfTheSearchAreLivenessPassOne) {
+  for (DevexclSemantics semantics : {DevexclSemantics::kOld, DevexclSemantics::kNew}) {
+    const DevexclCoreModel model(Universe("devexcl-core", semantics));
+    ExplorerOptions options = Exhaustive(2);
+    options.liveness_marks = true;
+    Explorer<DevexclCoreModel> explorer(model, options);
+    ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
+    const auto properties = model.LivenessProperties();
+    ASSERT_GE(properties.size(), 2u);
+    DevexclCoreModel::State post;
+    std::uint64_t marked = 0;
+    for (std::uint32_t i = 0; i < explorer.StateCount(); ++i) {
+      const DevexclCoreModel::State state = explorer.StateAt(i);
+      for (std::size_t p = 0; p < properties.size(); ++p) {
+        bool reaches = properties[p].goal(state);
+        for (int op = 0; op < model.OpCount() && !reaches; ++op) {
+          reaches = properties[p].allowed_ops[op] && model.Step(state, op, &post) &&
+                    properties[p].goal(post);
+        }
+        const int bit = explorer.GoalMarkBit(properties[p]);
+        ASSERT_EQ(bit, static_cast<int>(p));
+        ASSERT_EQ(((explorer.GoalMarks(i) >> bit) & 1u) != 0, reaches) << i << " " << p;
+        marked += reaches ? 1 : 0;
+      }
+    }
+    EXPECT_GT(marked, 0u);
+    EXPECT_LT(marked, explorer.StateCount() * properties.size());
+    LivenessOptions from_marks, recomputed;
+    recomputed.use_search_marks = false;
+    const std::vector<LivenessResult> a = CheckLivenessAll(explorer, properties, from_marks);
+    const std::vector<LivenessResult> b = CheckLivenessAll(explorer, properties, recomputed);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t p = 0; p < properties.size(); ++p) {
+      EXPECT_EQ(a[p].property, properties[p].name);
+      EXPECT_EQ(a[p].verdict, b[p].verdict) << p;
+      EXPECT_EQ(a[p].failing_states, b[p].failing_states) << p;
+      EXPECT_EQ(a[p].graph_vertices, b[p].graph_vertices) << p;
+      EXPECT_EQ(a[p].graph_edges, b[p].graph_edges) << p;
+      EXPECT_EQ(a[p].components, b[p].components) << p;
+      EXPECT_EQ(a[p].lasso_state, b[p].lasso_state) << p;
+      EXPECT_EQ(a[p].stem, b[p].stem) << p;
+      EXPECT_EQ(a[p].cycle, b[p].cycle) << p;
+    }
+    auto other = properties[0];
+    other.allowed_ops.assign(model.OpCount(), true);
+    EXPECT_EQ(explorer.GoalMarkBit(other), -1);
+  }
+}
+
 TEST(DevexclCoreTest, ResultsAndNumberingAreIdenticalForOneTwoAndThreeJobs) {
   const DevexclCoreModel model(Universe("devexcl-core", DevexclSemantics::kOld));
   Explorer<DevexclCoreModel> one(model, Exhaustive(1));

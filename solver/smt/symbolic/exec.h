@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -378,6 +379,8 @@ class Exec {
   z3::expr ExclusiveKind(const z3::expr& writable) const;
   void MakeExclusiveEntry(int mm, int va, const Ref& fr, const z3::expr& writable);
   z3::expr folio_make_device_exclusive(const Ref& fr, int req_mm, int req_va);
+  void make_device_exclusive(int mm, int va, z3::expr& failed,
+                             const std::function<void(const Ref&)>& exclusive);
   void try_to_unmap(const Ref& fr, int slot);
   z3::expr folio_referenced(const Ref& fr);
   void try_to_migrate(const Ref& fr);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // The symbolic mm/rmap.c, mirroring model/ops/rmap.cpp:
 // folio_add_new_anon_rmap_pte, the device-exclusive conversion
-// (folio_make_device_exclusive, page_make_device_exclusive_one's entry),
+// (make_device_exclusive, folio_make_device_exclusive,
+// page_make_device_exclusive_one's entry),
 // try_to_unmap, try_to_migrate and folio_referenced (v6.14 before
 // hildenbrand-v2, v6.15).
 // Diverges: order-0 anonymous folios, so no PMD mapping, lazyfree discard
@@ -65,6 +66,48 @@ z3::expr Exec::folio_make_device_exclusive(const Ref& fr, int req_mm, int req_va
     Assign(result, walk_ok && valid && (Fr(fr, L::kMap) + W16(1)) == W16(0));
   });
   return result;
+}
+
+// make_device_exclusive() (hildenbrand-v2 03/17 and later; model/ops/rmap.cpp
+// make_device_exclusive): one address, per knob make_exclusive_impl. On
+// failure (GUP failed, -EOPNOTSUPP for a non-anonymous folio, -EBUSY when
+// the rmap walk did not convert it) `failed` is set; on success
+// `exclusive(folio)` runs with the folio still referenced, for the caller
+// to map and put. No lock_folio thread in the subset: folio_trylock()
+// always succeeds.
+void Exec::make_device_exclusive(int mm, int va, z3::expr& failed,
+                                 const std::function<void(const Ref&)>& exclusive) {
+  z3::expr g = get_user_page_remote(mm, va);
+  IfElse(
+      !g, [&] { Assign(failed, T()); },
+      [&] {
+        const z3::expr pfn = Pte(mm, va, L::kPfn);
+        ForFrame(pfn, [&](const Ref& fr) {
+          IfElse(
+              !Fr(fr, L::kAnon),
+              [&] {
+                folio_put(fr);
+                Assign(failed, T());  // -EOPNOTSUPP
+              },
+              [&] {
+                z3::expr ok = T();
+                if (k_.make_exclusive_impl == model::MakeExclusiveImpl::kSingleFolioWalk) {
+                  // folio_walk_start() finds the PTE GUP just made present and writable.
+                  mmu_notifier_invalidate(mm, va);
+                  MakeExclusiveEntry(mm, va, fr, T());
+                } else {
+                  ok = folio_make_device_exclusive(fr, mm, va);  // v1/v2 03/17
+                }
+                IfElse(
+                    !ok,
+                    [&] {
+                      folio_put(fr);
+                      Assign(failed, T());  // -EBUSY
+                    },
+                    [&] { exclusive(fr); });
+              });
+        });
+      });
 }
 
 // try_to_unmap() for reclaim into swap slot `slot` (knob try_to_unmap_nonpresent).

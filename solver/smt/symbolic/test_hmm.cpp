@@ -67,43 +67,16 @@ void Exec::dmirror_exclusive(int dev, int mm, int va, int n) {
          [&] { ForFrame(pfn[static_cast<size_t>(i)], [&](const Ref& fr) { folio_put(fr); }); });
     return;
   }
-  // make_device_exclusive() per address (hildenbrand-v2 03/17, 04/17).
+  // make_device_exclusive() per address (hildenbrand-v2 03/17, 04/17); the
+  // folio comes back referenced: the ATOMIC entry, then folio_unlock +
+  // folio_put.
   z3::expr stopped = F();
   for (int pos = va; pos < va + n; ++pos)
     If(!stopped, [&] {
-      z3::expr g = get_user_page_remote(mm, pos);
-      IfElse(
-          !g, [&] { Assign(stopped, T()); },
-          [&] {
-            const z3::expr pfn = Pte(mm, pos, L::kPfn);
-            ForFrame(pfn, [&](const Ref& fr) {
-              IfElse(
-                  !Fr(fr, L::kAnon),
-                  [&] {
-                    folio_put(fr);
-                    Assign(stopped, T());  // -EOPNOTSUPP
-                  },
-                  [&] {
-                    z3::expr ok = T();
-                    if (k_.make_exclusive_impl == model::MakeExclusiveImpl::kSingleFolioWalk) {
-                      mmu_notifier_invalidate(mm, pos);
-                      MakeExclusiveEntry(mm, pos, fr, T());
-                    } else {
-                      ok = folio_make_device_exclusive(fr, mm, pos);
-                    }
-                    IfElse(
-                        !ok,
-                        [&] {
-                          folio_put(fr);
-                          Assign(stopped, T());  // -EBUSY
-                        },
-                        [&] {
-                          MapAtomic(dev, mm, pos, PfnR(fr));
-                          folio_put(fr);
-                        });
-                  });
-            });
-          });
+      make_device_exclusive(mm, pos, stopped, [&](const Ref& fr) {
+        MapAtomic(dev, mm, pos, PfnR(fr));
+        folio_put(fr);
+      });
     });
 }
 

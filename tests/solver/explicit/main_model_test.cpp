@@ -149,7 +149,7 @@ TEST(MainModel, EncodingCoversTheFieldLists) {
   o.trace_profile = "mainline";
   o.universe = w.universe;
   o.values = 1;
-  o.only_ops = {"cpu_read"};
+  o.only_ops = {"cpu_read", "mmap"};  // mmap kind=shared: the encoding has shmem objects
   ASSERT_EQ(o.profile.knobs, w.knobs);
   const MainModel model(o);
   auto encode = [&](const model::World& x) {
@@ -173,6 +173,30 @@ TEST(MainModel, EncodingCoversTheFieldLists) {
     EXPECT_TRUE(model.Decode(reinterpret_cast<const std::uint8_t*>(bytes.data())).world == changed)
         << paths[i] << " (leaf " << i << ") is written but not read back";
   }
+}
+
+// Only a shared mmap makes a shmem object: without one in the alphabet the encoding has no
+// shmem section, and a world that has one all the same is refused, never encoded inexactly.
+TEST(MainModel, EncodingLeavesOutShmemWithoutASharedMmap) {
+  const model::World w = testing::RichWorld();
+  ASSERT_FALSE(w.shmem.empty());
+  MainModelOptions o;
+  o.profile = model::ResolveProfile("mainline");
+  o.trace_profile = "mainline";
+  o.universe = w.universe;
+  o.values = 1;
+  o.only_ops = {"cpu_read", "mmap"};
+  const MainModel with_shared(o);
+  o.restrictions = {"kind=private,hugetlb"};
+  const MainModel without(o);
+  const std::size_t pages = static_cast<std::size_t>(w.universe.pages);
+  EXPECT_EQ(with_shared.EncodingSize() - without.EncodingSize(),
+            static_cast<std::size_t>(w.universe.mms) * pages * (1 + 2 * pages + 1));
+  std::vector<std::uint8_t> bytes(without.EncodingSize());
+  EXPECT_THROW(without.EncodeExact(w, bytes.data()), ExplorationError);
+  model::World no_shmem = without.InitialState().world;
+  without.EncodeExact(no_shmem, bytes.data());
+  EXPECT_EQ(without.Decode(bytes.data()).world, no_shmem);
 }
 
 TEST(MainModel, JobsDoNotChangeTheResult) {
@@ -222,6 +246,14 @@ void ExpectExactReduction(const char* universe, const std::vector<std::string>& 
   // Swap-slot renamings are checked on a sample; the other groups' on every state.
   const bool others = groups.mms || groups.folio_slots;
   EXPECT_EQ(check.states, others ? b.states : check.swap_sampled);
+  // The other groups' renamings were checked during the search; a model whose record does not
+  // cover `reduced` checks every state after it, with the same outcome.
+  EXPECT_EQ(check.during_search, others);
+  const MainModel fresh(so);
+  const SymmetryCheck after = CheckSymmetry(fresh, reduced, 1);
+  EXPECT_FALSE(after.during_search);
+  EXPECT_TRUE(after.exact) << after.witness;
+  EXPECT_EQ(after.states, check.states);
   if (groups.swap_slots && symmetric.Options().universe.swap_slots > 1) {
     EXPECT_GT(check.swap_sampled, 0u);
     EXPECT_LE(check.swap_sampled, b.states);
@@ -269,6 +301,15 @@ TEST(MainModel, FolioSymmetryIsRefutedWhereFirstFitAllocationBreaksIt) {
   // The lowest failing state, whatever the thread count.
   EXPECT_EQ(one.witness_state, two.witness_state);
   EXPECT_EQ(one.witness, two.witness);
+  // Found during the search; checking every state after it (a model whose record does not
+  // cover `reduced`) finds the same state and witness.
+  EXPECT_TRUE(one.during_search);
+  const MainModel fresh(so);
+  const SymmetryCheck after = CheckSymmetry(fresh, reduced, 2);
+  EXPECT_FALSE(after.during_search);
+  EXPECT_FALSE(after.exact);
+  EXPECT_EQ(after.witness_state, one.witness_state);
+  EXPECT_EQ(after.witness, one.witness);
 }
 
 // CheckSymmetry trusts swap-slot renamings (exact by construction: no op or property names a

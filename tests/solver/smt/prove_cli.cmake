@@ -49,6 +49,8 @@ run(0 replay "${bmc_out}/linux-6.14-mapcount-matches-mappings.mmtrace")
 run(0 prove --profile linux-6.15 --property mapcount-matches-mappings --depth 1 --verbose)
 expect_match("${OUT}" "linux-6.15  mapcount-matches-mappings  proved up to depth 1")
 expect_match("${OUT}" " 1 proved, 0 refuted as expected, 0 unexpected, 0 unknown")
+# -v splits each depth's time into building the step and solving, with the CPU time.
+expect_match("${ERR}" "linux-6.15: depth 1: [0-9.]+ s \\(build [0-9.]+ s, solve [0-9.]+ s, cpu [0-9.]+ s\\), sat ")
 # An expected violation not reached within the bound is inconclusive (exit 3),
 # never "as expected": reclaim of the exclusive folio needs a second step.
 run(3 prove --profile linux-6.14 --property reclaim-makes-progress --depth 1 --format json)
