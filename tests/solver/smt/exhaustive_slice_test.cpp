@@ -46,6 +46,63 @@ TEST(SymbolicConformanceSlice, FirstStatesOfTheBreadthFirstSearch) {
   }
 }
 
+// Splitting the levels among threads changes nothing: the same states in
+// the same order (the same Z3 samples), the same counts.
+TEST(SymbolicConformanceSlice, ThreadsGiveTheSameSearch) {
+  const model::Universe u = BmcUniverse();
+  z3::context ctx;
+  SymbolicModel sm(ctx, u, ProfileFor(u).knobs);
+  ExhaustiveOptions o;
+  o.max_states = 400;
+  o.z3_every = 997;
+  const ExhaustiveResult one = CheckAllReachable(sm, o);
+  o.threads = 3;  // an odd split of every level
+  const ExhaustiveResult three = CheckAllReachable(sm, o);
+  EXPECT_EQ(one.first_diff, "");
+  EXPECT_EQ(three.first_diff, "");
+  EXPECT_EQ(three.states, one.states);
+  EXPECT_EQ(three.levels, one.levels);
+  EXPECT_EQ(three.transitions, one.transitions);
+  EXPECT_EQ(three.compared, one.compared);
+  EXPECT_EQ(three.z3_checked, one.z3_checked);
+  EXPECT_GT(one.transitions, 3 * one.states);
+}
+
+// Followers: a knob the subset never reaches (gup_split_pmd_hugetlb, no
+// hugetlb VMA) follows linux-6.15 step for step; linux-6.14, whose
+// device_exclusive_mapcount is encoded otherwise, builds other symbolic
+// terms and is refused; a knob set the symbolic model refuses is refused.
+TEST(SymbolicConformanceSlice, FollowersAreCheckedNotTrusted) {
+  const model::Universe u = BmcUniverse();
+  z3::context ctx;
+  const model::Profile& base = ProfileFor(u);
+  SymbolicModel sm(ctx, u, base.knobs);
+  const model::KnobInfo* hugetlb = model::FindKnob("gup_split_pmd_hugetlb");
+  ASSERT_NE(hugetlb, nullptr);
+  model::Knobs unreached = base.knobs;
+  hugetlb->set(unreached, 1 - hugetlb->get(base.knobs));
+  const model::Profile* older = model::ProfileSet::Builtin().Find("linux-6.14");
+  ASSERT_NE(older, nullptr);
+  model::Knobs refused = base.knobs;
+  ASSERT_TRUE(model::FindKnob("arch") != nullptr);
+  model::FindKnob("arch")->set(refused, 1);  // arm64: not encoded
+  ASSERT_NE(SymbolicKnobsUnsupported(u, refused), "");
+  ExhaustiveOptions o;
+  o.max_states = 300;
+  o.threads = 2;
+  o.followers = {{"unreached", unreached}, {"linux-6.14", older->knobs}, {"refused", refused}};
+  const ExhaustiveResult r = CheckAllReachable(sm, o);
+  EXPECT_EQ(r.first_diff, "");
+  ASSERT_EQ(r.followers.size(), 3u);
+  EXPECT_TRUE(r.followers[0].same_symbolic);
+  EXPECT_EQ(r.followers[0].first_diff, "");
+  EXPECT_EQ(r.followers[0].compared, r.compared);  // every step of every visited state
+  EXPECT_FALSE(r.followers[1].same_symbolic);
+  EXPECT_NE(r.followers[1].first_diff.find("other expressions"), std::string::npos);
+  EXPECT_FALSE(r.followers[2].same_symbolic);
+  EXPECT_NE(r.followers[2].first_diff.find("not accepted"), std::string::npos);
+}
+
 // The comparison reports a changed concrete result: a field of the
 // successor, enabled, leaving the subset, a progress obligation.
 TEST(SymbolicConformanceSlice, ATamperedConcreteResultIsReported) {

@@ -44,6 +44,14 @@ ExprTape::ExprTape(const std::vector<z3::expr>& roots, const std::vector<z3::exp
   }
   for (const z3::expr& r : roots) roots_.push_back(Compile(r));
   memo_.clear();  // AST ids are unique only while the ASTs live
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    if (n.kind == Kind::kNumeral || n.kind == Kind::kInput) continue;
+    const uint32_t* a = args_.data() + n.args;
+    insns_.push_back(Insn{n.kind, n.width, static_cast<uint32_t>(i), n.nargs,
+                          n.nargs > 0 ? a[0] : 0, n.nargs > 1 ? a[1] : 0, n.nargs > 2 ? a[2] : 0,
+                          n.args, Mask(n.width), n.imm});
+  }
 }
 
 uint32_t ExprTape::Compile(const z3::expr& root) {
@@ -267,128 +275,133 @@ uint32_t ExprTape::Compile(const z3::expr& root) {
   return memo_.at(root.id());
 }
 
-void ExprTape::Eval(std::span<const uint64_t> in, std::vector<uint64_t>& v,
-                    std::span<uint64_t> out) const {
+void ExprTape::Eval(std::span<const uint64_t> in, Scratch& scratch, std::span<uint64_t> out) const {
   if (in.size() != input_count_ || out.size() != roots_.size())
     throw std::invalid_argument(fmt::format("ExprTape::Eval: {} inputs and {} outputs, want {} {}",
                                             in.size(), out.size(), input_count_, roots_.size()));
-  v.resize(nodes_.size());
+  std::vector<uint64_t>& v = scratch.v_;
+  if (scratch.tape_ != this) {
+    scratch.tape_ = this;
+    v.assign(nodes_.size(), 0);
+    for (size_t i = 0; i < nodes_.size(); ++i)
+      if (nodes_[i].kind == Kind::kNumeral) v[i] = nodes_[i].imm & Mask(nodes_[i].width);
+  }
+  for (size_t i = 0; i < input_count_; ++i) {  // the inputs are nodes 0..input_count_-1
+    const uint64_t x = in[i];
+    if ((x & Mask(nodes_[i].width)) != x)
+      throw std::invalid_argument(
+          fmt::format("ExprTape::Eval: input {} = {:#x} exceeds its width", i, x));
+    v[i] = x;
+  }
   const uint32_t* args = args_.data();
-  for (size_t i = 0; i < nodes_.size(); ++i) {
-    const Node& n = nodes_[i];
+  uint64_t* const val = v.data();
+  for (const Insn& n : insns_) {
     const uint32_t* a = args + n.args;
-    const uint64_t mask = Mask(n.width);
     uint64_t r = 0;
     switch (n.kind) {
       case Kind::kNumeral:
-        r = n.imm;
-        break;
       case Kind::kInput:
-        r = in[n.imm];
-        if ((r & mask) != r)
-          throw std::invalid_argument(
-              fmt::format("ExprTape::Eval: input {} = {:#x} exceeds its width", n.imm, r));
-        break;
+        continue;  // not in insns_
       case Kind::kNot:
-        r = v[a[0]] ^ 1;
+        r = val[n.a0] ^ 1;
         break;
       case Kind::kAnd:
         r = 1;
-        for (uint32_t j = 0; j < n.nargs; ++j) r &= v[a[j]];
+        for (uint32_t j = 0; j < n.nargs; ++j) r &= val[a[j]];
         break;
       case Kind::kOr:
-        for (uint32_t j = 0; j < n.nargs; ++j) r |= v[a[j]];
+        for (uint32_t j = 0; j < n.nargs; ++j) r |= val[a[j]];
         break;
       case Kind::kXor:
-        for (uint32_t j = 0; j < n.nargs; ++j) r ^= v[a[j]];
+        for (uint32_t j = 0; j < n.nargs; ++j) r ^= val[a[j]];
         break;
       case Kind::kImplies:
-        r = (v[a[0]] ^ 1) | v[a[1]];
+        r = (val[n.a0] ^ 1) | val[n.a1];
         break;
       case Kind::kIte:
-        r = v[a[0]] ? v[a[1]] : v[a[2]];
+        r = val[n.a0] ? val[n.a1] : val[n.a2];
         break;
       case Kind::kEq:
         r = 1;
-        for (uint32_t j = 1; j < n.nargs; ++j) r &= v[a[j]] == v[a[0]];
+        for (uint32_t j = 1; j < n.nargs; ++j) r &= val[a[j]] == val[n.a0];
         break;
       case Kind::kDistinct:
         r = 1;
         for (uint32_t j = 0; j < n.nargs; ++j)
-          for (uint32_t k = j + 1; k < n.nargs; ++k) r &= v[a[j]] != v[a[k]];
+          for (uint32_t k = j + 1; k < n.nargs; ++k) r &= val[a[j]] != val[a[k]];
         break;
       case Kind::kBvAdd:
-        for (uint32_t j = 0; j < n.nargs; ++j) r += v[a[j]];
+        for (uint32_t j = 0; j < n.nargs; ++j) r += val[a[j]];
         break;
       case Kind::kBvSub:
-        r = v[a[0]] - v[a[1]];
+        r = val[n.a0] - val[n.a1];
         break;
       case Kind::kBvMul:
         r = 1;
-        for (uint32_t j = 0; j < n.nargs; ++j) r *= v[a[j]];
+        for (uint32_t j = 0; j < n.nargs; ++j) r *= val[a[j]];
         break;
       case Kind::kBvNeg:
-        r = uint64_t{0} - v[a[0]];
+        r = uint64_t{0} - val[n.a0];
         break;
       case Kind::kBvAnd:
         r = ~uint64_t{0};
-        for (uint32_t j = 0; j < n.nargs; ++j) r &= v[a[j]];
+        for (uint32_t j = 0; j < n.nargs; ++j) r &= val[a[j]];
         break;
       case Kind::kBvOr:
-        for (uint32_t j = 0; j < n.nargs; ++j) r |= v[a[j]];
+        for (uint32_t j = 0; j < n.nargs; ++j) r |= val[a[j]];
         break;
       case Kind::kBvXor:
-        for (uint32_t j = 0; j < n.nargs; ++j) r ^= v[a[j]];
+        for (uint32_t j = 0; j < n.nargs; ++j) r ^= val[a[j]];
         break;
       case Kind::kBvNot:
-        r = ~v[a[0]];
+        r = ~val[n.a0];
         break;
       case Kind::kUle:
-        r = v[a[0]] <= v[a[1]];
+        r = val[n.a0] <= val[n.a1];
         break;
       case Kind::kUlt:
-        r = v[a[0]] < v[a[1]];
+        r = val[n.a0] < val[n.a1];
         break;
       case Kind::kUge:
-        r = v[a[0]] >= v[a[1]];
+        r = val[n.a0] >= val[n.a1];
         break;
       case Kind::kUgt:
-        r = v[a[0]] > v[a[1]];
+        r = val[n.a0] > val[n.a1];
         break;
       case Kind::kSle:
-        r = Signed(v[a[0]], nodes_[a[0]].width) <= Signed(v[a[1]], nodes_[a[1]].width);
+        r = Signed(val[n.a0], nodes_[n.a0].width) <= Signed(val[n.a1], nodes_[n.a1].width);
         break;
       case Kind::kSlt:
-        r = Signed(v[a[0]], nodes_[a[0]].width) < Signed(v[a[1]], nodes_[a[1]].width);
+        r = Signed(val[n.a0], nodes_[n.a0].width) < Signed(val[n.a1], nodes_[n.a1].width);
         break;
       case Kind::kSge:
-        r = Signed(v[a[0]], nodes_[a[0]].width) >= Signed(v[a[1]], nodes_[a[1]].width);
+        r = Signed(val[n.a0], nodes_[n.a0].width) >= Signed(val[n.a1], nodes_[n.a1].width);
         break;
       case Kind::kSgt:
-        r = Signed(v[a[0]], nodes_[a[0]].width) > Signed(v[a[1]], nodes_[a[1]].width);
+        r = Signed(val[n.a0], nodes_[n.a0].width) > Signed(val[n.a1], nodes_[n.a1].width);
         break;
       case Kind::kExtract:
-        r = v[a[0]] >> n.imm;
+        r = val[n.a0] >> n.imm;
         break;
       case Kind::kConcat:
         for (uint32_t j = 0; j < n.nargs; ++j) {
           const unsigned w = nodes_[a[j]].width;
-          r = (w >= 64 ? 0 : r << w) | v[a[j]];
+          r = (w >= 64 ? 0 : r << w) | val[a[j]];
         }
         break;
       case Kind::kZeroExt:
-        r = v[a[0]];
+        r = val[n.a0];
         break;
       case Kind::kShl:
-        r = v[a[1]] >= n.width ? 0 : v[a[0]] << v[a[1]];
+        r = val[n.a1] >= n.width ? 0 : val[n.a0] << val[n.a1];
         break;
       case Kind::kLshr:
-        r = v[a[1]] >= n.width ? 0 : v[a[0]] >> v[a[1]];
+        r = val[n.a1] >= n.width ? 0 : val[n.a0] >> val[n.a1];
         break;
     }
-    v[i] = r & mask;
+    val[n.dst] = r & n.mask;
   }
-  for (size_t i = 0; i < roots_.size(); ++i) out[i] = v[roots_[i]];
+  for (size_t i = 0; i < roots_.size(); ++i) out[i] = val[roots_[i]];
 }
 
 }  // namespace mmcheck::solver::smt::testing

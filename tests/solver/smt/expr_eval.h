@@ -35,11 +35,20 @@ class ExprTape {
   size_t roots() const { return roots_.size(); }
   size_t inputs() const { return input_count_; }
 
+  // The values of every node during Eval, reused between calls: the
+  // numerals are written once, at the first Eval with this tape. One per
+  // thread (Eval is const and writes only here).
+  class Scratch {
+   private:
+    friend class ExprTape;
+    const ExprTape* tape_ = nullptr;
+    std::vector<uint64_t> v_;
+  };
+
   // Evaluates every root on `in` (one value per input, in order: a bool is
-  // 0 or 1, a bit-vector is masked to its width) into `out` (one value per
-  // root, the same encoding). `scratch` is reused between calls.
-  void Eval(std::span<const uint64_t> in, std::vector<uint64_t>& scratch,
-            std::span<uint64_t> out) const;
+  // 0 or 1, a bit-vector must fit its width) into `out` (one value per
+  // root, the same encoding).
+  void Eval(std::span<const uint64_t> in, Scratch& scratch, std::span<uint64_t> out) const;
 
  private:
   enum class Kind : uint8_t {
@@ -82,9 +91,22 @@ class ExprTape {
     uint32_t nargs = 0;
     uint64_t imm = 0;  // numeral value, input index, extract's low bit
   };
+  // One node's evaluation: what Eval runs, numerals and inputs left out,
+  // the mask and up to three argument indices at hand.
+  struct Insn {
+    Kind kind;
+    uint8_t width;
+    uint32_t dst;
+    uint32_t nargs;
+    uint32_t a0, a1, a2;  // the first three arguments
+    uint32_t args;        // all of them, in args_
+    uint64_t mask;
+    uint64_t imm;
+  };
   uint32_t Compile(const z3::expr& root);
 
   std::vector<Node> nodes_;
+  std::vector<Insn> insns_;
   std::vector<uint32_t> args_;
   std::vector<uint32_t> roots_;
   size_t input_count_ = 0;

@@ -91,7 +91,8 @@ TEST(ExprTape, EveryKnownNodeKindAgreesWithZ3) {
   z3::expr_vector from(c);
   for (const z3::expr& e : inputs) from.push_back(e);
   std::mt19937_64 rng(20261206);
-  std::vector<uint64_t> scratch, out(roots.size());
+  testing::ExprTape::Scratch scratch;
+  std::vector<uint64_t> out(roots.size());
   for (int trial = 0; trial < 300; ++trial) {
     // Edge values often: 0, all ones, shift amounts at and past the width.
     auto pick = [&](unsigned width) {
@@ -136,11 +137,31 @@ TEST(ExprTape, RefusesWhatItDoesNotKnow) {
   EXPECT_THROW(ExprTape({a}, {a + 1}), std::invalid_argument);  // an input must be a constant
   // Inputs are checked against their widths at evaluation.
   const ExprTape t({a + b}, {a, b});
-  std::vector<uint64_t> scratch, out(1);
+  testing::ExprTape::Scratch scratch;
+  std::vector<uint64_t> out(1);
   EXPECT_THROW(t.Eval(std::vector<uint64_t>{256, 0}, scratch, out), std::invalid_argument);
   EXPECT_THROW(t.Eval(std::vector<uint64_t>{1}, scratch, out), std::invalid_argument);
   t.Eval(std::vector<uint64_t>{255, 2}, scratch, out);
   EXPECT_EQ(out[0], 1u);
+}
+
+// A Scratch keeps one tape's numerals between calls: handed to another tape
+// it is refilled, so alternating tapes with one Scratch gives each its own
+// numerals (7 + a, then a - 200, then 7 + a again).
+TEST(ExprTape, OneScratchAlternatingBetweenTapes) {
+  z3::context c;
+  z3::expr a = c.bv_const("a", 8);
+  const ExprTape plus7({a + c.bv_val(7, 8)}, {a});
+  const ExprTape minus200({a - c.bv_val(200, 8), c.bv_val(3, 8) * a}, {a});
+  ExprTape::Scratch scratch;
+  std::vector<uint64_t> one(1), two(2);
+  plus7.Eval(std::vector<uint64_t>{10}, scratch, one);
+  EXPECT_EQ(one[0], 17u);
+  minus200.Eval(std::vector<uint64_t>{10}, scratch, two);
+  EXPECT_EQ(two[0], (10u + 256u - 200u) % 256u);
+  EXPECT_EQ(two[1], 30u);
+  plus7.Eval(std::vector<uint64_t>{250}, scratch, one);
+  EXPECT_EQ(one[0], 1u);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "properties/properties.h"
+#include "util/threads.h"
 
 namespace mmcheck::solver::smt::testing {
 
@@ -183,12 +184,12 @@ struct KeyHash {
   size_t operator()(const Key& k) const { return k.a; }
 };
 
-// BMC's state: the projection with the data fields zeroed, as two
-// independent 64-bit hashes.
-Key ControlKey(const SymbolicLayout& lay, const std::vector<uint64_t>& p) {
+// BMC's state: the projection with the data fields (`data[i]`:
+// SymbolicLayout::IsDataField(i)) zeroed, as two independent 64-bit hashes.
+Key ControlKey(const std::vector<bool>& data, const std::vector<uint64_t>& p) {
   Key k{0x6d6d636865636bULL, 0x73796d636f6e66ULL};
-  for (int i = 0; i < lay.size(); ++i) {
-    const uint64_t v = lay.IsDataField(i) ? 0 : p[static_cast<size_t>(i)];
+  for (size_t i = 0; i < p.size(); ++i) {
+    const uint64_t v = data[i] ? 0 : p[i];
     k.a = Mix(k.a ^ (v + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(i + 1)));
     k.b = Mix(k.b + v * 0xd1b54a32d192ed03ULL + static_cast<uint64_t>(i));
   }
@@ -227,6 +228,25 @@ size_t CompiledModel::AlphabetIndex(const model::Op& op) const {
   throw std::invalid_argument("not in the symbolic alphabet: " + model::FormatOp(op));
 }
 
+std::vector<z3::expr> CompiledModel::InputConstants() const {
+  std::vector<z3::expr> v(fresh_.begin(), fresh_.end());
+  v.push_back(value_);
+  return v;
+}
+
+const std::vector<z3::expr>& CompiledModel::StepRoots(size_t index) const {
+  return step_roots_[index];
+}
+
+std::vector<z3::expr> CompiledModel::StepRoots(size_t index, uint64_t value) const {
+  z3::expr_vector from(sm_.ctx()), to(sm_.ctx());
+  from.push_back(value_);
+  to.push_back(sm_.ctx().bv_val(value, 8));
+  std::vector<z3::expr> out;
+  for (z3::expr e : step_roots_[index]) out.push_back(e.substitute(from, to));
+  return out;
+}
+
 void CompiledModel::Step(size_t index, std::span<const uint64_t> s, uint64_t value,
                          std::span<uint64_t> out) const {
   in_.assign(s.begin(), s.end());
@@ -237,7 +257,7 @@ void CompiledModel::Step(size_t index, std::span<const uint64_t> s, uint64_t val
 void CompiledModel::Properties(std::span<const uint64_t> s, std::span<uint64_t> out) const {
   in_.assign(s.begin(), s.end());
   in_.push_back(0);
-  properties_->Eval(in_, scratch_, out);
+  properties_->Eval(in_, properties_scratch_, out);
 }
 
 z3::expr_vector CompiledModel::Inputs() const {
@@ -350,86 +370,271 @@ std::vector<uint64_t> ConcreteProperties(const model::World& w) {
 
 }  // namespace
 
+bool SameSymbolic(const SymbolicModel& a, const SymbolicModel& b) {
+  const SymState fa = a.Fresh("x."), fb = b.Fresh("x.");
+  z3::expr va = a.ctx().bv_const("value", 8), vb = b.ctx().bv_const("value", 8);
+  if (a.Alphabet() != b.Alphabet()) return false;
+  auto same = [](const z3::expr& x, const z3::expr& y) { return x.id() == y.id(); };
+  for (const Op& op : a.Alphabet()) {
+    SymStep x = a.Step(fa, op, va, false), y = b.Step(fb, op, vb, false);
+    if (!same(x.enabled, y.enabled) || !same(x.outside, y.outside) ||
+        !same(x.reclaim_stuck, y.reclaim_stuck) || !same(x.migrate_stuck, y.migrate_stuck) ||
+        x.next.size() != y.next.size())
+      return false;
+    for (size_t i = 0; i < x.next.size(); ++i)
+      if (!same(x.next[i], y.next[i])) return false;
+  }
+  for (const auto* names :
+       {&SymbolicModel::StateProperties(), &SymbolicModel::StrengtheningInvariants()})
+    for (const std::string& n : *names)
+      if (!same(a.Holds(n, fa), b.Holds(n, fb))) return false;
+  return true;
+}
+
+namespace {
+
+// `w` with the knobs of `k`.
+model::World WithKnobs(const model::World& w, const model::Knobs& k) {
+  model::World out = w;
+  out.knobs = k;
+  return out;
+}
+
+// The first difference between the concrete step of `op` from `w` (`c`,
+// successor `after`) and from `wf`, which is `w` with a follower's knobs, or
+// "": the enabled test, the successor World (knobs aside) and, inside the
+// subset, the progress obligations. The subset test and the projection of
+// the successor are then the leader's: SymbolicLayout::Project reads no
+// knob and OutsideSubset reads them only through SymbolicKnobsUnsupported,
+// "" for both knob sets (CheckAllReachable refuses a follower it does not
+// accept); `full` checks that claim too, on a sample.
+std::string FollowerDiff(const SymbolicLayout& lay, const model::World& w, const model::World& wf,
+                         const Op& op, const ConcreteStep& c, const model::World& after,
+                         model::World& scratch, bool full) {
+  const bool enabled = model::Enabled(wf, op);
+  if (enabled != c.enabled)
+    return fmt::format("{}: enabled {} instead of {}", model::FormatOp(op), enabled, c.enabled);
+  if (!enabled) return {};
+  scratch = wf;
+  const model::StepResult r = model::Apply(scratch, op, /*texts=*/false);
+  if (full) {
+    const std::string outside = lay.OutsideSubset(scratch);
+    if (outside.empty() != c.outside.empty())
+      return fmt::format("{}: leaves the subset {} instead of {}", model::FormatOp(op),
+                         !outside.empty(), !c.outside.empty());
+    if (outside.empty() && lay.Project(scratch) != c.next)
+      return model::FormatOp(op) + ": another projected successor";
+  }
+  scratch.knobs = w.knobs;
+  if (!(scratch == after)) return model::FormatOp(op) + ": another successor";
+  if (!c.outside.empty()) return {};
+  bool reclaim_stuck = false, migrate_stuck = false;
+  for (const model::ProgressCheck& p : r.progress) {
+    if (p.progressed) continue;
+    (p.kind == model::ProgressCheck::kReclaim ? reclaim_stuck : migrate_stuck) = true;
+  }
+  if (reclaim_stuck != c.reclaim_stuck || migrate_stuck != c.migrate_stuck)
+    return model::FormatOp(op) + ": other progress obligations";
+  return {};
+}
+
+// One worker's share of a BFS level.
+struct Share {
+  std::vector<std::pair<Key, model::World>> next;     // new successors, in order
+  std::vector<std::pair<size_t, size_t>> z3_samples;  // (position in level, op)
+  size_t transitions = 0, outside = 0, compared = 0;
+  std::string first_diff;
+  std::vector<std::string> follower_diff;
+  std::vector<size_t> follower_compared;
+};
+
+}  // namespace
+
 ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOptions& o) {
   const SymbolicLayout& lay = sm.layout();
   const CompiledModel cm(sm);
   const std::vector<Op> alphabet = ConcreteAlphabet(sm, o.write_values);
+  const size_t nops = alphabet.size();
+  const size_t width = CompiledModel::kNext + static_cast<size_t>(lay.size());
   std::vector<size_t> index;
-  index.reserve(alphabet.size());
-  for (const Op& op : alphabet) index.push_back(cm.AlphabetIndex(op));
+  std::vector<uint64_t> values;
+  // One tape for the whole concrete alphabet and the properties: terms the
+  // steps share are evaluated once a state.
+  std::vector<z3::expr> roots;
+  for (const Op& op : alphabet) {
+    index.push_back(cm.AlphabetIndex(op));
+    values.push_back(op.code == OpCode::kCpuWrite ? static_cast<uint64_t>(op.Arg(2)) : 1);
+    // Only cpu_write reads the value: the other ops' roots as they are,
+    // evaluated with value 1 as CompiledModel::Step does.
+    if (op.code == OpCode::kCpuWrite)
+      for (const z3::expr& e : cm.StepRoots(index.back(), values.back())) roots.push_back(e);
+    else
+      for (const z3::expr& e : cm.StepRoots(index.back())) roots.push_back(e);
+  }
+  roots.insert(roots.end(), cm.property_roots().begin(), cm.property_roots().end());
+  const ExprTape tape(roots, cm.InputConstants());
+  const size_t props_at = nops * width;
   const size_t nstate = SymbolicModel::StateProperties().size();
+  std::vector<bool> data(static_cast<size_t>(lay.size()));
+  for (int i = 0; i < lay.size(); ++i) data[static_cast<size_t>(i)] = lay.IsDataField(i);
+
   ExhaustiveResult r;
+  const model::World start = Prologue(lay.universe(), sm.knobs());
+  std::vector<bool> follower_live;
+  for (const ExhaustiveFollower& f : o.followers) {
+    FollowerResult fr;
+    fr.name = f.name;
+    fr.same_symbolic = SymbolicKnobsUnsupported(lay.universe(), f.knobs).empty() &&
+                       SameSymbolic(sm, SymbolicModel(sm.ctx(), lay.universe(), f.knobs));
+    if (std::string why = SymbolicKnobsUnsupported(lay.universe(), f.knobs); !why.empty())
+      fr.first_diff = "not accepted: " + why;
+    else if (!fr.same_symbolic)
+      fr.first_diff = "its symbolic model builds other expressions";
+    else if (!(WithKnobs(Prologue(lay.universe(), f.knobs), sm.knobs()) == start))
+      fr.first_diff = "another prologue state";
+    follower_live.push_back(fr.first_diff.empty());
+    r.followers.push_back(std::move(fr));
+  }
+
   std::unordered_set<Key, KeyHash> seen;
   std::vector<model::World> level, next_level;
-  level.push_back(Prologue(lay.universe(), sm.knobs()));
-  seen.insert(ControlKey(lay, lay.Project(level.front())));
+  level.push_back(start);
+  seen.insert(ControlKey(data, lay.Project(start)));
   r.states = 1;
-  std::vector<uint64_t> sym(CompiledModel::kNext + static_cast<size_t>(lay.size()));
-  std::vector<uint64_t> props(cm.property_count());
-  model::World after;
+  size_t explored = 0;  // states of the levels before this one
+  const int threads = std::max(1, o.threads);
+  std::vector<Share> shares(static_cast<size_t>(threads));
   for (int depth = 0; !level.empty(); ++depth) {
     r.levels = depth;
-    for (const model::World& w : level) {
-      const std::vector<uint64_t> p = lay.Project(w);
-      const bool sample = o.z3_every > 0 && r.compared % o.z3_every == 0;
-      cm.Properties(p, props);
-      if (sample) {
-        ++r.z3_checked;
-        if (cm.PropertiesByZ3(p) != props) {
-          r.first_diff =
-              "the evaluator and Z3 disagree on the properties of " + FormatState(lay, p);
-          return r;
+    util::RunOnThreads(threads, [&](int t) {
+      Share& sh = shares[static_cast<size_t>(t)];
+      sh = Share{};
+      sh.follower_diff.assign(o.followers.size(), "");
+      sh.follower_compared.assign(o.followers.size(), 0);
+      std::unordered_set<Key, KeyHash> mine;
+      ExprTape::Scratch scratch;
+      std::vector<uint64_t> in(static_cast<size_t>(lay.size()) + 1), out(tape.roots());
+      model::World after, follower_after;
+      std::vector<model::World> follower_w(o.followers.size());
+      const size_t from = level.size() * static_cast<size_t>(t) / static_cast<size_t>(threads);
+      const size_t to = level.size() * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+      for (size_t pos = from; pos < to && sh.first_diff.empty(); ++pos) {
+        const model::World& w = level[pos];
+        const std::vector<uint64_t> p = lay.Project(w);
+        std::copy(p.begin(), p.end(), in.begin());
+        in.back() = 1;  // the value of the ops other than cpu_write (substituted)
+        tape.Eval(in, scratch, out);
+        const std::span<const uint64_t> props(out.data() + props_at, cm.property_count());
+        const std::vector<uint64_t> want = ConcreteProperties(w);
+        for (size_t i = 0; i < nstate && sh.first_diff.empty(); ++i)
+          if (props[i] != want[i])
+            sh.first_diff = fmt::format("property {} symbolic {} concrete {} on {}",
+                                        cm.property_name(i), props[i] ? "holds" : "violated",
+                                        want[i] ? "holds" : "violated", FormatState(lay, p));
+        if (o.check_invariants)
+          for (size_t i = nstate; i < cm.property_count() && sh.first_diff.empty(); ++i)
+            if (!props[i])
+              sh.first_diff = fmt::format("strengthening invariant {} fails on reachable state {}",
+                                          cm.property_name(i), FormatState(lay, p));
+        for (size_t f = 0; f < o.followers.size(); ++f) {
+          follower_w[f] = WithKnobs(w, o.followers[f].knobs);
+          if (follower_live[f] && sh.follower_diff[f].empty() &&
+              ConcreteProperties(follower_w[f]) != want)
+            sh.follower_diff[f] = "other state properties on " + FormatState(lay, p);
+        }
+        for (size_t j = 0; j < nops && sh.first_diff.empty(); ++j) {
+          const Op& op = alphabet[j];
+          ConcreteStep c = ApplyConcrete(lay, w, op, after);
+          for (size_t f = 0; f < o.followers.size(); ++f) {
+            if (!follower_live[f] || !sh.follower_diff[f].empty()) continue;
+            ++sh.follower_compared[f];
+            const bool full = ((explored + pos) * nops + j) % 61 == 0;
+            std::string d = FollowerDiff(lay, w, follower_w[f], op, c, after, follower_after, full);
+            if (!d.empty())
+              sh.follower_diff[f] = fmt::format("{} (from {})", d, FormatState(lay, p));
+          }
+          if (o.tamper) o.tamper(op, c);
+          const std::span<const uint64_t> sym(out.data() + j * width, width);
+          const std::string diff = DiffStep(lay, op, c, sym);
+          if (o.z3_every > 0 && ((explored + pos) * nops + j) % o.z3_every == 0)
+            sh.z3_samples.emplace_back(pos, j);
+          ++sh.compared;
+          if (!diff.empty()) {
+            sh.first_diff = fmt::format("{} (from {})", diff, FormatState(lay, p));
+            break;
+          }
+          if (!c.enabled) continue;
+          ++sh.transitions;
+          if (!c.outside.empty()) {
+            ++sh.outside;
+            continue;
+          }
+          const Key k = ControlKey(data, c.next);
+          if (seen.count(k) || !mine.insert(k).second) continue;  // `seen`: read-only now
+          sh.next.emplace_back(k, after);
         }
       }
-      const std::vector<uint64_t> want = ConcreteProperties(w);
-      for (size_t i = 0; i < nstate; ++i)
-        if (props[i] != want[i]) {
-          r.first_diff = fmt::format("property {} symbolic {} concrete {} on {}",
-                                     cm.property_name(i), props[i] ? "holds" : "violated",
-                                     want[i] ? "holds" : "violated", FormatState(lay, p));
-          return r;
+    });
+    // Merge in thread order: the order a single thread would have found them.
+    for (Share& sh : shares) {
+      r.transitions += sh.transitions;
+      r.outside += sh.outside;
+      r.compared += sh.compared;
+      for (size_t f = 0; f < o.followers.size(); ++f) {
+        r.followers[f].compared += sh.follower_compared[f];
+        if (follower_live[f] && !sh.follower_diff[f].empty()) {
+          r.followers[f].first_diff = sh.follower_diff[f];
+          follower_live[f] = false;
         }
-      if (o.check_invariants)
-        for (size_t i = nstate; i < cm.property_count(); ++i)
-          if (!props[i]) {
-            r.first_diff = fmt::format("strengthening invariant {} fails on reachable state {}",
-                                       cm.property_name(i), FormatState(lay, p));
-            return r;
+      }
+      // The Z3 cross-check, on one thread (a Z3 context is not thread-safe).
+      for (const auto& [pos, j] : sh.z3_samples) {
+        if (!r.first_diff.empty()) break;
+        const model::World& w = level[pos];
+        const std::vector<uint64_t> p = lay.Project(w);
+        ++r.z3_checked;
+        std::vector<uint64_t> props(cm.property_count());
+        cm.Properties(p, props);
+        std::vector<uint64_t> sym(width);
+        cm.Step(index[j], p, values[j], sym);
+        if (cm.PropertiesByZ3(p) != props)
+          r.first_diff =
+              "the evaluator and Z3 disagree on the properties of " + FormatState(lay, p);
+        else if (cm.StepByZ3(index[j], p, values[j]) != sym)
+          r.first_diff = model::FormatOp(alphabet[j]) + ": the evaluator and Z3 disagree";
+        else if (!o.tamper) {
+          // The tape over the whole alphabet agrees with the op's own tape
+          // (checked against Z3 just above), and the eager numeral path
+          // agrees with the concrete step.
+          std::vector<uint64_t> all(tape.roots());
+          std::vector<uint64_t> in(p.begin(), p.end());
+          in.push_back(1);
+          ExprTape::Scratch scratch;
+          tape.Eval(in, scratch, all);
+          if (!std::equal(sym.begin(), sym.end(),
+                          all.begin() + static_cast<std::ptrdiff_t>(j * width)))
+            r.first_diff =
+                model::FormatOp(alphabet[j]) + ": the alphabet's tape and the op's disagree";
+          else {
+            std::string d = CompareStep(sm, w, alphabet[j]);
+            if (!d.empty()) r.first_diff = d;
           }
-      for (size_t j = 0; j < alphabet.size(); ++j) {
-        const Op& op = alphabet[j];
-        const uint64_t value = op.code == OpCode::kCpuWrite ? static_cast<uint64_t>(op.Arg(2)) : 1;
-        ConcreteStep c = ApplyConcrete(lay, w, op, after);
-        if (o.tamper) o.tamper(op, c);
-        cm.Step(index[j], p, value, sym);
-        std::string diff = DiffStep(lay, op, c, sym);
-        if (diff.empty() && o.z3_every > 0 && r.compared % o.z3_every == 0) {
-          ++r.z3_checked;
-          if (cm.StepByZ3(index[j], p, value) != sym)
-            diff = model::FormatOp(op) + ": the evaluator and Z3 disagree";
-          else if (!o.tamper)
-            diff = CompareStep(sm, w, op);  // the eager numeral path agrees too
         }
-        ++r.compared;
-        if (!diff.empty()) {
-          r.first_diff = fmt::format("{} (from {})", diff, FormatState(lay, p));
-          return r;
-        }
-        if (!c.enabled) continue;
-        ++r.transitions;
-        if (!c.outside.empty()) {
-          ++r.outside;
-          continue;
-        }
-        if (!seen.insert(ControlKey(lay, c.next)).second) continue;
+      }
+      if (r.first_diff.empty() && !sh.first_diff.empty()) r.first_diff = sh.first_diff;
+      if (!r.first_diff.empty()) continue;
+      for (auto& [k, w] : sh.next) {
+        if (!seen.insert(k).second) continue;
         if (r.states >= o.max_states) {
           r.complete = false;
           continue;
         }
         ++r.states;
-        next_level.push_back(after);
+        next_level.push_back(std::move(w));
       }
     }
+    if (!r.first_diff.empty()) return r;
+    explored += level.size();
     level.swap(next_level);
     next_level.clear();
     if (o.on_level) o.on_level(r);

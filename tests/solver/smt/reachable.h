@@ -92,6 +92,13 @@ class CompiledModel {
   // SymbolicModel::StateProperties() then StrengtheningInvariants(), each 0/1.
   void Properties(std::span<const uint64_t> s, std::span<uint64_t> out) const;
   std::vector<uint64_t> PropertiesByZ3(std::span<const uint64_t> s) const;
+  // The roots of Step(index, ., value) with the value substituted (a
+  // numeral): what a tape over the whole concrete alphabet compiles.
+  std::vector<z3::expr> StepRoots(size_t index, uint64_t value) const;
+  const std::vector<z3::expr>& StepRoots(size_t index) const;  // over the value's constant
+  const std::vector<z3::expr>& property_roots() const { return property_roots_; }
+  // The state constants and cpu_write's value, the inputs of every root.
+  std::vector<z3::expr> InputConstants() const;
   size_t property_count() const { return property_names_.size(); }
   const std::string& property_name(size_t i) const { return property_names_[i]; }
   size_t tape_nodes() const;  // all tapes together
@@ -108,7 +115,8 @@ class CompiledModel {
   std::vector<std::string> property_names_;
   std::vector<z3::expr> property_roots_;
   std::unique_ptr<ExprTape> properties_;
-  mutable std::vector<uint64_t> scratch_, in_;
+  mutable ExprTape::Scratch scratch_, properties_scratch_;  // Step, Properties: one thread
+  mutable std::vector<uint64_t> in_;
 };
 
 // The concrete step of `op` from `w` (`after` receives the successor).
@@ -119,6 +127,31 @@ ConcreteStep ApplyConcrete(const SymbolicLayout& lay, const model::World& w, con
 // outputs of the same step (CompiledModel::Step), or "".
 std::string DiffStep(const SymbolicLayout& lay, const model::Op& op, const ConcreteStep& c,
                      std::span<const uint64_t> symbolic);
+
+// Whether `a` and `b` (one Z3 context) build the same Z3 ASTs for every
+// step of the alphabet and every property: Z3 shares equal terms in one
+// context, so equal expressions have equal ids.
+bool SameSymbolic(const SymbolicModel& a, const SymbolicModel& b);
+
+// A knob set checked alongside a search by equivalence (CheckAllReachable).
+struct ExhaustiveFollower {
+  std::string name;
+  model::Knobs knobs;
+};
+
+// What became of one follower.
+struct FollowerResult {
+  std::string name;
+  // The symbolic model of the follower's knobs builds the same expressions
+  // (the same Z3 ASTs) as the search's for every step and property; if not,
+  // nothing else was checked and `first_diff` says so.
+  bool same_symbolic = false;
+  // "" when every concrete step and state property on every state the
+  // search visited is the same under the follower's knobs; else the first
+  // difference.
+  std::string first_diff;
+  size_t compared = 0;  // (state, op) pairs stepped under its knobs
+};
 
 struct ExhaustiveOptions {
   std::vector<int> write_values = {1, 2};  // cpu_write's values (see below)
@@ -133,17 +166,26 @@ struct ExhaustiveOptions {
   std::function<void(const model::Op&, ConcreteStep&)> tamper;
   // Called after each BFS level with the running result (progress output).
   std::function<void(const struct ExhaustiveResult&)> on_level;
+  // Worker threads comparing each BFS level's states (each its share, in
+  // order; the visited set is merged after the level in that order, so the
+  // states, their order and every count are the same for any number).
+  // `tamper` is then called from several threads at once.
+  int threads = 1;
+  // Knob sets to check by equivalence with this search's (see
+  // CheckAllReachable); empty: none.
+  std::vector<ExhaustiveFollower> followers;
 };
 
 struct ExhaustiveResult {
-  size_t states = 0;       // distinct states (BMC's: the projection without data)
-  size_t transitions = 0;  // enabled (state, op) pairs
-  size_t compared = 0;     // (state, op) pairs compared, enabled or not
-  size_t outside = 0;      // enabled transitions leaving the subset
-  size_t z3_checked = 0;   // of them, also evaluated by Z3
-  int levels = 0;          // BFS depth of the deepest state
-  bool complete = true;    // false: stopped at max_states
-  std::string first_diff;  // "" when symbolic and concrete agree everywhere
+  size_t states = 0;                      // distinct states (BMC's: the projection without data)
+  size_t transitions = 0;                 // enabled (state, op) pairs
+  size_t compared = 0;                    // (state, op) pairs compared, enabled or not
+  size_t outside = 0;                     // enabled transitions leaving the subset
+  size_t z3_checked = 0;                  // of them, also evaluated by Z3
+  int levels = 0;                         // BFS depth of the deepest state
+  bool complete = true;                   // false: stopped at max_states
+  std::string first_diff;                 // "" when symbolic and concrete agree everywhere
+  std::vector<FollowerResult> followers;  // one per ExhaustiveOptions::followers
 };
 
 // Breadth-first search of every state reachable from the prologue under the
@@ -155,6 +197,18 @@ struct ExhaustiveResult {
 // compared on every transition. Visited states are kept as 128-bit hashes
 // of that key (a collision, probability below 2^-80 for 10^9 states, would
 // skip a state).
+//
+// Followers: for each knob set F of `o.followers`, on every state W the
+// search visits, W with F's knobs is stepped by every op of the alphabet
+// and must give the same enabled test, the same exit from the subset, the
+// same progress obligations, the same successor World (knobs aside) and the
+// same concrete state properties; and F's symbolic model must build the
+// same Z3 expressions. When the search is complete and agrees, and a
+// follower has first_diff "", the search CheckAllReachable would run with
+// F's knobs is this one step for step (by induction on the BFS order: same
+// prologue World, same successors in the same order, so the same states and
+// representatives; same symbolic and concrete outcomes on each), so F's
+// conformance over its whole reachable set is proved without its own search.
 ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOptions& o);
 
 }  // namespace mmcheck::solver::smt::testing
