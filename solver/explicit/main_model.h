@@ -40,6 +40,10 @@
 
 namespace mmcheck::solver::explicit_state {
 
+namespace main_model_internal {
+struct EncodingLayout;
+}  // namespace main_model_internal
+
 // The World fields (field paths of model/fields.h) the encoding leaves out, constant for a
 // search. Every other field is encoded, and decoded back (tests/solver/explicit/
 // main_model_test.cpp changes each field of a world in turn through the field lists and
@@ -112,6 +116,9 @@ class MainModel {
   std::uint32_t Violations(const State& post) const;
 
   std::size_t EncodingSize() const { return encoding_size_; }
+  // The bits of an encoding that can be nonzero: the fields' widths summed (the rest of the last
+  // byte is zero).
+  std::size_t EncodingBits() const { return encoding_bits_; }
   void Encode(const State& state, std::uint8_t* out) const;
   State Decode(const std::uint8_t* in) const;
   // The encoding without symmetry (the identity of this exact world).
@@ -202,7 +209,9 @@ class MainModel {
   std::map<std::string, int, std::less<>> index_of_name_;
   std::vector<PropertyInfo> properties_;
   std::size_t encoding_size_ = 0;
+  std::size_t encoding_bits_ = 0;
   std::size_t max_shmem_ = 0;
+  std::shared_ptr<const main_model_internal::EncodingLayout> layout_;
   std::vector<std::vector<int>> swap_perms_, block_perms_, mm_perms_;  // identity first
   std::vector<std::vector<int>> swap_inverses_, block_inverses_, mm_inverses_;
   std::vector<std::vector<int>> renamed_ops_;  // RenamedOps(mm_perms_[m]), per m

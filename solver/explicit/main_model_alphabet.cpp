@@ -15,8 +15,8 @@ namespace mmcheck::solver::explicit_state {
 
 using model::World;
 
-using main_model_internal::EncodedBytes;
 using main_model_internal::Inverse;
+using main_model_internal::MakeEncodingLayout;
 using main_model_internal::Permutations;
 
 namespace {
@@ -255,7 +255,9 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   });
   max_shmem_ =
       shared_mmap ? static_cast<std::size_t>(u.mms) * static_cast<std::size_t>(u.pages) : 0;
-  encoding_size_ = EncodedBytes(initial_, max_shmem_);
+  layout_ = MakeEncodingLayout(initial_, max_shmem_, options_.values);
+  encoding_size_ = layout_->bytes;
+  encoding_bits_ = layout_->bits;
 
   swap_perms_ = Permutations(options_.symmetry.swap_slots ? u.swap_slots : 0);
   block_perms_ = Permutations(options_.symmetry.folio_slots ? u.folios : 0);
