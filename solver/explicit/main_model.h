@@ -42,6 +42,7 @@ namespace mmcheck::solver::explicit_state {
 
 namespace main_model_internal {
 struct EncodingLayout;
+class SectionTable;
 }  // namespace main_model_internal
 
 // The World fields (field paths of model/fields.h) the encoding leaves out, constant for a
@@ -86,6 +87,12 @@ struct MainModelOptions {
   std::string alphabet;
   SymmetryGroups symmetry;
   properties::PropertyMask checked = 0;  // properties judged by Step (0 = every property)
+  // Encode keeps each distinct mm section and each distinct rest of the world once, in the
+  // model's section tables, and names a state by their numbers (main_model_sections.h): a few
+  // bytes a state instead of the whole encoding. The numbers depend on the order threads meet
+  // the sections, so encodings (not counts, numbering or counterexamples) differ between runs
+  // with several jobs, and they mean nothing in another process (not with --mpi).
+  bool intern_sections = false;
 };
 
 class MainModel {
@@ -116,13 +123,23 @@ class MainModel {
   std::uint32_t Violations(const State& post) const;
 
   std::size_t EncodingSize() const { return encoding_size_; }
-  // The bits of an encoding that can be nonzero: the fields' widths summed (the rest of the last
-  // byte is zero).
+  // The bits of an encoding that can be nonzero (the rest of the last byte is zero): the
+  // fields' widths summed, or with intern_sections the section numbers'.
   std::size_t EncodingBits() const { return encoding_bits_; }
+  // The canonical encoding: EncodeCanonical's, or with intern_sections the numbers of its
+  // sections.
   void Encode(const State& state, std::uint8_t* out) const;
   State Decode(const std::uint8_t* in) const;
-  // The encoding without symmetry (the identity of this exact world).
+  // Memory the section tables hold (0 without intern_sections), beside the explorer's tables.
+  std::uint64_t ExtraTableBytes() const;
+  // The least exact encoding over the symmetry renamings (ExactEncodingSize() bytes).
+  void EncodeCanonical(const State& state, std::uint8_t* out) const;
+  // The size of an exact encoding: every field, bit-packed.
+  std::size_t ExactEncodingSize() const { return exact_size_; }
+  // The encoding without symmetry (the identity of this exact world), ExactEncodingSize() bytes.
   void EncodeExact(const model::World& world, std::uint8_t* out) const;
+  // The world of an exact encoding (EncodeExact's or EncodeCanonical's).
+  State DecodeExact(const std::uint8_t* in) const;
   // EncodeExact(Rename(world, swap, block, mm)), written without building the renamed world.
   // Encode takes the least of these over the symmetry groups.
   void EncodeRenamed(const model::World& world, const std::vector<int>& swap,
@@ -210,6 +227,8 @@ class MainModel {
   std::vector<PropertyInfo> properties_;
   std::size_t encoding_size_ = 0;
   std::size_t encoding_bits_ = 0;
+  std::size_t exact_size_ = 0;
+  std::shared_ptr<main_model_internal::SectionTable> mm_sections_, rest_sections_;
   std::size_t max_shmem_ = 0;
   std::shared_ptr<const main_model_internal::EncodingLayout> layout_;
   std::vector<std::vector<int>> swap_perms_, block_perms_, mm_perms_;  // identity first

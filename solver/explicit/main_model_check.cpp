@@ -26,7 +26,7 @@ struct ClassStep {
   std::vector<std::uint8_t> encoding;
   std::uint32_t violations = 0;
   int op = 0;  // the op that took it (for the witness; not compared)
-  // Encodings all have the model's EncodingSize(); memcmp orders them like the byte tuples
+  // Encodings all have the model's ExactEncodingSize(); memcmp orders them like the byte tuples
   // (and spares GCC 12's false -Wstringop-overread on vector<uint8_t>::operator<).
   int Compare(const ClassStep& o) const {
     const int c = std::memcmp(encoding.data(), o.encoding.data(), encoding.size());
@@ -55,8 +55,8 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
     for (int op = 0; op < OpCount(); ++op) {
       if (!Step(from, op, &post)) continue;
       ClassStep step;
-      step.encoding.resize(encoding_size_);
-      Encode(post, step.encoding.data());
+      step.encoding.resize(exact_size_);
+      EncodeCanonical(post, step.encoding.data());
       step.violations = Violations(post);
       step.op = op;
       out.push_back(std::move(step));
@@ -70,8 +70,8 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
   std::vector<ClassStep> mine;
   bool mine_known = false;
   thread_local std::vector<std::uint8_t> exact, renamed_bytes;
-  exact.resize(encoding_size_);
-  renamed_bytes.resize(encoding_size_);
+  exact.resize(exact_size_);
+  renamed_bytes.resize(exact_size_);
   EncodeExact(state.world, exact.data());
   const std::uint64_t own = ViolatedStateProperties(state, ~std::uint64_t{0});
   thread_local OwnSteps own_steps;  // filled at the first renaming that needs it
@@ -109,7 +109,7 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
           const auto ops = static_cast<std::size_t>(OpCount());
           own_steps.known = true;
           own_steps.post.assign(ops, nullptr);
-          own_steps.canonical.assign(ops * encoding_size_, 0);
+          own_steps.canonical.assign(ops * exact_size_, 0);
           own_steps.encoded.assign(ops, 0);
           if (own_posts != nullptr) {
             own_steps.post.assign(own_posts, own_posts + ops);
@@ -147,8 +147,8 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
 
 bool MainModel::OpsCommute(OwnSteps* own, const State& renamed, const Renaming& g) const {
   thread_local std::vector<std::uint8_t> got, want;
-  got.resize(encoding_size_);
-  want.resize(encoding_size_);
+  got.resize(exact_size_);
+  want.resize(exact_size_);
   thread_local State twin;
   for (int op = 0; op < OpCount(); ++op) {
     const auto o = static_cast<std::size_t>(op);
@@ -168,13 +168,13 @@ bool MainModel::OpsCommute(OwnSteps* own, const State& renamed, const Renaming& 
     EncodeRenamedAt(post.world, g, want.data());
     EncodeExact(twin.world, got.data());
     if (got == want) continue;
-    std::uint8_t* canonical = own->canonical.data() + o * encoding_size_;
+    std::uint8_t* canonical = own->canonical.data() + o * exact_size_;
     if (own->encoded[o] == 0) {
-      Encode(post, canonical);
+      EncodeCanonical(post, canonical);
       own->encoded[o] = 1;
     }
-    Encode(twin, got.data());
-    if (std::memcmp(got.data(), canonical, encoding_size_) != 0) return false;
+    EncodeCanonical(twin, got.data());
+    if (std::memcmp(got.data(), canonical, exact_size_) != 0) return false;
   }
   return true;
 }

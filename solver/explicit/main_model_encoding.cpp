@@ -13,6 +13,7 @@
 #include "model/ops/kernel.h"
 #include "solver/explicit/main_model.h"
 #include "solver/explicit/main_model_internal.h"
+#include "solver/explicit/main_model_sections.h"
 
 namespace mmcheck::solver::explicit_state {
 
@@ -94,6 +95,8 @@ class Writer {
     for (; bits > 32; bits -= 32) Put(0, 32);
     Put(0, static_cast<int>(bits));
   }
+  // Pads with zero bits to the next byte.
+  void Align() { Put(0, (8 - held_) % 8); }
   // Whole bytes written so far.
   std::size_t pos() const { return pos_; }
   // Writes the last partial byte (zero bits after the fields); returns the bits written.
@@ -146,6 +149,8 @@ class Reader {
     for (; bits > 32; bits -= 32) Get(32);
     Get(static_cast<int>(bits));
   }
+  // Skips the zero bits to the next byte (Writer::Align).
+  void Align() { held_ -= held_ % 8; }
 
  private:
   const std::uint8_t* in_;
@@ -327,6 +332,9 @@ std::size_t WriteWorld(const World& world, const EncodingLayout& l, const R& r, 
     }
     for (std::int16_t c : mm.rss) w.Int(c, l.count, "RSS counter");
     for (std::uint8_t v : mm.logical) w.Int(v, l.data, "logical page data");
+    w.Align();
+    if (w.pos() != (t + 1) * l.mm_bytes) [[unlikely]]
+      throw ExplorationError("main model: an mm section does not match its layout");
     if (!r.Keep(w)) return 0;
   }
   for (std::size_t t = 0; t < world.pages.size(); ++t) {
@@ -474,6 +482,14 @@ std::shared_ptr<const EncodingLayout> main_model_internal::MakeEncodingLayout(co
   }
   l->numbers.intervals = intervals;
   l->numbers.bits = static_cast<int>(std::bit_width(count - 1));
+  const auto numbers = static_cast<std::size_t>(l->numbers.bits);
+  const auto upages = static_cast<std::size_t>(pages);
+  const std::size_t mm_bits =
+      1 + Width(l->vma_count) + upages * VmaBits(*l) +
+      static_cast<std::size_t>(u.PmdsPerMm()) * (Width(l->pmd_kind) + numbers + 3) +
+      upages * (Width(l->pte_kind) + numbers + 7) + model::kNrRss * Width(l->count) +
+      upages * Width(l->data);
+  l->mm_bytes = (mm_bits + 7) / 8;
   // The size: what the initial world takes (every world takes the same, padding included).
   std::vector<std::uint8_t> scratch(4096 + initial.pages.size() * 16 +
                                     static_cast<std::size_t>(u.mms * pages) * 64 +
@@ -507,13 +523,13 @@ void MainModel::EncodeRenamedAt(const World& world, const Renaming& g, std::uint
     throw ExplorationError("main model: the encoding size does not match its layout");
 }
 
-void MainModel::Encode(const State& state, std::uint8_t* out) const {
+void MainModel::EncodeCanonical(const State& state, std::uint8_t* out) const {
   EncodeExact(state.world, out);
   if (!options_.symmetry.Any()) return;
   // The least encoding over the renamings, each written straight from the world (equal to
   // EncodeExact(Rename(...)), which the tests check) without building the renamed World.
   thread_local std::vector<std::uint8_t> bytes;
-  bytes.resize(encoding_size_);
+  bytes.resize(exact_size_);
   bool swap_in_use = false;
   for (const model::SwapSlot& slot : state.world.swap) swap_in_use |= slot.count != 0;
   for (const Mm& mm : state.world.mms)
@@ -527,14 +543,49 @@ void MainModel::Encode(const State& state, std::uint8_t* out) const {
                         block_inverses_[b], mm_inverses_[m]);
         renamed.PruneAgainst(out, bytes.data());
         if (WriteWorld(state.world, *layout_, renamed, bytes.data()) == 0) continue;
-        if (std::memcmp(bytes.data(), out, encoding_size_) < 0)
-          std::memcpy(out, bytes.data(), encoding_size_);
+        if (std::memcmp(bytes.data(), out, exact_size_) < 0)
+          std::memcpy(out, bytes.data(), exact_size_);
       }
     }
   }
 }
 
+void MainModel::Encode(const State& state, std::uint8_t* out) const {
+  if (!options_.intern_sections) {
+    EncodeCanonical(state, out);
+    return;
+  }
+  thread_local std::vector<std::uint8_t> full;
+  full.resize(exact_size_);
+  EncodeCanonical(state, full.data());
+  const EncodingLayout& l = *layout_;
+  const std::size_t mms = state.world.mms.size();
+  Writer w(out);
+  for (std::size_t t = 0; t < mms; ++t)
+    w.Put(mm_sections_->Intern(full.data() + t * l.mm_bytes), l.mm_number_bits);
+  w.Put(rest_sections_->Intern(full.data() + mms * l.mm_bytes), l.rest_number_bits);
+  w.Finish();
+}
+
 MainModel::State MainModel::Decode(const std::uint8_t* in) const {
+  if (!options_.intern_sections) return DecodeExact(in);
+  thread_local std::vector<std::uint8_t> full;
+  full.resize(exact_size_);
+  const EncodingLayout& l = *layout_;
+  const auto mms = static_cast<std::size_t>(options_.universe.mms);
+  Reader r(in);
+  for (std::size_t t = 0; t < mms; ++t)
+    mm_sections_->Copy(r.Get(l.mm_number_bits), full.data() + t * l.mm_bytes);
+  rest_sections_->Copy(r.Get(l.rest_number_bits), full.data() + mms * l.mm_bytes);
+  return DecodeExact(full.data());
+}
+
+std::uint64_t MainModel::ExtraTableBytes() const {
+  if (!options_.intern_sections) return 0;
+  return mm_sections_->Bytes() + rest_sections_->Bytes();
+}
+
+MainModel::State MainModel::DecodeExact(const std::uint8_t* in) const {
   State state{initial_, 0};
   World& world = state.world;
   const EncodingLayout& l = *layout_;
@@ -559,6 +610,7 @@ MainModel::State MainModel::Decode(const std::uint8_t* in) const {
     }
     for (std::int16_t& c : mm.rss) c = r.As<std::int16_t>(l.count);
     for (std::uint8_t& v : mm.logical) v = r.As<std::uint8_t>(l.data);
+    r.Align();
   }
   for (Page& p : world.pages) p = ReadPage(r, l);
   for (model::SwapSlot& s : world.swap) {

@@ -61,8 +61,13 @@ struct EncodingLayout {
   FieldRange pgmap_ref;
   std::vector<model::DevPagemap> pgmaps;  // the initial ones: all but `ref` never change
   NumberSet numbers;
-  std::size_t bits = 0;   // significant bits of an encoding
-  std::size_t bytes = 0;  // EncodingSize(): bits rounded up to whole bytes
+  // Each mm's section starts on a byte: mm t takes bytes [t * mm_bytes, (t + 1) * mm_bytes),
+  // the rest of the world the bytes after them (MainModelOptions::intern_sections).
+  std::size_t mm_bytes = 0;
+  std::size_t bits = 0;   // significant bits of an exact encoding
+  std::size_t bytes = 0;  // ExactEncodingSize(): bits rounded up to whole bytes
+  // With intern_sections, the width of an mm section's number and of the rest's.
+  int mm_number_bits = 24, rest_number_bits = 31;
 };
 
 // The layout of the encoding of every world of a search that starts at `initial`, holds at

@@ -110,10 +110,14 @@ std::string FirstDifference(const model::World& a, const model::World& b) {
 // Every field of World that changes must be in the encoding: a long deterministic walk over
 // EVERY op of the table (device memory included) decodes back to the same world. A field the
 // model gains and the encoding forgets fails here.
-TEST(MainModel, EncodingKeepsEveryFieldOnAWalkOverAllOps) {
+// The same with the sections interned (the exact encoding, then its sections' numbers).
+class EncodingWalk : public ::testing::TestWithParam<bool> {};
+
+TEST_P(EncodingWalk, KeepsEveryFieldOnAWalkOverAllOps) {
   MainModelOptions o = Options(
       "linux-6.15", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1,device_pages=2", {});
   o.restrictions.clear();
+  o.intern_sections = GetParam();
   const MainModel model(o);
   MainModel::State s = model.InitialState(), post;
   std::vector<std::uint8_t> bytes(model.EncodingSize());
@@ -136,6 +140,11 @@ TEST(MainModel, EncodingKeepsEveryFieldOnAWalkOverAllOps) {
   }
   EXPECT_GT(steps, 500);
 }
+
+INSTANTIATE_TEST_SUITE_P(MainModel, EncodingWalk, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Interned" : "Exact";
+                         });
 
 // The encoding holds every field of the field lists (model/fields.h) but those in
 // kFieldsNotEncoded: in a world where every struct of World has instances, each field path
@@ -222,6 +231,48 @@ TEST(MainModel, JobsDoNotChangeTheResult) {
   const MainModel model(Options("linux-6.14", kTiny));
   const ExplorationResult one = Explore(model, 1), two = Explore(model, 2);
   ExpectSameExploration(two, one, "2 jobs");
+}
+
+// intern_sections: a state is the numbers of its sections in the model's section tables. The
+// search is the same graph (states, edges, levels, counterexamples) on 1 and 2 jobs, with mm
+// and swap symmetry, and every explored state's numbers decode to a world whose encoding is
+// those numbers again and whose exact encoding is the state's canonical one.
+TEST(MainModel, InternedSectionsExploreTheSameGraph) {
+  MainModelOptions o = Options("linux-6.14", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
+                               {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim"});
+  o.restrictions = {"prot=rw", "kind=private", "va=0"};
+  o.symmetry.swap_slots = o.symmetry.mms = true;
+  const MainModel plain(o);
+  o.intern_sections = true;
+  const MainModel interned(o);
+  // Two mm numbers of 24 bits and a rest number of 31: 79 bits, the explorer's packed slots.
+  EXPECT_EQ(interned.EncodingBits(), 79u);
+  EXPECT_EQ(interned.EncodingSize(), 10u);
+  EXPECT_EQ(plain.ExtraTableBytes(), 0u);
+  const ExplorationResult want = Explore(plain, 1);
+  ASSERT_EQ(want.status, ExplorationStatus::kComplete);
+  ASSERT_GT(want.states, 1000u);
+  ExpectSameExploration(Explore(interned, 1), want, "interned sections");
+  ExpectSameExploration(Explore(interned, 2), want, "interned sections, 2 jobs");
+  EXPECT_GT(interned.ExtraTableBytes(), 0u);
+
+  ExplorerOptions options;
+  options.stop_at_violation = false;
+  Explorer<MainModel> explorer(interned, options);
+  ASSERT_EQ(explorer.Run().states, want.states);
+  std::vector<std::uint8_t> again(interned.EncodingSize());
+  std::vector<std::uint8_t> exact(interned.ExactEncodingSize());
+  std::vector<std::uint8_t> canonical(plain.EncodingSize());
+  ASSERT_EQ(plain.EncodingSize(), interned.ExactEncodingSize());
+  for (std::uint32_t i = 0; i < explorer.StateCount(); ++i) {
+    const MainModel::State s = explorer.StateAt(i);
+    interned.Encode(s, again.data());
+    ASSERT_EQ(0, std::memcmp(again.data(), explorer.EncodingOf(i), again.size())) << "state " << i;
+    interned.EncodeCanonical(s, exact.data());
+    plain.Encode(s, canonical.data());
+    ASSERT_EQ(exact, canonical) << "state " << i;
+    ASSERT_EQ(interned.DecodeExact(exact.data()).world, s.world) << "state " << i;
+  }
 }
 
 // Explores `universe` on linux-6.14 without symmetry and with `groups`, and checks that the
