@@ -52,27 +52,31 @@ namespace {
 class Writer {
  public:
   explicit Writer(std::uint8_t* out) : out_(out) {}
-  // Appends the low `bits` bits of `v` (at most 32), most significant first.
+  // Appends the low `bits` bits of `v` (at most 32), most significant first; whole 32-bit words
+  // go out as they fill.
   void Put(std::uint32_t v, int bits) {
     acc_ = acc_ << bits | v;
     held_ += bits;
-    while (held_ >= 8) {
-      held_ -= 8;
-      out_[pos_++] = static_cast<std::uint8_t>(acc_ >> held_);
+    if (held_ >= 32) {
+      held_ -= 32;
+      const std::uint32_t word = __builtin_bswap32(static_cast<std::uint32_t>(acc_ >> held_));
+      std::memcpy(out_ + pos_, &word, 4);
+      pos_ += 4;
     }
   }
   // A value of `range`; one outside it is an error, never a silent wrap that would merge two
   // states.
   void Int(std::int64_t v, const FieldRange& range, const char* what) {
-    if (v < range.lo || v > range.hi) [[unlikely]]
+    const auto code = static_cast<std::uint64_t>(v - range.lo);
+    if (code > static_cast<std::uint64_t>(range.hi - range.lo)) [[unlikely]]
       DoesNotFit(what, v, range.lo, range.hi);
-    Put(static_cast<std::uint32_t>(v - range.lo), range.bits);
+    Put(static_cast<std::uint32_t>(code), range.bits);
   }
   void Number(std::uint32_t v, const NumberSet& numbers, const char* what) {
     std::uint32_t code = 0;
     for (const auto& [lo, hi] : numbers.intervals) {
-      if (v < lo) break;
       if (v <= hi) {
+        if (v < lo) break;
         Put(code + (v - lo), numbers.bits);
         return;
       }
@@ -82,7 +86,9 @@ class Writer {
   }
   void Bit(bool b) { Put(b ? 1 : 0, 1); }
   void Bits(std::initializer_list<bool> bits) {
-    for (bool b : bits) Bit(b);
+    std::uint32_t v = 0;
+    for (bool b : bits) v = v << 1 | (b ? 1 : 0);
+    Put(v, static_cast<int>(bits.size()));
   }
   // A value that is the same in every world of a search: no bits, but a check.
   template <typename T>
@@ -95,15 +101,20 @@ class Writer {
     for (; bits > 32; bits -= 32) Put(0, 32);
     Put(0, static_cast<int>(bits));
   }
-  // Pads with zero bits to the next byte.
-  void Align() { Put(0, (8 - held_) % 8); }
+  // Pads with zero bits to the next byte, and writes out every whole byte.
+  void Align() {
+    Put(0, (8 - held_ % 8) % 8);
+    while (held_ >= 8) {
+      held_ -= 8;
+      out_[pos_++] = static_cast<std::uint8_t>(acc_ >> held_);
+    }
+  }
   // Whole bytes written so far.
   std::size_t pos() const { return pos_; }
   // Writes the last partial byte (zero bits after the fields); returns the bits written.
   std::size_t Finish() {
     const std::size_t bits = pos_ * 8 + static_cast<std::size_t>(held_);
-    if (held_ > 0) out_[pos_++] = static_cast<std::uint8_t>(acc_ << (8 - held_));
-    held_ = 0;
+    Align();
     return bits;
   }
 

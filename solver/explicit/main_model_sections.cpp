@@ -6,6 +6,7 @@
 #endif
 #include <xxhash.h>
 
+#include <atomic>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -14,8 +15,14 @@
 
 namespace mmcheck::solver::explicit_state::main_model_internal {
 
+namespace {
+std::atomic<std::uint64_t> next_table_id{1};
+}  // namespace
+
 SectionTable::SectionTable(std::size_t bytes, int number_bits)
-    : bytes_(bytes), max_local_(std::uint64_t{1} << (number_bits - kShardBits)) {
+    : id_(next_table_id.fetch_add(1, std::memory_order_relaxed)),
+      bytes_(bytes),
+      max_local_(std::uint64_t{1} << (number_bits - kShardBits)) {
   if (number_bits <= kShardBits || number_bits > 32)
     throw ExplorationError("main model: a section table needs 7..32 number bits");
   shards_.reserve(kShards);
@@ -44,6 +51,12 @@ void SectionTable::Grow(Shard& shard) const {
 
 std::uint32_t SectionTable::Intern(const std::uint8_t* section) {
   const std::uint64_t hash = XXH3_64bits(section, bytes_);
+  thread_local std::vector<Cached> cache(kCacheEntries);
+  Cached& cached = cache[(hash >> 32 ^ id_) & (kCacheEntries - 1)];
+  if (cached.table == id_ && cached.hash == hash &&
+      std::memcmp(cached.record, section, bytes_) == 0) {
+    return cached.number;
+  }
   const std::size_t s = hash & (kShards - 1);
   Shard& shard = *shards_[s];
   const std::lock_guard<std::mutex> lock(shard.mutex);
@@ -62,7 +75,9 @@ std::uint32_t SectionTable::Intern(const std::uint8_t* section) {
     local = static_cast<std::uint32_t>(shard.records.size());
     shard.slots[pos] = local;
   }
-  return (local - 1) << kShardBits | static_cast<std::uint32_t>(s);
+  const std::uint32_t number = (local - 1) << kShardBits | static_cast<std::uint32_t>(s);
+  cached = Cached{id_, hash, shard.records.At(local - 1), number};
+  return number;
 }
 
 void SectionTable::Copy(std::uint32_t number, std::uint8_t* out) const {

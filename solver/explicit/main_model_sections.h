@@ -51,6 +51,18 @@ class SectionTable {
   std::size_t SlotOf(const Shard& shard, std::uint64_t hash, const std::uint8_t* section) const;
   void Grow(Shard& shard) const;
 
+  // Each thread remembers the sections it met last (Intern's cache): a step changes one or two
+  // sections of a state, so most sections of its successors were met a moment ago, and a hit
+  // takes no lock. Entries name their table by `id_`, unique per table for the process.
+  struct Cached {
+    std::uint64_t table = 0;  // 0: empty
+    std::uint64_t hash = 0;
+    const std::uint8_t* record = nullptr;  // records never move
+    std::uint32_t number = 0;
+  };
+  static constexpr std::size_t kCacheEntries = 4096;
+
+  std::uint64_t id_;
   std::size_t bytes_;
   std::uint64_t max_local_;
   std::vector<std::unique_ptr<Shard>> shards_;
