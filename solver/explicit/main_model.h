@@ -13,11 +13,13 @@
 //     the same shortest counterexamples, since a state's first BFS edge is the least (parent,
 //     op) edge into it. Advisory properties are present but not asserted by default (see
 //     DefaultAssertedMask).
-//   * Encoding: a fixed-size canonical byte string holding every World field that can
-//     affect future behaviour (the universe and knobs are constant and left out; a free swap
-//     slot's stale data byte is dropped). With symmetry on, the encoding is the minimum over
+//   * Encoding: a fixed-size canonical bit string holding every World field that can
+//     affect future behaviour, each in the bits of its range in the universe (the universe and
+//     knobs are constant and left out; a free swap slot's stale data is dropped; a value out
+//     of its range is an ExplorationError). With symmetry on, the encoding is the minimum over
 //     the permutations of swap slots (and, where enabled, folio slots and mms) — see
-//     SymmetryGroups for which groups are exact.
+//     SymmetryGroups for which groups are exact. With intern_sections, the explorer stores the
+//     numbers of its sections instead (main_model_sections.h).
 //   * Liveness (AG EF, see LivenessProperties): from every reachable state, letting only the
 //     memory-offline thread run (resp. only reclaim), frame F can be emptied of every folio a
 //     correct kernel must be able to move.
