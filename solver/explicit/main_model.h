@@ -217,6 +217,11 @@ class MainModel {
   // state `renamed` is the image of under `g`: enabled alike, into the same class, with the same
   // transition violations. Sufficient for CheckSymmetryAt.
   bool OpsCommute(OwnSteps* own, const State& renamed, const Renaming& g) const;
+  // Whether y is x renamed by `g` when g renames mms alone (false for any other renaming, or
+  // when they differ): the renamed encoding of x equals y's exact encoding then, without writing
+  // either. Exact worlds are compared, so a free swap slot's stale data can make it false where
+  // the encodings agree; it is never true where they differ.
+  bool SameUnderMmRenaming(const model::World& x, const model::World& y, const Renaming& g) const;
   // Per op, the op with its mm arguments renamed by `mm`, or -1 if that op is not in the
   // alphabet.
   std::vector<int> RenamedOps(const std::vector<int>& mm) const;
