@@ -146,9 +146,14 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
 }
 
 bool MainModel::SameUnderMmRenaming(const World& x, const World& y, const Renaming& g) const {
-  if (g.swap != 0 || g.block != 0) return false;        // index 0 is the identity
-  const std::vector<int>& source = mm_inverses_[g.mm];  // mm t of the renamed x is x's source[t]
+  if (g.swap != 0 || g.block != 0) return false;  // index 0 is the identity
+  return main_model_internal::SameUnderMmRenaming(x, y, mm_inverses_[g.mm]);
+}
+
+bool main_model_internal::SameUnderMmRenaming(const World& x, const World& y,
+                                              const std::vector<int>& source) {
   const std::size_t mms = y.mms.size();
+  if (x.mms.size() != mms || source.size() != mms) return false;
   for (std::size_t t = 0; t < mms; ++t)
     if (!(x.mms[static_cast<std::size_t>(source[t])] == y.mms[t])) return false;
   if (x.pages != y.pages || x.swap != y.swap || x.shmem != y.shmem || x.pgmaps != y.pgmaps ||

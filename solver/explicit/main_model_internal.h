@@ -75,6 +75,13 @@ struct EncodingLayout {
 std::shared_ptr<const EncodingLayout> MakeEncodingLayout(const model::World& initial,
                                                          std::size_t max_shmem, int values);
 
+// Whether `y` is `x` with its mms renamed, mm t of `y` being mm source[t] of `x` (mirror
+// entries follow), everything else equal. True implies equal encodings (EncodeRenamed of x with
+// the inverse of `source` and EncodeExact of y); exact worlds are compared, so a free swap slot's
+// stale data can make it false where the encodings agree.
+bool SameUnderMmRenaming(const model::World& x, const model::World& y,
+                         const std::vector<int>& source);
+
 // The inverse of permutation `p` of 0..n-1.
 std::vector<int> Inverse(const std::vector<int>& p);
 

@@ -16,6 +16,7 @@
 
 #include "model/profile.h"
 #include "solver/explicit/liveness.h"
+#include "solver/explicit/main_model_internal.h"
 #include "tests/model/field_coverage.h"
 #include "tests/solver/explicit/same_exploration.h"
 #include "traces/replay.h"
@@ -498,6 +499,37 @@ TEST(MainModel, RenamedEncodingsAreThoseOfTheRenamedWorlds) {
 
 // The compact encoding holds counts in a byte: a count beyond it is an error naming the value,
 // never a silent wrap that would merge two states.
+// The symmetry check's shortcut (main_model_internal::SameUnderMmRenaming) says "same" for a
+// world and its mm-renamed copy, and never where the encodings differ.
+TEST(MainModel, MmRenamedWorldsCompareLikeTheirEncodings) {
+  const MainModel model(ForkedSwappedTwoBlocks());
+  ExplorerOptions options;
+  options.stop_at_violation = false;
+  Explorer<MainModel> explorer(model, options);
+  ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
+  const std::vector<int> same = {0, 1}, swapped = {1, 0};
+  std::vector<std::uint8_t> renamed(model.EncodingSize()), other(model.EncodingSize());
+  int forked = 0;
+  for (std::uint32_t i = 0; i + 1 < explorer.StateCount(); i += 5) {
+    const model::World x = explorer.StateAt(i).world;
+    EXPECT_TRUE(
+        main_model_internal::SameUnderMmRenaming(x, Rename(x, same, same, swapped), swapped))
+        << "state " << i;
+    EXPECT_TRUE(main_model_internal::SameUnderMmRenaming(x, x, same)) << "state " << i;
+    forked += x.mms[1].exists ? 1 : 0;
+    for (const std::uint32_t j :
+         {i + 1, static_cast<std::uint32_t>((i * 7919u) % explorer.StateCount())}) {
+      const model::World y = explorer.StateAt(j).world;
+      model.EncodeRenamed(x, same, same, swapped, renamed.data());
+      model.EncodeExact(y, other.data());
+      if (main_model_internal::SameUnderMmRenaming(x, y, swapped)) {
+        EXPECT_EQ(renamed, other) << "states " << i << ", " << j;
+      }
+    }
+  }
+  EXPECT_GT(forked, 100);
+}
+
 TEST(MainModel, ACountBeyondTheEncodingIsAnError) {
   const MainModel model(Options("linux-6.15", kTiny));
   MainModel::State s = model.InitialState();
