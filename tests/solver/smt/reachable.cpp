@@ -3,7 +3,9 @@
 #include "tests/solver/smt/reachable.h"
 
 #include <deque>
+#include <memory>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -400,41 +402,85 @@ model::World WithKnobs(const model::World& w, const model::Knobs& k) {
   return out;
 }
 
+// Where successor `a` differs from `b` (both with the same knobs): the
+// first projected field (both inside the subset), else the first World
+// field that differs.
+std::string SuccessorDiff(const SymbolicLayout& lay, const model::World& a, const model::World& b) {
+  const bool inside = lay.OutsideSubset(a).empty() && lay.OutsideSubset(b).empty();
+  if (inside) {
+    const std::vector<uint64_t> pa = lay.Project(a), pb = lay.Project(b);
+    for (int i = 0; i < lay.size(); ++i)
+      if (pa[static_cast<size_t>(i)] != pb[static_cast<size_t>(i)])
+        return fmt::format("field {} {:#x} instead of {:#x}", lay.name(i),
+                           pa[static_cast<size_t>(i)], pb[static_cast<size_t>(i)]);
+  }
+  std::string field;
+  std::apply(
+      [&](const auto&... f) {
+        ((field = field.empty() && !(a.*(f.member) == b.*(f.member)) ? std::string(f.name) : field),
+         ...);
+      },
+      model::World::Fields());
+  return "World field " + field + (inside ? ", outside the projection" : "");
+}
+
 // The first difference between the concrete step of `op` from `w` (`c`,
-// successor `after`) and from `wf`, which is `w` with a follower's knobs, or
-// "": the enabled test, the successor World (knobs aside) and, inside the
-// subset, the progress obligations. The subset test and the projection of
-// the successor are then the leader's: SymbolicLayout::Project reads no
+// successor `after`) and from `wf`, which is `w` with follower `f`'s knobs,
+// or "": the enabled test, the successor World (knobs aside) and, inside
+// the subset, the progress obligations. The subset test and the projection
+// of the successor are then the leader's: SymbolicLayout::Project reads no
 // knob and OutsideSubset reads them only through SymbolicKnobsUnsupported,
 // "" for both knob sets (CheckAllReachable refuses a follower it does not
-// accept); `full` checks that claim too, on a sample.
-std::string FollowerDiff(const SymbolicLayout& lay, const model::World& w, const model::World& wf,
+// accept); `full` checks that claim too, on a sample. `tamper`: see
+// ExhaustiveOptions::tamper_follower.
+std::string FollowerDiff(const SymbolicLayout& lay, const ExhaustiveOptions& o,
+                         const ExhaustiveFollower& f, const model::World& w, const model::World& wf,
                          const Op& op, const ConcreteStep& c, const model::World& after,
                          model::World& scratch, bool full) {
-  const bool enabled = model::Enabled(wf, op);
-  if (enabled != c.enabled)
-    return fmt::format("{}: enabled {} instead of {}", model::FormatOp(op), enabled, c.enabled);
-  if (!enabled) return {};
-  scratch = wf;
-  const model::StepResult r = model::Apply(scratch, op, /*texts=*/false);
+  FollowerOutcome fo;
+  fo.op = &op;
+  fo.enabled = model::Enabled(wf, op);
+  if (fo.enabled) {
+    scratch = wf;
+    const model::StepResult r = model::Apply(scratch, op, /*texts=*/false);
+    fo.after = &scratch;
+    for (const model::ProgressCheck& p : r.progress) {
+      if (p.progressed) continue;
+      (p.kind == model::ProgressCheck::kReclaim ? fo.reclaim_stuck : fo.migrate_stuck) = true;
+    }
+  }
+  if (o.tamper_follower) o.tamper_follower(f, w, fo);
+  if (fo.enabled != c.enabled)
+    return fmt::format("{}: enabled {} where the leader's is {}", model::FormatOp(op), fo.enabled,
+                       c.enabled);
+  if (!fo.enabled) return {};
   if (full) {
     const std::string outside = lay.OutsideSubset(scratch);
     if (outside.empty() != c.outside.empty())
-      return fmt::format("{}: leaves the subset {} instead of {}", model::FormatOp(op),
+      return fmt::format("{}: leaves the subset {} where the leader's {}", model::FormatOp(op),
                          !outside.empty(), !c.outside.empty());
     if (outside.empty() && lay.Project(scratch) != c.next)
       return model::FormatOp(op) + ": another projected successor";
   }
   scratch.knobs = w.knobs;
-  if (!(scratch == after)) return model::FormatOp(op) + ": another successor";
+  if (!(scratch == after))
+    return model::FormatOp(op) + ": another successor: " + SuccessorDiff(lay, scratch, after);
   if (!c.outside.empty()) return {};
-  bool reclaim_stuck = false, migrate_stuck = false;
-  for (const model::ProgressCheck& p : r.progress) {
-    if (p.progressed) continue;
-    (p.kind == model::ProgressCheck::kReclaim ? reclaim_stuck : migrate_stuck) = true;
-  }
-  if (reclaim_stuck != c.reclaim_stuck || migrate_stuck != c.migrate_stuck)
-    return model::FormatOp(op) + ": other progress obligations";
+  if (fo.reclaim_stuck != c.reclaim_stuck || fo.migrate_stuck != c.migrate_stuck)
+    return fmt::format("{}: progress obligations reclaim {} migrate {} where the leader's {} {}",
+                       model::FormatOp(op), fo.reclaim_stuck, fo.migrate_stuck, c.reclaim_stuck,
+                       c.migrate_stuck);
+  return {};
+}
+
+// The first state property whose verdict under a follower's knobs (`got`)
+// differs from the leader's (`want`), or "".
+std::string PropertiesDiff(const std::vector<uint64_t>& got, const std::vector<uint64_t>& want) {
+  for (size_t i = 0; i < want.size(); ++i)
+    if (got[i] != want[i])
+      return fmt::format("property {} {} where the leader's {}",
+                         SymbolicModel::StateProperties()[i], got[i] ? "holds" : "is violated",
+                         want[i] ? "holds" : "is violated");
   return {};
 }
 
@@ -538,9 +584,15 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
                                           cm.property_name(i), FormatState(lay, p));
         for (size_t f = 0; f < o.followers.size(); ++f) {
           follower_w[f] = WithKnobs(w, o.followers[f].knobs);
-          if (follower_live[f] && sh.follower_diff[f].empty() &&
-              ConcreteProperties(follower_w[f]) != want)
-            sh.follower_diff[f] = "other state properties on " + FormatState(lay, p);
+          if (!follower_live[f] || !sh.follower_diff[f].empty()) continue;
+          std::vector<uint64_t> got = ConcreteProperties(follower_w[f]);
+          if (o.tamper_follower) {
+            FollowerOutcome fo;
+            fo.properties = &got;
+            o.tamper_follower(o.followers[f], w, fo);
+          }
+          if (std::string d = PropertiesDiff(got, want); !d.empty())
+            sh.follower_diff[f] = fmt::format("{} (on {})", d, FormatState(lay, p));
         }
         for (size_t j = 0; j < nops && sh.first_diff.empty(); ++j) {
           const Op& op = alphabet[j];
@@ -549,7 +601,8 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
             if (!follower_live[f] || !sh.follower_diff[f].empty()) continue;
             ++sh.follower_compared[f];
             const bool full = ((explored + pos) * nops + j) % 61 == 0;
-            std::string d = FollowerDiff(lay, w, follower_w[f], op, c, after, follower_after, full);
+            std::string d = FollowerDiff(lay, o, o.followers[f], w, follower_w[f], op, c, after,
+                                         follower_after, full);
             if (!d.empty())
               sh.follower_diff[f] = fmt::format("{} (from {})", d, FormatState(lay, p));
           }
@@ -640,6 +693,63 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
     if (o.on_level) o.on_level(r);
   }
   return r;
+}
+
+std::vector<SearchOutcome> CheckByClasses(const model::Universe& u,
+                                          const std::vector<ConformanceSearch>& todo,
+                                          const ExhaustiveOptions& base, const std::string& only,
+                                          const ClassHooks& hooks) {
+  z3::context ctx;
+  std::vector<std::unique_ptr<SymbolicModel>> models;
+  for (const ConformanceSearch& s : todo)
+    models.push_back(std::make_unique<SymbolicModel>(ctx, u, s.knobs));
+  std::vector<SearchOutcome> out(todo.size());
+  // The classes, numbered in the order of `todo`.
+  int classes = 0;
+  for (size_t i = 0; i < todo.size(); ++i) {
+    out[i].name = todo[i].name;
+    if (out[i].symbolic_class >= 0) continue;
+    out[i].symbolic_class = classes++;
+    for (size_t j = i + 1; j < todo.size(); ++j)
+      if (out[j].symbolic_class < 0 && todo[j].invariants == todo[i].invariants &&
+          SameSymbolic(*models[i], *models[j]))
+        out[j].symbolic_class = out[i].symbolic_class;
+  }
+  int only_class = -2;  // no class
+  for (size_t i = 0; i < todo.size(); ++i)
+    if (todo[i].name == only) only_class = out[i].symbolic_class;
+  for (size_t lead = 0; lead < todo.size(); ++lead) {
+    if (out[lead].ran || (!only.empty() && out[lead].symbolic_class != only_class)) continue;
+    ExhaustiveOptions o = base;
+    if (hooks.before) hooks.before(todo[lead], o);
+    o.check_invariants = todo[lead].invariants;
+    o.followers.clear();
+    std::vector<size_t> follows;
+    for (size_t j = lead + 1; j < todo.size(); ++j)
+      if (!out[j].ran && out[j].symbolic_class == out[lead].symbolic_class) {
+        follows.push_back(j);
+        o.followers.push_back({todo[j].name, todo[j].knobs});
+      }
+    const ExhaustiveResult r = CheckAllReachable(*models[lead], o);
+    auto settle = [&](SearchOutcome& s) {
+      s.ran = true;
+      s.states = r.states;
+      s.complete = r.complete;
+      s.first_diff = r.first_diff;
+    };
+    settle(out[lead]);
+    for (size_t f = 0; f < follows.size(); ++f) {
+      SearchOutcome& s = out[follows[f]];
+      if (!r.followers[f].first_diff.empty()) {
+        s.not_like.push_back(todo[lead].name + ": " + r.followers[f].first_diff);
+        continue;
+      }
+      settle(s);
+      s.leader = todo[lead].name;
+    }
+    if (hooks.after) hooks.after(out[lead], r);
+  }
+  return out;
 }
 
 }  // namespace mmcheck::solver::smt::testing
