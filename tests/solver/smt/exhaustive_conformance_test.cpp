@@ -111,6 +111,9 @@ void CheckExhaustively(const model::Universe& u, const std::vector<Search>& todo
   base.max_states = MaxStates();
   base.threads = Threads();
   base.z3_every = 100'003;  // a sample through Z3: the evaluator's cross-check
+  // MMCHECK_EXHAUSTIVE_LAZY=1: evaluate the tape lazily (benchmarks).
+  const char* lazy = std::getenv("MMCHECK_EXHAUSTIVE_LAZY");
+  base.lazy_tape = lazy != nullptr && *lazy != '\0';
   std::string what;
   std::chrono::steady_clock::time_point t0;
   std::clock_t c0 = 0;
@@ -135,10 +138,11 @@ void CheckExhaustively(const model::Universe& u, const std::vector<Search>& todo
     std::printf(
         "%s, %s: %zu states, %zu levels, %zu transitions (%zu leave the subset), "
         "%zu compared (%zu also by Z3), %s, %.1f s (%.1f s CPU, %d threads, peak RSS %ld MB), "
-        "%zu followers\n",
+        "%zu followers, tape %zu nodes (%.0f computed a state)\n",
         what.c_str(), u.ToString().c_str(), r.states, static_cast<size_t>(r.levels), r.transitions,
         r.outside, r.compared, r.z3_checked, r.complete ? "COMPLETE" : "INCOMPLETE", s, cpu,
-        Threads(), ru.ru_maxrss / 1024, r.followers.size());
+        Threads(), ru.ru_maxrss / 1024, r.followers.size(), r.tape_nodes,
+        static_cast<double>(r.nodes_computed) / static_cast<double>(std::max<size_t>(r.states, 1)));
     for (const testing::FollowerResult& fr : r.followers) {
       if (!fr.first_diff.empty())
         std::printf("  %s: not like %s (%s): its own search\n", fr.name.c_str(), what.c_str(),

@@ -14,6 +14,12 @@
 // std::invalid_argument naming it: the evaluator never guesses. The
 // evaluator is cross-checked against Z3 (substitute + simplify) by
 // tests/solver/smt/expr_eval_test.cpp and on a sample of the exhaustive run.
+//
+// Two ways to evaluate, with the same results: Eval computes every node in
+// order (eager); Load then Root computes only what the roots asked for
+// need, on demand: an ite computes its condition and then one branch, and,
+// or and => stop at the first argument that decides them, and a node
+// computed for one root is reused by the next (lazy; the exhaustive run's).
 #pragma once
 
 #include <z3++.h>
@@ -39,16 +45,39 @@ class ExprTape {
   // numerals are written once, at the first Eval with this tape. One per
   // thread (Eval is const and writes only here).
   class Scratch {
+   public:
+    // Nodes computed by Root since the scratch was made (the lazy
+    // evaluation's work, for benchmarks).
+    uint64_t computed() const { return computed_; }
+
    private:
     friend class ExprTape;
+    struct Frame {
+      uint32_t node;
+      uint32_t phase;  // what of the node's arguments is done (per kind)
+    };
     const ExprTape* tape_ = nullptr;
     std::vector<uint64_t> v_;
+    // Lazy: node i's value in v_ is current when stamp_[i] >= epoch_
+    // (leaves: always, kLeaf).
+    std::vector<uint32_t> stamp_;
+    uint32_t epoch_ = 0;
+    std::vector<Frame> stack_;
+    uint64_t computed_ = 0;
   };
 
   // Evaluates every root on `in` (one value per input, in order: a bool is
   // 0 or 1, a bit-vector must fit its width) into `out` (one value per
-  // root, the same encoding).
+  // root, the same encoding). Eager: every node.
   void Eval(std::span<const uint64_t> in, Scratch& scratch, std::span<uint64_t> out) const;
+
+  // Lazy evaluation: Load sets the inputs (as Eval's `in`) and forgets the
+  // values computed for the previous Load; Root(i) is then root i's value,
+  // computing only the nodes it needs and not computed yet since Load.
+  void Load(std::span<const uint64_t> in, Scratch& scratch) const;
+  uint64_t Root(size_t i, Scratch& scratch) const { return Demand(roots_[i], scratch); }
+  // Load, then every root in order into `out`: Eval's result, lazily.
+  void EvalLazy(std::span<const uint64_t> in, Scratch& scratch, std::span<uint64_t> out) const;
 
  private:
   enum class Kind : uint8_t {
@@ -91,22 +120,46 @@ class ExprTape {
     uint32_t nargs = 0;
     uint64_t imm = 0;  // numeral value, input index, extract's low bit
   };
-  // One node's evaluation: what Eval runs, numerals and inputs left out,
-  // the mask and up to three argument indices at hand.
+  // One node's evaluation: what Eval runs, numerals and inputs left out.
+  // Instruction i computes node first_insn_ + i. 24 bytes: the tape is
+  // streamed once a state.
   struct Insn {
+    uint32_t a0, a1, a2;  // the first three arguments; kExtract: a1 = low bit;
+                          // signed comparisons: a2 = the arguments' width
+    uint32_t args;        // all of them, in args_
+    uint32_t nargs;
     Kind kind;
     uint8_t width;
-    uint32_t dst;
-    uint32_t nargs;
-    uint32_t a0, a1, a2;  // the first three arguments
-    uint32_t args;        // all of them, in args_
-    uint64_t mask;
-    uint64_t imm;
+  };
+  // Instructions of one kind and argument count at one depth, computed by
+  // one loop (Eval): the kind's code is then a predictable branch, not one
+  // indirect jump a node.
+  struct Run {
+    Kind kind;
+    uint32_t begin, end;  // in insns_
   };
   uint32_t Compile(const z3::expr& root);
+  // Renumbers the nodes: inputs, numerals, then the others by depth (1 +
+  // their deepest argument's), kind and argument count, into insns_ and
+  // runs_.
+  void Schedule();
+  template <Kind K>
+  uint64_t ComputeKind(const Insn& n, const uint64_t* val) const;
+  template <Kind K>
+  void RunKind(const Run& run, uint64_t* val) const;
+  // Prepares `scratch` for this tape (numerals, stamps) if it was another's.
+  void Bind(Scratch& scratch) const;
+  void SetInputs(std::span<const uint64_t> in, uint64_t* val) const;
+  // The value of instruction `n` from its arguments' values in `val`.
+  uint64_t Compute(const Insn& n, const uint64_t* val) const;
+  uint64_t Demand(uint32_t node, Scratch& scratch) const;
+
+  static constexpr uint32_t kLeaf = ~uint32_t{0};  // stamp of numerals and inputs
 
   std::vector<Node> nodes_;
   std::vector<Insn> insns_;
+  std::vector<Run> runs_;
+  uint32_t first_insn_ = 0;  // the node insns_[0] computes
   std::vector<uint32_t> args_;
   std::vector<uint32_t> roots_;
   size_t input_count_ = 0;

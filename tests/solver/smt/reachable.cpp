@@ -305,9 +305,16 @@ ConcreteStep ApplyConcrete(const SymbolicLayout& lay, const model::World& w, con
   if (!c.enabled) return c;
   after = w;
   model::StepResult r = model::Apply(after, op, /*texts=*/false);
-  c.outside = lay.OutsideSubset(after);
-  if (!c.outside.empty()) return c;
-  c.next = lay.Project(after);
+  // Project checks OutsideSubset itself and throws when the World is
+  // outside: one check a transition (its knob check is a table walk), and
+  // OutsideSubset says why only on that rarer path.
+  try {
+    c.next = lay.Project(after);
+  } catch (const std::invalid_argument&) {
+    c.outside = lay.OutsideSubset(after);
+    if (c.outside.empty()) throw;  // not the subset's refusal
+    return c;
+  }
   for (const model::ProgressCheck& p : r.progress) {
     if (p.progressed) continue;
     (p.kind == model::ProgressCheck::kReclaim ? c.reclaim_stuck : c.migrate_stuck) = true;
@@ -489,6 +496,7 @@ struct Share {
   std::vector<std::pair<Key, model::World>> next;     // new successors, in order
   std::vector<std::pair<size_t, size_t>> z3_samples;  // (position in level, op)
   size_t transitions = 0, outside = 0, compared = 0;
+  uint64_t nodes_computed = 0;
   std::string first_diff;
   std::vector<std::string> follower_diff;
   std::vector<size_t> follower_compared;
@@ -525,6 +533,7 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
   for (int i = 0; i < lay.size(); ++i) data[static_cast<size_t>(i)] = lay.IsDataField(i);
 
   ExhaustiveResult r;
+  r.tape_nodes = tape.nodes();
   const model::World start = Prologue(lay.universe(), sm.knobs());
   std::vector<bool> follower_live;
   for (const ExhaustiveFollower& f : o.followers) {
@@ -559,7 +568,8 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
       sh.follower_compared.assign(o.followers.size(), 0);
       std::unordered_set<Key, KeyHash> mine;
       ExprTape::Scratch scratch;
-      std::vector<uint64_t> in(static_cast<size_t>(lay.size()) + 1), out(tape.roots());
+      std::vector<uint64_t> in(static_cast<size_t>(lay.size()) + 1), props(cm.property_count()),
+          sym(width), all(o.lazy_tape ? 0 : tape.roots());
       model::World after, follower_after;
       std::vector<model::World> follower_w(o.followers.size());
       const size_t from = level.size() * static_cast<size_t>(t) / static_cast<size_t>(threads);
@@ -569,8 +579,13 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
         const std::vector<uint64_t> p = lay.Project(w);
         std::copy(p.begin(), p.end(), in.begin());
         in.back() = 1;  // the value of the ops other than cpu_write (substituted)
-        tape.Eval(in, scratch, out);
-        const std::span<const uint64_t> props(out.data() + props_at, cm.property_count());
+        // Eagerly, every node once a state; or lazily (lazy_tape).
+        auto root = [&](size_t i) { return o.lazy_tape ? tape.Root(i, scratch) : all[i]; };
+        if (o.lazy_tape)
+          tape.Load(in, scratch);
+        else
+          tape.Eval(in, scratch, all);
+        for (size_t i = 0; i < props.size(); ++i) props[i] = root(props_at + i);
         const std::vector<uint64_t> want = ConcreteProperties(w);
         for (size_t i = 0; i < nstate && sh.first_diff.empty(); ++i)
           if (props[i] != want[i])
@@ -607,7 +622,10 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
               sh.follower_diff[f] = fmt::format("{} (from {})", d, FormatState(lay, p));
           }
           if (o.tamper) o.tamper(op, c);
-          const std::span<const uint64_t> sym(out.data() + j * width, width);
+          // DiffStep reads the rest only when both steps are enabled.
+          sym[CompiledModel::kEnabled] = root(j * width + CompiledModel::kEnabled);
+          for (size_t k = 1; k < width; ++k)
+            sym[k] = c.enabled && sym[CompiledModel::kEnabled] ? root(j * width + k) : 0;
           const std::string diff = DiffStep(lay, op, c, sym);
           if (o.z3_every > 0 && ((explored + pos) * nops + j) % o.z3_every == 0)
             sh.z3_samples.emplace_back(pos, j);
@@ -627,12 +645,15 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
           sh.next.emplace_back(k, after);
         }
       }
+      sh.nodes_computed =
+          o.lazy_tape ? scratch.computed() : tape.nodes() * static_cast<uint64_t>(to - from);
     });
     // Merge in thread order: the order a single thread would have found them.
     for (Share& sh : shares) {
       r.transitions += sh.transitions;
       r.outside += sh.outside;
       r.compared += sh.compared;
+      r.nodes_computed += sh.nodes_computed;
       for (size_t f = 0; f < o.followers.size(); ++f) {
         r.followers[f].compared += sh.follower_compared[f];
         if (follower_live[f] && !sh.follower_diff[f].empty()) {
@@ -664,10 +685,16 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
           in.push_back(1);
           ExprTape::Scratch scratch;
           tape.Eval(in, scratch, all);
+          std::vector<uint64_t> lazy(tape.roots());
+          ExprTape::Scratch lazy_scratch;
+          tape.EvalLazy(in, lazy_scratch, lazy);
           if (!std::equal(sym.begin(), sym.end(),
                           all.begin() + static_cast<std::ptrdiff_t>(j * width)))
             r.first_diff =
                 model::FormatOp(alphabet[j]) + ": the alphabet's tape and the op's disagree";
+          else if (lazy != all)
+            r.first_diff =
+                "the lazy and the eager evaluation of the tape disagree on " + FormatState(lay, p);
           else {
             std::string d = CompareStep(sm, w, alphabet[j]);
             if (!d.empty()) r.first_diff = d;

@@ -188,6 +188,10 @@ struct ExhaustiveOptions {
   // states, their order and every count are the same for any number).
   // `tamper` is then called from several threads at once.
   int threads = 1;
+  // Evaluate the tape lazily (ExprTape::Load, Root: only the nodes the
+  // outputs need) instead of every node of it (ExprTape::Eval). The same
+  // results; lazily is slower on the symbolic model's tapes (bench/README.md).
+  bool lazy_tape = false;
   // Knob sets to check by equivalence with this search's (see
   // CheckAllReachable); empty: none.
   std::vector<ExhaustiveFollower> followers;
@@ -199,6 +203,8 @@ struct ExhaustiveResult {
   size_t compared = 0;                    // (state, op) pairs compared, enabled or not
   size_t outside = 0;                     // enabled transitions leaving the subset
   size_t z3_checked = 0;                  // of them, also evaluated by Z3
+  size_t tape_nodes = 0;                  // nodes of the tape (alphabet and properties)
+  uint64_t nodes_computed = 0;            // node computations over all states
   int levels = 0;                         // BFS depth of the deepest state
   bool complete = true;                   // false: stopped at max_states
   std::string first_diff;                 // "" when symbolic and concrete agree everywhere
