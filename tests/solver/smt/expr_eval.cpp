@@ -469,13 +469,14 @@ void ExprTape::RunKind(const Run& run, uint64_t* val) const {
   for (uint32_t i = run.begin; i < run.end; ++i) *dst++ = ComputeKind<K>(*n++, val);
 }
 
-#define MMCHECK_EXPR_KINDS(X)                                                                \
-  X(kNot)                                                                                    \
-  X(kAnd)                                                                                    \
-  X(kOr)                                                                                     \
-  X(kXor) X(kImplies) X(kIte) X(kEq) X(kDistinct) X(kBvAdd) X(kBvSub) X(kBvMul) X(kBvNeg)    \
-      X(kBvAnd) X(kBvOr) X(kBvXor) X(kBvNot) X(kUle) X(kUlt) X(kUge) X(kUgt) X(kSle) X(kSlt) \
-          X(kSge) X(kSgt) X(kExtract) X(kConcat) X(kZeroExt) X(kShl) X(kLshr)
+#define MMCHECK_EXPR_KINDS(X)                                                                      \
+  X(kNot)                                                                                          \
+  X(kAnd)                                                                                          \
+  X(kOr)                                                                                           \
+  X(kXor)                                                                                          \
+  X(kImplies) X(kIte) X(kEq) X(kDistinct) X(kBvAdd) X(kBvSub) X(kBvMul) X(kBvNeg) X(kBvAnd)        \
+      X(kBvOr) X(kBvXor) X(kBvNot) X(kUle) X(kUlt) X(kUge) X(kUgt) X(kSle) X(kSlt) X(kSge) X(kSgt) \
+          X(kExtract) X(kConcat) X(kZeroExt) X(kShl) X(kLshr)
 
 uint64_t ExprTape::Compute(const Insn& n, const uint64_t* val) const {
   switch (n.kind) {

@@ -250,14 +250,14 @@ TEST(ExprTape, LazyAndEagerAgreeOnTheSymbolicModelsTapes) {
     const ExprTape tape(roots, cm.InputConstants());
     ASSERT_GT(tape.nodes(), 10'000u);
     // Reachable states, then random ones.
-    const ReachableStates reach = EnumerateReachable(sm, {1, 2}, 100, 1000, {});
+    const ReachableStates reach = EnumerateReachable(sm, {1, 2}, 60, 1000, {});
     std::vector<std::vector<uint64_t>> inputs;
     for (const model::World& w : reach.states) {
       std::vector<uint64_t> in = lay.Project(w);
       in.push_back(1 + rng() % 2);
       inputs.push_back(std::move(in));
     }
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 60; ++i) {
       std::vector<uint64_t> in;
       for (int f = 0; f < lay.size(); ++f) {
         const unsigned wd = lay.width(f);
@@ -283,7 +283,7 @@ TEST(ExprTape, LazyAndEagerAgreeOnTheSymbolicModelsTapes) {
       for (size_t j = 0; j < order.size() / 3; ++j)
         ASSERT_EQ(tape.Root(order[j], partial), want[order[j]])
             << u.ToString() << " input " << k << " root " << order[j];
-      if (k % 50 == 0) {  // Z3 on a sample: one op's step and the properties
+      if (k % 30 == 0) {  // Z3 on a sample: one op's step and the properties
         const size_t op = rng() % sm.Alphabet().size();
         const std::span<const uint64_t> state(in.data(), in.size() - 1);
         const std::vector<uint64_t> z3 = cm.StepByZ3(op, state, in.back());

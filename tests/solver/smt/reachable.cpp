@@ -456,7 +456,11 @@ std::string FollowerDiff(const SymbolicLayout& lay, const ExhaustiveOptions& o,
       (p.kind == model::ProgressCheck::kReclaim ? fo.reclaim_stuck : fo.migrate_stuck) = true;
     }
   }
-  if (o.tamper_follower) o.tamper_follower(f, w, fo);
+  if (o.tamper_follower) {
+    o.tamper_follower(f, w, fo);
+    if (fo.enabled && fo.after == nullptr)
+      throw std::logic_error("tamper_follower: an enabled step needs a successor");
+  }
   if (fo.enabled != c.enabled)
     return fmt::format("{}: enabled {} where the leader's is {}", model::FormatOp(op), fo.enabled,
                        c.enabled);

@@ -158,7 +158,8 @@ struct FollowerResult {
 struct FollowerOutcome {
   const model::Op* op = nullptr;  // the step; nullptr: the state's properties
   bool enabled = false;           // op: the enabled test
-  model::World* after = nullptr;  // op, enabled: the successor (the follower's knobs)
+  model::World* after = nullptr;  // op, enabled: the successor (the follower's
+                                  // knobs); a hook that enables a step gives one
   bool reclaim_stuck = false;     // op, enabled: the progress obligations
   bool migrate_stuck = false;
   std::vector<uint64_t>* properties = nullptr;  // no op: StateProperties() order, 1 holds
