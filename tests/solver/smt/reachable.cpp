@@ -379,25 +379,29 @@ std::vector<uint64_t> ConcreteProperties(const model::World& w) {
 
 }  // namespace
 
-bool SameSymbolic(const SymbolicModel& a, const SymbolicModel& b) {
-  const SymState fa = a.Fresh("x."), fb = b.Fresh("x.");
-  z3::expr va = a.ctx().bv_const("value", 8), vb = b.ctx().bv_const("value", 8);
-  if (a.Alphabet() != b.Alphabet()) return false;
-  auto same = [](const z3::expr& x, const z3::expr& y) { return x.id() == y.id(); };
-  for (const Op& op : a.Alphabet()) {
-    SymStep x = a.Step(fa, op, va, false), y = b.Step(fb, op, vb, false);
-    if (!same(x.enabled, y.enabled) || !same(x.outside, y.outside) ||
-        !same(x.reclaim_stuck, y.reclaim_stuck) || !same(x.migrate_stuck, y.migrate_stuck) ||
-        x.next.size() != y.next.size())
-      return false;
-    for (size_t i = 0; i < x.next.size(); ++i)
-      if (!same(x.next[i], y.next[i])) return false;
+std::vector<z3::expr> SymbolicTerms(const SymbolicModel& sm) {
+  const SymState fresh = sm.Fresh("x.");
+  const z3::expr value = sm.ctx().bv_const("value", 8);
+  std::vector<z3::expr> out;
+  for (const Op& op : sm.Alphabet()) {
+    SymStep st = sm.Step(fresh, op, value, false);
+    for (const z3::expr* e : {&st.enabled, &st.outside, &st.reclaim_stuck, &st.migrate_stuck})
+      out.push_back(*e);
+    out.insert(out.end(), st.next.begin(), st.next.end());
   }
   for (const auto* names :
        {&SymbolicModel::StateProperties(), &SymbolicModel::StrengtheningInvariants()})
-    for (const std::string& n : *names)
-      if (!same(a.Holds(n, fa), b.Holds(n, fb))) return false;
-  return true;
+    for (const std::string& n : *names) out.push_back(sm.Holds(n, fresh));
+  return out;
+}
+
+bool SameTerms(const std::vector<z3::expr>& a, const std::vector<z3::expr>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const z3::expr& x, const z3::expr& y) { return x.id() == y.id(); });
+}
+
+bool SameSymbolic(const SymbolicModel& a, const SymbolicModel& b) {
+  return a.Alphabet() == b.Alphabet() && SameTerms(SymbolicTerms(a), SymbolicTerms(b));
 }
 
 namespace {
@@ -540,11 +544,18 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
   r.tape_nodes = tape.nodes();
   const model::World start = Prologue(lay.universe(), sm.knobs());
   std::vector<bool> follower_live;
+  // The leader's terms (SymbolicTerms) are the compiled model's roots.
+  std::vector<z3::expr> terms;
+  for (size_t i = 0; i < sm.Alphabet().size(); ++i)
+    terms.insert(terms.end(), cm.StepRoots(i).begin(), cm.StepRoots(i).end());
+  terms.insert(terms.end(), cm.property_roots().begin(), cm.property_roots().end());
   for (const ExhaustiveFollower& f : o.followers) {
     FollowerResult fr;
     fr.name = f.name;
-    fr.same_symbolic = SymbolicKnobsUnsupported(lay.universe(), f.knobs).empty() &&
-                       SameSymbolic(sm, SymbolicModel(sm.ctx(), lay.universe(), f.knobs));
+    if (SymbolicKnobsUnsupported(lay.universe(), f.knobs).empty()) {
+      const SymbolicModel fm(sm.ctx(), lay.universe(), f.knobs);
+      fr.same_symbolic = fm.Alphabet() == sm.Alphabet() && SameTerms(terms, SymbolicTerms(fm));
+    }
     if (std::string why = SymbolicKnobsUnsupported(lay.universe(), f.knobs); !why.empty())
       fr.first_diff = "not accepted: " + why;
     else if (!fr.same_symbolic)
@@ -732,8 +743,11 @@ std::vector<SearchOutcome> CheckByClasses(const model::Universe& u,
                                           const ClassHooks& hooks) {
   z3::context ctx;
   std::vector<std::unique_ptr<SymbolicModel>> models;
-  for (const ConformanceSearch& s : todo)
+  std::vector<std::vector<z3::expr>> terms;  // each model's, built once (SameSymbolic)
+  for (const ConformanceSearch& s : todo) {
     models.push_back(std::make_unique<SymbolicModel>(ctx, u, s.knobs));
+    terms.push_back(SymbolicTerms(*models.back()));
+  }
   std::vector<SearchOutcome> out(todo.size());
   // The classes, numbered in the order of `todo`.
   int classes = 0;
@@ -743,7 +757,7 @@ std::vector<SearchOutcome> CheckByClasses(const model::Universe& u,
     out[i].symbolic_class = classes++;
     for (size_t j = i + 1; j < todo.size(); ++j)
       if (out[j].symbolic_class < 0 && todo[j].invariants == todo[i].invariants &&
-          SameSymbolic(*models[i], *models[j]))
+          models[i]->Alphabet() == models[j]->Alphabet() && SameTerms(terms[i], terms[j]))
         out[j].symbolic_class = out[i].symbolic_class;
   }
   int only_class = -2;  // no class

@@ -128,9 +128,20 @@ ConcreteStep ApplyConcrete(const SymbolicLayout& lay, const model::World& w, con
 std::string DiffStep(const SymbolicLayout& lay, const model::Op& op, const ConcreteStep& c,
                      std::span<const uint64_t> symbolic);
 
-// Whether `a` and `b` (one Z3 context) build the same Z3 ASTs for every
-// step of the alphabet and every property: Z3 shares equal terms in one
-// context, so equal expressions have equal ids.
+// The Z3 terms a symbolic model builds: for every op of its alphabet the
+// outputs of its step (enabled, outside, the progress obligations, the next
+// state) over the fresh state "x." and cpu_write's value "value", then
+// every state property and strengthening invariant (CompiledModel's roots,
+// in the same order).
+std::vector<z3::expr> SymbolicTerms(const SymbolicModel& sm);
+
+// Whether two term lists of one Z3 context are the same ASTs: Z3 shares
+// equal terms in a context, so equal expressions have equal ids (while
+// both lists hold them).
+bool SameTerms(const std::vector<z3::expr>& a, const std::vector<z3::expr>& b);
+
+// Whether `a` and `b` (one Z3 context) have the same alphabet and build the
+// same Z3 ASTs for every step of it and every property.
 bool SameSymbolic(const SymbolicModel& a, const SymbolicModel& b);
 
 // A knob set checked alongside a search by equivalence (CheckAllReachable).
