@@ -68,7 +68,8 @@ void ExprTape::Schedule() {
     if (nodes_[i].kind != Kind::kNumeral && nodes_[i].kind != Kind::kInput) order.push_back(i);
   std::stable_sort(order.begin() + first_insn_, order.end(), [&](uint32_t a, uint32_t b) {
     const Node &x = nodes_[a], &y = nodes_[b];
-    return std::tie(depth[a], x.kind, x.nargs) < std::tie(depth[b], y.kind, y.nargs);
+    return std::tie(depth[a], x.kind, x.nargs, x.width) <
+           std::tie(depth[b], y.kind, y.nargs, y.width);
   });
   std::vector<uint32_t> id(count);
   for (uint32_t i = 0; i < count; ++i) id[order[i]] = i;
@@ -92,17 +93,19 @@ void ExprTape::Schedule() {
               n.nargs > 2 ? a[2] : 0,
               n.args,
               n.nargs,
+              0,
               n.kind,
               n.width};
-    if (n.kind == Kind::kExtract) insn.a1 = static_cast<uint32_t>(n.imm);
-    if (n.kind == Kind::kSle || n.kind == Kind::kSlt || n.kind == Kind::kSge ||
-        n.kind == Kind::kSgt)
-      insn.a2 = nodes_[a[0]].width;
+    if (n.kind == Kind::kExtract) insn.extra = static_cast<uint32_t>(n.imm);
+    if (HasExtra(n.kind) && n.kind != Kind::kExtract) insn.extra = nodes_[a[0]].width;
     const uint32_t at = static_cast<uint32_t>(insns_.size());
     // (A run may span two depths: its loop computes in order all the same.)
-    if (runs_.empty() || runs_.back().kind != n.kind || insns_[runs_.back().begin].nargs != n.nargs)
-      runs_.push_back(Run{n.kind, at, at});
+    if (runs_.empty() || runs_.back().kind != n.kind || runs_.back().nargs != n.nargs ||
+        runs_.back().width != n.width)
+      runs_.push_back(Run{n.kind, n.width, at, at, n.nargs, static_cast<uint32_t>(code_.size())});
     ++runs_.back().end;
+    code_.insert(code_.end(), a, a + n.nargs);
+    if (HasExtra(n.kind)) code_.push_back(insn.extra);
     insns_.push_back(insn);
   }
 }
@@ -351,112 +354,112 @@ void ExprTape::SetInputs(std::span<const uint64_t> in, uint64_t* val) const {
 }
 
 template <ExprTape::Kind K>
-inline uint64_t ExprTape::ComputeKind(const Insn& n, const uint64_t* val) const {
-  const uint32_t* a = args_.data() + n.args;
-  const uint64_t mask = Mask(n.width);
+inline uint64_t ExprTape::ComputeKind(const uint32_t* a, uint32_t nargs, unsigned width,
+                                      uint32_t extra, const uint64_t* val) const {
+  const uint64_t mask = Mask(width);
   uint64_t r = 0;
   switch (K) {
     case Kind::kNumeral:
     case Kind::kInput:
       break;  // not in insns_
     case Kind::kNot:
-      r = val[n.a0] ^ 1;
+      r = val[a[0]] ^ 1;
       break;
     case Kind::kAnd:
-      if (n.nargs == 2) return val[n.a0] & val[n.a1];
+      if (nargs == 2) return val[a[0]] & val[a[1]];
       r = 1;
-      for (uint32_t j = 0; j < n.nargs; ++j) r &= val[a[j]];
+      for (uint32_t j = 0; j < nargs; ++j) r &= val[a[j]];
       break;
     case Kind::kOr:
-      if (n.nargs == 2) return val[n.a0] | val[n.a1];
-      for (uint32_t j = 0; j < n.nargs; ++j) r |= val[a[j]];
+      if (nargs == 2) return val[a[0]] | val[a[1]];
+      for (uint32_t j = 0; j < nargs; ++j) r |= val[a[j]];
       break;
     case Kind::kXor:
-      for (uint32_t j = 0; j < n.nargs; ++j) r ^= val[a[j]];
+      for (uint32_t j = 0; j < nargs; ++j) r ^= val[a[j]];
       break;
     case Kind::kImplies:
-      r = (val[n.a0] ^ 1) | val[n.a1];
+      r = (val[a[0]] ^ 1) | val[a[1]];
       break;
     case Kind::kIte:
-      return val[n.a0] ? val[n.a1] : val[n.a2];  // the branches fit the width
+      return val[a[0]] ? val[a[1]] : val[a[2]];  // the branches fit the width
     case Kind::kEq:
-      if (n.nargs == 2) return val[n.a0] == val[n.a1];
+      if (nargs == 2) return val[a[0]] == val[a[1]];
       r = 1;
-      for (uint32_t j = 1; j < n.nargs; ++j) r &= val[a[j]] == val[n.a0];
+      for (uint32_t j = 1; j < nargs; ++j) r &= val[a[j]] == val[a[0]];
       break;
     case Kind::kDistinct:
       r = 1;
-      for (uint32_t j = 0; j < n.nargs; ++j)
-        for (uint32_t k = j + 1; k < n.nargs; ++k) r &= val[a[j]] != val[a[k]];
+      for (uint32_t j = 0; j < nargs; ++j)
+        for (uint32_t k = j + 1; k < nargs; ++k) r &= val[a[j]] != val[a[k]];
       break;
     case Kind::kBvAdd:
-      if (n.nargs == 2) return (val[n.a0] + val[n.a1]) & mask;
-      for (uint32_t j = 0; j < n.nargs; ++j) r += val[a[j]];
+      if (nargs == 2) return (val[a[0]] + val[a[1]]) & mask;
+      for (uint32_t j = 0; j < nargs; ++j) r += val[a[j]];
       break;
     case Kind::kBvSub:
-      r = val[n.a0] - val[n.a1];
+      r = val[a[0]] - val[a[1]];
       break;
     case Kind::kBvMul:
       r = 1;
-      for (uint32_t j = 0; j < n.nargs; ++j) r *= val[a[j]];
+      for (uint32_t j = 0; j < nargs; ++j) r *= val[a[j]];
       break;
     case Kind::kBvNeg:
-      r = uint64_t{0} - val[n.a0];
+      r = uint64_t{0} - val[a[0]];
       break;
     case Kind::kBvAnd:
       r = ~uint64_t{0};
-      for (uint32_t j = 0; j < n.nargs; ++j) r &= val[a[j]];
+      for (uint32_t j = 0; j < nargs; ++j) r &= val[a[j]];
       break;
     case Kind::kBvOr:
-      for (uint32_t j = 0; j < n.nargs; ++j) r |= val[a[j]];
+      for (uint32_t j = 0; j < nargs; ++j) r |= val[a[j]];
       break;
     case Kind::kBvXor:
-      for (uint32_t j = 0; j < n.nargs; ++j) r ^= val[a[j]];
+      for (uint32_t j = 0; j < nargs; ++j) r ^= val[a[j]];
       break;
     case Kind::kBvNot:
-      r = ~val[n.a0];
+      r = ~val[a[0]];
       break;
     case Kind::kUle:
-      r = val[n.a0] <= val[n.a1];
+      r = val[a[0]] <= val[a[1]];
       break;
     case Kind::kUlt:
-      r = val[n.a0] < val[n.a1];
+      r = val[a[0]] < val[a[1]];
       break;
     case Kind::kUge:
-      r = val[n.a0] >= val[n.a1];
+      r = val[a[0]] >= val[a[1]];
       break;
     case Kind::kUgt:
-      r = val[n.a0] > val[n.a1];
+      r = val[a[0]] > val[a[1]];
       break;
     case Kind::kSle:
-      r = Signed(val[n.a0], n.a2) <= Signed(val[n.a1], n.a2);
+      r = Signed(val[a[0]], extra) <= Signed(val[a[1]], extra);
       break;
     case Kind::kSlt:
-      r = Signed(val[n.a0], n.a2) < Signed(val[n.a1], n.a2);
+      r = Signed(val[a[0]], extra) < Signed(val[a[1]], extra);
       break;
     case Kind::kSge:
-      r = Signed(val[n.a0], n.a2) >= Signed(val[n.a1], n.a2);
+      r = Signed(val[a[0]], extra) >= Signed(val[a[1]], extra);
       break;
     case Kind::kSgt:
-      r = Signed(val[n.a0], n.a2) > Signed(val[n.a1], n.a2);
+      r = Signed(val[a[0]], extra) > Signed(val[a[1]], extra);
       break;
     case Kind::kExtract:
-      r = val[n.a0] >> n.a1;
+      r = val[a[0]] >> extra;
       break;
     case Kind::kConcat:
-      for (uint32_t j = 0; j < n.nargs; ++j) {
+      for (uint32_t j = 0; j < nargs; ++j) {
         const unsigned w = nodes_[a[j]].width;
         r = (w >= 64 ? 0 : r << w) | val[a[j]];
       }
       break;
     case Kind::kZeroExt:
-      r = val[n.a0];
+      r = val[a[0]];
       break;
     case Kind::kShl:
-      r = val[n.a1] >= n.width ? 0 : val[n.a0] << val[n.a1];
+      r = val[a[1]] >= width ? 0 : val[a[0]] << val[a[1]];
       break;
     case Kind::kLshr:
-      r = val[n.a1] >= n.width ? 0 : val[n.a0] >> val[n.a1];
+      r = val[a[1]] >= width ? 0 : val[a[0]] >> val[a[1]];
       break;
   }
   return r & mask;
@@ -464,9 +467,12 @@ inline uint64_t ExprTape::ComputeKind(const Insn& n, const uint64_t* val) const 
 
 template <ExprTape::Kind K>
 void ExprTape::RunKind(const Run& run, uint64_t* val) const {
-  const Insn* n = insns_.data() + run.begin;
+  const uint32_t* c = code_.data() + run.code;
   uint64_t* dst = val + first_insn_ + run.begin;
-  for (uint32_t i = run.begin; i < run.end; ++i) *dst++ = ComputeKind<K>(*n++, val);
+  constexpr uint32_t kExtra = HasExtra(K) ? 1 : 0;
+  const uint32_t words = run.nargs + kExtra;
+  for (uint32_t i = run.begin; i < run.end; ++i, c += words)
+    *dst++ = ComputeKind<K>(c, run.nargs, run.width, kExtra ? c[run.nargs] : 0, val);
 }
 
 #define MMCHECK_EXPR_KINDS(X)                                                                      \
@@ -474,15 +480,16 @@ void ExprTape::RunKind(const Run& run, uint64_t* val) const {
   X(kAnd)                                                                                          \
   X(kOr)                                                                                           \
   X(kXor)                                                                                          \
-  X(kImplies) X(kIte) X(kEq) X(kDistinct) X(kBvAdd) X(kBvSub) X(kBvMul) X(kBvNeg) X(kBvAnd)        \
-      X(kBvOr) X(kBvXor) X(kBvNot) X(kUle) X(kUlt) X(kUge) X(kUgt) X(kSle) X(kSlt) X(kSge) X(kSgt) \
-          X(kExtract) X(kConcat) X(kZeroExt) X(kShl) X(kLshr)
+  X(kImplies)                                                                                      \
+  X(kIte) X(kEq) X(kDistinct) X(kBvAdd) X(kBvSub) X(kBvMul) X(kBvNeg) X(kBvAnd) X(kBvOr) X(kBvXor) \
+      X(kBvNot) X(kUle) X(kUlt) X(kUge) X(kUgt) X(kSle) X(kSlt) X(kSge) X(kSgt) X(kExtract)        \
+          X(kConcat) X(kZeroExt) X(kShl) X(kLshr)
 
 uint64_t ExprTape::Compute(const Insn& n, const uint64_t* val) const {
   switch (n.kind) {
 #define MMCHECK_CASE(k) \
   case Kind::k:         \
-    return ComputeKind<Kind::k>(n, val);
+    return ComputeKind<Kind::k>(args_.data() + n.args, n.nargs, n.width, n.extra, val);
     MMCHECK_EXPR_KINDS(MMCHECK_CASE)
 #undef MMCHECK_CASE
     case Kind::kNumeral:

@@ -120,31 +120,42 @@ class ExprTape {
     uint32_t nargs = 0;
     uint64_t imm = 0;  // numeral value, input index, extract's low bit
   };
-  // One node's evaluation: what Eval runs, numerals and inputs left out.
-  // Instruction i computes node first_insn_ + i. 24 bytes: the tape is
-  // streamed once a state.
+  // One node's evaluation, numerals and inputs left out: instruction i
+  // computes node first_insn_ + i (what Root walks).
   struct Insn {
-    uint32_t a0, a1, a2;  // the first three arguments; kExtract: a1 = low bit;
-                          // signed comparisons: a2 = the arguments' width
+    uint32_t a0, a1, a2;  // the first three arguments
     uint32_t args;        // all of them, in args_
     uint32_t nargs;
+    uint32_t extra;  // kExtract: the low bit; signed comparisons: the arguments' width
     Kind kind;
     uint8_t width;
   };
-  // Instructions of one kind and argument count at one depth, computed by
-  // one loop (Eval): the kind's code is then a predictable branch, not one
-  // indirect jump a node.
+  // Whether kind `k` needs Insn::extra.
+  static constexpr bool HasExtra(Kind k) {
+    return k == Kind::kExtract || k == Kind::kSle || k == Kind::kSlt || k == Kind::kSge ||
+           k == Kind::kSgt;
+  }
+  // Consecutive instructions of one kind, argument count and width, computed
+  // by one loop (Eval): the kind's code is then a predictable branch, not
+  // one indirect jump a node. Their arguments (then `extra` if HasExtra)
+  // are packed in code_ from `code`: what Eval streams once a state.
   struct Run {
     Kind kind;
+    uint8_t width;
     uint32_t begin, end;  // in insns_
+    uint32_t nargs;
+    uint32_t code;  // in code_
   };
   uint32_t Compile(const z3::expr& root);
   // Renumbers the nodes: inputs, numerals, then the others by depth (1 +
-  // their deepest argument's), kind and argument count, into insns_ and
-  // runs_.
+  // their deepest argument's), kind, argument count and width, into insns_,
+  // runs_ and code_.
   void Schedule();
+  // The value of a node of kind K and `width` whose arguments are
+  // a[0..nargs) in `val`.
   template <Kind K>
-  uint64_t ComputeKind(const Insn& n, const uint64_t* val) const;
+  uint64_t ComputeKind(const uint32_t* a, uint32_t nargs, unsigned width, uint32_t extra,
+                       const uint64_t* val) const;
   template <Kind K>
   void RunKind(const Run& run, uint64_t* val) const;
   // Prepares `scratch` for this tape (numerals, stamps) if it was another's.
@@ -159,6 +170,7 @@ class ExprTape {
   std::vector<Node> nodes_;
   std::vector<Insn> insns_;
   std::vector<Run> runs_;
+  std::vector<uint32_t> code_;
   uint32_t first_insn_ = 0;  // the node insns_[0] computes
   std::vector<uint32_t> args_;
   std::vector<uint32_t> roots_;
