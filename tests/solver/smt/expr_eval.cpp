@@ -3,6 +3,7 @@
 #include "tests/solver/smt/expr_eval.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <tuple>
 #include <unordered_map>
@@ -475,28 +476,18 @@ void ExprTape::RunKind(const Run& run, uint64_t* val) const {
     *dst++ = ComputeKind<K>(c, run.nargs, run.width, kExtra ? c[run.nargs] : 0, val);
 }
 
-#define MMCHECK_EXPR_KINDS(X)                                                                      \
-  X(kNot)                                                                                          \
-  X(kAnd)                                                                                          \
-  X(kOr)                                                                                           \
-  X(kXor)                                                                                          \
-  X(kImplies)                                                                                      \
-  X(kIte) X(kEq) X(kDistinct) X(kBvAdd) X(kBvSub) X(kBvMul) X(kBvNeg) X(kBvAnd) X(kBvOr) X(kBvXor) \
-      X(kBvNot) X(kUle) X(kUlt) X(kUge) X(kUgt) X(kSle) X(kSlt) X(kSge) X(kSgt) X(kExtract)        \
-          X(kConcat) X(kZeroExt) X(kShl) X(kLshr)
+// (The leaves' entries are never called: they are not instructions.)
+template <size_t... I>
+constexpr auto ExprTape::KindTables(std::index_sequence<I...> /*kinds*/) {
+  return std::pair{
+      std::array<ComputeFn, sizeof...(I)>{&ExprTape::ComputeKind<static_cast<Kind>(I)>...},
+      std::array<RunFn, sizeof...(I)>{&ExprTape::RunKind<static_cast<Kind>(I)>...}};
+}
 
 uint64_t ExprTape::Compute(const Insn& n, const uint64_t* val) const {
-  switch (n.kind) {
-#define MMCHECK_CASE(k) \
-  case Kind::k:         \
-    return ComputeKind<Kind::k>(args_.data() + n.args, n.nargs, n.width, n.extra, val);
-    MMCHECK_EXPR_KINDS(MMCHECK_CASE)
-#undef MMCHECK_CASE
-    case Kind::kNumeral:
-    case Kind::kInput:
-      break;
-  }
-  throw std::logic_error("ExprTape: a leaf in the instructions");
+  static constexpr auto kTables = KindTables(std::make_index_sequence<kKinds>{});
+  return (this->*kTables.first[static_cast<size_t>(n.kind)])(args_.data() + n.args, n.nargs,
+                                                             n.width, n.extra, val);
 }
 
 void ExprTape::Eval(std::span<const uint64_t> in, Scratch& scratch, std::span<uint64_t> out) const {
@@ -506,19 +497,8 @@ void ExprTape::Eval(std::span<const uint64_t> in, Scratch& scratch, std::span<ui
   Bind(scratch);
   uint64_t* const val = scratch.v_.data();
   SetInputs(in, val);
-  for (const Run& run : runs_) {
-    switch (run.kind) {
-#define MMCHECK_CASE(k)         \
-  case Kind::k:                 \
-    RunKind<Kind::k>(run, val); \
-    break;
-      MMCHECK_EXPR_KINDS(MMCHECK_CASE)
-#undef MMCHECK_CASE
-      case Kind::kNumeral:
-      case Kind::kInput:
-        throw std::logic_error("ExprTape: a leaf in the instructions");
-    }
-  }
+  static constexpr auto kTables = KindTables(std::make_index_sequence<kKinds>{});
+  for (const Run& run : runs_) (this->*kTables.second[static_cast<size_t>(run.kind)])(run, val);
   // The lazy values of the last Load are not these.
   if (++scratch.epoch_ == kLeaf) {
     for (size_t i = 0; i < nodes_.size(); ++i)

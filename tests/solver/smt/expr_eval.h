@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <span>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace mmcheck::solver::smt::testing {
@@ -111,8 +112,9 @@ class ExprTape {
     kConcat,
     kZeroExt,
     kShl,
-    kLshr,
+    kLshr,  // the last: kKinds below
   };
+  static constexpr size_t kKinds = static_cast<size_t>(Kind::kLshr) + 1;
   struct Node {
     Kind kind;
     uint8_t width;      // 0: bool
@@ -158,6 +160,12 @@ class ExprTape {
                        const uint64_t* val) const;
   template <Kind K>
   void RunKind(const Run& run, uint64_t* val) const;
+  using ComputeFn = uint64_t (ExprTape::*)(const uint32_t*, uint32_t, unsigned, uint32_t,
+                                           const uint64_t*) const;
+  using RunFn = void (ExprTape::*)(const Run&, uint64_t*) const;
+  // ComputeKind and RunKind of every kind, indexed by the kind's value.
+  template <size_t... I>
+  static constexpr auto KindTables(std::index_sequence<I...> kinds);
   // Prepares `scratch` for this tape (numerals, stamps) if it was another's.
   void Bind(Scratch& scratch) const;
   void SetInputs(std::span<const uint64_t> in, uint64_t* val) const;
