@@ -21,7 +21,9 @@
 #   CI searches completely, '*SmallDeviceUniverse*' the same with a device
 #   page; '*' all.
 #   BUILD_DIR=<dir> (default build/), VERBOSE=1: a line per BFS level,
-#   THREADS=<n> (default 2), ONLY=<search name>: only that search's class.
+#   THREADS=<n> (default 2), ONLY=<search name>: only that search's class,
+#   LAZY=1: evaluate the symbolic tape lazily (ExprTape::Root) instead of
+#   every node (the same results, for comparing their cost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${BUILD_DIR:-build}
@@ -32,6 +34,7 @@ if [ -n "${1:-}" ]; then export MMCHECK_EXHAUSTIVE_MAX_STATES=$1; fi
 if [ -n "${VERBOSE:-}" ]; then export MMCHECK_EXHAUSTIVE_VERBOSE=1; fi
 if [ -n "${THREADS:-}" ]; then export MMCHECK_EXHAUSTIVE_THREADS=$THREADS; fi
 if [ -n "${ONLY:-}" ]; then export MMCHECK_EXHAUSTIVE_ONLY=$ONLY; fi
+if [ -n "${LAZY:-}" ]; then export MMCHECK_EXHAUSTIVE_LAZY=1; fi
 start=$(date +%s)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -18,7 +18,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <memory>
 #include <set>
 
 #include <fmt/format.h>
@@ -97,60 +96,32 @@ int Threads() {
   return env ? std::max(1, std::atoi(env)) : 2;
 }
 
-// One search to make: a knob set in a universe, its name, and whether the
-// strengthening invariants must hold on every reachable state.
-struct Search {
-  std::string name;
-  model::Knobs knobs;
-  bool invariants = true;
-};
+using Search = testing::ConformanceSearch;
 
-// Runs every search of `todo` in `u`, most of them by equivalence: the
-// searches whose symbolic models build the same expressions (SameSymbolic)
-// and that check the invariants alike form a class; the first of a class
-// is searched, the others follow it (ExhaustiveOptions::followers: every
-// concrete step on every visited state identical under their knobs), and
-// those that differ somewhere form the next round of the class. A follower
-// that agrees is proved exactly as far as its leader's search went (the
-// same states in the same order: see CheckAllReachable), so it is complete
-// when the leader is. Prints a line per leader and per follower.
-void CheckExhaustively(const model::Universe& u, std::vector<Search> todo) {
-  z3::context ctx;
-  std::vector<std::unique_ptr<SymbolicModel>> models;
-  for (const Search& s : todo) models.push_back(std::make_unique<SymbolicModel>(ctx, u, s.knobs));
-  // The classes, in the order of `todo`.
-  std::vector<int> cls(todo.size(), -1);
-  int classes = 0;
-  for (size_t i = 0; i < todo.size(); ++i) {
-    if (cls[i] >= 0) continue;
-    cls[i] = classes++;
-    for (size_t j = i + 1; j < todo.size(); ++j)
-      if (cls[j] < 0 && todo[j].invariants == todo[i].invariants &&
-          testing::SameSymbolic(*models[i], *models[j]))
-        cls[j] = cls[i];
-  }
-  std::printf("%s: %zu searches, %d classes of the same symbolic model\n", u.ToString().c_str(),
-              todo.size(), classes);
-  std::vector<bool> done(todo.size(), false);
-  // MMCHECK_EXHAUSTIVE_ONLY=<name>: only the class of the search so named.
-  const char* only = std::getenv("MMCHECK_EXHAUSTIVE_ONLY");
-  int only_class = -2;
-  for (size_t i = 0; only && i < todo.size(); ++i)
-    if (todo[i].name == only) only_class = cls[i];
-  for (size_t lead = 0; lead < todo.size(); ++lead) {
-    if (done[lead] || (only && cls[lead] != only_class)) continue;
-    done[lead] = true;
-    testing::ExhaustiveOptions o;
-    o.max_states = MaxStates();
-    o.threads = Threads();
-    std::vector<size_t> follows;
-    for (size_t j = lead + 1; j < todo.size(); ++j)
-      if (!done[j] && cls[j] == cls[lead]) {
-        follows.push_back(j);
-        o.followers.push_back({todo[j].name, todo[j].knobs});
-      }
-    const std::string& what = todo[lead].name;
-    const auto t0 = std::chrono::steady_clock::now();
+// Runs every search of `todo` in `u`, most of them by equivalence
+// (testing::CheckByClasses: the searches whose symbolic models build the
+// same expressions form a class; the first of a class is searched, the
+// others follow it, and those that differ somewhere form the next round of
+// the class). A follower that agrees is proved exactly as far as its
+// leader's search went (the same states in the same order: see
+// CheckAllReachable), so it is complete when the leader is. Prints a line
+// per leader and per follower, and one per universe.
+void CheckExhaustively(const model::Universe& u, const std::vector<Search>& todo) {
+  testing::ExhaustiveOptions base;
+  base.max_states = MaxStates();
+  base.threads = Threads();
+  base.z3_every = 100'003;  // a sample through Z3: the evaluator's cross-check
+  // MMCHECK_EXHAUSTIVE_LAZY=1: evaluate the tape lazily (benchmarks).
+  const char* lazy = std::getenv("MMCHECK_EXHAUSTIVE_LAZY");
+  base.lazy_tape = lazy != nullptr && *lazy != '\0';
+  std::string what;
+  std::chrono::steady_clock::time_point t0;
+  std::clock_t c0 = 0;
+  testing::ClassHooks hooks;
+  hooks.before = [&](const Search& leader, testing::ExhaustiveOptions& o) {
+    what = leader.name;
+    t0 = std::chrono::steady_clock::now();
+    c0 = std::clock();
     o.on_level = [&](const testing::ExhaustiveResult& r) {
       if (std::getenv("MMCHECK_EXHAUSTIVE_VERBOSE"))
         std::printf("  %s level %d: %zu states, %zu transitions, %.1f s\n", what.c_str(), r.levels,
@@ -158,10 +129,8 @@ void CheckExhaustively(const model::Universe& u, std::vector<Search> todo) {
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       std::fflush(stdout);
     };
-    o.z3_every = 100'003;  // a sample through Z3: the evaluator's cross-check
-    o.check_invariants = todo[lead].invariants;
-    const std::clock_t c0 = std::clock();
-    const testing::ExhaustiveResult r = testing::CheckAllReachable(*models[lead], o);
+  };
+  hooks.after = [&](const testing::SearchOutcome& lead, const testing::ExhaustiveResult& r) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
     rusage ru{};
@@ -169,28 +138,44 @@ void CheckExhaustively(const model::Universe& u, std::vector<Search> todo) {
     std::printf(
         "%s, %s: %zu states, %zu levels, %zu transitions (%zu leave the subset), "
         "%zu compared (%zu also by Z3), %s, %.1f s (%.1f s CPU, %d threads, peak RSS %ld MB), "
-        "%zu followers\n",
+        "%zu followers, tape %zu nodes (%.0f computed a state)\n",
         what.c_str(), u.ToString().c_str(), r.states, static_cast<size_t>(r.levels), r.transitions,
         r.outside, r.compared, r.z3_checked, r.complete ? "COMPLETE" : "INCOMPLETE", s, cpu,
-        o.threads, ru.ru_maxrss / 1024, follows.size());
-    EXPECT_EQ(r.first_diff, "") << what;
-    if (!MaxStatesEnv()) {
-      EXPECT_TRUE(r.complete) << what;
-    }
-    for (size_t f = 0; f < follows.size(); ++f) {
-      const testing::FollowerResult& fr = r.followers[f];
-      if (!fr.first_diff.empty()) {
+        Threads(), ru.ru_maxrss / 1024, r.followers.size(), r.tape_nodes,
+        static_cast<double>(r.nodes_computed) / static_cast<double>(std::max<size_t>(r.states, 1)));
+    for (const testing::FollowerResult& fr : r.followers) {
+      if (!fr.first_diff.empty())
         std::printf("  %s: not like %s (%s): its own search\n", fr.name.c_str(), what.c_str(),
                     fr.first_diff.c_str());
-        continue;
-      }
-      done[follows[f]] = true;
-      std::printf("  %s: like %s on all %zu states (%zu steps), %s by equivalence\n",
-                  fr.name.c_str(), what.c_str(), r.states, fr.compared,
-                  r.complete ? "COMPLETE" : "INCOMPLETE");
+      else if (!lead.first_diff.empty())
+        std::printf("  %s: like %s, which differs from the symbolic model: not proved\n",
+                    fr.name.c_str(), what.c_str());
+      else
+        std::printf("  %s: like %s on all %zu states (%zu steps), %s by equivalence\n",
+                    fr.name.c_str(), what.c_str(), r.states, fr.compared,
+                    r.complete ? "COMPLETE" : "INCOMPLETE");
     }
     std::fflush(stdout);
+  };
+  // MMCHECK_EXHAUSTIVE_ONLY=<name>: only the class of the search so named.
+  const char* only = std::getenv("MMCHECK_EXHAUSTIVE_ONLY");
+  const std::vector<testing::SearchOutcome> out =
+      testing::CheckByClasses(u, todo, base, only ? only : "", hooks);
+  int classes = 0;
+  size_t ran = 0, proved = 0;
+  for (const testing::SearchOutcome& s : out) {
+    classes = std::max(classes, s.symbolic_class + 1);
+    if (!s.ran) continue;
+    ++ran;
+    proved += s.Proved() ? 1 : 0;
+    EXPECT_EQ(s.first_diff, "") << s.name << (s.leader.empty() ? "" : " (like " + s.leader + ")");
+    if (!MaxStatesEnv()) {
+      EXPECT_TRUE(s.complete) << s.name;
+    }
   }
+  std::printf("%s: %zu searches in %d classes of the same symbolic model, %zu run, %zu proved\n",
+              u.ToString().c_str(), todo.size(), classes, ran, proved);
+  std::fflush(stdout);
 }
 
 // The built-in profiles the symbolic model encodes in `u`.

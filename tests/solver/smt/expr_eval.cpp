@@ -2,7 +2,10 @@
 // The compiled Z3 expression evaluator (see expr_eval.h).
 #include "tests/solver/smt/expr_eval.h"
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -44,13 +47,67 @@ ExprTape::ExprTape(const std::vector<z3::expr>& roots, const std::vector<z3::exp
   }
   for (const z3::expr& r : roots) roots_.push_back(Compile(r));
   memo_.clear();  // AST ids are unique only while the ASTs live
-  for (size_t i = 0; i < nodes_.size(); ++i) {
+  Schedule();
+}
+
+void ExprTape::Schedule() {
+  const size_t count = nodes_.size();
+  // Compile numbered every node after its arguments: one pass gives depths.
+  std::vector<uint32_t> depth(count, 0);
+  std::vector<uint32_t> order;  // the new order, as old ids
+  for (uint32_t i = 0; i < count; ++i) {
     const Node& n = nodes_[i];
+    if (n.kind == Kind::kInput) order.push_back(i);  // inputs first, in order (0..inputs-1)
     if (n.kind == Kind::kNumeral || n.kind == Kind::kInput) continue;
+    for (uint32_t j = 0; j < n.nargs; ++j)
+      depth[i] = std::max(depth[i], depth[args_[n.args + j]] + 1);
+  }
+  for (uint32_t i = 0; i < count; ++i)
+    if (nodes_[i].kind == Kind::kNumeral) order.push_back(i);
+  first_insn_ = static_cast<uint32_t>(order.size());
+  for (uint32_t i = 0; i < count; ++i)
+    if (nodes_[i].kind != Kind::kNumeral && nodes_[i].kind != Kind::kInput) order.push_back(i);
+  std::stable_sort(order.begin() + first_insn_, order.end(), [&](uint32_t a, uint32_t b) {
+    const Node &x = nodes_[a], &y = nodes_[b];
+    return std::tie(depth[a], x.kind, x.nargs, x.width) <
+           std::tie(depth[b], y.kind, y.nargs, y.width);
+  });
+  std::vector<uint32_t> id(count);
+  for (uint32_t i = 0; i < count; ++i) id[order[i]] = i;
+  std::vector<Node> nodes;
+  std::vector<uint32_t> args;
+  for (uint32_t old : order) {
+    Node n = nodes_[old];
+    const uint32_t from = n.args;
+    n.args = static_cast<uint32_t>(args.size());
+    for (uint32_t j = 0; j < n.nargs; ++j) args.push_back(id[args_[from + j]]);
+    nodes.push_back(n);
+  }
+  nodes_ = std::move(nodes);
+  args_ = std::move(args);
+  for (uint32_t& r : roots_) r = id[r];
+  for (uint32_t i = first_insn_; i < count; ++i) {
+    const Node& n = nodes_[i];
     const uint32_t* a = args_.data() + n.args;
-    insns_.push_back(Insn{n.kind, n.width, static_cast<uint32_t>(i), n.nargs,
-                          n.nargs > 0 ? a[0] : 0, n.nargs > 1 ? a[1] : 0, n.nargs > 2 ? a[2] : 0,
-                          n.args, Mask(n.width), n.imm});
+    Insn insn{n.nargs > 0 ? a[0] : 0,
+              n.nargs > 1 ? a[1] : 0,
+              n.nargs > 2 ? a[2] : 0,
+              n.args,
+              n.nargs,
+              0,
+              n.kind,
+              n.width};
+    if (n.kind == Kind::kExtract) insn.extra = static_cast<uint32_t>(n.imm);
+    if (HasExtra(n.kind) && n.kind != Kind::kExtract) insn.extra = nodes_[a[0]].width;
+    const uint32_t at = static_cast<uint32_t>(insns_.size());
+    // (A run may span two depths: its loop computes in order all the same.)
+    if (runs_.empty() || runs_.back().kind != n.kind || runs_.back().nargs != n.nargs ||
+        runs_.back().width != n.width)
+      runs_.push_back(Run{n.kind, n.width, at, at, n.nargs, static_cast<uint32_t>(code_.size())});
+    ++runs_.back().end;
+    code_.insert(code_.end(), a, a + n.nargs);
+    if (HasExtra(n.kind)) code_.push_back(insn.extra);
+    insns_.push_back(insn);
   }
 }
 
@@ -275,133 +332,287 @@ uint32_t ExprTape::Compile(const z3::expr& root) {
   return memo_.at(root.id());
 }
 
-void ExprTape::Eval(std::span<const uint64_t> in, Scratch& scratch, std::span<uint64_t> out) const {
-  if (in.size() != input_count_ || out.size() != roots_.size())
-    throw std::invalid_argument(fmt::format("ExprTape::Eval: {} inputs and {} outputs, want {} {}",
-                                            in.size(), out.size(), input_count_, roots_.size()));
-  std::vector<uint64_t>& v = scratch.v_;
-  if (scratch.tape_ != this) {
-    scratch.tape_ = this;
-    v.assign(nodes_.size(), 0);
-    for (size_t i = 0; i < nodes_.size(); ++i)
-      if (nodes_[i].kind == Kind::kNumeral) v[i] = nodes_[i].imm & Mask(nodes_[i].width);
+void ExprTape::Bind(Scratch& scratch) const {
+  if (scratch.tape_ == this) return;
+  scratch.tape_ = this;
+  scratch.v_.assign(nodes_.size(), 0);
+  scratch.stamp_.assign(nodes_.size(), 0);
+  scratch.epoch_ = 0;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (i < first_insn_) scratch.stamp_[i] = kLeaf;
+    if (nodes_[i].kind == Kind::kNumeral) scratch.v_[i] = nodes_[i].imm & Mask(nodes_[i].width);
   }
+}
+
+void ExprTape::SetInputs(std::span<const uint64_t> in, uint64_t* val) const {
   for (size_t i = 0; i < input_count_; ++i) {  // the inputs are nodes 0..input_count_-1
     const uint64_t x = in[i];
     if ((x & Mask(nodes_[i].width)) != x)
       throw std::invalid_argument(
           fmt::format("ExprTape::Eval: input {} = {:#x} exceeds its width", i, x));
-    v[i] = x;
+    val[i] = x;
   }
-  const uint32_t* args = args_.data();
-  uint64_t* const val = v.data();
-  for (const Insn& n : insns_) {
-    const uint32_t* a = args + n.args;
-    uint64_t r = 0;
-    switch (n.kind) {
-      case Kind::kNumeral:
-      case Kind::kInput:
-        continue;  // not in insns_
-      case Kind::kNot:
-        r = val[n.a0] ^ 1;
-        break;
-      case Kind::kAnd:
-        r = 1;
-        for (uint32_t j = 0; j < n.nargs; ++j) r &= val[a[j]];
-        break;
-      case Kind::kOr:
-        for (uint32_t j = 0; j < n.nargs; ++j) r |= val[a[j]];
-        break;
-      case Kind::kXor:
-        for (uint32_t j = 0; j < n.nargs; ++j) r ^= val[a[j]];
-        break;
-      case Kind::kImplies:
-        r = (val[n.a0] ^ 1) | val[n.a1];
-        break;
-      case Kind::kIte:
-        r = val[n.a0] ? val[n.a1] : val[n.a2];
-        break;
-      case Kind::kEq:
-        r = 1;
-        for (uint32_t j = 1; j < n.nargs; ++j) r &= val[a[j]] == val[n.a0];
-        break;
-      case Kind::kDistinct:
-        r = 1;
-        for (uint32_t j = 0; j < n.nargs; ++j)
-          for (uint32_t k = j + 1; k < n.nargs; ++k) r &= val[a[j]] != val[a[k]];
-        break;
-      case Kind::kBvAdd:
-        for (uint32_t j = 0; j < n.nargs; ++j) r += val[a[j]];
-        break;
-      case Kind::kBvSub:
-        r = val[n.a0] - val[n.a1];
-        break;
-      case Kind::kBvMul:
-        r = 1;
-        for (uint32_t j = 0; j < n.nargs; ++j) r *= val[a[j]];
-        break;
-      case Kind::kBvNeg:
-        r = uint64_t{0} - val[n.a0];
-        break;
-      case Kind::kBvAnd:
-        r = ~uint64_t{0};
-        for (uint32_t j = 0; j < n.nargs; ++j) r &= val[a[j]];
-        break;
-      case Kind::kBvOr:
-        for (uint32_t j = 0; j < n.nargs; ++j) r |= val[a[j]];
-        break;
-      case Kind::kBvXor:
-        for (uint32_t j = 0; j < n.nargs; ++j) r ^= val[a[j]];
-        break;
-      case Kind::kBvNot:
-        r = ~val[n.a0];
-        break;
-      case Kind::kUle:
-        r = val[n.a0] <= val[n.a1];
-        break;
-      case Kind::kUlt:
-        r = val[n.a0] < val[n.a1];
-        break;
-      case Kind::kUge:
-        r = val[n.a0] >= val[n.a1];
-        break;
-      case Kind::kUgt:
-        r = val[n.a0] > val[n.a1];
-        break;
-      case Kind::kSle:
-        r = Signed(val[n.a0], nodes_[n.a0].width) <= Signed(val[n.a1], nodes_[n.a1].width);
-        break;
-      case Kind::kSlt:
-        r = Signed(val[n.a0], nodes_[n.a0].width) < Signed(val[n.a1], nodes_[n.a1].width);
-        break;
-      case Kind::kSge:
-        r = Signed(val[n.a0], nodes_[n.a0].width) >= Signed(val[n.a1], nodes_[n.a1].width);
-        break;
-      case Kind::kSgt:
-        r = Signed(val[n.a0], nodes_[n.a0].width) > Signed(val[n.a1], nodes_[n.a1].width);
-        break;
-      case Kind::kExtract:
-        r = val[n.a0] >> n.imm;
-        break;
-      case Kind::kConcat:
-        for (uint32_t j = 0; j < n.nargs; ++j) {
-          const unsigned w = nodes_[a[j]].width;
-          r = (w >= 64 ? 0 : r << w) | val[a[j]];
-        }
-        break;
-      case Kind::kZeroExt:
-        r = val[n.a0];
-        break;
-      case Kind::kShl:
-        r = val[n.a1] >= n.width ? 0 : val[n.a0] << val[n.a1];
-        break;
-      case Kind::kLshr:
-        r = val[n.a1] >= n.width ? 0 : val[n.a0] >> val[n.a1];
-        break;
-    }
-    val[n.dst] = r & n.mask;
+}
+
+template <ExprTape::Kind K>
+inline uint64_t ExprTape::ComputeKind(const uint32_t* a, uint32_t nargs, unsigned width,
+                                      uint32_t extra, const uint64_t* val) const {
+  const uint64_t mask = Mask(width);
+  uint64_t r = 0;
+  switch (K) {
+    case Kind::kNumeral:
+    case Kind::kInput:
+      break;  // not in insns_
+    case Kind::kNot:
+      r = val[a[0]] ^ 1;
+      break;
+    case Kind::kAnd:
+      if (nargs == 2) return val[a[0]] & val[a[1]];
+      r = 1;
+      for (uint32_t j = 0; j < nargs; ++j) r &= val[a[j]];
+      break;
+    case Kind::kOr:
+      if (nargs == 2) return val[a[0]] | val[a[1]];
+      for (uint32_t j = 0; j < nargs; ++j) r |= val[a[j]];
+      break;
+    case Kind::kXor:
+      for (uint32_t j = 0; j < nargs; ++j) r ^= val[a[j]];
+      break;
+    case Kind::kImplies:
+      r = (val[a[0]] ^ 1) | val[a[1]];
+      break;
+    case Kind::kIte:
+      return val[a[0]] ? val[a[1]] : val[a[2]];  // the branches fit the width
+    case Kind::kEq:
+      if (nargs == 2) return val[a[0]] == val[a[1]];
+      r = 1;
+      for (uint32_t j = 1; j < nargs; ++j) r &= val[a[j]] == val[a[0]];
+      break;
+    case Kind::kDistinct:
+      r = 1;
+      for (uint32_t j = 0; j < nargs; ++j)
+        for (uint32_t k = j + 1; k < nargs; ++k) r &= val[a[j]] != val[a[k]];
+      break;
+    case Kind::kBvAdd:
+      if (nargs == 2) return (val[a[0]] + val[a[1]]) & mask;
+      for (uint32_t j = 0; j < nargs; ++j) r += val[a[j]];
+      break;
+    case Kind::kBvSub:
+      r = val[a[0]] - val[a[1]];
+      break;
+    case Kind::kBvMul:
+      r = 1;
+      for (uint32_t j = 0; j < nargs; ++j) r *= val[a[j]];
+      break;
+    case Kind::kBvNeg:
+      r = uint64_t{0} - val[a[0]];
+      break;
+    case Kind::kBvAnd:
+      r = ~uint64_t{0};
+      for (uint32_t j = 0; j < nargs; ++j) r &= val[a[j]];
+      break;
+    case Kind::kBvOr:
+      for (uint32_t j = 0; j < nargs; ++j) r |= val[a[j]];
+      break;
+    case Kind::kBvXor:
+      for (uint32_t j = 0; j < nargs; ++j) r ^= val[a[j]];
+      break;
+    case Kind::kBvNot:
+      r = ~val[a[0]];
+      break;
+    case Kind::kUle:
+      r = val[a[0]] <= val[a[1]];
+      break;
+    case Kind::kUlt:
+      r = val[a[0]] < val[a[1]];
+      break;
+    case Kind::kUge:
+      r = val[a[0]] >= val[a[1]];
+      break;
+    case Kind::kUgt:
+      r = val[a[0]] > val[a[1]];
+      break;
+    case Kind::kSle:
+      r = Signed(val[a[0]], extra) <= Signed(val[a[1]], extra);
+      break;
+    case Kind::kSlt:
+      r = Signed(val[a[0]], extra) < Signed(val[a[1]], extra);
+      break;
+    case Kind::kSge:
+      r = Signed(val[a[0]], extra) >= Signed(val[a[1]], extra);
+      break;
+    case Kind::kSgt:
+      r = Signed(val[a[0]], extra) > Signed(val[a[1]], extra);
+      break;
+    case Kind::kExtract:
+      r = val[a[0]] >> extra;
+      break;
+    case Kind::kConcat:
+      for (uint32_t j = 0; j < nargs; ++j) {
+        const unsigned w = nodes_[a[j]].width;
+        r = (w >= 64 ? 0 : r << w) | val[a[j]];
+      }
+      break;
+    case Kind::kZeroExt:
+      r = val[a[0]];
+      break;
+    case Kind::kShl:
+      r = val[a[1]] >= width ? 0 : val[a[0]] << val[a[1]];
+      break;
+    case Kind::kLshr:
+      r = val[a[1]] >= width ? 0 : val[a[0]] >> val[a[1]];
+      break;
+  }
+  return r & mask;
+}
+
+template <ExprTape::Kind K>
+void ExprTape::RunKind(const Run& run, uint64_t* val) const {
+  const uint32_t* c = code_.data() + run.code;
+  uint64_t* dst = val + first_insn_ + run.begin;
+  constexpr uint32_t kExtra = HasExtra(K) ? 1 : 0;
+  const uint32_t words = run.nargs + kExtra;
+  for (uint32_t i = run.begin; i < run.end; ++i, c += words)
+    *dst++ = ComputeKind<K>(c, run.nargs, run.width, kExtra ? c[run.nargs] : 0, val);
+}
+
+// (The leaves' entries are never called: they are not instructions.)
+template <size_t... I>
+constexpr auto ExprTape::KindTables(std::index_sequence<I...> /*kinds*/) {
+  return std::pair{
+      std::array<ComputeFn, sizeof...(I)>{&ExprTape::ComputeKind<static_cast<Kind>(I)>...},
+      std::array<RunFn, sizeof...(I)>{&ExprTape::RunKind<static_cast<Kind>(I)>...}};
+}
+
+uint64_t ExprTape::Compute(const Insn& n, const uint64_t* val) const {
+  static constexpr auto kTables = KindTables(std::make_index_sequence<kKinds>{});
+  return (this->*kTables.first[static_cast<size_t>(n.kind)])(args_.data() + n.args, n.nargs,
+                                                             n.width, n.extra, val);
+}
+
+void ExprTape::Eval(std::span<const uint64_t> in, Scratch& scratch, std::span<uint64_t> out) const {
+  if (in.size() != input_count_ || out.size() != roots_.size())
+    throw std::invalid_argument(fmt::format("ExprTape::Eval: {} inputs and {} outputs, want {} {}",
+                                            in.size(), out.size(), input_count_, roots_.size()));
+  Bind(scratch);
+  uint64_t* const val = scratch.v_.data();
+  SetInputs(in, val);
+  static constexpr auto kTables = KindTables(std::make_index_sequence<kKinds>{});
+  for (const Run& run : runs_) (this->*kTables.second[static_cast<size_t>(run.kind)])(run, val);
+  // The lazy values of the last Load are not these.
+  if (++scratch.epoch_ == kLeaf) {
+    for (size_t i = 0; i < nodes_.size(); ++i)
+      if (i >= first_insn_) scratch.stamp_[i] = 0;
+    scratch.epoch_ = 1;
   }
   for (size_t i = 0; i < roots_.size(); ++i) out[i] = val[roots_[i]];
+}
+
+void ExprTape::Load(std::span<const uint64_t> in, Scratch& scratch) const {
+  if (in.size() != input_count_)
+    throw std::invalid_argument(
+        fmt::format("ExprTape::Load: {} inputs, want {}", in.size(), input_count_));
+  Bind(scratch);
+  SetInputs(in, scratch.v_.data());
+  // A new epoch: every computed value is stale. (Once in 2^32 Loads the
+  // stamps are cleared instead of wrapping.)
+  if (++scratch.epoch_ == kLeaf) {
+    for (size_t i = 0; i < nodes_.size(); ++i)
+      if (i >= first_insn_) scratch.stamp_[i] = 0;
+    scratch.epoch_ = 1;
+  }
+}
+
+void ExprTape::EvalLazy(std::span<const uint64_t> in, Scratch& scratch,
+                        std::span<uint64_t> out) const {
+  if (out.size() != roots_.size())
+    throw std::invalid_argument(
+        fmt::format("ExprTape::EvalLazy: {} outputs, want {}", out.size(), roots_.size()));
+  Load(in, scratch);
+  for (size_t i = 0; i < roots_.size(); ++i) out[i] = Root(i, scratch);
+}
+
+// Post-order on an explicit stack (an ite chain can be thousands deep). A
+// frame's phase: generic nodes 0 (arguments not pushed) or 1 (pushed, all
+// computed when the frame is on top again); ite 0, 1 (condition computed),
+// 2 (branch computed); and, or, => the index of the next argument to look
+// at.
+uint64_t ExprTape::Demand(uint32_t node, Scratch& scratch) const {
+  uint64_t* const val = scratch.v_.data();
+  uint32_t* const stamp = scratch.stamp_.data();
+  const uint32_t epoch = scratch.epoch_;
+  if (scratch.tape_ != this || epoch == 0)
+    throw std::logic_error("ExprTape::Root before Load with this tape");
+  if (stamp[node] >= epoch) return val[node];
+  const uint32_t* const args = args_.data();
+  std::vector<Scratch::Frame>& stack = scratch.stack_;
+  stack.clear();
+  stack.push_back({node, 0});
+  uint64_t computed = 0;
+  while (!stack.empty()) {
+    const size_t top = stack.size() - 1;
+    const uint32_t at = stack[top].node;
+    if (stamp[at] >= epoch) {  // pushed twice (a repeated argument): done already
+      stack.pop_back();
+      continue;
+    }
+    const Insn& n = insns_[at - first_insn_];
+    const uint32_t phase = stack[top].phase;
+    auto need = [&](uint32_t arg, uint32_t next_phase) {
+      if (stamp[arg] >= epoch) return false;
+      stack[top].phase = next_phase;
+      stack.push_back({arg, 0});
+      return true;
+    };
+    uint64_t r = 0;
+    switch (n.kind) {
+      case Kind::kIte: {
+        if (phase == 0 && need(n.a0, 1)) continue;
+        const uint32_t branch = val[n.a0] ? n.a1 : n.a2;
+        if (phase < 2 && need(branch, 2)) continue;
+        r = val[branch];
+        break;
+      }
+      case Kind::kAnd:
+      case Kind::kOr:
+      case Kind::kImplies: {
+        // The value that decides: and's 0, or's 1; => is (not a0) or a1.
+        const uint64_t decides = n.kind == Kind::kAnd ? 0 : 1;
+        uint32_t j = phase;
+        bool pushed = false;
+        r = decides ^ 1;
+        for (; j < n.nargs; ++j) {
+          const uint32_t arg = args[n.args + j];
+          if (need(arg, j)) {
+            pushed = true;
+            break;
+          }
+          const uint64_t x = n.kind == Kind::kImplies && j == 0 ? val[arg] ^ 1 : val[arg];
+          if (x == decides) {
+            r = decides;
+            break;
+          }
+        }
+        if (pushed) continue;
+        break;
+      }
+      default: {
+        if (phase == 0) {
+          bool pushed = false;
+          for (uint32_t j = 0; j < n.nargs; ++j) pushed = need(args[n.args + j], 1) || pushed;
+          if (pushed) continue;
+        }
+        r = Compute(n, val);
+        break;
+      }
+    }
+    val[at] = r & Mask(n.width);
+    stamp[at] = epoch;
+    ++computed;
+    stack.pop_back();
+  }
+  scratch.computed_ += computed;
+  return val[node];
 }
 
 }  // namespace mmcheck::solver::smt::testing

@@ -14,6 +14,12 @@
 // std::invalid_argument naming it: the evaluator never guesses. The
 // evaluator is cross-checked against Z3 (substitute + simplify) by
 // tests/solver/smt/expr_eval_test.cpp and on a sample of the exhaustive run.
+//
+// Two ways to evaluate, with the same results: Eval computes every node in
+// order (eager); Load then Root computes only what the roots asked for
+// need, on demand: an ite computes its condition and then one branch, and,
+// or and => stop at the first argument that decides them, and a node
+// computed for one root is reused by the next (lazy; the exhaustive run's).
 #pragma once
 
 #include <z3++.h>
@@ -21,6 +27,7 @@
 #include <cstdint>
 #include <span>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace mmcheck::solver::smt::testing {
@@ -39,16 +46,39 @@ class ExprTape {
   // numerals are written once, at the first Eval with this tape. One per
   // thread (Eval is const and writes only here).
   class Scratch {
+   public:
+    // Nodes computed by Root since the scratch was made (the lazy
+    // evaluation's work, for benchmarks).
+    uint64_t computed() const { return computed_; }
+
    private:
     friend class ExprTape;
+    struct Frame {
+      uint32_t node;
+      uint32_t phase;  // what of the node's arguments is done (per kind)
+    };
     const ExprTape* tape_ = nullptr;
     std::vector<uint64_t> v_;
+    // Lazy: node i's value in v_ is current when stamp_[i] >= epoch_
+    // (leaves: always, kLeaf).
+    std::vector<uint32_t> stamp_;
+    uint32_t epoch_ = 0;
+    std::vector<Frame> stack_;
+    uint64_t computed_ = 0;
   };
 
   // Evaluates every root on `in` (one value per input, in order: a bool is
   // 0 or 1, a bit-vector must fit its width) into `out` (one value per
-  // root, the same encoding).
+  // root, the same encoding). Eager: every node.
   void Eval(std::span<const uint64_t> in, Scratch& scratch, std::span<uint64_t> out) const;
+
+  // Lazy evaluation: Load sets the inputs (as Eval's `in`) and forgets the
+  // values computed for the previous Load; Root(i) is then root i's value,
+  // computing only the nodes it needs and not computed yet since Load.
+  void Load(std::span<const uint64_t> in, Scratch& scratch) const;
+  uint64_t Root(size_t i, Scratch& scratch) const { return Demand(roots_[i], scratch); }
+  // Load, then every root in order into `out`: Eval's result, lazily.
+  void EvalLazy(std::span<const uint64_t> in, Scratch& scratch, std::span<uint64_t> out) const;
 
  private:
   enum class Kind : uint8_t {
@@ -82,8 +112,9 @@ class ExprTape {
     kConcat,
     kZeroExt,
     kShl,
-    kLshr,
+    kLshr,  // the last: kKinds below
   };
+  static constexpr size_t kKinds = static_cast<size_t>(Kind::kLshr) + 1;
   struct Node {
     Kind kind;
     uint8_t width;      // 0: bool
@@ -91,22 +122,64 @@ class ExprTape {
     uint32_t nargs = 0;
     uint64_t imm = 0;  // numeral value, input index, extract's low bit
   };
-  // One node's evaluation: what Eval runs, numerals and inputs left out,
-  // the mask and up to three argument indices at hand.
+  // One node's evaluation, numerals and inputs left out: instruction i
+  // computes node first_insn_ + i (what Root walks).
   struct Insn {
-    Kind kind;
-    uint8_t width;
-    uint32_t dst;
-    uint32_t nargs;
     uint32_t a0, a1, a2;  // the first three arguments
     uint32_t args;        // all of them, in args_
-    uint64_t mask;
-    uint64_t imm;
+    uint32_t nargs;
+    uint32_t extra;  // kExtract: the low bit; signed comparisons: the arguments' width
+    Kind kind;
+    uint8_t width;
+  };
+  // Whether kind `k` needs Insn::extra.
+  static constexpr bool HasExtra(Kind k) {
+    return k == Kind::kExtract || k == Kind::kSle || k == Kind::kSlt || k == Kind::kSge ||
+           k == Kind::kSgt;
+  }
+  // Consecutive instructions of one kind, argument count and width, computed
+  // by one loop (Eval): the kind's code is then a predictable branch, not
+  // one indirect jump a node. Their arguments (then `extra` if HasExtra)
+  // are packed in code_ from `code`: what Eval streams once a state.
+  struct Run {
+    Kind kind;
+    uint8_t width;
+    uint32_t begin, end;  // in insns_
+    uint32_t nargs;
+    uint32_t code;  // in code_
   };
   uint32_t Compile(const z3::expr& root);
+  // Renumbers the nodes: inputs, numerals, then the others by depth (1 +
+  // their deepest argument's), kind, argument count and width, into insns_,
+  // runs_ and code_.
+  void Schedule();
+  // The value of a node of kind K and `width` whose arguments are
+  // a[0..nargs) in `val`.
+  template <Kind K>
+  uint64_t ComputeKind(const uint32_t* a, uint32_t nargs, unsigned width, uint32_t extra,
+                       const uint64_t* val) const;
+  template <Kind K>
+  void RunKind(const Run& run, uint64_t* val) const;
+  using ComputeFn = uint64_t (ExprTape::*)(const uint32_t*, uint32_t, unsigned, uint32_t,
+                                           const uint64_t*) const;
+  using RunFn = void (ExprTape::*)(const Run&, uint64_t*) const;
+  // ComputeKind and RunKind of every kind, indexed by the kind's value.
+  template <size_t... I>
+  static constexpr auto KindTables(std::index_sequence<I...> kinds);
+  // Prepares `scratch` for this tape (numerals, stamps) if it was another's.
+  void Bind(Scratch& scratch) const;
+  void SetInputs(std::span<const uint64_t> in, uint64_t* val) const;
+  // The value of instruction `n` from its arguments' values in `val`.
+  uint64_t Compute(const Insn& n, const uint64_t* val) const;
+  uint64_t Demand(uint32_t node, Scratch& scratch) const;
+
+  static constexpr uint32_t kLeaf = ~uint32_t{0};  // stamp of numerals and inputs
 
   std::vector<Node> nodes_;
   std::vector<Insn> insns_;
+  std::vector<Run> runs_;
+  std::vector<uint32_t> code_;
+  uint32_t first_insn_ = 0;  // the node insns_[0] computes
   std::vector<uint32_t> args_;
   std::vector<uint32_t> roots_;
   size_t input_count_ = 0;

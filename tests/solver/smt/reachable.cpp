@@ -3,7 +3,9 @@
 #include "tests/solver/smt/reachable.h"
 
 #include <deque>
+#include <memory>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -303,9 +305,16 @@ ConcreteStep ApplyConcrete(const SymbolicLayout& lay, const model::World& w, con
   if (!c.enabled) return c;
   after = w;
   model::StepResult r = model::Apply(after, op, /*texts=*/false);
-  c.outside = lay.OutsideSubset(after);
-  if (!c.outside.empty()) return c;
-  c.next = lay.Project(after);
+  // Project checks OutsideSubset itself and throws when the World is
+  // outside: one check a transition (its knob check is a table walk), and
+  // OutsideSubset says why only on that rarer path.
+  try {
+    c.next = lay.Project(after);
+  } catch (const std::invalid_argument&) {
+    c.outside = lay.OutsideSubset(after);
+    if (c.outside.empty()) throw;  // not the subset's refusal
+    return c;
+  }
   for (const model::ProgressCheck& p : r.progress) {
     if (p.progressed) continue;
     (p.kind == model::ProgressCheck::kReclaim ? c.reclaim_stuck : c.migrate_stuck) = true;
@@ -370,25 +379,29 @@ std::vector<uint64_t> ConcreteProperties(const model::World& w) {
 
 }  // namespace
 
-bool SameSymbolic(const SymbolicModel& a, const SymbolicModel& b) {
-  const SymState fa = a.Fresh("x."), fb = b.Fresh("x.");
-  z3::expr va = a.ctx().bv_const("value", 8), vb = b.ctx().bv_const("value", 8);
-  if (a.Alphabet() != b.Alphabet()) return false;
-  auto same = [](const z3::expr& x, const z3::expr& y) { return x.id() == y.id(); };
-  for (const Op& op : a.Alphabet()) {
-    SymStep x = a.Step(fa, op, va, false), y = b.Step(fb, op, vb, false);
-    if (!same(x.enabled, y.enabled) || !same(x.outside, y.outside) ||
-        !same(x.reclaim_stuck, y.reclaim_stuck) || !same(x.migrate_stuck, y.migrate_stuck) ||
-        x.next.size() != y.next.size())
-      return false;
-    for (size_t i = 0; i < x.next.size(); ++i)
-      if (!same(x.next[i], y.next[i])) return false;
+std::vector<z3::expr> SymbolicTerms(const SymbolicModel& sm) {
+  const SymState fresh = sm.Fresh("x.");
+  const z3::expr value = sm.ctx().bv_const("value", 8);
+  std::vector<z3::expr> out;
+  for (const Op& op : sm.Alphabet()) {
+    SymStep st = sm.Step(fresh, op, value, false);
+    for (const z3::expr* e : {&st.enabled, &st.outside, &st.reclaim_stuck, &st.migrate_stuck})
+      out.push_back(*e);
+    out.insert(out.end(), st.next.begin(), st.next.end());
   }
   for (const auto* names :
        {&SymbolicModel::StateProperties(), &SymbolicModel::StrengtheningInvariants()})
-    for (const std::string& n : *names)
-      if (!same(a.Holds(n, fa), b.Holds(n, fb))) return false;
-  return true;
+    for (const std::string& n : *names) out.push_back(sm.Holds(n, fresh));
+  return out;
+}
+
+bool SameTerms(const std::vector<z3::expr>& a, const std::vector<z3::expr>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const z3::expr& x, const z3::expr& y) { return x.id() == y.id(); });
+}
+
+bool SameSymbolic(const SymbolicModel& a, const SymbolicModel& b) {
+  return a.Alphabet() == b.Alphabet() && SameTerms(SymbolicTerms(a), SymbolicTerms(b));
 }
 
 namespace {
@@ -400,41 +413,89 @@ model::World WithKnobs(const model::World& w, const model::Knobs& k) {
   return out;
 }
 
+// Where successor `a` differs from `b` (both with the same knobs): the
+// first projected field (both inside the subset), else the first World
+// field that differs.
+std::string SuccessorDiff(const SymbolicLayout& lay, const model::World& a, const model::World& b) {
+  const bool inside = lay.OutsideSubset(a).empty() && lay.OutsideSubset(b).empty();
+  if (inside) {
+    const std::vector<uint64_t> pa = lay.Project(a), pb = lay.Project(b);
+    for (int i = 0; i < lay.size(); ++i)
+      if (pa[static_cast<size_t>(i)] != pb[static_cast<size_t>(i)])
+        return fmt::format("field {} {:#x} instead of {:#x}", lay.name(i),
+                           pa[static_cast<size_t>(i)], pb[static_cast<size_t>(i)]);
+  }
+  std::string field;
+  std::apply(
+      [&](const auto&... f) {
+        ((field = field.empty() && !(a.*(f.member) == b.*(f.member)) ? std::string(f.name) : field),
+         ...);
+      },
+      model::World::Fields());
+  return "World field " + field + (inside ? ", outside the projection" : "");
+}
+
 // The first difference between the concrete step of `op` from `w` (`c`,
-// successor `after`) and from `wf`, which is `w` with a follower's knobs, or
-// "": the enabled test, the successor World (knobs aside) and, inside the
-// subset, the progress obligations. The subset test and the projection of
-// the successor are then the leader's: SymbolicLayout::Project reads no
+// successor `after`) and from `wf`, which is `w` with follower `f`'s knobs,
+// or "": the enabled test, the successor World (knobs aside) and, inside
+// the subset, the progress obligations. The subset test and the projection
+// of the successor are then the leader's: SymbolicLayout::Project reads no
 // knob and OutsideSubset reads them only through SymbolicKnobsUnsupported,
 // "" for both knob sets (CheckAllReachable refuses a follower it does not
-// accept); `full` checks that claim too, on a sample.
-std::string FollowerDiff(const SymbolicLayout& lay, const model::World& w, const model::World& wf,
+// accept); `full` checks that claim too, on a sample. `tamper`: see
+// ExhaustiveOptions::tamper_follower.
+std::string FollowerDiff(const SymbolicLayout& lay, const ExhaustiveOptions& o,
+                         const ExhaustiveFollower& f, const model::World& w, const model::World& wf,
                          const Op& op, const ConcreteStep& c, const model::World& after,
                          model::World& scratch, bool full) {
-  const bool enabled = model::Enabled(wf, op);
-  if (enabled != c.enabled)
-    return fmt::format("{}: enabled {} instead of {}", model::FormatOp(op), enabled, c.enabled);
-  if (!enabled) return {};
-  scratch = wf;
-  const model::StepResult r = model::Apply(scratch, op, /*texts=*/false);
+  FollowerOutcome fo;
+  fo.op = &op;
+  fo.enabled = model::Enabled(wf, op);
+  if (fo.enabled) {
+    scratch = wf;
+    const model::StepResult r = model::Apply(scratch, op, /*texts=*/false);
+    fo.after = &scratch;
+    for (const model::ProgressCheck& p : r.progress) {
+      if (p.progressed) continue;
+      (p.kind == model::ProgressCheck::kReclaim ? fo.reclaim_stuck : fo.migrate_stuck) = true;
+    }
+  }
+  if (o.tamper_follower) {
+    o.tamper_follower(f, w, fo);
+    if (fo.enabled && fo.after == nullptr)
+      throw std::logic_error("tamper_follower: an enabled step needs a successor");
+  }
+  if (fo.enabled != c.enabled)
+    return fmt::format("{}: enabled {} where the leader's is {}", model::FormatOp(op), fo.enabled,
+                       c.enabled);
+  if (!fo.enabled) return {};
   if (full) {
     const std::string outside = lay.OutsideSubset(scratch);
     if (outside.empty() != c.outside.empty())
-      return fmt::format("{}: leaves the subset {} instead of {}", model::FormatOp(op),
+      return fmt::format("{}: leaves the subset {} where the leader's {}", model::FormatOp(op),
                          !outside.empty(), !c.outside.empty());
     if (outside.empty() && lay.Project(scratch) != c.next)
       return model::FormatOp(op) + ": another projected successor";
   }
   scratch.knobs = w.knobs;
-  if (!(scratch == after)) return model::FormatOp(op) + ": another successor";
+  if (!(scratch == after))
+    return model::FormatOp(op) + ": another successor: " + SuccessorDiff(lay, scratch, after);
   if (!c.outside.empty()) return {};
-  bool reclaim_stuck = false, migrate_stuck = false;
-  for (const model::ProgressCheck& p : r.progress) {
-    if (p.progressed) continue;
-    (p.kind == model::ProgressCheck::kReclaim ? reclaim_stuck : migrate_stuck) = true;
-  }
-  if (reclaim_stuck != c.reclaim_stuck || migrate_stuck != c.migrate_stuck)
-    return model::FormatOp(op) + ": other progress obligations";
+  if (fo.reclaim_stuck != c.reclaim_stuck || fo.migrate_stuck != c.migrate_stuck)
+    return fmt::format("{}: progress obligations reclaim {} migrate {} where the leader's {} {}",
+                       model::FormatOp(op), fo.reclaim_stuck, fo.migrate_stuck, c.reclaim_stuck,
+                       c.migrate_stuck);
+  return {};
+}
+
+// The first state property whose verdict under a follower's knobs (`got`)
+// differs from the leader's (`want`), or "".
+std::string PropertiesDiff(const std::vector<uint64_t>& got, const std::vector<uint64_t>& want) {
+  for (size_t i = 0; i < want.size(); ++i)
+    if (got[i] != want[i])
+      return fmt::format("property {} {} where the leader's {}",
+                         SymbolicModel::StateProperties()[i], got[i] ? "holds" : "is violated",
+                         want[i] ? "holds" : "is violated");
   return {};
 }
 
@@ -443,6 +504,7 @@ struct Share {
   std::vector<std::pair<Key, model::World>> next;     // new successors, in order
   std::vector<std::pair<size_t, size_t>> z3_samples;  // (position in level, op)
   size_t transitions = 0, outside = 0, compared = 0;
+  uint64_t nodes_computed = 0;
   std::string first_diff;
   std::vector<std::string> follower_diff;
   std::vector<size_t> follower_compared;
@@ -479,13 +541,21 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
   for (int i = 0; i < lay.size(); ++i) data[static_cast<size_t>(i)] = lay.IsDataField(i);
 
   ExhaustiveResult r;
+  r.tape_nodes = tape.nodes();
   const model::World start = Prologue(lay.universe(), sm.knobs());
   std::vector<bool> follower_live;
+  // The leader's terms (SymbolicTerms) are the compiled model's roots.
+  std::vector<z3::expr> terms;
+  for (size_t i = 0; i < sm.Alphabet().size(); ++i)
+    terms.insert(terms.end(), cm.StepRoots(i).begin(), cm.StepRoots(i).end());
+  terms.insert(terms.end(), cm.property_roots().begin(), cm.property_roots().end());
   for (const ExhaustiveFollower& f : o.followers) {
     FollowerResult fr;
     fr.name = f.name;
-    fr.same_symbolic = SymbolicKnobsUnsupported(lay.universe(), f.knobs).empty() &&
-                       SameSymbolic(sm, SymbolicModel(sm.ctx(), lay.universe(), f.knobs));
+    if (SymbolicKnobsUnsupported(lay.universe(), f.knobs).empty()) {
+      const SymbolicModel fm(sm.ctx(), lay.universe(), f.knobs);
+      fr.same_symbolic = fm.Alphabet() == sm.Alphabet() && SameTerms(terms, SymbolicTerms(fm));
+    }
     if (std::string why = SymbolicKnobsUnsupported(lay.universe(), f.knobs); !why.empty())
       fr.first_diff = "not accepted: " + why;
     else if (!fr.same_symbolic)
@@ -513,7 +583,8 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
       sh.follower_compared.assign(o.followers.size(), 0);
       std::unordered_set<Key, KeyHash> mine;
       ExprTape::Scratch scratch;
-      std::vector<uint64_t> in(static_cast<size_t>(lay.size()) + 1), out(tape.roots());
+      std::vector<uint64_t> in(static_cast<size_t>(lay.size()) + 1), props(cm.property_count()),
+          sym(width), all(o.lazy_tape ? 0 : tape.roots());
       model::World after, follower_after;
       std::vector<model::World> follower_w(o.followers.size());
       const size_t from = level.size() * static_cast<size_t>(t) / static_cast<size_t>(threads);
@@ -523,8 +594,13 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
         const std::vector<uint64_t> p = lay.Project(w);
         std::copy(p.begin(), p.end(), in.begin());
         in.back() = 1;  // the value of the ops other than cpu_write (substituted)
-        tape.Eval(in, scratch, out);
-        const std::span<const uint64_t> props(out.data() + props_at, cm.property_count());
+        // Eagerly, every node once a state; or lazily (lazy_tape).
+        auto root = [&](size_t i) { return o.lazy_tape ? tape.Root(i, scratch) : all[i]; };
+        if (o.lazy_tape)
+          tape.Load(in, scratch);
+        else
+          tape.Eval(in, scratch, all);
+        for (size_t i = 0; i < props.size(); ++i) props[i] = root(props_at + i);
         const std::vector<uint64_t> want = ConcreteProperties(w);
         for (size_t i = 0; i < nstate && sh.first_diff.empty(); ++i)
           if (props[i] != want[i])
@@ -538,9 +614,15 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
                                           cm.property_name(i), FormatState(lay, p));
         for (size_t f = 0; f < o.followers.size(); ++f) {
           follower_w[f] = WithKnobs(w, o.followers[f].knobs);
-          if (follower_live[f] && sh.follower_diff[f].empty() &&
-              ConcreteProperties(follower_w[f]) != want)
-            sh.follower_diff[f] = "other state properties on " + FormatState(lay, p);
+          if (!follower_live[f] || !sh.follower_diff[f].empty()) continue;
+          std::vector<uint64_t> got = ConcreteProperties(follower_w[f]);
+          if (o.tamper_follower) {
+            FollowerOutcome fo;
+            fo.properties = &got;
+            o.tamper_follower(o.followers[f], w, fo);
+          }
+          if (std::string d = PropertiesDiff(got, want); !d.empty())
+            sh.follower_diff[f] = fmt::format("{} (on {})", d, FormatState(lay, p));
         }
         for (size_t j = 0; j < nops && sh.first_diff.empty(); ++j) {
           const Op& op = alphabet[j];
@@ -549,12 +631,16 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
             if (!follower_live[f] || !sh.follower_diff[f].empty()) continue;
             ++sh.follower_compared[f];
             const bool full = ((explored + pos) * nops + j) % 61 == 0;
-            std::string d = FollowerDiff(lay, w, follower_w[f], op, c, after, follower_after, full);
+            std::string d = FollowerDiff(lay, o, o.followers[f], w, follower_w[f], op, c, after,
+                                         follower_after, full);
             if (!d.empty())
               sh.follower_diff[f] = fmt::format("{} (from {})", d, FormatState(lay, p));
           }
           if (o.tamper) o.tamper(op, c);
-          const std::span<const uint64_t> sym(out.data() + j * width, width);
+          // DiffStep reads the rest only when both steps are enabled.
+          sym[CompiledModel::kEnabled] = root(j * width + CompiledModel::kEnabled);
+          for (size_t k = 1; k < width; ++k)
+            sym[k] = c.enabled && sym[CompiledModel::kEnabled] ? root(j * width + k) : 0;
           const std::string diff = DiffStep(lay, op, c, sym);
           if (o.z3_every > 0 && ((explored + pos) * nops + j) % o.z3_every == 0)
             sh.z3_samples.emplace_back(pos, j);
@@ -574,12 +660,15 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
           sh.next.emplace_back(k, after);
         }
       }
+      sh.nodes_computed =
+          o.lazy_tape ? scratch.computed() : tape.nodes() * static_cast<uint64_t>(to - from);
     });
     // Merge in thread order: the order a single thread would have found them.
     for (Share& sh : shares) {
       r.transitions += sh.transitions;
       r.outside += sh.outside;
       r.compared += sh.compared;
+      r.nodes_computed += sh.nodes_computed;
       for (size_t f = 0; f < o.followers.size(); ++f) {
         r.followers[f].compared += sh.follower_compared[f];
         if (follower_live[f] && !sh.follower_diff[f].empty()) {
@@ -611,10 +700,16 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
           in.push_back(1);
           ExprTape::Scratch scratch;
           tape.Eval(in, scratch, all);
+          std::vector<uint64_t> lazy(tape.roots());
+          ExprTape::Scratch lazy_scratch;
+          tape.EvalLazy(in, lazy_scratch, lazy);
           if (!std::equal(sym.begin(), sym.end(),
                           all.begin() + static_cast<std::ptrdiff_t>(j * width)))
             r.first_diff =
                 model::FormatOp(alphabet[j]) + ": the alphabet's tape and the op's disagree";
+          else if (lazy != all)
+            r.first_diff =
+                "the lazy and the eager evaluation of the tape disagree on " + FormatState(lay, p);
           else {
             std::string d = CompareStep(sm, w, alphabet[j]);
             if (!d.empty()) r.first_diff = d;
@@ -640,6 +735,66 @@ ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOpti
     if (o.on_level) o.on_level(r);
   }
   return r;
+}
+
+std::vector<SearchOutcome> CheckByClasses(const model::Universe& u,
+                                          const std::vector<ConformanceSearch>& todo,
+                                          const ExhaustiveOptions& base, const std::string& only,
+                                          const ClassHooks& hooks) {
+  z3::context ctx;
+  std::vector<std::unique_ptr<SymbolicModel>> models;
+  std::vector<std::vector<z3::expr>> terms;  // each model's, built once (SameSymbolic)
+  for (const ConformanceSearch& s : todo) {
+    models.push_back(std::make_unique<SymbolicModel>(ctx, u, s.knobs));
+    terms.push_back(SymbolicTerms(*models.back()));
+  }
+  std::vector<SearchOutcome> out(todo.size());
+  // The classes, numbered in the order of `todo`.
+  int classes = 0;
+  for (size_t i = 0; i < todo.size(); ++i) {
+    out[i].name = todo[i].name;
+    if (out[i].symbolic_class >= 0) continue;
+    out[i].symbolic_class = classes++;
+    for (size_t j = i + 1; j < todo.size(); ++j)
+      if (out[j].symbolic_class < 0 && todo[j].invariants == todo[i].invariants &&
+          models[i]->Alphabet() == models[j]->Alphabet() && SameTerms(terms[i], terms[j]))
+        out[j].symbolic_class = out[i].symbolic_class;
+  }
+  int only_class = -2;  // no class
+  for (size_t i = 0; i < todo.size(); ++i)
+    if (todo[i].name == only) only_class = out[i].symbolic_class;
+  for (size_t lead = 0; lead < todo.size(); ++lead) {
+    if (out[lead].ran || (!only.empty() && out[lead].symbolic_class != only_class)) continue;
+    ExhaustiveOptions o = base;
+    if (hooks.before) hooks.before(todo[lead], o);
+    o.check_invariants = todo[lead].invariants;
+    o.followers.clear();
+    std::vector<size_t> follows;
+    for (size_t j = lead + 1; j < todo.size(); ++j)
+      if (!out[j].ran && out[j].symbolic_class == out[lead].symbolic_class) {
+        follows.push_back(j);
+        o.followers.push_back({todo[j].name, todo[j].knobs});
+      }
+    const ExhaustiveResult r = CheckAllReachable(*models[lead], o);
+    auto settle = [&](SearchOutcome& s) {
+      s.ran = true;
+      s.states = r.states;
+      s.complete = r.complete;
+      s.first_diff = r.first_diff;
+    };
+    settle(out[lead]);
+    for (size_t f = 0; f < follows.size(); ++f) {
+      SearchOutcome& s = out[follows[f]];
+      if (!r.followers[f].first_diff.empty()) {
+        s.not_like.push_back(todo[lead].name + ": " + r.followers[f].first_diff);
+        continue;
+      }
+      settle(s);
+      s.leader = todo[lead].name;
+    }
+    if (hooks.after) hooks.after(out[lead], r);
+  }
+  return out;
 }
 
 }  // namespace mmcheck::solver::smt::testing

@@ -128,9 +128,20 @@ ConcreteStep ApplyConcrete(const SymbolicLayout& lay, const model::World& w, con
 std::string DiffStep(const SymbolicLayout& lay, const model::Op& op, const ConcreteStep& c,
                      std::span<const uint64_t> symbolic);
 
-// Whether `a` and `b` (one Z3 context) build the same Z3 ASTs for every
-// step of the alphabet and every property: Z3 shares equal terms in one
-// context, so equal expressions have equal ids.
+// The Z3 terms a symbolic model builds: for every op of its alphabet the
+// outputs of its step (enabled, outside, the progress obligations, the next
+// state) over the fresh state "x." and cpu_write's value "value", then
+// every state property and strengthening invariant (CompiledModel's roots,
+// in the same order).
+std::vector<z3::expr> SymbolicTerms(const SymbolicModel& sm);
+
+// Whether two term lists of one Z3 context are the same ASTs: Z3 shares
+// equal terms in a context, so equal expressions have equal ids (while
+// both lists hold them).
+bool SameTerms(const std::vector<z3::expr>& a, const std::vector<z3::expr>& b);
+
+// Whether `a` and `b` (one Z3 context) have the same alphabet and build the
+// same Z3 ASTs for every step of it and every property.
 bool SameSymbolic(const SymbolicModel& a, const SymbolicModel& b);
 
 // A knob set checked alongside a search by equivalence (CheckAllReachable).
@@ -153,6 +164,18 @@ struct FollowerResult {
   size_t compared = 0;  // (state, op) pairs stepped under its knobs
 };
 
+// What a follower's knobs give where the leader's gave a ConcreteStep, or
+// the state properties under them (ExhaustiveOptions::tamper_follower).
+struct FollowerOutcome {
+  const model::Op* op = nullptr;  // the step; nullptr: the state's properties
+  bool enabled = false;           // op: the enabled test
+  model::World* after = nullptr;  // op, enabled: the successor (the follower's
+                                  // knobs); a hook that enables a step gives one
+  bool reclaim_stuck = false;     // op, enabled: the progress obligations
+  bool migrate_stuck = false;
+  std::vector<uint64_t>* properties = nullptr;  // no op: StateProperties() order, 1 holds
+};
+
 struct ExhaustiveOptions {
   std::vector<int> write_values = {1, 2};  // cpu_write's values (see below)
   size_t max_states = SIZE_MAX;            // stop, incomplete, after this many states
@@ -164,6 +187,12 @@ struct ExhaustiveOptions {
   // Tests only: changes the concrete outcome before it is compared, to show
   // that a difference is reported.
   std::function<void(const model::Op&, ConcreteStep&)> tamper;
+  // Tests only: changes what a follower's knobs give on the leader's state
+  // `w` before it is compared with the leader's, to show that a follower
+  // that differs is reported (and, in CheckByClasses, searched on its own).
+  // Called from several threads at once when `threads` > 1.
+  std::function<void(const ExhaustiveFollower&, const model::World& w, FollowerOutcome&)>
+      tamper_follower;
   // Called after each BFS level with the running result (progress output).
   std::function<void(const struct ExhaustiveResult&)> on_level;
   // Worker threads comparing each BFS level's states (each its share, in
@@ -171,6 +200,10 @@ struct ExhaustiveOptions {
   // states, their order and every count are the same for any number).
   // `tamper` is then called from several threads at once.
   int threads = 1;
+  // Evaluate the tape lazily (ExprTape::Load, Root: only the nodes the
+  // outputs need) instead of every node of it (ExprTape::Eval). The same
+  // results; lazily is slower on the symbolic model's tapes (bench/README.md).
+  bool lazy_tape = false;
   // Knob sets to check by equivalence with this search's (see
   // CheckAllReachable); empty: none.
   std::vector<ExhaustiveFollower> followers;
@@ -182,6 +215,8 @@ struct ExhaustiveResult {
   size_t compared = 0;                    // (state, op) pairs compared, enabled or not
   size_t outside = 0;                     // enabled transitions leaving the subset
   size_t z3_checked = 0;                  // of them, also evaluated by Z3
+  size_t tape_nodes = 0;                  // nodes of the tape (alphabet and properties)
+  uint64_t nodes_computed = 0;            // node computations over all states
   int levels = 0;                         // BFS depth of the deepest state
   bool complete = true;                   // false: stopped at max_states
   std::string first_diff;                 // "" when symbolic and concrete agree everywhere
@@ -210,5 +245,58 @@ struct ExhaustiveResult {
 // representatives; same symbolic and concrete outcomes on each), so F's
 // conformance over its whole reachable set is proved without its own search.
 ExhaustiveResult CheckAllReachable(const SymbolicModel& sm, const ExhaustiveOptions& o);
+
+// ---- Many knob sets, most of them by equivalence ----
+
+// One search to make: a knob set, its name, and whether the strengthening
+// invariants must hold on every reachable state.
+struct ConformanceSearch {
+  std::string name;
+  model::Knobs knobs;
+  bool invariants = true;
+};
+
+// How one search of CheckByClasses was made, and what it proved.
+struct SearchOutcome {
+  std::string name;
+  int symbolic_class = -1;  // the searches of a class build the same Z3 terms
+  bool ran = false;         // false: left out (`only`)
+  // "" when it was searched itself; else the search it followed step for
+  // step (every concrete step on every state that search visited).
+  std::string leader;
+  // Each leader it was checked against and did not follow: "<leader>: <why>".
+  std::vector<std::string> not_like;
+  size_t states = 0;       // states of its search (its own or its leader's)
+  bool complete = false;   // that search covered the whole reachable set
+  std::string first_diff;  // that search's symbolic/concrete difference, or ""
+  // Its conformance holds on every state reachable under its knobs.
+  bool Proved() const { return ran && complete && first_diff.empty(); }
+};
+
+// Called around each leader's search (progress output, timing).
+struct ClassHooks {
+  // Before: may change the options of that search (not its followers nor
+  // check_invariants, which the class decides).
+  std::function<void(const ConformanceSearch& leader, ExhaustiveOptions& o)> before;
+  // After, with its result (one FollowerResult per follower).
+  std::function<void(const SearchOutcome& leader, const ExhaustiveResult& r)> after;
+};
+
+// Checks every search of `todo` in `u`, most of them by equivalence: the
+// searches whose symbolic models build the same expressions (SameSymbolic)
+// and that check the invariants alike form a class; the first of a class
+// not yet done is searched (CheckAllReachable with `base`'s options), the
+// others of its class follow it (ExhaustiveOptions::followers), and those
+// that differ somewhere are left for the next round of the class, where the
+// first of them leads. So every search is either searched itself or follows
+// a leader that it matched on every step; a follower's outcome is its
+// leader's (proved only when that search is complete and agrees).
+// `only` non-empty: only the class of the search so named. Returns one
+// outcome per search of `todo`, in its order.
+std::vector<SearchOutcome> CheckByClasses(const model::Universe& u,
+                                          const std::vector<ConformanceSearch>& todo,
+                                          const ExhaustiveOptions& base,
+                                          const std::string& only = "",
+                                          const ClassHooks& hooks = {});
 
 }  // namespace mmcheck::solver::smt::testing
