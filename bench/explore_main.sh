@@ -31,6 +31,19 @@
 #     1 folio slot: 231,062 states, 7.8-8.4 -> 5.6 CPU-s including the check, tables 188 -> 161
 #     bytes/state. The whole op table, THP never, 10 minutes (110 CPU-s at load 11): 5,769,745
 #     states (levels 1..6 complete, 5,249,692 at level 6), 269 bytes/state of tables;
+#   * 2026-12-06, branch mainmem (1 job, Release, machine shared, load 1.8-3.4 on 2 cores): the
+#     encoding is bit-packed (each field in the bits of its range in the universe: 120 -> 47
+#     bytes on this target) and interned (MainModelOptions::intern_sections: each distinct mm
+#     section and rest of the world kept once; a state is 2 x 24 + 31 = 79 bits of section
+#     numbers, so the explorer keeps it whole in a packed 16-byte slot), and the mm-renaming
+#     check compares worlds before it writes encodings. THP never, 2 folio slots, swap+mm:
+#     16,735,094 states, 23 levels, 503,164,534 edges (identical); tables 158.4 -> 42.4
+#     bytes/state (section tables included), peak 3,031 -> 980 MB; 541 -> 548 CPU-s with the
+#     check (check 313 -> 206 s; 30.9k -> 30.5k states per CPU-second, the second run at a
+#     higher load). 3 folio slots, swap+mm, 10 minutes of wall time: both reach 16,131,398
+#     states (levels 0-11 complete, 7,744,584 of level 12), before in 500 CPU-s with 183.8
+#     bytes/state and a 4,205 MB peak, after (without the check shortcut) in 460 CPU-s with 44.3
+#     bytes/state and a 994 MB peak;
 #   * the "story" alphabet below (map read-write private memory, fork, touch, make exclusive, the
 #     three movers, all at va 0) is exhaustive in well under a second, with and without swap-slot
 #     and mm symmetry (checked exact after the search).

@@ -267,6 +267,8 @@ int RunMainExploration(const MainFlags& flags, const SearchFlags& search) {
   options.without_ops = flags.without_ops;
   options.restrictions = flags.restrictions;
   options.alphabet = flags.alphabet;
+  // Section numbers are the process's own: MPI ranks exchange whole encodings.
+  options.intern_sections = !search.mpi;
   try {
     options.symmetry = ParseSymmetryGroups(flags.symmetry);
   } catch (const model::ModelInputError& e) {

@@ -833,6 +833,11 @@ ExplorationResult Explorer<Model>::Run() {
   }
   result.states_per_second = result.seconds > 0 ? result.states / result.seconds : 0;
   result.structure_bytes = StructureBytes();
+  if constexpr (requires {
+                  { model_.ExtraTableBytes() } -> std::convertible_to<std::uint64_t>;
+                }) {
+    result.structure_bytes += model_.ExtraTableBytes();  // tables the model keeps for its encoding
+  }
   result.bytes_per_state =
       result.states > 0 ? static_cast<double>(result.structure_bytes) / result.states : 0;
   result.peak_rss_bytes = util::PeakRssBytes();

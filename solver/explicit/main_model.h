@@ -13,11 +13,13 @@
 //     the same shortest counterexamples, since a state's first BFS edge is the least (parent,
 //     op) edge into it. Advisory properties are present but not asserted by default (see
 //     DefaultAssertedMask).
-//   * Encoding: a fixed-size canonical byte string holding every World field that can
-//     affect future behaviour (the universe and knobs are constant and left out; a free swap
-//     slot's stale data byte is dropped). With symmetry on, the encoding is the minimum over
+//   * Encoding: a fixed-size canonical bit string holding every World field that can
+//     affect future behaviour, each in the bits of its range in the universe (the universe and
+//     knobs are constant and left out; a free swap slot's stale data is dropped; a value out
+//     of its range is an ExplorationError). With symmetry on, the encoding is the minimum over
 //     the permutations of swap slots (and, where enabled, folio slots and mms) — see
-//     SymmetryGroups for which groups are exact.
+//     SymmetryGroups for which groups are exact. With intern_sections, the explorer stores the
+//     numbers of its sections instead (main_model_sections.h).
 //   * Liveness (AG EF, see LivenessProperties): from every reachable state, letting only the
 //     memory-offline thread run (resp. only reclaim), frame F can be emptied of every folio a
 //     correct kernel must be able to move.
@@ -39,6 +41,11 @@
 #include "traces/trace.h"
 
 namespace mmcheck::solver::explicit_state {
+
+namespace main_model_internal {
+struct EncodingLayout;
+class SectionTable;
+}  // namespace main_model_internal
 
 // The World fields (field paths of model/fields.h) the encoding leaves out, constant for a
 // search. Every other field is encoded, and decoded back (tests/solver/explicit/
@@ -82,6 +89,12 @@ struct MainModelOptions {
   std::string alphabet;
   SymmetryGroups symmetry;
   properties::PropertyMask checked = 0;  // properties judged by Step (0 = every property)
+  // Encode keeps each distinct mm section and each distinct rest of the world once, in the
+  // model's section tables, and names a state by their numbers (main_model_sections.h): a few
+  // bytes a state instead of the whole encoding. The numbers depend on the order threads meet
+  // the sections, so encodings (not counts, numbering or counterexamples) differ between runs
+  // with several jobs, and they mean nothing in another process (not with --mpi).
+  bool intern_sections = false;
 };
 
 class MainModel {
@@ -112,10 +125,23 @@ class MainModel {
   std::uint32_t Violations(const State& post) const;
 
   std::size_t EncodingSize() const { return encoding_size_; }
+  // The bits of an encoding that can be nonzero (the rest of the last byte is zero): the
+  // fields' widths summed, or with intern_sections the section numbers'.
+  std::size_t EncodingBits() const { return encoding_bits_; }
+  // The canonical encoding: EncodeCanonical's, or with intern_sections the numbers of its
+  // sections.
   void Encode(const State& state, std::uint8_t* out) const;
   State Decode(const std::uint8_t* in) const;
-  // The encoding without symmetry (the identity of this exact world).
+  // Memory the section tables hold (0 without intern_sections), beside the explorer's tables.
+  std::uint64_t ExtraTableBytes() const;
+  // The least exact encoding over the symmetry renamings (ExactEncodingSize() bytes).
+  void EncodeCanonical(const State& state, std::uint8_t* out) const;
+  // The size of an exact encoding: every field, bit-packed.
+  std::size_t ExactEncodingSize() const { return exact_size_; }
+  // The encoding without symmetry (the identity of this exact world), ExactEncodingSize() bytes.
   void EncodeExact(const model::World& world, std::uint8_t* out) const;
+  // The world of an exact encoding (EncodeExact's or EncodeCanonical's).
+  State DecodeExact(const std::uint8_t* in) const;
   // EncodeExact(Rename(world, swap, block, mm)), written without building the renamed world.
   // Encode takes the least of these over the symmetry groups.
   void EncodeRenamed(const model::World& world, const std::vector<int>& swap,
@@ -191,6 +217,11 @@ class MainModel {
   // state `renamed` is the image of under `g`: enabled alike, into the same class, with the same
   // transition violations. Sufficient for CheckSymmetryAt.
   bool OpsCommute(OwnSteps* own, const State& renamed, const Renaming& g) const;
+  // Whether y is x renamed by `g` when g renames mms alone (false for any other renaming, or
+  // when they differ): the renamed encoding of x equals y's exact encoding then, without writing
+  // either. Exact worlds are compared, so a free swap slot's stale data can make it false where
+  // the encodings agree; it is never true where they differ.
+  bool SameUnderMmRenaming(const model::World& x, const model::World& y, const Renaming& g) const;
   // Per op, the op with its mm arguments renamed by `mm`, or -1 if that op is not in the
   // alphabet.
   std::vector<int> RenamedOps(const std::vector<int>& mm) const;
@@ -202,7 +233,11 @@ class MainModel {
   std::map<std::string, int, std::less<>> index_of_name_;
   std::vector<PropertyInfo> properties_;
   std::size_t encoding_size_ = 0;
+  std::size_t encoding_bits_ = 0;
+  std::size_t exact_size_ = 0;
+  std::shared_ptr<main_model_internal::SectionTable> mm_sections_, rest_sections_;
   std::size_t max_shmem_ = 0;
+  std::shared_ptr<const main_model_internal::EncodingLayout> layout_;
   std::vector<std::vector<int>> swap_perms_, block_perms_, mm_perms_;  // identity first
   std::vector<std::vector<int>> swap_inverses_, block_inverses_, mm_inverses_;
   std::vector<std::vector<int>> renamed_ops_;  // RenamedOps(mm_perms_[m]), per m

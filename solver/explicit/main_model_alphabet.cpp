@@ -10,13 +10,14 @@
 
 #include "solver/explicit/main_model.h"
 #include "solver/explicit/main_model_internal.h"
+#include "solver/explicit/main_model_sections.h"
 
 namespace mmcheck::solver::explicit_state {
 
 using model::World;
 
-using main_model_internal::EncodedBytes;
 using main_model_internal::Inverse;
+using main_model_internal::MakeEncodingLayout;
 using main_model_internal::Permutations;
 
 namespace {
@@ -255,7 +256,21 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   });
   max_shmem_ =
       shared_mmap ? static_cast<std::size_t>(u.mms) * static_cast<std::size_t>(u.pages) : 0;
-  encoding_size_ = EncodedBytes(initial_, max_shmem_);
+  layout_ = MakeEncodingLayout(initial_, max_shmem_, options_.values);
+  exact_size_ = layout_->bytes;
+  encoding_size_ = exact_size_;
+  encoding_bits_ = layout_->bits;
+  if (options_.intern_sections) {
+    const std::size_t mm_bytes = layout_->mm_bytes * static_cast<std::size_t>(u.mms);
+    mm_sections_ = std::make_shared<main_model_internal::SectionTable>(layout_->mm_bytes,
+                                                                       layout_->mm_number_bits);
+    rest_sections_ = std::make_shared<main_model_internal::SectionTable>(exact_size_ - mm_bytes,
+                                                                         layout_->rest_number_bits);
+    encoding_bits_ =
+        static_cast<std::size_t>(u.mms) * static_cast<std::size_t>(layout_->mm_number_bits) +
+        static_cast<std::size_t>(layout_->rest_number_bits);
+    encoding_size_ = (encoding_bits_ + 7) / 8;
+  }
 
   swap_perms_ = Permutations(options_.symmetry.swap_slots ? u.swap_slots : 0);
   block_perms_ = Permutations(options_.symmetry.folio_slots ? u.folios : 0);

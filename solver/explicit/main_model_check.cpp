@@ -26,7 +26,7 @@ struct ClassStep {
   std::vector<std::uint8_t> encoding;
   std::uint32_t violations = 0;
   int op = 0;  // the op that took it (for the witness; not compared)
-  // Encodings all have the model's EncodingSize(); memcmp orders them like the byte tuples
+  // Encodings all have the model's ExactEncodingSize(); memcmp orders them like the byte tuples
   // (and spares GCC 12's false -Wstringop-overread on vector<uint8_t>::operator<).
   int Compare(const ClassStep& o) const {
     const int c = std::memcmp(encoding.data(), o.encoding.data(), encoding.size());
@@ -55,8 +55,8 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
     for (int op = 0; op < OpCount(); ++op) {
       if (!Step(from, op, &post)) continue;
       ClassStep step;
-      step.encoding.resize(encoding_size_);
-      Encode(post, step.encoding.data());
+      step.encoding.resize(exact_size_);
+      EncodeCanonical(post, step.encoding.data());
       step.violations = Violations(post);
       step.op = op;
       out.push_back(std::move(step));
@@ -70,8 +70,8 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
   std::vector<ClassStep> mine;
   bool mine_known = false;
   thread_local std::vector<std::uint8_t> exact, renamed_bytes;
-  exact.resize(encoding_size_);
-  renamed_bytes.resize(encoding_size_);
+  exact.resize(exact_size_);
+  renamed_bytes.resize(exact_size_);
   EncodeExact(state.world, exact.data());
   const std::uint64_t own = ViolatedStateProperties(state, ~std::uint64_t{0});
   thread_local OwnSteps own_steps;  // filled at the first renaming that needs it
@@ -109,7 +109,7 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
           const auto ops = static_cast<std::size_t>(OpCount());
           own_steps.known = true;
           own_steps.post.assign(ops, nullptr);
-          own_steps.canonical.assign(ops * encoding_size_, 0);
+          own_steps.canonical.assign(ops * exact_size_, 0);
           own_steps.encoded.assign(ops, 0);
           if (own_posts != nullptr) {
             own_steps.post.assign(own_posts, own_posts + ops);
@@ -145,10 +145,37 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
   return "";
 }
 
+bool MainModel::SameUnderMmRenaming(const World& x, const World& y, const Renaming& g) const {
+  if (g.swap != 0 || g.block != 0) return false;  // index 0 is the identity
+  return main_model_internal::SameUnderMmRenaming(x, y, mm_inverses_[g.mm]);
+}
+
+bool main_model_internal::SameUnderMmRenaming(const World& x, const World& y,
+                                              const std::vector<int>& source) {
+  const std::size_t mms = y.mms.size();
+  if (x.mms.size() != mms || source.size() != mms) return false;
+  for (std::size_t t = 0; t < mms; ++t)
+    if (!(x.mms[static_cast<std::size_t>(source[t])] == y.mms[t])) return false;
+  if (x.pages != y.pages || x.swap != y.swap || x.shmem != y.shmem || x.pgmaps != y.pgmaps ||
+      x.migrating != y.migrating || x.lock_thread_folio != y.lock_thread_folio ||
+      x.devices.size() != y.devices.size())
+    return false;
+  const auto pages = static_cast<std::size_t>(y.universe.pages);
+  for (std::size_t d = 0; d < y.devices.size(); ++d) {
+    const std::vector<model::MirrorEntry>& a = x.devices[d].mirror;
+    const std::vector<model::MirrorEntry>& b = y.devices[d].mirror;
+    for (std::size_t t = 0; t < mms; ++t)
+      for (std::size_t va = 0; va < pages; ++va)
+        if (!(a[static_cast<std::size_t>(source[t]) * pages + va] == b[t * pages + va]))
+          return false;
+  }
+  return true;
+}
+
 bool MainModel::OpsCommute(OwnSteps* own, const State& renamed, const Renaming& g) const {
   thread_local std::vector<std::uint8_t> got, want;
-  got.resize(encoding_size_);
-  want.resize(encoding_size_);
+  got.resize(exact_size_);
+  want.resize(exact_size_);
   thread_local State twin;
   for (int op = 0; op < OpCount(); ++op) {
     const auto o = static_cast<std::size_t>(op);
@@ -165,16 +192,17 @@ bool MainModel::OpsCommute(OwnSteps* own, const State& renamed, const Renaming& 
     if (post.unchanged && twin.unchanged) continue;
     // The step commutes with the renaming exactly (the renamed op's world is the renamed
     // world of the op's): the same class. Most steps do; the rest are compared by class.
+    if (SameUnderMmRenaming(post.world, twin.world, g)) continue;
     EncodeRenamedAt(post.world, g, want.data());
     EncodeExact(twin.world, got.data());
     if (got == want) continue;
-    std::uint8_t* canonical = own->canonical.data() + o * encoding_size_;
+    std::uint8_t* canonical = own->canonical.data() + o * exact_size_;
     if (own->encoded[o] == 0) {
-      Encode(post, canonical);
+      EncodeCanonical(post, canonical);
       own->encoded[o] = 1;
     }
-    Encode(twin, got.data());
-    if (std::memcmp(got.data(), canonical, encoding_size_) != 0) return false;
+    EncodeCanonical(twin, got.data());
+    if (std::memcmp(got.data(), canonical, exact_size_) != 0) return false;
   }
   return true;
 }

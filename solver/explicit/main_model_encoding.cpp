@@ -2,12 +2,18 @@
 // The main model's state encoding (MainModel::Encode, EncodeExact, EncodeRenamed, Decode): a
 // fixed-size serialisation of model::World, and the least encoding over the symmetry groups'
 // renamings, written straight from the world.
+#include <algorithm>
+#include <bit>
 #include <cstring>
+#include <memory>
+#include <utility>
 
 #include <fmt/format.h>
 
+#include "model/ops/kernel.h"
 #include "solver/explicit/main_model.h"
 #include "solver/explicit/main_model_internal.h"
+#include "solver/explicit/main_model_sections.h"
 
 namespace mmcheck::solver::explicit_state {
 
@@ -18,189 +24,204 @@ using model::Pte;
 using model::Vma;
 using model::World;
 
+using main_model_internal::EncodingLayout;
+using main_model_internal::FieldRange;
 using main_model_internal::Inverse;
+using main_model_internal::NumberSet;
 
 namespace {
 
-// ---- A fixed-size, field-by-field serialisation of World, shared by Encode and Decode. ----
+// ---- A fixed-size, bit-packed, field-by-field serialisation of World (Encode and Decode). ----
 //
-// Every field is written big-endian so that memcmp order is the order of the byte tuple
-// StateTuple() prints. Variable-length vectors (VMAs, shmem objects and their page caches)
-// take their maximum size: a count byte, the elements, then zero padding.
+// Every field takes the bits its range in the universe needs (EncodingLayout, built once per
+// model from the initial world): a frame index or -1 takes bit_width(frames) bits, a PTE's
+// number one of the few values a PFN, swap slot, marker or device offset can take, a count the
+// bits of the universe's reference capacity, a flag one bit, a field that never changes in a
+// search (a pgmap's range) none. Fields are concatenated most significant bit first, so the
+// bytes of the encoding compare like the tuple of the fields' codes, and every code keeps its
+// field's order. Variable-length vectors (VMAs, shmem objects and their page caches, the
+// evictions in flight) take their maximum size: a count, the elements, then zero bits.
 
-[[noreturn, gnu::cold, gnu::noinline]] void DoesNotFit(const char* what, std::int64_t v) {
-  throw ExplorationError(fmt::format("main model: {} {} does not fit the encoding", what, v));
+[[noreturn, gnu::cold, gnu::noinline]] void DoesNotFit(const char* what, std::int64_t v,
+                                                       std::int64_t lo, std::int64_t hi) {
+  throw ExplorationError(fmt::format(
+      "main model: {} {} does not fit the encoding (its range in this universe is {}..{})", what, v,
+      lo, hi));
 }
 
 class Writer {
  public:
   explicit Writer(std::uint8_t* out) : out_(out) {}
-  void U8(std::uint8_t v) { out_[pos_++] = v; }
-  void I8(std::int8_t v) { U8(static_cast<std::uint8_t>(v)); }
-  void I16(std::int16_t v) {
-    const auto u = static_cast<std::uint16_t>(v);
-    U8(static_cast<std::uint8_t>(u >> 8));
-    U8(static_cast<std::uint8_t>(u));
+  // Appends the low `bits` bits of `v` (at most 32), most significant first; whole 32-bit words
+  // go out as they fill.
+  void Put(std::uint32_t v, int bits) {
+    acc_ = acc_ << bits | v;
+    held_ += bits;
+    if (held_ >= 32) {
+      held_ -= 32;
+      const std::uint32_t word = __builtin_bswap32(static_cast<std::uint32_t>(acc_ >> held_));
+      std::memcpy(out_ + pos_, &word, 4);
+      pos_ += 4;
+    }
   }
-  void U32(std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) U8(static_cast<std::uint8_t>(v >> shift));
+  // A value of `range`; one outside it is an error, never a silent wrap that would merge two
+  // states.
+  void Int(std::int64_t v, const FieldRange& range, const char* what) {
+    const auto code = static_cast<std::uint64_t>(v - range.lo);
+    if (code > static_cast<std::uint64_t>(range.hi - range.lo)) [[unlikely]]
+      DoesNotFit(what, v, range.lo, range.hi);
+    Put(static_cast<std::uint32_t>(code), range.bits);
   }
-  // The compact fields: a small count in one signed byte, a frame number, PFN, device offset,
-  // swap slot or marker in two bytes. A bounded universe keeps them far inside these ranges;
-  // a value outside is an error, never a silent wrap that would merge two states.
-  void S8(int v) {
-    if (v < -128 || v > 127) [[unlikely]]
-      DoesNotFit("count", v);
-    U8(static_cast<std::uint8_t>(static_cast<std::int8_t>(v)));
+  void Number(std::uint32_t v, const NumberSet& numbers, const char* what) {
+    std::uint32_t code = 0;
+    for (const auto& [lo, hi] : numbers.intervals) {
+      if (v <= hi) {
+        if (v < lo) break;
+        Put(code + (v - lo), numbers.bits);
+        return;
+      }
+      code += hi - lo + 1;
+    }
+    DoesNotFit(what, v, numbers.intervals.front().first, numbers.intervals.back().second);
   }
-  void N16(std::uint32_t v) {
-    if (v > 0xffff) [[unlikely]]
-      DoesNotFit("number", static_cast<std::int64_t>(v));
-    U8(static_cast<std::uint8_t>(v >> 8));
-    U8(static_cast<std::uint8_t>(v));
-  }
+  void Bit(bool b) { Put(b ? 1 : 0, 1); }
   void Bits(std::initializer_list<bool> bits) {
-    std::uint8_t b = 0;
-    for (bool bit : bits) b = static_cast<std::uint8_t>(b << 1 | (bit ? 1 : 0));
-    U8(b);
+    std::uint32_t v = 0;
+    for (bool b : bits) v = v << 1 | (b ? 1 : 0);
+    Put(v, static_cast<int>(bits.size()));
   }
-  void Pad(std::size_t n) {
-    std::memset(out_ + pos_, 0, n);
-    pos_ += n;
+  // A value that is the same in every world of a search: no bits, but a check.
+  template <typename T>
+  void Constant(const T& v, const T& expected, const char* what) {
+    if (!(v == expected)) [[unlikely]]
+      throw ExplorationError(
+          fmt::format("main model: {} changed, but the encoding holds it constant", what));
   }
+  void Pad(std::size_t bits) {
+    for (; bits > 32; bits -= 32) Put(0, 32);
+    Put(0, static_cast<int>(bits));
+  }
+  // Pads with zero bits to the next byte, and writes out every whole byte.
+  void Align() {
+    Put(0, (8 - held_ % 8) % 8);
+    while (held_ >= 8) {
+      held_ -= 8;
+      out_[pos_++] = static_cast<std::uint8_t>(acc_ >> held_);
+    }
+  }
+  // Whole bytes written so far.
   std::size_t pos() const { return pos_; }
+  // Writes the last partial byte (zero bits after the fields); returns the bits written.
+  std::size_t Finish() {
+    const std::size_t bits = pos_ * 8 + static_cast<std::size_t>(held_);
+    Align();
+    return bits;
+  }
 
  private:
   std::uint8_t* out_;
   std::size_t pos_ = 0;
+  std::uint64_t acc_ = 0;  // the last held_ bits not yet written
+  int held_ = 0;
 };
 
 class Reader {
  public:
   explicit Reader(const std::uint8_t* in) : in_(in) {}
-  std::uint8_t U8() { return in_[pos_++]; }
-  std::int8_t I8() { return static_cast<std::int8_t>(U8()); }
-  std::int16_t I16() {
-    const std::uint16_t hi = U8();
-    return static_cast<std::int16_t>(static_cast<std::uint16_t>(hi << 8 | U8()));
+  std::uint32_t Get(int bits) {
+    while (held_ < bits) {
+      acc_ = acc_ << 8 | in_[pos_++];
+      held_ += 8;
+    }
+    held_ -= bits;
+    return static_cast<std::uint32_t>(acc_ >> held_) &
+           static_cast<std::uint32_t>((std::uint64_t{1} << bits) - 1);
   }
-  std::uint32_t U32() {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = v << 8 | U8();
-    return v;
+  std::int32_t Int(const FieldRange& range) {
+    return static_cast<std::int32_t>(range.lo + static_cast<std::int64_t>(Get(range.bits)));
   }
-  // A signed count (Writer::S8), sign-extended without a signed char in between.
-  std::int16_t S8() {
-    const int v = U8();
-    return static_cast<std::int16_t>(v >= 128 ? v - 256 : v);
+  template <typename T>
+  T As(const FieldRange& range) {
+    return static_cast<T>(Int(range));
   }
-  std::uint32_t N16() {
-    const std::uint32_t hi = U8();
-    return hi << 8 | U8();
+  std::uint32_t Number(const NumberSet& numbers) {
+    std::uint32_t code = Get(numbers.bits);
+    for (const auto& [lo, hi] : numbers.intervals) {
+      if (code <= hi - lo) return lo + code;
+      code -= hi - lo + 1;
+    }
+    throw ExplorationError("main model: an encoded number outside its set");
   }
-  // Unpacks a Bits() byte into `bits` (most significant first).
+  bool Bit() { return Get(1) != 0; }
   void Bits(std::initializer_list<bool*> bits) {
-    const std::uint8_t b = U8();
-    int shift = static_cast<int>(bits.size()) - 1;
-    for (bool* bit : bits) *bit = (b >> shift-- & 1) != 0;
+    for (bool* b : bits) *b = Bit();
   }
-  void Skip(std::size_t n) { pos_ += n; }
+  void Skip(std::size_t bits) {
+    for (; bits > 32; bits -= 32) Get(32);
+    Get(static_cast<int>(bits));
+  }
+  // Skips the zero bits to the next byte (Writer::Align).
+  void Align() { held_ -= held_ % 8; }
 
  private:
   const std::uint8_t* in_;
   std::size_t pos_ = 0;
+  std::uint64_t acc_ = 0;
+  int held_ = 0;
 };
 
-constexpr std::size_t kVmaBytes = 5;  // start, end, flags, shmem, pgoff
-constexpr std::size_t kPmdBytes = 4;  // kind, pfn, flags
-constexpr std::size_t kPteBytes = 4;  // kind, pfn, flags
-constexpr std::size_t kPageBytes = 10;
-constexpr std::size_t kMirrorBytes = 3;
-constexpr std::size_t kRssBytes = 1;
-constexpr std::size_t kSwapBytes = 2;
-// A shmem object: the page count, a head frame and a logical byte per page, the users.
-std::size_t ShmemBytes(std::size_t pages) {
-  return 1 + 2 * pages + 1;
+std::size_t Width(const FieldRange& r) {
+  return static_cast<std::size_t>(r.bits);
 }
 
-void WriteVma(Writer& w, const Vma& v) {
-  w.U8(v.start);
-  w.U8(v.end);
+std::size_t VmaBits(const EncodingLayout& l) {
+  return Width(l.vma_start) + Width(l.vma_end) + 8 + Width(l.vma_shmem) + Width(l.vma_pgoff);
+}
+
+void WriteVma(Writer& w, const EncodingLayout& l, const Vma& v) {
+  w.Int(v.start, l.vma_start, "VMA start");
+  w.Int(v.end, l.vma_end, "VMA end");
   w.Bits({v.read, v.write, v.shared, v.hugetlb, v.hugepage, v.nohugepage, v.anon_vma,
           v.anon_vma_inherited});
-  w.I8(v.shmem);
-  w.U8(v.pgoff);
+  w.Int(v.shmem, l.vma_shmem, "VMA shmem object");
+  w.Int(v.pgoff, l.vma_pgoff, "VMA pgoff");
 }
-Vma ReadVma(Reader& r) {
+Vma ReadVma(Reader& r, const EncodingLayout& l) {
   Vma v;
-  v.start = r.U8();
-  v.end = r.U8();
+  v.start = r.As<std::uint8_t>(l.vma_start);
+  v.end = r.As<std::uint8_t>(l.vma_end);
   r.Bits({&v.read, &v.write, &v.shared, &v.hugetlb, &v.hugepage, &v.nohugepage, &v.anon_vma,
           &v.anon_vma_inherited});
-  v.shmem = r.I8();
-  v.pgoff = r.U8();
+  v.shmem = r.As<std::int8_t>(l.vma_shmem);
+  v.pgoff = r.As<std::uint8_t>(l.vma_pgoff);
   return v;
 }
 
-void WritePage(Writer& w, const Page& p) {
-  w.S8(p.head);
-  w.U8(p.order);
-  w.S8(p.refcount);
-  w.S8(p.large_mapcount);
-  w.S8(p.entire_mapcount);
+void WritePage(Writer& w, const EncodingLayout& l, const Page& p) {
+  w.Int(p.head, l.frame, "folio head frame");
+  w.Int(p.order, l.order, "folio order");
+  w.Int(p.refcount, l.count, "refcount");
+  w.Int(p.large_mapcount, l.count, "large mapcount");
+  w.Int(p.entire_mapcount, l.count, "entire mapcount");
   w.Bits({p.anon, p.hugetlb, p.dirty, p.swapbacked, p.lru, p.locked, p.anon_exclusive});
-  w.I8(p.shmem);
-  w.U8(p.index);
-  w.S8(p.mapcount);
-  w.U8(p.data);
+  w.Int(p.shmem, l.shmem_object, "page cache owner");
+  w.Int(p.index, l.index, "page cache index");
+  w.Int(p.mapcount, l.count, "mapcount");
+  w.Int(p.data, l.data, "page data");
 }
-Page ReadPage(Reader& r) {
+Page ReadPage(Reader& r, const EncodingLayout& l) {
   Page p;
-  p.head = r.S8();
-  p.order = r.U8();
-  p.refcount = r.S8();
-  p.large_mapcount = r.S8();
-  p.entire_mapcount = r.S8();
+  p.head = r.As<std::int16_t>(l.frame);
+  p.order = r.As<std::uint8_t>(l.order);
+  p.refcount = r.As<std::int16_t>(l.count);
+  p.large_mapcount = r.As<std::int16_t>(l.count);
+  p.entire_mapcount = r.As<std::int16_t>(l.count);
   r.Bits({&p.anon, &p.hugetlb, &p.dirty, &p.swapbacked, &p.lru, &p.locked, &p.anon_exclusive});
-  p.shmem = r.I8();
-  p.index = r.U8();
-  p.mapcount = r.S8();
-  p.data = r.U8();
+  p.shmem = r.As<std::int8_t>(l.shmem_object);
+  p.index = r.As<std::uint8_t>(l.index);
+  p.mapcount = r.As<std::int16_t>(l.count);
+  p.data = r.As<std::uint8_t>(l.data);
   return p;
-}
-
-constexpr std::size_t kPgmapBytes = 12;
-
-// Device folios whose eviction is in flight (World::migrating, when the model has it): a
-// count, then at most one head frame per device frame. Written through a template so the
-// encoding follows the model as the device-private work adds the field.
-template <typename W>
-void WriteMigrating(Writer& w, const W& world) {
-  if constexpr (requires { world.migrating; }) {
-    const std::size_t most = static_cast<std::size_t>(world.universe.DeviceFrames());
-    if (world.migrating.size() > most)
-      throw ExplorationError("main model: more evictions in flight than device frames");
-    w.U8(static_cast<std::uint8_t>(world.migrating.size()));
-    for (std::int16_t f : world.migrating) w.I16(f);
-    w.Pad(2 * (most - world.migrating.size()));
-  }
-}
-template <typename W>
-void ReadMigrating(Reader& r, W& world) {
-  if constexpr (requires { world.migrating; }) {
-    const std::size_t most = static_cast<std::size_t>(world.universe.DeviceFrames());
-    const std::size_t n = r.U8();
-    world.migrating.clear();
-    for (std::size_t i = 0; i < n; ++i) world.migrating.push_back(r.I16());
-    r.Skip(2 * (most - n));
-  }
-}
-template <typename W>
-std::size_t MigratingBytes(const W& world) {
-  if constexpr (requires { world.migrating; }) {
-    return 1 + 2 * static_cast<std::size_t>(world.universe.DeviceFrames());
-  }
-  return 0;
 }
 
 // How WriteWorld names things: the world as it is (Identity), or as Rename() below would rename
@@ -297,99 +318,202 @@ class Renamed {
   mutable bool decided_ = false;
 };
 
-// The serialisation proper, of `world` renamed by `r`. `max_shmem` bounds World::shmem (see the
-// constructor). Returns the number of bytes written.
+// The serialisation proper, of `world` renamed by `r`, laid out by `l`. Returns the number of
+// bits written (the rest of the last byte is zero), or 0 when r.Keep() abandoned the write.
 template <typename R>
-std::size_t WriteWorld(const World& world, std::size_t max_shmem, const R& r, std::uint8_t* out) {
+std::size_t WriteWorld(const World& world, const EncodingLayout& l, const R& r, std::uint8_t* out) {
   Writer w(out);
-  const int pages = world.universe.pages;
+  const auto pages = static_cast<std::size_t>(world.universe.pages);
   for (std::size_t t = 0; t < world.mms.size(); ++t) {
     const Mm& mm = world.mms[static_cast<std::size_t>(r.SourceMm(static_cast<int>(t)))];
-    w.U8(mm.exists ? 1 : 0);
-    w.U8(static_cast<std::uint8_t>(mm.vmas.size()));
-    for (const Vma& v : mm.vmas) WriteVma(w, v);
-    w.Pad(kVmaBytes * (static_cast<std::size_t>(pages) - mm.vmas.size()));
+    w.Bit(mm.exists);
+    w.Int(static_cast<std::int64_t>(mm.vmas.size()), l.vma_count, "VMA count");
+    for (const Vma& v : mm.vmas) WriteVma(w, l, v);
+    w.Pad(VmaBits(l) * (pages - mm.vmas.size()));
     for (const Pmd& pmd : mm.pmds) {
-      w.U8(static_cast<std::uint8_t>(pmd.kind));
-      w.N16(r.PmdNumber(pmd));
+      w.Int(static_cast<int>(pmd.kind), l.pmd_kind, "PMD kind");
+      w.Number(r.PmdNumber(pmd), l.numbers, "PMD number");
       w.Bits({pmd.write, pmd.dirty, pmd.young});
     }
     for (const Pte& pte : mm.ptes) {
-      w.U8(static_cast<std::uint8_t>(pte.kind));
-      w.N16(r.PteNumber(pte));
+      w.Int(static_cast<int>(pte.kind), l.pte_kind, "PTE kind");
+      w.Number(r.PteNumber(pte), l.numbers, "PTE number");
       w.Bits({pte.write, pte.dirty, pte.young, pte.soft_dirty, pte.uffd_wp, pte.special,
               pte.swp_exclusive});
     }
-    for (std::int16_t c : mm.rss) w.S8(c);
-    for (std::uint8_t v : mm.logical) w.U8(v);
+    for (std::int16_t c : mm.rss) w.Int(c, l.count, "RSS counter");
+    for (std::uint8_t v : mm.logical) w.Int(v, l.data, "logical page data");
+    w.Align();
+    if (w.pos() != (t + 1) * l.mm_bytes) [[unlikely]]
+      throw ExplorationError("main model: an mm section does not match its layout");
     if (!r.Keep(w)) return 0;
   }
   for (std::size_t t = 0; t < world.pages.size(); ++t) {
     Page p = world.pages[static_cast<std::size_t>(r.SourceFrame(static_cast<int>(t)))];
     if (p.head >= 0) p.head = r.Frame(p.head);
-    WritePage(w, p);
+    WritePage(w, l, p);
   }
   if (!r.Keep(w)) return 0;
   for (std::size_t t = 0; t < world.swap.size(); ++t) {
     const model::SwapSlot& s =
         world.swap[static_cast<std::size_t>(r.SourceSwap(static_cast<int>(t)))];
-    w.S8(s.count);
-    w.U8(s.count == 0 ? 0 : s.data);  // a free slot's stale data is never read
+    w.Int(s.count, l.count, "swap count");
+    w.Int(s.count == 0 ? 0 : s.data, l.data, "swap data");  // a free slot's data is never read
   }
   if (!r.Keep(w)) return 0;
-  w.U8(static_cast<std::uint8_t>(world.shmem.size()));
+  if (world.shmem.size() > l.max_shmem) [[unlikely]]
+    DoesNotFit("shmem object count", static_cast<std::int64_t>(world.shmem.size()), 0,
+               static_cast<std::int64_t>(l.max_shmem));
+  w.Int(static_cast<std::int64_t>(world.shmem.size()), l.shmem_count, "shmem object count");
+  const std::size_t shmem_page_bits = Width(l.frame) + Width(l.data);
   for (const model::Shmem& obj : world.shmem) {
-    w.U8(static_cast<std::uint8_t>(obj.folio.size()));
-    for (std::int16_t h : obj.folio) w.S8(h >= 0 ? r.Frame(h) : h);
-    w.Pad(static_cast<std::size_t>(pages) - obj.folio.size());
-    for (std::uint8_t v : obj.logical) w.U8(v);
-    w.Pad(static_cast<std::size_t>(pages) - obj.logical.size());
-    w.S8(obj.users);
+    if (obj.logical.size() != obj.folio.size()) [[unlikely]]
+      throw ExplorationError("main model: a shmem object's page cache and data differ in size");
+    w.Int(static_cast<std::int64_t>(obj.folio.size()), l.shmem_pages, "shmem object size");
+    for (std::size_t i = 0; i < obj.folio.size(); ++i) {
+      const std::int16_t h = obj.folio[i];
+      w.Int(h >= 0 ? r.Frame(h) : h, l.frame, "shmem page cache frame");
+      w.Int(obj.logical[i], l.data, "shmem data");
+    }
+    w.Pad(shmem_page_bits * (pages - obj.folio.size()));
+    w.Int(obj.users, l.count, "shmem users");
   }
-  w.Pad((max_shmem - world.shmem.size()) * ShmemBytes(static_cast<std::size_t>(pages)));
-  const auto mirror_pages = static_cast<std::size_t>(pages);
+  w.Pad((l.max_shmem - world.shmem.size()) * l.shmem_object_bits);
   for (const model::Device& d : world.devices) {
     for (std::size_t t = 0; t < world.mms.size(); ++t) {
       const auto m = static_cast<std::size_t>(r.SourceMm(static_cast<int>(t)));
-      for (std::size_t va = 0; va < mirror_pages; ++va) {
-        const model::MirrorEntry& e = d.mirror[m * mirror_pages + va];
-        w.U8(static_cast<std::uint8_t>(e.perm | (e.device_private ? 0x80 : 0)));
-        w.N16(r.MirrorNumber(e));
+      for (std::size_t va = 0; va < pages; ++va) {
+        const model::MirrorEntry& e = d.mirror[m * pages + va];
+        w.Int(e.perm, l.perm, "mirror permission");
+        w.Bit(e.device_private);
+        w.Number(r.MirrorNumber(e), l.numbers, "mirror number");
       }
     }
   }
-  for (const model::DevPagemap& pg : world.pgmaps) {
-    w.U8(static_cast<std::uint8_t>(pg.type));
-    w.I8(pg.owner);
-    w.I16(pg.ref);
-    w.I16(pg.first_frame);
-    w.I16(pg.nr_pages);
-    w.U32(pg.range_start);
+  for (std::size_t i = 0; i < world.pgmaps.size(); ++i) {
+    // Only the reference count changes; the rest is the universe's (World::Initial).
+    const model::DevPagemap& pg = world.pgmaps[i];
+    model::DevPagemap fixed = l.pgmaps[i];
+    fixed.ref = pg.ref;
+    w.Constant(pg, fixed, "a dev_pagemap's type, owner or range");
+    w.Int(pg.ref, l.pgmap_ref, "pgmap reference count");
   }
-  WriteMigrating(w, world);
-  w.I16(r.Frame(world.lock_thread_folio));
-  return w.pos();
+  w.Int(static_cast<std::int64_t>(world.migrating.size()), l.migrating_count,
+        "evictions in flight");
+  for (std::int16_t f : world.migrating) w.Int(r.Frame(f), l.frame, "eviction frame");
+  w.Pad(static_cast<std::size_t>(l.frame.bits) *
+        (static_cast<std::size_t>(l.migrating_count.hi) - world.migrating.size()));
+  w.Int(r.Frame(world.lock_thread_folio), l.frame, "lock thread's folio");
+  return w.Finish();
+}
+
+FieldRange Range(std::int64_t lo, std::int64_t hi) {
+  FieldRange r;
+  r.lo = lo;
+  r.hi = hi;
+  r.bits = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(hi - lo)));
+  return r;
 }
 
 }  // namespace
 
-std::size_t main_model_internal::EncodedBytes(const World& initial, std::size_t max_shmem) {
+std::shared_ptr<const EncodingLayout> main_model_internal::MakeEncodingLayout(const World& initial,
+                                                                              std::size_t max_shmem,
+                                                                              int values) {
   const model::Universe& u = initial.universe;
-  const auto pages = static_cast<std::size_t>(u.pages);
-  const std::size_t mm = 2 + kVmaBytes * pages +
-                         kPmdBytes * static_cast<std::size_t>(u.PmdsPerMm()) + kPteBytes * pages +
-                         kRssBytes * model::kNrRss + pages;
-  return mm * static_cast<std::size_t>(u.mms) + kPageBytes * initial.pages.size() +
-         kPgmapBytes * initial.pgmaps.size() + MigratingBytes(initial) +
-         kSwapBytes * static_cast<std::size_t>(u.swap_slots) + 1 + max_shmem * ShmemBytes(pages) +
-         kMirrorBytes * static_cast<std::size_t>(u.devices * u.mms * u.pages) + 2;
+  auto l = std::make_shared<EncodingLayout>();
+  const int pages = u.pages;
+  const int frames = static_cast<int>(initial.pages.size());
+  l->max_shmem = max_shmem;
+  l->vma_count = Range(0, pages);
+  l->vma_start = Range(0, pages - 1);
+  l->vma_end = Range(1, pages);
+  l->vma_shmem = Range(-1, static_cast<std::int64_t>(max_shmem) - 1);
+  l->vma_pgoff = Range(0, pages - 1);
+  l->shmem_object = l->vma_shmem;
+  // A folio's references: one per PTE or PMD page mapping of every mm (at most mms x pages, a
+  // PMD mapping takes one per page: __split_huge_pmd_locked's folio_ref_add), as many again per
+  // device mirroring them, the swap cache's (one per page of a PMD-sized folio), and a few
+  // taken across a step (allocation, isolation, the lock thread). Mapcounts, RSS counters and
+  // swap counts are bounded by the mappings; their negative side is a buggy kernel's underflow,
+  // bounded alike. A count outside is an error of the search, not a merge.
+  const std::int64_t capacity = static_cast<std::int64_t>(u.mms) * pages * (1 + u.devices) +
+                                2 * static_cast<std::int64_t>(u.PmdPages()) + 4;
+  l->count = Range(-capacity, capacity);
+  l->frame = Range(-1, frames - 1);
+  l->order = Range(0, u.pmd_order);
+  l->index = Range(0, pages - 1);
+  l->data = Range(0, values);
+  l->pte_kind = Range(0, static_cast<int>(model::PteKind::kMigrationDeviceWrite));
+  l->pmd_kind = Range(0, static_cast<int>(model::PmdKind::kDevicePrivate));
+  l->perm = Range(0, model::kMirrorAtomic);
+  l->shmem_count = Range(0, static_cast<std::int64_t>(max_shmem));
+  l->shmem_pages = Range(0, pages);
+  l->shmem_object_bits = static_cast<std::size_t>(l->shmem_pages.bits) +
+                         static_cast<std::size_t>(pages) * (Width(l->frame) + Width(l->data)) +
+                         static_cast<std::size_t>(l->count.bits);
+  l->migrating_count = Range(0, u.DeviceFrames());
+  l->pgmaps = initial.pgmaps;
+  const std::int64_t pgmap_refs =
+      2 * static_cast<std::int64_t>(u.DeviceFrames() + u.PmdPages()) + capacity;
+  l->pgmap_ref = Range(-pgmap_refs, pgmap_refs);
+  // The numbers an entry can carry: small ones (a swap slot, PTE marker bits), the zero page,
+  // the PFNs of every frame, and each pgmap's device-private offsets (World::Initial), closed
+  // under what try_to_migrate_one() makes of a non-present entry's number before the fix
+  // (PtePfnOfNonPresent, model/ops/kernel.h: x86-64's pte_pfn() of a swap-format PTE, offset >> 3,
+  // kept as a migration entry's "garbage" PFN). The intervals, sorted and merged, are numbered
+  // in order.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> intervals = {
+      {0, static_cast<std::uint32_t>(std::max(u.swap_slots, 8)) - 1},
+      {model::kZeroPfn, model::kZeroPfn},
+      {model::kFirstPfn, model::kFirstPfn + static_cast<std::uint32_t>(std::max(frames, 1)) - 1}};
+  for (const model::DevPagemap& pg : initial.pgmaps)
+    if (pg.nr_pages > 0)
+      intervals.emplace_back(pg.range_start,
+                             pg.range_start + static_cast<std::uint32_t>(pg.nr_pages) - 1);
+  std::uint64_t count = 0;
+  for (std::uint64_t before = 1; before != count;) {
+    before = count;
+    const std::size_t n = intervals.size();
+    for (std::size_t i = 0; i < n; ++i)
+      intervals.emplace_back(model::kernel::PtePfnOfNonPresent(intervals[i].first),
+                             model::kernel::PtePfnOfNonPresent(intervals[i].second));
+    std::sort(intervals.begin(), intervals.end());
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;
+    count = 0;
+    for (const auto& [lo, hi] : intervals) {
+      if (!merged.empty() && lo <= merged.back().second + 1) {
+        merged.back().second = std::max(merged.back().second, hi);
+      } else {
+        merged.emplace_back(lo, hi);
+      }
+    }
+    for (const auto& [lo, hi] : merged) count += hi - lo + 1;
+    intervals = std::move(merged);
+  }
+  l->numbers.intervals = intervals;
+  l->numbers.bits = static_cast<int>(std::bit_width(count - 1));
+  const auto numbers = static_cast<std::size_t>(l->numbers.bits);
+  const auto upages = static_cast<std::size_t>(pages);
+  const std::size_t mm_bits =
+      1 + Width(l->vma_count) + upages * VmaBits(*l) +
+      static_cast<std::size_t>(u.PmdsPerMm()) * (Width(l->pmd_kind) + numbers + 3) +
+      upages * (Width(l->pte_kind) + numbers + 7) + model::kNrRss * Width(l->count) +
+      upages * Width(l->data);
+  l->mm_bytes = (mm_bits + 7) / 8;
+  // The size: what the initial world takes (every world takes the same, padding included).
+  std::vector<std::uint8_t> scratch(4096 + initial.pages.size() * 16 +
+                                    static_cast<std::size_t>(u.mms * pages) * 64 +
+                                    max_shmem * static_cast<std::size_t>(pages) * 8);
+  l->bits = WriteWorld(initial, *l, Identity{}, scratch.data());
+  l->bytes = (l->bits + 7) / 8;
+  return l;
 }
 
 void MainModel::EncodeExact(const World& world, std::uint8_t* out) const {
-  if (world.shmem.size() > max_shmem_ ||
-      world.mms.size() != static_cast<std::size_t>(options_.universe.mms))
-    throw ExplorationError("main model: the world outgrew its encoding (shmem objects)");
-  if (WriteWorld(world, max_shmem_, Identity{}, out) != encoding_size_)
+  if (world.mms.size() != static_cast<std::size_t>(options_.universe.mms))
+    throw ExplorationError("main model: the world's mm count is not the universe's");
+  if (WriteWorld(world, *layout_, Identity{}, out) != layout_->bits)
     throw ExplorationError("main model: the encoding size does not match its layout");
 }
 
@@ -399,24 +523,24 @@ void MainModel::EncodeRenamed(const World& world, const std::vector<int>& swap,
   const std::vector<int> inverse_swap = Inverse(swap), inverse_block = Inverse(block),
                          inverse_mm = Inverse(mm);
   const Renamed renamed(world, swap, block, inverse_swap, inverse_block, inverse_mm);
-  if (WriteWorld(world, max_shmem_, renamed, out) != encoding_size_)
+  if (WriteWorld(world, *layout_, renamed, out) != layout_->bits)
     throw ExplorationError("main model: the encoding size does not match its layout");
 }
 
 void MainModel::EncodeRenamedAt(const World& world, const Renaming& g, std::uint8_t* out) const {
   const Renamed renamed(world, swap_perms_[g.swap], block_perms_[g.block], swap_inverses_[g.swap],
                         block_inverses_[g.block], mm_inverses_[g.mm]);
-  if (WriteWorld(world, max_shmem_, renamed, out) != encoding_size_)
+  if (WriteWorld(world, *layout_, renamed, out) != layout_->bits)
     throw ExplorationError("main model: the encoding size does not match its layout");
 }
 
-void MainModel::Encode(const State& state, std::uint8_t* out) const {
+void MainModel::EncodeCanonical(const State& state, std::uint8_t* out) const {
   EncodeExact(state.world, out);
   if (!options_.symmetry.Any()) return;
   // The least encoding over the renamings, each written straight from the world (equal to
   // EncodeExact(Rename(...)), which the tests check) without building the renamed World.
   thread_local std::vector<std::uint8_t> bytes;
-  bytes.resize(encoding_size_);
+  bytes.resize(exact_size_);
   bool swap_in_use = false;
   for (const model::SwapSlot& slot : state.world.swap) swap_in_use |= slot.count != 0;
   for (const Mm& mm : state.world.mms)
@@ -429,73 +553,111 @@ void MainModel::Encode(const State& state, std::uint8_t* out) const {
         Renamed renamed(state.world, swap_perms_[k], block_perms_[b], swap_inverses_[k],
                         block_inverses_[b], mm_inverses_[m]);
         renamed.PruneAgainst(out, bytes.data());
-        if (WriteWorld(state.world, max_shmem_, renamed, bytes.data()) == 0) continue;
-        if (std::memcmp(bytes.data(), out, encoding_size_) < 0)
-          std::memcpy(out, bytes.data(), encoding_size_);
+        if (WriteWorld(state.world, *layout_, renamed, bytes.data()) == 0) continue;
+        if (std::memcmp(bytes.data(), out, exact_size_) < 0)
+          std::memcpy(out, bytes.data(), exact_size_);
       }
     }
   }
 }
 
+void MainModel::Encode(const State& state, std::uint8_t* out) const {
+  if (!options_.intern_sections) {
+    EncodeCanonical(state, out);
+    return;
+  }
+  thread_local std::vector<std::uint8_t> full;
+  full.resize(exact_size_);
+  EncodeCanonical(state, full.data());
+  const EncodingLayout& l = *layout_;
+  const std::size_t mms = state.world.mms.size();
+  Writer w(out);
+  for (std::size_t t = 0; t < mms; ++t)
+    w.Put(mm_sections_->Intern(full.data() + t * l.mm_bytes), l.mm_number_bits);
+  w.Put(rest_sections_->Intern(full.data() + mms * l.mm_bytes), l.rest_number_bits);
+  w.Finish();
+}
+
 MainModel::State MainModel::Decode(const std::uint8_t* in) const {
+  if (!options_.intern_sections) return DecodeExact(in);
+  thread_local std::vector<std::uint8_t> full;
+  full.resize(exact_size_);
+  const EncodingLayout& l = *layout_;
+  const auto mms = static_cast<std::size_t>(options_.universe.mms);
+  Reader r(in);
+  for (std::size_t t = 0; t < mms; ++t)
+    mm_sections_->Copy(r.Get(l.mm_number_bits), full.data() + t * l.mm_bytes);
+  rest_sections_->Copy(r.Get(l.rest_number_bits), full.data() + mms * l.mm_bytes);
+  return DecodeExact(full.data());
+}
+
+std::uint64_t MainModel::ExtraTableBytes() const {
+  if (!options_.intern_sections) return 0;
+  return mm_sections_->Bytes() + rest_sections_->Bytes();
+}
+
+MainModel::State MainModel::DecodeExact(const std::uint8_t* in) const {
   State state{initial_, 0};
   World& world = state.world;
+  const EncodingLayout& l = *layout_;
   Reader r(in);
-  const int pages = options_.universe.pages;
+  const auto pages = static_cast<std::size_t>(options_.universe.pages);
   for (Mm& mm : world.mms) {
-    mm.exists = r.U8() != 0;
-    const std::size_t vmas = r.U8();
+    mm.exists = r.Bit();
+    const auto vmas = static_cast<std::size_t>(r.Int(l.vma_count));
     mm.vmas.clear();
-    for (std::size_t i = 0; i < vmas; ++i) mm.vmas.push_back(ReadVma(r));
-    r.Skip(kVmaBytes * (static_cast<std::size_t>(pages) - vmas));
+    for (std::size_t i = 0; i < vmas; ++i) mm.vmas.push_back(ReadVma(r, l));
+    r.Skip(VmaBits(l) * (pages - vmas));
     for (Pmd& pmd : mm.pmds) {
-      pmd.kind = static_cast<model::PmdKind>(r.U8());
-      pmd.pfn = r.N16();
+      pmd.kind = r.As<model::PmdKind>(l.pmd_kind);
+      pmd.pfn = r.Number(l.numbers);
       r.Bits({&pmd.write, &pmd.dirty, &pmd.young});
     }
     for (Pte& pte : mm.ptes) {
-      pte.kind = static_cast<model::PteKind>(r.U8());
-      pte.pfn = r.N16();
+      pte.kind = r.As<model::PteKind>(l.pte_kind);
+      pte.pfn = r.Number(l.numbers);
       r.Bits({&pte.write, &pte.dirty, &pte.young, &pte.soft_dirty, &pte.uffd_wp, &pte.special,
               &pte.swp_exclusive});
     }
-    for (std::int16_t& c : mm.rss) c = r.S8();
-    for (std::uint8_t& v : mm.logical) v = r.U8();
+    for (std::int16_t& c : mm.rss) c = r.As<std::int16_t>(l.count);
+    for (std::uint8_t& v : mm.logical) v = r.As<std::uint8_t>(l.data);
+    r.Align();
   }
-  for (Page& p : world.pages) p = ReadPage(r);
+  for (Page& p : world.pages) p = ReadPage(r, l);
   for (model::SwapSlot& s : world.swap) {
-    s.count = r.S8();
-    s.data = r.U8();
+    s.count = r.As<std::int16_t>(l.count);
+    s.data = r.As<std::uint8_t>(l.data);
   }
-  const std::size_t objects = r.U8();
+  const auto objects = static_cast<std::size_t>(r.Int(l.shmem_count));
   world.shmem.assign(objects, model::Shmem{});
   for (model::Shmem& obj : world.shmem) {
-    const std::size_t n = r.U8();
-    for (std::size_t i = 0; i < n; ++i) obj.folio.push_back(r.S8());
-    r.Skip(static_cast<std::size_t>(pages) - n);
-    for (std::size_t i = 0; i < n; ++i) obj.logical.push_back(r.U8());
-    r.Skip(static_cast<std::size_t>(pages) - n);
-    obj.users = r.S8();
+    const auto n = static_cast<std::size_t>(r.Int(l.shmem_pages));
+    for (std::size_t i = 0; i < n; ++i) {
+      obj.folio.push_back(r.As<std::int16_t>(l.frame));
+      obj.logical.push_back(r.As<std::uint8_t>(l.data));
+    }
+    r.Skip((Width(l.frame) + Width(l.data)) * (pages - n));
+    obj.users = r.As<std::int16_t>(l.count);
   }
-  r.Skip((max_shmem_ - objects) * ShmemBytes(static_cast<std::size_t>(pages)));
+  r.Skip((l.max_shmem - objects) * l.shmem_object_bits);
   for (model::Device& d : world.devices) {
     for (model::MirrorEntry& e : d.mirror) {
-      const std::uint8_t perm = r.U8();
-      e.perm = perm & 0x7f;
-      e.device_private = (perm & 0x80) != 0;
-      e.pfn = r.N16();
+      e.perm = r.As<std::uint8_t>(l.perm);
+      e.device_private = r.Bit();
+      e.pfn = r.Number(l.numbers);
     }
   }
-  for (model::DevPagemap& pg : world.pgmaps) {
-    pg.type = static_cast<model::PgmapType>(r.U8());
-    pg.owner = r.I8();
-    pg.ref = r.I16();
-    pg.first_frame = r.I16();
-    pg.nr_pages = r.I16();
-    pg.range_start = r.U32();
+  for (std::size_t i = 0; i < world.pgmaps.size(); ++i) {
+    world.pgmaps[i] = l.pgmaps[i];
+    world.pgmaps[i].ref = r.As<std::int16_t>(l.pgmap_ref);
   }
-  ReadMigrating(r, world);
-  world.lock_thread_folio = r.I16();
+  const auto migrating = static_cast<std::size_t>(r.Int(l.migrating_count));
+  world.migrating.clear();
+  for (std::size_t i = 0; i < migrating; ++i)
+    world.migrating.push_back(r.As<std::int16_t>(l.frame));
+  r.Skip(static_cast<std::size_t>(l.frame.bits) *
+         (static_cast<std::size_t>(l.migrating_count.hi) - migrating));
+  world.lock_thread_folio = r.As<std::int16_t>(l.frame);
   return state;
 }
 

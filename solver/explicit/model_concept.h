@@ -67,6 +67,8 @@ struct LivenessProperty {
 //                               (most significant bit of byte 0 first) are ever nonzero. An
 //                               encoding of at most 79 bits is then kept whole in a 16-byte
 //                               slot of the visited table (visited_table.h, "packed").
+//   ExtraTableBytes()           OPTIONAL: memory the model keeps for its encodings (tables its
+//                               Encode consults), counted with the explorer's tables.
 //   Unchanged(post)             OPTIONAL: true when Step already knows post equals the state it
 //                               stepped from; the explorer then counts a self-loop without
 //                               encoding post. False is always allowed.

@@ -7,5 +7,6 @@ list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model_alphabet.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model_check.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model_encoding.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model_sections.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/main_model_symmetry.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explicit/diff_model.cpp)

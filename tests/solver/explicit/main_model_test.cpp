@@ -16,6 +16,7 @@
 
 #include "model/profile.h"
 #include "solver/explicit/liveness.h"
+#include "solver/explicit/main_model_internal.h"
 #include "tests/model/field_coverage.h"
 #include "tests/solver/explicit/same_exploration.h"
 #include "traces/replay.h"
@@ -110,10 +111,14 @@ std::string FirstDifference(const model::World& a, const model::World& b) {
 // Every field of World that changes must be in the encoding: a long deterministic walk over
 // EVERY op of the table (device memory included) decodes back to the same world. A field the
 // model gains and the encoding forgets fails here.
-TEST(MainModel, EncodingKeepsEveryFieldOnAWalkOverAllOps) {
+// The same with the sections interned (the exact encoding, then its sections' numbers).
+class EncodingWalk : public ::testing::TestWithParam<bool> {};
+
+TEST_P(EncodingWalk, KeepsEveryFieldOnAWalkOverAllOps) {
   MainModelOptions o = Options(
       "linux-6.15", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1,device_pages=2", {});
   o.restrictions.clear();
+  o.intern_sections = GetParam();
   const MainModel model(o);
   MainModel::State s = model.InitialState(), post;
   std::vector<std::uint8_t> bytes(model.EncodingSize());
@@ -137,6 +142,11 @@ TEST(MainModel, EncodingKeepsEveryFieldOnAWalkOverAllOps) {
   EXPECT_GT(steps, 500);
 }
 
+INSTANTIATE_TEST_SUITE_P(MainModel, EncodingWalk, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Interned" : "Exact";
+                         });
+
 // The encoding holds every field of the field lists (model/fields.h) but those in
 // kFieldsNotEncoded: in a world where every struct of World has instances, each field path
 // changes the encoding in some instance, and every such world decodes back to itself. A field
@@ -148,13 +158,20 @@ TEST(MainModel, EncodingCoversTheFieldLists) {
   o.profile = model::ResolveProfile("mainline");
   o.trace_profile = "mainline";
   o.universe = w.universe;
-  o.values = 1;
+  o.values = 9;                       // RichWorld writes data values up to 8
   o.only_ops = {"cpu_read", "mmap"};  // mmap kind=shared: the encoding has shmem objects
   ASSERT_EQ(o.profile.knobs, w.knobs);
   const MainModel model(o);
+  // A value outside its field's range in the universe is refused (ExplorationError), which
+  // merges nothing either: the refusal stands for the encoding here.
+  std::set<std::string> refused;
   auto encode = [&](const model::World& x) {
     std::string bytes(model.EncodingSize(), '\0');
-    model.EncodeExact(x, reinterpret_cast<std::uint8_t*>(bytes.data()));
+    try {
+      model.EncodeExact(x, reinterpret_cast<std::uint8_t*>(bytes.data()));
+    } catch (const ExplorationError& e) {
+      return std::string("refused: ") + e.what();
+    }
     return bytes;
   };
   const std::set<std::string> skipped(std::begin(kFieldsNotEncoded), std::end(kFieldsNotEncoded));
@@ -168,10 +185,21 @@ TEST(MainModel, EncodingCoversTheFieldLists) {
     model::World changed = testing::WithLeafPerturbed(w, i);
     const std::string bytes = encode(changed);
     if (bytes == before) continue;  // e.g. a free swap slot's data
+    if (bytes.starts_with("refused: ")) {
+      refused.insert(paths[i] + " (" + bytes + ")");
+      continue;
+    }
     for (model::SwapSlot& slot : changed.swap)
       if (slot.count == 0) slot.data = 0;  // a free slot's stale data is not state
     EXPECT_TRUE(model.Decode(reinterpret_cast<const std::uint8_t*>(bytes.data())).world == changed)
         << paths[i] << " (leaf " << i << ") is written but not read back";
+  }
+  // Refused are only values outside their range (a perturbation past a bound of the universe)
+  // and the pgmap fields the encoding holds constant.
+  for (const std::string& r : refused) {
+    EXPECT_TRUE(r.find("does not fit the encoding") != std::string::npos ||
+                (r.starts_with("pgmaps.") && r.find("holds it constant") != std::string::npos))
+        << r;
   }
 }
 
@@ -184,14 +212,15 @@ TEST(MainModel, EncodingLeavesOutShmemWithoutASharedMmap) {
   o.profile = model::ResolveProfile("mainline");
   o.trace_profile = "mainline";
   o.universe = w.universe;
-  o.values = 1;
+  o.values = 9;  // RichWorld writes data values up to 8
   o.only_ops = {"cpu_read", "mmap"};
   const MainModel with_shared(o);
   o.restrictions = {"kind=private,hugetlb"};
   const MainModel without(o);
   const std::size_t pages = static_cast<std::size_t>(w.universe.pages);
-  EXPECT_EQ(with_shared.EncodingSize() - without.EncodingSize(),
-            static_cast<std::size_t>(w.universe.mms) * pages * (1 + 2 * pages + 1));
+  // Each of the mms x pages objects at least: its size, a page cache frame and data per page.
+  EXPECT_GT(with_shared.EncodingBits() - without.EncodingBits(),
+            static_cast<std::size_t>(w.universe.mms) * pages * (1 + 2 * pages));
   std::vector<std::uint8_t> bytes(without.EncodingSize());
   EXPECT_THROW(without.EncodeExact(w, bytes.data()), ExplorationError);
   model::World no_shmem = without.InitialState().world;
@@ -203,6 +232,48 @@ TEST(MainModel, JobsDoNotChangeTheResult) {
   const MainModel model(Options("linux-6.14", kTiny));
   const ExplorationResult one = Explore(model, 1), two = Explore(model, 2);
   ExpectSameExploration(two, one, "2 jobs");
+}
+
+// intern_sections: a state is the numbers of its sections in the model's section tables. The
+// search is the same graph (states, edges, levels, counterexamples) on 1 and 2 jobs, with mm
+// and swap symmetry, and every explored state's numbers decode to a world whose encoding is
+// those numbers again and whose exact encoding is the state's canonical one.
+TEST(MainModel, InternedSectionsExploreTheSameGraph) {
+  MainModelOptions o = Options("linux-6.14", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
+                               {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim"});
+  o.restrictions = {"prot=rw", "kind=private", "va=0"};
+  o.symmetry.swap_slots = o.symmetry.mms = true;
+  const MainModel plain(o);
+  o.intern_sections = true;
+  const MainModel interned(o);
+  // Two mm numbers of 24 bits and a rest number of 31: 79 bits, the explorer's packed slots.
+  EXPECT_EQ(interned.EncodingBits(), 79u);
+  EXPECT_EQ(interned.EncodingSize(), 10u);
+  EXPECT_EQ(plain.ExtraTableBytes(), 0u);
+  const ExplorationResult want = Explore(plain, 1);
+  ASSERT_EQ(want.status, ExplorationStatus::kComplete);
+  ASSERT_GT(want.states, 1000u);
+  ExpectSameExploration(Explore(interned, 1), want, "interned sections");
+  ExpectSameExploration(Explore(interned, 2), want, "interned sections, 2 jobs");
+  EXPECT_GT(interned.ExtraTableBytes(), 0u);
+
+  ExplorerOptions options;
+  options.stop_at_violation = false;
+  Explorer<MainModel> explorer(interned, options);
+  ASSERT_EQ(explorer.Run().states, want.states);
+  std::vector<std::uint8_t> again(interned.EncodingSize());
+  std::vector<std::uint8_t> exact(interned.ExactEncodingSize());
+  std::vector<std::uint8_t> canonical(plain.EncodingSize());
+  ASSERT_EQ(plain.EncodingSize(), interned.ExactEncodingSize());
+  for (std::uint32_t i = 0; i < explorer.StateCount(); ++i) {
+    const MainModel::State s = explorer.StateAt(i);
+    interned.Encode(s, again.data());
+    ASSERT_EQ(0, std::memcmp(again.data(), explorer.EncodingOf(i), again.size())) << "state " << i;
+    interned.EncodeCanonical(s, exact.data());
+    plain.Encode(s, canonical.data());
+    ASSERT_EQ(exact, canonical) << "state " << i;
+    ASSERT_EQ(interned.DecodeExact(exact.data()).world, s.world) << "state " << i;
+  }
 }
 
 // Explores `universe` on linux-6.14 without symmetry and with `groups`, and checks that the
@@ -428,6 +499,37 @@ TEST(MainModel, RenamedEncodingsAreThoseOfTheRenamedWorlds) {
 
 // The compact encoding holds counts in a byte: a count beyond it is an error naming the value,
 // never a silent wrap that would merge two states.
+// The symmetry check's shortcut (main_model_internal::SameUnderMmRenaming) says "same" for a
+// world and its mm-renamed copy, and never where the encodings differ.
+TEST(MainModel, MmRenamedWorldsCompareLikeTheirEncodings) {
+  const MainModel model(ForkedSwappedTwoBlocks());
+  ExplorerOptions options;
+  options.stop_at_violation = false;
+  Explorer<MainModel> explorer(model, options);
+  ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
+  const std::vector<int> same = {0, 1}, swapped = {1, 0};
+  std::vector<std::uint8_t> renamed(model.EncodingSize()), other(model.EncodingSize());
+  int forked = 0;
+  for (std::uint32_t i = 0; i + 1 < explorer.StateCount(); i += 5) {
+    const model::World x = explorer.StateAt(i).world;
+    EXPECT_TRUE(
+        main_model_internal::SameUnderMmRenaming(x, Rename(x, same, same, swapped), swapped))
+        << "state " << i;
+    EXPECT_TRUE(main_model_internal::SameUnderMmRenaming(x, x, same)) << "state " << i;
+    forked += x.mms[1].exists ? 1 : 0;
+    for (const std::uint32_t j :
+         {i + 1, static_cast<std::uint32_t>((i * 7919u) % explorer.StateCount())}) {
+      const model::World y = explorer.StateAt(j).world;
+      model.EncodeRenamed(x, same, same, swapped, renamed.data());
+      model.EncodeExact(y, other.data());
+      if (main_model_internal::SameUnderMmRenaming(x, y, swapped)) {
+        EXPECT_EQ(renamed, other) << "states " << i << ", " << j;
+      }
+    }
+  }
+  EXPECT_GT(forked, 100);
+}
+
 TEST(MainModel, ACountBeyondTheEncodingIsAnError) {
   const MainModel model(Options("linux-6.15", kTiny));
   MainModel::State s = model.InitialState();

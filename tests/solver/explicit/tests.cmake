@@ -4,7 +4,8 @@ list(APPEND MMCHECK_TEST_SOURCES
   solver/explicit/explorer_test.cpp
   bench/devexcl_core_test.cpp
   bench/expected_verdicts_test.cpp)
-list(APPEND MMCHECK_TEST_SOURCES solver/explicit/main_model_test.cpp)
+list(APPEND MMCHECK_TEST_SOURCES solver/explicit/main_model_test.cpp
+  solver/explicit/main_model_sections_test.cpp)
 # mmcheck explore (main model) on the command line.
 add_test(NAME explore_cli COMMAND ${CMAKE_COMMAND} -DMMCHECK=$<TARGET_FILE:mmcheck>
   -DSOURCE_DIR=${PROJECT_SOURCE_DIR} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/explore_cli
