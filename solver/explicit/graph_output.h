@@ -18,20 +18,16 @@
 namespace mmcheck::solver::explicit_state {
 
 // Writes every reached state, one per line, as comma-separated decimals of StateTuple(),
-// sorted as integer tuples.
+// sorted as integer tuples. The order is the tuples' own, not the stored encodings': a model may
+// store numbers that depend on the order threads met its states (MainModel's interned sections).
 template <ExplorableModel Model>
 void WriteStateDump(const Explorer<Model>& explorer, std::ostream& out) {
-  std::vector<std::uint32_t> order(explorer.StateCount());
-  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return std::memcmp(explorer.EncodingOf(a), explorer.EncodingOf(b), explorer.EncodingStride()) <
-           0;
-  });
-  std::vector<int> tuple;
+  std::vector<std::vector<int>> tuples(explorer.StateCount());
+  for (std::uint32_t i = 0; i < tuples.size(); ++i)
+    explorer.model().StateTuple(explorer.StateAt(i), &tuples[i]);
+  std::sort(tuples.begin(), tuples.end());
   std::string line;
-  for (std::uint32_t index : order) {
-    tuple.clear();
-    explorer.model().StateTuple(explorer.StateAt(index), &tuple);
+  for (const std::vector<int>& tuple : tuples) {
     line.clear();
     for (std::size_t k = 0; k < tuple.size(); ++k) {
       if (k != 0) line += ',';

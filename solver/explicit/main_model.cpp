@@ -193,8 +193,10 @@ std::vector<LivenessProperty<MainModel::State>> MainModel::LivenessProperties() 
 }
 
 void MainModel::StateTuple(const State& state, std::vector<int>* tuple) const {
-  std::vector<std::uint8_t> bytes(encoding_size_);
-  Encode(state, bytes.data());
+  // The exact canonical encoding, never section numbers: those depend on the order threads met
+  // the sections, and the dump must be the same on every run.
+  std::vector<std::uint8_t> bytes(exact_size_);
+  EncodeCanonical(state, bytes.data());
   for (std::uint8_t b : bytes) tuple->push_back(b);
 }
 

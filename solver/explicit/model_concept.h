@@ -52,10 +52,8 @@ struct LivenessProperty {
 //                               successor to post and returns true.
 //   EncodingSize(), Encode, Decode
 //                               a canonical fixed-size byte encoding: two states are equal iff
-//                               their encodings are equal, and Decode(Encode(s)) == s. The
-//                               encoding must also be ORDER-PRESERVING: memcmp order of two
-//                               encodings equals the integer-tuple order of their StateTuple()s
-//                               (the dump is sorted by it).
+//                               their encodings are equal, and Decode(Encode(s)) == s. Their
+//                               order means nothing to the explorer (the dump sorts StateTuples).
 //   Properties()                the safety properties; ViolatedStateProperties(s, mask) and
 //                               ViolatedTransitionProperties(pre, op, post, mask) return the
 //                               mask bits of the properties that fail (only bits in mask need be

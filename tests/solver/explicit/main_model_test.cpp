@@ -9,12 +9,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "model/profile.h"
+#include "solver/explicit/graph_output.h"
 #include "solver/explicit/liveness.h"
 #include "solver/explicit/main_model_internal.h"
 #include "tests/model/field_coverage.h"
@@ -274,6 +277,33 @@ TEST(MainModel, InternedSectionsExploreTheSameGraph) {
     ASSERT_EQ(exact, canonical) << "state " << i;
     ASSERT_EQ(interned.DecodeExact(exact.data()).world, s.world) << "state " << i;
   }
+}
+
+// The state dump is the same with and without interned sections, on 1 and 2 threads: it prints
+// and sorts exact encodings, never section numbers (which follow the order threads met them).
+TEST(MainModel, StateDumpDoesNotDependOnInterningOrThreads) {
+  MainModelOptions o = Options("linux-6.14", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
+                               {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim"});
+  o.restrictions = {"prot=rw", "kind=private", "va=0"};
+  o.symmetry.swap_slots = o.symmetry.mms = true;
+  const MainModel plain(o);
+  o.intern_sections = true;
+  const MainModel interned(o);
+  auto dump = [](const MainModel& model, int jobs) {
+    ExplorerOptions options;
+    options.stop_at_violation = false;
+    options.jobs = jobs;
+    Explorer<MainModel> explorer(model, options);
+    EXPECT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
+    std::ostringstream out;
+    WriteStateDump(explorer, out);
+    return out.str();
+  };
+  const std::string want = dump(plain, 1);
+  ASSERT_GT(std::count(want.begin(), want.end(), '\n'), 1000);
+  EXPECT_EQ(dump(interned, 1), want);
+  EXPECT_EQ(dump(interned, 2), want);
+  EXPECT_EQ(dump(plain, 2), want);
 }
 
 // Explores `universe` on linux-6.14 without symmetry and with `groups`, and checks that the
