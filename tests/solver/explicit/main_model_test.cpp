@@ -237,18 +237,24 @@ TEST(MainModel, JobsDoNotChangeTheResult) {
   ExpectSameExploration(two, one, "2 jobs");
 }
 
+// A universe with fork, device-exclusive entries and reclaim, under mm and swap symmetry, for
+// comparing searches with and without interned sections.
+MainModelOptions InterningOptions(bool intern) {
+  MainModelOptions o = Options("linux-6.14", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
+                               {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim"});
+  o.restrictions = {"prot=rw", "kind=private", "va=0"};
+  o.symmetry.swap_slots = o.symmetry.mms = true;
+  o.intern_sections = intern;
+  return o;
+}
+
 // intern_sections: a state is the numbers of its sections in the model's section tables. The
 // search is the same graph (states, edges, levels, counterexamples) on 1 and 2 jobs, with mm
 // and swap symmetry, and every explored state's numbers decode to a world whose encoding is
 // those numbers again and whose exact encoding is the state's canonical one.
 TEST(MainModel, InternedSectionsExploreTheSameGraph) {
-  MainModelOptions o = Options("linux-6.14", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
-                               {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim"});
-  o.restrictions = {"prot=rw", "kind=private", "va=0"};
-  o.symmetry.swap_slots = o.symmetry.mms = true;
-  const MainModel plain(o);
-  o.intern_sections = true;
-  const MainModel interned(o);
+  const MainModel plain(InterningOptions(false));
+  const MainModel interned(InterningOptions(true));
   // Two mm numbers of 24 bits and a rest number of 31: 79 bits, the explorer's packed slots.
   EXPECT_EQ(interned.EncodingBits(), 79u);
   EXPECT_EQ(interned.EncodingSize(), 10u);
@@ -282,13 +288,8 @@ TEST(MainModel, InternedSectionsExploreTheSameGraph) {
 // The state dump is the same with and without interned sections, on 1 and 2 threads: it prints
 // and sorts exact encodings, never section numbers (which follow the order threads met them).
 TEST(MainModel, StateDumpDoesNotDependOnInterningOrThreads) {
-  MainModelOptions o = Options("linux-6.14", "mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1",
-                               {"mmap", "fork", "cpu_write", "dev_exclusive", "reclaim"});
-  o.restrictions = {"prot=rw", "kind=private", "va=0"};
-  o.symmetry.swap_slots = o.symmetry.mms = true;
-  const MainModel plain(o);
-  o.intern_sections = true;
-  const MainModel interned(o);
+  const MainModel plain(InterningOptions(false));
+  const MainModel interned(InterningOptions(true));
   auto dump = [](const MainModel& model, int jobs) {
     ExplorerOptions options;
     options.stop_at_violation = false;
