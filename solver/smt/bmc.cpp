@@ -699,6 +699,7 @@ std::vector<BmcResult> CheckProperties(const model::Profile& profile,
     const double cpu0 = ThreadCpuSeconds();
     if (i > 1 && o.no_stutter) solver.add(un.Changes(i - 1));
     std::optional<z3::stats> stats;  // of the fresh solver's last query at this depth
+    bool cut = false;                // a query at this depth answered unknown
     un.AddStep();
     const auto t_built = std::chrono::steady_clock::now();
     auto phases = [&] {
@@ -757,6 +758,7 @@ std::vector<BmcResult> CheckProperties(const model::Profile& profile,
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                       phases()) +
                 " (unknown)");
+        cut = true;
         break;
       }
       z3::model m = fresh_model ? *fresh_model : solver.get_model();
@@ -773,6 +775,7 @@ std::vector<BmcResult> CheckProperties(const model::Profile& profile,
       }
       solver.add(!goal);
     }
+    if (cut) break;  // its line, marked "(unknown)", is written: the depth did not finish
     Progress(o,
              StatsLine(stats ? *stats : solver.statistics(), i,
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),

@@ -51,6 +51,18 @@ expect_match("${OUT}" "linux-6.15  mapcount-matches-mappings  proved up to depth
 expect_match("${OUT}" " 1 proved, 0 refuted as expected, 0 unexpected, 0 unknown")
 # -v splits each depth's time into building the step and solving, with the CPU time.
 expect_match("${ERR}" "linux-6.15: depth 1: [0-9.]+ s \\(build [0-9.]+ s, solve [0-9.]+ s, cpu [0-9.]+ s\\), sat ")
+# A depth whose query is cut by the timeout is written once, marked "(unknown)", and never again
+# as if it had finished (bench/prove_bmc.sh reads the last unmarked line as the depth reached).
+run(3 prove --profile linux-6.15 --property mapcount-matches-mappings --depth 3 --timeout 10ms -v)
+string(REGEX MATCH "linux-6.15: depth ([0-9]+): [^\n]*\\(unknown\\)" cut_line "${ERR}")
+if(NOT cut_line)
+  message(FATAL_ERROR "no depth cut by a 10 ms timeout:\n${ERR}")
+endif()
+string(REGEX MATCHALL "linux-6.15: depth ${CMAKE_MATCH_1}: " cut_lines "${ERR}")
+list(LENGTH cut_lines cut_count)
+if(NOT cut_count EQUAL 1)
+  message(FATAL_ERROR "the cut depth ${CMAKE_MATCH_1} is written ${cut_count} times:\n${ERR}")
+endif()
 # An expected violation not reached within the bound is inconclusive (exit 3),
 # never "as expected": reclaim of the exclusive folio needs a second step.
 run(3 prove --profile linux-6.14 --property reclaim-makes-progress --depth 1 --format json)
