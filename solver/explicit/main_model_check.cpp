@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -149,6 +150,13 @@ bool MainModel::SameUnderMmRenaming(const World& x, const World& y, const Renami
   if (g.swap != 0 || g.block != 0) return false;  // index 0 is the identity
   return main_model_internal::SameUnderMmRenaming(x, y, mm_inverses_[g.mm]);
 }
+
+// Compares World's fields by hand (universe and knobs are the model's own, the same in both):
+// a field added to World or Device must be added here, or it would be ignored.
+static_assert(std::tuple_size_v<decltype(World::Fields())> == 10,
+              "SameUnderMmRenaming lists World's fields: compare the new one");
+static_assert(std::tuple_size_v<decltype(model::Device::Fields())> == 1,
+              "SameUnderMmRenaming lists Device's fields: compare the new one");
 
 bool main_model_internal::SameUnderMmRenaming(const World& x, const World& y,
                                               const std::vector<int>& source) {
