@@ -26,7 +26,7 @@
 # BUILD_DIR=<dir> uses an existing build's cli/mmcheck instead of building
 # the Release one; PARTS="1 2 3 4" selects the parts; PROVE_JOBS=<n> runs
 # parts 1-3 of this build with `prove --jobs n` (each depth's query as four
-# cubes on n threads; default 1).
+# cubes on n threads; default: prove's, one per core up to 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-60}
@@ -41,8 +41,9 @@ fi
 bin="$dir/cli/mmcheck"
 echo "mmcheck prove --depth (BMC), $dir ($(grep -o "CMAKE_BUILD_TYPE:STRING=.*" "$dir/CMakeCache.txt" | cut -d= -f2)), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
 TIMEFORMAT='%R'
-jobs_args=(--jobs "${PROVE_JOBS:-1}")
-echo "prove ${jobs_args[*]}"
+jobs_args=()
+[ -n "${PROVE_JOBS:-}" ] && jobs_args=(--jobs "$PROVE_JOBS")
+echo "prove --jobs ${PROVE_JOBS:-(default: $(nproc) core(s), at most 4)}"
 
 # depth_after PROFILE [args]: the last depth this build finishes within the budget.
 depth_after() {
