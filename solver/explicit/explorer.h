@@ -194,6 +194,17 @@ class Explorer {
     return encoding;
   }
   std::uint64_t HashEncoding(const std::uint8_t* encoding) const { return table_.Hash(encoding); }
+  // Batched lookups (liveness): start fetching the table slot where the lookup of an encoding
+  // hashed to `hash` begins, then find it with FindEncoding.
+  void PrefetchHome(std::uint64_t hash) const { table_.Prefetch(table_.HomeSlot(hash)); }
+  // The index of the state with this encoding (EncodingStride() bytes, zero-padded) hashed to
+  // `hash` by HashEncoding, or nullopt if it was not reached.
+  std::optional<std::uint32_t> FindEncoding(std::uint64_t hash,
+                                            const std::uint8_t* encoding) const {
+    const std::uint32_t index = table_.Lookup(hash, encoding);
+    if (index == internal::VisitedTable::kNoIndex) return std::nullopt;
+    return index;
+  }
   bool SameEncoding(const std::uint8_t* a, const std::uint8_t* b) const {
     return table_.SameEncoding(a, b);
   }

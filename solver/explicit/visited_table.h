@@ -258,12 +258,35 @@ class VisitedTable {
     ZeroedBuffer old_table = std::move(table_);
     const std::uint64_t old_count = slot_count_;
     Allocate(slots, max_load_);
+    // The old slots are read in order, and each state's new home is prefetched kAhead states
+    // before it is placed: the states are placed in the same order as without the lookahead,
+    // so at the same positions, with their random writes overlapped.
+    constexpr int kAhead = 16;
+    struct Moving {
+      const std::uint8_t* slot;
+      std::uint64_t hash;
+    };
+    Moving ring[kAhead];
+    int first = 0;
+    int waiting = 0;
+    auto place = [&](const Moving& moving) {
+      std::uint64_t word;
+      std::memcpy(&word, moving.slot, 8);
+      const std::uint64_t tag = word & kTagMask;
+      std::uint64_t pos = HomeSlot(moving.hash);
+      while (TagAt(pos).load(std::memory_order_relaxed) != kEmpty) pos = (pos + 1) & slot_mask_;
+      std::memcpy(SlotAt(pos), moving.slot, slot_bytes_);
+      if ((tag & kPendingBit) != 0 && tag != kDead) {
+        pending_positions->push_back(pos);
+      } else if (tag >= kIndexBase && tag < kDead) {
+        moved(static_cast<std::uint32_t>(tag - kIndexBase), pos);
+      }
+    };
     for (std::uint64_t old = 0; old < old_count; ++old) {
       const std::uint8_t* slot = old_table.data() + old * slot_bytes_;
       std::uint64_t word;
       std::memcpy(&word, slot, 8);
-      const std::uint64_t tag = word & kTagMask;
-      if (tag == kEmpty) continue;
+      if ((word & kTagMask) == kEmpty) continue;
       std::uint64_t hash;
       if (packed_) {
         Key key;
@@ -273,14 +296,18 @@ class VisitedTable {
       } else {
         hash = Hash(EncodingInSlot(slot));
       }
-      std::uint64_t pos = HomeSlot(hash);
-      while (TagAt(pos).load(std::memory_order_relaxed) != kEmpty) pos = (pos + 1) & slot_mask_;
-      std::memcpy(SlotAt(pos), slot, slot_bytes_);
-      if ((tag & kPendingBit) != 0 && tag != kDead) {
-        pending_positions->push_back(pos);
-      } else if (tag >= kIndexBase && tag < kDead) {
-        moved(static_cast<std::uint32_t>(tag - kIndexBase), pos);
+      Prefetch(HomeSlot(hash));
+      if (waiting == kAhead) {
+        place(ring[first]);
+        ring[first] = Moving{slot, hash};
+        first = (first + 1) % kAhead;
+      } else {
+        ring[(first + waiting++) % kAhead] = Moving{slot, hash};
       }
+    }
+    for (; waiting > 0; --waiting) {
+      place(ring[first]);
+      first = (first + 1) % kAhead;
     }
   }
 
