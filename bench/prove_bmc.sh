@@ -24,7 +24,9 @@
 # Usage: bench/prove_bmc.sh [budget-seconds]   BEFORE=<binary> adds the
 # before column; JOBS=<n> sets the build parallelism (default 2);
 # BUILD_DIR=<dir> uses an existing build's cli/mmcheck instead of building
-# the Release one; PARTS="1 2 3 4" selects the parts.
+# the Release one; PARTS="1 2 3 4" selects the parts; PROVE_JOBS=<n> runs
+# parts 1-3 of this build with `prove --jobs n` (each depth's query as four
+# cubes on n threads; default: prove's, one per core up to 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-60}
@@ -39,12 +41,15 @@ fi
 bin="$dir/cli/mmcheck"
 echo "mmcheck prove --depth (BMC), $dir ($(grep -o "CMAKE_BUILD_TYPE:STRING=.*" "$dir/CMakeCache.txt" | cut -d= -f2)), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
 TIMEFORMAT='%R'
+jobs_args=()
+[ -n "${PROVE_JOBS:-}" ] && jobs_args=(--jobs "$PROVE_JOBS")
+echo "prove --jobs ${PROVE_JOBS:-(default: $(nproc) core(s), at most 4)}"
 
 # depth_after PROFILE [args]: the last depth this build finishes within the budget.
 depth_after() {
   local profile=$1; shift
   timeout $((budget + 30)) "$bin" prove --profile "$profile" --depth 64 --budget "${budget}s" \
-    --timeout "${budget}s" -v "$@" >"$dir/bmc-after.txt" 2>"$dir/bmc-after.err" || true
+    --timeout "${budget}s" -v "${jobs_args[@]}" "$@" >"$dir/bmc-after.txt" 2>"$dir/bmc-after.err" || true
   grep -E "^$profile: depth [0-9]+: " "$dir/bmc-after.err" | grep -v '(unknown)' | tail -1 |
     sed -E 's/^[^:]*: depth ([0-9]+): ([0-9.]+) s( \(build [0-9.]+ s, solve [0-9.]+ s, cpu ([0-9.]+) s\))?.*/\1 \2 \4/' || true
 }
@@ -79,7 +84,7 @@ fi
 if [[ " $parts " == *" 2 "* ]]; then
   echo "== linux-6.14: each expected violation's counterexample =="
   for prop in mapcount-matches-mappings reclaim-makes-progress migration-makes-progress; do
-    t=$( { time { "$bin" prove --profile linux-6.14 --property "$prop" --depth 6 \
+    t=$( { time { "$bin" prove --profile linux-6.14 --property "$prop" --depth 6 "${jobs_args[@]}" \
              --timeout "$budget" >"$dir/bmc-614.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
     printf '%-28s %6.2f s, exit %d: %s\n' "$prop" "$t" "$(cat "$dir/bmc-rc")" \
       "$(head -1 "$dir/bmc-614.txt" | grep -o 'refuted at depth [0-9]*' || head -1 "$dir/bmc-614.txt")"
@@ -88,7 +93,7 @@ fi
 
 if [[ " $parts " == *" 3 "* ]]; then
   echo "== niethe-v6-type-losing-downgrade (--device-pages 1): bug 17's counterexample =="
-  t=$( { time { "$bin" prove --device-pages 1 --profile niethe-v6-type-losing-downgrade \
+  t=$( { time { "$bin" prove --device-pages 1 --profile niethe-v6-type-losing-downgrade "${jobs_args[@]}" \
            --property device-private-entry-kind-preserved --depth 6 --timeout 600 \
            >"$dir/bmc-17.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
   printf 'device-private-entry-kind-preserved %6.2f s, exit %d: %s\n' "$t" "$(cat "$dir/bmc-rc")" \

@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -67,6 +68,10 @@ struct ProveOptions {
   bool list = false;
   int device_pages = 0;          // BMC universe: 0, or 1 device-private page
   std::vector<std::string> ops;  // BMC alphabet: these op codes only (empty: every symbolic one)
+  // BMC: threads solving a depth's cubes (BmcOptions::jobs); default one per core, at most one a
+  // cube.
+  int jobs = static_cast<int>(
+      std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(smt::kBmcCubes)));
 };
 
 // One judged result.
@@ -354,6 +359,7 @@ int RunBmc(const ProveOptions& o) {
   smt::BmcOptions options;
   options.depth = o.depth > 0 ? o.depth : 4;
   options.induction = o.induction;
+  options.jobs = o.jobs;
   options.timeout_ms = std::max(1u, static_cast<unsigned>(std::lround(o.timeout_s * 1000)));
   if (o.device_pages == 1) options.universe = smt::BmcDeviceUniverse();
   options.ops = SelectOps(o);
@@ -428,6 +434,7 @@ int RunBmc(const ProveOptions& o) {
     summary["unexpected"] = unexpected;
     summary["unknown"] = unknown;
     summary["timeout_ms"] = options.timeout_ms;
+    summary["jobs"] = options.jobs;
     summary["budget_seconds"] = o.budget_s;
     summary["budget_ran_out"] = !BudgetNote(o, options.deadline).empty();
     summary["exit_status"] = status;
@@ -565,6 +572,10 @@ void AddProveCommand(CLI::App& app, int* status) {
   cmd->add_option("--op", o->ops,
                   "BMC/k-induction alphabet: only this op (repeatable; default: every op of the "
                   "symbolic model)");
+  AddJobsOption(cmd, &o->jobs, JobsAre::kThreads,
+                "solving each BMC depth's query, split into 4 cubes by the first step's op "
+                "(results do not depend on it; default: one per core, at most 4)",
+                64);
   cmd->callback([o, status] {
     *status = RunProve(*o);
     // The results are out; Z3 freeing the contexts of stopped queries (which can take longer

@@ -38,6 +38,9 @@ enum class BmcVerdict : uint8_t {
 };
 std::string_view BmcVerdictName(BmcVerdict v);
 
+// The cubes of a BMC query (BmcOptions::jobs).
+inline constexpr int kBmcCubes = 4;
+
 struct BmcOptions {
   int depth = 4;                 // steps after the prologue
   bool induction = false;        // also try k-induction with k = depth
@@ -65,6 +68,11 @@ struct BmcOptions {
   // prologue's numeral state the fresh one is much faster at every depth
   // measured (bench/prove_bmc.sh), so it is the default.
   bool incremental = false;
+  // Threads for BMC's fresh queries: each depth's query is split into kBmcCubes cubes by the op of
+  // its first step, each solved in a Z3 context of its own, up to `jobs` at once. The answer
+  // (and the counterexample) is the first cube's, in cube order, that is not unsat: identical for
+  // every value of `jobs`.
+  int jobs = 1;
   // Every step before the last (and the last, for a state property) changes
   // the state: shortest counterexamples never stutter (see bmc.cpp).
   bool no_stutter = true;

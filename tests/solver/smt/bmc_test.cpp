@@ -11,6 +11,7 @@
 
 #include <algorithm>
 
+#include "model/operations.h"
 #include "model/profile.h"
 #include "properties/properties.h"
 #include "solver/smt/symbolic_model.h"
@@ -84,6 +85,38 @@ TEST(BmcTest, Linux614ThreeBugsAtTheirShortestDepths) {
     EXPECT_EQ(rs[i].depth, want[i]) << props[i];
     EXPECT_TRUE(rs[i].replay_confirmed) << props[i];
     EXPECT_EQ(rs[i].ops.size(), BmcPrologue(o.universe).size() + static_cast<size_t>(want[i]));
+  }
+}
+
+// Each depth's query is solved as kBmcCubes cubes (the first step's op),
+// up to BmcOptions::jobs at once; the answer is the first cube's in cube
+// order that is not unsat, so the verdicts, depths and counterexamples do
+// not depend on the number of threads, even when a later cube answers
+// first. linux-6.14's three bugs with the alphabet cut to the ops of their
+// counterexamples, on one thread and on four (one per cube).
+TEST(BmcTest, CounterexamplesDoNotDependOnJobs) {
+  const std::vector<std::string> props = {"mapcount-matches-mappings", "reclaim-makes-progress",
+                                          "migration-makes-progress"};
+  std::vector<std::vector<BmcResult>> runs;
+  for (int jobs : {1, 4}) {
+    BmcOptions o;
+    o.depth = 2;
+    o.jobs = jobs;
+    o.ops = {OpCode::kDeviceExclusive, OpCode::kReclaim, OpCode::kMigrate};
+    runs.push_back(CheckProperties(Builtin("linux-6.14"), props, o));
+  }
+  for (size_t run = 0; run < runs.size(); ++run) {
+    ASSERT_EQ(runs[run].size(), props.size());
+    for (size_t i = 0; i < props.size(); ++i) {
+      const BmcResult& r = runs[run][i];
+      ASSERT_EQ(r.verdict, BmcVerdict::kRefuted) << props[i] << r.replay_detail << r.reason;
+      EXPECT_TRUE(r.replay_confirmed) << props[i];
+      EXPECT_EQ(r.depth, runs[0][i].depth) << props[i] << " run " << run;
+      ASSERT_EQ(r.ops.size(), runs[0][i].ops.size()) << props[i] << " run " << run;
+      for (size_t k = 0; k < r.ops.size(); ++k)
+        EXPECT_EQ(model::FormatOp(r.ops[k]), model::FormatOp(runs[0][i].ops[k]))
+            << props[i] << " run " << run << " step " << k;
+    }
   }
 }
 
