@@ -53,6 +53,21 @@
 #     states (levels 0-11 complete, 7,744,584 of level 12), before in 500 CPU-s with 183.8
 #     bytes/state and a 4,205 MB peak, after (without the check shortcut) in 460 CPU-s with 44.3
 #     bytes/state and a 994 MB peak;
+#   * 2026-12-06, branch mainrate (1 job, Release, machine shared: load 3-6 throughout, so CPU
+#     seconds): `--split` before the change: the search's encoding 20 %, model::Apply 13 %
+#     (search) + 13 % (check), World copies 5 + 5 %, section interning 5 %, transition properties
+#     4 + 4 %, the "changed?" tests 3 + 4 %, mm-renamed worlds compared 4 %, decoding 2 %,
+#     allocation < 1 %, the explorer's own work 7-10 %; the mm-renaming check is 37 % in all.
+#     Encode now copies the sections a successor shares with its decoded parent and compares
+#     renamings of mms (and swap slots) by their mm sections before writing the rest. THP never,
+#     2 folio slots, swap+mm: 16,735,094 states, 23 levels, 503,164,534 edges (identical),
+#     575.7 -> 552.8 CPU-s with the check (29.1k -> 30.3k states per CPU-second; check 513 ->
+#     471 s at this load), 42.4 bytes/state, peak 980 MB; 3 folio slots, first 1.5M states:
+#     47.1 -> 43.1 CPU-s (two runs each, alternated); 10 minutes of wall time at load 4-6
+#     (194 CPU-s): 8,386,814 states, levels 0-10 complete, 4.8M of level 11. The whole op table
+#     with THP never, 3 folio slots, 10 minutes (216 CPU-s, load 4-6): 5,769,745 states, levels
+#     0-6 complete (5,249,692 at level 6; each level about 11x the one before, so level 7 alone
+#     would be ~58M states), 206.3 bytes/state of tables, 1,923 MB peak;
 #   * the "story" alphabet below (map read-write private memory, fork, touch, make exclusive, the
 #     three movers, all at va 0) is exhaustive in well under a second, with and without swap-slot
 #     and mm symmetry (checked exact after the search).
