@@ -323,6 +323,13 @@ z3::expr Bad(const SymbolicModel& sm, const Unrolling& un, const std::string& pr
   return !sm.Holds(property, un.State(i));
 }
 
+// The fresh solver's tactic (CheckFresh): simplification and value propagation, then bit-blasting
+// to the SAT solver.
+z3::tactic BitBlasting(z3::context& ctx) {
+  return z3::tactic(ctx, "simplify") & z3::tactic(ctx, "propagate-values") &
+         z3::tactic(ctx, "simplify") & z3::tactic(ctx, "bit-blast") & z3::tactic(ctx, "sat");
+}
+
 // Checks the assertions of `incremental` under `assumptions` with a fresh
 // non-incremental bit-blasting solver: simplification and propagation of
 // values first, which the incremental SAT solver does not do across steps.
@@ -344,10 +351,7 @@ z3::check_result CheckFresh(z3::context& ctx, z3::solver& incremental,
     reason = kBudgetRanOut;
     return z3::unknown;
   }
-  z3::tactic t = qfbv ? z3::tactic(ctx, "qfbv")
-                      : z3::tactic(ctx, "simplify") & z3::tactic(ctx, "propagate-values") &
-                            z3::tactic(ctx, "simplify") & z3::tactic(ctx, "bit-blast") &
-                            z3::tactic(ctx, "sat");
+  z3::tactic t = qfbv ? z3::tactic(ctx, "qfbv") : BitBlasting(ctx);
   z3::solver fresh = t.mk_solver();
   z3::params p(ctx);
   p.set("timeout", timeout_ms);
@@ -470,10 +474,7 @@ z3::check_result CheckCubes(z3::context& ctx, z3::solver& incremental,
             wanted = c < decided;
           }
           if (!wanted) continue;
-          z3::tactic t = z3::tactic(*cctx, "simplify") & z3::tactic(*cctx, "propagate-values") &
-                         z3::tactic(*cctx, "simplify") & z3::tactic(*cctx, "bit-blast") &
-                         z3::tactic(*cctx, "sat");
-          z3::solver fresh = t.mk_solver();
+          z3::solver fresh = BitBlasting(*cctx).mk_solver();
           z3::params p(*cctx);
           p.set("timeout", static_cast<unsigned>(left));
           fresh.set(p);
