@@ -4,7 +4,16 @@
 # and without swap-slot symmetry, then the shortest counterexample lengths of the
 # device-exclusive bugs on linux-6.14 next to what `mmcheck shrink` makes of the corpus traces.
 #
-#   bench/explore_main.sh [path/to/mmcheck]     (default: build/cli/mmcheck)
+#   bench/explore_main.sh [path/to/mmcheck]            (default: build/cli/mmcheck)
+#   bench/explore_main.sh --targets [path/to/mmcheck]  issue 16's three main-model targets only,
+#       1 job, CPU seconds and load quoted: the restated target (2 folio slots, exhaustive,
+#       check included), 3 folio slots for 10 minutes, the whole op table (THP never) for 10
+#       minutes
+#   bench/explore_main.sh --split [path/to/mmcheck]    where a state's time goes: perf (call
+#       graphs) over the first 300,000 states of the restated target, 1 job, split into the
+#       search's and the mm-renaming check's World copy, model::Apply, the "changed?" test,
+#       property checks, encoding (canonical form included), section interning, decoding and
+#       the explorer's own work (table, numbering)
 #
 # Universe: 1 mm plus its fork child (mms=2), 2 pages (one PMD of order 1), 3 folio slots,
 # 2 swap slots, 1 device; data values 1..1 (--values 1). Figures of 2026-11-30 (2 jobs, idle):
@@ -44,11 +53,28 @@
 #     states (levels 0-11 complete, 7,744,584 of level 12), before in 500 CPU-s with 183.8
 #     bytes/state and a 4,205 MB peak, after (without the check shortcut) in 460 CPU-s with 44.3
 #     bytes/state and a 994 MB peak;
+#   * 2026-12-06, branch mainrate (1 job, Release, machine shared: load 3-6 throughout, so CPU
+#     seconds): `--split` before the change: the search's encoding 20 %, model::Apply 13 %
+#     (search) + 13 % (check), World copies 5 + 5 %, section interning 5 %, transition properties
+#     4 + 4 %, the "changed?" tests 3 + 4 %, mm-renamed worlds compared 4 %, decoding 2 %,
+#     allocation < 1 %, the explorer's own work 7-10 %; the mm-renaming check is 37 % in all.
+#     Encode now copies the sections a successor shares with its decoded parent and compares
+#     renamings of mms (and swap slots) by their mm sections before writing the rest. THP never,
+#     2 folio slots, swap+mm: 16,735,094 states, 23 levels, 503,164,534 edges (identical),
+#     575.7 -> 552.8 CPU-s with the check (29.1k -> 30.3k states per CPU-second; check 513 ->
+#     471 s at this load), 42.4 bytes/state, peak 980 MB; 3 folio slots, first 1.5M states:
+#     47.1 -> 43.1 CPU-s (two runs each, alternated); 10 minutes of wall time at load 4-6
+#     (194 CPU-s): 8,386,814 states, levels 0-10 complete, 4.8M of level 11. The whole op table
+#     with THP never, 3 folio slots, 10 minutes (216 CPU-s, load 4-6): 5,769,745 states, levels
+#     0-6 complete (5,249,692 at level 6; each level about 11x the one before, so level 7 alone
+#     would be ~58M states), 206.3 bytes/state of tables, 1,923 MB peak;
 #   * the "story" alphabet below (map read-write private memory, fork, touch, make exclusive, the
 #     three movers, all at va 0) is exhaustive in well under a second, with and without swap-slot
 #     and mm symmetry (checked exact after the search).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=all
+case "${1:-}" in --targets | --split) MODE=${1#--}; shift ;; esac
 MMCHECK=${1:-build/cli/mmcheck}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
@@ -60,6 +86,62 @@ STORY=(--op mmap --op fork --op cpu_write --op cpu_read --op dev_exclusive --op 
 summary() {  # the figures of one text report
   grep -E '^  (alphabet|search|states|edges|diameter|per level|time) |^memory|^symmetry|^verdict' || true
 }
+
+TIME_FMT="  wall %e s, user %U s, sys %S s, max RSS %M KB (load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+if [ "$MODE" = targets ]; then
+  T1="--universe mms=2,pages=2,folios=3,swap=2,devices=1,pmd_order=1 --values 1 --jobs 1"
+  T_NEVER="--knob transparent_hugepage=never --max-memory 8000 --liveness none"
+  echo "== restated target: devexcl-core, THP never, 2 folio slots, swap+mm symmetry, 1 job"
+  /usr/bin/time -f "$TIME_FMT" "$MMCHECK" explore --profile linux-6.15 ${T1/folios=3/folios=2} \
+    $T_NEVER --alphabet devexcl-core --symmetry swap,mms | summary
+  echo "== 3 folio slots, devexcl-core, THP never, swap+mm symmetry, 1 job, 10 minutes"
+  /usr/bin/time -f "$TIME_FMT" "$MMCHECK" explore --profile linux-6.15 $T1 $T_NEVER \
+    --alphabet devexcl-core --symmetry swap,mms --budget 10m | summary || true
+  echo "== the whole op table, THP never, 3 folio slots, 1 job, 10 minutes"
+  /usr/bin/time -f "$TIME_FMT" "$MMCHECK" explore --profile linux-6.15 $T1 $T_NEVER \
+    --budget 10m | summary || true
+  echo "  (load after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  exit 0
+fi
+if [ "$MODE" = split ]; then
+  command -v perf >/dev/null || { echo "explore_main.sh --split needs perf" >&2; exit 2; }
+  perf record -q -F 499 --call-graph dwarf,16384 -o "$OUT/perf.data" "$MMCHECK" explore \
+    --profile linux-6.15 --universe mms=2,pages=2,folios=2,swap=2,devices=1,pmd_order=1 --values 1 \
+    --jobs 1 --knob transparent_hugepage=never --alphabet devexcl-core --liveness none \
+    --symmetry swap,mms --max-states 300000 >/dev/null 2>&1 || true
+  perf script -i "$OUT/perf.data" 2>/dev/null | python3 -c '
+import collections, sys
+samples, cur = [], []
+for line in sys.stdin:
+    if line and not line[0].isspace():
+        if cur: samples.append(" | ".join(cur))
+        cur = []
+    elif line.strip():
+        cur.append(line.strip())
+if cur: samples.append(" | ".join(cur))
+def part(s):
+    where = "check" if "MainModel::Expanded" in s else "search"
+    for key, name in (("MainModel::Decode", "decode"), ("SectionTable::Intern", "section interning"),
+                      ("CanonicalSections", "encoding"), ("EncodeCanonical", "encoding"),
+                      ("EncodeExact", "encoding"),
+                      ("EncodeRenamed", "encoding"), ("WriteWorld", "encoding"),
+                      ("SameUnderMmRenaming", "mm-renamed worlds compared"),
+                      ("Rename", "renamed world built")):
+        if key in s: return where, name
+    if "MainModel::Step" in s:
+        for key, name in (("model::Apply", "model::Apply"), ("CheckStep", "transition properties"),
+                          ("World::operator=", "World copy"), ("model::Enabled", "Enabled")):
+            if key in s: return where, name
+        return where, "Step itself (the changed? test)"
+    if "ViolatedStateProperties" in s or "CheckStep" in s: return where, "state properties"
+    if "malloc" in s.split(" | ")[0] or "free" in s.split(" | ")[0]: return where, "allocation"
+    return where, "explorer (table, numbering) and the rest"
+count = collections.Counter(part(s) for s in samples)
+for (where, name), n in count.most_common():
+    print(f"  {100 * n / len(samples):5.1f} %  {where:6}  {name}")
+print(f"  ({len(samples)} samples)")'
+  exit 0
+fi
 
 echo "== linux-6.15, every op of the table, 60 s / 8 GB budget (exit 3 = limit reached)"
 "$MMCHECK" explore --profile linux-6.15 $U --budget 60 --max-memory 8000 --liveness none | summary || true

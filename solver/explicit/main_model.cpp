@@ -69,13 +69,16 @@ bool MainModel::Step(const State& state, int op, State* post) const {
   post->world = state.world;
   const model::StepResult result = model::Apply(post->world, o, /*texts=*/false);
   post->step_violations = 0;
+  post->decoded = 0;
+  post->parent = state.decoded;
   // A step that changed nothing and reported nothing can only repeat what the state's own
   // incoming step already showed (its state properties are unchanged), and the explorer keeps
   // the first, shorter, hit: skip the check. Most enabled ops are such self-loops.
   post->unchanged = result.events.empty() && result.progress.empty() && result.mismatches.empty() &&
                     SameInSearch(post->world, state.world);
   if (post->unchanged) return true;
-  std::vector<properties::Violation> violations;
+  thread_local std::vector<properties::Violation> violations;  // reused: no allocation a step
+  violations.clear();
   properties::CheckStep(post->world, result, options_.checked & ~properties::StateOnlyProperties(),
                         violations);
   for (const properties::Violation& v : violations) post->step_violations |= 1u << v.property;

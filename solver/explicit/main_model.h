@@ -105,6 +105,12 @@ class MainModel {
     std::uint32_t step_violations = 0;
     // Not part of the encoding: Step found this world equal to the one it stepped from.
     bool unchanged = false;
+    // Not part of the encoding: a number unique in the process that Decode gives the state it
+    // returns (0 for every other state), and the one of the state Step stepped from. Encode
+    // copies the sections of the successor that equal its decoded parent's from the parent's
+    // encoding instead of writing them again (the thread keeps the last state it decoded).
+    std::uint64_t decoded = 0;
+    std::uint64_t parent = 0;
   };
 
   // Throws model::ModelInputError for an unknown --op/--no-op name or a bad --values.
@@ -205,6 +211,13 @@ class MainModel {
   };
   // EncodeRenamed with the renaming's precomputed permutations and inverses.
   void EncodeRenamedAt(const model::World& world, const Renaming& g, std::uint8_t* out) const;
+  // EncodeCanonical, section by section: the identity's sections that equal the decoded
+  // parent's are copied from its encoding, and renamings of mms alone are compared section by
+  // section before anything is written for them. numbers[i] (mm sections, then the rest;
+  // optional) is the section's interned number when it is known without interning it, else
+  // kUnknownSection.
+  void CanonicalSections(const State& state, std::uint8_t* out, std::uint32_t* numbers) const;
+  static constexpr std::uint32_t kUnknownSection = ~std::uint32_t{0};
   // What each op does from a state (CheckSymmetryAt): whether it is enabled, the post-state, and
   // (filled on demand) its canonical encoding.
   struct OwnSteps {

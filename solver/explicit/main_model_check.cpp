@@ -87,13 +87,20 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
         // use) trivially has the same successors.
         EncodeRenamedAt(state.world, g, renamed_bytes.data());
         if (renamed_bytes == exact) continue;
-        std::string renaming;
-        for (const std::string& part :
-             {PermutationText("mm", mm_perms_[m]), PermutationText("block", block_perms_[b]),
-              PermutationText("swap", swap_perms_[k])}) {
-          if (!part.empty()) renaming += (renaming.empty() ? "" : ", ") + part;
-        }
-        const State renamed{Rename(state.world, swap_perms_[k], block_perms_[b], mm_perms_[m]), 0};
+        // Written only for a witness (formatting it for every state was a few % of the check).
+        auto renaming = [&] {
+          std::string text;
+          for (const std::string& part :
+               {PermutationText("mm", mm_perms_[m]), PermutationText("block", block_perms_[b]),
+                PermutationText("swap", swap_perms_[k])}) {
+            if (!part.empty()) text += (text.empty() ? "" : ", ") + part;
+          }
+          return text;
+        };
+        // One renamed world a thread, assigned into the capacity of the last one.
+        thread_local State renamed;
+        main_model_internal::RenameInto(state.world, swap_perms_[k], block_perms_[b], mm_perms_[m],
+                                        &renamed.world);
         // The renaming must keep the state properties: the search judges them on the
         // representative only.
         const std::uint64_t twin = ViolatedStateProperties(renamed, ~std::uint64_t{0});
@@ -101,7 +108,7 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
           return fmt::format(
               "renaming [{}]: the renamed state violates properties 0x{:x}, the "
               "explored state 0x{:x}",
-              renaming, twin, own);
+              renaming(), twin, own);
         }
         // Fast, sufficient: op by op, the renamed op from the renamed state reaches the class
         // the op reaches from the state, with the same transition violations. The renaming
@@ -137,7 +144,8 @@ std::string MainModel::CheckSymmetryAt(const State& state, bool swap_renamings,
         return fmt::format(
             "renaming [{}]: `{}` from the {} state reaches a class{} that the {} state does not "
             "reach ({} vs {} successor classes)",
-            renaming, names_[static_cast<std::size_t>(lone.op)], mine_only ? "explored" : "renamed",
+            renaming(), names_[static_cast<std::size_t>(lone.op)],
+            mine_only ? "explored" : "renamed",
             lone.violations != 0 ? fmt::format(" (violations 0x{:x})", lone.violations) : "",
             mine_only ? "renamed" : "explored", mine.size(), theirs.size());
       }

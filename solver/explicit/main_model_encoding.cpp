@@ -3,9 +3,11 @@
 // fixed-size serialisation of model::World, and the least encoding over the symmetry groups'
 // renamings, written straight from the world.
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <memory>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -318,49 +320,51 @@ class Renamed {
   mutable bool decided_ = false;
 };
 
-// The serialisation proper, of `world` renamed by `r`, laid out by `l`. Returns the number of
-// bits written (the rest of the last byte is zero), or 0 when r.Keep() abandoned the write.
+// Mm section `t` of `world` renamed by `r` (mm r.SourceMm(t) of `world`), laid out by `l`,
+// padded to whole bytes: l.mm_bytes bytes.
 template <typename R>
-std::size_t WriteWorld(const World& world, const EncodingLayout& l, const R& r, std::uint8_t* out) {
-  Writer w(out);
+void WriteMm(Writer& w, const World& world, const EncodingLayout& l, const R& r, std::size_t t) {
   const auto pages = static_cast<std::size_t>(world.universe.pages);
-  for (std::size_t t = 0; t < world.mms.size(); ++t) {
-    const Mm& mm = world.mms[static_cast<std::size_t>(r.SourceMm(static_cast<int>(t)))];
-    w.Bit(mm.exists);
-    w.Int(static_cast<std::int64_t>(mm.vmas.size()), l.vma_count, "VMA count");
-    for (const Vma& v : mm.vmas) WriteVma(w, l, v);
-    w.Pad(VmaBits(l) * (pages - mm.vmas.size()));
-    for (const Pmd& pmd : mm.pmds) {
-      w.Int(static_cast<int>(pmd.kind), l.pmd_kind, "PMD kind");
-      w.Number(r.PmdNumber(pmd), l.numbers, "PMD number");
-      w.Bits({pmd.write, pmd.dirty, pmd.young});
-    }
-    for (const Pte& pte : mm.ptes) {
-      w.Int(static_cast<int>(pte.kind), l.pte_kind, "PTE kind");
-      w.Number(r.PteNumber(pte), l.numbers, "PTE number");
-      w.Bits({pte.write, pte.dirty, pte.young, pte.soft_dirty, pte.uffd_wp, pte.special,
-              pte.swp_exclusive});
-    }
-    for (std::int16_t c : mm.rss) w.Int(c, l.count, "RSS counter");
-    for (std::uint8_t v : mm.logical) w.Int(v, l.data, "logical page data");
-    w.Align();
-    if (w.pos() != (t + 1) * l.mm_bytes) [[unlikely]]
-      throw ExplorationError("main model: an mm section does not match its layout");
-    if (!r.Keep(w)) return 0;
+  const Mm& mm = world.mms[static_cast<std::size_t>(r.SourceMm(static_cast<int>(t)))];
+  w.Bit(mm.exists);
+  w.Int(static_cast<std::int64_t>(mm.vmas.size()), l.vma_count, "VMA count");
+  for (const Vma& v : mm.vmas) WriteVma(w, l, v);
+  w.Pad(VmaBits(l) * (pages - mm.vmas.size()));
+  for (const Pmd& pmd : mm.pmds) {
+    w.Int(static_cast<int>(pmd.kind), l.pmd_kind, "PMD kind");
+    w.Number(r.PmdNumber(pmd), l.numbers, "PMD number");
+    w.Bits({pmd.write, pmd.dirty, pmd.young});
   }
+  for (const Pte& pte : mm.ptes) {
+    w.Int(static_cast<int>(pte.kind), l.pte_kind, "PTE kind");
+    w.Number(r.PteNumber(pte), l.numbers, "PTE number");
+    w.Bits({pte.write, pte.dirty, pte.young, pte.soft_dirty, pte.uffd_wp, pte.special,
+            pte.swp_exclusive});
+  }
+  for (std::int16_t c : mm.rss) w.Int(c, l.count, "RSS counter");
+  for (std::uint8_t v : mm.logical) w.Int(v, l.data, "logical page data");
+  w.Align();
+}
+
+// The rest of the world after the mm sections (frames, swap slots, shmem objects, mirrors,
+// pgmaps, evictions in flight, the lock thread's folio). Returns false when r.Keep() abandoned
+// the write.
+template <typename R>
+bool WriteRest(Writer& w, const World& world, const EncodingLayout& l, const R& r) {
+  const auto pages = static_cast<std::size_t>(world.universe.pages);
   for (std::size_t t = 0; t < world.pages.size(); ++t) {
     Page p = world.pages[static_cast<std::size_t>(r.SourceFrame(static_cast<int>(t)))];
     if (p.head >= 0) p.head = r.Frame(p.head);
     WritePage(w, l, p);
   }
-  if (!r.Keep(w)) return 0;
+  if (!r.Keep(w)) return false;
   for (std::size_t t = 0; t < world.swap.size(); ++t) {
     const model::SwapSlot& s =
         world.swap[static_cast<std::size_t>(r.SourceSwap(static_cast<int>(t)))];
     w.Int(s.count, l.count, "swap count");
     w.Int(s.count == 0 ? 0 : s.data, l.data, "swap data");  // a free slot's data is never read
   }
-  if (!r.Keep(w)) return 0;
+  if (!r.Keep(w)) return false;
   if (world.shmem.size() > l.max_shmem) [[unlikely]]
     DoesNotFit("shmem object count", static_cast<std::int64_t>(world.shmem.size()), 0,
                static_cast<std::int64_t>(l.max_shmem));
@@ -404,7 +408,49 @@ std::size_t WriteWorld(const World& world, const EncodingLayout& l, const R& r, 
   w.Pad(static_cast<std::size_t>(l.frame.bits) *
         (static_cast<std::size_t>(l.migrating_count.hi) - world.migrating.size()));
   w.Int(r.Frame(world.lock_thread_folio), l.frame, "lock thread's folio");
+  return true;
+}
+
+// The serialisation proper, of `world` renamed by `r`, laid out by `l`. Returns the number of
+// bits written (the rest of the last byte is zero), or 0 when r.Keep() abandoned the write.
+template <typename R>
+std::size_t WriteWorld(const World& world, const EncodingLayout& l, const R& r, std::uint8_t* out) {
+  Writer w(out);
+  for (std::size_t t = 0; t < world.mms.size(); ++t) {
+    WriteMm(w, world, l, r, t);
+    if (w.pos() != (t + 1) * l.mm_bytes) [[unlikely]]
+      throw ExplorationError("main model: an mm section does not match its layout");
+    if (!r.Keep(w)) return 0;
+  }
+  if (!WriteRest(w, world, l, r)) return 0;
   return w.Finish();
+}
+
+// Whether two worlds of one search have the same rest section (WriteRest with Identity reads
+// nothing else: the universe and the knobs are the search's).
+bool SameRest(const World& a, const World& b) {
+  return a.pages == b.pages && a.swap == b.swap && a.shmem == b.shmem && a.devices == b.devices &&
+         a.pgmaps == b.pgmaps && a.migrating == b.migrating &&
+         a.lock_thread_folio == b.lock_thread_folio;
+}
+static_assert(std::tuple_size_v<decltype(World::Fields())> == 10,
+              "SameRest lists the fields of World that WriteRest reads: add the new one");
+
+// The state this thread decoded last (MainModel::Decode): its world, its exact encoding and,
+// with interned sections, their numbers. Encode of a successor Step made from it copies the
+// sections that are the same.
+struct DecodedParent {
+  const void* model = nullptr;
+  std::uint64_t decoded = 0;
+  World world;
+  std::vector<std::uint8_t> exact;
+  std::vector<std::uint32_t> numbers;  // per section, or MainModel::kUnknownSection
+};
+thread_local DecodedParent decoded_parent;
+
+std::uint64_t NextDecoded() {
+  static std::atomic<std::uint64_t> next{0};
+  return next.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 FieldRange Range(std::int64_t lo, std::int64_t hi) {
@@ -534,61 +580,175 @@ void MainModel::EncodeRenamedAt(const World& world, const Renaming& g, std::uint
     throw ExplorationError("main model: the encoding size does not match its layout");
 }
 
-void MainModel::EncodeCanonical(const State& state, std::uint8_t* out) const {
-  EncodeExact(state.world, out);
+void MainModel::CanonicalSections(const State& state, std::uint8_t* out,
+                                  std::uint32_t* numbers) const {
+  const World& world = state.world;
+  const EncodingLayout& l = *layout_;
+  const std::size_t mms = world.mms.size();
+  if (mms != static_cast<std::size_t>(options_.universe.mms))
+    throw ExplorationError("main model: the world's mm count is not the universe's");
+  const std::size_t mm_bytes = l.mm_bytes, rest_at = mms * mm_bytes;
+  const std::size_t rest_bits = l.bits - rest_at * 8;
+  // The identity, section by section: a section that equals the decoded parent's is its bytes.
+  const DecodedParent* parent = nullptr;
+  if (state.parent != 0 && decoded_parent.decoded == state.parent && decoded_parent.model == this)
+    parent = &decoded_parent;
+  thread_local std::vector<std::uint8_t> identity;
+  thread_local std::vector<std::uint32_t> identity_numbers;
+  identity.resize(exact_size_);
+  identity_numbers.assign(mms + 1, kUnknownSection);
+  for (std::size_t t = 0; t < mms; ++t) {
+    if (parent != nullptr && world.mms[t] == parent->world.mms[t]) {
+      std::memcpy(identity.data() + t * mm_bytes, parent->exact.data() + t * mm_bytes, mm_bytes);
+      identity_numbers[t] = parent->numbers[t];
+      continue;
+    }
+    Writer w(identity.data() + t * mm_bytes);
+    WriteMm(w, world, l, Identity{}, t);
+    if (w.pos() != mm_bytes) [[unlikely]]
+      throw ExplorationError("main model: an mm section does not match its layout");
+  }
+  if (parent != nullptr && SameRest(world, parent->world)) {
+    std::memcpy(identity.data() + rest_at, parent->exact.data() + rest_at, exact_size_ - rest_at);
+    identity_numbers[mms] = parent->numbers[mms];
+  } else {
+    Writer w(identity.data() + rest_at);
+    WriteRest(w, world, l, Identity{});
+    if (w.Finish() != rest_bits)
+      throw ExplorationError("main model: the encoding size does not match its layout");
+  }
+  std::memcpy(out, identity.data(), exact_size_);
+  if (numbers != nullptr) std::copy(identity_numbers.begin(), identity_numbers.end(), numbers);
   if (!options_.symmetry.Any()) return;
   // The least encoding over the renamings, each written straight from the world (equal to
   // EncodeExact(Rename(...)), which the tests check) without building the renamed World.
   thread_local std::vector<std::uint8_t> bytes;
   bytes.resize(exact_size_);
   bool swap_in_use = false;
-  for (const model::SwapSlot& slot : state.world.swap) swap_in_use |= slot.count != 0;
-  for (const Mm& mm : state.world.mms)
+  for (const model::SwapSlot& slot : world.swap) swap_in_use |= slot.count != 0;
+  for (const Mm& mm : world.mms)
     for (const Pte& pte : mm.ptes) swap_in_use |= pte.kind == model::PteKind::kSwap;
+  // Without a renaming of frame blocks, mm section t of the world renamed by (swap k, mms m) is
+  // section SourceMm(t) of the world renamed by swap k alone: those are written once per k
+  // (k = 0: the identity's), and a renaming's mm sections are compared with the least encoding
+  // so far before the rest (swap slots, mirror rows) is written for it.
+  thread_local std::vector<std::uint8_t> swapped;  // per k: the mm sections renamed by swap k
+  thread_local std::vector<char> swapped_known;
+  swapped.resize(swap_perms_.size() * mms * mm_bytes);
+  swapped_known.assign(swap_perms_.size(), 0);
+  auto sections_of = [&](std::size_t k) -> const std::uint8_t* {
+    if (k == 0) return identity.data();
+    std::uint8_t* at = swapped.data() + k * mms * mm_bytes;
+    if (swapped_known[k] == 0) {
+      const Renamed by_swap(world, swap_perms_[k], block_perms_[0], swap_inverses_[k],
+                            block_inverses_[0], mm_inverses_[0]);
+      for (std::size_t t = 0; t < mms; ++t) {
+        Writer w(at + t * mm_bytes);
+        WriteMm(w, world, l, by_swap, t);
+      }
+      swapped_known[k] = 1;
+    }
+    return at;
+  };
   for (std::size_t m = 0; m < mm_perms_.size(); ++m) {
     for (std::size_t b = 0; b < block_perms_.size(); ++b) {
       for (std::size_t k = 0; k < swap_perms_.size(); ++k) {
         if (m == 0 && b == 0 && k == 0) continue;  // the identity, written above
         if (k != 0 && !swap_in_use) continue;      // renaming free slots changes nothing
-        Renamed renamed(state.world, swap_perms_[k], block_perms_[b], swap_inverses_[k],
+        Renamed renamed(world, swap_perms_[k], block_perms_[b], swap_inverses_[k],
                         block_inverses_[b], mm_inverses_[m]);
-        renamed.PruneAgainst(out, bytes.data());
-        if (WriteWorld(state.world, *layout_, renamed, bytes.data()) == 0) continue;
-        if (std::memcmp(bytes.data(), out, exact_size_) < 0)
+        if (b == 0) {
+          const std::uint8_t* sections = sections_of(k);
+          auto source = [&](std::size_t t) {
+            return static_cast<std::size_t>(renamed.SourceMm(static_cast<int>(t)));
+          };
+          int c = 0;
+          for (std::size_t t = 0; t < mms && c == 0; ++t)
+            c = std::memcmp(sections + source(t) * mm_bytes, out + t * mm_bytes, mm_bytes);
+          if (c > 0) continue;
+          for (std::size_t t = 0; t < mms; ++t)
+            std::memcpy(bytes.data() + t * mm_bytes, sections + source(t) * mm_bytes, mm_bytes);
+          Writer w(bytes.data() + rest_at);
+          WriteRest(w, world, l, renamed);
+          if (w.Finish() != rest_bits)
+            throw ExplorationError("main model: the encoding size does not match its layout");
+          if (c == 0 &&
+              std::memcmp(bytes.data() + rest_at, out + rest_at, exact_size_ - rest_at) >= 0)
+            continue;
           std::memcpy(out, bytes.data(), exact_size_);
+          if (numbers != nullptr) {
+            for (std::size_t t = 0; t < mms; ++t)
+              numbers[t] = k == 0 ? identity_numbers[source(t)] : kUnknownSection;
+            numbers[mms] = kUnknownSection;
+          }
+          continue;
+        }
+        renamed.PruneAgainst(out, bytes.data());
+        if (WriteWorld(world, l, renamed, bytes.data()) == 0) continue;
+        if (std::memcmp(bytes.data(), out, exact_size_) < 0) {
+          std::memcpy(out, bytes.data(), exact_size_);
+          if (numbers != nullptr) std::fill(numbers, numbers + mms + 1, kUnknownSection);
+        }
       }
     }
   }
 }
 
+void MainModel::EncodeCanonical(const State& state, std::uint8_t* out) const {
+  CanonicalSections(state, out, nullptr);
+}
+
 void MainModel::Encode(const State& state, std::uint8_t* out) const {
   if (!options_.intern_sections) {
-    EncodeCanonical(state, out);
+    CanonicalSections(state, out, nullptr);
     return;
   }
   thread_local std::vector<std::uint8_t> full;
+  thread_local std::vector<std::uint32_t> numbers;
   full.resize(exact_size_);
-  EncodeCanonical(state, full.data());
   const EncodingLayout& l = *layout_;
   const std::size_t mms = state.world.mms.size();
+  numbers.resize(mms + 1);
+  CanonicalSections(state, full.data(), numbers.data());
   Writer w(out);
-  for (std::size_t t = 0; t < mms; ++t)
-    w.Put(mm_sections_->Intern(full.data() + t * l.mm_bytes), l.mm_number_bits);
-  w.Put(rest_sections_->Intern(full.data() + mms * l.mm_bytes), l.rest_number_bits);
+  for (std::size_t t = 0; t < mms; ++t) {
+    const std::uint32_t n = numbers[t] != kUnknownSection
+                                ? numbers[t]
+                                : mm_sections_->Intern(full.data() + t * l.mm_bytes);
+    w.Put(n, l.mm_number_bits);
+  }
+  w.Put(numbers[mms] != kUnknownSection ? numbers[mms]
+                                        : rest_sections_->Intern(full.data() + mms * l.mm_bytes),
+        l.rest_number_bits);
   w.Finish();
 }
 
 MainModel::State MainModel::Decode(const std::uint8_t* in) const {
-  if (!options_.intern_sections) return DecodeExact(in);
-  thread_local std::vector<std::uint8_t> full;
-  full.resize(exact_size_);
   const EncodingLayout& l = *layout_;
   const auto mms = static_cast<std::size_t>(options_.universe.mms);
-  Reader r(in);
-  for (std::size_t t = 0; t < mms; ++t)
-    mm_sections_->Copy(r.Get(l.mm_number_bits), full.data() + t * l.mm_bytes);
-  rest_sections_->Copy(r.Get(l.rest_number_bits), full.data() + mms * l.mm_bytes);
-  return DecodeExact(full.data());
+  DecodedParent& cache = decoded_parent;
+  cache.model = this;
+  cache.decoded = 0;  // invalid until it is filled in below
+  cache.exact.resize(exact_size_);
+  cache.numbers.assign(mms + 1, kUnknownSection);
+  if (!options_.intern_sections) {
+    std::memcpy(cache.exact.data(), in, exact_size_);
+  } else {
+    Reader r(in);
+    for (std::size_t t = 0; t < mms; ++t) {
+      cache.numbers[t] = r.Get(l.mm_number_bits);
+      mm_sections_->Copy(cache.numbers[t], cache.exact.data() + t * l.mm_bytes);
+    }
+    cache.numbers[mms] = r.Get(l.rest_number_bits);
+    rest_sections_->Copy(cache.numbers[mms], cache.exact.data() + mms * l.mm_bytes);
+  }
+  State state = DecodeExact(cache.exact.data());
+  // The world's exact encoding is `exact`: decoding and encoding are inverse (the tests decode
+  // every state of a search back), so its successors may copy its unchanged sections.
+  state.decoded = NextDecoded();
+  cache.world = state.world;
+  cache.decoded = state.decoded;
+  return state;
 }
 
 std::uint64_t MainModel::ExtraTableBytes() const {

@@ -82,6 +82,11 @@ std::shared_ptr<const EncodingLayout> MakeEncodingLayout(const model::World& ini
 bool SameUnderMmRenaming(const model::World& x, const model::World& y,
                          const std::vector<int>& source);
 
+// Rename(w, swap, block, mm) written into *out (which must not be `w`), reusing its vectors'
+// capacity: no allocation once *out has had a world of the same universe.
+void RenameInto(const model::World& w, const std::vector<int>& swap, const std::vector<int>& block,
+                const std::vector<int>& mm, model::World* out);
+
 // The inverse of permutation `p` of 0..n-1.
 std::vector<int> Inverse(const std::vector<int>& p);
 

@@ -309,6 +309,13 @@ World Rename(const World& w, const std::vector<int>& swap, const std::vector<int
   return out;
 }
 
+void main_model_internal::RenameInto(const World& w, const std::vector<int>& swap,
+                                     const std::vector<int>& block, const std::vector<int>& mm,
+                                     World* out) {
+  *out = w;  // into the capacity *out already has
+  Renamer(w, swap, block, mm).Fields(w, *out);
+}
+
 std::string SymmetryGroups::Describe() const {
   std::string out;
   if (swap_slots) out += "swap slots";

@@ -528,6 +528,66 @@ TEST(MainModel, RenamedEncodingsAreThoseOfTheRenamedWorlds) {
   EXPECT_GT(renamed_differently, 1000);
 }
 
+// Encode copies the sections a successor shares with the state it was stepped from when that
+// state came from Decode (MainModel::State::decoded/parent), and compares renamings of mms by
+// their sections: the encodings must be those written from scratch, for every successor of every
+// state of a forked, swapped, two-block universe, with each symmetry option, with and without
+// interned sections. A second Decode in between (another state) must not be mistaken for the
+// parent.
+TEST(MainModel, EncodingFromTheDecodedParentIsTheFreshOne) {
+  for (int groups = 0; groups < 3; ++groups) {
+    for (bool intern : {false, true}) {
+      MainModelOptions o = ForkedSwappedTwoBlocks();
+      o.symmetry.swap_slots = o.symmetry.mms = groups >= 1;
+      o.symmetry.folio_slots = groups >= 2;
+      o.intern_sections = intern;
+      const MainModel model(o);
+      ExplorerOptions options;
+      options.stop_at_violation = false;
+      Explorer<MainModel> explorer(model, options);
+      ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
+      ASSERT_GT(explorer.StateCount(), 1000u);
+      std::vector<std::uint8_t> cached(model.EncodingSize()), fresh(model.EncodingSize());
+      std::vector<std::uint8_t> exact(model.ExactEncodingSize()), exact_fresh(exact.size());
+      MainModel::State post;
+      int copied_from_parent = 0;
+      for (std::uint32_t i = 0; i < explorer.StateCount(); i += 3) {
+        const MainModel::State state = explorer.StateAt(i);
+        ASSERT_NE(state.decoded, 0u);
+        for (int op = 0; op < model.OpCount(); ++op) {
+          if (!model.Step(state, op, &post) || post.unchanged) continue;
+          ASSERT_EQ(post.parent, state.decoded);
+          model.Encode(post, cached.data());
+          model.EncodeCanonical(post, exact.data());
+          MainModel::State alone = post;
+          alone.parent = 0;
+          model.Encode(alone, fresh.data());
+          model.EncodeCanonical(alone, exact_fresh.data());
+          ASSERT_EQ(cached, fresh) << "groups " << groups << ", intern " << intern << ", state "
+                                   << i << ", op " << model.OpName(op);
+          ASSERT_EQ(exact, exact_fresh)
+              << "groups " << groups << ", state " << i << ", op " << model.OpName(op);
+          copied_from_parent += post.world.mms[1] == state.world.mms[1] ? 1 : 0;
+        }
+        // Another state decoded in between: the successors of the first are written whole.
+        if (i + 1 < explorer.StateCount() && i % 96 == 0) {
+          const MainModel::State other = explorer.StateAt(i + 1);
+          ASSERT_NE(other.decoded, state.decoded);
+          for (int op = 0; op < model.OpCount(); ++op) {
+            if (!model.Step(state, op, &post) || post.unchanged) continue;
+            model.Encode(post, cached.data());
+            MainModel::State alone = post;
+            alone.parent = 0;
+            model.Encode(alone, fresh.data());
+            ASSERT_EQ(cached, fresh) << "state " << i << " after another decode";
+          }
+        }
+      }
+      EXPECT_GT(copied_from_parent, 300);
+    }
+  }
+}
+
 // The compact encoding holds counts in a byte: a count beyond it is an error naming the value,
 // never a silent wrap that would merge two states.
 // The symmetry check's shortcut (main_model_internal::SameUnderMmRenaming) says "same" for a
