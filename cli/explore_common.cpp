@@ -213,6 +213,7 @@ void AddSearchJson(nlohmann::ordered_json* report, const ExplorationResult& r) {
   j["seconds"] = r.seconds;
   j["expand_seconds"] = r.expand_seconds;
   j["number_seconds"] = r.number_seconds;
+  j["grow_seconds"] = r.grow_seconds;
   j["states_per_second"] = static_cast<std::uint64_t>(std::llround(r.states_per_second));
   j["bytes_per_state"] = std::round(r.bytes_per_state * 100) / 100;
   j["peak_rss_bytes"] = util::PeakRssBytes();

@@ -179,6 +179,9 @@ class DevexclCoreModel {
   bool use_bmi2_;  // the CPU has pext and the state fits 128 bits (the packers agree)
   std::uint64_t lane_masks_[10];  // per field array, for pext
   int lane_widths_[10];           // bits each field array packs to
+  // Bit 0 of each part in the packed word: [0] mm1, [k + 1] field array k (the bits of the
+  // arrays after it; [10] = 0).
+  int lane_shifts_[11];
   // Per byte of State, 127 - the largest value allowed there (S0); see WithinRanges.
   std::uint64_t range_addends_[sizeof(State) / 8];
   std::vector<OpInstance> ops_;

@@ -28,6 +28,10 @@ struct ExplorerOptions {
   // state (its own and its allowed successors'), one byte a state, so that liveness (liveness.h)
   // needs no pass of its own over the states to find those that reach a goal in one step.
   bool liveness_marks = false;
+  // Between two levels that grow, size the visited table for the next level predicted from the
+  // last two (Explorer::GrowAhead) instead of growing it when it fills mid-level. Changes the
+  // table's size only, never the states, their numbering or any figure but memory and time.
+  bool grow_ahead = true;
 };
 
 enum class ExplorationStatus {
@@ -63,6 +67,11 @@ struct ExplorationResult {
   double seconds = 0;
   double expand_seconds = 0;  // of which: expanding frontiers (parallel)
   double number_seconds = 0;  // and numbering their new states
+  // Growing the visited table: every rehash, mid-level (within expand_seconds) or between levels
+  // (ExplorerOptions::grow_ahead, within neither), and how many there were of each.
+  double grow_seconds = 0;
+  std::uint32_t grows_mid_level = 0;
+  std::uint32_t grows_ahead = 0;
   double states_per_second = 0;
   std::uint64_t structure_bytes = 0;       // the explorer's arrays and table at the end
   double bytes_per_state = 0;              // structure_bytes / states

@@ -194,6 +194,17 @@ class Explorer {
     return encoding;
   }
   std::uint64_t HashEncoding(const std::uint8_t* encoding) const { return table_.Hash(encoding); }
+  // Batched lookups (liveness): start fetching the table slot where the lookup of an encoding
+  // hashed to `hash` begins, then find it with FindEncoding.
+  void PrefetchHome(std::uint64_t hash) const { table_.Prefetch(table_.HomeSlot(hash)); }
+  // The index of the state with this encoding (EncodingStride() bytes, zero-padded) hashed to
+  // `hash` by HashEncoding, or nullopt if it was not reached.
+  std::optional<std::uint32_t> FindEncoding(std::uint64_t hash,
+                                            const std::uint8_t* encoding) const {
+    const std::uint32_t index = table_.Lookup(hash, encoding);
+    if (index == internal::VisitedTable::kNoIndex) return std::nullopt;
+    return index;
+  }
   bool SameEncoding(const std::uint8_t* a, const std::uint8_t* b) const {
     return table_.SameEncoding(a, b);
   }
@@ -216,6 +227,9 @@ class Explorer {
     std::vector<Hit> hits;
   };
   static constexpr std::size_t kMaxWatched = 8;  // liveness goals marked (a byte a state)
+  // Batches of successors in ExpandBlock's pipeline: being hashed, being prefetched, going into
+  // the table.
+  static constexpr int kStages = 3;
   // Per-thread buffers, reused across blocks and rounds.
   struct Scratch {
     std::vector<State> successors;
@@ -223,7 +237,7 @@ class Explorer {
     alignas(8) std::uint8_t own[16] = {};  // the expanded state's encoding, from a packed table
     std::vector<std::uint64_t> hashes;
     std::vector<int> ops;              // the enabled ops of the state being expanded
-    std::vector<int> visit_ops;        // per half: the op of each successor waiting for the table
+    std::vector<int> visit_ops;        // per batch: the op of each successor waiting for the table
     std::vector<std::uint64_t> fresh;  // table positions this thread inserted in this level
     std::uint64_t unflushed = 0;       // insertions not yet added to inserted_
     internal::RecordArena* pending = nullptr;  // this thread's pending_ arena
@@ -266,9 +280,16 @@ class Explorer {
   // slot `pos` and numbers the slot. REQUIRES: one thread.
   std::uint32_t Number(std::uint64_t pos, std::uint64_t hash, const std::uint8_t* encoding,
                        std::uint32_t parent, std::uint16_t op);
-  // Doubles the table between rounds of a level. Pending states keep their keys; their new
-  // positions are put into scratches[0].fresh.
-  void GrowTable(std::vector<Scratch>* scratches);
+  // Grows the table to `slots` slots (twice its size when 0) between rounds of a level, or
+  // between levels. Pending states keep their keys; their new positions are put into
+  // scratches[0].fresh.
+  void GrowTable(std::vector<Scratch>* scratches, std::uint64_t slots = 0);
+  // Between two levels, when the levels still grow: grows the table now to hold the next level,
+  // predicted as the last one times the last growth ratio, rather than when it fills up in the
+  // middle of the next level. One rehash to the size the level needs instead of several, and
+  // none while the level's new states and their lists are held: the old and the new table are
+  // both there while the table grows, and that is the search's peak of memory.
+  void GrowAhead(std::vector<Scratch>* scratches);
   std::uint64_t StructureBytes() const {
     std::uint64_t pending = 0;
     for (const internal::RecordArena& arena : pending_) pending += arena.AllocatedBytes();
@@ -373,6 +394,9 @@ class Explorer {
   bool complete_ = false;      // Run() explored every reachable state
   double phase1_seconds_ = 0;  // expanding frontiers
   double phase2_seconds_ = 0;  // numbering new states
+  double grow_seconds_ = 0;    // growing the table
+  std::uint32_t grows_mid_level_ = 0;
+  std::uint32_t grows_ahead_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -417,7 +441,26 @@ std::uint32_t Explorer<Model>::Number(std::uint64_t pos, std::uint64_t hash,
 }
 
 template <ExplorableModel Model>
-void Explorer<Model>::GrowTable(std::vector<Scratch>* scratches) {
+void Explorer<Model>::GrowAhead(std::vector<Scratch>* scratches) {
+  const std::size_t levels = level_start_.size();
+  if (levels < 2) return;
+  const std::uint64_t last = encodings_.size() - level_start_[levels - 1];
+  const std::uint64_t previous = level_start_[levels - 1] - level_start_[levels - 2];
+  if (last <= previous || previous == 0) return;  // not growing: the table grows when it fills
+  // The ratio is capped: a table too big for the next level costs memory, never states.
+  const double ratio = std::min(4.0, static_cast<double>(last) / static_cast<double>(previous));
+  const auto next = static_cast<std::uint64_t>(static_cast<double>(last) * ratio);
+  const std::uint64_t slots = table_.SlotsFor(encodings_.size() + next);
+  if (slots == table_.SlotCount()) return;
+  if (!RoomFor(static_cast<std::uint64_t>(static_cast<double>(slots) * table_.SlotBytes()))) {
+    return;  // the level grows the table when it must, if the memory limit lets it
+  }
+  GrowTable(scratches, slots);
+  ++grows_ahead_;
+}
+
+template <ExplorableModel Model>
+void Explorer<Model>::GrowTable(std::vector<Scratch>* scratches, std::uint64_t slots) {
   std::uint64_t pending = 0;
   for (Scratch& scratch : *scratches) {
     pending += scratch.fresh.size();
@@ -425,14 +468,18 @@ void Explorer<Model>::GrowTable(std::vector<Scratch>* scratches) {
   }
   std::vector<std::uint64_t>& fresh = (*scratches)[0].fresh;
   fresh.reserve(pending);
-  if (PositionsOnly() && table_.SlotCount() * 2 > (std::uint64_t{1} << 32)) {
+  const auto grow_start = std::chrono::steady_clock::now();
+  if (slots == 0) slots = table_.SlotCount() * 2;
+  if (PositionsOnly() && slots > (std::uint64_t{1} << 32)) {
     throw ExplorationError("explorer: a packed table past 2^32 slots");
   }
-  table_.Grow(&fresh, [this](std::uint32_t index, std::uint64_t pos) {
+  table_.Grow(slots, &fresh, [this](std::uint32_t index, std::uint64_t pos) {
     if (!PositionsOnly()) return;
     const auto position = static_cast<std::uint32_t>(pos);
     std::memcpy(encodings_.MutableAt(index), &position, sizeof(position));
   });
+  grow_seconds_ +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - grow_start).count();
 }
 
 template <ExplorableModel Model>
@@ -449,38 +496,58 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
   const std::size_t e = stride_;
   if (scratch->successors.empty()) {
     scratch->successors.resize(op_count_);
-    // Two halves: the successors of one state go into the table while the next state's are
-    // computed, so that each slot's cache line has a whole state's work to arrive in.
-    scratch->encodings.assign(2 * e * op_count_, 0);
-    scratch->hashes.resize(2 * op_count_);
+    // kStages batches of successors in flight: see below.
+    scratch->encodings.assign(kStages * e * op_count_, 0);
+    scratch->hashes.resize(kStages * op_count_);
     scratch->ops.resize(op_count_);
-    scratch->visit_ops.resize(2 * op_count_);
+    scratch->visit_ops.resize(kStages * op_count_);
   }
-  int half = 0;     // the half this state's successors go to
-  int waiting = 0;  // successors of the previous state in the other half
-  std::uint64_t waiting_key = 0;
-  // Pass 3: the previous state's successors into the table.
-  auto visit_waiting = [&] {
-    const std::size_t other = static_cast<std::size_t>(1 - half) * op_count_;
-    for (int k = 0; k < waiting; ++k) {
-      Visit(scratch->hashes[other + k], scratch->encodings.data() + e * (other + k),
-            waiting_key | static_cast<std::uint64_t>(scratch->visit_ops[other + k]), scratch);
+  // A pipeline over the block's states, so that a table slot's cache line has a whole state's
+  // work to arrive in, and the misses are spread over the work instead of issued in a burst
+  // (a burst of prefetches fills the core's line-fill buffers, and the next prefetch stalls):
+  //   * the successors of state i are computed, encoded and hashed into batch i % kStages;
+  //   * while state i + 1's successors are computed, one home slot of batch i is prefetched
+  //     after each Step;
+  //   * at the end of state i + 2, batch i goes into the table.
+  // At a pause at most two batches wait: they are put into the table first.
+  int count[kStages] = {};  // successors waiting in each batch
+  std::uint64_t key[kStages] = {};
+  auto visit_batch = [&](int b) {
+    const std::size_t base = static_cast<std::size_t>(b) * op_count_;
+    for (int k = 0; k < count[b]; ++k) {
+      Visit(scratch->hashes[base + k], scratch->encodings.data() + e * (base + k),
+            key[b] | static_cast<std::uint64_t>(scratch->visit_ops[base + k]), scratch);
     }
-    waiting = 0;
+    count[b] = 0;
+  };
+  auto prefetch_batch = [&](int b, int from) {
+    const std::size_t base = static_cast<std::size_t>(b) * op_count_;
+    for (int k = from; k < count[b]; ++k)
+      table_.Prefetch(table_.HomeSlot(scratch->hashes[base + k]));
   };
   const std::uint32_t first = block->next;
+  // The batches of states i - 2 and i - 1 (at i = first, none waits).
+  auto drain = [&](std::uint32_t i) {
+    const int older = static_cast<int>((i + 1) % kStages);  // i - 2
+    const int newer = static_cast<int>((i + 2) % kStages);  // i - 1
+    prefetch_batch(newer, 0);
+    visit_batch(older);
+    visit_batch(newer);
+  };
   for (std::uint32_t i = first; i < block->end; ++i) {
     if (table_.GrowthRequested()) {
-      visit_waiting();
+      drain(i);
       block->next = i;  // resumed here once the table has grown
       return;
     }
     if (((i - first) & 255) == 255 && (stop_.load(std::memory_order_relaxed) || OverTime())) {
-      visit_waiting();
+      drain(i);
       stop_.store(true);
       block->next = i;
       return;
     }
+    const int mine = static_cast<int>(i % kStages);
+    const int previous = static_cast<int>((i + kStages - 1) % kStages);  // state i - 1's batch
     const std::uint8_t* own;
     if (PositionsOnly()) {
       // The next states' slots are on their way while this one is expanded.
@@ -500,9 +567,22 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
     }
     // Pass 1: every enabled op's successor. Pass 2 reads them back only after all were written:
     // packing reads whole words, and a word read right after byte writes to it would stall.
+    // Between Steps, home slots of the previous state's batch are prefetched.
     int enabled = 0;
-    for (int op = 0; op < op_count_; ++op) {
-      if (model_.Step(state, op, &scratch->successors[enabled])) scratch->ops[enabled++] = op;
+    {
+      const std::uint64_t* previous_hashes =
+          scratch->hashes.data() + static_cast<std::size_t>(previous) * op_count_;
+      const int to_fetch = count[previous];
+      int fetched = 0;
+      for (int op = 0; op < op_count_; ++op) {
+        if (model_.Step(state, op, &scratch->successors[enabled])) scratch->ops[enabled++] = op;
+        // Every other Step: a disabled op's Step is short, and prefetches issued faster than
+        // the lines arrive fill the line-fill buffers (about 12 here), past which they are lost.
+        if ((op & 1) != 0 && fetched < to_fetch) {
+          table_.Prefetch(table_.HomeSlot(previous_hashes[fetched++]));
+        }
+      }
+      prefetch_batch(previous, fetched);
     }
     block->edges += enabled;
     if (!watched_.empty()) *marks_.MutableAt(i) = MarkGoals(state, *scratch, enabled);
@@ -515,7 +595,7 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
       model_.Expanded(i, state, scratch->successors.data(), scratch->ops.data(), enabled);
     }
     int n = 0;
-    const std::size_t mine = static_cast<std::size_t>(half) * op_count_;
+    const std::size_t base = static_cast<std::size_t>(mine) * op_count_;
     for (int k = 0; k < enabled; ++k) {
       const State& post = scratch->successors[k];
       const int op = scratch->ops[k];
@@ -536,24 +616,22 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
           continue;
         }
       }
-      std::uint8_t* encoding = scratch->encodings.data() + e * (mine + n);
+      std::uint8_t* encoding = scratch->encodings.data() + e * (base + n);
       model_.Encode(post, encoding);
       if (table_.SameEncoding(encoding, own)) {
         ++block->self_loops;
         continue;
       }
-      const std::uint64_t hash = table_.Hash(encoding);
-      table_.Prefetch(table_.HomeSlot(hash));
-      scratch->hashes[mine + n] = hash;
-      scratch->visit_ops[mine + n] = op;
+      scratch->hashes[base + n] = table_.Hash(encoding);
+      scratch->visit_ops[base + n] = op;
       ++n;
     }
-    visit_waiting();
-    waiting = n;
-    waiting_key = std::uint64_t{i} << 16;
-    half = 1 - half;
+    count[mine] = n;
+    key[mine] = std::uint64_t{i} << 16;
+    // State i - 2's batch, prefetched while state i - 1 was expanded.
+    visit_batch(static_cast<int>((i + 1) % kStages));
   }
-  visit_waiting();
+  drain(block->end);
   block->next = block->end;
 }
 
@@ -677,11 +755,11 @@ ExplorationResult Explorer<Model>::Run() {
   std::vector<std::optional<Hit>> first_hit(properties.size());
 
   // Room for the insertions the threads have not counted yet when the table is at grow_at_:
-  // each thread may be up to kFlushEvery + 2 * op_count_ insertions (a state's successors wait for
-  // the next one's) ahead of the table's count.
+  // each thread may be up to kFlushEvery + (kStages - 1) * op_count_ insertions (the successors of
+  // two states wait in ExpandBlock's pipeline) ahead of the table's count.
   std::uint64_t slots = std::uint64_t{1} << 16;
   while (slots / 8 < static_cast<std::uint64_t>(options_.jobs) *
-                         (kFlushEvery + 2 * static_cast<std::uint64_t>(op_count_))) {
+                         (kFlushEvery + (kStages - 1) * static_cast<std::uint64_t>(op_count_))) {
     slots *= 2;
   }
   table_.Allocate(slots, table_.packed() ? kPackedMaxLoad : 0.7);
@@ -765,6 +843,7 @@ ExplorationResult Explorer<Model>::Run() {
           break;
         }
         GrowTable(&scratches);
+        ++grows_mid_level_;
         for (Scratch& scratch : scratches) CountTransient(&scratch);
       }
       table_.ClearGrowthRequest();
@@ -802,6 +881,7 @@ ExplorationResult Explorer<Model>::Run() {
       break;
     }
     level_begin = level_end;
+    if (options_.grow_ahead) GrowAhead(&scratches);
     if (found_mask != 0 && options_.stop_at_violation && encodings_.size() > level_end) {
       stopped_at_violation = true;
       break;
@@ -812,6 +892,9 @@ ExplorationResult Explorer<Model>::Run() {
   result.seconds = elapsed.count();
   result.expand_seconds = phase1_seconds_;
   result.number_seconds = phase2_seconds_;
+  result.grow_seconds = grow_seconds_;
+  result.grows_mid_level = grows_mid_level_;
+  result.grows_ahead = grows_ahead_;
   if (stop_) {
     result.status = ExplorationStatus::kLimitReached;
     result.limit = LimitName(limit_hit_);

@@ -263,13 +263,27 @@ std::vector<LivenessResult> CheckLivenessAll(
         const std::uint64_t begin = vertices * t / threads;
         const std::uint64_t end = vertices * (t + 1) / threads;
         State post;
+        // A vertex's successors are encoded and hashed first, their table slots fetched all at
+        // once, then looked up: the misses overlap instead of following each other.
+        const std::size_t stride = explorer.EncodingStride();
+        std::vector<std::uint8_t> encodings(stride * op_count, 0);  // padding stays zero
+        std::vector<std::uint64_t> hashes(op_count);
         for (std::uint64_t v = begin; v < end; ++v) {
           if (v + 8 < end) explorer.PrefetchState(graph.state_of[v + 8]);
           const State state = explorer.StateAt(graph.state_of[v]);
-          std::uint64_t edges = 0;
+          int successors = 0;
           for (int op = 0; op < op_count; ++op) {
             if (!allowed(property, op) || !model.Step(state, op, &post)) continue;
-            const std::optional<std::uint32_t> index = explorer.Find(post);
+            std::uint8_t* encoding = encodings.data() + stride * successors;
+            model.Encode(post, encoding);
+            hashes[successors] = explorer.HashEncoding(encoding);
+            explorer.PrefetchHome(hashes[successors]);
+            ++successors;
+          }
+          std::uint64_t edges = 0;
+          for (int k = 0; k < successors; ++k) {
+            const std::optional<std::uint32_t> index =
+                explorer.FindEncoding(hashes[k], encodings.data() + stride * k);
             if (!index) throw ExplorationError("liveness: a successor the search did not reach");
             const std::uint32_t target = vertex_of(*index);
             if (target == kNone) {

@@ -383,6 +383,91 @@ TEST(ExplorerTest, MemoryLimitCountsWhatTheProcessHeldBefore) {
   EXPECT_LT(result.states, 2500u);
 }
 
+// A graph whose BFS levels triple until they fill [0, n): from x, "mul_k" goes to (3x + k) mod n
+// for k = 1, 2, 3 and "half" to x / 2 (edges back, into levels of other threads' states). The
+// visited table starts at 2^16 slots and grows several times, mid-level or between levels.
+class TripleModel {
+ public:
+  struct State {
+    std::uint32_t x = 0;
+  };
+  explicit TripleModel(std::uint32_t n) : n_(n) {
+    properties_ = {{"T1", "not-last", PropertyKind::kState, false, "x != n - 1"}};
+  }
+  State InitialState() const { return State{}; }
+  int OpCount() const { return 4; }
+  std::string OpName(int op) const { return op == 3 ? "half" : "mul_" + std::to_string(op + 1); }
+  bool Step(const State& s, int op, State* post) const {
+    post->x =
+        op == 3 ? s.x / 2 : static_cast<std::uint32_t>((std::uint64_t{s.x} * 3 + op + 1) % n_);
+    return true;
+  }
+  std::size_t EncodingSize() const { return 4; }
+  void Encode(const State& s, std::uint8_t* out) const { std::memcpy(out, &s.x, 4); }
+  State Decode(const std::uint8_t* in) const {
+    State s;
+    std::memcpy(&s.x, in, 4);
+    return s;
+  }
+  const std::vector<PropertyInfo>& Properties() const { return properties_; }
+  std::uint64_t ViolatedStateProperties(const State& s, std::uint64_t mask) const {
+    return (s.x == n_ - 1 ? 1u : 0u) & mask;
+  }
+  std::uint64_t ViolatedTransitionProperties(const State& /*pre*/, int /*op*/,
+                                             const State& /*post*/, std::uint64_t /*mask*/) const {
+    return 0;
+  }
+  std::vector<LivenessProperty<State>> LivenessProperties() const { return {}; }
+  void StateTuple(const State& s, std::vector<int>* tuple) const {
+    tuple->push_back(static_cast<int>(s.x));
+  }
+  std::string DescribeState(const State& s) const { return std::to_string(s.x); }
+
+ private:
+  std::uint32_t n_;
+  std::vector<PropertyInfo> properties_;
+};
+
+static_assert(ExplorableModel<TripleModel>);
+
+// Growing the table between levels for the predicted next level (grow_ahead) changes its size
+// and when it grows, never the graph: the same states in the same order, the same parents and
+// counterexamples, found again by Find, for any number of jobs. Without it the table grows in
+// the middle of levels (the threads pause with successors in flight and resume); with it, in
+// this graph whose levels triple, only between levels.
+TEST(ExplorerTest, GrowingTheTableAheadChangesNothingButTheTable) {
+  const TripleModel model(600000);
+  ExplorerOptions options = NoStop();
+  options.grow_ahead = false;
+  Explorer<TripleModel> reference(model, options);
+  const ExplorationResult expected = reference.Run();
+  ASSERT_EQ(expected.states, 600000u);
+  EXPECT_EQ(expected.grows_ahead, 0u);
+  EXPECT_GE(expected.grows_mid_level, 3u);  // 2^16 slots to 2^20
+  ASSERT_EQ(expected.violations.size(), 1u);
+  for (bool ahead : {false, true}) {
+    for (int jobs : {1, 2, 3}) {
+      options.grow_ahead = ahead;
+      options.jobs = jobs;
+      Explorer<TripleModel> explorer(model, options);
+      const ExplorationResult result = explorer.Run();
+      const std::string what =
+          std::string(ahead ? "ahead, " : "mid-level, ") + std::to_string(jobs) + " jobs";
+      ExpectSameExploration(result, expected, what);
+      if (ahead) {  // levels 1, 3, 9, ..., 177147, 334280: each growth is predicted
+        EXPECT_EQ(result.grows_mid_level, 0u) << what;
+        EXPECT_GT(result.grows_ahead, 0u) << what;
+        EXPECT_LE(result.grows_ahead, expected.grows_mid_level) << what;
+      }
+      for (std::uint32_t i = 0; i < explorer.StateCount(); i += 1009) {
+        ASSERT_EQ(explorer.StateAt(i).x, reference.StateAt(i).x) << what << ", state " << i;
+        ASSERT_EQ(explorer.PathTo(i), reference.PathTo(i)) << what << ", state " << i;
+        ASSERT_EQ(explorer.Find(explorer.StateAt(i)), std::optional<std::uint32_t>(i)) << what;
+      }
+    }
+  }
+}
+
 // After Reset the arena writes into the chunks it has: the pending arenas of a search are reset
 // every level, and allocating new chunks each time kept every level's records resident.
 TEST(RecordArenaTest, ResetReusesTheChunks) {
