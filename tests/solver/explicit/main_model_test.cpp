@@ -487,6 +487,12 @@ TEST(MainModel, RenameIsAGroupAction) {
   EXPECT_GT(moved, 100);
 }
 
+// Runs `explorer` over its whole universe, which the tests below sample: more than 1,000 states.
+void ExploreWhole(Explorer<MainModel>& explorer) {
+  ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
+  ASSERT_GT(explorer.StateCount(), 1000u);
+}
+
 // Encode's renamed encodings are written straight from the world, without building the renamed
 // World: on every state of a two-mm, two-swap-slot, two-block universe (forked, swapped, made
 // exclusive), each renaming of all three groups writes exactly EncodeExact(Rename(...)), and
@@ -497,8 +503,7 @@ TEST(MainModel, RenamedEncodingsAreThoseOfTheRenamedWorlds) {
   ExplorerOptions options;
   options.stop_at_violation = false;
   Explorer<MainModel> explorer(model, options);
-  ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
-  ASSERT_GT(explorer.StateCount(), 1000u);
+  ASSERT_NO_FATAL_FAILURE(ExploreWhole(explorer));
   const std::vector<std::vector<int>> two = {{0, 1}, {1, 0}};
   std::vector<std::uint8_t> direct(model.EncodingSize()), built(model.EncodingSize());
   std::vector<std::uint8_t> least(model.EncodingSize()), canonical(model.EncodingSize());
@@ -545,8 +550,7 @@ TEST(MainModel, EncodingFromTheDecodedParentIsTheFreshOne) {
       ExplorerOptions options;
       options.stop_at_violation = false;
       Explorer<MainModel> explorer(model, options);
-      ASSERT_EQ(explorer.Run().status, ExplorationStatus::kComplete);
-      ASSERT_GT(explorer.StateCount(), 1000u);
+      ASSERT_NO_FATAL_FAILURE(ExploreWhole(explorer));
       std::vector<std::uint8_t> cached(model.EncodingSize()), fresh(model.EncodingSize());
       std::vector<std::uint8_t> exact(model.ExactEncodingSize()), exact_fresh(exact.size());
       MainModel::State post;
