@@ -185,8 +185,9 @@ class Unrolling {
   }
 
   // `n` cubes of any query over the unrolling: ranges of step 1's op index that together cover
-  // every index, each holding about as many of the ops not disabled at step 1 (from the
-  // prologue's numeral state most are), in index order. REQUIRES: Steps() >= 1, n >= 1.
+  // every index, in index order, each holding about as many of the ops that simplification did
+  // not disable at step 1 (from the prologue's numeral state many are). REQUIRES: Steps() >= 1,
+  // n >= 1.
   std::vector<z3::expr> FirstStepCubes(int n) const {
     const std::vector<unsigned>& live = live_.front();
     const z3::expr& index = index_.front();
@@ -323,36 +324,34 @@ z3::expr Bad(const SymbolicModel& sm, const Unrolling& un, const std::string& pr
   return !sm.Holds(property, un.State(i));
 }
 
-// The fresh solver's tactic (CheckFresh): simplification and value propagation, then bit-blasting
-// to the SAT solver.
+// The tactic of BMC's fresh queries (CheckCubes): a non-incremental bit-blasting solver,
+// simplification and propagation of values first, which the incremental SAT solver does not do
+// across steps. No equation solving (solve-eqs): it substitutes each next-state constant by its
+// choice chain, which more than doubles the formula Z3 bit-blasts (linux-6.15 depth 2: 93k
+// expressions become 226k) while the constants are better cut points for the SAT solver;
+// measured with the z3 4.8.12 command line on the dumped depth-2 query, 3.62 s of CPU with it,
+// 1.95 s without. Neither Z3's own QF_BV tactic (elim-uncnstr and bit-vector sharing) nor the
+// SAT solver's options (probing, SCC, phase, in-processing) were consistently faster on the
+// depth-3 queries of linux-6.15 and bug 17 across four SAT seeds.
 z3::tactic BitBlasting(z3::context& ctx) {
   return z3::tactic(ctx, "simplify") & z3::tactic(ctx, "propagate-values") &
          z3::tactic(ctx, "simplify") & z3::tactic(ctx, "bit-blast") & z3::tactic(ctx, "sat");
 }
 
-// Checks the assertions of `incremental` under `assumptions` with a fresh
-// non-incremental bit-blasting solver: simplification and propagation of
-// values first, which the incremental SAT solver does not do across steps.
-// No equation solving (solve-eqs): it substitutes each next-state constant
-// by its choice chain, which more than doubles the formula Z3 bit-blasts
-// (linux-6.15 depth 2: 93k expressions become 226k) while the constants are
-// better cut points for the SAT solver; measured with the z3 4.8.12 command
-// line on the dumped depth-2 query, 3.62 s of CPU with it, 1.95 s without.
+// Checks the assertions of `incremental` under `assumptions` with a fresh solver of Z3's own
+// QF_BV tactic (it adds unconstrained-term elimination and bit-vector sharing before
+// bit-blasting): on the step case of k-induction from a fully symbolic state it is faster than
+// BitBlasting (dev_exclusive over 2 pages on linux-6.15: 11 s of CPU against 44 s); on BMC's
+// unrollings from the prologue's numeral state it is not.
 // A timeout of 0 means the whole-run deadline has passed: unknown, without asking.
-// `qfbv`: Z3's own QF_BV tactic instead (it adds unconstrained-term elimination and
-// bit-vector sharing before bit-blasting): on the step case of k-induction from a fully
-// symbolic state it is the faster one (dev_exclusive over 2 pages on linux-6.15: 11 s of
-// CPU against 44 s), on BMC's unrollings from the prologue's numeral state it is not.
 z3::check_result CheckFresh(z3::context& ctx, z3::solver& incremental,
                             const z3::expr_vector& assumptions, unsigned timeout_ms,
-                            std::optional<z3::model>& model, std::string& reason,
-                            bool qfbv = false) {
+                            std::optional<z3::model>& model, std::string& reason) {
   if (timeout_ms == 0) {
     reason = kBudgetRanOut;
     return z3::unknown;
   }
-  z3::tactic t = qfbv ? z3::tactic(ctx, "qfbv") : BitBlasting(ctx);
-  z3::solver fresh = t.mk_solver();
+  z3::solver fresh = z3::tactic(ctx, "qfbv").mk_solver();
   z3::params p(ctx);
   p.set("timeout", timeout_ms);
   fresh.set(p);
@@ -406,16 +405,17 @@ double ThreadCpuSeconds() {
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-// CheckFresh split into `cubes` (BmcOptions::jobs): each cube's query is the assertions of
-// `incremental`, the assumptions and the cube, translated into a Z3 context of its own and solved
-// by the same fresh bit-blasting solver as CheckFresh's, up to `jobs` cubes at once, all within
+// Checks the assertions of `incremental` under `assumptions` as `cubes` (BmcOptions::jobs): each
+// cube's query is the assertions, the assumptions and the cube, translated into a Z3 context of
+// its own and solved by a fresh BitBlasting solver, up to `jobs` cubes at once, all within
 // `timeout_ms` of the call. The answer is the first cube's, in cube order, that is not unsat
 // (sat, with its model translated back into `ctx`, or unknown); unsat when every cube is. So
 // the answer and the model do not depend on `jobs` (each cube's solver sees the same
 // formula in a context of its own, whatever ran before), only on where a timeout cuts. A cube
-// after one that answered sat or unknown is interrupted: it cannot change the answer. Linux-6.15's
-// depth-3 query with every property (z3 4.8.12 command line, loaded machine): 26.3 s of CPU
-// whole, 9.0 + 9.1 + 7.3 + 2.1 s as four cubes, so about half the wall time on two threads.
+// after one that answered sat or unknown is interrupted: it cannot change the answer. Each cube
+// bit-blasts the whole unrolling, so four cost 1.3-1.7x the CPU of one query (bench/prove_bmc.sh,
+// Release, load 1-2: linux-6.15's depth 3 took 25.2 s on one thread, 15.3 s on two, 19.3 s as one
+// query; bug 17 27.9 s on two threads against 33.5 s).
 // `stats`: the cubes' statistics summed (memory: the largest); `cpu`: the CPU seconds of the
 // threads other than the calling one that solved them.
 z3::check_result CheckCubes(z3::context& ctx, z3::solver& incremental,
@@ -765,8 +765,7 @@ void Induction(z3::context& ctx, const SymbolicModel& sm, z3::solver& solver, Un
     std::optional<z3::model> fm;
     std::string op_why;
     const auto t0 = std::chrono::steady_clock::now();
-    const z3::check_result res =
-        CheckFresh(ctx, q, assumptions, QueryTimeout(o), fm, op_why, /*qfbv=*/true);
+    const z3::check_result res = CheckFresh(ctx, q, assumptions, QueryTimeout(o), fm, op_why);
     Progress(o, fmt::format(
                     "step case, last step {}: {} in {:.2f} s", model::FormatOp(alphabet[j]),
                     res == z3::unsat ? "unsat"
