@@ -161,7 +161,10 @@ void PrintMainText(const MainReport& report) {
       std::printf(
           "  %s %s%s\n", line.c_str(),
           r.status == ExplorationStatus::kComplete ? "holds" : "not violated before the stop",
-          s.expected ? " (expected violated; not reachable in this universe)" : "");
+          !s.expected ? ""
+          : r.status == ExplorationStatus::kComplete
+              ? " (expected violated; not reachable in this universe)"
+              : " (expected violated; not reached before the stop)");
     }
   }
   std::printf(
@@ -537,8 +540,8 @@ void AddExploreCommand(CLI::App& app, int* status) {
     }
     const SearchFlags& search = *search_flags;
     if (search.mpi && (search.jobs != 1 || flags.symmetry != "off" || !search.dump_states.empty() ||
-                       !search.dot.empty())) {
-      throw UsageError("--mpi excludes --jobs, --symmetry, --dump-states and --dot");
+                       !search.dot.empty() || search.max_depth != 0)) {
+      throw UsageError("--mpi excludes --jobs, --symmetry, --dump-states, --dot and --max-depth");
     }
     try {
       *status = bench.bench.empty() ? explore::RunMainExploration(flags, *search_flags)

@@ -30,6 +30,12 @@ void AddSearchOptions(CLI::App* explore, SearchFlags* flags) {
                    "default)")
       ->check(WholeNumber(0, 4294967294, "0 = no limit"));
   explore
+      ->add_option("--max-depth", flags->max_depth,
+                   "Judge the states of BFS levels 0..N and expand none of level N: a bounded "
+                   "search (inconclusive, exit 3, unless every state was seen first); 0 = no "
+                   "limit (the default)")
+      ->check(WholeNumber(0, 1000000, "0 = no limit"));
+  explore
       ->add_option("--max-memory", flags->max_memory_mb,
                    "Stop (inconclusive, exit 3) before the process's memory would exceed this "
                    "many MB (or 2GB, 512MiB); 0 = no limit; default: half of physical memory, " +
@@ -79,6 +85,7 @@ solver::explicit_state::ExplorerOptions SearchOptions(const SearchFlags& flags, 
   options.jobs = flags.jobs;
   options.stop_at_violation = StopAtViolation(flags, default_stop);
   options.max_states = flags.max_states;
+  options.max_depth = flags.max_depth;
   options.max_memory_bytes = flags.max_memory_mb < 0
                                  ? HalfOfPhysicalMemory()
                                  : static_cast<std::uint64_t>(flags.max_memory_mb * 1e6);

@@ -33,6 +33,7 @@ namespace mmcheck::cli::explore {
 struct SearchFlags {
   int jobs = 1;
   std::uint64_t max_states = 0;
+  int max_depth = 0;               // 0: no limit
   double max_memory_mb = -1;       // -1: not given, half of physical memory
   double budget_seconds = 0;       // 0: not given, no limit
   bool stop_at_violation = false;  // --stop-at-violation was given

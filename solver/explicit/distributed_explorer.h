@@ -80,6 +80,7 @@ class DistributedExplorer {
     if (op_count_ <= 0 || op_count_ > 65535)
       throw ExplorationError("explorer: OpCount() must be in 1..65535");
     if (model.Properties().size() > 64) throw ExplorationError("explorer: at most 64 properties");
+    if (options_.max_depth != 0) throw ExplorationError("explorer: no max_depth across ranks");
     for (std::size_t i = 0; i < model.Properties().size(); ++i) {
       const std::uint64_t bit = std::uint64_t{1} << i;
       (model.Properties()[i].kind == PropertyKind::kState ? state_properties_

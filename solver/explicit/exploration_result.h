@@ -20,6 +20,10 @@ struct ExplorerOptions {
   // the shortest counterexample of every property.
   bool stop_at_violation = true;
   std::uint64_t max_states = 0;  // 0 = no limit
+  // 0 = no limit; else the states of BFS levels 0..max_depth are numbered and judged (state
+  // properties included), the states of level max_depth are not expanded, and the search ends
+  // with ExplorationStatus::kLimitReached, limit "max depth" (unless it was complete sooner).
+  int max_depth = 0;
   // 0 = no limit; else the process's resident memory (what was there when Run() started plus
   // what the explorer allocates) stays at or below it.
   std::uint64_t max_memory_bytes = 0;

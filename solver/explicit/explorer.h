@@ -296,7 +296,9 @@ class Explorer {
     return encodings_.AllocatedBytes() + parents_.AllocatedBytes() + parent_ops_.AllocatedBytes() +
            marks_.AllocatedBytes() + table_.Bytes() + pending + level_start_.capacity() * 4;
   }
-  void ExpandBlock(Block* block, std::uint64_t check_mask, Scratch* scratch);
+  // Expands the block's states; with `judge_only`, only judges their state properties (the
+  // last level of a search bounded by ExplorerOptions::max_depth).
+  void ExpandBlock(Block* block, std::uint64_t check_mask, Scratch* scratch, bool judge_only);
   // The GoalMarks() byte of `state`, whose first `enabled` successors are in the scratch.
   std::uint8_t MarkGoals(const State& state, const Scratch& scratch, int enabled) const;
   // Numbers the level's pending states in key order (the order a one-thread BFS finds them).
@@ -344,7 +346,7 @@ class Explorer {
     stop_.store(true);
   }
   bool OverTime() const;
-  enum Limit { kNoLimit, kStateLimit, kMemoryLimit, kTimeLimit };
+  enum Limit { kNoLimit, kStateLimit, kMemoryLimit, kTimeLimit, kDepthLimit };
   static const char* LimitName(int limit) {
     switch (limit) {
       case kStateLimit:
@@ -353,6 +355,8 @@ class Explorer {
         return "max memory";
       case kTimeLimit:
         return "time budget";
+      case kDepthLimit:
+        return "max depth";
       default:
         return "";
     }
@@ -490,7 +494,8 @@ bool Explorer<Model>::OverTime() const {
 }
 
 template <ExplorableModel Model>
-void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratch* scratch) {
+void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratch* scratch,
+                                  bool judge_only) {
   const std::uint64_t state_mask = check_mask & state_properties_;
   const std::uint64_t transition_mask = check_mask & transition_properties_;
   const std::size_t e = stride_;
@@ -565,6 +570,7 @@ void Explorer<Model>::ExpandBlock(Block* block, std::uint64_t check_mask, Scratc
         block->hits.push_back(Hit{__builtin_ctzll(failed), i, -1});
       }
     }
+    if (judge_only) continue;  // no batch of this state waits: nothing to drain
     // Pass 1: every enabled op's successor. Pass 2 reads them back only after all were written:
     // packing reads whole words, and a word read right after byte writes to it would stall.
     // Between Steps, home slots of the previous state's batch are prefetched.
@@ -790,6 +796,9 @@ ExplorationResult Explorer<Model>::Run() {
       break;
     }
     const std::uint64_t check_mask = asserted & ~found_mask;
+    // The level at max_depth is judged, not expanded.
+    const bool judge_only = options_.max_depth > 0 &&
+                            level_start_.size() - 1 >= static_cast<std::size_t>(options_.max_depth);
 
     const auto phase1_start = std::chrono::steady_clock::now();
     // Phase 1: expand the frontier in blocks, several threads at once, each putting the
@@ -822,7 +831,7 @@ ExplorationResult Explorer<Model>::Run() {
             SetLimit(kTimeLimit);
             break;
           }
-          ExpandBlock(&blocks[todo[k]], check_mask, scratch);
+          ExpandBlock(&blocks[todo[k]], check_mask, scratch, judge_only);
           if (stop_.load(std::memory_order_relaxed)) {
             // ExpandBlock stops for the budget, or for the memory limit already recorded.
             SetLimit(kTimeLimit);
@@ -861,6 +870,7 @@ ExplorationResult Explorer<Model>::Run() {
     }
     const auto phase2_start = std::chrono::steady_clock::now();
     phase1_seconds_ += std::chrono::duration<double>(phase2_start - phase1_start).count();
+    if (judge_only && !stop_) SetLimit(kDepthLimit);
     if (stop_) {
       // A partial level: its states are not numbered (the figures cover whole levels).
       for (Scratch& scratch : scratches) {

@@ -356,6 +356,41 @@ TEST(ExplorerTest, MaxStatesStopsCleanlyWithPartialFigures) {
   EXPECT_EQ(liveness.verdict, LivenessVerdict::kNotChecked);
 }
 
+// --max-depth 5 on the 10 x 10 grid with "x + y < 5": levels 0..5 are numbered (the anti-diagonals
+// of sums 0..5), level 5 is judged but not expanded, so the state property first violated there
+// is found with its shortest path, and no state of level 6 exists. The same search bounded at
+// level 4 sees no violation; one bounded past the last level is complete.
+TEST(ExplorerTest, MaxDepthJudgesTheLastLevelWithoutExpandingIt) {
+  GridModel model(10, 5);
+  for (int jobs : {1, 2}) {
+    ExplorerOptions options = NoStop();
+    options.jobs = jobs;
+    options.max_depth = 5;
+    Explorer<GridModel> explorer(model, options);
+    const ExplorationResult result = explorer.Run();
+    EXPECT_EQ(result.status, ExplorationStatus::kLimitReached);
+    EXPECT_EQ(result.limit, "max depth");
+    EXPECT_EQ(result.diameter, 5u);
+    EXPECT_EQ(result.states, 1u + 2 + 3 + 4 + 5 + 6);
+    // Edges out of levels 0..4 only: inc_x, inc_y and reset from each of their 15 states.
+    EXPECT_EQ(result.edges, 15u * 3);
+    const Counterexample* sum = result.Violation("sum-below-k");
+    ASSERT_NE(sum, nullptr);
+    EXPECT_EQ(sum->op_names, std::vector<std::string>(5, "inc_x"));
+    // The reset from x >= 3 needs a 4th step from (3,0): an edge out of level 3.
+    EXPECT_NE(result.Violation("no-far-reset"), nullptr);
+  }
+  ExplorerOptions options = NoStop();
+  options.max_depth = 4;
+  const ExplorationResult short_run = Explorer<GridModel>(model, options).Run();
+  EXPECT_EQ(short_run.states, 1u + 2 + 3 + 4 + 5);
+  EXPECT_EQ(short_run.Violation("sum-below-k"), nullptr);
+  options.max_depth = 19;  // the 10 x 10 grid's last level is 18
+  const ExplorationResult whole = Explorer<GridModel>(model, options).Run();
+  EXPECT_EQ(whole.status, ExplorationStatus::kComplete);
+  EXPECT_EQ(whole.states, 100u);
+}
+
 TEST(ExplorerTest, MemoryLimitStopsCleanly) {
   GridModel model(50, 1000);
   ExplorerOptions options = NoStop();
