@@ -14,7 +14,13 @@
 #  4. k-induction (--induction --depth 1) of mapcount-matches-mappings on
 #     linux-6.15, the whole alphabet, each per-op query of the step case
 #     bounded by IND_TIMEOUT (default 600 s): the verdict, the wall and CPU
-#     time, and the slowest per-op queries (the -v lines).
+#     time, and the slowest per-op queries (the -v lines);
+#  5. the same questions with --engine explicit (breadth-first search over the
+#     concrete model, solver/smt/bmc_explicit.cpp): for the three profiles of
+#     part 1 the depth judged within the budget, or "every depth" when the
+#     search saw every reachable state, with states, levels, seconds, CPU
+#     seconds and peak memory; linux-6.14's three bugs and bug 17 with their
+#     depths and times.
 # "Depth reached" for this build: one run `prove --depth 64 --budget B -v`, the
 # last depth whose query finished (the -v statistics lines): the depth, and
 # the wall and CPU seconds of that depth alone (on a shared machine the CPU
@@ -24,14 +30,14 @@
 # Usage: bench/prove_bmc.sh [budget-seconds]   BEFORE=<binary> adds the
 # before column; JOBS=<n> sets the build parallelism (default 2);
 # BUILD_DIR=<dir> uses an existing build's cli/mmcheck instead of building
-# the Release one; PARTS="1 2 3 4" selects the parts; PROVE_JOBS=<n> runs
+# the Release one; PARTS="1 2 3 4 5" selects the parts; PROVE_JOBS=<n> runs
 # parts 1-3 of this build with `prove --jobs n` (each depth's query as four
 # cubes on n threads; default: prove's, one per core up to 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-60}
 dir=${BUILD_DIR:-build-bench-smt}
-parts=${PARTS:-"1 2 3 4"}
+parts=${PARTS:-"1 2 3 4 5"}
 
 if [ -z "${BUILD_DIR:-}" ]; then
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMMCHECK_BUILD_TESTS=OFF \
@@ -114,4 +120,36 @@ if [[ " $parts " == *" 4 "* ]]; then
   grep -E ": step case, last step " "$dir/bmc-ind.err" |
     sed -E 's/^.*last step (.*): (unsat|sat|unknown) in ([0-9.]+) s$/\3 \2 \1/' | sort -rn | head -5
   TIMEFORMAT='%R'
+fi
+
+if [[ " $parts " == *" 5 "* ]]; then
+  echo "== --engine explicit: depth judged within ${budget} s, every symbolic property =="
+  TIMEFORMAT='%R %U'
+  printf '%-34s %-12s %-10s %-7s %-9s %-9s %s\n' profile depth states levels "wall s" "cpu s" "peak MB"
+  for spec in "linux-6.15" "mainline --device-pages 1" "niethe-v6 --device-pages 1"; do
+    read -r -a args <<<"$spec"
+    t=$( { time { "$bin" prove --engine explicit --profile "${args[@]}" --depth 100000 \
+             --timeout "${budget}s" -v "${jobs_args[@]}" >"$dir/bmc-x.txt" 2>"$dir/bmc-x.err" || true; }; } 2>&1 )
+    read -r wall cpu <<<"$t"
+    line=$(grep -E ": explicit: " "$dir/bmc-x.err" | tail -1)
+    states=$(sed -E 's/.*explicit: ([0-9]+) states in ([0-9]+) levels.*/\1/' <<<"$line")
+    levels=$(sed -E 's/.*explicit: ([0-9]+) states in ([0-9]+) levels.*/\2/' <<<"$line")
+    peak=$(sed -E 's/.*peak ([0-9]+) MB.*/\1/' <<<"$line")
+    if grep -q "every reachable state seen" <<<"$line"; then depth="every"
+    else depth=$(sed -E 's/.*levels 0\.\.([0-9]+) judged.*/\1/' <<<"$line"); fi
+    printf '%-34s %-12s %-10s %-7s %-9s %-9s %s\n' "$spec" "$depth" "$states" "$levels" "$wall" "$cpu" "$peak"
+  done
+  TIMEFORMAT='%R'
+  for prop in mapcount-matches-mappings reclaim-makes-progress migration-makes-progress; do
+    t=$( { time { "$bin" prove --engine explicit --profile linux-6.14 --property "$prop" --depth 6 \
+             "${jobs_args[@]}" --timeout "$budget" >"$dir/bmc-614.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
+    printf 'linux-6.14 %-28s %6.2f s, exit %d: %s\n' "$prop" "$t" "$(cat "$dir/bmc-rc")" \
+      "$(head -1 "$dir/bmc-614.txt" | grep -o 'refuted at depth [0-9]*' || head -1 "$dir/bmc-614.txt")"
+  done
+  t=$( { time { "$bin" prove --engine explicit --device-pages 1 \
+           --profile niethe-v6-type-losing-downgrade "${jobs_args[@]}" \
+           --property device-private-entry-kind-preserved --depth 6 --timeout 600 \
+           >"$dir/bmc-17.txt" 2>&1; echo $? >"$dir/bmc-rc"; }; } 2>&1 )
+  printf 'bug 17 device-private-entry-kind-preserved %6.2f s, exit %d: %s\n' "$t" "$(cat "$dir/bmc-rc")" \
+    "$(head -1 "$dir/bmc-17.txt" | grep -o 'refuted at depth [0-9]*' || head -1 "$dir/bmc-17.txt")"
 fi

@@ -7,7 +7,7 @@
 //   mmcheck prove [--profile P]... [--lemma NAME|all]... [--knob k=v]...
 //                 [--timeout T] [--budget T] [--format text|json]
 //   mmcheck prove [--profile P]... [--property X]... [--depth K] [--induction]
-//                 [--knob k=v]... [--timeout T] [--budget T] [--out DIR]
+//                 [--engine sat|explicit] [--knob k=v]... [--timeout T] [--budget T] [--out DIR]
 //                 [--format text|json] [--verbose]
 //   mmcheck prove --list
 //
@@ -66,7 +66,8 @@ struct ProveOptions {
   std::string out_dir;
   bool verbose = false;
   bool list = false;
-  int device_pages = 0;          // BMC universe: 0, or 1 device-private page
+  int device_pages = 0;        // BMC universe: 0, or 1 device-private page
+  std::string engine = "sat";  // BMC: sat (Z3 on the unrolling) or explicit (BFS, bmc_explicit.cpp)
   std::vector<std::string> ops;  // BMC alphabet: these op codes only (empty: every symbolic one)
   // BMC: threads solving a depth's cubes (BmcOptions::jobs); default one per core, at most one a
   // cube.
@@ -198,6 +199,7 @@ BmcOutcome JudgeBmc(const model::Profile& p, const smt::BmcResult& r) {
     case smt::BmcVerdict::kMismatch:
       return BmcOutcome::kUnexpected;  // the engines disagree: always news
     case smt::BmcVerdict::kInductive:
+    case smt::BmcVerdict::kExhausted:
       return expected ? BmcOutcome::kUnexpected : BmcOutcome::kAsExpected;
     case smt::BmcVerdict::kBounded:
       // An expected violation not reached within the bound is not a result.
@@ -257,6 +259,12 @@ std::string BmcText(const BmcRow& row, size_t pw, size_t qw, bool verbose) {
           exp ? fmt::format("PROVED AT EVERY DEPTH, BUT A VIOLATION IS EXPECTED (fixed by {})",
                             exp->fixed_by)
               : fmt::format("proved at every depth ({}-inductive)", r.depth);
+      break;
+    case smt::BmcVerdict::kExhausted:
+      verdict = exp ? fmt::format("HOLDS AT EVERY DEPTH, BUT A VIOLATION IS EXPECTED (fixed by {})",
+                                  exp->fixed_by)
+                    : fmt::format("proved at every depth (every reachable state seen, by depth {})",
+                                  r.depth);
       break;
     case smt::BmcVerdict::kRefuted:
       verdict =
@@ -360,6 +368,11 @@ int RunBmc(const ProveOptions& o) {
   options.depth = o.depth > 0 ? o.depth : 4;
   options.induction = o.induction;
   options.jobs = o.jobs;
+  const bool explicit_engine = o.engine == "explicit";
+  if (explicit_engine && o.induction)
+    throw UsageError("--induction needs --engine sat (the explicit engine searches states)");
+  if (!explicit_engine && o.depth > 64)
+    throw UsageError(fmt::format("--depth {}: at most 64 with --engine sat", o.depth));
   options.timeout_ms = std::max(1u, static_cast<unsigned>(std::lround(o.timeout_s * 1000)));
   if (o.device_pages == 1) options.universe = smt::BmcDeviceUniverse();
   options.ops = SelectOps(o);
@@ -383,7 +396,8 @@ int RunBmc(const ProveOptions& o) {
         options.progress = [&p](const std::string& line) {
           std::fprintf(stderr, "%s\n", fmt::format("{}: {}", p.name, line).c_str());
         };
-      results = smt::CheckProperties(p, props, options);
+      results = explicit_engine ? smt::CheckPropertiesExplicit(p, props, options)
+                                : smt::CheckProperties(p, props, options);
     } else {
       for (const std::string& prop : props) {
         smt::BmcResult result;
@@ -425,6 +439,7 @@ int RunBmc(const ProveOptions& o) {
     for (const BmcRow& row : rows) out["results"].push_back(BmcJson(row));
     nlohmann::ordered_json summary;
     summary["mode"] = o.induction ? "k-induction" : "bmc";
+    summary["engine"] = o.engine;
     summary["depth"] = options.depth;
     summary["universe"] = universe;
     summary["profiles"] = profiles.size();
@@ -448,10 +463,11 @@ int RunBmc(const ProveOptions& o) {
     qw = std::max(qw, row.result.property.size());
   }
   for (const BmcRow& row : rows) std::printf("%s\n", BmcText(row, pw, qw, o.verbose).c_str());
-  std::printf("%s\n", fmt::format("prove --depth {}{}: universe {} after mmap+MADV_NOHUGEPAGE, {} "
-                                  "profile(s), {} result(s): {} proved, {} refuted as expected, {} "
-                                  "unexpected, {} unknown (per-query timeout {} ms{})",
-                                  options.depth, o.induction ? " --induction" : "", universe,
+  std::printf("%s\n", fmt::format("prove --depth {}{}{}: universe {} after mmap+MADV_NOHUGEPAGE, "
+                                  "{} profile(s), {} result(s): {} proved, {} refuted as expected, "
+                                  "{} unexpected, {} unknown (per-query timeout {} ms{})",
+                                  options.depth, o.induction ? " --induction" : "",
+                                  explicit_engine ? " --engine explicit" : "", universe,
                                   profiles.size(), rows.size(), proved, refuted, unexpected,
                                   unknown, options.timeout_ms, BudgetNote(o, options.deadline))
                           .c_str());
@@ -465,7 +481,7 @@ int RunProve(const ProveOptions& o) {
     return kExitOk;
   }
   if (o.depth >= 0 || o.induction || !o.properties.empty() || !o.out_dir.empty() ||
-      o.device_pages != 0 || !o.ops.empty())
+      o.device_pages != 0 || !o.ops.empty() || o.engine != "sat")
     return RunBmc(o);
 
   smt::LemmaOptions options;
@@ -555,8 +571,16 @@ void AddProveCommand(CLI::App& app, int* status) {
   cmd->add_flag("--list", o->list, "List the lemmas with the kernel rule each captures, and exit");
   cmd->add_option("--depth", o->depth,
                   "Bounded model checking of the device-exclusive operations to this many steps, "
-                  "1..64 (default 4 when --property/--induction is given)")
-      ->check(WholeNumber(1, 64));
+                  "1..64 (--engine explicit: 1..100000; default 4 when --property/--induction is "
+                  "given)")
+      ->check(WholeNumber(1, 100000));
+  cmd->add_option("--engine", o->engine,
+                  "BMC engine: sat (Z3 on the unrolled symbolic model) or explicit (breadth-first "
+                  "search of the concrete model in the same universe, alphabet and properties: "
+                  "shortest counterexamples, and 'proved at every depth' when it sees every "
+                  "reachable state; --timeout bounds the search)")
+      ->check(CLI::IsMember({"sat", "explicit"}))
+      ->default_str("sat");
   cmd->add_flag("--induction", o->induction,
                 "Also try k-induction (k = depth) with the model's other invariants as "
                 "assumptions");
@@ -573,8 +597,9 @@ void AddProveCommand(CLI::App& app, int* status) {
                   "BMC/k-induction alphabet: only this op (repeatable; default: every op of the "
                   "symbolic model)");
   AddJobsOption(cmd, &o->jobs, JobsAre::kThreads,
-                "solving each BMC depth's query, split into 4 cubes by the first step's op "
-                "(results do not depend on it; default: one per core, at most 4)",
+                "solving each BMC depth's query, split into 4 cubes by the first step's op, "
+                "or with --engine explicit searching (results do not depend on it; default: "
+                "one per core, at most 4)",
                 64);
   cmd->callback([o, status] {
     *status = RunProve(*o);

@@ -68,6 +68,8 @@ bool MainModel::Step(const State& state, int op, State* post) const {
   if (!model::Enabled(state.world, o)) return false;
   post->world = state.world;
   const model::StepResult result = model::Apply(post->world, o, /*texts=*/false);
+  if (options_.normalize) options_.normalize(post->world);
+  if (options_.keep && !options_.keep(post->world)) return false;
   post->step_violations = 0;
   post->decoded = 0;
   post->parent = state.decoded;

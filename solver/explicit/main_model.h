@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -87,6 +88,15 @@ struct MainModelOptions {
   // --alphabet NAME: a named subset of op instances (applied with --op/--no-op/--restrict).
   // "devexcl-core": the ops that stand for the benchmark machine's alphabet (see InAlphabet).
   std::string alphabet;
+  // A universe given from outside (prove --engine explicit, solver/smt/bmc_explicit.cpp): the
+  // search starts from World::Initial after these ops (each must be enabled), its alphabet is
+  // exactly `op_list` when that is not empty (then --op/--no-op/--restrict/--alphabet must be
+  // empty), every world (the initial one and each successor) is rewritten by `normalize` before
+  // it is judged, and a successor `keep` rejects is not taken (Step answers "disabled").
+  std::vector<model::Op> prologue;
+  std::vector<model::Op> op_list;
+  std::function<void(model::World&)> normalize;
+  std::function<bool(const model::World&)> keep;
   SymmetryGroups symmetry;
   properties::PropertyMask checked = 0;  // properties judged by Step (0 = every property)
   // Encode keeps each distinct mm section and each distinct rest of the world once, in the

@@ -98,6 +98,20 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   for (const std::string& name : options_.only_ops) known(name);
   for (const std::string& name : options_.without_ops) known(name);
   initial_ = World::Initial(u, options_.profile.knobs);
+  for (const model::Op& op : options_.prologue) {
+    if (!model::Enabled(initial_, op))
+      throw model::ModelInputError(
+          fmt::format("prologue op {} is not enabled", model::FormatOp(op)));
+    model::Apply(initial_, op, /*texts=*/false);
+  }
+  if (options_.normalize) options_.normalize(initial_);
+  const bool listed = !options_.op_list.empty();
+  if (listed && (!options_.only_ops.empty() || !options_.without_ops.empty() ||
+                 !options_.restrictions.empty() || !options_.alphabet.empty())) {
+    throw model::ModelInputError(
+        "an explicit op list cannot be combined with --op/--no-op/--restrict/--alphabet");
+  }
+  if (listed) ops_ = options_.op_list;
 
   // --restrict: argument name -> allowed values.
   std::map<std::string, std::vector<int>> allowed_values;
@@ -167,7 +181,7 @@ MainModel::MainModel(MainModelOptions options) : options_(std::move(options)) {
   }
 
   // The alphabet: every instance of every op of the table, arguments over their ranges.
-  for (const model::OpInfo& info : model::OpTable()) {
+  for (const model::OpInfo& info : listed ? std::span<const model::OpInfo>{} : model::OpTable()) {
     const std::string name(info.name);
     if (!options_.only_ops.empty() && std::find(options_.only_ops.begin(), options_.only_ops.end(),
                                                 name) == options_.only_ops.end())

@@ -35,6 +35,8 @@ std::string_view BmcVerdictName(BmcVerdict v) {
   switch (v) {
     case BmcVerdict::kBounded:
       return "proved-bounded";
+    case BmcVerdict::kExhausted:
+      return "exhausted";
     case BmcVerdict::kInductive:
       return "proved";
     case BmcVerdict::kRefuted:
@@ -547,13 +549,12 @@ std::vector<std::string> KnobLines(const model::Profile& profile) {
   return out;
 }
 
-// Builds the trace of a BMC counterexample and replays it on the concrete model.
-void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o, BmcResult& r) {
+}  // namespace
+
+void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o,
+                          const std::vector<std::string>& found_by, BmcResult& r) {
   traces::Trace& t = r.trace;
-  t.header_comments = {
-      fmt::format("Found by bounded model checking (mmcheck prove --depth {}): Z3 on the symbolic",
-                  o.depth),
-      "transition relation (solver/smt/symbolic_model.cpp), replayed on the concrete model."};
+  t.header_comments = found_by;
   t.profile = profile.name;
   t.universe = o.universe;
   t.knobs = KnobLines(profile);
@@ -586,8 +587,6 @@ void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o, Bm
     r.replay_detail = fmt::format("the concrete model rejects the trace: {}", e.what());
   }
 }
-
-}  // namespace
 
 bool FreeingContexts() {
   return ContextReaper::Instance().Busy();
@@ -950,7 +949,14 @@ std::vector<BmcResult> CheckProperties(const model::Profile& profile,
         BmcResult& r = results[p];
         r.depth = i;
         r.ops = ops;
-        ReplayCounterexample(profile, o, r);
+        ReplayCounterexample(
+            profile, o,
+            {fmt::format("Found by bounded model checking (mmcheck prove --depth {}): Z3 on the "
+                         "symbolic",
+                         o.depth),
+             "transition relation (solver/smt/symbolic_model.cpp), replayed on the concrete "
+             "model."},
+            r);
         open[p] = false;
         --open_count;
       }

@@ -35,6 +35,7 @@ enum class BmcVerdict : uint8_t {
   kRefuted,    // a violation after `depth` steps; `trace` replays it
   kMismatch,   // Z3 found a path the concrete model does not confirm
   kUnknown,    // the solver gave up (timeout, incomplete), or induction failed
+  kExhausted,  // holds at every depth: the explicit engine's search saw every reachable state
 };
 std::string_view BmcVerdictName(BmcVerdict v);
 
@@ -115,6 +116,22 @@ bool FreeingContexts();
 std::vector<BmcResult> CheckProperties(const model::Profile& profile,
                                        const std::vector<std::string>& properties,
                                        const BmcOptions& options);
+
+// The same question as CheckProperties, answered by breadth-first search over the concrete
+// model (bmc_explicit.cpp): the universe, prologue, alphabet and properties of the symbolic
+// model, every reachable state up to `depth` steps after the prologue (with `jobs` threads,
+// within the deadline and timeout_ms). Refutations are the shortest, replayed like BMC's; a
+// search that exhausts the reachable set first answers kExhausted. Ignores `induction`,
+// `incremental` and the solver options.
+std::vector<BmcResult> CheckPropertiesExplicit(const model::Profile& profile,
+                                               const std::vector<std::string>& properties,
+                                               const BmcOptions& options);
+
+// Builds the trace of a counterexample (r.ops, prologue first) and replays it on the concrete
+// model: r.verdict becomes kRefuted when the replay violates r.property at step r.depth after the
+// prologue, else kMismatch. `found_by`: the trace's first comment lines.
+void ReplayCounterexample(const model::Profile& profile, const BmcOptions& o,
+                          const std::vector<std::string>& found_by, BmcResult& r);
 
 // Checks `property` on `profile`. REQUIRES: IsBmcProperty(property) (else
 // throws std::invalid_argument listing the accepted names).

@@ -25,4 +25,5 @@ list(APPEND MMCHECK_SOLVER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/symbolic/mmap.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/symbolic/migrate_device.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/smt/symbolic/test_hmm.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/smt/bmc.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/smt/bmc.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/smt/bmc_explicit.cpp)

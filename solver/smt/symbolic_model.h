@@ -161,9 +161,14 @@ class SymbolicLayout {
 
   // Why `w` is not representable (a field outside the projection is not at
   // its default), or "" when it is.
-  std::string OutsideSubset(const model::World& w) const;
+  // `constant_fields` false: the universe and knobs are taken to be the layout's and the
+  // symbolic model's (constant in a search that checked them once) and are not compared.
+  std::string OutsideSubset(const model::World& w, bool constant_fields = true) const;
   // The projection of `w`. REQUIRES: OutsideSubset(w) is "".
   std::vector<uint64_t> Project(const model::World& w) const;
+  // Zeroes the fields of `w` that IsDataField fields project (logical contents, frame and swap
+  // slot data): BMC's slicing of data, on a concrete world.
+  void SliceData(model::World& w) const;
 
  private:
   int mm_base(int mm) const { return mm * mm_stride_; }

@@ -110,10 +110,12 @@ void SymbolicLayout::Add(std::string name, unsigned width) {
   widths_.push_back(width);
 }
 
-std::string SymbolicLayout::OutsideSubset(const World& w) const {
-  if (!(w.universe == u_)) return "universe differs from the layout's";
+std::string SymbolicLayout::OutsideSubset(const World& w, bool constant_fields) const {
   if (u_.pmd_order < 1) return "universe needs pmd_order >= 1";
-  if (std::string why = SymbolicKnobsUnsupported(u_, w.knobs); !why.empty()) return why;
+  if (constant_fields) {
+    if (!(w.universe == u_)) return "universe differs from the layout's";
+    if (std::string why = SymbolicKnobsUnsupported(u_, w.knobs); !why.empty()) return why;
+  }
   if (w.lock_thread_folio >= 0) return "a lock_folio thread holds a folio";
   for (const auto& obj : w.shmem)
     if (obj.users != 0 || !obj.folio.empty()) return "a shmem object exists";
@@ -166,6 +168,13 @@ std::string SymbolicLayout::OutsideSubset(const World& w) const {
     for (const model::MirrorEntry& e : d.mirror)
       if (e.pfn >= (1u << kPfnBits)) return "a mirror entry's pfn does not fit the PFN width";
   return {};
+}
+
+void SymbolicLayout::SliceData(World& w) const {
+  // The fields IsDataField names, as Project reads them.
+  for (model::Mm& m : w.mms) std::fill(m.logical.begin(), m.logical.end(), 0);
+  for (model::Page& p : w.pages) p.data = 0;
+  for (model::SwapSlot& sl : w.swap) sl.data = 0;
 }
 
 std::vector<uint64_t> SymbolicLayout::Project(const World& w) const {

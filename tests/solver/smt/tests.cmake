@@ -17,6 +17,7 @@ endif()
 list(APPEND MMCHECK_TEST_SOURCES
   solver/smt/bmc_conformance_test.cpp
   solver/smt/bmc_test.cpp
+  solver/smt/bmc_explicit_test.cpp
   solver/smt/reachable.cpp
   solver/smt/expr_eval.cpp
   solver/smt/expr_eval_test.cpp
