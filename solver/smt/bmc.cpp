@@ -821,9 +821,9 @@ void Induction(z3::context& ctx, const SymbolicModel& sm, z3::solver& solver, Un
 
 }  // namespace
 
-std::vector<BmcResult> CheckProperties(const model::Profile& profile,
-                                       const std::vector<std::string>& properties,
-                                       const BmcOptions& o) {
+std::vector<BmcResult> NewResults(const model::Profile& profile,
+                                  const std::vector<std::string>& properties, const BmcOptions& o,
+                                  bool* encoded) {
   for (const std::string& property : properties)
     if (!IsBmcProperty(property)) {
       std::string names;
@@ -836,13 +836,23 @@ std::vector<BmcResult> CheckProperties(const model::Profile& profile,
     results[p].profile = profile.name;
     results[p].property = properties[p];
   }
-  if (std::string why = SymbolicKnobsUnsupported(o.universe, profile.knobs); !why.empty()) {
+  const std::string why = SymbolicKnobsUnsupported(o.universe, profile.knobs);
+  *encoded = why.empty();
+  if (!*encoded) {
     for (BmcResult& r : results) {
       r.verdict = BmcVerdict::kUnknown;
       r.reason = "not encoded: " + why;
     }
-    return results;
   }
+  return results;
+}
+
+std::vector<BmcResult> CheckProperties(const model::Profile& profile,
+                                       const std::vector<std::string>& properties,
+                                       const BmcOptions& o) {
+  bool encoded = false;
+  std::vector<BmcResult> results = NewResults(profile, properties, o, &encoded);
+  if (!encoded) return results;
 
   OwnedContext owner(o);
   z3::context& ctx = *owner.ctx;

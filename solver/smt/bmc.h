@@ -127,6 +127,14 @@ std::vector<BmcResult> CheckPropertiesExplicit(const model::Profile& profile,
                                                const std::vector<std::string>& properties,
                                                const BmcOptions& options);
 
+// The results both engines start from: one per property, in order, naming the profile. Throws
+// like CheckProperty for a property with no symbolic form. When the symbolic model does not
+// encode the profile's knobs in o.universe, each result is unknown with the reason, and
+// `*encoded` is false.
+std::vector<BmcResult> NewResults(const model::Profile& profile,
+                                  const std::vector<std::string>& properties, const BmcOptions& o,
+                                  bool* encoded);
+
 // Builds the trace of a counterexample (r.ops, prologue first) and replays it on the concrete
 // model: r.verdict becomes kRefuted when the replay violates r.property at step r.depth after the
 // prologue, else kMismatch. `found_by`: the trace's first comment lines.

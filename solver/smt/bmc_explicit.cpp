@@ -35,26 +35,10 @@ namespace ex = solver::explicit_state;
 std::vector<BmcResult> CheckPropertiesExplicit(const model::Profile& profile,
                                                const std::vector<std::string>& properties,
                                                const BmcOptions& o) {
-  for (const std::string& property : properties)
-    if (!IsBmcProperty(property)) {
-      std::string names;
-      for (const std::string& n : BmcProperties()) names += (names.empty() ? "" : ", ") + n;
-      throw std::invalid_argument(
-          fmt::format("no symbolic form of property '{}' (accepted: {})", property, names));
-    }
-  std::vector<BmcResult> results(properties.size());
-  for (size_t p = 0; p < properties.size(); ++p) {
-    results[p].profile = profile.name;
-    results[p].property = properties[p];
-  }
   // The same subset as the symbolic engine's, knobs included: the same question.
-  if (std::string why = SymbolicKnobsUnsupported(o.universe, profile.knobs); !why.empty()) {
-    for (BmcResult& r : results) {
-      r.verdict = BmcVerdict::kUnknown;
-      r.reason = "not encoded: " + why;
-    }
-    return results;
-  }
+  bool encoded = false;
+  std::vector<BmcResult> results = NewResults(profile, properties, o, &encoded);
+  if (!encoded) return results;
   const auto start = std::chrono::steady_clock::now();
   double seconds = o.timeout_ms / 1000.0;
   if (o.deadline != std::chrono::steady_clock::time_point::max())

@@ -15,6 +15,7 @@
 #include "properties/properties.h"
 #include "solver/smt/bmc.h"
 #include "solver/smt/symbolic_model.h"
+#include "tests/solver/smt/builtin_profile.h"
 #include "traces/replay.h"
 
 namespace mmcheck::solver::smt {
@@ -22,11 +23,7 @@ namespace {
 
 using model::OpCode;
 
-const model::Profile& Builtin(const char* name) {
-  const model::Profile* p = model::ProfileSet::Builtin().Find(name);
-  EXPECT_NE(p, nullptr) << name;
-  return *p;
-}
+using testing::Builtin;
 
 // The two engines on every BMC property, profile by profile, with the alphabet cut to the ops of
 // linux-6.14's counterexamples plus fork and munmap (to keep the SAT engine's depth 2 fast): the

@@ -15,6 +15,7 @@
 #include "model/profile.h"
 #include "properties/properties.h"
 #include "solver/smt/symbolic_model.h"
+#include "tests/solver/smt/builtin_profile.h"
 #include "traces/replay.h"
 
 namespace mmcheck::solver::smt {
@@ -22,11 +23,7 @@ namespace {
 
 using model::OpCode;
 
-const model::Profile& Builtin(const char* name) {
-  const model::Profile* p = model::ProfileSet::Builtin().Find(name);
-  EXPECT_NE(p, nullptr) << name;
-  return *p;
-}
+using testing::Builtin;
 
 // linux-6.14: one dev_exclusive after the prologue already breaks
 // mapcount-matches-mappings: GUP faults the pages in, and the

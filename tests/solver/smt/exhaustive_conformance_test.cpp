@@ -25,16 +25,13 @@
 #include "model/profile.h"
 #include "solver/smt/bmc.h"
 #include "solver/smt/symbolic_model.h"
+#include "tests/solver/smt/builtin_profile.h"
 #include "tests/solver/smt/reachable.h"
 
 namespace mmcheck::solver::smt {
 namespace {
 
-const model::Profile& Builtin(const char* name) {
-  const model::Profile* p = model::ProfileSet::Builtin().Find(name);
-  EXPECT_NE(p, nullptr) << name;
-  return *p;
-}
+using testing::Builtin;
 
 // The names of the constants `e` reads.
 void Constants(const z3::expr& e, std::set<unsigned>& seen, std::set<std::string>& out) {

@@ -11,17 +11,14 @@
 
 #include "model/kernel/encoding_config.h"
 #include "solver/smt/query.h"
+#include "tests/solver/smt/builtin_profile.h"
 
 namespace mmcheck::solver::smt {
 namespace {
 
 namespace k = model::kernel;
 
-const model::Profile& Builtin(const char* name) {
-  const model::Profile* p = model::ProfileSet::Builtin().Find(name);
-  if (!p) throw std::runtime_error(std::string("no built-in profile ") + name);
-  return *p;
-}
+using testing::Builtin;
 
 LemmaResult ProveOne(const model::Profile& p, const std::string& lemma) {
   LemmaOptions o;

@@ -7,15 +7,12 @@
 
 #include "model/profile.h"
 #include "solver/smt/symbolic_model.h"
+#include "tests/solver/smt/builtin_profile.h"
 
 namespace mmcheck::solver::smt {
 namespace {
 
-const model::Profile& Builtin(const char* name) {
-  const model::Profile* p = model::ProfileSet::Builtin().Find(name);
-  EXPECT_NE(p, nullptr) << name;
-  return *p;
-}
+using testing::Builtin;
 
 // Every knob of model::KnobTable() has exactly one symbolic row, and every
 // row names a knob (a renamed knob cannot leave a stale row behind).

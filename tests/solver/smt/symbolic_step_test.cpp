@@ -14,15 +14,12 @@
 #include "model/operations.h"
 #include "model/profile.h"
 #include "solver/smt/symbolic_model.h"
+#include "tests/solver/smt/builtin_profile.h"
 
 namespace mmcheck::solver::smt {
 namespace {
 
-const model::Profile& Builtin(const char* name) {
-  const model::Profile* p = model::ProfileSet::Builtin().Find(name);
-  EXPECT_NE(p, nullptr) << name;
-  return *p;
-}
+using testing::Builtin;
 
 // The op of `info` with every argument at the low end of its range.
 model::Op LowestInstance(const model::OpInfo& info, const model::Universe& u) {
