@@ -39,6 +39,7 @@
 #include <cstring>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "solver/explicit/exploration_result.h"
@@ -69,7 +70,7 @@ class DistributedExplorer {
   // REQUIRES: as Explorer's; options.jobs is ignored (one thread per rank).
   DistributedExplorer(const Model& model, ExplorerOptions options, RankGroup& group)
       : model_(model),
-        options_(options),
+        options_(std::move(options)),
         group_(group),
         encoding_bytes_(model.EncodingSize()),
         stride_((model.EncodingSize() + 7) / 8 * 8),

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,6 +37,11 @@ struct ExplorerOptions {
   // last two (Explorer::GrowAhead) instead of growing it when it fills mid-level. Changes the
   // table's size only, never the states, their numbering or any figure but memory and time.
   bool grow_ahead = true;
+  // Called on the calling thread after each BFS level is numbered: the level, its states, the
+  // states in all, and the seconds since the search started (progress for long searches).
+  std::function<void(std::uint32_t level, std::uint64_t level_states, std::uint64_t states,
+                     double seconds)>
+      on_level;
 };
 
 enum class ExplorationStatus {

@@ -96,7 +96,7 @@ class Explorer {
   // REQUIRES: `model` outlives the explorer; OpCount() <= 65535; at most 64 properties.
   Explorer(const Model& model, ExplorerOptions options)
       : model_(model),
-        options_(options),
+        options_(std::move(options)),
         encoding_bytes_(model.EncodingSize()),
         stride_((model.EncodingSize() + 7) / 8 * 8),
         op_count_(model.OpCount()),
@@ -883,7 +883,15 @@ ExplorationResult Explorer<Model>::Run() {
     // Phase 2: number the new states in the order a one-thread BFS finds them.
     const int limit = NumberNewStates(&scratches);
     for (internal::RecordArena& arena : pending_) arena.Reset();
-    if (encodings_.size() > level_end) level_start_.push_back(level_end);
+    if (encodings_.size() > level_end) {
+      level_start_.push_back(level_end);
+      if (options_.on_level) {
+        options_.on_level(
+            static_cast<std::uint32_t>(level_start_.size() - 1), encodings_.size() - level_end,
+            encodings_.size(),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+      }
+    }
     phase2_seconds_ +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - phase2_start).count();
     if (limit != kNoLimit) {

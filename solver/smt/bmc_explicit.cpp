@@ -83,6 +83,13 @@ std::vector<BmcResult> CheckPropertiesExplicit(const model::Profile& profile,
   eo.stop_at_violation = properties.size() == 1;
   eo.max_depth = o.depth;
   eo.time_budget_seconds = seconds;
+  if (o.progress) {
+    eo.on_level = [&o](std::uint32_t level, std::uint64_t level_states, std::uint64_t states,
+                       double elapsed) {
+      o.progress(fmt::format("explicit: level {} reached: {} states ({} in all), {:.2f} s", level,
+                             level_states, states, elapsed));
+    };
+  }
   ex::Explorer<ex::MainModel> explorer(model, eo);
   const ex::ExplorationResult run = explorer.Run();
 

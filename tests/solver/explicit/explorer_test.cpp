@@ -366,8 +366,17 @@ TEST(ExplorerTest, MaxDepthJudgesTheLastLevelWithoutExpandingIt) {
     ExplorerOptions options = NoStop();
     options.jobs = jobs;
     options.max_depth = 5;
+    // Each level is announced once it is numbered: levels 1..5, with their sizes and totals.
+    std::vector<std::uint64_t> announced;
+    options.on_level = [&](std::uint32_t level, std::uint64_t level_states, std::uint64_t states,
+                           double) {
+      EXPECT_EQ(level, announced.size() + 1);
+      EXPECT_EQ(states, (level + 1) * (level + 2) / 2);
+      announced.push_back(level_states);
+    };
     Explorer<GridModel> explorer(model, options);
     const ExplorationResult result = explorer.Run();
+    EXPECT_EQ(announced, (std::vector<std::uint64_t>{2, 3, 4, 5, 6}));
     EXPECT_EQ(result.status, ExplorationStatus::kLimitReached);
     EXPECT_EQ(result.limit, "max depth");
     EXPECT_EQ(result.diameter, 5u);

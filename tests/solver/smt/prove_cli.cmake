@@ -83,6 +83,7 @@ run(0 prove --engine explicit --profile linux-6.14 --property mapcount-matches-m
     --out "${bmc_out}" -v)
 expect_match("${OUT}" "linux-6.14  mapcount-matches-mappings  refuted at depth 1, expected")
 expect_match("${OUT}" "prove --depth 3 --engine explicit: ")
+expect_match("${ERR}" "linux-6.14: explicit: level 1 reached: 11 states \\(12 in all\\), [0-9.]+ s")
 expect_match("${ERR}" "linux-6.14: explicit: [0-9]+ states in [0-9]+ levels \\(1 11 [0-9 ]+\\), .*stopped at the first violation")
 file(READ "${bmc_out}/linux-6.14-mapcount-matches-mappings.mmtrace" bmc_trace)
 expect_match("${bmc_trace}" "Found by breadth-first search")
