@@ -15,8 +15,6 @@
 // Exit status: 0 no divergence (exhaustive, or not found by a search that says so), 1 a
 // divergence, 2 bad usage, 3 inconclusive (a limit stopped the BFS and the random search found
 // nothing).
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -25,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/explore_common.h"
 #include "cli/options.h"
 #include "solver/explicit/diff_model.h"
 #include "traces/campaign.h"
@@ -62,12 +61,6 @@ model::Profile ProfileWith(const std::string& name, const std::vector<std::strin
   model::Profile p = model::ResolveProfile(name);
   for (const std::string& k : knobs) model::ApplyKnobOverride(p, k);
   return p;
-}
-
-std::uint64_t HalfOfPhysicalMemory() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return 0;
-  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
 }
 
 std::string Seconds(double s) {
@@ -114,7 +107,7 @@ int RunDiff(const DiffFlags& flags) {
   so.ignored = ignored;
   so.budget_seconds = flags.budget_seconds;
   so.max_states = flags.max_states;
-  so.max_memory_bytes = HalfOfPhysicalMemory();
+  so.max_memory_bytes = explore::HalfOfPhysicalMemory();
   so.jobs = flags.jobs;
   so.seed = flags.seed;
   so.steps = flags.steps;

@@ -37,6 +37,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/explore_common.h"
 #include "cli/options.h"
 #include "model/profile.h"
 #include "solver/smt/bmc.h"
@@ -368,6 +369,8 @@ int RunBmc(const ProveOptions& o) {
   options.depth = o.depth > 0 ? o.depth : 4;
   options.induction = o.induction;
   options.jobs = o.jobs;
+  // The explicit engine stops cleanly (unknown, exit 3) where explore would: half of memory.
+  options.max_memory_bytes = explore::HalfOfPhysicalMemory();
   const bool explicit_engine = o.engine == "explicit";
   if (explicit_engine && o.induction)
     throw UsageError("--induction needs --engine sat (the explicit engine searches states)");

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,9 @@ struct BmcOptions {
   // (and the counterexample) is the first cube's, in cube order, that is not unsat: identical for
   // every value of `jobs`.
   int jobs = 1;
+  // CheckPropertiesExplicit: the process's memory limit (ExplorerOptions::max_memory_bytes; 0 =
+  // none). A search that would need more stops, and its verdicts are unknown.
+  std::uint64_t max_memory_bytes = 0;
   // Every step before the last (and the last, for a state property) changes
   // the state: shortest counterexamples never stutter (see bmc.cpp).
   bool no_stutter = true;

@@ -83,6 +83,7 @@ std::vector<BmcResult> CheckPropertiesExplicit(const model::Profile& profile,
   eo.stop_at_violation = properties.size() == 1;
   eo.max_depth = o.depth;
   eo.time_budget_seconds = seconds;
+  eo.max_memory_bytes = o.max_memory_bytes;
   if (o.progress) {
     eo.on_level = [&o](std::uint32_t level, std::uint64_t level_states, std::uint64_t states,
                        double elapsed) {

@@ -129,8 +129,8 @@ TEST(BmcExplicitTest, ExhaustsASmallReachableSet) {
   EXPECT_EQ(bounded.depth, r.depth - 1);
 }
 
-// A search its time bound stops is unknown, with the depth it finished, never proved; with no
-// time left it does not start.
+// A search its time or memory bound stops is unknown, with the depth it finished, never proved;
+// with no time left it does not start.
 TEST(BmcExplicitTest, AStoppedSearchIsUnknown) {
   BmcOptions o;
   o.depth = 64;
@@ -140,6 +140,14 @@ TEST(BmcExplicitTest, AStoppedSearchIsUnknown) {
   EXPECT_EQ(r.verdict, BmcVerdict::kUnknown);
   EXPECT_LT(r.depth, 18);  // the universe's reachable set is 18 levels deep (bench/README.md)
   EXPECT_NE(r.reason.find("time budget"), std::string::npos) << r.reason;
+  // A memory limit below what the process already holds stops it before the first level.
+  BmcOptions tight = o;
+  tight.timeout_ms = 60'000;
+  tight.max_memory_bytes = 1;
+  const BmcResult full =
+      CheckPropertiesExplicit(Builtin("linux-6.15"), {"mapcount-matches-mappings"}, tight).front();
+  EXPECT_EQ(full.verdict, BmcVerdict::kUnknown);
+  EXPECT_NE(full.reason.find("max memory"), std::string::npos) << full.reason;
   o.deadline = std::chrono::steady_clock::now();
   const BmcResult late =
       CheckPropertiesExplicit(Builtin("linux-6.15"), {"mapcount-matches-mappings"}, o).front();
